@@ -1,0 +1,129 @@
+import { ConfigError } from '../errors/index.js';
+import { type AnyCanvas, Canvas, type InputOf, type OutputOf } from './canvas.js';
+
+/** Sequential steps; each step's value feeds the next (unless it is immutable). */
+export class Chain<In, Out> extends Canvas<In, Out> {
+  readonly kind = 'chain' as const;
+  constructor(readonly steps: readonly AnyCanvas[]) {
+    super();
+  }
+}
+
+/** Parallel members, each receiving the group's input; its value is the list of member values. */
+export class Group<In, Out extends readonly unknown[]> extends Canvas<In, Out> {
+  readonly kind = 'group' as const;
+  constructor(readonly members: readonly AnyCanvas[]) {
+    super();
+  }
+}
+
+/** A group (the header) followed by a body that receives the header's list. */
+export class Chord<In, Out> extends Canvas<In, Out> {
+  readonly kind = 'chord' as const;
+  constructor(
+    readonly header: Group<never, readonly unknown[]>,
+    readonly body: AnyCanvas,
+  ) {
+    super();
+  }
+}
+
+// ---- type-level helpers (exported so users can name the types they build) ----
+
+/** `H` if it accepts `Prev` as its input, else the type it would have to be (so tsc reports it). */
+export type Accepting<H, Prev> =
+  H extends Canvas<infer I, infer O> ? ([Prev] extends [I] ? H : Canvas<Prev, O>) : H;
+
+/** Each step after the first must accept the previous step's output. Arrays of unknown length are not checked. */
+export type ValidChain<T extends readonly unknown[], Prev = never, First extends boolean = true> =
+  T extends readonly [infer H, ...infer R]
+    ? [First extends true ? H : Accepting<H, Prev>, ...ValidChain<R, OutputOf<H>, false>]
+    : T;
+
+export type ChainInput<T extends readonly unknown[]> = T extends readonly [infer H, ...unknown[]] ? InputOf<H> : never;
+export type ChainOutput<T extends readonly unknown[]> = T extends readonly [...unknown[], infer L]
+  ? OutputOf<L>
+  : T extends readonly (infer E)[]
+    ? OutputOf<E>
+    : never;
+
+/** A group's input must satisfy every member (an intersection, so one `never` member makes it `never`). */
+export type GroupInput<T extends readonly unknown[]> = T extends readonly [infer H, ...infer R]
+  ? InputOf<H> & GroupInput<R>
+  : T extends readonly []
+    ? unknown
+    : InputOf<T[number]>;
+
+type ElementOutput<C> = C extends Group<never, infer O> ? O[number] : OutputOf<C>;
+
+/** Member values in order; a group directly inside a group is flattened into it. */
+export type GroupOutput<T extends readonly unknown[]> = T extends readonly [infer H, ...infer R]
+  ? H extends Group<never, infer O>
+    ? [...O, ...GroupOutput<R>]
+    : [OutputOf<H>, ...GroupOutput<R>]
+  : T extends readonly []
+    ? []
+    : ElementOutput<T[number]>[];
+
+function assertCanvas(where: string, value: unknown): asserts value is AnyCanvas {
+  if (!(value instanceof Canvas)) {
+    const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+    throw new ConfigError(where, `expected a signature, chain, group or chord, got ${got}`);
+  }
+}
+
+/**
+ * `chain(a, b, c)`: run a, then b with a's value prepended to its args, then c. Nested chains
+ * are spliced in. The value is the last step's.
+ */
+export function chain<const T extends readonly AnyCanvas[]>(
+  ...steps: T & ValidChain<T>
+): Chain<ChainInput<T>, ChainOutput<T>> {
+  const flat: AnyCanvas[] = [];
+  steps.forEach((step: unknown, index) => {
+    assertCanvas(`chain() step ${index}`, step);
+    if (step instanceof Chain) flat.push(...step.steps);
+    else flat.push(step);
+  });
+  if (flat.length === 0) throw new ConfigError('chain()', 'a chain needs at least one step');
+  return new Chain(flat);
+}
+
+/**
+ * `group(a, b)` or `group([a, b])`: run the members in parallel, each with the group's input.
+ * The value is the list of member values in member order, even for one member. A group directly
+ * inside a group is flattened into it.
+ */
+export function group<const T extends readonly AnyCanvas[]>(members: T): Group<GroupInput<T>, GroupOutput<T>>;
+export function group<const T extends readonly AnyCanvas[]>(...members: T): Group<GroupInput<T>, GroupOutput<T>>;
+export function group(...input: unknown[]): Group<unknown, unknown[]> {
+  const members: unknown[] = input.length === 1 && Array.isArray(input[0]) ? (input[0] as unknown[]) : input;
+  const flat: AnyCanvas[] = [];
+  members.forEach((member, index) => {
+    assertCanvas(`group() member ${index}`, member);
+    if (member instanceof Group) flat.push(...member.members);
+    else flat.push(member);
+  });
+  return new Group(flat);
+}
+
+/**
+ * `chord(header, body)`: run the header as a group, then the body with the header's list.
+ * An empty header calls the body with `[]`.
+ */
+export function chord<I, const O extends readonly unknown[], B extends AnyCanvas>(
+  header: Group<I, O>,
+  body: B & Accepting<B, O>,
+): Chord<I, OutputOf<B>>;
+export function chord<const H extends readonly AnyCanvas[], B extends AnyCanvas>(
+  header: H,
+  body: B & Accepting<B, GroupOutput<H>>,
+): Chord<GroupInput<H>, OutputOf<B>>;
+export function chord(header: unknown, body: unknown): Chord<unknown, unknown> {
+  let headerGroup: Group<never, readonly unknown[]>;
+  if (header instanceof Group) headerGroup = header;
+  else if (Array.isArray(header)) headerGroup = group(header as readonly AnyCanvas[]);
+  else throw new ConfigError('chord() header', 'expected an array of canvases or a group');
+  assertCanvas('chord() body', body);
+  return new Chord(headerGroup, body);
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { ConfigError } from '../errors/index.js';
+import { Canvas } from './canvas.js';
+
+/** Options a single invocation can override with `.set()`. */
+export interface SignatureOptions {
+  /** Queue the node is delivered on (default: the task's queue, else `default`). */
+  readonly queue?: string;
+  /** Hold the node this long after it becomes ready (Celery's countdown). */
+  readonly countdownMs?: number;
+  /** 0 (default) to 9; a higher number is fetched first from the same queue. */
+  readonly priority?: number;
+}
+
+export const MAX_PRIORITY = 9;
+
+/** Queue names end up inside Redis keys: no braces (they would change the hash tag) and no `|`. */
+export const queueNameSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  .regex(/^[^{}|\s]+$/, 'must not contain braces, "|" or white space');
+
+const signatureOptionsSchema = z
+  .object({
+    queue: queueNameSchema.optional(),
+    countdownMs: z.number().int().min(0).max(2 ** 40).optional(),
+    priority: z.number().int().min(0).max(MAX_PRIORITY).optional(),
+  })
+  .strict();
+
+export function parseSignatureOptions(where: string, options: unknown): SignatureOptions {
+  const parsed = signatureOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const at = issue && issue.path.length > 0 ? `.${issue.path.join('.')}` : '';
+    throw new ConfigError(`${where}${at}`, issue?.message ?? 'invalid options', { cause: parsed.error });
+  }
+  return parsed.data;
+}
+
+/**
+ * One task invocation: a task name, its bound arguments and per-call options. `immutable`
+ * signatures (`.si()`) ignore the parent's value; others get it prepended to `args`.
+ */
+export class Signature<In, Out> extends Canvas<In, Out> {
+  readonly kind = 'signature' as const;
+
+  constructor(
+    readonly task: string,
+    readonly args: readonly unknown[],
+    readonly immutable: boolean,
+    readonly options: SignatureOptions,
+    /** Made by `app.signature(name)`: may name a task this process has not registered. */
+    readonly byName: boolean,
+  ) {
+    super();
+  }
+
+  /** A copy with these options merged over the current ones. */
+  set(options: SignatureOptions): Signature<In, Out> {
+    const parsed = parseSignatureOptions(`${this.task}.set()`, options);
+    return new Signature<In, Out>(this.task, this.args, this.immutable, { ...this.options, ...parsed }, this.byName);
+  }
+}

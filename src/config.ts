@@ -1,0 +1,66 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { z } from 'zod';
+import { ConfigError } from './errors/index.js';
+import { describeZodError } from './util/zod.js';
+
+export interface AppOptions {
+  /** A redis:// or rediss:// URL, ioredis options, or an ioredis instance (not closed by app.close()). Default: REDIS_URL or redis://127.0.0.1:6379. */
+  readonly redis?: string | RedisOptions | Redis;
+  /** Namespace of every key; apps (and tests) with different prefixes never see each other. Default `celeriac`. */
+  readonly prefix?: string;
+  /** How long a worker holds a node without a heartbeat before it is redelivered. Default 30 s. */
+  readonly visibilityTimeoutMs?: number;
+  /** Largest JSON encoding of one node's arguments or one result. Default 1 MiB. */
+  readonly maxPayloadBytes?: number;
+  /** How many times a node's lease may expire (its worker died or stalled) before the node fails. Default 5. */
+  readonly maxLeaseExpiries?: number;
+}
+
+const appOptionsSchema = z
+  .object({
+    redis: z.unknown().optional(),
+    prefix: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[^{}\s|]+$/, 'must not contain braces, "|" or white space')
+      .default('celeriac'),
+    visibilityTimeoutMs: z.number().int().min(100).default(30_000),
+    maxPayloadBytes: z.number().int().min(16).default(1024 * 1024),
+    maxLeaseExpiries: z.number().int().min(0).default(5),
+  })
+  .strict();
+
+export interface AppConfig {
+  readonly redis: string | RedisOptions | Redis;
+  readonly prefix: string;
+  readonly visibilityTimeoutMs: number;
+  readonly maxPayloadBytes: number;
+  readonly maxLeaseExpiries: number;
+}
+
+export function parseAppOptions(options: AppOptions = {}): AppConfig {
+  const parsed = appOptionsSchema.safeParse(options);
+  if (!parsed.success) throw new ConfigError('createApp()', describeZodError(parsed.error, 'options'), { cause: parsed.error });
+  const redis = options.redis ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  if (typeof redis !== 'string' && (typeof redis !== 'object' || redis === null)) {
+    throw new ConfigError('createApp()', 'options.redis must be a URL string, ioredis options or an ioredis instance');
+  }
+  return { ...parsed.data, redis };
+}
+
+/**
+ * A new connection for one purpose. `persistent` connections (workers, subscribers) retry their
+ * commands across outages instead of failing them after ioredis's default 20 attempts.
+ */
+export function connect(config: AppConfig, persistent: boolean, role: string): Redis {
+  const source = config.redis;
+  // Named so that `CLIENT LIST` shows which app and role each connection serves.
+  const extra: RedisOptions = {
+    connectionName: `celeriac:${config.prefix}:${role}`,
+    ...(persistent ? { maxRetriesPerRequest: null } : {}),
+  };
+  if (source instanceof Redis) return source.duplicate(extra);
+  if (typeof source === 'string') return new Redis(source, extra);
+  return new Redis({ ...source, ...extra });
+}

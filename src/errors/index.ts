@@ -1,0 +1,18 @@
+export { CeleriacError } from './celeriac-error.js';
+export { CanvasValidationError } from './canvas-validation-error.js';
+export { ArgsValidationError } from './args-validation-error.js';
+export { ResultValidationError } from './result-validation-error.js';
+export { NotJsonError } from './not-json-error.js';
+export { PayloadTooLargeError } from './payload-too-large-error.js';
+export { UnknownTaskError } from './unknown-task-error.js';
+export { DuplicateTaskError } from './duplicate-task-error.js';
+export { ConfigError } from './config-error.js';
+export { RunNotFoundError } from './run-not-found-error.js';
+export { RunExistsError } from './run-exists-error.js';
+export { ResultTimeoutError } from './result-timeout-error.js';
+export { TaskTimeoutError } from './task-timeout-error.js';
+export { NonRetryableError } from './non-retryable-error.js';
+export { LeaseExpiredError } from './lease-expired-error.js';
+export { LeaseLostError } from './lease-lost-error.js';
+export { WorkflowFailedError, type NodeErrorInfo } from './workflow-failed-error.js';
+export { WorkflowCancelledError } from './workflow-cancelled-error.js';

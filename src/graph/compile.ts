@@ -1,0 +1,134 @@
+import { DirectedGraph } from 'graphology';
+import { type AnyCanvas, Canvas } from '../canvas/canvas.js';
+import { Chain, Chord, Group } from '../canvas/builders.js';
+import { Signature, type SignatureOptions } from '../canvas/signature.js';
+import { CanvasValidationError } from '../errors/index.js';
+import type { InputTemplate } from './template.js';
+
+/** One task invocation in the DAG. */
+export interface NodeAttributes {
+  readonly task: string;
+  /** The arguments bound in the signature (the parent's value, if any, goes before them). */
+  readonly args: readonly unknown[];
+  /** What the node receives from upstream, prepended to `args`; null when it receives nothing. */
+  readonly input: InputTemplate | null;
+  readonly options: SignatureOptions;
+  readonly byName: boolean;
+  /** Where the signature sits in the canvas, for error messages: `chain[1] > group[0] > add`. */
+  readonly path: string;
+}
+
+/** An edge a -> b: b may start only after a succeeded. `carriesData`: a's value reaches b's args. */
+export interface EdgeAttributes {
+  readonly carriesData: boolean;
+}
+
+export type WorkflowGraph = DirectedGraph<NodeAttributes, EdgeAttributes>;
+
+export interface CompiledWorkflow {
+  /** Nodes are numbered "0", "1", ... in canvas order, which is also a topological order. */
+  readonly graph: WorkflowGraph;
+  /** Which results, in which nesting, form the run's value. */
+  readonly output: InputTemplate;
+}
+
+/** What flows out of a compiled piece of canvas. */
+interface Piece {
+  /** Template of the piece's value. */
+  readonly value: InputTemplate;
+  /** Nodes whose success means the piece is done (what a following step waits for). */
+  readonly exits: readonly string[];
+}
+
+/**
+ * Compile a canvas into a DAG. Pure: no I/O, no registry. The rules are Celery's (see
+ * ../shared CANVAS.md): a chain feeds each value to the next step, a group gives every member
+ * its input and yields the list of member values, a chord is a group followed by its body.
+ */
+export function compileCanvas(canvas: unknown): CompiledWorkflow {
+  const graph: WorkflowGraph = new DirectedGraph({ multi: false, allowSelfLoops: false });
+  const onPath = new Set<object>();
+  let nextId = 0;
+
+  const visit = (item: unknown, path: string, input: InputTemplate | null, after: readonly string[]): Piece => {
+    if (!(item instanceof Canvas)) {
+      const got = item === null ? 'null' : Array.isArray(item) ? 'an array' : typeof item;
+      throw new CanvasValidationError(path || 'canvas', `expected a signature, chain, group or chord, got ${got}`);
+    }
+    if (onPath.has(item)) {
+      throw new CanvasValidationError(path, 'the canvas contains itself (a cycle); a workflow must be a DAG');
+    }
+    onPath.add(item);
+    try {
+      return visitCanvas(item as AnyCanvas, path, input, after);
+    } finally {
+      onPath.delete(item);
+    }
+  };
+
+  const visitCanvas = (item: AnyCanvas, path: string, input: InputTemplate | null, after: readonly string[]): Piece => {
+    const at = (part: string): string => (path ? `${path} > ${part}` : part);
+    if (item instanceof Signature) {
+      const id = String(nextId++);
+      const receives = item.immutable ? null : input;
+      graph.addNode(id, {
+        task: item.task,
+        args: item.args,
+        input: receives,
+        options: item.options,
+        byName: item.byName,
+        path: at(item.task),
+      });
+      for (const upstream of after) graph.mergeEdge(upstream, id, { carriesData: receives !== null });
+      return { value: { node: id }, exits: [id] };
+    }
+    if (item instanceof Chain) {
+      if (item.steps.length === 0) throw new CanvasValidationError(at('chain'), 'a chain needs at least one step');
+      let piece: Piece = { value: input ?? { list: [] }, exits: after };
+      let value = input;
+      item.steps.forEach((step, index) => {
+        piece = visit(step, at(`chain[${index}]`), value, piece.exits);
+        value = piece.value;
+      });
+      return piece;
+    }
+    if (item instanceof Group) return visitGroup(item.members, at('group'), input, after);
+    if (item instanceof Chord) {
+      const header = visitGroup(item.header.members, at('chord.header'), input, after);
+      return visit(item.body, at('chord.body'), header.value, header.exits);
+    }
+    throw new CanvasValidationError(path || 'canvas', `unknown canvas kind "${String(item.kind)}"`);
+  };
+
+  const visitGroup = (
+    members: readonly AnyCanvas[],
+    path: string,
+    input: InputTemplate | null,
+    after: readonly string[],
+  ): Piece => {
+    // An empty group is done as soon as what precedes it is; its value is [].
+    if (members.length === 0) return { value: { list: [] }, exits: after };
+    const values: InputTemplate[] = [];
+    const exits: string[] = [];
+    members.forEach((member, index) => {
+      // A group directly inside a group is flattened (the builders do it too; a hand-made
+      // Group object may not have been).
+      if (member instanceof Group) {
+        const inner = visitGroup(member.members, `${path}[${index}]`, input, after);
+        if ('list' in inner.value) values.push(...inner.value.list);
+        exits.push(...inner.exits);
+        return;
+      }
+      const piece = visit(member, `${path}[${index}]`, input, after);
+      values.push(piece.value);
+      exits.push(...piece.exits);
+    });
+    return { value: { list: values }, exits: [...new Set(exits)] };
+  };
+
+  const top = visit(canvas, '', null, []);
+  if (graph.order === 0) {
+    throw new CanvasValidationError('canvas', 'the canvas has no task to run (an empty group?)');
+  }
+  return { graph, output: top.value };
+}

@@ -1,0 +1,24 @@
+export { createApp, App, type SubmitOptions } from './app.js';
+export type { AppOptions } from './config.js';
+export { Canvas, type AnyCanvas, type InputOf, type OutputOf } from './canvas/canvas.js';
+export { Signature, type SignatureOptions } from './canvas/signature.js';
+export { Task, type TaskOptions, type RetryPolicy, type TaskHandler } from './canvas/task.js';
+export {
+  chain,
+  group,
+  chord,
+  Chain,
+  Group,
+  Chord,
+  type ValidChain,
+  type ChainInput,
+  type ChainOutput,
+  type GroupInput,
+  type GroupOutput,
+  type Accepting,
+} from './canvas/builders.js';
+export { Run, type RunInspection, type NodeInspection, type ResultOptions } from './run/run.js';
+export { Worker, type WorkerOptions } from './worker/worker.js';
+export { taskContext, type TaskContext } from './worker/context.js';
+export type { NodeStatus, RunStatus } from './store/records.js';
+export * from './errors/index.js';

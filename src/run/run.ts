@@ -1,0 +1,172 @@
+import { ResultTimeoutError, RunNotFoundError, WorkflowCancelledError, WorkflowFailedError } from '../errors/index.js';
+import { fillTemplate } from '../graph/template.js';
+import type { KeySpace } from '../store/keys.js';
+import { nodeErrorSchema, type NodeStatus, type RunStatus, TERMINAL_RUN_STATUSES } from '../store/records.js';
+import type { RunMeta, RunStore } from '../store/run-store.js';
+import type { RunEvents } from './run-events.js';
+
+export interface NodeInspection {
+  readonly id: string;
+  readonly task: string;
+  readonly status: NodeStatus;
+  /** Attempts started so far (redeliveries included). */
+  readonly attempts: number;
+  /** Nodes that wait for this one. */
+  readonly dependants: readonly string[];
+  readonly queuedAt?: Date;
+  readonly startedAt?: Date;
+  readonly finishedAt?: Date;
+  /** The last error of this node (for a failed node, the one that failed it). */
+  readonly error?: { readonly name: string; readonly message: string; readonly stack?: string; readonly code?: string };
+}
+
+export interface RunInspection {
+  readonly id: string;
+  readonly name: string;
+  readonly status: RunStatus;
+  readonly createdAt: Date;
+  readonly finishedAt?: Date;
+  /** The node that failed the run, if it failed. */
+  readonly failedNode?: string;
+  readonly nodes: readonly NodeInspection[];
+}
+
+export interface ResultOptions {
+  /** Reject with ResultTimeoutError after this long (the run goes on). Default: wait forever. */
+  readonly timeoutMs?: number;
+}
+
+/** What a Run needs from its app. */
+export interface RunContext {
+  readonly runs: RunStore;
+  readonly events: RunEvents;
+  readonly keys: KeySpace;
+}
+
+function date(ms: number | undefined): { readonly at?: Date } {
+  return ms === undefined ? {} : { at: new Date(ms) };
+}
+
+/**
+ * A handle on a run, from the process that submitted it or any other (`app.getRun(id)`). Holds
+ * nothing but the id: every answer is read from Redis.
+ */
+export class Run<R = unknown> {
+  constructor(
+    readonly id: string,
+    private readonly context: RunContext,
+  ) {}
+
+  /**
+   * The run's value once it succeeds. Rejects with WorkflowFailedError or WorkflowCancelledError,
+   * RunNotFoundError for an unknown id, ResultTimeoutError after `timeoutMs`. Waits on pub/sub,
+   * never polls, and re-reads the run after a reconnect; answers at once for a finished run.
+   */
+  async result(options: ResultOptions = {}): Promise<R> {
+    const { timeoutMs } = options;
+    let settle!: { resolve: (value: R) => void; reject: (error: unknown) => void };
+    const outcome = new Promise<R>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    let finished = false;
+    let checking = false;
+    let again = false;
+    const check = (): void => {
+      if (finished) return;
+      if (checking) {
+        again = true;
+        return;
+      }
+      checking = true;
+      this.readOutcome().then(
+        (value) => {
+          checking = false;
+          if (value) {
+            finished = true;
+            if ('value' in value) settle.resolve(value.value);
+            else settle.reject(value.error);
+          } else if (again) {
+            again = false;
+            check();
+          }
+        },
+        (error: unknown) => {
+          checking = false;
+          finished = true;
+          settle.reject(error);
+        },
+      );
+    };
+    const unwatch = await this.context.events.watch(this.context.keys.runChannel(this.id), check);
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            finished = true;
+            settle.reject(new ResultTimeoutError(this.id, timeoutMs));
+          }, timeoutMs);
+    check(); // after subscribing, so that a finish in between is not missed
+    try {
+      return await outcome;
+    } finally {
+      finished = true;
+      if (timer) clearTimeout(timer);
+      await unwatch();
+    }
+  }
+
+  /** null while the run is still running. */
+  private async readOutcome(): Promise<{ value: R } | { error: Error } | null> {
+    const meta = await this.context.runs.meta(this.id);
+    if (!meta) return { error: new RunNotFoundError(this.id) };
+    if (!TERMINAL_RUN_STATUSES.has(meta.status)) return null;
+    if (meta.status === 'succeeded') return { value: await this.value(meta) };
+    if (meta.status === 'cancelled') return { error: new WorkflowCancelledError(this.id) };
+    return { error: await this.failure(meta) };
+  }
+
+  private async value(meta: RunMeta): Promise<R> {
+    const results = await this.context.runs.output(meta);
+    return fillTemplate(meta.output, (nodeId) => results.get(nodeId) ?? null) as R;
+  }
+
+  private async failure(meta: RunMeta): Promise<WorkflowFailedError> {
+    const nodeId = meta.failedNode ?? '?';
+    const { task, errorJson } = await this.context.runs.nodeError(this.id, nodeId);
+    const parsed = errorJson ? nodeErrorSchema.safeParse(JSON.parse(errorJson)) : null;
+    const error = parsed?.success ? parsed.data : { name: 'Error', message: 'unknown error (none was recorded)' };
+    return new WorkflowFailedError(this.id, nodeId, task, error);
+  }
+
+  /** The run and every node, read in one consistent snapshot. */
+  async inspect(): Promise<RunInspection> {
+    const snapshot = await this.context.runs.snapshot(this.id);
+    if (!snapshot) throw new RunNotFoundError(this.id);
+    const { meta, nodes } = snapshot;
+    return {
+      id: meta.id,
+      name: meta.name,
+      status: meta.status,
+      createdAt: new Date(meta.createdAt),
+      ...(meta.finishedAt !== undefined ? { finishedAt: new Date(meta.finishedAt) } : {}),
+      ...(meta.failedNode !== undefined ? { failedNode: meta.failedNode } : {}),
+      nodes: nodes.map((node) => {
+        const parsedError = node.errorJson ? nodeErrorSchema.safeParse(JSON.parse(node.errorJson)) : null;
+        const queuedAt = date(node.state.queuedAt).at;
+        const startedAt = date(node.state.startedAt).at;
+        const finishedAt = date(node.state.finishedAt).at;
+        return {
+          id: node.id,
+          task: node.task,
+          status: node.state.status,
+          attempts: node.state.attempts ?? 0,
+          dependants: node.next,
+          ...(queuedAt ? { queuedAt } : {}),
+          ...(startedAt ? { startedAt } : {}),
+          ...(finishedAt ? { finishedAt } : {}),
+          ...(parsedError?.success ? { error: parsedError.data } : {}),
+        };
+      }),
+    };
+  }
+}

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import type { InputTemplate } from '../graph/template.js';
+
+/** Node states. The transitions are enforced by the Lua scripts; see docs/architecture.md. */
+export const NODE_STATUSES = ['pending', 'queued', 'delayed', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type NodeStatus = (typeof NODE_STATUSES)[number];
+
+export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
+
+const templateSchema: z.ZodType<InputTemplate> = z.lazy(() =>
+  z.union([z.object({ node: z.string() }), z.object({ list: z.array(templateSchema) })]),
+);
+
+/** What a node is, fixed at submit: stored as JSON in the run's `specs` hash. */
+export const nodeSpecSchema = z.object({
+  task: z.string(),
+  args: z.array(z.unknown()),
+  input: templateSchema.optional(),
+  queue: z.string(),
+  priority: z.number().int().optional(),
+  countdownMs: z.number().optional(),
+  /** Dependants: nodes that wait for this one. */
+  next: z.array(z.string()).optional(),
+  /** The queues those dependants are delivered on (complete-node needs their keys). */
+  nextQueues: z.array(z.string()).optional(),
+});
+export type NodeSpec = z.infer<typeof nodeSpecSchema>;
+
+/** Where a node stands: stored as JSON in the run's `nodes` hash, changed only by scripts. */
+export const nodeStateSchema = z.object({
+  status: z.enum(NODE_STATUSES),
+  waiting: z.number().optional(),
+  attempts: z.number().optional(),
+  leaseExpiries: z.number().optional(),
+  queuedAt: z.number().optional(),
+  startedAt: z.number().optional(),
+  finishedAt: z.number().optional(),
+});
+export type NodeState = z.infer<typeof nodeStateSchema>;
+
+export const nodeErrorSchema = z.object({
+  name: z.string(),
+  message: z.string(),
+  stack: z.string().optional(),
+  code: z.string().optional(),
+});

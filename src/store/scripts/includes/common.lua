@@ -1,0 +1,50 @@
+-- Helpers shared by every script (inlined where a script says --- @include "common").
+
+-- Redis's own clock, so that every worker and submitter agrees on "now" whatever their clocks say.
+local function nowMs()
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+
+-- Lua would print large numbers in exponent form ("1.7e+13"), which Redis reads back rounded.
+local function formatScore(number)
+  return string.format('%.0f', number)
+end
+
+local MAX_PRIORITY = 9
+-- 2^44 sequence numbers fit in each priority band without leaving the exact range of a double.
+local PRIORITY_BAND = 17592186044416
+
+-- Lower scores are popped first: higher priority, then first come first served.
+local function readyScore(priority, sequence)
+  return formatScore((MAX_PRIORITY - priority) * PRIORITY_BAND + sequence)
+end
+
+-- A message names a node: "<run id>|<node id>|<priority>".
+local function messageFor(runId, nodeId, priority)
+  return runId .. '|' .. nodeId .. '|' .. (priority or 0)
+end
+
+-- One token in a queue's signal list wakes one blocked worker; workers re-signal while work
+-- remains, so one token is enough and the list never grows.
+local function ensureSignal(signalKey)
+  if redis.call('LLEN', signalKey) == 0 then
+    redis.call('RPUSH', signalKey, '1')
+  end
+end
+
+local function loadNode(nodesKey, nodeId)
+  local raw = redis.call('HGET', nodesKey, nodeId)
+  if not raw then return nil end
+  return cjson.decode(raw)
+end
+
+local function saveNode(nodesKey, nodeId, node)
+  redis.call('HSET', nodesKey, nodeId, cjson.encode(node))
+end
+
+local function loadSpec(specsKey, nodeId)
+  local raw = redis.call('HGET', specsKey, nodeId)
+  if not raw then return nil, nil end
+  return cjson.decode(raw), raw
+end

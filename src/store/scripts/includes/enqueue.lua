@@ -1,0 +1,16 @@
+-- Hand a node whose dependencies have all succeeded to the workers: into its queue's ready set,
+-- or its delayed set when it has a countdown. queue = { ready =, delayed =, signal = } keys.
+local function enqueueNode(queue, sequenceKey, runId, nodeId, node, spec, now)
+  local message = messageFor(runId, nodeId, spec.priority)
+  node.queuedAt = now
+  if spec.countdownMs and spec.countdownMs > 0 then
+    node.status = 'delayed'
+    redis.call('ZADD', queue.delayed, formatScore(now + spec.countdownMs), message)
+  else
+    node.status = 'queued'
+    local sequence = redis.call('INCR', sequenceKey)
+    redis.call('ZADD', queue.ready, readyScore(spec.priority or 0, sequence), message)
+  end
+  -- Also for delayed nodes: a blocked worker wakes up and shortens its wait to the due time.
+  ensureSignal(queue.signal)
+end

@@ -1,0 +1,117 @@
+import type { TaskDefinition } from '../canvas/task.js';
+import {
+  ArgsValidationError,
+  CanvasValidationError,
+  PayloadTooLargeError,
+  ResultValidationError,
+  TaskTimeoutError,
+  UnknownTaskError,
+} from '../errors/index.js';
+import { fillTemplate } from '../graph/template.js';
+import type { StartedNode } from '../store/node-store.js';
+import { encodeJson } from '../util/json.js';
+import { describeZodError } from '../util/zod.js';
+import { runWithContext } from './context.js';
+
+export type AttemptOutcome = { readonly ok: true; readonly resultJson: string } | { readonly ok: false; readonly error: unknown };
+
+export interface AttemptOptions {
+  readonly maxPayloadBytes: number;
+  /** Aborted from outside: lease lost, or the worker is shutting down hard. */
+  readonly signal: AbortSignal;
+}
+
+/** The handler's positional arguments: the upstream value (if any) then the bound args. */
+function buildArgs(node: StartedNode): unknown[] {
+  const { spec } = node;
+  if (!spec.input) return [...spec.args];
+  const parsed = new Map<string, unknown>();
+  for (const [id, json] of node.inputs) {
+    if (json === null) {
+      throw new CanvasValidationError(`node ${node.message.nodeId}`, `the result of upstream node ${id} is missing`);
+    }
+    parsed.set(id, JSON.parse(json));
+  }
+  return [fillTemplate(spec.input, (id) => parsed.get(id)), ...spec.args];
+}
+
+/** Settles with the handler's value, or rejects when `signal` aborts (with its reason). */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : (error as Error));
+      },
+    );
+  });
+}
+
+/**
+ * Run one attempt of a node: validate its arguments, call the handler in its task context under
+ * its time limit, validate and encode the result. Never throws: every failure is an outcome.
+ * A handler that ignores its AbortSignal keeps running after a timeout, but its result is dropped.
+ */
+export async function runAttempt(
+  node: StartedNode,
+  definition: TaskDefinition | undefined,
+  options: AttemptOptions,
+): Promise<AttemptOutcome> {
+  const { runId, nodeId } = node.message;
+  const controller = new AbortController();
+  const onOuterAbort = (): void => controller.abort(options.signal.reason);
+  options.signal.addEventListener('abort', onOuterAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    if (!definition) throw new UnknownTaskError(node.spec.task, `node ${nodeId} of run ${runId} (queue ${node.queue})`);
+    let args = buildArgs(node);
+    if (definition.argsSchema) {
+      const parsed = definition.argsSchema.safeParse(args);
+      if (!parsed.success) {
+        throw new ArgsValidationError(definition.name, `node ${nodeId}`, describeZodError(parsed.error, 'args'), {
+          cause: parsed.error,
+        });
+      }
+      args = [...parsed.data];
+    }
+    if (definition.timeoutMs !== undefined) {
+      const timeoutMs = definition.timeoutMs;
+      timer = setTimeout(() => controller.abort(new TaskTimeoutError(definition.name, timeoutMs)), timeoutMs);
+    }
+    const context = {
+      runId,
+      nodeId,
+      task: definition.name,
+      queue: node.queue,
+      attempt: node.attempt,
+      signal: controller.signal,
+    };
+    const work = runWithContext(context, async () => definition.handler(...args));
+    let value = await raceAbort(work, controller.signal);
+    if (definition.resultSchema) {
+      const parsed = definition.resultSchema.safeParse(value);
+      if (!parsed.success) {
+        throw new ResultValidationError(definition.name, describeZodError(parsed.error, 'result'), { cause: parsed.error });
+      }
+      value = parsed.data;
+    }
+    const resultJson = encodeJson(value, `result of task "${definition.name}"`);
+    const bytes = Buffer.byteLength(resultJson);
+    if (bytes > options.maxPayloadBytes) {
+      throw new PayloadTooLargeError(`result of task "${definition.name}"`, bytes, options.maxPayloadBytes);
+    }
+    return { ok: true, resultJson };
+  } catch (error) {
+    return { ok: false, error };
+  } finally {
+    if (timer) clearTimeout(timer);
+    options.signal.removeEventListener('abort', onOuterAbort);
+  }
+}

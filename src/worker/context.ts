@@ -1,0 +1,33 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { ConfigError } from '../errors/index.js';
+
+/** What a running handler can know about itself, without it disturbing its positional args. */
+export interface TaskContext {
+  readonly runId: string;
+  readonly nodeId: string;
+  readonly task: string;
+  readonly queue: string;
+  /** 1 for the first attempt; counts retries and redeliveries. */
+  readonly attempt: number;
+  /**
+   * Fires when the attempt should stop: its timeout passed (reason: TaskTimeoutError), the worker
+   * lost its lease (another worker now owns the node), or the worker is shutting down hard.
+   */
+  readonly signal: AbortSignal;
+}
+
+const storage = new AsyncLocalStorage<TaskContext>();
+
+export function runWithContext<T>(context: TaskContext, fn: () => T): T {
+  return storage.run(context, fn);
+}
+
+/**
+ * The context of the task attempt this code runs in (through AsyncLocalStorage, so it follows
+ * awaits). Throws when called outside a handler.
+ */
+export function taskContext(): TaskContext {
+  const context = storage.getStore();
+  if (!context) throw new ConfigError('taskContext()', 'called outside a task handler');
+  return context;
+}

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterEach, expect, inject } from 'vitest';
+import { type App, type AppOptions, createApp } from '../../src/index.js';
+
+export const redisUrl = (): string => inject('redisUrl');
+
+/** A plain connection to the test Redis, closed after the test. */
+export function useRedis(): () => Redis {
+  const clients: Redis[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.quit()));
+  });
+  return () => {
+    const client = new Redis(redisUrl());
+    clients.push(client);
+    return client;
+  };
+}
+
+/**
+ * Apps on a fresh key prefix per test. After the test every app is closed, and the test fails if
+ * a connection of its prefix is still open on the server (a leaked worker or subscriber).
+ */
+export function useApps(): (options?: AppOptions) => App {
+  const apps: App[] = [];
+  afterEach(async () => {
+    const closing = apps.splice(0);
+    await Promise.all(closing.map((app) => app.close()));
+    if (closing.length === 0) return;
+    const admin = new Redis(redisUrl());
+    try {
+      // A closing connection may take a moment to disappear from CLIENT LIST.
+      let leaked: string[] = [];
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const list = String(await admin.client('LIST'));
+        leaked = closing.flatMap((app) =>
+          list.split('\n').filter((line) => line.includes(`name=celeriac:${app.config.prefix}:`)),
+        );
+        if (leaked.length === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(leaked, 'connections left open after app.close()').toEqual([]);
+    } finally {
+      await admin.quit();
+    }
+  });
+  return (options = {}) => {
+    const app = createApp({ redis: redisUrl(), prefix: `test-${randomUUID()}`, ...options });
+    apps.push(app);
+    return app;
+  };
+}
+
+/** Every key under an app's prefix. */
+export async function keysOf(redis: Redis, app: App): Promise<string[]> {
+  return (await redis.keys(`{${app.config.prefix}}:*`)).sort();
+}
