@@ -60,7 +60,14 @@ export function connect(config: AppConfig, persistent: boolean, role: string): R
     connectionName: `celeriac:${config.prefix}:${role}`,
     ...(persistent ? { maxRetriesPerRequest: null } : {}),
   };
-  if (source instanceof Redis) return source.duplicate(extra);
-  if (typeof source === 'string') return new Redis(source, extra);
-  return new Redis({ ...source, ...extra });
+  const connection =
+    source instanceof Redis
+      ? source.duplicate(extra)
+      : typeof source === 'string'
+        ? new Redis(source, extra)
+        : new Redis({ ...source, ...extra });
+  // Connection errors reach callers as rejected commands; without a listener ioredis would also
+  // print every reconnect attempt as an "unhandled error event".
+  connection.on('error', () => undefined);
+  return connection;
 }

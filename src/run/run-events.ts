@@ -7,54 +7,73 @@ type Listener = () => void;
  * listener is called on each message on its channel and after every reconnect, because messages
  * published while the connection was down are lost: on either, the waiter re-reads the run.
  */
+interface Subscription {
+  readonly listeners: Set<Listener>;
+  /** Resolves once SUBSCRIBE was acknowledged: a waiter may read the run only after that. */
+  readonly subscribed: Promise<void>;
+}
+
 export class RunEvents {
-  private subscriber: Redis | null = null;
-  private readonly listeners = new Map<string, Set<Listener>>();
+  private connection: Redis | null = null;
+  private ready: Promise<Redis> | null = null;
+  private readonly subscriptions = new Map<string, Subscription>();
 
   constructor(private readonly createConnection: () => Redis) {}
 
-  private connection(): Redis {
-    if (this.subscriber) return this.subscriber;
-    const subscriber = this.createConnection();
-    subscriber.on('message', (channel: string) => {
-      for (const listener of this.listeners.get(channel) ?? []) listener();
+  /**
+   * The shared connection, once ready. Subscribing only after 'ready' matters: a SUBSCRIBE queued
+   * before ioredis's ready check would put the connection in subscriber mode and fail that check.
+   */
+  private whenReady(): Promise<Redis> {
+    this.ready ??= new Promise<Redis>((resolve) => {
+      const connection = this.createConnection();
+      this.connection = connection;
+      connection.on('message', (channel: string) => {
+        for (const listener of this.subscriptions.get(channel)?.listeners ?? []) listener();
+      });
+      let connectedOnce = false;
+      connection.on('ready', () => {
+        // ioredis resubscribes by itself; what was published meanwhile must be re-read.
+        if (connectedOnce) for (const { listeners } of this.subscriptions.values()) for (const listener of listeners) listener();
+        connectedOnce = true;
+        resolve(connection);
+      });
+      // Errors surface through the waiters' own reads; an unhandled 'error' event would crash.
+      connection.on('error', () => undefined);
     });
-    let connectedOnce = false;
-    subscriber.on('ready', () => {
-      // ioredis resubscribes by itself; what was published meanwhile must be re-read.
-      if (connectedOnce) for (const set of this.listeners.values()) for (const listener of set) listener();
-      connectedOnce = true;
-    });
-    // Errors surface through the waiters' own reads; an unhandled 'error' event would crash.
-    subscriber.on('error', () => undefined);
-    this.subscriber = subscriber;
-    return subscriber;
+    return this.ready;
   }
 
   /** Call `listener` on every event of `channel` until the returned function is called. */
   async watch(channel: string, listener: Listener): Promise<() => Promise<void>> {
-    let set = this.listeners.get(channel);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(channel, set);
-      await this.connection().subscribe(channel);
+    let subscription = this.subscriptions.get(channel);
+    if (!subscription) {
+      const subscribed = this.whenReady().then(async (connection) => {
+        await connection.subscribe(channel);
+      });
+      subscription = { listeners: new Set(), subscribed };
+      this.subscriptions.set(channel, subscription);
     }
-    set.add(listener);
+    subscription.listeners.add(listener);
+    await subscription.subscribed;
     return async () => {
-      const current = this.listeners.get(channel);
+      const current = this.subscriptions.get(channel);
       if (!current) return;
-      current.delete(listener);
-      if (current.size === 0) {
-        this.listeners.delete(channel);
-        if (this.subscriber?.status === 'ready') await this.subscriber.unsubscribe(channel);
+      current.listeners.delete(listener);
+      if (current.listeners.size === 0) {
+        this.subscriptions.delete(channel);
+        if (this.connection?.status === 'ready') await this.connection.unsubscribe(channel);
       }
     };
   }
 
   async close(): Promise<void> {
-    const subscriber = this.subscriber;
-    this.subscriber = null;
-    this.listeners.clear();
-    if (subscriber) await subscriber.quit().catch(() => subscriber.disconnect());
+    const connection = this.connection;
+    this.connection = null;
+    this.ready = null;
+    this.subscriptions.clear();
+    if (!connection) return;
+    if (connection.status === 'ready') await connection.quit().catch(() => connection.disconnect());
+    else connection.disconnect();
   }
 }

@@ -97,7 +97,7 @@ export class Run<R = unknown> {
         },
       );
     };
-    const unwatch = await this.context.events.watch(this.context.keys.runChannel(this.id), check);
+    // The time limit counts from the call, subscribing included (Redis may be unreachable).
     const timer =
       timeoutMs === undefined
         ? undefined
@@ -105,13 +105,18 @@ export class Run<R = unknown> {
             finished = true;
             settle.reject(new ResultTimeoutError(this.id, timeoutMs));
           }, timeoutMs);
-    check(); // after subscribing, so that a finish in between is not missed
+    const watching = this.context.events.watch(this.context.keys.runChannel(this.id), check);
+    // Read only once subscribed, so that a finish in between is not missed.
+    watching.then(check, (error: unknown) => {
+      finished = true;
+      settle.reject(error);
+    });
     try {
       return await outcome;
     } finally {
       finished = true;
       if (timer) clearTimeout(timer);
-      await unwatch();
+      void watching.then((unwatch) => unwatch()).catch(() => undefined);
     }
   }
 

@@ -93,7 +93,6 @@ export class Worker {
     this.state = 'running';
     this.commands = connect(this.context.config, true, 'worker');
     this.blocking = connect(this.context.config, true, 'worker-blocking');
-    for (const connection of [this.commands, this.blocking]) connection.on('error', (error) => this.onError(error));
     await Promise.all([this.commands.ping(), this.blocking.ping()]);
     this.nodes = new NodeStore(this.commands, this.context.keys);
     this.heartbeat = setInterval(() => void this.extendLeases(), Math.max(50, Math.floor(this.leaseMs / 3)));

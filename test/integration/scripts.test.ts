@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { chain, group } from '../../src/index.js';
+import { KeySpace } from '../../src/store/keys.js';
+import { parseMessage } from '../../src/store/messages.js';
+import { NodeStore, type StartedNode } from '../../src/store/node-store.js';
+import { keysOf, useApps, useRedis } from '../helpers/apps.js';
+import { canvasTasks } from '../helpers/tasks.js';
+
+/** The scripts driven directly, as a worker would, checking the keys they leave behind. */
+describe('Lua scripts', () => {
+  const makeApp = useApps();
+  const redis = useRedis();
+
+  async function setup() {
+    const app = makeApp();
+    const tasks = canvasTasks(app);
+    const keys = new KeySpace(app.config.prefix);
+    const nodes = new NodeStore(app.redis, keys);
+    const startOne = async (): Promise<StartedNode> => {
+      const { claimed } = await nodes.claim(['default'], 1, 30_000);
+      const [first] = claimed;
+      if (!first) throw new Error('nothing to claim');
+      const message = parseMessage(first.message);
+      if (!message) throw new Error('bad message');
+      const outcome = await nodes.start(message, first.queue, 5, '{}');
+      if (!('started' in outcome)) throw new Error(`skipped: ${outcome.skipped}`);
+      return outcome.started;
+    };
+    return { app, keys, nodes, startOne, ...tasks };
+  }
+
+  it('submit-run writes the run, its nodes and the root messages, and nothing else', async () => {
+    const { app, add, tsum } = await setup();
+    const run = await app.submit(chain(group(add.si(1, 1), add.si(2, 2)), tsum.s()), { name: 'sum' });
+    const tag = `{${app.config.prefix}}`;
+    expect(await keysOf(redis(), app)).toEqual(
+      [
+        `${tag}:queue:default:ready`,
+        `${tag}:queue:default:signal`,
+        `${tag}:run:${run.id}`,
+        `${tag}:run:${run.id}:nodes`,
+        `${tag}:run:${run.id}:specs`,
+        `${tag}:runs`,
+        `${tag}:sequence`,
+      ].sort(),
+    );
+    const meta = await redis().hgetall(`${tag}:run:${run.id}`);
+    expect(meta).toMatchObject({ name: 'sum', status: 'running', nodeCount: '3', unfinished: '3' });
+    expect(await redis().zrange(`${tag}:queue:default:ready`, 0, -1)).toEqual([`${run.id}|0|0`, `${run.id}|1|0`]);
+    const states = await redis().hgetall(`${tag}:run:${run.id}:nodes`);
+    expect(JSON.parse(states['2']!)).toEqual({ status: 'pending', waiting: 2 });
+    expect(JSON.parse(states['0']!)).toMatchObject({ status: 'queued', waiting: 0 });
+  });
+
+  it('complete-node fences off a late completion from an attempt that lost its lease', async () => {
+    const { app, nodes, startOne, add, keys } = await setup();
+    const run = await app.submit(chain(add.si(1, 1), add.s(1)));
+    const first = await startOne();
+    expect(first.attempt).toBe(1);
+    // The lease expires (as if the worker stalled) and the node is redelivered: attempt 2.
+    await redis().zadd(keys.queue('default').leases, 0, first.message.raw);
+    const second = await startOne();
+    expect(second.attempt).toBe(2);
+    expect(second.leaseExpiries).toBe(1);
+
+    expect(await nodes.complete(first, '"late"', null)).toEqual({ kind: 'stale' });
+    expect(await nodes.extendLease(first, 30_000)).toBe(false);
+    expect(await nodes.fail(first, '{"name":"Error","message":"late"}', null)).toBe('stale');
+    expect(await redis().hget(keys.run(run.id).results, '0')).toBeNull();
+
+    expect(await nodes.complete(second, '2', null)).toEqual({ kind: 'completed', next: null });
+    // A duplicate completion of the same attempt changes nothing either.
+    expect(await nodes.complete(second, '999', null)).toEqual({ kind: 'stale' });
+    expect(await redis().hget(keys.run(run.id).results, '0')).toBe('2');
+    expect(await redis().zcard(keys.queue('default').leases)).toBe(0);
+  });
+
+  it('complete-node decrements the join once per completion and enqueues it at zero', async () => {
+    const { app, nodes, startOne, identity, tsum, keys } = await setup();
+    const run = await app.submit(chain(group(identity.si(1), identity.si(2), identity.si(3)), tsum.s()));
+    const started = [await startOne(), await startOne(), await startOne()];
+    const waiting = async () => JSON.parse((await redis().hget(keys.run(run.id).nodes, '3'))!) as { waiting: number; status: string };
+    await nodes.complete(started[0]!, '1', null);
+    expect(await waiting()).toEqual({ status: 'pending', waiting: 2 });
+    await nodes.complete(started[1]!, '2', null);
+    expect(await waiting()).toEqual({ status: 'pending', waiting: 1 });
+    const last = await nodes.complete(started[2]!, '3', { consumedQueues: new Set(['default']), leaseMs: 30_000 });
+    // The worker had a free slot: the join was started for it in the same script.
+    expect(last.kind).toBe('completed');
+    const next = last.kind === 'completed' ? last.next : null;
+    expect(next?.message.nodeId).toBe('3');
+    expect(next?.attempt).toBe(1);
+    expect([...(next?.inputs ?? [])]).toEqual([
+      ['0', '1'],
+      ['1', '2'],
+      ['2', '3'],
+    ]);
+    expect(await redis().zscore(keys.queue('default').leases, `${run.id}|3|0`)).not.toBeNull();
+    await nodes.complete(next!, '6', null);
+    expect(await redis().hget(keys.run(run.id).run, 'status')).toBe('succeeded');
+    expect(await run.result()).toBe(6);
+  });
+
+  it('fail-node schedules a retry in the delayed set, then fails for good and cascades', async () => {
+    const { app, nodes, startOne, add, keys } = await setup();
+    const run = await app.submit(chain(add.si(1, 1), add.s(1), add.s(1)));
+    const first = await startOne();
+    expect(await nodes.fail(first, '{"name":"Error","message":"once"}', 0)).toBe('retrying');
+    expect(await redis().zrange(keys.queue('default').delayed, 0, -1)).toEqual([`${run.id}|0|0`]);
+    const second = await startOne(); // claim promotes the due retry
+    expect(second.attempt).toBe(2);
+    expect(await nodes.fail(second, '{"name":"Error","message":"twice"}', null)).toBe('failed');
+    const inspection = await run.inspect();
+    expect(inspection.status).toBe('failed');
+    expect(inspection.nodes.map((node) => node.status)).toEqual(['failed', 'cancelled', 'cancelled']);
+    expect(await redis().hget(keys.run(run.id).run, 'unfinished')).toBe('0');
+  });
+
+  it('start-node drops a message whose node already finished (a duplicate)', async () => {
+    const { app, nodes, startOne, add, keys } = await setup();
+    const run = await app.submit(add.si(1, 1));
+    const started = await startOne();
+    await nodes.complete(started, '2', null);
+    // Put a duplicate of the message back, as a redelivery race could.
+    await redis().zadd(keys.queue('default').ready, 0, started.message.raw);
+    const { claimed } = await nodes.claim(['default'], 1, 30_000);
+    const outcome = await nodes.start(parseMessage(claimed[0]!.message)!, 'default', 5, '{}');
+    expect(outcome).toEqual({ skipped: 'node-succeeded' });
+    expect(await redis().zcard(keys.queue('default').leases)).toBe(0);
+    expect(await run.result()).toBe(2);
+  });
+
+  it('start-node fails a node whose lease expired more than maxLeaseExpiries times', async () => {
+    const { app, nodes, add, keys } = await setup();
+    const run = await app.submit(add.si(1, 1));
+    const leases = keys.queue('default').leases;
+    let outcome: Awaited<ReturnType<NodeStore['start']>> | null = null;
+    for (let delivery = 0; delivery < 4; delivery++) {
+      const { claimed } = await nodes.claim(['default'], 1, 30_000);
+      outcome = await nodes.start(parseMessage(claimed[0]!.message)!, 'default', 2, '{"name":"LeaseExpiredError","message":"lost"}');
+      if ('skipped' in outcome) break;
+      await redis().zadd(leases, 0, claimed[0]!.message); // the worker dies: its lease expires
+    }
+    expect(outcome).toEqual({ skipped: 'lease-expiries-exhausted' });
+    await expect(run.result()).rejects.toThrow('threw LeaseExpiredError: lost');
+  });
+
+  it('claim respects priority, then arrival order', async () => {
+    const { app, nodes, add } = await setup();
+    await app.submit(group(add.si(1, 0), add.si(2, 0).set({ priority: 9 }), add.si(3, 0), add.si(4, 0).set({ priority: 5 })));
+    const { claimed } = await nodes.claim(['default'], 4, 30_000);
+    expect(claimed.map((item) => parseMessage(item.message)?.nodeId)).toEqual(['1', '3', '0', '2']);
+  });
+});

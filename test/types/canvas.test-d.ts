@@ -1,0 +1,77 @@
+import { describe, expectTypeOf, it } from 'vitest';
+import { z } from 'zod';
+import { chain, chord, createApp, group, type Run, type Signature } from '../../src/index.js';
+
+const app = createApp({ prefix: 'types' });
+const add = app.task(
+  { name: 'add', args: z.tuple([z.number(), z.number()]), result: z.number() },
+  async (x, y) => x + y,
+);
+const tsum = app.task({ name: 'tsum' }, async (values: number[]) => values.reduce((a, b) => a + b, 0));
+const shout = app.task({ name: 'shout' }, (text: string) => text.toUpperCase());
+const length = app.task({ name: 'length', args: z.tuple([z.string()]) }, (text) => text.length);
+
+describe('inferred task and signature types', () => {
+  it('handler parameters come from the args schema', () => {
+    app.task({ name: 'typed', args: z.tuple([z.string(), z.number()]) }, (text, count) => {
+      expectTypeOf(text).toEqualTypeOf<string>();
+      expectTypeOf(count).toEqualTypeOf<number>();
+      return null;
+    });
+  });
+
+  it('s() with every argument is a root; with all but the first it takes the parent value', () => {
+    expectTypeOf(add.s(1, 2)).toEqualTypeOf<Signature<never, number>>();
+    expectTypeOf(add.s(1)).toEqualTypeOf<Signature<number, number>>();
+    expectTypeOf(add.si(1, 2)).toEqualTypeOf<Signature<unknown, number>>();
+    expectTypeOf(shout.s()).toEqualTypeOf<Signature<string, string>>();
+  });
+
+  it('submit returns a Run of the canvas value', async () => {
+    expectTypeOf(await app.submit(chain(add.s(4, 4), add.s(8), add.s(16)))).toEqualTypeOf<Run<number>>();
+    expectTypeOf(await app.submit(group(add.si(1, 1), shout.si('a')))).toEqualTypeOf<Run<[number, string]>>();
+    // Groups directly in groups are flattened in the type too; a chain ending in a group nests.
+    expectTypeOf(await app.submit(group(add.si(1, 1), group(shout.si('a'), add.si(2, 2))))).toEqualTypeOf<
+      Run<[number, string, number]>
+    >();
+    expectTypeOf(await app.submit(group(add.si(1, 1), chain(add.si(1, 1), group(add.s(1), add.s(2)))))).toEqualTypeOf<
+      Run<[number, [number, number]]>
+    >();
+    expectTypeOf(await app.submit(chord([add.si(1, 1), add.si(2, 2)], tsum.s()))).toEqualTypeOf<Run<number>>();
+    expectTypeOf(await app.submit(chain(add.s(1, 1), group(add.s(1), add.s(2)), tsum.s()))).toEqualTypeOf<Run<number>>();
+  });
+});
+
+describe('links whose types do not line up fail to compile', () => {
+  it('a chain step that does not accept the previous value', () => {
+    // @ts-expect-error shout takes a string, add returns a number
+    chain(add.s(1, 2), shout.s());
+    // @ts-expect-error the mismatch is found deep in a long chain too
+    chain(add.s(1, 2), add.s(1), add.s(2), add.s(3), length.s());
+    chain(shout.s('a'), length.s(), add.s(1)); // lines up
+  });
+
+  it('a fully bound signature cannot take a parent value', () => {
+    // @ts-expect-error add.s(1, 2) already has both arguments
+    chain(add.s(1, 2), add.s(3, 4));
+    chain(add.s(1, 2), add.si(3, 4)); // immutable: fine
+  });
+
+  it('a chord body must accept the header list', () => {
+    // @ts-expect-error shout takes a string, the header gives number[]
+    chord([add.si(1, 1)], shout.s());
+    chord([add.si(1, 1), add.si(2, 2)], tsum.s());
+  });
+
+  it('a group after a step must accept that step value in every member', () => {
+    // @ts-expect-error one member takes a string
+    chain(add.s(1, 1), group(add.s(1), shout.s()));
+  });
+
+  it('s() with a wrong argument type or count', () => {
+    // @ts-expect-error a string where a number is due
+    add.s('1', 2);
+    // @ts-expect-error three arguments
+    add.s(1, 2, 3);
+  });
+});
