@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import { z } from 'zod';
 import type { Canvas } from './canvas/canvas.js';
@@ -80,9 +80,8 @@ export class App {
   /** The app's command connection (the caller's own instance, if one was given). */
   get redis(): Redis {
     if (!this.commandConnection) {
-      this.commandConnection = typeof this.config.redis === 'object' && 'duplicate' in this.config.redis
-        ? this.config.redis
-        : connect(this.config, false, 'commands');
+      this.commandConnection =
+        this.config.redis instanceof Redis ? this.config.redis : connect(this.config, false, 'commands');
     }
     return this.commandConnection;
   }

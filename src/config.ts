@@ -53,10 +53,11 @@ export function parseAppOptions(options: AppOptions = {}): AppConfig {
  * A new connection for one purpose. `persistent` connections (workers, subscribers) retry their
  * commands across outages instead of failing them after ioredis's default 20 attempts.
  */
-export function connect(config: AppConfig, persistent: boolean, role: string): Redis {
+export function connect(config: AppConfig, persistent: boolean, role: string, options: RedisOptions = {}): Redis {
   const source = config.redis;
   // Named so that `CLIENT LIST` shows which app and role each connection serves.
   const extra: RedisOptions = {
+    ...options,
     connectionName: `celeriac:${config.prefix}:${role}`,
     ...(persistent ? { maxRetriesPerRequest: null } : {}),
   };

@@ -3,7 +3,7 @@ import { type AnyCanvas, Canvas } from '../canvas/canvas.js';
 import { Chain, Chord, Group } from '../canvas/builders.js';
 import { Signature, type SignatureOptions } from '../canvas/signature.js';
 import { CanvasValidationError } from '../errors/index.js';
-import type { InputTemplate } from './template.js';
+import { type InputTemplate, templateNodes } from './template.js';
 
 /** One task invocation in the DAG. */
 export interface NodeAttributes {
@@ -79,7 +79,8 @@ export function compileCanvas(canvas: unknown): CompiledWorkflow {
         byName: item.byName,
         path: at(item.task),
       });
-      for (const upstream of after) graph.mergeEdge(upstream, id, { carriesData: receives !== null });
+      const reads = new Set(receives ? templateNodes(receives) : []);
+      for (const upstream of after) graph.mergeEdge(upstream, id, { carriesData: reads.has(upstream) });
       return { value: { node: id }, exits: [id] };
     }
     if (item instanceof Chain) {

@@ -1,6 +1,6 @@
 import type { TaskDefinition } from '../canvas/task.js';
 import { ArgsValidationError, PayloadTooLargeError, UnknownTaskError } from '../errors/index.js';
-import type { NodeSpec } from '../store/records.js';
+import type { NodeSpec } from './spec.js';
 import { encodeJson } from '../util/json.js';
 import { describeZodError } from '../util/zod.js';
 import { arityOf, tailSchema } from './arity.js';
@@ -97,7 +97,7 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
     const priority = priorityOf.get(id) ?? 0;
     const spec: NodeSpec = {
       task: node.task,
-      args: node.args as unknown[],
+      args: node.args,
       queue,
       ...(node.input ? { input: node.input } : {}),
       ...(priority ? { priority } : {}),

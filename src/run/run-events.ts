@@ -33,8 +33,7 @@ export class RunEvents {
       });
       let connectedOnce = false;
       connection.on('ready', () => {
-        // ioredis resubscribes by itself; what was published meanwhile must be re-read.
-        if (connectedOnce) for (const { listeners } of this.subscriptions.values()) for (const listener of listeners) listener();
+        if (connectedOnce) this.resubscribed(connection);
         connectedOnce = true;
         resolve(connection);
       });
@@ -42,6 +41,20 @@ export class RunEvents {
       connection.on('error', () => undefined);
     });
     return this.ready;
+  }
+
+  /**
+   * After a reconnect, whatever was published while the connection was down is lost: every
+   * waiter re-reads its run, but only once its channel is subscribed again (ioredis resubscribes
+   * after 'ready'; subscribing once more ourselves is harmless and tells us when it is done).
+   */
+  private resubscribed(connection: Redis): void {
+    const channels = [...this.subscriptions.keys()];
+    if (channels.length === 0) return;
+    const notify = (): void => {
+      for (const channel of channels) for (const listener of this.subscriptions.get(channel)?.listeners ?? []) listener();
+    };
+    connection.subscribe(...channels).then(notify, notify);
   }
 
   /** Call `listener` on every event of `channel` until the returned function is called. */

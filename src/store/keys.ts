@@ -7,8 +7,8 @@
  *
  *   {p}:run:<id>            hash        the run's meta: name, status, createdAt, finishedAt,
  *                                       nodeCount, unfinished, output, failedNode
- *   {p}:run:<id>:nodes      hash        node id -> state JSON (status, waiting, attempts, times)
- *   {p}:run:<id>:specs      hash        node id -> spec JSON (task, args, input, queue, next)
+ *   {p}:run:<id>:nodes      hash        node id -> state JSON (fields: records.ts nodeStateSchema)
+ *   {p}:run:<id>:specs      hash        node id -> spec JSON (fields: graph/spec.ts NodeSpec)
  *   {p}:run:<id>:results    hash        node id -> result JSON
  *   {p}:run:<id>:errors     hash        node id -> last error JSON
  *   {p}:runs                sorted set  run ids by creation time

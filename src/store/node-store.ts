@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { type NodeSpec, nodeSpecSchema } from './records.js';
+import type { NodeSpec } from '../graph/spec.js';
+import { nodeSpecSchema } from './records.js';
 import type { KeySpace } from './keys.js';
 import { type NodeMessage, parseMessage } from './messages.js';
 import { scripts } from './script.js';
@@ -130,6 +131,11 @@ export class NodeStore {
       [runId, nodeId, node.attempt, errorJson, node.message.raw, retryDelayMs ?? -1, this.keys.runChannel(runId)],
     );
     return reply as FailOutcome;
+  }
+
+  /** Remove a message that names no node (not written by celeriac) from its queue's leases. */
+  async dropMessage(queue: string, raw: string): Promise<void> {
+    await this.redis.zrem(this.keys.queue(queue).leases, raw);
   }
 
   /** Heartbeat: true while this attempt still holds its lease. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { NodeSpec } from '../graph/spec.js';
 import type { InputTemplate } from '../graph/template.js';
 
 /** Node states. The transitions are enforced by the Lua scripts; see docs/architecture.md. */
@@ -14,20 +15,17 @@ const templateSchema: z.ZodType<InputTemplate> = z.lazy(() =>
   z.union([z.object({ node: z.string() }), z.object({ list: z.array(templateSchema) })]),
 );
 
-/** What a node is, fixed at submit: stored as JSON in the run's `specs` hash. */
-export const nodeSpecSchema = z.object({
+/** Parses a stored NodeSpec (graph/spec.ts). */
+export const nodeSpecSchema: z.ZodType<NodeSpec> = z.object({
   task: z.string(),
   args: z.array(z.unknown()),
   input: templateSchema.optional(),
   queue: z.string(),
   priority: z.number().int().optional(),
   countdownMs: z.number().optional(),
-  /** Dependants: nodes that wait for this one. */
   next: z.array(z.string()).optional(),
-  /** The queues those dependants are delivered on (complete-node needs their keys). */
   nextQueues: z.array(z.string()).optional(),
 });
-export type NodeSpec = z.infer<typeof nodeSpecSchema>;
 
 /** Where a node stands: stored as JSON in the run's `nodes` hash, changed only by scripts. */
 export const nodeStateSchema = z.object({

@@ -17,7 +17,7 @@ export type AttemptOutcome = { readonly ok: true; readonly resultJson: string } 
 
 export interface AttemptOptions {
   readonly maxPayloadBytes: number;
-  /** Aborted from outside: lease lost, or the worker is shutting down hard. */
+  /** Aborted from outside: the worker lost the lease. */
   readonly signal: AbortSignal;
 }
 

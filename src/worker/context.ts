@@ -10,8 +10,8 @@ export interface TaskContext {
   /** 1 for the first attempt; counts retries and redeliveries. */
   readonly attempt: number;
   /**
-   * Fires when the attempt should stop: its timeout passed (reason: TaskTimeoutError), the worker
-   * lost its lease (another worker now owns the node), or the worker is shutting down hard.
+   * Fires when the attempt should stop: its timeout passed (reason: TaskTimeoutError), or the
+   * worker lost its lease (reason: LeaseLostError; another worker now owns the node).
    */
   readonly signal: AbortSignal;
 }

@@ -1,6 +1,7 @@
 import type { RetryPolicy } from '../canvas/task.js';
 import {
   ArgsValidationError,
+  CanvasValidationError,
   NonRetryableError,
   NotJsonError,
   PayloadTooLargeError,
@@ -18,7 +19,8 @@ function isPermanent(error: unknown): boolean {
     error instanceof ResultValidationError ||
     error instanceof NotJsonError ||
     error instanceof PayloadTooLargeError ||
-    error instanceof UnknownTaskError
+    error instanceof UnknownTaskError ||
+    error instanceof CanvasValidationError
   );
 }
 

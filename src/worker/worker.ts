@@ -49,7 +49,7 @@ interface Execution {
 /**
  * Runs task attempts from its queues, `concurrency` at a time. The fetch loop claims as many
  * messages as it has free slots (one claim script), starts them (one start-node script each,
- * auto-pipelined), and when there is nothing to do blocks on the queues' signal lists until a
+ * auto-pipelined into one round trip), and when there is nothing to do blocks on the queues' signal lists until a
  * producer pushes a token or the next delayed message or lease deadline comes due. A completing
  * attempt may be handed its next node directly by complete-node (no claim round trip). A
  * heartbeat extends the leases of running attempts every third of the visibility timeout.
@@ -69,6 +69,7 @@ export class Worker {
   private loopDone: Promise<void> | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private state: 'new' | 'running' | 'closing' | 'closed' = 'new';
+  private closing: Promise<void> | null = null;
 
   constructor(
     private readonly context: WorkerContext,
@@ -91,7 +92,7 @@ export class Worker {
   async start(): Promise<void> {
     if (this.state !== 'new') throw new ConfigError('worker.start()', `the worker is ${this.state}`);
     this.state = 'running';
-    this.commands = connect(this.context.config, true, 'worker');
+    this.commands = connect(this.context.config, true, 'worker', { enableAutoPipelining: true });
     this.blocking = connect(this.context.config, true, 'worker-blocking');
     await Promise.all([this.commands.ping(), this.blocking.ping()]);
     this.nodes = new NodeStore(this.commands, this.context.keys);
@@ -100,12 +101,13 @@ export class Worker {
   }
 
   /** Graceful: stop fetching, let every attempt in flight finish and report, then disconnect. */
-  async close(): Promise<void> {
-    if (this.state === 'new') {
-      this.state = 'closed';
-      return;
-    }
-    if (this.state !== 'running') return;
+  close(): Promise<void> {
+    if (this.state === 'new') this.state = 'closed';
+    this.closing ??= this.state === 'closed' ? Promise.resolve() : this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
     this.state = 'closing';
     this.slotFreed?.();
     // Interrupt a blocking wait: the loop sees `closing` and stops.
@@ -164,8 +166,11 @@ export class Worker {
   private async process(claimed: ClaimedMessage): Promise<void> {
     const nodes = this.nodes;
     const message = parseMessage(claimed.message);
-    if (!nodes || !message) {
-      this.onError(new Error(`ignored a malformed message on queue ${claimed.queue}: ${claimed.message}`));
+    if (!nodes) return;
+    if (!message) {
+      // Not one of ours: drop it so it is not redelivered forever.
+      await nodes.dropMessage(claimed.queue, claimed.message);
+      this.onError(new Error(`dropped a malformed message on queue ${claimed.queue}: ${claimed.message}`));
       return;
     }
     const lostTooOften = new LeaseExpiredError(
@@ -192,6 +197,8 @@ export class Worker {
         const completed = await nodes.complete(node, outcome.resultJson, takeNext);
         return completed.kind === 'completed' ? completed.next : null;
       }
+      // Another worker owns the node now: this attempt has nothing to report.
+      if (outcome.error instanceof LeaseLostError) return null;
       const failedAttempts = node.attempt - node.leaseExpiries;
       const delay = retryDelay(definition?.retry ?? NO_RETRY, failedAttempts, outcome.error);
       await nodes.fail(node, serializeError(outcome.error), delay);

@@ -75,6 +75,38 @@ describe('Lua scripts', () => {
     expect(await redis().zcard(keys.queue('default').leases)).toBe(0);
   });
 
+  it('fail-node ignores a late failure from an attempt whose lease expired, even before the redelivery starts', async () => {
+    const { app, nodes, startOne, add, keys } = await setup();
+    const run = await app.submit(add.si(1, 1));
+    const first = await startOne();
+    const queue = keys.queue('default');
+    // The lease expires and claim's upkeep moves the message back to ready; nothing started it yet.
+    await redis().zadd(queue.leases, 0, first.message.raw);
+    await nodes.claim(['other-queue', 'default'], 0, 30_000);
+    expect(await redis().zrange(queue.ready, 0, -1)).toEqual([first.message.raw]);
+    // The stalled worker now reports a failure with a retry left: it must change nothing.
+    expect(await nodes.fail(first, '{"name":"LeaseLostError","message":"lost"}', 0)).toBe('stale');
+    expect(await redis().zcard(queue.delayed)).toBe(0);
+    expect(await redis().hget(keys.run(run.id).errors, '0')).toBeNull();
+    // ... and without one, it must not fail the run either.
+    expect(await nodes.fail(first, '{"name":"LeaseLostError","message":"lost"}', null)).toBe('stale');
+    expect((await run.inspect()).status).toBe('running');
+    const second = await startOne();
+    expect(second.attempt).toBe(2);
+    await nodes.complete(second, '2', null);
+    expect(await run.result()).toBe(2);
+  });
+
+  it('claim puts a redelivery ahead of every priority', async () => {
+    const { app, nodes, add, keys } = await setup();
+    await app.submit(add.si(1, 1));
+    const { claimed } = await nodes.claim(['default'], 1, 30_000);
+    await app.submit(add.si(2, 2).set({ priority: 9 }));
+    await redis().zadd(keys.queue('default').leases, 0, claimed[0]!.message);
+    const next = await nodes.claim(['default'], 1, 30_000);
+    expect(next.claimed[0]?.message).toBe(claimed[0]!.message);
+  });
+
   it('complete-node decrements the join once per completion and enqueues it at zero', async () => {
     const { app, nodes, startOne, identity, tsum, keys } = await setup();
     const run = await app.submit(chain(group(identity.si(1), identity.si(2), identity.si(3)), tsum.s()));

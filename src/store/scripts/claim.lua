@@ -43,8 +43,9 @@ for index = 1, queueCount do
   if #due > 0 then redis.call('ZREM', delayedKey, unpack(due)) end
   local expired = redis.call('ZRANGEBYSCORE', leasesKey, '-inf', now, 'LIMIT', 0, upkeepLimit)
   for _, message in ipairs(expired) do
-    -- A redelivery has waited a whole lease already: it goes ahead of every priority.
-    redis.call('ZADD', readyKey, formatScore(redis.call('INCR', sequenceKey)), message)
+    -- A redelivery has waited a whole lease already: it goes ahead of every priority (a band
+    -- of its own below the highest priority's).
+    redis.call('ZADD', readyKey, formatScore(redis.call('INCR', sequenceKey) - PRIORITY_BAND), message)
   end
   if #expired > 0 then redis.call('ZREM', leasesKey, unpack(expired)) end
 end
@@ -53,15 +54,16 @@ end
 local reply = { -1 }
 local claimed = 0
 for index = 1, queueCount do
-  if claimed >= wanted then break end
   local readyKey, _, leasesKey, signalKey = queueKeys(index)
-  local popped = redis.call('ZPOPMIN', readyKey, wanted - claimed)
-  for position = 1, #popped, 2 do
-    local message = popped[position]
-    redis.call('ZADD', leasesKey, formatScore(now + leaseMs), message)
-    reply[#reply + 1] = index
-    reply[#reply + 1] = message
-    claimed = claimed + 1
+  if claimed < wanted then
+    local popped = redis.call('ZPOPMIN', readyKey, wanted - claimed)
+    for position = 1, #popped, 2 do
+      local message = popped[position]
+      redis.call('ZADD', leasesKey, formatScore(now + leaseMs), message)
+      reply[#reply + 1] = index
+      reply[#reply + 1] = message
+      claimed = claimed + 1
+    end
   end
   -- Work left behind: make sure another worker wakes up for it.
   if redis.call('ZCARD', readyKey) > 0 then ensureSignal(signalKey) end

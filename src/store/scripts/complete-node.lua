@@ -53,6 +53,21 @@ if not node or node.status ~= 'running' or node.attempts ~= attempt then
   return { 'stale' }
 end
 
+local queues = {}
+for index = 1, (#KEYS - 7) / 4 do
+  local base = 8 + (index - 1) * 4
+  queues[ARGV[7 + index * 2]] = {
+    ready = KEYS[base], delayed = KEYS[base + 1], leases = KEYS[base + 2], signal = KEYS[base + 3],
+    consumed = ARGV[8 + index * 2] == '1',
+  }
+end
+-- Every dependant is delivered on one of spec.nextQueues: check their keys before any write,
+-- since Redis does not roll back a script's writes when it errors later.
+local spec = loadSpec(specsKey, nodeId)
+for _, queueName in ipairs(spec.nextQueues or {}) do
+  if not queues[queueName] then return redis.error_reply('QUEUE_KEYS_MISSING ' .. queueName) end
+end
+
 local now = nowMs()
 redis.call('ZREM', ownLeasesKey, ownMessage)
 redis.call('HSET', resultsKey, nodeId, resultJson)
@@ -63,17 +78,7 @@ saveNode(nodesKey, nodeId, node)
 local unfinished = redis.call('HINCRBY', runKey, 'unfinished', -1)
 local runStatus = redis.call('HGET', runKey, 'status')
 
-local queues = {}
-for index = 1, (#KEYS - 7) / 4 do
-  local base = 8 + (index - 1) * 4
-  queues[ARGV[7 + index * 2]] = {
-    ready = KEYS[base], delayed = KEYS[base + 1], leases = KEYS[base + 2], signal = KEYS[base + 3],
-    consumed = ARGV[8 + index * 2] == '1',
-  }
-end
-
 local reply = { 'completed' }
-local spec = loadSpec(specsKey, nodeId)
 if spec.next then
   if runStatus ~= 'running' then
     cancelNodes(runKey, nodesKey, specsKey, spec.next, now)
@@ -87,7 +92,6 @@ if spec.next then
         else
           local dependantSpec, dependantSpecJson = loadSpec(specsKey, dependantId)
           local queue = queues[dependantSpec.queue]
-          if not queue then return redis.error_reply('QUEUE_KEYS_MISSING ' .. dependantSpec.queue) end
           local countdown = dependantSpec.countdownMs or 0
           if canTakeOne and queue.consumed and countdown == 0 then
             canTakeOne = false

@@ -1,5 +1,6 @@
 --[[
-  fail-node: an attempt failed. Fenced by attempt like complete-node. Records the error, then
+  fail-node: an attempt failed. Fenced by attempt like complete-node, and also by its lease: a
+  report from an attempt whose lease already expired is stale. Records the error, then
   either schedules another attempt after a delay (the worker decided from the task's retry
   policy, which lives with the task's code) or fails the node for good: everything downstream
   of it is cancelled and the run fails. Nodes already running elsewhere may still finish.
@@ -36,9 +37,14 @@ local node = loadNode(nodesKey, nodeId)
 if not node or node.status ~= 'running' or node.attempts ~= attempt then
   return 'stale'
 end
+-- The attempt must still hold its lease. Once the lease expired and claim moved the message
+-- back to ready, the node belongs to its redelivery: a late failure report (often the worker's
+-- own LeaseLostError) must neither schedule a second delivery nor fail the run.
+if redis.call('ZREM', leasesKey, message) == 0 then
+  return 'stale'
+end
 
 local now = nowMs()
-redis.call('ZREM', leasesKey, message)
 redis.call('HSET', errorsKey, nodeId, errorJson)
 
 if retryDelayMs >= 0 then

@@ -40,6 +40,16 @@ end
 local firstNode = 5 + queueCount
 local nodeCount = (#ARGV - firstNode + 1) / 3
 
+-- Check before the first write (Redis does not roll back a script that errors half way).
+local rootSpecs = {}
+for position = firstNode, #ARGV, 3 do
+  if tonumber(ARGV[position + 2]) == 0 then
+    local spec = cjson.decode(ARGV[position + 1])
+    if not queues[spec.queue] then return redis.error_reply('QUEUE_KEYS_MISSING ' .. spec.queue) end
+    rootSpecs[ARGV[position]] = spec
+  end
+end
+
 redis.call('HSET', runKey,
   'name', ARGV[2],
   'status', 'running',
@@ -62,11 +72,9 @@ for position = firstNode, #ARGV, 3 do
   if waiting > 0 then
     node = { status = 'pending', waiting = waiting }
   else
-    local spec = cjson.decode(specJson)
-    local queue = queues[spec.queue]
-    if not queue then return redis.error_reply('QUEUE_KEYS_MISSING ' .. spec.queue) end
+    local spec = rootSpecs[nodeId]
     node = { waiting = 0 }
-    enqueueNode(queue, sequenceKey, runId, nodeId, node, spec, now)
+    enqueueNode(queues[spec.queue], sequenceKey, runId, nodeId, node, spec, now)
   end
   specBatch[#specBatch + 1] = nodeId
   specBatch[#specBatch + 1] = specJson
