@@ -38,6 +38,7 @@ export interface WorkerContext {
 
 /** Longest a worker with nothing to do blocks before looking again (a safety net, not polling). */
 const MAX_IDLE_SECONDS = 5;
+const LEASE_EXPIRED_CODE = new LeaseExpiredError('').code;
 /** After an unexpected error in the fetch loop. */
 const ERROR_BACKOFF_MS = 1000;
 
@@ -173,13 +174,23 @@ export class Worker {
       this.onError(new Error(`dropped a malformed message on queue ${claimed.queue}: ${claimed.message}`));
       return;
     }
-    const lostTooOften = new LeaseExpiredError(
-      `node ${message.nodeId} lost its worker more than ${this.context.config.maxLeaseExpiries} times`,
-    );
-    const outcome = await nodes.start(message, claimed.queue, this.context.config.maxLeaseExpiries, serializeError(lostTooOften));
+    const outcome = await nodes.start(message, claimed.queue, this.context.config.maxLeaseExpiries, this.leaseExpiredJson(message.nodeId));
     if ('skipped' in outcome) return;
     let node: StartedNode | null = outcome.started;
     while (node) node = await this.execute(nodes, node);
+  }
+
+  /**
+   * The error start-node records if this delivery exceeds maxLeaseExpiries. Sent with every start
+   * but rarely used, so it is a plain string: constructing an Error (and its stack) per node
+   * showed up in profiles.
+   */
+  private leaseExpiredJson(nodeId: string): string {
+    return JSON.stringify({
+      name: 'LeaseExpiredError',
+      code: LEASE_EXPIRED_CODE,
+      message: `node ${nodeId} lost its worker more than ${this.context.config.maxLeaseExpiries} times (maxLeaseExpiries)`,
+    });
   }
 
   /** Run one attempt and report it; returns the node complete-node handed over next, if any. */
