@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     globalSetup: ['test/global-setup.ts'],
     include: ['test/**/*.test.ts'],
+    reporters: ['default', './test/reporters/summary-line.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     typecheck: {
