@@ -7,19 +7,11 @@ import { WorkflowFailedError } from '../../src/index.js';
 import { app, prefix, redisUrl, tasks } from './app.js';
 import { formatDag, formatReport } from './format.js';
 import { corpusPipeline, describePipeline, listCorpusFiles } from './pipeline.js';
-import { checkRedis, displayUrl, redisMissingMessage } from './redis-check.js';
+import { displayUrl, preflight } from './redis-check.js';
 
 async function main(): Promise<number> {
-  const redis = await checkRedis(redisUrl);
-  if (!redis.ok) {
-    console.error(redisMissingMessage(redisUrl, redis.reason));
-    return 1;
-  }
-  const files = listCorpusFiles();
-  if (files.length === 0) {
-    console.error('The corpus folder (workflows/corpus/data) has no .txt files.');
-    return 1;
-  }
+  const files = await preflight(redisUrl, listCorpusFiles);
+  if (!files) return 1;
 
   const worker = app.worker({ concurrency: 8 });
   try {

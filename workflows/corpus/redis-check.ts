@@ -55,3 +55,21 @@ export function redisMissingMessage(url: string, reason: string): string {
     `or 127.0.0.1:6379; start one with \`redis-server --daemonize yes\` (or set REDIS_URL) and try again.`
   );
 }
+
+/**
+ * What both the demo and the submitter check before submitting: Redis answers, and the corpus
+ * has files. Prints why not and returns null, else returns the corpus files.
+ */
+export async function preflight(redisUrl: string, listFiles: () => string[]): Promise<string[] | null> {
+  const redis = await checkRedis(redisUrl);
+  if (!redis.ok) {
+    console.error(redisMissingMessage(redisUrl, redis.reason));
+    return null;
+  }
+  const files = listFiles();
+  if (files.length === 0) {
+    console.error('The corpus folder (workflows/corpus/data) has no .txt files.');
+    return null;
+  }
+  return files;
+}

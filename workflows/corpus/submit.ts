@@ -7,19 +7,11 @@
 import { app, redisUrl, tasks } from './app.js';
 import { formatReport } from './format.js';
 import { corpusPipeline, listCorpusFiles } from './pipeline.js';
-import { checkRedis, redisMissingMessage } from './redis-check.js';
+import { preflight } from './redis-check.js';
 
 async function main(): Promise<number> {
-  const redis = await checkRedis(redisUrl);
-  if (!redis.ok) {
-    console.error(redisMissingMessage(redisUrl, redis.reason));
-    return 1;
-  }
-  const files = listCorpusFiles();
-  if (files.length === 0) {
-    console.error('The corpus folder (workflows/corpus/data) has no .txt files.');
-    return 1;
-  }
+  const files = await preflight(redisUrl, listCorpusFiles);
+  if (!files) return 1;
   try {
     const run = await app.submit(corpusPipeline(tasks, files), { name: 'corpus-word-stats' });
     console.log(`run id: ${run.id}`);
