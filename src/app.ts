@@ -12,6 +12,7 @@ import { Run, type RunContext } from './run/run.js';
 import { RunEvents } from './run/run-events.js';
 import { KeySpace } from './store/keys.js';
 import { RunStore } from './store/run-store.js';
+import { RUN_STATUSES, type RunStatus } from './store/records.js';
 import { describeZodError } from './util/zod.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
 import { NO_RETRY } from './worker/retry.js';
@@ -53,6 +54,39 @@ const taskOptionsSchema = z
     timeoutMs: z.number().int().min(1).optional(),
     queue: queueNameSchema.optional(),
     priority: z.number().int().min(0).max(MAX_PRIORITY).optional(),
+  })
+  .strict();
+
+export interface ListRunsOptions {
+  /** Only runs with this status. */
+  readonly status?: RunStatus;
+  /** Page size, 1 to 1000. Default 50. */
+  readonly limit?: number;
+  /** The `cursor` of the previous page. */
+  readonly cursor?: string;
+}
+
+export interface RunSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly status: RunStatus;
+  readonly createdAt: Date;
+  readonly finishedAt?: Date;
+  readonly nodeCount: number;
+  /** Nodes not yet succeeded, failed or cancelled. */
+  readonly unfinished: number;
+}
+
+export interface RunList {
+  readonly runs: readonly RunSummary[];
+  readonly cursor: string | null;
+}
+
+const listRunsSchema = z
+  .object({
+    status: z.enum(RUN_STATUSES).optional(),
+    limit: z.number().int().min(1).max(1000).default(50),
+    cursor: z.string().min(1).optional(),
   })
   .strict();
 
@@ -168,13 +202,39 @@ export class App {
       lookup: (task) => this.tasks.get(task),
       maxPayloadBytes: this.config.maxPayloadBytes,
     });
-    await this.runs.submit(id, name, plan);
+    await this.runs.submit(id, name, plan, this.config.retention);
     return new Run<R>(id, this.runContext());
   }
 
   /** A handle on an existing run, from any process. Does no I/O until used. */
   getRun<R = unknown>(id: string): Run<R> {
     return new Run<R>(id, this.runContext());
+  }
+
+  /**
+   * Runs newest first, read from an index (never a SCAN of the keyspace). Pass the returned
+   * `cursor` back for the next page; it is null on the last one.
+   */
+  async listRuns(options: ListRunsOptions = {}): Promise<RunList> {
+    const parsed = listRunsSchema.safeParse(options);
+    if (!parsed.success) throw new ConfigError('listRuns()', describeZodError(parsed.error, 'options'));
+    const page = await this.runs.list({
+      limit: parsed.data.limit,
+      ...(parsed.data.status ? { status: parsed.data.status } : {}),
+      ...(parsed.data.cursor ? { cursor: parsed.data.cursor } : {}),
+    });
+    return {
+      runs: page.runs.map((meta) => ({
+        id: meta.id,
+        name: meta.name,
+        status: meta.status,
+        createdAt: new Date(meta.createdAt),
+        ...(meta.finishedAt !== undefined ? { finishedAt: new Date(meta.finishedAt) } : {}),
+        nodeCount: meta.nodeCount,
+        unfinished: meta.unfinished,
+      })),
+      cursor: page.cursor,
+    };
   }
 
   /** A worker for this app's tasks. Call `start()` to begin consuming. */

@@ -14,7 +14,15 @@ export interface AppOptions {
   readonly maxPayloadBytes?: number;
   /** How many times a node's lease may expire (its worker died or stalled) before the node fails. Default 5. */
   readonly maxLeaseExpiries?: number;
+  /**
+   * How long a finished run's keys are kept, by how it finished. Failed runs are kept longest
+   * by default, since they may be resumed. Defaults: succeeded 1 day, failed 7 days, cancelled
+   * 1 day. Fixed for a run when it is submitted.
+   */
+  readonly retention?: { readonly succeededMs?: number; readonly failedMs?: number; readonly cancelledMs?: number };
 }
+
+const DAY = 24 * 60 * 60 * 1000;
 
 const appOptionsSchema = z
   .object({
@@ -28,6 +36,14 @@ const appOptionsSchema = z
     visibilityTimeoutMs: z.number().int().min(100).default(30_000),
     maxPayloadBytes: z.number().int().min(16).default(1024 * 1024),
     maxLeaseExpiries: z.number().int().min(0).default(5),
+    retention: z
+      .object({
+        succeededMs: z.number().int().min(1).default(DAY),
+        failedMs: z.number().int().min(1).default(7 * DAY),
+        cancelledMs: z.number().int().min(1).default(DAY),
+      })
+      .strict()
+      .default({ succeededMs: DAY, failedMs: 7 * DAY, cancelledMs: DAY }),
   })
   .strict();
 
@@ -37,6 +53,7 @@ export interface AppConfig {
   readonly visibilityTimeoutMs: number;
   readonly maxPayloadBytes: number;
   readonly maxLeaseExpiries: number;
+  readonly retention: { readonly succeededMs: number; readonly failedMs: number; readonly cancelledMs: number };
 }
 
 export function parseAppOptions(options: AppOptions = {}): AppConfig {

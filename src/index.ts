@@ -1,4 +1,4 @@
-export { createApp, App, type SubmitOptions } from './app.js';
+export { createApp, App, type SubmitOptions, type ListRunsOptions, type RunList, type RunSummary } from './app.js';
 export type { AppOptions } from './config.js';
 export { Canvas, type AnyCanvas, type InputOf, type OutputOf } from './canvas/canvas.js';
 export { Signature, type SignatureOptions } from './canvas/signature.js';
@@ -17,7 +17,7 @@ export {
   type GroupOutput,
   type Accepting,
 } from './canvas/builders.js';
-export { Run, type RunInspection, type NodeInspection, type ResultOptions } from './run/run.js';
+export { Run, type RunInspection, type NodeInspection, type ResultOptions, type ReopenOutcome, type CancelOutcome } from './run/run.js';
 export { Worker, type WorkerOptions } from './worker/worker.js';
 export { taskContext, type TaskContext } from './worker/context.js';
 export type { NodeStatus, RunStatus } from './store/records.js';

@@ -16,3 +16,6 @@ export { LeaseExpiredError } from './lease-expired-error.js';
 export { LeaseLostError } from './lease-lost-error.js';
 export { WorkflowFailedError, type NodeErrorInfo } from './workflow-failed-error.js';
 export { WorkflowCancelledError } from './workflow-cancelled-error.js';
+export { RunExpiredError } from './run-expired-error.js';
+export { NodeNotFoundError } from './node-not-found-error.js';
+export { RunCancelledError } from './run-cancelled-error.js';

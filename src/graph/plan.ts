@@ -22,6 +22,8 @@ export interface SubmissionPlan {
   readonly outputJson: string;
   /** Queues of the nodes that can run at once (submit-run needs their keys). */
   readonly rootQueues: readonly string[];
+  /** Every queue the run's nodes are delivered on (cancel and resume need their keys). */
+  readonly queues: readonly string[];
 }
 
 export interface PlanContext {
@@ -111,5 +113,10 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
     nodes.push({ id, specJson: JSON.stringify(spec), waiting, queue });
   });
 
-  return { nodes, outputJson: JSON.stringify(compiled.output), rootQueues: [...rootQueues] };
+  return {
+    nodes,
+    outputJson: JSON.stringify(compiled.output),
+    rootQueues: [...rootQueues],
+    queues: [...new Set(queueOf.values())],
+  };
 }

@@ -1,4 +1,4 @@
-import { ResultTimeoutError, RunNotFoundError, WorkflowCancelledError, WorkflowFailedError } from '../errors/index.js';
+import { ConfigError, ResultTimeoutError, WorkflowCancelledError, WorkflowFailedError } from '../errors/index.js';
 import { fillTemplate } from '../graph/template.js';
 import type { KeySpace } from '../store/keys.js';
 import { nodeErrorSchema, type NodeStatus, type RunStatus, TERMINAL_RUN_STATUSES } from '../store/records.js';
@@ -28,7 +28,31 @@ export interface RunInspection {
   readonly finishedAt?: Date;
   /** The node that failed the run, if it failed. */
   readonly failedNode?: string;
+  /** When the run's keys expire (a finished run; see the app's `retention`). */
+  readonly expiresAt?: Date;
+  /** How many times the run was resumed or rerun. */
+  readonly reopened: number;
   readonly nodes: readonly NodeInspection[];
+}
+
+export interface ReopenOutcome {
+  /** False when there was nothing to do (a resume of a running or succeeded run). */
+  readonly changed: boolean;
+  readonly status: RunStatus;
+  /** Nodes made runnable again. */
+  readonly resetNodes: number;
+  /** Of those, the nodes handed to workers at once (the others wait for their dependencies). */
+  readonly enqueuedNodes: number;
+}
+
+export interface CancelOutcome {
+  /** False when the run had already finished. */
+  readonly changed: boolean;
+  readonly status: RunStatus;
+  /** Nodes cancelled before they started. */
+  readonly cancelledNodes: number;
+  /** Attempts that were running and have been told to abort. */
+  readonly runningNodes: number;
 }
 
 export interface ResultOptions {
@@ -123,7 +147,7 @@ export class Run<R = unknown> {
   /** null while the run is still running. */
   private async readOutcome(): Promise<{ value: R } | { error: Error } | null> {
     const meta = await this.context.runs.meta(this.id);
-    if (!meta) return { error: new RunNotFoundError(this.id) };
+    if (!meta) return { error: await this.context.runs.missing(this.id) };
     if (!TERMINAL_RUN_STATUSES.has(meta.status)) return null;
     if (meta.status === 'succeeded') return { value: await this.value(meta) };
     if (meta.status === 'cancelled') return { error: new WorkflowCancelledError(this.id) };
@@ -143,10 +167,50 @@ export class Run<R = unknown> {
     return new WorkflowFailedError(this.id, nodeId, task, error);
   }
 
+  /**
+   * Make the run's failed and cancelled nodes runnable again. Succeeded nodes keep their results
+   * and never run again; attempts keep counting (inspect shows the total), but each resumed node
+   * gets a fresh retry budget. Does nothing to a run that is running or succeeded, so calling
+   * it twice is safe. Works from any process, with workers whose code has changed since.
+   * `result()` can be called again afterwards.
+   */
+  async resume(): Promise<ReopenOutcome> {
+    return this.reopenOutcome(await this.context.runs.reopen(this.id, null));
+  }
+
+  /**
+   * Reset node `from` and everything downstream of it (their results are dropped), then run
+   * them again; the rest keep their results. Failed and cancelled nodes elsewhere become
+   * runnable again too, as with resume(), so the run is never left half failed. Works on a run
+   * in any state; a running attempt of a reset node is fenced off and its result ignored.
+   */
+  async rerun(options: { readonly from: string }): Promise<ReopenOutcome> {
+    if (typeof options?.from !== 'string' || options.from.length === 0) {
+      throw new ConfigError('rerun()', 'options.from must be a node id (inspect() lists them)');
+    }
+    return this.reopenOutcome(await this.context.runs.reopen(this.id, options.from));
+  }
+
+  /**
+   * Cancel the run: nodes not started yet never start, running handlers see their AbortSignal
+   * fire (reason RunCancelledError) and their late results are discarded; result() rejects
+   * with WorkflowCancelledError. A run that already finished is left as it is.
+   */
+  async cancel(): Promise<CancelOutcome> {
+    const outcome = await this.context.runs.cancel(this.id);
+    if ('unchanged' in outcome) return { changed: false, status: outcome.unchanged, cancelledNodes: 0, runningNodes: 0 };
+    return { changed: true, status: 'cancelled', cancelledNodes: outcome.cancelled, runningNodes: outcome.running };
+  }
+
+  private reopenOutcome(outcome: { reset: number; enqueued: number } | { unchanged: RunStatus }): ReopenOutcome {
+    if ('unchanged' in outcome) return { changed: false, status: outcome.unchanged, resetNodes: 0, enqueuedNodes: 0 };
+    return { changed: true, status: 'running', resetNodes: outcome.reset, enqueuedNodes: outcome.enqueued };
+  }
+
   /** The run and every node, read in one consistent snapshot. */
   async inspect(): Promise<RunInspection> {
     const snapshot = await this.context.runs.snapshot(this.id);
-    if (!snapshot) throw new RunNotFoundError(this.id);
+    if (!snapshot) throw await this.context.runs.missing(this.id);
     const { meta, nodes } = snapshot;
     return {
       id: meta.id,
@@ -155,6 +219,8 @@ export class Run<R = unknown> {
       createdAt: new Date(meta.createdAt),
       ...(meta.finishedAt !== undefined ? { finishedAt: new Date(meta.finishedAt) } : {}),
       ...(meta.failedNode !== undefined ? { failedNode: meta.failedNode } : {}),
+      ...(meta.expiresAt !== undefined ? { expiresAt: new Date(meta.expiresAt) } : {}),
+      reopened: meta.reopened,
       nodes: nodes.map((node) => {
         const parsedError = node.errorJson ? nodeErrorSchema.safeParse(JSON.parse(node.errorJson)) : null;
         const queuedAt = date(node.state.queuedAt).at;

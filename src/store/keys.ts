@@ -11,7 +11,12 @@
  *   {p}:run:<id>:specs      hash        node id -> spec JSON (fields: graph/spec.ts NodeSpec)
  *   {p}:run:<id>:results    hash        node id -> result JSON
  *   {p}:run:<id>:errors     hash        node id -> last error JSON
- *   {p}:runs                sorted set  run ids by creation time
+ *   {p}:runs                sorted set  every run, members "<createdAt, 15 digits>:<id>" (score 0,
+ *                                       read by lex range: newest first, exact cursors)
+ *   {p}:runs:status:<s>     sorted set  the same members, one set per run status
+ *   {p}:runs:expiry         sorted set  index members of finished runs by expiry time (prune)
+ *   {p}:runs:expired        sorted set  run ids by expiry time: tells an expired run from an
+ *                                       unknown one for a while after it expired
  *   {p}:sequence            string      counter: first-come-first-served order in a queue
  *   {p}:queue:<q>:ready     sorted set  messages ready to run, by priority then arrival
  *   {p}:queue:<q>:delayed   sorted set  messages waiting for a countdown or retry backoff, by due time
@@ -26,6 +31,17 @@ export interface RunKeys {
   readonly errors: string;
 }
 
+/** The app-wide indexes of runs, in the order scripts receive them after a run's own keys. */
+export interface RunIndexKeys {
+  readonly all: string;
+  readonly running: string;
+  readonly succeeded: string;
+  readonly failed: string;
+  readonly cancelled: string;
+  readonly expiry: string;
+  readonly expired: string;
+}
+
 export interface QueueKeys {
   readonly ready: string;
   readonly delayed: string;
@@ -36,12 +52,45 @@ export interface QueueKeys {
 export class KeySpace {
   private readonly tag: string;
   readonly sequence: string;
-  readonly runsIndex: string;
+  readonly runIndexes: RunIndexKeys;
 
   constructor(readonly prefix: string) {
     this.tag = `{${prefix}}`;
     this.sequence = `${this.tag}:sequence`;
-    this.runsIndex = `${this.tag}:runs`;
+    const runs = `${this.tag}:runs`;
+    this.runIndexes = {
+      all: runs,
+      running: `${runs}:status:running`,
+      succeeded: `${runs}:status:succeeded`,
+      failed: `${runs}:status:failed`,
+      cancelled: `${runs}:status:cancelled`,
+      expiry: `${runs}:expiry`,
+      expired: `${runs}:expired`,
+    };
+  }
+
+  /** The 12 keys every run-level script takes first (includes/run.lua runKeysFrom). */
+  runScriptKeys(runId: string): string[] {
+    const run = this.run(runId);
+    const index = this.runIndexes;
+    return [
+      run.run, run.nodes, run.specs, run.results, run.errors,
+      index.all, index.running, index.succeeded, index.failed, index.cancelled, index.expiry, index.expired,
+    ];
+  }
+
+  /** The index keys in prune-runs order. */
+  indexScriptKeys(): string[] {
+    const index = this.runIndexes;
+    return [index.all, index.running, index.succeeded, index.failed, index.cancelled, index.expiry, index.expired];
+  }
+
+  /** Four keys per queue, in the order run-level scripts take them: ready, delayed, leases, signal. */
+  queueScriptKeys(queues: readonly string[]): string[] {
+    return queues.flatMap((name) => {
+      const q = this.queue(name);
+      return [q.ready, q.delayed, q.leases, q.signal];
+    });
   }
 
   run(runId: string): RunKeys {
@@ -63,5 +112,10 @@ export class KeySpace {
   /** Pub/sub channel on which a run announces that it finished (not a key). */
   runChannel(runId: string): string {
     return `${this.tag}:events:run:${runId}`;
+  }
+
+  /** Pub/sub channel on which cancel-run names a run whose running attempts must abort. */
+  get cancellationsChannel(): string {
+    return `${this.tag}:events:cancellations`;
   }
 }

@@ -11,6 +11,8 @@ export interface StartedNode {
   readonly queue: string;
   readonly attempt: number;
   readonly leaseExpiries: number;
+  /** Attempts made before the run was last resumed: the retry budget counts from here. */
+  readonly attemptOffset: number;
   readonly spec: NodeSpec;
   /** Upstream results (JSON) read by the node's input template; null where none is stored. */
   readonly inputs: ReadonlyMap<string, string | null>;
@@ -25,14 +27,16 @@ export type StartOutcome = { readonly started: StartedNode } | { readonly skippe
 
 export type CompleteOutcome =
   | { readonly kind: 'stale' }
+  /** The run was cancelled: the result was dropped and the node cancelled. */
+  | { readonly kind: 'discarded' }
   | { readonly kind: 'completed'; readonly next: StartedNode | null };
 
 export type FailOutcome = 'stale' | 'retrying' | 'cancelled' | 'failed';
 
 function parseStarted(message: NodeMessage, queue: string, reply: readonly unknown[], offset: number): StartedNode {
-  const spec = nodeSpecSchema.parse(JSON.parse(String(reply[offset + 3])));
+  const spec = nodeSpecSchema.parse(JSON.parse(String(reply[offset + 4])));
   const inputs = new Map<string, string | null>();
-  for (let index = offset + 4; index < reply.length; index += 2) {
+  for (let index = offset + 5; index < reply.length; index += 2) {
     const value = reply[index + 1];
     inputs.set(String(reply[index]), typeof value === 'string' ? value : null);
   }
@@ -41,6 +45,7 @@ function parseStarted(message: NodeMessage, queue: string, reply: readonly unkno
     queue,
     attempt: Number(reply[offset + 1]),
     leaseExpiries: Number(reply[offset + 2]),
+    attemptOffset: Number(reply[offset + 3]),
     spec,
     inputs,
   };
@@ -80,10 +85,9 @@ export class NodeStore {
     maxLeaseExpiries: number,
     leaseExpiredErrorJson: string,
   ): Promise<StartOutcome> {
-    const run = this.keys.run(message.runId);
     const reply = (await scripts.startNode.run(
       this.redis,
-      [run.run, run.nodes, run.specs, run.results, run.errors, this.keys.queue(queue).leases],
+      [...this.keys.runScriptKeys(message.runId), this.keys.queue(queue).leases],
       [message.runId, message.nodeId, message.raw, maxLeaseExpiries, this.keys.runChannel(message.runId), leaseExpiredErrorJson],
     )) as unknown[];
     if (reply[0] !== 'started') return { skipped: String(reply[1]) };
@@ -96,8 +100,7 @@ export class NodeStore {
     takeNext: { readonly consumedQueues: ReadonlySet<string>; readonly leaseMs: number } | null,
   ): Promise<CompleteOutcome> {
     const { runId, nodeId } = node.message;
-    const run = this.keys.run(runId);
-    const keys = [run.run, run.nodes, run.specs, run.results, run.errors, this.keys.queue(node.queue).leases, this.keys.sequence];
+    const keys = [...this.keys.runScriptKeys(runId), this.keys.queue(node.queue).leases, this.keys.sequence];
     const args: (string | number)[] = [
       runId,
       nodeId,
@@ -115,6 +118,7 @@ export class NodeStore {
     }
     const reply = (await scripts.completeNode.run(this.redis, keys, args)) as unknown[];
     if (reply[0] === 'stale') return { kind: 'stale' };
+    if (reply[0] === 'discarded') return { kind: 'discarded' };
     if (reply.length === 1) return { kind: 'completed', next: null };
     const message = parseMessage(String(reply[1]));
     if (!message) throw new Error(`complete-node returned a malformed message: ${String(reply[1])}`);
@@ -123,11 +127,10 @@ export class NodeStore {
 
   async fail(node: StartedNode, errorJson: string, retryDelayMs: number | null): Promise<FailOutcome> {
     const { runId, nodeId } = node.message;
-    const run = this.keys.run(runId);
     const q = this.keys.queue(node.queue);
     const reply = await scripts.failNode.run(
       this.redis,
-      [run.run, run.nodes, run.specs, run.errors, q.leases, q.delayed, q.signal],
+      [...this.keys.runScriptKeys(runId), q.leases, q.delayed, q.signal],
       [runId, nodeId, node.attempt, errorJson, node.message.raw, retryDelayMs ?? -1, this.keys.runChannel(runId)],
     );
     return reply as FailOutcome;
@@ -138,14 +141,14 @@ export class NodeStore {
     await this.redis.zrem(this.keys.queue(queue).leases, raw);
   }
 
-  /** Heartbeat: true while this attempt still holds its lease. */
-  async extendLease(node: StartedNode, leaseMs: number): Promise<boolean> {
+  /** Heartbeat: whether this attempt still holds its lease, or its run was cancelled. */
+  async extendLease(node: StartedNode, leaseMs: number): Promise<'held' | 'lost' | 'cancelled'> {
     const run = this.keys.run(node.message.runId);
     const reply = await scripts.extendLease.run(
       this.redis,
-      [run.nodes, this.keys.queue(node.queue).leases],
+      [run.run, run.nodes, this.keys.queue(node.queue).leases],
       [node.message.nodeId, node.attempt, node.message.raw, leaseMs],
     );
-    return reply === 1;
+    return reply === 1 ? 'held' : reply === 2 ? 'cancelled' : 'lost';
   }
 }

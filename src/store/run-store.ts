@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { RunExistsError } from '../errors/index.js';
+import { NodeNotFoundError, RunExistsError, RunExpiredError, RunNotFoundError } from '../errors/index.js';
 import type { SubmissionPlan } from '../graph/plan.js';
 import { type InputTemplate, templateNodes } from '../graph/template.js';
 import type { KeySpace } from './keys.js';
@@ -12,10 +12,14 @@ export interface RunMeta {
   readonly status: RunStatus;
   readonly createdAt: number;
   readonly finishedAt?: number;
+  readonly expiresAt?: number;
   readonly nodeCount: number;
   readonly unfinished: number;
   readonly output: InputTemplate;
   readonly failedNode?: string;
+  /** How many times the run was resumed or rerun. */
+  readonly reopened: number;
+  readonly queues: readonly string[];
 }
 
 export interface RawNode {
@@ -25,6 +29,16 @@ export interface RawNode {
   readonly state: NodeState;
   readonly errorJson?: string;
 }
+
+export interface Retention {
+  readonly succeededMs: number;
+  readonly failedMs: number;
+  readonly cancelledMs: number;
+}
+
+/** How long an expired run is still recognised as expired (rather than unknown). */
+const EXPIRED_RUN_MEMORY_MS = 7 * 24 * 60 * 60 * 1000;
+const PRUNE_BATCH = 1000;
 
 function parseMeta(id: string, fields: Record<string, string>): RunMeta | null {
   if (!fields.status) return null;
@@ -36,14 +50,23 @@ function parseMeta(id: string, fields: Record<string, string>): RunMeta | null {
     status,
     createdAt: Number(fields.createdAt),
     ...(fields.finishedAt ? { finishedAt: Number(fields.finishedAt) } : {}),
+    ...(fields.expiresAt ? { expiresAt: Number(fields.expiresAt) } : {}),
     nodeCount: Number(fields.nodeCount),
     unfinished: Number(fields.unfinished),
     output: JSON.parse(fields.output ?? '{"list":[]}') as InputTemplate,
     ...(fields.failedNode ? { failedNode: fields.failedNode } : {}),
+    reopened: Number(fields.reopened ?? 0),
+    queues: JSON.parse(fields.queues ?? '[]') as string[],
   };
 }
 
-/** Run-level reads and the submit transition. */
+export interface RunPage {
+  readonly runs: readonly RunMeta[];
+  /** Pass back to get the next (older) page; null on the last page. */
+  readonly cursor: string | null;
+}
+
+/** Run-level reads and transitions (submit, cancel, resume/rerun, list, prune). */
 export class RunStore {
   constructor(
     private readonly redis: Redis,
@@ -51,10 +74,18 @@ export class RunStore {
   ) {}
 
   /** Write the whole run in one script call (one round trip). Returns the creation time. */
-  async submit(runId: string, name: string, plan: SubmissionPlan): Promise<number> {
-    const run = this.keys.run(runId);
-    const keys = [run.run, run.nodes, run.specs, this.keys.runsIndex, this.keys.sequence];
-    const args: (string | number)[] = [runId, name, plan.outputJson, plan.rootQueues.length];
+  async submit(runId: string, name: string, plan: SubmissionPlan, retention: Retention): Promise<number> {
+    const keys = [...this.keys.runScriptKeys(runId), this.keys.sequence];
+    const args: (string | number)[] = [
+      runId,
+      name,
+      plan.outputJson,
+      retention.succeededMs,
+      retention.failedMs,
+      retention.cancelledMs,
+      JSON.stringify(plan.queues),
+      plan.rootQueues.length,
+    ];
     for (const queue of plan.rootQueues) {
       const q = this.keys.queue(queue);
       keys.push(q.ready, q.delayed, q.signal);
@@ -73,6 +104,20 @@ export class RunStore {
     return parseMeta(runId, await this.redis.hgetall(this.keys.run(runId).run));
   }
 
+  /** The error for a run that is not there: expired (if it is remembered as such) or unknown. */
+  async missing(runId: string): Promise<RunExpiredError | RunNotFoundError> {
+    const expiredAt = await this.redis.zscore(this.keys.runIndexes.expired, runId);
+    if (expiredAt !== null && Number(expiredAt) <= Date.now() + 1000) return new RunExpiredError(runId, new Date(Number(expiredAt)));
+    return new RunNotFoundError(runId);
+  }
+
+  /** The meta, or the typed error that says why there is none. */
+  async requireMeta(runId: string): Promise<RunMeta> {
+    const meta = await this.meta(runId);
+    if (!meta) throw await this.missing(runId);
+    return meta;
+  }
+
   /** Results (parsed JSON) of the given nodes. */
   async results(runId: string, nodeIds: readonly string[]): Promise<Map<string, unknown>> {
     const values = nodeIds.length > 0 ? await this.redis.hmget(this.keys.run(runId).results, ...nodeIds) : [];
@@ -84,7 +129,7 @@ export class RunStore {
     return results;
   }
 
-  /** The run's output template filled in, for a succeeded run. */
+  /** The results the run's output template reads. */
   async output(meta: RunMeta): Promise<Map<string, unknown>> {
     return this.results(meta.id, templateNodes(meta.output));
   }
@@ -129,5 +174,63 @@ export class RunStore {
     });
     nodes.sort((a, b) => Number(a.id) - Number(b.id));
     return { meta, nodes };
+  }
+
+  /** cancel-run: returns how many nodes were cancelled and attempts were still running, or the status it had already finished with. */
+  async cancel(runId: string): Promise<{ cancelled: number; running: number } | { unchanged: RunStatus }> {
+    const meta = await this.requireMeta(runId);
+    const keys = [...this.keys.runScriptKeys(runId), ...this.keys.queueScriptKeys(meta.queues)];
+    const reply = (await this.runScript(runId, () =>
+      scripts.cancelRun.run(this.redis, keys, [runId, this.keys.runChannel(runId), this.keys.cancellationsChannel, ...meta.queues]),
+    )) as unknown[];
+    if (reply[0] === 'unchanged') return { unchanged: reply[1] as RunStatus };
+    return { cancelled: Number(reply[1]), running: Number(reply[2]) };
+  }
+
+  /** reopen-run: resume (from = null) or rerun from a node. */
+  async reopen(runId: string, from: string | null): Promise<{ reset: number; enqueued: number } | { unchanged: RunStatus }> {
+    const meta = await this.requireMeta(runId);
+    const keys = [...this.keys.runScriptKeys(runId), this.keys.sequence, ...this.keys.queueScriptKeys(meta.queues)];
+    const args = [runId, from === null ? 'resume' : 'rerun', from ?? '', this.keys.runChannel(runId), ...meta.queues];
+    const reply = (await this.runScript(runId, () => scripts.reopenRun.run(this.redis, keys, args), from)) as unknown[];
+    if (reply[0] === 'unchanged') return { unchanged: reply[1] as RunStatus };
+    return { reset: Number(reply[1]), enqueued: Number(reply[2]) };
+  }
+
+  /** Map the scripts' error replies to typed errors. */
+  private async runScript(runId: string, call: () => Promise<unknown>, nodeId: string | null = null): Promise<unknown> {
+    try {
+      return await call();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : '';
+      if (message.includes('RUN_MISSING')) throw await this.missing(runId);
+      if (message.includes('NODE_MISSING')) throw new NodeNotFoundError(runId, nodeId ?? '?');
+      throw error;
+    }
+  }
+
+  /** Drop the index entries of expired runs (bounded). */
+  async prune(): Promise<number> {
+    return Number(await scripts.pruneRuns.run(this.redis, this.keys.indexScriptKeys(), [PRUNE_BATCH, EXPIRED_RUN_MEMORY_MS]));
+  }
+
+  /** Newest first, from the index (never a SCAN of the keyspace). */
+  async list(options: { status?: RunStatus; limit: number; cursor?: string }): Promise<RunPage> {
+    await this.prune();
+    const index = options.status ? this.keys.runIndexes[options.status] : this.keys.runIndexes.all;
+    const start = options.cursor ? `(${options.cursor}` : '+';
+    const members = await this.redis.zrevrangebylex(index, start, '-', 'LIMIT', 0, options.limit);
+    const pipeline = this.redis.pipeline();
+    for (const member of members) pipeline.hgetall(this.keys.run(member.slice(member.indexOf(':') + 1)).run);
+    const replies = (await pipeline.exec()) ?? [];
+    const runs: RunMeta[] = [];
+    members.forEach((member, position) => {
+      const [error, fields] = replies[position] ?? [null, {}];
+      if (error) throw error;
+      const meta = parseMeta(member.slice(member.indexOf(':') + 1), fields as Record<string, string>);
+      if (meta) runs.push(meta); // an expired run not pruned yet is skipped
+    });
+    const last = members.at(-1);
+    return { runs, cursor: members.length === options.limit && last ? last : null };
   }
 }

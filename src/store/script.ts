@@ -45,4 +45,7 @@ export const scripts = {
   completeNode: new Script('complete-node'),
   failNode: new Script('fail-node'),
   extendLease: new Script('extend-lease'),
+  cancelRun: new Script('cancel-run'),
+  reopenRun: new Script('reopen-run'),
+  pruneRuns: new Script('prune-runs'),
 } as const;

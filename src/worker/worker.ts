@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { type AppConfig, connect } from '../config.js';
 import type { TaskDefinition } from '../canvas/task.js';
 import { queueNameSchema } from '../canvas/signature.js';
-import { ConfigError, LeaseExpiredError, LeaseLostError } from '../errors/index.js';
+import { ConfigError, LeaseExpiredError, LeaseLostError, RunCancelledError } from '../errors/index.js';
 import type { KeySpace } from '../store/keys.js';
 import { parseMessage } from '../store/messages.js';
 import { type ClaimedMessage, NodeStore, type StartedNode } from '../store/node-store.js';
+import { RunStore } from '../store/run-store.js';
 import { describeZodError } from '../util/zod.js';
 import { runAttempt } from './attempt.js';
 import { serializeError } from './errors-json.js';
@@ -38,6 +39,8 @@ export interface WorkerContext {
 
 /** Longest a worker with nothing to do blocks before looking again (a safety net, not polling). */
 const MAX_IDLE_SECONDS = 5;
+/** How often a worker drops the index entries of expired runs. */
+const PRUNE_INTERVAL_MS = 60_000;
 const LEASE_EXPIRED_CODE = new LeaseExpiredError('').code;
 /** After an unexpected error in the fetch loop. */
 const ERROR_BACKOFF_MS = 1000;
@@ -62,6 +65,8 @@ export class Worker {
   private readonly onError: (error: unknown) => void;
   private commands: Redis | null = null;
   private blocking: Redis | null = null;
+  private events: Redis | null = null;
+  private pruneTimer: NodeJS.Timeout | null = null;
   private nodes: NodeStore | null = null;
   private active = 0;
   private readonly executions = new Set<Execution>();
@@ -95,8 +100,14 @@ export class Worker {
     this.state = 'running';
     this.commands = connect(this.context.config, true, 'worker', { enableAutoPipelining: true });
     this.blocking = connect(this.context.config, true, 'worker-blocking');
-    await Promise.all([this.commands.ping(), this.blocking.ping()]);
+    // Cancellations reach running attempts at once through pub/sub (and through the next
+    // heartbeat, should a message be lost while this connection is down).
+    this.events = connect(this.context.config, true, 'worker-events');
+    this.events.on('message', (_channel: string, runId: string) => this.abortRun(runId));
+    await Promise.all([this.commands.ping(), this.blocking.ping(), this.events.subscribe(this.context.keys.cancellationsChannel)]);
     this.nodes = new NodeStore(this.commands, this.context.keys);
+    const runs = new RunStore(this.commands, this.context.keys);
+    this.pruneTimer = setInterval(() => void runs.prune().catch((error: unknown) => this.onError(error)), PRUNE_INTERVAL_MS);
     this.heartbeat = setInterval(() => void this.extendLeases(), Math.max(50, Math.floor(this.leaseMs / 3)));
     this.loopDone = this.fetchLoop();
   }
@@ -116,6 +127,8 @@ export class Worker {
     await this.loopDone;
     if (this.active > 0) await new Promise<void>((resolve) => (this.allIdle = resolve));
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    await this.events?.quit().catch(() => this.events?.disconnect());
     await this.commands?.quit().catch(() => this.commands?.disconnect());
     this.state = 'closed';
   }
@@ -206,16 +219,24 @@ export class Worker {
       if (outcome.ok) {
         const takeNext = this.state === 'running' ? { consumedQueues: this.consumedQueues, leaseMs: this.leaseMs } : null;
         const completed = await nodes.complete(node, outcome.resultJson, takeNext);
-        return completed.kind === 'completed' ? completed.next : null;
+        return completed.kind === 'completed' ? completed.next : null; // stale or discarded: nothing follows
       }
       // Another worker owns the node now: this attempt has nothing to report.
       if (outcome.error instanceof LeaseLostError) return null;
-      const failedAttempts = node.attempt - node.leaseExpiries;
+      // Lease expiries (a lost worker) do not use up retries, and a resume gives a fresh budget.
+      const failedAttempts = node.attempt - node.attemptOffset - node.leaseExpiries;
       const delay = retryDelay(definition?.retry ?? NO_RETRY, failedAttempts, outcome.error);
       await nodes.fail(node, serializeError(outcome.error), delay);
       return null;
     } finally {
       this.executions.delete(execution);
+    }
+  }
+
+  /** The run was cancelled: abort its attempts running here (their results will be discarded). */
+  private abortRun(runId: string): void {
+    for (const { node, controller } of this.executions) {
+      if (node.message.runId === runId && !controller.signal.aborted) controller.abort(new RunCancelledError(runId));
     }
   }
 
@@ -225,8 +246,11 @@ export class Worker {
     await Promise.all(
       [...this.executions].map(async ({ node, controller }) => {
         try {
-          const held = await nodes.extendLease(node, this.leaseMs);
-          if (!held && !controller.signal.aborted) controller.abort(new LeaseLostError(node.message.runId, node.message.nodeId));
+          const lease = await nodes.extendLease(node, this.leaseMs);
+          if (lease === 'cancelled') this.abortRun(node.message.runId);
+          else if (lease === 'lost' && !controller.signal.aborted) {
+            controller.abort(new LeaseLostError(node.message.runId, node.message.nodeId));
+          }
         } catch (error) {
           this.onError(error);
         }

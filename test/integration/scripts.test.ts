@@ -41,11 +41,14 @@ describe('Lua scripts', () => {
         `${tag}:run:${run.id}:nodes`,
         `${tag}:run:${run.id}:specs`,
         `${tag}:runs`,
+        `${tag}:runs:status:running`,
         `${tag}:sequence`,
       ].sort(),
     );
     const meta = await redis().hgetall(`${tag}:run:${run.id}`);
-    expect(meta).toMatchObject({ name: 'sum', status: 'running', nodeCount: '3', unfinished: '3' });
+    expect(meta).toMatchObject({ name: 'sum', status: 'running', nodeCount: '3', unfinished: '3', queues: '["default"]' });
+    // Both indexes hold the run as "<createdAt, 15 digits>:<id>", for paging by lex range.
+    expect(await redis().zrange(`${tag}:runs`, 0, -1)).toEqual([`${meta.createdAt!.padStart(15, '0')}:${run.id}`]);
     expect(await redis().zrange(`${tag}:queue:default:ready`, 0, -1)).toEqual([`${run.id}|0|0`, `${run.id}|1|0`]);
     const states = await redis().hgetall(`${tag}:run:${run.id}:nodes`);
     expect(JSON.parse(states['2']!)).toEqual({ status: 'pending', waiting: 2 });
@@ -64,7 +67,7 @@ describe('Lua scripts', () => {
     expect(second.leaseExpiries).toBe(1);
 
     expect(await nodes.complete(first, '"late"', null)).toEqual({ kind: 'stale' });
-    expect(await nodes.extendLease(first, 30_000)).toBe(false);
+    expect(await nodes.extendLease(first, 30_000)).toBe('lost');
     expect(await nodes.fail(first, '{"name":"Error","message":"late"}', null)).toBe('stale');
     expect(await redis().hget(keys.run(run.id).results, '0')).toBeNull();
 

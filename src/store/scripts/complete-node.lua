@@ -7,18 +7,14 @@
   right here and returned, saving the worker a claim round trip (a chain hop costs one script).
   The run succeeds when its last unfinished node does.
 
-  In a run that is no longer running (failed or cancelled), the result is still kept, but the
-  dependants are cancelled instead of enqueued.
+  In a failed run the result is kept (resume needs it) but the dependants are cancelled instead
+  of enqueued. In a cancelled run the late result is discarded and the node is cancelled.
 
-  KEYS[1]  run       hash: the run's meta
-  KEYS[2]  nodes     hash: node id -> state JSON
-  KEYS[3]  specs     hash: node id -> spec JSON
-  KEYS[4]  results   hash: node id -> result JSON
-  KEYS[5]  errors    hash: node id -> last error JSON
-  KEYS[6]  leases of the node's own queue
-  KEYS[7]  sequence
-  KEYS[8..] for each queue the node's dependants are delivered on, four keys:
-            ready, delayed, leases, signal
+  KEYS[1..12]  the run's keys (RunKeys in keys.ts)
+  KEYS[13]     leases of the node's own queue
+  KEYS[14]     sequence
+  KEYS[15..]   for each queue the node's dependants are delivered on, four keys:
+               ready, delayed, leases, signal
 
   ARGV[1]  run id
   ARGV[2]  node id
@@ -33,29 +29,32 @@
 
   Returns: { 'stale' }                          the attempt was fenced off
            { 'completed' }                      done; nothing handed back
-           { 'completed', message, queueName, 'started', attempt, leaseExpiries, specJson,
-             inputNodeId, inputResult, ... }    done, and this dependant is now the worker's
+           { 'discarded' }                      the run was cancelled; the result was dropped
+           { 'completed', message, queueName, 'started', attempt, leaseExpiries, attemptOffset,
+             specJson, inputNodeId, inputResult, ... }   done, and this dependant is now the worker's
 ]]
 --- @include "common"
+--- @include "run"
 --- @include "cancel"
 --- @include "enqueue"
 --- @include "start"
 
-local runKey, nodesKey, specsKey, resultsKey, errorsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local ownLeasesKey, sequenceKey = KEYS[6], KEYS[7]
+local run = runKeysFrom(KEYS)
+local ownLeasesKey, sequenceKey = KEYS[RUN_KEY_COUNT + 1], KEYS[RUN_KEY_COUNT + 2]
 local runId, nodeId, attempt, resultJson, ownMessage, channel =
   ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6]
 local canTakeOne = ARGV[7] == '1'
 local leaseMs = tonumber(ARGV[8])
 
-local node = loadNode(nodesKey, nodeId)
+local node = loadNode(run.nodes, nodeId)
 if not node or node.status ~= 'running' or node.attempts ~= attempt then
   return { 'stale' }
 end
 
+local firstQueueKey = RUN_KEY_COUNT + 3
 local queues = {}
-for index = 1, (#KEYS - 7) / 4 do
-  local base = 8 + (index - 1) * 4
+for index = 1, (#KEYS - firstQueueKey + 1) / 4 do
+  local base = firstQueueKey + (index - 1) * 4
   queues[ARGV[7 + index * 2]] = {
     ready = KEYS[base], delayed = KEYS[base + 1], leases = KEYS[base + 2], signal = KEYS[base + 3],
     consumed = ARGV[8 + index * 2] == '1',
@@ -63,34 +62,41 @@ for index = 1, (#KEYS - 7) / 4 do
 end
 -- Every dependant is delivered on one of spec.nextQueues: check their keys before any write,
 -- since Redis does not roll back a script's writes when it errors later.
-local spec = loadSpec(specsKey, nodeId)
+local spec = loadSpec(run.specs, nodeId)
 for _, queueName in ipairs(spec.nextQueues or {}) do
   if not queues[queueName] then return redis.error_reply('QUEUE_KEYS_MISSING ' .. queueName) end
 end
 
 local now = nowMs()
 redis.call('ZREM', ownLeasesKey, ownMessage)
-redis.call('HSET', resultsKey, nodeId, resultJson)
-redis.call('HDEL', errorsKey, nodeId)
+local runStatus = redis.call('HGET', run.meta, 'status')
+
+if runStatus == 'cancelled' then
+  cancelStartedNode(run, nodeId, node, now)
+  applyRetention(run)
+  return { 'discarded' }
+end
+
+redis.call('HSET', run.results, nodeId, resultJson)
+redis.call('HDEL', run.errors, nodeId)
 node.status = 'succeeded'
 node.finishedAt = now
-saveNode(nodesKey, nodeId, node)
-local unfinished = redis.call('HINCRBY', runKey, 'unfinished', -1)
-local runStatus = redis.call('HGET', runKey, 'status')
+saveNode(run.nodes, nodeId, node)
+local unfinished = redis.call('HINCRBY', run.meta, 'unfinished', -1)
 
 local reply = { 'completed' }
 if spec.next then
   if runStatus ~= 'running' then
-    cancelNodes(runKey, nodesKey, specsKey, spec.next, now)
+    cancelNodes(run, spec.next, now)
   else
     for _, dependantId in ipairs(spec.next) do
-      local dependant = loadNode(nodesKey, dependantId)
+      local dependant = loadNode(run.nodes, dependantId)
       if dependant and dependant.status == 'pending' then
         dependant.waiting = dependant.waiting - 1
         if dependant.waiting > 0 then
-          saveNode(nodesKey, dependantId, dependant)
+          saveNode(run.nodes, dependantId, dependant)
         else
-          local dependantSpec, dependantSpecJson = loadSpec(specsKey, dependantId)
+          local dependantSpec, dependantSpecJson = loadSpec(run.specs, dependantId)
           local queue = queues[dependantSpec.queue]
           local countdown = dependantSpec.countdownMs or 0
           if canTakeOne and queue.consumed and countdown == 0 then
@@ -98,13 +104,13 @@ if spec.next then
             local message = messageFor(runId, dependantId, dependantSpec.priority)
             dependant.queuedAt = now
             redis.call('ZADD', queue.leases, formatScore(now + leaseMs), message)
-            local started = startNode(nodesKey, resultsKey, dependantId, dependant, dependantSpec, dependantSpecJson, now)
+            local started = startNode(run, dependantId, dependant, dependantSpec, dependantSpecJson, now)
             reply[2] = message
             reply[3] = dependantSpec.queue
             for _, value in ipairs(started) do reply[#reply + 1] = value end
           else
             enqueueNode(queue, sequenceKey, runId, dependantId, dependant, dependantSpec, now)
-            saveNode(nodesKey, dependantId, dependant)
+            saveNode(run.nodes, dependantId, dependant)
           end
         end
       end
@@ -112,9 +118,10 @@ if spec.next then
   end
 end
 
-if unfinished == 0 and runStatus == 'running' then
-  redis.call('HSET', runKey, 'status', 'succeeded', 'finishedAt', now)
-  redis.call('PUBLISH', channel, 'succeeded')
+if runStatus ~= 'running' then
+  applyRetention(run)
+elseif unfinished == 0 then
+  setRunStatus(run, runId, 'succeeded', now, channel)
 end
 
 return reply

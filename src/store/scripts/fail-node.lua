@@ -1,17 +1,15 @@
 --[[
   fail-node: an attempt failed. Fenced by attempt like complete-node, and also by its lease: a
-  report from an attempt whose lease already expired is stale. Records the error, then
-  either schedules another attempt after a delay (the worker decided from the task's retry
-  policy, which lives with the task's code) or fails the node for good: everything downstream
-  of it is cancelled and the run fails. Nodes already running elsewhere may still finish.
+  report from an attempt whose lease already expired is stale. Records the error, then either
+  schedules another attempt after a delay (the worker decided from the task's retry policy,
+  which lives with the task's code) or fails the node for good: everything downstream of it is
+  cancelled and the run fails. Nodes already running elsewhere may still finish. In a run that
+  was cancelled the node is cancelled instead.
 
-  KEYS[1]  run       hash: the run's meta
-  KEYS[2]  nodes     hash: node id -> state JSON
-  KEYS[3]  specs     hash: node id -> spec JSON
-  KEYS[4]  errors    hash: node id -> last error JSON
-  KEYS[5]  leases    of the node's queue
-  KEYS[6]  delayed   of the node's queue
-  KEYS[7]  signal    of the node's queue
+  KEYS[1..12]  the run's keys (RunKeys in keys.ts)
+  KEYS[13]     leases    of the node's queue
+  KEYS[14]     delayed   of the node's queue
+  KEYS[15]     signal    of the node's queue
 
   ARGV[1]  run id
   ARGV[2]  node id
@@ -21,19 +19,20 @@
   ARGV[6]  retry delay in ms, or -1 to fail for good
   ARGV[7]  run's pub/sub channel
 
-  Returns: 'stale' (fenced off), 'retrying', 'cancelled' (a retry in a run that ended) or 'failed'
+  Returns: 'stale' (fenced off), 'retrying', 'cancelled' (the run ended) or 'failed'
 ]]
 --- @include "common"
+--- @include "run"
 --- @include "cancel"
 --- @include "fail"
 
-local runKey, nodesKey, specsKey, errorsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local leasesKey, delayedKey, signalKey = KEYS[5], KEYS[6], KEYS[7]
+local run = runKeysFrom(KEYS)
+local leasesKey, delayedKey, signalKey = KEYS[RUN_KEY_COUNT + 1], KEYS[RUN_KEY_COUNT + 2], KEYS[RUN_KEY_COUNT + 3]
 local runId, nodeId, attempt, errorJson, message = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
 local retryDelayMs = tonumber(ARGV[6])
 local channel = ARGV[7]
 
-local node = loadNode(nodesKey, nodeId)
+local node = loadNode(run.nodes, nodeId)
 if not node or node.status ~= 'running' or node.attempts ~= attempt then
   return 'stale'
 end
@@ -45,20 +44,23 @@ if redis.call('ZREM', leasesKey, message) == 0 then
 end
 
 local now = nowMs()
-redis.call('HSET', errorsKey, nodeId, errorJson)
+redis.call('HSET', run.errors, nodeId, errorJson)
+local runStatus = redis.call('HGET', run.meta, 'status')
+
+if runStatus == 'cancelled' or (retryDelayMs >= 0 and runStatus ~= 'running') then
+  cancelStartedNode(run, nodeId, node, now)
+  applyRetention(run)
+  return 'cancelled'
+end
 
 if retryDelayMs >= 0 then
-  if redis.call('HGET', runKey, 'status') ~= 'running' then
-    cancelStartedNode(runKey, nodesKey, specsKey, nodeId, node, now)
-    return 'cancelled'
-  end
   node.status = 'delayed'
   node.queuedAt = now
-  saveNode(nodesKey, nodeId, node)
+  saveNode(run.nodes, nodeId, node)
   redis.call('ZADD', delayedKey, formatScore(now + retryDelayMs), message)
   ensureSignal(signalKey)
   return 'retrying'
 end
 
-failNodeForGood(runKey, nodesKey, specsKey, nodeId, node, now, channel)
+failNodeForGood(run, runId, nodeId, node, now, channel)
 return 'failed'

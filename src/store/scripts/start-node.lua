@@ -12,12 +12,8 @@
                                       downstream of it; nothing starts
     succeeded / failed / cancelled -> nothing (a duplicate message)
 
-  KEYS[1]  run       hash: the run's meta
-  KEYS[2]  nodes     hash: node id -> state JSON
-  KEYS[3]  specs     hash: node id -> spec JSON
-  KEYS[4]  results   hash: node id -> result JSON
-  KEYS[5]  errors    hash: node id -> last error JSON
-  KEYS[6]  leases    sorted set of the queue the message came from
+  KEYS[1..12]  the run's keys (RunKeys in keys.ts)
+  KEYS[13]     leases of the queue the message came from
 
   ARGV[1]  run id
   ARGV[2]  node id
@@ -26,15 +22,17 @@
   ARGV[5]  run's pub/sub channel
   ARGV[6]  error JSON recorded when the node fails for too many lease expiries
 
-  Returns: { 'started', attempt, leaseExpiries, specJson, inputNodeId, inputResult, ... }
+  Returns: { 'started', attempt, leaseExpiries, attemptOffset, specJson, inputNodeId, inputResult, ... }
        or  { 'skipped', reason }
 ]]
 --- @include "common"
+--- @include "run"
 --- @include "cancel"
 --- @include "fail"
 --- @include "start"
 
-local runKey, nodesKey, specsKey, resultsKey, errorsKey, leasesKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local run = runKeysFrom(KEYS)
+local leasesKey = KEYS[RUN_KEY_COUNT + 1]
 local runId, nodeId, message = ARGV[1], ARGV[2], ARGV[3]
 local maxLeaseExpiries = tonumber(ARGV[4])
 local channel = ARGV[5]
@@ -44,9 +42,9 @@ local function skip(reason)
   return { 'skipped', reason }
 end
 
-local runStatus = redis.call('HGET', runKey, 'status')
+local runStatus = redis.call('HGET', run.meta, 'status')
 if not runStatus then return skip('run-missing') end
-local node = loadNode(nodesKey, nodeId)
+local node = loadNode(run.nodes, nodeId)
 if not node then return skip('node-missing') end
 
 local status = node.status
@@ -59,21 +57,22 @@ local now = nowMs()
 if runStatus ~= 'running' then
   if status == 'running' then
     -- Its worker was lost, and a finished run tries nothing again.
-    cancelStartedNode(runKey, nodesKey, specsKey, nodeId, node, now)
+    cancelStartedNode(run, nodeId, node, now)
   else
-    cancelNodes(runKey, nodesKey, specsKey, { nodeId }, now)
+    cancelNodes(run, { nodeId }, now)
   end
+  applyRetention(run)
   return skip('run-' .. runStatus)
 end
 
 if status == 'running' then
   node.leaseExpiries = (node.leaseExpiries or 0) + 1
   if node.leaseExpiries > maxLeaseExpiries then
-    redis.call('HSET', errorsKey, nodeId, ARGV[6])
-    failNodeForGood(runKey, nodesKey, specsKey, nodeId, node, now, channel)
+    redis.call('HSET', run.errors, nodeId, ARGV[6])
+    failNodeForGood(run, runId, nodeId, node, now, channel)
     return skip('lease-expiries-exhausted')
   end
 end
 
-local spec, specJson = loadSpec(specsKey, nodeId)
-return startNode(nodesKey, resultsKey, nodeId, node, spec, specJson, now)
+local spec, specJson = loadSpec(run.specs, nodeId)
+return startNode(run, nodeId, node, spec, specJson, now)

@@ -1,43 +1,48 @@
 --[[
-  submit-run: create a whole run at once (its meta, every node's spec and state) and enqueue the
-  nodes that depend on nothing. Either the run exists completely afterwards or not at all: the
-  only check (the id is free) happens before the first write.
+  submit-run: create a whole run at once (its meta, every node's spec and state, its index
+  entries) and enqueue the nodes that depend on nothing. Either the run exists completely
+  afterwards or not at all: every check happens before the first write.
 
-  KEYS[1]  run            hash: the run's meta (name, status, createdAt, ...)
-  KEYS[2]  nodes          hash: node id -> node state JSON
-  KEYS[3]  specs          hash: node id -> node spec JSON (immutable)
-  KEYS[4]  runs index     sorted set: run id by creation time
-  KEYS[5]  sequence       counter for first-come-first-served order inside a priority
-  KEYS[6..] for each queue a root node is delivered on, three keys: ready, delayed, signal
+  KEYS[1..12]  the run's keys (RunKeys in keys.ts): meta, nodes, specs, results, errors,
+               runs index, runs by status (running, succeeded, failed, cancelled),
+               expiry index, expired tombstones
+  KEYS[13]     sequence: counter for first-come-first-served order inside a priority
+  KEYS[14..]   for each queue a root node is delivered on, three keys: ready, delayed, signal
 
   ARGV[1]  run id
   ARGV[2]  run name
   ARGV[3]  output template JSON (which results, in which nesting, make the run's value)
-  ARGV[4]  number of queues Q whose keys follow KEYS[5]
-  ARGV[5 .. 4+Q]   those queue names, in KEYS order
-  ARGV[5+Q ..]     for each node, three values: node id, spec JSON, number of dependencies
+  ARGV[4]  retention in ms of a succeeded run
+  ARGV[5]  retention in ms of a failed run
+  ARGV[6]  retention in ms of a cancelled run
+  ARGV[7]  JSON list of every queue the run's nodes are delivered on
+  ARGV[8]  number of root queues Q whose keys follow KEYS[13]
+  ARGV[9 .. 8+Q]   those queue names, in KEYS order
+  ARGV[9+Q ..]     for each node, three values: node id, spec JSON, number of dependencies
 
   Returns: the run's creation time (ms, Redis clock), or the error reply "RUN_EXISTS".
 ]]
 --- @include "common"
+--- @include "run"
 --- @include "enqueue"
 
-local runKey, nodesKey, specsKey, runsIndexKey, sequenceKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local run = runKeysFrom(KEYS)
+local sequenceKey = KEYS[RUN_KEY_COUNT + 1]
 local runId = ARGV[1]
 
-if redis.call('EXISTS', runKey) == 1 then
+if redis.call('EXISTS', run.meta) == 1 then
   return redis.error_reply('RUN_EXISTS')
 end
 
 local now = nowMs()
-local queueCount = tonumber(ARGV[4])
+local queueCount = tonumber(ARGV[8])
 local queues = {}
 for index = 1, queueCount do
-  local base = 5 + (index - 1) * 3
-  queues[ARGV[4 + index]] = { ready = KEYS[base + 1], delayed = KEYS[base + 2], signal = KEYS[base + 3] }
+  local base = RUN_KEY_COUNT + 1 + (index - 1) * 3
+  queues[ARGV[8 + index]] = { ready = KEYS[base + 1], delayed = KEYS[base + 2], signal = KEYS[base + 3] }
 end
 
-local firstNode = 5 + queueCount
+local firstNode = 9 + queueCount
 local nodeCount = (#ARGV - firstNode + 1) / 3
 
 -- Check before the first write (Redis does not roll back a script that errors half way).
@@ -50,19 +55,27 @@ for position = firstNode, #ARGV, 3 do
   end
 end
 
-redis.call('HSET', runKey,
+-- Index members sort by creation time, then id: listRuns pages through them by lex range.
+local indexMember = string.format('%015d', now) .. ':' .. runId
+redis.call('HSET', run.meta,
   'name', ARGV[2],
   'status', 'running',
   'createdAt', now,
   'nodeCount', nodeCount,
   'unfinished', nodeCount,
-  'output', ARGV[3])
-redis.call('ZADD', runsIndexKey, now, runId)
+  'output', ARGV[3],
+  'retainSucceededMs', ARGV[4],
+  'retainFailedMs', ARGV[5],
+  'retainCancelledMs', ARGV[6],
+  'queues', ARGV[7],
+  'indexMember', indexMember)
+redis.call('ZADD', run.all, 0, indexMember)
+redis.call('ZADD', run.byStatus.running, 0, indexMember)
 
 local specBatch, stateBatch = {}, {}
 local function flush()
-  if #specBatch > 0 then redis.call('HSET', specsKey, unpack(specBatch)) end
-  if #stateBatch > 0 then redis.call('HSET', nodesKey, unpack(stateBatch)) end
+  if #specBatch > 0 then redis.call('HSET', run.specs, unpack(specBatch)) end
+  if #stateBatch > 0 then redis.call('HSET', run.nodes, unpack(stateBatch)) end
   specBatch, stateBatch = {}, {}
 end
 

@@ -1,38 +1,38 @@
 -- Cancel every node reachable from startIds (inclusive) that has not started yet: pending,
 -- queued or delayed. A node changes state at most once, so all the cascades of a run together
--- cost O(nodes + edges). Messages of cancelled queued nodes stay in their queue; start-node
--- drops them when a worker claims them. Returns how many nodes were cancelled.
-local function cancelNodes(runKey, nodesKey, specsKey, startIds, now)
+-- cost O(nodes + edges). Messages of cancelled queued nodes that are still in a queue are
+-- dropped by start-node when a worker claims them. Returns how many nodes were cancelled.
+local function cancelNodes(run, startIds, now)
   local stack = {}
   for index = 1, #startIds do stack[index] = startIds[index] end
   local cancelled = 0
   while #stack > 0 do
     local nodeId = table.remove(stack)
-    local node = loadNode(nodesKey, nodeId)
+    local node = loadNode(run.nodes, nodeId)
     if node and (node.status == 'pending' or node.status == 'queued' or node.status == 'delayed') then
       node.status = 'cancelled'
       node.finishedAt = now
-      saveNode(nodesKey, nodeId, node)
+      saveNode(run.nodes, nodeId, node)
       cancelled = cancelled + 1
-      local spec = loadSpec(specsKey, nodeId)
+      local spec = loadSpec(run.specs, nodeId)
       if spec and spec.next then
         for _, dependant in ipairs(spec.next) do stack[#stack + 1] = dependant end
       end
     end
   end
   if cancelled > 0 then
-    redis.call('HINCRBY', runKey, 'unfinished', -cancelled)
+    redis.call('HINCRBY', run.meta, 'unfinished', -cancelled)
   end
   return cancelled
 end
 
 -- A node that had started (running, or failed and about to retry) will not be tried again
 -- because its run ended: cancel it and everything downstream of it.
-local function cancelStartedNode(runKey, nodesKey, specsKey, nodeId, node, now)
+local function cancelStartedNode(run, nodeId, node, now)
   node.status = 'cancelled'
   node.finishedAt = now
-  saveNode(nodesKey, nodeId, node)
-  redis.call('HINCRBY', runKey, 'unfinished', -1)
-  local spec = loadSpec(specsKey, nodeId)
-  if spec and spec.next then cancelNodes(runKey, nodesKey, specsKey, spec.next, now) end
+  saveNode(run.nodes, nodeId, node)
+  redis.call('HINCRBY', run.meta, 'unfinished', -1)
+  local spec = loadSpec(run.specs, nodeId)
+  if spec and spec.next then cancelNodes(run, spec.next, now) end
 end

@@ -1,16 +1,18 @@
 -- A node failed for good: record it, cancel everything downstream of it, and fail the run if it
 -- was still running (the first failure names the run's failed node).
-local function failNodeForGood(runKey, nodesKey, specsKey, nodeId, node, now, channel)
+local function failNodeForGood(run, runId, nodeId, node, now, channel)
   node.status = 'failed'
   node.finishedAt = now
-  saveNode(nodesKey, nodeId, node)
-  redis.call('HINCRBY', runKey, 'unfinished', -1)
-  local spec = loadSpec(specsKey, nodeId)
+  saveNode(run.nodes, nodeId, node)
+  redis.call('HINCRBY', run.meta, 'unfinished', -1)
+  local spec = loadSpec(run.specs, nodeId)
   if spec and spec.next then
-    cancelNodes(runKey, nodesKey, specsKey, spec.next, now)
+    cancelNodes(run, spec.next, now)
   end
-  if redis.call('HGET', runKey, 'status') == 'running' then
-    redis.call('HSET', runKey, 'status', 'failed', 'finishedAt', now, 'failedNode', nodeId)
-    redis.call('PUBLISH', channel, 'failed')
+  if redis.call('HGET', run.meta, 'status') == 'running' then
+    redis.call('HSET', run.meta, 'failedNode', nodeId)
+    setRunStatus(run, runId, 'failed', now, channel)
+  else
+    applyRetention(run)
   end
 end

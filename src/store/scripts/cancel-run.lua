@@ -1,0 +1,55 @@
+--[[
+  cancel-run: stop a running run. Nodes that have not started (pending, queued, delayed) are
+  cancelled at once and their messages withdrawn from the queues, so no worker starts them.
+  Running attempts are told through the cancellations channel (and their next heartbeat); their
+  late results are discarded by complete-node. The run becomes cancelled; result() rejects with
+  WorkflowCancelledError. A run that already finished is left as it is.
+
+  KEYS[1..12]  the run's keys (RunKeys in keys.ts)
+  KEYS[13..]   for each queue the run uses (its meta's `queues`), four keys:
+               ready, delayed, leases, signal
+
+  ARGV[1]  run id
+  ARGV[2]  run's pub/sub channel
+  ARGV[3]  the app's cancellations channel (workers abort the run's running attempts)
+  ARGV[4..] the queue names, in KEYS order
+
+  Returns: { 'cancelled', nodes cancelled now, attempts still running }
+       or  { 'unchanged', status }  when the run had already finished
+       or  the error reply RUN_MISSING
+]]
+--- @include "common"
+--- @include "run"
+--- @include "queues"
+
+local run = runKeysFrom(KEYS)
+local runId, channel, cancellations = ARGV[1], ARGV[2], ARGV[3]
+
+local meta = redis.call('HMGET', run.meta, 'status', 'queues')
+if not meta[1] then return redis.error_reply('RUN_MISSING') end
+if meta[1] ~= 'running' then return { 'unchanged', meta[1] } end
+local queues, missing = runQueuesFrom(KEYS, RUN_KEY_COUNT + 1, ARGV, 4, meta[2])
+if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) end
+
+local now = nowMs()
+local cancelled, running = 0, 0
+local states = redis.call('HGETALL', run.nodes)
+for position = 1, #states, 2 do
+  local nodeId, node = states[position], cjson.decode(states[position + 1])
+  if node.status == 'pending' or node.status == 'queued' or node.status == 'delayed' then
+    if node.status ~= 'pending' then
+      local spec = loadSpec(run.specs, nodeId)
+      withdrawMessage(queues[spec.queue], messageFor(runId, nodeId, spec.priority))
+    end
+    node.status = 'cancelled'
+    node.finishedAt = now
+    saveNode(run.nodes, nodeId, node)
+    cancelled = cancelled + 1
+  elseif node.status == 'running' then
+    running = running + 1
+  end
+end
+if cancelled > 0 then redis.call('HINCRBY', run.meta, 'unfinished', -cancelled) end
+setRunStatus(run, runId, 'cancelled', now, channel)
+if running > 0 then redis.call('PUBLISH', cancellations, runId) end
+return { 'cancelled', cancelled, running }

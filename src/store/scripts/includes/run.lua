@@ -1,0 +1,50 @@
+-- A run's keys, as every run-level script receives them in KEYS[1..12] (RunKeys in keys.ts).
+local RUN_KEY_COUNT = 12
+
+local function runKeysFrom(keys)
+  return {
+    meta = keys[1], nodes = keys[2], specs = keys[3], results = keys[4], errors = keys[5],
+    all = keys[6],
+    byStatus = { running = keys[7], succeeded = keys[8], failed = keys[9], cancelled = keys[10] },
+    expiry = keys[11], expired = keys[12],
+  }
+end
+
+local function runDataKeys(run)
+  return { run.meta, run.nodes, run.specs, run.results, run.errors }
+end
+
+-- Every key of a finished run expires with it. Called again after any write to a finished run:
+-- a key created after the finish (the first result of a branch that ended late, say) would
+-- otherwise outlive the run.
+local function applyRetention(run)
+  local expiresAt = redis.call('HGET', run.meta, 'expiresAt')
+  if expiresAt then
+    for _, key in ipairs(runDataKeys(run)) do redis.call('PEXPIREAT', key, expiresAt) end
+  end
+end
+
+-- The one place a run's status changes: keeps the status indexes, retention and the expiry
+-- index in step, and announces a finish on the run's channel.
+local function setRunStatus(run, runId, status, now, channel)
+  local meta = redis.call('HMGET', run.meta, 'status', 'indexMember', 'retainSucceededMs', 'retainFailedMs', 'retainCancelledMs')
+  local old, member = meta[1], meta[2]
+  if old == status then return end
+  if old and run.byStatus[old] then redis.call('ZREM', run.byStatus[old], member) end
+  redis.call('ZADD', run.byStatus[status], 0, member)
+  redis.call('HSET', run.meta, 'status', status)
+  if status == 'running' then
+    redis.call('HDEL', run.meta, 'finishedAt', 'expiresAt', 'failedNode')
+    for _, key in ipairs(runDataKeys(run)) do redis.call('PERSIST', key) end
+    redis.call('ZREM', run.expiry, member)
+    redis.call('ZREM', run.expired, runId)
+    return
+  end
+  local retain = { succeeded = meta[3], failed = meta[4], cancelled = meta[5] }
+  local expiresAt = now + tonumber(retain[status])
+  redis.call('HSET', run.meta, 'finishedAt', now, 'expiresAt', expiresAt)
+  applyRetention(run)
+  redis.call('ZADD', run.expiry, expiresAt, member)
+  redis.call('ZADD', run.expired, expiresAt, runId)
+  redis.call('PUBLISH', channel, status)
+end
