@@ -105,7 +105,7 @@ export class App {
   private readonly events: RunEvents;
   private runStore: RunStore | null = null;
 
-  constructor(options: AppOptions = {}) {
+  constructor(private readonly options: AppOptions = {}) {
     this.config = parseAppOptions(options);
     this.keys = new KeySpace(this.config.prefix);
     this.events = new RunEvents(() => connect(this.config, true, 'events'));
@@ -180,6 +180,16 @@ export class App {
     if (typeof name !== 'string' || name.length === 0) throw new ConfigError('app.signature()', 'the task name must be a non-empty string');
     if (!Array.isArray(args)) throw new ConfigError(`app.signature(${JSON.stringify(name)})`, 'args must be an array');
     return new Signature<unknown, R>(name, args, immutable, parsed, true);
+  }
+
+  /**
+   * A new app with the same tasks and these options merged over this one's (another Redis,
+   * another prefix). `celeriac worker --redis/--prefix` uses it.
+   */
+  withOptions(options: AppOptions): App {
+    const copy = new App({ ...this.options, ...options });
+    for (const [name, definition] of this.tasks) copy.tasks.set(name, definition);
+    return copy;
   }
 
   /** The registered task of that name, if any. */

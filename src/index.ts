@@ -17,7 +17,7 @@ export {
   type GroupOutput,
   type Accepting,
 } from './canvas/builders.js';
-export { Run, type RunInspection, type NodeInspection, type ResultOptions, type ReopenOutcome, type CancelOutcome } from './run/run.js';
+export { Run, type RunInspection, type NodeInspection, type ResultOptions, type ReopenOutcome, type CancelOutcome, type RunProgress } from './run/run.js';
 export { Worker, type WorkerOptions } from './worker/worker.js';
 export { taskContext, type TaskContext } from './worker/context.js';
 export type { NodeStatus, RunStatus } from './store/records.js';

@@ -35,6 +35,18 @@ export interface RunInspection {
   readonly nodes: readonly NodeInspection[];
 }
 
+export interface RunProgress {
+  readonly id: string;
+  readonly name: string;
+  readonly status: RunStatus;
+  readonly createdAt: Date;
+  readonly finishedAt?: Date;
+  /** Number of nodes. */
+  readonly total: number;
+  /** Nodes in each state. */
+  readonly counts: Readonly<Record<NodeStatus, number>>;
+}
+
 export interface ReopenOutcome {
   /** False when there was nothing to do (a resume of a running or succeeded run). */
   readonly changed: boolean;
@@ -165,6 +177,22 @@ export class Run<R = unknown> {
     const parsed = errorJson ? nodeErrorSchema.safeParse(JSON.parse(errorJson)) : null;
     const error = parsed?.success ? parsed.data : { name: 'Error', message: 'unknown error (none was recorded)' };
     return new WorkflowFailedError(this.id, nodeId, task, error);
+  }
+
+  /** How far the run is: its status and how many nodes are in each state (a light read, for progress displays). */
+  async progress(): Promise<RunProgress> {
+    const progress = await this.context.runs.progress(this.id);
+    if (!progress) throw await this.context.runs.missing(this.id);
+    const { meta, counts } = progress;
+    return {
+      id: meta.id,
+      name: meta.name,
+      status: meta.status,
+      createdAt: new Date(meta.createdAt),
+      ...(meta.finishedAt !== undefined ? { finishedAt: new Date(meta.finishedAt) } : {}),
+      total: meta.nodeCount,
+      counts,
+    };
   }
 
   /**

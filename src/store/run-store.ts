@@ -3,7 +3,15 @@ import { NodeNotFoundError, RunExistsError, RunExpiredError, RunNotFoundError } 
 import type { SubmissionPlan } from '../graph/plan.js';
 import { type InputTemplate, templateNodes } from '../graph/template.js';
 import type { KeySpace } from './keys.js';
-import { type NodeState, type RunStatus, nodeSpecSchema, nodeStateSchema, RUN_STATUSES } from './records.js';
+import {
+  NODE_STATUSES,
+  type NodeState,
+  type NodeStatus,
+  type RunStatus,
+  nodeSpecSchema,
+  nodeStateSchema,
+  RUN_STATUSES,
+} from './records.js';
 import { scripts } from './script.js';
 
 export interface RunMeta {
@@ -174,6 +182,20 @@ export class RunStore {
     });
     nodes.sort((a, b) => Number(a.id) - Number(b.id));
     return { meta, nodes };
+  }
+
+  /** How many nodes are in each state (one MULTI; reads node states only, not specs). */
+  async progress(runId: string): Promise<{ meta: RunMeta; counts: Record<NodeStatus, number> } | null> {
+    const run = this.keys.run(runId);
+    const replies = await this.redis.multi().hgetall(run.run).hvals(run.nodes).exec();
+    const [metaReply, statesReply] = replies ?? [];
+    if (metaReply?.[0]) throw metaReply[0];
+    if (statesReply?.[0]) throw statesReply[0];
+    const meta = parseMeta(runId, (metaReply?.[1] ?? {}) as Record<string, string>);
+    if (!meta) return null;
+    const counts = Object.fromEntries(NODE_STATUSES.map((status) => [status, 0])) as Record<NodeStatus, number>;
+    for (const json of (statesReply?.[1] ?? []) as string[]) counts[nodeStateSchema.parse(JSON.parse(json)).status]++;
+    return { meta, counts };
   }
 
   /** cancel-run: returns how many nodes were cancelled and attempts were still running, or the status it had already finished with. */

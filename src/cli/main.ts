@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+/**
+ * The `celeriac` command: run a worker, and see and steer runs from a terminal.
+ * Every command takes --redis (default REDIS_URL or redis://127.0.0.1:6379) and --prefix; the
+ * ones whose output is data take --json. See docs/operations.md.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { App } from '../app.js';
+import { RUN_STATUSES, type RunStatus } from '../store/records.js';
+import { EXIT } from './exit-codes.js';
+import { colorsFor, formatCount, formatDuration, formatTime, palette } from './format.js';
+import { renderRun } from './render-run.js';
+import { type ConnectionOptions, openApp, toCliError } from './session.js';
+import { watchRun } from './watch.js';
+import { runWorkerCommand } from './worker-command.js';
+
+interface DataOptions extends ConnectionOptions {
+  readonly json?: boolean;
+}
+
+const colors = palette(colorsFor(process.stdout));
+const print = (text: string): void => {
+  process.stdout.write(`${text}\n`);
+};
+const printJson = (value: unknown): void => print(JSON.stringify(value, null, 2));
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('must be a whole number above 0');
+  return number;
+}
+
+function connectionOptions(command: Command): Command {
+  return command
+    .option('--redis <url>', 'Redis URL (default: REDIS_URL, else redis://127.0.0.1:6379)')
+    .option('--prefix <prefix>', 'key prefix of the app (default: celeriac)');
+}
+
+/** Open an app for the command, run it, close the app, and set the exit code. */
+async function withApp(options: ConnectionOptions, body: (app: App) => Promise<number | void>): Promise<void> {
+  const app = await openApp(options);
+  try {
+    process.exitCode = (await body(app)) ?? EXIT.ok;
+  } finally {
+    await app.close();
+  }
+}
+
+const program = new Command()
+  .name('celeriac')
+  .description('Run celeriac workers, and see and steer workflow runs stored in Redis.')
+  .showHelpAfterError()
+  .exitOverride();
+
+connectionOptions(
+  program
+    .command('worker')
+    .description('run a worker for the app a module exports (default export or `app`) until SIGINT/SIGTERM')
+    .argument('<module>', 'path of the module that exports the app')
+    .option('--concurrency <n>', 'attempts run at once', positiveInteger)
+    .option('--queues <names>', 'comma-separated queues to consume, most preferred first', (value) => value.split(',').filter(Boolean)),
+).action(async (modulePath: string, options: ConnectionOptions & { concurrency?: number; queues?: string[] }) => {
+  process.exitCode = await runWorkerCommand(modulePath, options, (line) => process.stderr.write(`celeriac: ${line}\n`));
+});
+
+connectionOptions(
+  program
+    .command('list')
+    .description('list runs, newest first')
+    .addOption(new Option('--status <status>', 'only runs with this status').choices([...RUN_STATUSES]))
+    .option('--limit <n>', 'how many runs', positiveInteger, 20)
+    .option('--cursor <cursor>', 'continue after the previous page')
+    .option('--json', 'print JSON'),
+).action(async (options: DataOptions & { status?: RunStatus; limit: number; cursor?: string }) => {
+  await withApp(options, async (app) => {
+    const page = await app.listRuns({
+      limit: options.limit,
+      ...(options.status ? { status: options.status } : {}),
+      ...(options.cursor ? { cursor: options.cursor } : {}),
+    });
+    if (options.json) return printJson(page);
+    if (page.runs.length === 0) return print('no runs');
+    print(colors.dim(`${'ID'.padEnd(28)}${'NAME'.padEnd(22)}${'STATUS'.padEnd(11)}${'CREATED'.padEnd(22)}${'NODES DONE'.padEnd(14)}TOOK`));
+    for (const run of page.runs) {
+      const done = `${formatCount(run.nodeCount - run.unfinished)}/${formatCount(run.nodeCount)}`;
+      const took = run.finishedAt ? formatDuration(run.finishedAt.getTime() - run.createdAt.getTime()) : '';
+      print(
+        `${run.id.padEnd(28)}${run.name.slice(0, 21).padEnd(22)}${colors.status(run.status, run.status.padEnd(11))}` +
+          `${formatTime(run.createdAt).padEnd(22)}${done.padEnd(14)}${took}`,
+      );
+    }
+    if (page.cursor) print(colors.dim(`more: celeriac list --cursor ${page.cursor}`));
+  });
+});
+
+connectionOptions(
+  program.command('inspect').description('show a run and its DAG').argument('<run-id>').option('--json', 'print JSON'),
+).action(async (runId: string, options: DataOptions) => {
+  await withApp(options, async (app) => {
+    const inspection = await app.getRun(runId).inspect();
+    if (options.json) printJson(inspection);
+    else print(renderRun(inspection, colors));
+  });
+});
+
+connectionOptions(
+  program
+    .command('watch')
+    .description('show live progress until the run ends; exit 0 if it succeeded, 1 if it failed, 2 if cancelled')
+    .argument('<run-id>'),
+).action(async (runId: string, options: ConnectionOptions) => {
+  await withApp(options, (app) => watchRun(app, runId, colors, Boolean(process.stdout.isTTY), process.stdout));
+});
+
+connectionOptions(
+  program.command('resume').description('make the failed and cancelled nodes of a run runnable again').argument('<run-id>').option('--json', 'print JSON'),
+).action(async (runId: string, options: DataOptions) => {
+  await withApp(options, async (app) => {
+    const outcome = await app.getRun(runId).resume();
+    if (options.json) return printJson(outcome);
+    print(
+      outcome.changed
+        ? `run ${runId} resumed: ${formatCount(outcome.resetNodes)} nodes runnable again, ${formatCount(outcome.enqueuedNodes)} queued now`
+        : `run ${runId} is ${outcome.status}: nothing to resume`,
+    );
+  });
+});
+
+connectionOptions(
+  program
+    .command('rerun')
+    .description('reset a node and everything downstream of it, and run them again')
+    .argument('<run-id>')
+    .requiredOption('--from <node-id>', 'the node to rerun from (see inspect)')
+    .option('--json', 'print JSON'),
+).action(async (runId: string, options: DataOptions & { from: string }) => {
+  await withApp(options, async (app) => {
+    const outcome = await app.getRun(runId).rerun({ from: options.from });
+    if (options.json) return printJson(outcome);
+    print(`run ${runId} rerun from #${options.from}: ${formatCount(outcome.resetNodes)} nodes reset, ${formatCount(outcome.enqueuedNodes)} queued now`);
+  });
+});
+
+connectionOptions(
+  program.command('cancel').description('cancel a run').argument('<run-id>').option('--json', 'print JSON'),
+).action(async (runId: string, options: DataOptions) => {
+  await withApp(options, async (app) => {
+    const outcome = await app.getRun(runId).cancel();
+    if (options.json) return printJson(outcome);
+    print(
+      outcome.changed
+        ? `run ${runId} cancelled: ${formatCount(outcome.cancelledNodes)} nodes will not start, ${formatCount(outcome.runningNodes)} running told to stop`
+        : `run ${runId} had already finished (${outcome.status}): nothing to cancel`,
+    );
+  });
+});
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and version exit 0; usage mistakes were already printed by commander.
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else {
+    const failure = toCliError(error);
+    process.stderr.write(`celeriac: ${failure.message}\n`);
+    process.exitCode = failure.exitCode;
+  }
+}

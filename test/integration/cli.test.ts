@@ -1,0 +1,199 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { chain, group, type RunInspection } from '../../src/index.js';
+import { redisUrl, useApps } from '../helpers/apps.js';
+import { freePort } from '../helpers/redis-server.js';
+import { canvasTasks } from '../helpers/tasks.js';
+
+const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+
+interface Result {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Run `celeriac <args>` as a child process (through tsx, as the bin does from source). */
+function celeriac(args: readonly string[], env: NodeJS.ProcessEnv = {}, onStart?: (child: ReturnType<typeof spawn>) => void): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    onStart?.(child);
+  });
+}
+
+describe('the celeriac command line', () => {
+  const makeApp = useApps();
+
+  async function setup() {
+    const app = makeApp();
+    const tasks = canvasTasks(app);
+    const at = ['--redis', redisUrl(), '--prefix', app.config.prefix];
+    return { app, at, ...tasks };
+  }
+
+  it('list, in text and --json, with --status', async () => {
+    const { app, at, add } = await setup();
+    const boom = app.task({ name: 'boom' }, async () => {
+      throw new Error('boom');
+    });
+    await app.worker().start();
+    const ok = await app.submit(add.si(1, 2), { name: 'fine' });
+    const bad = await app.submit(boom.si(), { name: 'broken' });
+    await ok.result({ timeoutMs: 10_000 });
+    await bad.result({ timeoutMs: 10_000 }).catch(() => undefined);
+
+    const text = await celeriac(['list', ...at]);
+    expect(text.code).toBe(0);
+    const lines = text.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+STATUS\s+CREATED\s+NODES DONE\s+TOOK$/);
+    expect(lines[1]).toContain(bad.id);
+    expect(lines[1]).toMatch(/broken\s+failed/);
+    expect(lines[2]).toMatch(new RegExp(`${ok.id}\\s+fine\\s+succeeded .* 1/1 `));
+
+    const json = await celeriac(['list', '--status', 'failed', '--json', ...at]);
+    expect(json.code).toBe(0);
+    const page = JSON.parse(json.stdout) as { runs: { id: string; status: string }[]; cursor: string | null };
+    expect(page.runs.map((run) => [run.id, run.status])).toEqual([[bad.id, 'failed']]);
+    expect(page.cursor).toBeNull();
+  });
+
+  it('inspect draws the DAG, collapses a wide fan-out, and --json gives the inspection', async () => {
+    const { app, at, identity, tsum } = await setup();
+    await app.worker({ concurrency: 50 }).start();
+    const run = await app.submit(chain(group(Array.from({ length: 2000 }, (_, index) => identity.si(index))), tsum.s()), { name: 'wide' });
+    await run.result({ timeoutMs: 30_000 });
+
+    const text = await celeriac(['inspect', run.id, ...at]);
+    expect(text.code).toBe(0);
+    const lines = text.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^run ${run.id} "wide"  succeeded  created .*, took `));
+    expect(lines[1]).toBe('2,001 nodes: 2,001 succeeded');
+    expect(lines).toContain('  layer 0 · 2,000 nodes, ready at submit');
+    expect(lines.some((line) => /^ {4}identity × 2,000 succeeded {2}\(tries 1, /.test(line))).toBe(true);
+    expect(lines).toContain('  layer 1 · 1 node, joins 2,000 nodes');
+    expect(lines.some((line) => /#2000\s+tsum\s+succeeded\s+1 try .*← #0 #1 #2 #3 #4 #5 … \(\+1,994\)/.test(line))).toBe(true);
+    expect(lines.length).toBeLessThan(10);
+
+    const json = await celeriac(['inspect', run.id, '--json', ...at]);
+    const inspection = JSON.parse(json.stdout) as RunInspection;
+    expect(inspection.id).toBe(run.id);
+    expect(inspection.nodes).toHaveLength(2001);
+  });
+
+  it('inspect shows failures with their error, and resume, rerun and cancel steer runs (text and --json)', async () => {
+    const { app, at, add } = await setup();
+    let broken = true;
+    const flaky = app.task({ name: 'flaky' }, async (value: number) => {
+      if (broken) throw new RangeError('value out of range');
+      return value;
+    });
+    await app.worker().start();
+    const run = await app.submit(chain(add.si(1, 1), flaky.s(), add.s(1)));
+    await run.result({ timeoutMs: 10_000 }).catch(() => undefined);
+
+    const inspected = await celeriac(['inspect', run.id, ...at]);
+    expect(inspected.stdout).toMatch(/#1\s+flaky\s+failed\s+1 try/);
+    expect(inspected.stdout).toContain('RangeError: value out of range');
+    expect(inspected.stdout).toMatch(/#2\s+add\s+cancelled/);
+
+    broken = false;
+    const resumed = await celeriac(['resume', run.id, ...at]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout.trim()).toBe(`run ${run.id} resumed: 2 nodes runnable again, 1 queued now`);
+    expect(await run.result({ timeoutMs: 10_000 })).toBe(3);
+    const again = await celeriac(['resume', run.id, '--json', ...at]);
+    expect(JSON.parse(again.stdout)).toEqual({ changed: false, status: 'succeeded', resetNodes: 0, enqueuedNodes: 0 });
+
+    const rerun = await celeriac(['rerun', run.id, '--from', '1', '--json', ...at]);
+    expect(JSON.parse(rerun.stdout)).toEqual({ changed: true, status: 'running', resetNodes: 2, enqueuedNodes: 1 });
+    expect(await run.result({ timeoutMs: 10_000 })).toBe(3);
+    const missingNode = await celeriac(['rerun', run.id, '--from', '77', ...at]);
+    expect(missingNode.code).toBe(66);
+    expect(missingNode.stderr.trim()).toBe(`celeriac: run ${run.id} has no node "77" (node ids are shown by inspect)`);
+
+    const pending = await app.submit(app.signature('nobody-runs-this', [], { queue: 'nowhere' }));
+    const cancelled = await celeriac(['cancel', pending.id, ...at]);
+    expect(cancelled.stdout.trim()).toBe(`run ${pending.id} cancelled: 1 nodes will not start, 0 running told to stop`);
+    const twice = await celeriac(['cancel', pending.id, '--json', ...at]);
+    expect(JSON.parse(twice.stdout)).toEqual({ changed: false, status: 'cancelled', cancelledNodes: 0, runningNodes: 0 });
+  });
+
+  it('watch follows a run to its end and exits 0, 1 or 2 for succeeded, failed or cancelled', async () => {
+    const { app, at } = await setup();
+    const slow = app.task({ name: 'slow' }, async (value: number) => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return value;
+    });
+    const boom = app.task({ name: 'boom' }, async () => {
+      throw new Error('boom');
+    });
+    const run = await app.submit(group(Array.from({ length: 8 }, (_, index) => slow.si(index))));
+    // Start the worker once watch has shown the run waiting, so that it sees the run progress.
+    let firstLine!: () => void;
+    const shown = new Promise<void>((resolve) => (firstLine = resolve));
+    const watching = celeriac(['watch', run.id, ...at], {}, (child) => child.stdout?.once('data', () => firstLine()));
+    await shown;
+    await app.worker({ concurrency: 2 }).start();
+    const watched = await watching;
+    expect(watched.code).toBe(0);
+    const lines = watched.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^running: 0\/8 done, /);
+    expect(lines.at(-1)).toBe(`run ${run.id} succeeded: 8 succeeded`);
+
+    const failing = await app.submit(boom.si());
+    expect((await celeriac(['watch', failing.id, ...at])).code).toBe(1);
+    const stopped = await app.submit(app.signature('nobody-runs-this', [], { queue: 'nowhere' }));
+    let watchingNow!: () => void;
+    const watchStarted = new Promise<void>((resolve) => (watchingNow = resolve));
+    const watchingStopped = celeriac(['watch', stopped.id, ...at], {}, (child) => child.stdout?.once('data', () => watchingNow()));
+    await watchStarted;
+    await stopped.cancel();
+    expect((await watchingStopped).code).toBe(2);
+  });
+
+  it('worker <module> runs the module app until SIGTERM, then closes gracefully', async () => {
+    const app = makeApp();
+    const env = { REDIS_URL: redisUrl(), CELERIAC_PREFIX: app.config.prefix, CELERIAC_TEST_BUGGY: '0' };
+    const total = app.signature<number>('total');
+    const run = await app.submit(chain(group(app.signature('transform', [1], { immutable: true }), app.signature('transform', [2], { immutable: true })), total));
+    let child!: ReturnType<typeof spawn>;
+    const done = celeriac(['worker', fixture('recovery-app.ts'), '--concurrency', '4'], env, (started) => (child = started));
+    expect(await run.result({ timeoutMs: 20_000 })).toBe(30);
+    child.kill('SIGTERM');
+    const result = await done;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`celeriac: worker started: prefix "${app.config.prefix}", queues default`);
+    expect(result.stderr).toContain('celeriac: worker closed');
+  });
+
+  it('fails in one line with a distinct exit code: unknown run, unreachable Redis, bad module', async () => {
+    const { at } = await setup();
+    const unknown = await celeriac(['inspect', 'no-such-run', ...at]);
+    expect([unknown.code, unknown.stderr.trim()]).toEqual([66, 'celeriac: run no-such-run does not exist (never submitted under this prefix, or expired)']);
+
+    const port = await freePort();
+    const down = await celeriac(['list', '--redis', `redis://127.0.0.1:${port}`]);
+    expect(down.code).toBe(69);
+    expect(down.stderr.trim()).toBe(`celeriac: cannot reach Redis at redis://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port} (set --redis or REDIS_URL)`);
+
+    const missing = await celeriac(['worker', 'does/not/exist.ts', ...at]);
+    expect([missing.code, missing.stderr.trim()]).toEqual([78, 'celeriac: cannot load does/not/exist.ts: no such file']);
+    const noApp = await celeriac(['worker', fixture('no-app.ts'), ...at]);
+    expect(noApp.code).toBe(78);
+    expect(noApp.stderr).toContain('exports no celeriac app: export it as default or as `app`');
+
+    const usage = await celeriac(['rerun', 'x', ...at]);
+    expect(usage.code).toBe(64);
+    expect(usage.stderr).toContain("required option '--from <node-id>' not specified");
+  });
+});
