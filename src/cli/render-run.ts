@@ -61,7 +61,7 @@ export function renderRun(run: RunInspection, colors: Palette, options: RenderOp
     const waitsFor = graph.inNeighbors(node.id);
     const parts = [
       `    #${node.id}`.padEnd(10),
-      node.task.padEnd(22),
+      node.task.padEnd(24),
       colors.status(node.status, node.status.padEnd(10)),
       `${node.attempts} ${node.attempts === 1 ? 'try ' : 'tries'}`.padEnd(9),
       (duration === null ? '' : formatDuration(duration)).padStart(9),

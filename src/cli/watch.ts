@@ -1,4 +1,4 @@
-import { SingleBar } from 'cli-progress';
+import { Presets, SingleBar } from 'cli-progress';
 import type { App } from '../app.js';
 import { TERMINAL_RUN_STATUSES } from '../store/records.js';
 import type { RunProgress } from '../run/run.js';
@@ -20,12 +20,12 @@ export async function watchRun(app: App, runId: string, colors: Palette, interac
   const doneAtStart = finishedNodes(progress);
   const bar = interactive
     ? new SingleBar({
-        format: '{bar} {value}/{total} done | {running} running | {failed} failed | {rate} nodes/s | ETA {eta}',
+        format: '{bar} {value}/{total} done | {running} running | {failed} failed | {rate} nodes/s | ETA {left}',
         barsize: 30,
         hideCursor: true,
         stream: out,
         etaBuffer: 20,
-      })
+      }, Presets.shades_classic)
     : null;
   const payload = () => {
     const elapsed = (Date.now() - started) / 1000;
@@ -35,7 +35,7 @@ export async function watchRun(app: App, runId: string, colors: Palette, interac
       running: formatCount(progress.counts.running),
       failed: formatCount(progress.counts.failed),
       rate: rate.toFixed(rate < 10 ? 1 : 0),
-      eta: rate > 0 ? formatDuration((left / rate) * 1000) : '-',
+      left: rate > 0 ? formatDuration((left / rate) * 1000) : '-',
     };
   };
   bar?.start(progress.total, finishedNodes(progress), payload());

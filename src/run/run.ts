@@ -79,8 +79,20 @@ export interface RunContext {
   readonly keys: KeySpace;
 }
 
-function date(ms: number | undefined): { readonly at?: Date } {
-  return ms === undefined ? {} : { at: new Date(ms) };
+/** `{ [name]: Date }` when the time is known, else nothing (optional fields stay absent). */
+function timeField<K extends string>(name: K, ms: number | undefined): { [key in K]?: Date } {
+  return (ms === undefined ? {} : { [name]: new Date(ms) }) as { [key in K]?: Date };
+}
+
+/** What inspect() and progress() both say about the run itself. */
+function runHeader(meta: RunMeta) {
+  return {
+    id: meta.id,
+    name: meta.name,
+    status: meta.status,
+    createdAt: new Date(meta.createdAt),
+    ...timeField('finishedAt', meta.finishedAt),
+  };
 }
 
 /**
@@ -184,15 +196,7 @@ export class Run<R = unknown> {
     const progress = await this.context.runs.progress(this.id);
     if (!progress) throw await this.context.runs.missing(this.id);
     const { meta, counts } = progress;
-    return {
-      id: meta.id,
-      name: meta.name,
-      status: meta.status,
-      createdAt: new Date(meta.createdAt),
-      ...(meta.finishedAt !== undefined ? { finishedAt: new Date(meta.finishedAt) } : {}),
-      total: meta.nodeCount,
-      counts,
-    };
+    return { ...runHeader(meta), total: meta.nodeCount, counts };
   }
 
   /**
@@ -241,28 +245,21 @@ export class Run<R = unknown> {
     if (!snapshot) throw await this.context.runs.missing(this.id);
     const { meta, nodes } = snapshot;
     return {
-      id: meta.id,
-      name: meta.name,
-      status: meta.status,
-      createdAt: new Date(meta.createdAt),
-      ...(meta.finishedAt !== undefined ? { finishedAt: new Date(meta.finishedAt) } : {}),
+      ...runHeader(meta),
       ...(meta.failedNode !== undefined ? { failedNode: meta.failedNode } : {}),
-      ...(meta.expiresAt !== undefined ? { expiresAt: new Date(meta.expiresAt) } : {}),
+      ...timeField('expiresAt', meta.expiresAt),
       reopened: meta.reopened,
       nodes: nodes.map((node) => {
         const parsedError = node.errorJson ? nodeErrorSchema.safeParse(JSON.parse(node.errorJson)) : null;
-        const queuedAt = date(node.state.queuedAt).at;
-        const startedAt = date(node.state.startedAt).at;
-        const finishedAt = date(node.state.finishedAt).at;
         return {
           id: node.id,
           task: node.task,
           status: node.state.status,
           attempts: node.state.attempts ?? 0,
           dependants: node.next,
-          ...(queuedAt ? { queuedAt } : {}),
-          ...(startedAt ? { startedAt } : {}),
-          ...(finishedAt ? { finishedAt } : {}),
+          ...timeField('queuedAt', node.state.queuedAt),
+          ...timeField('startedAt', node.state.startedAt),
+          ...timeField('finishedAt', node.state.finishedAt),
           ...(parsedError?.success ? { error: parsedError.data } : {}),
         };
       }),

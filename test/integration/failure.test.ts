@@ -4,26 +4,14 @@ import {
   chain,
   group,
   NonRetryableError,
-  type Run,
-  type RunInspection,
   type Signature,
   TaskTimeoutError,
   taskContext,
   WorkflowFailedError,
 } from '../../src/index.js';
 import { useApps } from '../helpers/apps.js';
+import { settled } from '../helpers/runs.js';
 import { canvasTasks } from '../helpers/tasks.js';
-
-const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
-
-/** Inspect until no node can change any more. */
-async function settled(run: Run): Promise<RunInspection> {
-  for (;;) {
-    const inspection = await run.inspect();
-    if (inspection.nodes.every((node) => FINAL.has(node.status))) return inspection;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('failure, retries, timeouts and countdowns', () => {
   const makeApp = useApps();

@@ -4,24 +4,13 @@ import {
   group,
   NodeNotFoundError,
   RunCancelledError,
-  type Run,
-  type RunInspection,
   taskContext,
   WorkflowCancelledError,
   WorkflowFailedError,
 } from '../../src/index.js';
 import { keysOf, useApps, useRedis } from '../helpers/apps.js';
+import { settled } from '../helpers/runs.js';
 import { canvasTasks } from '../helpers/tasks.js';
-
-const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
-
-async function settled(run: Run): Promise<RunInspection> {
-  for (;;) {
-    const inspection = await run.inspect();
-    if (inspection.nodes.every((node) => FINAL.has(node.status))) return inspection;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('resume, rerun and cancel', () => {
   const makeApp = useApps();

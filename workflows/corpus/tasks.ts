@@ -109,7 +109,14 @@ export function defineCorpusTasks(app: App) {
 
   const countWords = app.task(
     { name: 'corpus.countWords', args: z.tuple([tokensSchema]), result: documentCountsSchema },
-    (tokens) => ({ title: tokens.title, author: tokens.author, ...analysis.countWords(tokens.words) }),
+    (tokens) => {
+      // CORPUS_BUG=1 simulates a bad deploy, for trying recovery (docs/operations.md): counting
+      // "breaks" on long texts. Workers started without it have the "fixed" code.
+      if (process.env.CORPUS_BUG === '1' && tokens.words.length > 150) {
+        throw new RangeError(`word buffer overflow in "${tokens.title}" (${tokens.words.length} words)`);
+      }
+      return { title: tokens.title, author: tokens.author, ...analysis.countWords(tokens.words) };
+    },
   );
 
   const mergeCounts = app.task(

@@ -1,0 +1,12 @@
+import type { Run, RunInspection } from '../../src/index.js';
+
+const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** Inspect until no node can change any more (independent branches may outlive a failure). */
+export async function settled(run: Run): Promise<RunInspection> {
+  for (;;) {
+    const inspection = await run.inspect();
+    if (inspection.nodes.every((node) => FINAL.has(node.status))) return inspection;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
