@@ -234,9 +234,9 @@ export class Run<R = unknown> {
     return { changed: true, status: 'cancelled', cancelledNodes: outcome.cancelled, runningNodes: outcome.running };
   }
 
-  private reopenOutcome(outcome: { reset: number; enqueued: number } | { unchanged: RunStatus }): ReopenOutcome {
+  private reopenOutcome(outcome: { reset: number; enqueued: number; status: RunStatus } | { unchanged: RunStatus }): ReopenOutcome {
     if ('unchanged' in outcome) return { changed: false, status: outcome.unchanged, resetNodes: 0, enqueuedNodes: 0 };
-    return { changed: true, status: 'running', resetNodes: outcome.reset, enqueuedNodes: outcome.enqueued };
+    return { changed: true, status: outcome.status, resetNodes: outcome.reset, enqueuedNodes: outcome.enqueued };
   }
 
   /** The run and every node, read in one consistent snapshot. */

@@ -1,7 +1,12 @@
-/** A queue message names one node: `<run id>|<node id>|<priority>`. */
+/**
+ * A queue message names one delivery of a node: `<run id>|<node id>|<delivery>|<priority>`
+ * (built by messageFor in scripts/includes/common.lua).
+ */
 export interface NodeMessage {
   readonly runId: string;
   readonly nodeId: string;
+  /** Which delivery of the node this is; start-node drops messages of earlier deliveries. */
+  readonly delivery: number;
   readonly priority: number;
   /** The message exactly as stored (the member of the ready, delayed and leases sets). */
   readonly raw: string;
@@ -9,9 +14,10 @@ export interface NodeMessage {
 
 export function parseMessage(raw: string): NodeMessage | null {
   const parts = raw.split('|');
-  if (parts.length !== 3) return null;
-  const [runId, nodeId, priority] = parts as [string, string, string];
-  const number = Number(priority);
-  if (!runId || !nodeId || !Number.isInteger(number)) return null;
-  return { runId, nodeId, priority: number, raw };
+  if (parts.length !== 4) return null;
+  const [runId, nodeId, delivery, priority] = parts as [string, string, string, string];
+  const deliveryNumber = Number(delivery);
+  const priorityNumber = Number(priority);
+  if (!runId || !nodeId || !Number.isInteger(deliveryNumber) || !Number.isInteger(priorityNumber)) return null;
+  return { runId, nodeId, delivery: deliveryNumber, priority: priorityNumber, raw };
 }

@@ -88,7 +88,15 @@ export class NodeStore {
     const reply = (await scripts.startNode.run(
       this.redis,
       [...this.keys.runScriptKeys(message.runId), this.keys.queue(queue).leases],
-      [message.runId, message.nodeId, message.raw, maxLeaseExpiries, this.keys.runChannel(message.runId), leaseExpiredErrorJson],
+      [
+        message.runId,
+        message.nodeId,
+        message.raw,
+        maxLeaseExpiries,
+        this.keys.runChannel(message.runId),
+        leaseExpiredErrorJson,
+        message.delivery,
+      ],
     )) as unknown[];
     if (reply[0] !== 'started') return { skipped: String(reply[1]) };
     return { started: parseStarted(message, queue, reply, 0) };

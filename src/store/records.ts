@@ -33,6 +33,8 @@ export const nodeStateSchema = z.object({
   waiting: z.number().optional(),
   attempts: z.number().optional(),
   leaseExpiries: z.number().optional(),
+  attemptOffset: z.number().optional(),
+  delivery: z.number().optional(),
   queuedAt: z.number().optional(),
   startedAt: z.number().optional(),
   finishedAt: z.number().optional(),

@@ -114,8 +114,10 @@ export class RunStore {
 
   /** The error for a run that is not there: expired (if it is remembered as such) or unknown. */
   async missing(runId: string): Promise<RunExpiredError | RunNotFoundError> {
+    // A tombstone is written when the run finishes and its keys are set to expire then: with the
+    // run's keys gone, it means the run expired (compared on no clock, so clock skew cannot lie).
     const expiredAt = await this.redis.zscore(this.keys.runIndexes.expired, runId);
-    if (expiredAt !== null && Number(expiredAt) <= Date.now() + 1000) return new RunExpiredError(runId, new Date(Number(expiredAt)));
+    if (expiredAt !== null) return new RunExpiredError(runId, new Date(Number(expiredAt)));
     return new RunNotFoundError(runId);
   }
 
@@ -210,13 +212,16 @@ export class RunStore {
   }
 
   /** reopen-run: resume (from = null) or rerun from a node. */
-  async reopen(runId: string, from: string | null): Promise<{ reset: number; enqueued: number } | { unchanged: RunStatus }> {
+  async reopen(
+    runId: string,
+    from: string | null,
+  ): Promise<{ reset: number; enqueued: number; status: RunStatus } | { unchanged: RunStatus }> {
     const meta = await this.requireMeta(runId);
     const keys = [...this.keys.runScriptKeys(runId), this.keys.sequence, ...this.keys.queueScriptKeys(meta.queues)];
     const args = [runId, from === null ? 'resume' : 'rerun', from ?? '', this.keys.runChannel(runId), ...meta.queues];
     const reply = (await this.runScript(runId, () => scripts.reopenRun.run(this.redis, keys, args), from)) as unknown[];
     if (reply[0] === 'unchanged') return { unchanged: reply[1] as RunStatus };
-    return { reset: Number(reply[1]), enqueued: Number(reply[2]) };
+    return { reset: Number(reply[1]), enqueued: Number(reply[2]), status: reply[3] as RunStatus };
   }
 
   /** Map the scripts' error replies to typed errors. */

@@ -103,7 +103,9 @@ export class Worker {
     // Cancellations reach running attempts at once through pub/sub (and through the next
     // heartbeat, should a message be lost while this connection is down).
     this.events = connect(this.context.config, true, 'worker-events');
-    this.events.on('message', (_channel: string, runId: string) => this.abortRun(runId));
+    // A notice may arrive late (after the run was resumed): abort only what the heartbeat check
+    // confirms is cancelled.
+    this.events.on('message', (_channel: string, runId: string) => void this.extendLeases(runId));
     await Promise.all([this.commands.ping(), this.blocking.ping(), this.events.subscribe(this.context.keys.cancellationsChannel)]);
     this.nodes = new NodeStore(this.commands, this.context.keys);
     const runs = new RunStore(this.commands, this.context.keys);
@@ -240,11 +242,13 @@ export class Worker {
     }
   }
 
-  private async extendLeases(): Promise<void> {
+  /** Heartbeat of every attempt in flight (or only those of one run), acting on what it finds. */
+  private async extendLeases(onlyRun?: string): Promise<void> {
     const nodes = this.nodes;
     if (!nodes) return;
+    const executions = [...this.executions].filter((execution) => onlyRun === undefined || execution.node.message.runId === onlyRun);
     await Promise.all(
-      [...this.executions].map(async ({ node, controller }) => {
+      executions.map(async ({ node, controller }) => {
         try {
           const lease = await nodes.extendLease(node, this.leaseMs);
           if (lease === 'cancelled') this.abortRun(node.message.runId);

@@ -127,6 +127,26 @@ describe('resume, rerun and cancel', () => {
     await expect(run.result()).rejects.toBeInstanceOf(WorkflowCancelledError);
   });
 
+  it('cancel then resume at once, while a handler runs, finishes the run (20 times over)', async () => {
+    const app = makeApp();
+    let started!: () => void;
+    const slow = app.task({ name: 'slow' }, async () => {
+      started();
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return 1;
+    });
+    await app.worker({ concurrency: 4 }).start();
+    for (let round = 0; round < 20; round++) {
+      const running = new Promise<void>((resolve) => (started = resolve));
+      const run = await app.submit(slow.si());
+      await running;
+      await Promise.all([run.cancel(), run.resume()]);
+      // Whatever order the two calls took, a resume leaves a run that finishes.
+      if ((await run.inspect()).status === 'cancelled') await run.resume();
+      expect(await run.result({ timeoutMs: 10_000 })).toBe(1);
+    }
+  });
+
   it('a cancelled run can be resumed and finishes', async () => {
     const app = makeApp();
     const { add } = canvasTasks(app);

@@ -49,7 +49,7 @@ describe('Lua scripts', () => {
     expect(meta).toMatchObject({ name: 'sum', status: 'running', nodeCount: '3', unfinished: '3', queues: '["default"]' });
     // Both indexes hold the run as "<createdAt, 15 digits>:<id>", for paging by lex range.
     expect(await redis().zrange(`${tag}:runs`, 0, -1)).toEqual([`${meta.createdAt!.padStart(15, '0')}:${run.id}`]);
-    expect(await redis().zrange(`${tag}:queue:default:ready`, 0, -1)).toEqual([`${run.id}|0|0`, `${run.id}|1|0`]);
+    expect(await redis().zrange(`${tag}:queue:default:ready`, 0, -1)).toEqual([`${run.id}|0|1|0`, `${run.id}|1|1|0`]);
     const states = await redis().hgetall(`${tag}:run:${run.id}:nodes`);
     expect(JSON.parse(states['2']!)).toEqual({ status: 'pending', waiting: 2 });
     expect(JSON.parse(states['0']!)).toMatchObject({ status: 'queued', waiting: 0 });
@@ -100,6 +100,42 @@ describe('Lua scripts', () => {
     expect(await run.result()).toBe(2);
   });
 
+  it('start-node drops a claim that raced with cancel and resume: the node starts once, with no fake lease expiry', async () => {
+    const app = makeApp({ maxLeaseExpiries: 0 });
+    const { add } = canvasTasks(app);
+    const keys = new KeySpace(app.config.prefix);
+    const nodes = new NodeStore(app.redis, keys);
+    const run = await app.submit(add.si(1, 1));
+    const stale = await nodes.claim(['default'], 1, 30_000); // worker A claims...
+    await run.cancel(); // ...the run is cancelled and resumed before A's start-node
+    await run.resume();
+    const fresh = await nodes.claim(['default'], 1, 30_000); // worker B claims the new delivery
+    expect(fresh.claimed[0]?.message).toBe(`${run.id}|0|2|0`);
+    const lost = '{"name":"LeaseExpiredError","message":"lost"}';
+    expect(await nodes.start(parseMessage(stale.claimed[0]!.message)!, 'default', 0, lost)).toEqual({ skipped: 'stale-message' });
+    const started = await nodes.start(parseMessage(fresh.claimed[0]!.message)!, 'default', 0, lost);
+    expect('started' in started && started.started.attempt).toBe(1);
+    expect('started' in started && started.started.leaseExpiries).toBe(0);
+    if ('started' in started) await nodes.complete(started.started, '2', null);
+    expect(await run.result()).toBe(2);
+  });
+
+  it('a resumed cancelled run is not failed by the late abort report of an attempt that was running', async () => {
+    const { app, nodes, startOne, add } = await setup();
+    const run = await app.submit(chain(add.si(1, 1), add.s(1)));
+    const running = await startOne();
+    await run.cancel();
+    await run.resume(); // the worker has not reported its aborted attempt yet
+    const abort = '{"name":"RunCancelledError","message":"cancelled","code":"RUN_CANCELLED"}';
+    expect(await nodes.fail(running, abort, null)).toBe('stale');
+    const again = await startOne();
+    expect(again.attempt).toBe(2);
+    await nodes.complete(again, '2', { consumedQueues: new Set(['default']), leaseMs: 30_000 }).then(async (outcome) => {
+      if (outcome.kind === 'completed' && outcome.next) await nodes.complete(outcome.next, '3', null);
+    });
+    expect(await run.result()).toBe(3);
+  });
+
   it('claim puts a redelivery ahead of every priority', async () => {
     const { app, nodes, add, keys } = await setup();
     await app.submit(add.si(1, 1));
@@ -130,7 +166,7 @@ describe('Lua scripts', () => {
       ['1', '2'],
       ['2', '3'],
     ]);
-    expect(await redis().zscore(keys.queue('default').leases, `${run.id}|3|0`)).not.toBeNull();
+    expect(await redis().zscore(keys.queue('default').leases, `${run.id}|3|1|0`)).not.toBeNull();
     await nodes.complete(next!, '6', null);
     expect(await redis().hget(keys.run(run.id).run, 'status')).toBe('succeeded');
     expect(await run.result()).toBe(6);
@@ -141,7 +177,7 @@ describe('Lua scripts', () => {
     const run = await app.submit(chain(add.si(1, 1), add.s(1), add.s(1)));
     const first = await startOne();
     expect(await nodes.fail(first, '{"name":"Error","message":"once"}', 0)).toBe('retrying');
-    expect(await redis().zrange(keys.queue('default').delayed, 0, -1)).toEqual([`${run.id}|0|0`]);
+    expect(await redis().zrange(keys.queue('default').delayed, 0, -1)).toEqual([`${run.id}|0|1|0`]);
     const second = await startOne(); // claim promotes the due retry
     expect(second.attempt).toBe(2);
     expect(await nodes.fail(second, '{"name":"Error","message":"twice"}', null)).toBe('failed');

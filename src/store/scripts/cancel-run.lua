@@ -39,7 +39,7 @@ for position = 1, #states, 2 do
   if node.status == 'pending' or node.status == 'queued' or node.status == 'delayed' then
     if node.status ~= 'pending' then
       local spec = loadSpec(run.specs, nodeId)
-      withdrawMessage(queues[spec.queue], messageFor(runId, nodeId, spec.priority))
+      withdrawMessage(queues[spec.queue], messageFor(runId, nodeId, node.delivery, spec.priority))
     end
     node.status = 'cancelled'
     node.finishedAt = now

@@ -101,7 +101,8 @@ if spec.next then
           local countdown = dependantSpec.countdownMs or 0
           if canTakeOne and queue.consumed and countdown == 0 then
             canTakeOne = false
-            local message = messageFor(runId, dependantId, dependantSpec.priority)
+            dependant.delivery = (dependant.delivery or 0) + 1
+            local message = messageFor(runId, dependantId, dependant.delivery, dependantSpec.priority)
             dependant.queuedAt = now
             redis.call('ZADD', queue.leases, formatScore(now + leaseMs), message)
             local started = startNode(run, dependantId, dependant, dependantSpec, dependantSpecJson, now)

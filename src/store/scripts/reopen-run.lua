@@ -2,8 +2,9 @@
   reopen-run: resume a run, or rerun part of it. Succeeded nodes keep their results and never
   run again, except those downstream of a rerun's node.
 
-    resume              failed and cancelled nodes become runnable again; a run that is running
-                        or succeeded is left as it is (so calling it twice does nothing more)
+    resume              failed and cancelled nodes become runnable again (in a cancelled run, so do
+                        the nodes whose attempts were still running and are being aborted); a run
+                        that is running or succeeded is left as it is (calling it twice is safe)
     rerun from node X   X and everything downstream of it are reset (their results dropped),
                         then, as for resume, failed and cancelled nodes become runnable again:
                         a run is never left half failed
@@ -25,7 +26,7 @@
   ARGV[4]  run's pub/sub channel
   ARGV[5..] the queue names, in KEYS order
 
-  Returns: { 'reopened', nodes reset, nodes enqueued }
+  Returns: { 'reopened', nodes reset, nodes enqueued, run status now }
        or  { 'unchanged', status }
        or  the error replies RUN_MISSING, NODE_MISSING
 ]]
@@ -71,9 +72,14 @@ if mode == 'rerun' then
     end
   end
 end
+-- In a cancelled run, attempts still running are being aborted by their workers: reset them
+-- too, so that their abort reports (fenced off by the withdrawn lease) do not fail the
+-- reopened run. In a failed run they are independent branches and may finish.
 for _, nodeId in ipairs(order) do
   local status = states[nodeId].status
-  if not reset[nodeId] and (status == 'failed' or status == 'cancelled') then reset[nodeId] = 'resume' end
+  if not reset[nodeId] and (status == 'failed' or status == 'cancelled' or (status == 'running' and runStatus == 'cancelled')) then
+    reset[nodeId] = 'resume'
+  end
 end
 
 local now = nowMs()
@@ -81,7 +87,7 @@ local resetCount = 0
 for _, nodeId in ipairs(order) do
   if reset[nodeId] then
     local node, spec = states[nodeId], specs[nodeId]
-    withdrawMessage(queues[spec.queue], messageFor(runId, nodeId, spec.priority))
+    withdrawMessage(queues[spec.queue], messageFor(runId, nodeId, node.delivery, spec.priority))
     if reset[nodeId] == 'rerun' then redis.call('HDEL', run.results, nodeId) end
     node.status = 'pending'
     node.waiting = 0
@@ -117,9 +123,6 @@ end
 
 redis.call('HSET', run.meta, 'unfinished', unfinished)
 redis.call('HINCRBY', run.meta, 'reopened', 1)
-if unfinished == 0 then
-  setRunStatus(run, runId, 'succeeded', now, channel)
-else
-  setRunStatus(run, runId, 'running', now, channel)
-end
-return { 'reopened', resetCount, enqueued }
+local status = unfinished == 0 and 'succeeded' or 'running'
+setRunStatus(run, runId, status, now, channel)
+return { 'reopened', resetCount, enqueued, status }

@@ -11,6 +11,8 @@
     any state, run not running     -> a node that has not finished is cancelled with everything
                                       downstream of it; nothing starts
     succeeded / failed / cancelled -> nothing (a duplicate message)
+    any state, message of an earlier delivery -> nothing (a claim that raced with cancel-run
+                                      or reopen-run, which withdrew that message)
 
   KEYS[1..12]  the run's keys (RunKeys in keys.ts)
   KEYS[13]     leases of the queue the message came from
@@ -21,6 +23,7 @@
   ARGV[4]  most lease expiries a node may have before it fails
   ARGV[5]  run's pub/sub channel
   ARGV[6]  error JSON recorded when the node fails for too many lease expiries
+  ARGV[7]  the message's delivery number
 
   Returns: { 'started', attempt, leaseExpiries, attemptOffset, specJson, inputNodeId, inputResult, ... }
        or  { 'skipped', reason }
@@ -47,6 +50,7 @@ if not runStatus then return skip('run-missing') end
 local node = loadNode(run.nodes, nodeId)
 if not node then return skip('node-missing') end
 
+if (node.delivery or 0) ~= tonumber(ARGV[7]) then return skip('stale-message') end
 local status = node.status
 if status == 'succeeded' or status == 'failed' or status == 'cancelled' then
   return skip('node-' .. status)

@@ -20,9 +20,13 @@ local function readyScore(priority, sequence)
   return formatScore((MAX_PRIORITY - priority) * PRIORITY_BAND + sequence)
 end
 
--- A message names a node: "<run id>|<node id>|<priority>".
-local function messageFor(runId, nodeId, priority)
-  return runId .. '|' .. nodeId .. '|' .. (priority or 0)
+-- A message names one delivery of a node: "<run id>|<node id>|<delivery>|<priority>". The
+-- delivery number grows each time the node is made ready (enqueueNode, take-next), and stays
+-- the same when an expired lease puts the message back: so start-node can tell a redelivery
+-- of the node's current delivery from a stale message of an earlier one (left by a claim that
+-- raced with cancel-run or reopen-run).
+local function messageFor(runId, nodeId, delivery, priority)
+  return runId .. '|' .. nodeId .. '|' .. (delivery or 0) .. '|' .. (priority or 0)
 end
 
 -- One token in a queue's signal list wakes one blocked worker; workers re-signal while work

@@ -1,7 +1,8 @@
 -- Hand a node whose dependencies have all succeeded to the workers: into its queue's ready set,
 -- or its delayed set when it has a countdown. queue = { ready =, delayed =, signal = } keys.
 local function enqueueNode(queue, sequenceKey, runId, nodeId, node, spec, now)
-  local message = messageFor(runId, nodeId, spec.priority)
+  node.delivery = (node.delivery or 0) + 1
+  local message = messageFor(runId, nodeId, node.delivery, spec.priority)
   node.queuedAt = now
   if spec.countdownMs and spec.countdownMs > 0 then
     node.status = 'delayed'
