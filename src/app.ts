@@ -16,6 +16,7 @@ import { RUN_STATUSES, type RunStatus } from './store/records.js';
 import { describeZodError } from './util/zod.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
 import { NO_RETRY } from './worker/retry.js';
+import { endSpanWithError, startSubmitSpan } from './tracing/spans.js';
 
 export interface SubmitOptions {
   /** A name to find the run by (shown by inspect). Default: ''. */
@@ -212,7 +213,14 @@ export class App {
       lookup: (task) => this.tasks.get(task),
       maxPayloadBytes: this.config.maxPayloadBytes,
     });
-    await this.runs.submit(id, name, plan, this.config.retention);
+    const { span, storedTrace } = startSubmitSpan(id, name, plan.nodes.length);
+    try {
+      await this.runs.submit(id, name, plan, this.config.retention, storedTrace);
+    } catch (error) {
+      endSpanWithError(span, error);
+      throw error;
+    }
+    span.end();
     return new Run<R>(id, this.runContext());
   }
 

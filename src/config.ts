@@ -20,6 +20,11 @@ export interface AppOptions {
    * 1 day. Fixed for a run when it is submitted.
    */
   readonly retention?: { readonly succeededMs?: number; readonly failedMs?: number; readonly cancelledMs?: number };
+  /**
+   * OpenTelemetry (through @opentelemetry/api; register an SDK to export). Argument and result
+   * values go into spans only when asked for: they may hold personal data. Default: neither.
+   */
+  readonly tracing?: { readonly recordArgs?: boolean; readonly recordResults?: boolean };
 }
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -44,6 +49,10 @@ const appOptionsSchema = z
       })
       .strict()
       .default({ succeededMs: DAY, failedMs: 7 * DAY, cancelledMs: DAY }),
+    tracing: z
+      .object({ recordArgs: z.boolean().default(false), recordResults: z.boolean().default(false) })
+      .strict()
+      .default({ recordArgs: false, recordResults: false }),
   })
   .strict();
 
@@ -54,6 +63,7 @@ export interface AppConfig {
   readonly maxPayloadBytes: number;
   readonly maxLeaseExpiries: number;
   readonly retention: { readonly succeededMs: number; readonly failedMs: number; readonly cancelledMs: number };
+  readonly tracing: { readonly recordArgs: boolean; readonly recordResults: boolean };
 }
 
 export function parseAppOptions(options: AppOptions = {}): AppConfig {

@@ -21,4 +21,5 @@ export { Run, type RunInspection, type NodeInspection, type ResultOptions, type 
 export { Worker, type WorkerOptions } from './worker/worker.js';
 export { taskContext, type TaskContext } from './worker/context.js';
 export type { NodeStatus, RunStatus } from './store/records.js';
+export { ATTRIBUTES as SPAN_ATTRIBUTES } from './tracing/attributes.js';
 export * from './errors/index.js';

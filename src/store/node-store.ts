@@ -14,8 +14,21 @@ export interface StartedNode {
   /** Attempts made before the run was last resumed: the retry budget counts from here. */
   readonly attemptOffset: number;
   readonly spec: NodeSpec;
+  /** Times (Redis clock) and tracing context that came with the start. */
+  readonly context: StartContext;
   /** Upstream results (JSON) read by the node's input template; null where none is stored. */
   readonly inputs: ReadonlyMap<string, string | null>;
+}
+
+export interface StartContext {
+  readonly queuedAt: number;
+  readonly startedAt: number;
+  /** How many times the run had been resumed or rerun. */
+  readonly reopened: number;
+  /** The run's stored trace context, when tracing was on at submit. */
+  readonly trace?: string;
+  /** Span contexts of the attempts that produced this node's inputs. */
+  readonly links?: readonly string[];
 }
 
 export interface ClaimedMessage {
@@ -29,14 +42,17 @@ export type CompleteOutcome =
   | { readonly kind: 'stale' }
   /** The run was cancelled: the result was dropped and the node cancelled. */
   | { readonly kind: 'discarded' }
-  | { readonly kind: 'completed'; readonly next: StartedNode | null };
+  /** runFinished: this completion made the run succeed. */
+  | { readonly kind: 'completed'; readonly next: StartedNode | null; readonly runFinished: boolean };
 
-export type FailOutcome = 'stale' | 'retrying' | 'cancelled' | 'failed';
+/** run-failed: this failure failed the run. */
+export type FailOutcome = 'stale' | 'retrying' | 'cancelled' | 'failed' | 'run-failed';
 
 function parseStarted(message: NodeMessage, queue: string, reply: readonly unknown[], offset: number): StartedNode {
   const spec = nodeSpecSchema.parse(JSON.parse(String(reply[offset + 4])));
+  const context = JSON.parse(String(reply[offset + 5])) as StartContext;
   const inputs = new Map<string, string | null>();
-  for (let index = offset + 5; index < reply.length; index += 2) {
+  for (let index = offset + 6; index < reply.length; index += 2) {
     const value = reply[index + 1];
     inputs.set(String(reply[index]), typeof value === 'string' ? value : null);
   }
@@ -47,6 +63,7 @@ function parseStarted(message: NodeMessage, queue: string, reply: readonly unkno
     leaseExpiries: Number(reply[offset + 2]),
     attemptOffset: Number(reply[offset + 3]),
     spec,
+    context,
     inputs,
   };
 }
@@ -106,6 +123,7 @@ export class NodeStore {
     node: StartedNode,
     resultJson: string,
     takeNext: { readonly consumedQueues: ReadonlySet<string>; readonly leaseMs: number } | null,
+    spanTraceparent = '',
   ): Promise<CompleteOutcome> {
     const { runId, nodeId } = node.message;
     const keys = [...this.keys.runScriptKeys(runId), this.keys.queue(node.queue).leases, this.keys.sequence];
@@ -118,6 +136,7 @@ export class NodeStore {
       this.keys.runChannel(runId),
       takeNext ? '1' : '0',
       takeNext?.leaseMs ?? 0,
+      spanTraceparent,
     ];
     for (const queue of node.spec.nextQueues ?? []) {
       const q = this.keys.queue(queue);
@@ -127,10 +146,11 @@ export class NodeStore {
     const reply = (await scripts.completeNode.run(this.redis, keys, args)) as unknown[];
     if (reply[0] === 'stale') return { kind: 'stale' };
     if (reply[0] === 'discarded') return { kind: 'discarded' };
-    if (reply.length === 1) return { kind: 'completed', next: null };
-    const message = parseMessage(String(reply[1]));
-    if (!message) throw new Error(`complete-node returned a malformed message: ${String(reply[1])}`);
-    return { kind: 'completed', next: parseStarted(message, String(reply[2]), reply, 3) };
+    const runFinished = Number(reply[1]) === 1;
+    if (reply.length === 2) return { kind: 'completed', next: null, runFinished };
+    const message = parseMessage(String(reply[2]));
+    if (!message) throw new Error(`complete-node returned a malformed message: ${String(reply[2])}`);
+    return { kind: 'completed', next: parseStarted(message, String(reply[3]), reply, 4), runFinished };
   }
 
   async fail(node: StartedNode, errorJson: string, retryDelayMs: number | null): Promise<FailOutcome> {

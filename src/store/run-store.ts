@@ -28,6 +28,8 @@ export interface RunMeta {
   /** How many times the run was resumed or rerun. */
   readonly reopened: number;
   readonly queues: readonly string[];
+  /** The stored trace context of the run's submit span (tracing was on at submit). */
+  readonly trace?: string;
 }
 
 export interface RawNode {
@@ -65,6 +67,7 @@ function parseMeta(id: string, fields: Record<string, string>): RunMeta | null {
     ...(fields.failedNode ? { failedNode: fields.failedNode } : {}),
     reopened: Number(fields.reopened ?? 0),
     queues: JSON.parse(fields.queues ?? '[]') as string[],
+    ...(fields.trace ? { trace: fields.trace } : {}),
   };
 }
 
@@ -82,7 +85,7 @@ export class RunStore {
   ) {}
 
   /** Write the whole run in one script call (one round trip). Returns the creation time. */
-  async submit(runId: string, name: string, plan: SubmissionPlan, retention: Retention): Promise<number> {
+  async submit(runId: string, name: string, plan: SubmissionPlan, retention: Retention, storedTrace = ''): Promise<number> {
     const keys = [...this.keys.runScriptKeys(runId), this.keys.sequence];
     const args: (string | number)[] = [
       runId,
@@ -92,6 +95,7 @@ export class RunStore {
       retention.failedMs,
       retention.cancelledMs,
       JSON.stringify(plan.queues),
+      storedTrace,
       plan.rootQueues.length,
     ];
     for (const queue of plan.rootQueues) {

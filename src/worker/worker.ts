@@ -9,6 +9,8 @@ import { parseMessage } from '../store/messages.js';
 import { type ClaimedMessage, NodeStore, type StartedNode } from '../store/node-store.js';
 import { RunStore } from '../store/run-store.js';
 import { describeZodError } from '../util/zod.js';
+import { context as otelContext } from '@opentelemetry/api';
+import { attemptTraceparent, endAttemptSpan, recordRunSpan, startAttemptSpan } from '../tracing/spans.js';
 import { runAttempt } from './attempt.js';
 import { serializeError } from './errors-json.js';
 import { NO_RETRY, retryDelay } from './retry.js';
@@ -68,6 +70,7 @@ export class Worker {
   private events: Redis | null = null;
   private pruneTimer: NodeJS.Timeout | null = null;
   private nodes: NodeStore | null = null;
+  private runs: RunStore | null = null;
   private active = 0;
   private readonly executions = new Set<Execution>();
   private slotFreed: (() => void) | null = null;
@@ -109,6 +112,7 @@ export class Worker {
     await Promise.all([this.commands.ping(), this.blocking.ping(), this.events.subscribe(this.context.keys.cancellationsChannel)]);
     this.nodes = new NodeStore(this.commands, this.context.keys);
     const runs = new RunStore(this.commands, this.context.keys);
+    this.runs = runs;
     this.pruneTimer = setInterval(() => void runs.prune().catch((error: unknown) => this.onError(error)), PRUNE_INTERVAL_MS);
     this.heartbeat = setInterval(() => void this.extendLeases(), Math.max(50, Math.floor(this.leaseMs / 3)));
     this.loopDone = this.fetchLoop();
@@ -212,27 +216,39 @@ export class Worker {
   private async execute(nodes: NodeStore, node: StartedNode): Promise<StartedNode | null> {
     const execution: Execution = { node, controller: new AbortController() };
     this.executions.add(execution);
+    const tracing = this.context.config.tracing;
+    const attemptSpan = startAttemptSpan(node, tracing, () => node.spec.args);
     try {
       const definition = this.context.lookup(node.spec.task);
-      const outcome = await runAttempt(node, definition, {
-        maxPayloadBytes: this.context.config.maxPayloadBytes,
-        signal: execution.controller.signal,
-      });
+      const outcome = await otelContext.with(attemptSpan.context, () =>
+        runAttempt(node, definition, { maxPayloadBytes: this.context.config.maxPayloadBytes, signal: execution.controller.signal }),
+      );
       if (outcome.ok) {
         const takeNext = this.state === 'running' ? { consumedQueues: this.consumedQueues, leaseMs: this.leaseMs } : null;
-        const completed = await nodes.complete(node, outcome.resultJson, takeNext);
-        return completed.kind === 'completed' ? completed.next : null; // stale or discarded: nothing follows
+        const completed = await nodes.complete(node, outcome.resultJson, takeNext, attemptTraceparent(attemptSpan));
+        endAttemptSpan(attemptSpan, outcome, tracing);
+        if (completed.kind !== 'completed') return null; // stale or discarded: nothing follows
+        if (completed.runFinished && node.context.trace) await this.recordRunSpan(node.message.runId);
+        return completed.next;
       }
-      // Another worker owns the node now: this attempt has nothing to report.
-      if (outcome.error instanceof LeaseLostError) return null;
       // Lease expiries (a lost worker) do not use up retries, and a resume gives a fresh budget.
       const failedAttempts = node.attempt - node.attemptOffset - node.leaseExpiries;
       const delay = retryDelay(definition?.retry ?? NO_RETRY, failedAttempts, outcome.error);
-      await nodes.fail(node, serializeError(outcome.error), delay);
+      endAttemptSpan(attemptSpan, { ok: false, error: outcome.error, retryDelayMs: delay }, tracing);
+      // Another worker owns the node now: this attempt has nothing to report.
+      if (outcome.error instanceof LeaseLostError) return null;
+      const failed = await nodes.fail(node, serializeError(outcome.error), delay);
+      if (failed === 'run-failed' && node.context.trace) await this.recordRunSpan(node.message.runId);
       return null;
     } finally {
       this.executions.delete(execution);
     }
+  }
+
+  /** This worker finished a traced run: record the span covering the whole run. */
+  private async recordRunSpan(runId: string): Promise<void> {
+    const meta = await this.runs?.meta(runId);
+    if (meta) recordRunSpan(meta);
   }
 
   /** The run was cancelled: abort its attempts running here (their results will be discarded). */

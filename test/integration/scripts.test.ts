@@ -47,6 +47,8 @@ describe('Lua scripts', () => {
     );
     const meta = await redis().hgetall(`${tag}:run:${run.id}`);
     expect(meta).toMatchObject({ name: 'sum', status: 'running', nodeCount: '3', unfinished: '3', queues: '["default"]' });
+    // No OpenTelemetry SDK in this process: no trace context is stored.
+    expect(meta.trace).toBeUndefined();
     // Both indexes hold the run as "<createdAt, 15 digits>:<id>", for paging by lex range.
     expect(await redis().zrange(`${tag}:runs`, 0, -1)).toEqual([`${meta.createdAt!.padStart(15, '0')}:${run.id}`]);
     expect(await redis().zrange(`${tag}:queue:default:ready`, 0, -1)).toEqual([`${run.id}|0|1|0`, `${run.id}|1|1|0`]);
@@ -71,7 +73,7 @@ describe('Lua scripts', () => {
     expect(await nodes.fail(first, '{"name":"Error","message":"late"}', null)).toBe('stale');
     expect(await redis().hget(keys.run(run.id).results, '0')).toBeNull();
 
-    expect(await nodes.complete(second, '2', null)).toEqual({ kind: 'completed', next: null });
+    expect(await nodes.complete(second, '2', null)).toEqual({ kind: 'completed', next: null, runFinished: false });
     // A duplicate completion of the same attempt changes nothing either.
     expect(await nodes.complete(second, '999', null)).toEqual({ kind: 'stale' });
     expect(await redis().hget(keys.run(run.id).results, '0')).toBe('2');
@@ -180,7 +182,7 @@ describe('Lua scripts', () => {
     expect(await redis().zrange(keys.queue('default').delayed, 0, -1)).toEqual([`${run.id}|0|1|0`]);
     const second = await startOne(); // claim promotes the due retry
     expect(second.attempt).toBe(2);
-    expect(await nodes.fail(second, '{"name":"Error","message":"twice"}', null)).toBe('failed');
+    expect(await nodes.fail(second, '{"name":"Error","message":"twice"}', null)).toBe('run-failed');
     const inspection = await run.inspect();
     expect(inspection.status).toBe('failed');
     expect(inspection.nodes.map((node) => node.status)).toEqual(['failed', 'cancelled', 'cancelled']);

@@ -24,14 +24,17 @@
   ARGV[6]  run's pub/sub channel
   ARGV[7]  "1" if the worker can start one dependant now, else "0"
   ARGV[8]  lease length in ms (for a dependant started here)
-  ARGV[9..] for each dependant queue, in KEYS order, two values: queue name, "1" if this worker
+  ARGV[9]  the attempt's span context (W3C traceparent), "" when tracing is off
+  ARGV[10..] for each dependant queue, in KEYS order, two values: queue name, "1" if this worker
             consumes that queue else "0"
 
   Returns: { 'stale' }                          the attempt was fenced off
-           { 'completed' }                      done; nothing handed back
            { 'discarded' }                      the run was cancelled; the result was dropped
-           { 'completed', message, queueName, 'started', attempt, leaseExpiries, attemptOffset,
-             specJson, inputNodeId, inputResult, ... }   done, and this dependant is now the worker's
+           { 'completed', runFinished }         done; nothing handed back. runFinished is 1 when
+                                                this completion made the run succeed
+           { 'completed', runFinished, message, queueName, 'started', attempt, leaseExpiries,
+             attemptOffset, specJson, contextJson, inputNodeId, inputResult, ... }
+                                                done, and this dependant is now the worker's
 ]]
 --- @include "common"
 --- @include "run"
@@ -55,9 +58,9 @@ local firstQueueKey = RUN_KEY_COUNT + 3
 local queues = {}
 for index = 1, (#KEYS - firstQueueKey + 1) / 4 do
   local base = firstQueueKey + (index - 1) * 4
-  queues[ARGV[7 + index * 2]] = {
+  queues[ARGV[8 + index * 2]] = {
     ready = KEYS[base], delayed = KEYS[base + 1], leases = KEYS[base + 2], signal = KEYS[base + 3],
-    consumed = ARGV[8 + index * 2] == '1',
+    consumed = ARGV[9 + index * 2] == '1',
   }
 end
 -- Every dependant is delivered on one of spec.nextQueues: check their keys before any write,
@@ -81,10 +84,11 @@ redis.call('HSET', run.results, nodeId, resultJson)
 redis.call('HDEL', run.errors, nodeId)
 node.status = 'succeeded'
 node.finishedAt = now
+if ARGV[9] ~= '' then node.span = ARGV[9] end
 saveNode(run.nodes, nodeId, node)
 local unfinished = redis.call('HINCRBY', run.meta, 'unfinished', -1)
 
-local reply = { 'completed' }
+local reply = { 'completed', 0 }
 if spec.next then
   if runStatus ~= 'running' then
     cancelNodes(run, spec.next, now)
@@ -106,8 +110,8 @@ if spec.next then
             dependant.queuedAt = now
             redis.call('ZADD', queue.leases, formatScore(now + leaseMs), message)
             local started = startNode(run, dependantId, dependant, dependantSpec, dependantSpecJson, now)
-            reply[2] = message
-            reply[3] = dependantSpec.queue
+            reply[3] = message
+            reply[4] = dependantSpec.queue
             for _, value in ipairs(started) do reply[#reply + 1] = value end
           else
             enqueueNode(queue, sequenceKey, runId, dependantId, dependant, dependantSpec, now)
@@ -123,6 +127,7 @@ if runStatus ~= 'running' then
   applyRetention(run)
 elseif unfinished == 0 then
   setRunStatus(run, runId, 'succeeded', now, channel)
+  reply[2] = 1
 end
 
 return reply

@@ -19,7 +19,9 @@
   ARGV[6]  retry delay in ms, or -1 to fail for good
   ARGV[7]  run's pub/sub channel
 
-  Returns: 'stale' (fenced off), 'retrying', 'cancelled' (the run ended) or 'failed'
+  Returns: 'stale' (fenced off), 'retrying', 'cancelled' (the run ended), 'failed' (the node
+           failed for good in a run that had already failed) or 'run-failed' (this failure
+           failed the run)
 ]]
 --- @include "common"
 --- @include "run"
@@ -62,5 +64,6 @@ if retryDelayMs >= 0 then
   return 'retrying'
 end
 
+local wasRunning = runStatus == 'running'
 failNodeForGood(run, runId, nodeId, node, now, channel)
-return 'failed'
+return wasRunning and 'run-failed' or 'failed'

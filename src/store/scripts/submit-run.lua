@@ -16,9 +16,10 @@
   ARGV[5]  retention in ms of a failed run
   ARGV[6]  retention in ms of a cancelled run
   ARGV[7]  JSON list of every queue the run's nodes are delivered on
-  ARGV[8]  number of root queues Q whose keys follow KEYS[13]
-  ARGV[9 .. 8+Q]   those queue names, in KEYS order
-  ARGV[9+Q ..]     for each node, three values: node id, spec JSON, number of dependencies
+  ARGV[8]  trace context JSON of the submit span ("" when tracing is off)
+  ARGV[9]  number of root queues Q whose keys follow KEYS[13]
+  ARGV[10 .. 9+Q]  those queue names, in KEYS order
+  ARGV[10+Q ..]    for each node, three values: node id, spec JSON, number of dependencies
 
   Returns: the run's creation time (ms, Redis clock), or the error reply "RUN_EXISTS".
 ]]
@@ -35,14 +36,14 @@ if redis.call('EXISTS', run.meta) == 1 then
 end
 
 local now = nowMs()
-local queueCount = tonumber(ARGV[8])
+local queueCount = tonumber(ARGV[9])
 local queues = {}
 for index = 1, queueCount do
   local base = RUN_KEY_COUNT + 1 + (index - 1) * 3
-  queues[ARGV[8 + index]] = { ready = KEYS[base + 1], delayed = KEYS[base + 2], signal = KEYS[base + 3] }
+  queues[ARGV[9 + index]] = { ready = KEYS[base + 1], delayed = KEYS[base + 2], signal = KEYS[base + 3] }
 end
 
-local firstNode = 9 + queueCount
+local firstNode = 10 + queueCount
 local nodeCount = (#ARGV - firstNode + 1) / 3
 
 -- Check before the first write (Redis does not roll back a script that errors half way).
@@ -69,6 +70,7 @@ redis.call('HSET', run.meta,
   'retainCancelledMs', ARGV[6],
   'queues', ARGV[7],
   'indexMember', indexMember)
+if ARGV[8] ~= '' then redis.call('HSET', run.meta, 'trace', ARGV[8]) end
 redis.call('ZADD', run.all, 0, indexMember)
 redis.call('ZADD', run.byStatus.running, 0, indexMember)
 

@@ -1,8 +1,12 @@
 -- Begin a new attempt of a node and build the reply a worker needs to run it:
--- { 'started', attempt, leaseExpiries, attemptOffset, specJson, inputNodeId, inputResult, ... }
+-- { 'started', attempt, leaseExpiries, attemptOffset, specJson, contextJson, inputNodeId, inputResult, ... }
+-- contextJson: { queuedAt, startedAt, reopened, trace?, links? } where trace is the run's stored
+-- trace context (tracing was on at submit) and links the span contexts of the upstream nodes
+-- whose results this node reads (only when there is a trace).
 -- attemptOffset: attempts made before the run was last resumed (each resume gives a node a
--- fresh retry budget, while `attempts` keeps counting across resumes).
--- where the pairs are the upstream results the node's input template reads.
+-- fresh retry budget, while `attempts` keeps counting across resumes). The pairs that follow
+-- are the upstream results the node's input template reads.
+local MAX_SPAN_LINKS = 128 -- OpenTelemetry SDKs keep 128 links per span by default
 local function collectTemplateNodes(template, ids, seen)
   if template.node then
     if not seen[template.node] then
@@ -19,10 +23,28 @@ local function startNode(run, nodeId, node, spec, specJson, now)
   node.attempts = (node.attempts or 0) + 1
   node.startedAt = now
   saveNode(run.nodes, nodeId, node)
-  local reply = { 'started', node.attempts, node.leaseExpiries or 0, node.attemptOffset or 0, specJson }
-  if spec.input then
-    local ids = {}
-    collectTemplateNodes(spec.input, ids, {})
+  local meta = redis.call('HMGET', run.meta, 'trace', 'reopened')
+  local context = { queuedAt = node.queuedAt or now, startedAt = now, reopened = tonumber(meta[2] or '0') }
+  local ids = {}
+  if spec.input then collectTemplateNodes(spec.input, ids, {}) end
+  if meta[1] then
+    context.trace = meta[1]
+    -- Span links to the attempts that produced this node's inputs (a join's DAG edges).
+    local links = {}
+    for first = 1, #ids, 1000 do
+      local chunk = {}
+      for index = first, math.min(first + 999, #ids) do chunk[#chunk + 1] = ids[index] end
+      for _, raw in ipairs(redis.call('HMGET', run.nodes, unpack(chunk))) do
+        if raw then
+          local upstream = cjson.decode(raw)
+          if upstream.span and #links < MAX_SPAN_LINKS then links[#links + 1] = upstream.span end
+        end
+      end
+    end
+    if #links > 0 then context.links = links end
+  end
+  local reply = { 'started', node.attempts, node.leaseExpiries or 0, node.attemptOffset or 0, specJson, cjson.encode(context) }
+  if #ids > 0 then
     -- unpack() is bounded by Lua's C stack: read in chunks.
     for first = 1, #ids, 1000 do
       local chunk = {}
