@@ -2,16 +2,19 @@
  * `npm run demo`: one process that starts a worker, submits the corpus pipeline, waits for its
  * result, and prints the run's DAG (from run.inspect()) and the report. Needs Redis at REDIS_URL
  * or redis://127.0.0.1:6379; keys go under CELERIAC_PREFIX (default `celeriac-demo`).
+ * With `--trace`, the run is traced to OTEL_EXPORTER_OTLP_ENDPOINT (see docs/tracing.md).
  */
 import { WorkflowFailedError } from '../../src/index.js';
 import { app, prefix, redisUrl, tasks } from './app.js';
 import { formatDag, formatReport } from './format.js';
 import { corpusPipeline, describePipeline, listCorpusFiles } from './pipeline.js';
 import { displayUrl, preflight } from './redis-check.js';
+import { startTracing, tracingRequested } from '../tracing.js';
 
 async function main(): Promise<number> {
   const files = await preflight(redisUrl, listCorpusFiles);
   if (!files) return 1;
+  const stopTracing = tracingRequested() ? await startTracing('celeriac-corpus-demo') : null;
 
   const worker = app.worker({ concurrency: 8 });
   try {
@@ -36,6 +39,7 @@ async function main(): Promise<number> {
   } finally {
     await worker.close();
     await app.close();
+    await stopTracing?.(); // flushes the spans to the collector
   }
 }
 

@@ -1,9 +1,11 @@
 /**
  * A standalone worker for the corpus app: `npx tsx workflows/corpus/worker.ts`. Runs until
- * SIGINT or SIGTERM, then finishes the attempts in flight and disconnects.
+ * SIGINT or SIGTERM, then finishes the attempts in flight and disconnects. With `--trace`, its
+ * attempts are traced to OTEL_EXPORTER_OTLP_ENDPOINT (see docs/tracing.md).
  */
 import { app, prefix, redisUrl } from './app.js';
 import { checkRedis, displayUrl, redisMissingMessage } from './redis-check.js';
+import { startTracing, tracingRequested } from '../tracing.js';
 
 async function main(): Promise<void> {
   const redis = await checkRedis(redisUrl);
@@ -13,6 +15,7 @@ async function main(): Promise<void> {
     await app.close();
     return;
   }
+  const stopTracing = tracingRequested() ? await startTracing('celeriac-corpus-worker') : null;
   const worker = app.worker({ concurrency: 8 });
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -22,7 +25,10 @@ async function main(): Promise<void> {
     }
     stopping = true;
     console.log(`${signal}: finishing the attempts in flight, then exiting…`);
-    app.close().then(
+    app
+      .close()
+      .then(() => stopTracing?.())
+      .then(
       () => console.log('worker closed'),
       (error: unknown) => {
         console.error('closing the worker failed:', error);
