@@ -213,7 +213,7 @@ export class App {
       lookup: (task) => this.tasks.get(task),
       maxPayloadBytes: this.config.maxPayloadBytes,
     });
-    const { span, storedTrace } = startSubmitSpan(id, name, plan.nodes.length);
+    const { span, storedTrace } = startSubmitSpan(id, name, plan.nodes.length, this.config.tracing);
     try {
       await this.runs.submit(id, name, plan, this.config.retention, storedTrace);
     } catch (error) {
@@ -274,7 +274,7 @@ export class App {
   }
 
   private runContext(): RunContext {
-    return { runs: this.runs, events: this.events, keys: this.keys };
+    return { runs: this.runs, events: this.events, keys: this.keys, tracing: this.config.tracing };
   }
 }
 

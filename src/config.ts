@@ -21,10 +21,12 @@ export interface AppOptions {
    */
   readonly retention?: { readonly succeededMs?: number; readonly failedMs?: number; readonly cancelledMs?: number };
   /**
-   * OpenTelemetry (through @opentelemetry/api; register an SDK to export). Argument and result
-   * values go into spans only when asked for: they may hold personal data. Default: neither.
+   * OpenTelemetry (through @opentelemetry/api; register an SDK to export). `enabled: false`
+   * makes no span at all (default true; with no SDK registered spans cost next to nothing
+   * anyway). Argument and result values go into spans only when asked for: they may hold
+   * personal data. Default: neither.
    */
-  readonly tracing?: { readonly recordArgs?: boolean; readonly recordResults?: boolean };
+  readonly tracing?: { readonly enabled?: boolean; readonly recordArgs?: boolean; readonly recordResults?: boolean };
 }
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -50,9 +52,9 @@ const appOptionsSchema = z
       .strict()
       .default({ succeededMs: DAY, failedMs: 7 * DAY, cancelledMs: DAY }),
     tracing: z
-      .object({ recordArgs: z.boolean().default(false), recordResults: z.boolean().default(false) })
+      .object({ enabled: z.boolean().default(true), recordArgs: z.boolean().default(false), recordResults: z.boolean().default(false) })
       .strict()
-      .default({ recordArgs: false, recordResults: false }),
+      .default({ enabled: true, recordArgs: false, recordResults: false }),
   })
   .strict();
 
@@ -63,7 +65,7 @@ export interface AppConfig {
   readonly maxPayloadBytes: number;
   readonly maxLeaseExpiries: number;
   readonly retention: { readonly succeededMs: number; readonly failedMs: number; readonly cancelledMs: number };
-  readonly tracing: { readonly recordArgs: boolean; readonly recordResults: boolean };
+  readonly tracing: { readonly enabled: boolean; readonly recordArgs: boolean; readonly recordResults: boolean };
 }
 
 export function parseAppOptions(options: AppOptions = {}): AppConfig {

@@ -1,6 +1,6 @@
 import { ConfigError, ResultTimeoutError, WorkflowCancelledError, WorkflowFailedError } from '../errors/index.js';
 import { fillTemplate } from '../graph/template.js';
-import { recordRunSpan } from '../tracing/spans.js';
+import { recordRunSpan, type TracingOptions } from '../tracing/spans.js';
 import type { KeySpace } from '../store/keys.js';
 import { nodeErrorSchema, type NodeStatus, type RunStatus, TERMINAL_RUN_STATUSES } from '../store/records.js';
 import type { RunMeta, RunStore } from '../store/run-store.js';
@@ -78,6 +78,7 @@ export interface RunContext {
   readonly runs: RunStore;
   readonly events: RunEvents;
   readonly keys: KeySpace;
+  readonly tracing: TracingOptions;
 }
 
 /** `{ [name]: Date }` when the time is known, else nothing (optional fields stay absent). */
@@ -233,7 +234,7 @@ export class Run<R = unknown> {
     const outcome = await this.context.runs.cancel(this.id);
     if ('unchanged' in outcome) return { changed: false, status: outcome.unchanged, cancelledNodes: 0, runningNodes: 0 };
     const meta = await this.context.runs.meta(this.id);
-    if (meta?.trace) recordRunSpan(meta);
+    if (meta?.trace) recordRunSpan(meta, this.context.tracing);
     return { changed: true, status: 'cancelled', cancelledNodes: outcome.cancelled, runningNodes: outcome.running };
   }
 

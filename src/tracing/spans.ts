@@ -1,6 +1,7 @@
 import {
   type Context,
   type Link,
+  ProxyTracerProvider,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
@@ -17,10 +18,13 @@ import { formatTraceparent, parseStoredTrace, parseTraceparent } from './span-co
  * hands out non-recording spans: nothing below does more than create and end them, and nothing
  * extra is stored in Redis (no valid span context, so no `trace` field and no node `span`).
  */
-const tracer = () => trace.getTracer('celeriac');
+/** A provider with no delegate hands out no-op tracers: what `enabled: false` uses. */
+const disabled = new ProxyTracerProvider().getTracer('celeriac');
+const tracer = (options: TracingOptions) => (options.enabled ? trace.getTracer('celeriac') : disabled);
 
-/** Opt-in recording of values that may hold personal data. */
+/** AppOptions.tracing, resolved: on or off, and opt-in recording of values that may hold personal data. */
 export interface TracingOptions {
+  readonly enabled: boolean;
   readonly recordArgs: boolean;
   readonly recordResults: boolean;
 }
@@ -34,8 +38,8 @@ function errorDetails(error: unknown): { name: string; message: string } {
 }
 
 /** The submit span (PRODUCER): a child of the caller's active span, if any, else a new trace. */
-export function startSubmitSpan(runId: string, name: string, nodeCount: number): { span: Span; storedTrace: string } {
-  const span = tracer().startSpan(`submit ${name || 'run'}`, { kind: SpanKind.PRODUCER });
+export function startSubmitSpan(runId: string, name: string, nodeCount: number, options: TracingOptions): { span: Span; storedTrace: string } {
+  const span = tracer(options).startSpan(`submit ${name || 'run'}`, { kind: SpanKind.PRODUCER });
   if (span.isRecording()) {
     span.setAttributes({
       [ATTRIBUTES.runId]: runId,
@@ -84,7 +88,7 @@ export function startAttemptSpan(node: StartedNode, options: TracingOptions, arg
     const linked = parseTraceparent(traceparent);
     if (linked) links.push({ context: linked });
   }
-  const span = tracer().startSpan(
+  const span = tracer(options).startSpan(
     node.spec.task,
     { kind: SpanKind.CONSUMER, startTime: node.context.startedAt, links },
     parent,
@@ -136,10 +140,10 @@ export function endAttemptSpan(
  * One span covering the whole run, from its submit to its finish (both on the Redis clock),
  * recorded by whoever finished it: the worker of its last node, or the canceller.
  */
-export function recordRunSpan(meta: RunMeta): void {
+export function recordRunSpan(meta: RunMeta, options: TracingOptions): void {
   if (!meta.trace || meta.finishedAt === undefined) return;
   const { context: parent, runName } = runParent(meta.trace);
-  const span = tracer().startSpan(`run ${runName || meta.name || meta.id}`, { kind: SpanKind.INTERNAL, startTime: meta.createdAt }, parent);
+  const span = tracer(options).startSpan(`run ${runName || meta.name || meta.id}`, { kind: SpanKind.INTERNAL, startTime: meta.createdAt }, parent);
   if (span.isRecording()) {
     span.setAttributes({
       [ATTRIBUTES.runId]: meta.id,

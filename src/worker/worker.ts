@@ -248,7 +248,7 @@ export class Worker {
   /** This worker finished a traced run: record the span covering the whole run. */
   private async recordRunSpan(runId: string): Promise<void> {
     const meta = await this.runs?.meta(runId);
-    if (meta) recordRunSpan(meta);
+    if (meta) recordRunSpan(meta, this.context.config.tracing);
   }
 
   /** The run was cancelled: abort its attempts running here (their results will be discarded). */

@@ -143,6 +143,16 @@ describe('tracing with an OpenTelemetry SDK registered', () => {
     expect(parentOf(query!)).toBe(spanId(attempt));
   });
 
+  it('makes no span at all, and stores no trace context, when tracing is disabled', async () => {
+    const app = makeApp({ tracing: { enabled: false } });
+    const { add } = canvasTasks(app);
+    await app.worker().start();
+    const run = await app.submit(add.si(1, 1), { name: 'untraced' });
+    await run.result({ timeoutMs: 10_000 });
+    expect(spans().filter((span) => span.attributes[A.runId] === run.id || span.name.includes('untraced'))).toEqual([]);
+    expect(await app.redis.hget(`{${app.config.prefix}}:run:${run.id}`, 'trace')).toBeNull();
+  });
+
   it('records argument and result values only when asked to', async () => {
     const app = makeApp({ tracing: { recordArgs: true, recordResults: true } });
     const { add } = canvasTasks(app);
