@@ -1,24 +1,18 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { SpanKind, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
-import { afterAll, describe, expect, it } from 'vitest';
+import { SpanKind } from '@opentelemetry/api';
+import { describe, expect, it } from 'vitest';
 import { corpusPipeline, listCorpusFiles } from '../../workflows/corpus/pipeline.js';
 import { defineCorpusTasks } from '../../workflows/corpus/tasks.js';
 import { redisUrl, useApps } from '../helpers/apps.js';
+import { useInMemoryTracing } from '../helpers/tracing.js';
 import { startOtlpReceiver } from '../helpers/otlp-receiver.js';
 
 const demo = fileURLToPath(new URL('../../workflows/corpus/demo.ts', import.meta.url));
 const corpusWorker = fileURLToPath(new URL('../../workflows/corpus/worker.ts', import.meta.url));
 
 // The submitting side of the cross-process test traces in this process.
-const exporter = new InMemorySpanExporter();
-const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-provider.register();
-afterAll(async () => {
-  await provider.shutdown();
-  trace.disable();
-});
+const exporter = useInMemoryTracing();
 
 function run(script: string, args: readonly string[], env: NodeJS.ProcessEnv) {
   const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

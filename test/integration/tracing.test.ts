@@ -1,18 +1,12 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, NodeTracerProvider, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { chain, group, SPAN_ATTRIBUTES as A, taskContext, WorkflowFailedError } from '../../src/index.js';
 import { useApps } from '../helpers/apps.js';
+import { useInMemoryTracing } from '../helpers/tracing.js';
 import { canvasTasks } from '../helpers/tasks.js';
 
-// An SDK for this file only (each test file runs in its own process).
-const exporter = new InMemorySpanExporter();
-const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-provider.register();
-afterAll(async () => {
-  await provider.shutdown();
-  trace.disable();
-});
+const exporter = useInMemoryTracing();
 
 const spans = (): ReadableSpan[] => exporter.getFinishedSpans();
 const spanId = (span: ReadableSpan): string => span.spanContext().spanId;
