@@ -1,0 +1,138 @@
+/**
+ * `npm run bench`: celeriac and BullMQ side by side against one private redis-server, the two
+ * engines alternating in every repetition (so machine noise hits both), medians with min-max,
+ * the ratio, and the raw numbers in .bench-out/bench.json.
+ *
+ *   REPS=3 npm run bench            repetitions (default 3)
+ *   FULL=1 npm run bench            adds the 100,000-wide fan-out
+ *   CONCURRENCY=50                  worker concurrency of both engines
+ *
+ * Celery joins when `python3 -c "import celery"` works; it does not on this machine (noted).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import { startRedisServer } from '../../test/helpers/redis-server.js';
+import { bullmqEngine, celeriacEngine, type Engine } from './engines.js';
+
+const reps = Number(process.env.REPS ?? 3);
+const concurrency = Number(process.env.CONCURRENCY ?? 50);
+const full = process.env.FULL === '1';
+
+interface Scenario {
+  readonly name: string;
+  /** What is reported, and whether higher is better. */
+  readonly unit: string;
+  readonly higherIsBetter: boolean;
+  readonly target: string;
+  readonly measure: (engine: Engine) => Promise<number>;
+  readonly needsWorker: boolean;
+}
+
+const scenarios: Scenario[] = [
+  ...[1_000, 10_000, ...(full ? [100_000] : [])].map((width) => ({
+    name: `fan-out/fan-in ${width.toLocaleString('en-US')}`,
+    unit: 'nodes/s',
+    higherIsBetter: true,
+    target: '>= 5x',
+    needsWorker: true,
+    measure: async (engine: Engine) => (width + 1) / ((await engine.fanOut(width))[1] / 1000),
+  })),
+  {
+    name: 'chain 1,000',
+    unit: 'ms/hop',
+    higherIsBetter: false,
+    target: '<= 1/3',
+    needsWorker: true,
+    measure: async (engine) => (await engine.chain(1000))[1] / 1000,
+  },
+  {
+    name: 'submit 10,000 (no worker)',
+    unit: 'ms',
+    higherIsBetter: false,
+    target: '<= 1/10',
+    needsWorker: false,
+    measure: (engine) => engine.submitOnly(10_000),
+  },
+  {
+    name: '1,000 small runs (4 nodes each)',
+    unit: 'nodes/s',
+    higherIsBetter: true,
+    target: '-',
+    needsWorker: true,
+    measure: async (engine) => 4000 / ((await engine.smallRuns(1000)) / 1000),
+  },
+];
+
+const server = await startRedisServer();
+const admin = new Redis(server.url);
+const makers = { celeriac: celeriacEngine, bullmq: bullmqEngine } as const;
+type EngineName = keyof typeof makers;
+const samples: { scenario: string; engine: EngineName; value: number; cpuMicrosPerNode?: number }[] = [];
+
+for (let rep = 0; rep < reps; rep++) {
+  const order: EngineName[] = rep % 2 === 0 ? ['celeriac', 'bullmq'] : ['bullmq', 'celeriac'];
+  for (const scenario of scenarios) {
+    for (const name of order) {
+      await admin.flushall();
+      const engine = makers[name](server.url, concurrency);
+      if (scenario.needsWorker) await engine.start();
+      const cpu = process.cpuUsage();
+      const value = await scenario.measure(engine);
+      const used = process.cpuUsage(cpu);
+      await engine.stop();
+      samples.push({ scenario: scenario.name, engine: name, value });
+      process.stderr.write(`rep ${rep + 1}/${reps} ${scenario.name} ${name}: ${value.toFixed(2)} ${scenario.unit} (cpu ${((used.user + used.system) / 1000).toFixed(0)} ms)\n`);
+    }
+  }
+}
+
+// Redis memory per node while a 10,000-node run is in flight (submitted, not started).
+const memory: Record<string, number> = {};
+for (const name of ['celeriac', 'bullmq'] as const) {
+  await admin.flushall();
+  const before = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
+  const engine = makers[name](server.url, concurrency);
+  await engine.submitOnly(10_000);
+  const after = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
+  await engine.stop();
+  memory[name] = (after - before) / 10_001;
+}
+await admin.quit();
+await server.stop();
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const format = (value: number): string => (value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2));
+const rows = scenarios.map((scenario) => {
+  const of = (engine: EngineName) => samples.filter((sample) => sample.scenario === scenario.name && sample.engine === engine).map((sample) => sample.value);
+  const ours = of('celeriac');
+  const theirs = of('bullmq');
+  const ratio = scenario.higherIsBetter ? median(ours) / median(theirs) : median(ours) / median(theirs);
+  return {
+    scenario: scenario.name,
+    unit: scenario.unit,
+    'celeriac median (min-max)': `${format(median(ours))} (${format(Math.min(...ours))}-${format(Math.max(...ours))})`,
+    'BullMQ median (min-max)': `${format(median(theirs))} (${format(Math.min(...theirs))}-${format(Math.max(...theirs))})`,
+    'celeriac / BullMQ': ratio.toFixed(2),
+    target: scenario.target,
+  };
+});
+let celery = 'skipped: python3 cannot import celery on this machine';
+try {
+  execFileSync('python3', ['-c', 'import celery'], { stdio: 'ignore' });
+  celery = 'available, but not yet wired into this suite';
+} catch {
+  // keep the note
+}
+console.log(`celeriac vs BullMQ 6.7: ${reps} repetitions, engines alternating, worker concurrency ${concurrency}, one private redis-server`);
+console.table(rows);
+console.log(
+  `Redis memory per node with a 10,000-node run in flight: celeriac ${Math.round(memory.celeriac ?? 0)} B, BullMQ ${Math.round(memory.bullmq ?? 0)} B`,
+);
+console.log(`Celery: ${celery}`);
+mkdirSync('.bench-out', { recursive: true });
+writeFileSync('.bench-out/bench.json', JSON.stringify({ date: new Date().toISOString(), reps, concurrency, samples, memory, rows }, null, 2));

@@ -1,0 +1,132 @@
+/**
+ * The two engines measured side by side, behind one interface. Each measurement gets a fresh
+ * app/queue on an emptied private Redis, a worker with the same concurrency, and no-op tasks.
+ *
+ * BullMQ has flows, not a canvas: a fan-out/fan-in is a parent with N children (the parent runs
+ * after them and sums getChildrenValues()), a chain is a flow nested N deep (the leaf runs
+ * first), and chain(a, group(b, c), d) is approximated by d <- [b <- a, c] (a flow is a tree:
+ * one job cannot be the child of two parents).
+ */
+import { randomUUID } from 'node:crypto';
+import { FlowProducer, type FlowJob, QueueEvents, Worker as BullWorker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { type AnyCanvas, chain, createApp, group } from '../../src/index.js';
+
+export interface Engine {
+  readonly name: string;
+  /** Start workers; returns when they consume. */
+  start(): Promise<void>;
+  /** Submit, then wait for the result. Returns [submit ms, total ms]. */
+  fanOut(width: number): Promise<[number, number]>;
+  chain(length: number): Promise<[number, number]>;
+  /** Many small runs at once; returns total ms. */
+  smallRuns(count: number): Promise<number>;
+  /** Submit only (no worker running); returns submit ms. */
+  submitOnly(width: number): Promise<number>;
+  stop(): Promise<void>;
+}
+
+const now = (): number => performance.now();
+
+export function celeriacEngine(url: string, concurrency: number): Engine {
+  const app = createApp({ redis: url, prefix: `bench-${randomUUID()}`, tracing: { enabled: false } });
+  const noop = app.task({ name: 'noop' }, async (value: number) => value);
+  const sum = app.task({ name: 'sum' }, async (values: number[]) => values.reduce((a, b) => a + b, 0));
+  const step = app.task({ name: 'step' }, async (value: number) => value + 1);
+  const worker = app.worker({ concurrency });
+  const timed = async (canvas: AnyCanvas): Promise<[number, number]> => {
+    const started = now();
+    const run = await app.submit(canvas);
+    const submitted = now();
+    await run.result({ timeoutMs: 600_000 });
+    return [submitted - started, now() - started];
+  };
+  return {
+    name: 'celeriac',
+    start: () => worker.start(),
+    fanOut: (width) => timed(chain(group(Array.from({ length: width }, (_, index) => noop.si(index))), sum.s())),
+    chain: (length) => timed(chain(step.si(0), ...Array.from({ length: length - 1 }, () => step.s()))),
+    smallRuns: async (count) => {
+      const started = now();
+      const runs = await Promise.all(
+        Array.from({ length: count }, (_, index) => app.submit(chain(noop.si(index), group(noop.s(), noop.s()), sum.s()))),
+      );
+      await Promise.all(runs.map((run) => run.result({ timeoutMs: 600_000 })));
+      return now() - started;
+    },
+    submitOnly: async (width) => {
+      const canvas = chain(group(Array.from({ length: width }, (_, index) => noop.si(index))), sum.s());
+      const started = now();
+      await app.submit(canvas);
+      return now() - started;
+    },
+    stop: () => app.close(),
+  };
+}
+
+export function bullmqEngine(url: string, concurrency: number): Engine {
+  const queueName = `bench-${randomUUID()}`;
+  // BullMQ does not close connections it is handed: keep them to quit in stop().
+  const connections: Redis[] = [];
+  const connect = (): Redis => {
+    const connection = new Redis(url, { maxRetriesPerRequest: null });
+    connections.push(connection);
+    return connection;
+  };
+  const flows = new FlowProducer({ connection: connect() });
+  flows.setMaxListeners(0); // 1,000 concurrent adds each listen for 'closing'
+  const events = new QueueEvents(queueName, { connection: connect() });
+  let worker: BullWorker | null = null;
+  const noop = (index: number): FlowJob => ({ name: 'noop', queueName, data: { value: index } });
+  const timed = async (flow: FlowJob): Promise<[number, number]> => {
+    const started = now();
+    const tree = await flows.add(flow);
+    const submitted = now();
+    await tree.job.waitUntilFinished(events, 600_000);
+    return [submitted - started, now() - started];
+  };
+  const nested = (length: number): FlowJob => {
+    let flow: FlowJob = { name: 'step', queueName, data: { value: 0 } };
+    for (let index = 1; index < length; index++) flow = { name: 'step', queueName, data: {}, children: [flow] };
+    return flow;
+  };
+  return {
+    name: 'bullmq',
+    start: async () => {
+      worker = new BullWorker(
+        queueName,
+        async (job) => {
+          if (job.name === 'noop') return (job.data as { value: number }).value;
+          const children = Object.values(await job.getChildrenValues<number>());
+          if (job.name === 'sum') return children.reduce((a, b) => a + b, 0);
+          return (children[0] ?? (job.data as { value?: number }).value ?? 0) + 1;
+        },
+        { connection: connect(), concurrency },
+      );
+      await Promise.all([worker.waitUntilReady(), events.waitUntilReady()]);
+    },
+    fanOut: (width) => timed({ name: 'sum', queueName, children: Array.from({ length: width }, (_, index) => noop(index)) }),
+    chain: (length) => timed(nested(length)),
+    smallRuns: async (count) => {
+      const started = now();
+      const trees = await Promise.all(
+        Array.from({ length: count }, (_, index) =>
+          flows.add({ name: 'sum', queueName, children: [{ name: 'step', queueName, data: {}, children: [noop(index)] }, noop(index)] }),
+        ),
+      );
+      await Promise.all(trees.map((tree) => tree.job.waitUntilFinished(events, 600_000)));
+      return now() - started;
+    },
+    submitOnly: async (width) => {
+      const started = now();
+      await flows.add({ name: 'sum', queueName, children: Array.from({ length: width }, (_, index) => noop(index)) });
+      return now() - started;
+    },
+    stop: async () => {
+      await worker?.close();
+      await events.close();
+      await flows.close();
+      await Promise.all(connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
+    },
+  };
+}
