@@ -8,8 +8,8 @@
  * one job cannot be the child of two parents).
  */
 import { randomUUID } from 'node:crypto';
-import { FlowProducer, type FlowJob, QueueEvents, Worker as BullWorker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { loadBullmq, type FlowJob } from './bullmq.js';
 import { type AnyCanvas, chain, createApp, group } from '../../src/index.js';
 
 export interface Engine {
@@ -64,6 +64,8 @@ export function celeriacEngine(url: string, concurrency: number): Engine {
   };
 }
 
+const { FlowProducer, QueueEvents, Worker: BullWorker } = await loadBullmq();
+
 export function bullmqEngine(url: string, concurrency: number): Engine {
   const queueName = `bench-${randomUUID()}`;
   // BullMQ does not close connections it is handed: keep them to quit in stop().
@@ -76,7 +78,7 @@ export function bullmqEngine(url: string, concurrency: number): Engine {
   const flows = new FlowProducer({ connection: connect() });
   flows.setMaxListeners(0); // 1,000 concurrent adds each listen for 'closing'
   const events = new QueueEvents(queueName, { connection: connect() });
-  let worker: BullWorker | null = null;
+  let worker: InstanceType<typeof BullWorker> | null = null;
   const noop = (index: number): FlowJob => ({ name: 'noop', queueName, data: { value: index } });
   const timed = async (flow: FlowJob): Promise<[number, number]> => {
     const started = now();
