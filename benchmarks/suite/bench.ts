@@ -21,6 +21,8 @@ const full = process.env.FULL === '1';
 
 interface Scenario {
   readonly name: string;
+  /** Nodes the scenario runs (for CPU per node). */
+  readonly nodes: number;
   /** What is reported, and whether higher is better. */
   readonly unit: string;
   readonly higherIsBetter: boolean;
@@ -32,6 +34,7 @@ interface Scenario {
 const scenarios: Scenario[] = [
   ...[1_000, 10_000, ...(full ? [100_000] : [])].map((width) => ({
     name: `fan-out/fan-in ${width.toLocaleString('en-US')}`,
+    nodes: width + 1,
     unit: 'nodes/s',
     higherIsBetter: true,
     target: '>= 5x',
@@ -40,6 +43,7 @@ const scenarios: Scenario[] = [
   })),
   {
     name: 'chain 1,000',
+    nodes: 1000,
     unit: 'ms/hop',
     higherIsBetter: false,
     target: '<= 1/3',
@@ -48,6 +52,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'submit 10,000 (no worker)',
+    nodes: 10_001,
     unit: 'ms',
     higherIsBetter: false,
     target: '<= 1/10',
@@ -56,6 +61,7 @@ const scenarios: Scenario[] = [
   },
   {
     name: '1,000 small runs (4 nodes each)',
+    nodes: 4000,
     unit: 'nodes/s',
     higherIsBetter: true,
     target: '-',
@@ -81,7 +87,8 @@ for (let rep = 0; rep < reps; rep++) {
       const value = await scenario.measure(engine);
       const used = process.cpuUsage(cpu);
       await engine.stop();
-      samples.push({ scenario: scenario.name, engine: name, value });
+      const cpuMicrosPerNode = (used.user + used.system) / scenario.nodes;
+      samples.push({ scenario: scenario.name, engine: name, value, cpuMicrosPerNode });
       process.stderr.write(`rep ${rep + 1}/${reps} ${scenario.name} ${name}: ${value.toFixed(2)} ${scenario.unit} (cpu ${((used.user + used.system) / 1000).toFixed(0)} ms)\n`);
     }
   }
@@ -109,6 +116,8 @@ const median = (values: number[]): number => {
 const format = (value: number): string => (value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2));
 const rows = scenarios.map((scenario) => {
   const of = (engine: EngineName) => samples.filter((sample) => sample.scenario === scenario.name && sample.engine === engine).map((sample) => sample.value);
+  const cpuOf = (engine: EngineName) =>
+    samples.filter((sample) => sample.scenario === scenario.name && sample.engine === engine).map((sample) => sample.cpuMicrosPerNode ?? 0);
   const ours = of('celeriac');
   const theirs = of('bullmq');
   const ratio = scenario.higherIsBetter ? median(ours) / median(theirs) : median(ours) / median(theirs);
@@ -119,6 +128,8 @@ const rows = scenarios.map((scenario) => {
     'BullMQ median (min-max)': `${format(median(theirs))} (${format(Math.min(...theirs))}-${format(Math.max(...theirs))})`,
     'celeriac / BullMQ': ratio.toFixed(2),
     target: scenario.target,
+    // Submitter and worker share the process: this is all the client-side CPU a node costs.
+    'CPU µs/node celeriac | BullMQ': `${Math.round(median(cpuOf('celeriac')))} | ${Math.round(median(cpuOf('bullmq')))}`,
   };
 });
 let celery = 'skipped: python3 cannot import celery on this machine';

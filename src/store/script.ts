@@ -31,12 +31,15 @@ export class Script {
   }
 
   async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    // One array, not spread arguments: a 100,000-node submit has 300,000 of them, more than a
+    // JavaScript call can take (ioredis flattens the array into the command).
+    const keysAndArgs: string[] = [...keys, ...args.map(String)];
     try {
-      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
+      return await redis.evalsha(this.sha, keys.length, keysAndArgs);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
       await this.load(redis);
-      return redis.evalsha(this.sha, keys.length, ...keys, ...args);
+      return redis.evalsha(this.sha, keys.length, keysAndArgs);
     }
   }
 

@@ -225,3 +225,21 @@ describe('Lua scripts', () => {
     expect(claimed.map((item) => parseMessage(item.message)?.nodeId)).toEqual(['1', '3', '0', '2']);
   });
 });
+
+describe('large runs', () => {
+  const makeApp = useApps();
+  const redis = useRedis();
+
+  it('a 100,000-node canvas is submitted in one script call', async () => {
+    const app = makeApp();
+    const { identity, tsum } = canvasTasks(app);
+    const members = Array.from({ length: 100_000 }, (_, index) => identity.si(index));
+    const run = await app.submit(chain(group(members), tsum.s()));
+    const tag = `{${app.config.prefix}}`;
+    expect(await redis().hget(`${tag}:run:${run.id}`, 'nodeCount')).toBe('100001');
+    expect(await redis().hlen(`${tag}:run:${run.id}:specs`)).toBe(100_001);
+    expect(await redis().zcard(`${tag}:queue:default:ready`)).toBe(100_000);
+    await run.cancel(); // withdraws the 100,000 messages at once
+    expect(await redis().zcard(`${tag}:queue:default:ready`)).toBe(0);
+  });
+});
