@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
 import type { NodeSpec } from '../graph/spec.js';
-import { nodeSpecSchema } from './records.js';
 import type { KeySpace } from './keys.js';
 import { type NodeMessage, parseMessage } from './messages.js';
 import { scripts } from './script.js';
@@ -48,8 +47,13 @@ export type CompleteOutcome =
 /** run-failed: this failure failed the run. */
 export type FailOutcome = 'stale' | 'retrying' | 'cancelled' | 'failed' | 'run-failed';
 
+/**
+ * A start reply's fields, from `offset`: 'started', attempt, leaseExpiries, attemptOffset,
+ * specJson, contextJson, then input pairs. The spec was validated at submit and is written only
+ * by submit-run, so it is trusted here (no schema parse on the hot path).
+ */
 function parseStarted(message: NodeMessage, queue: string, reply: readonly unknown[], offset: number): StartedNode {
-  const spec = nodeSpecSchema.parse(JSON.parse(String(reply[offset + 4])));
+  const spec = JSON.parse(String(reply[offset + 4])) as NodeSpec;
   const context = JSON.parse(String(reply[offset + 5])) as StartContext;
   const inputs = new Map<string, string | null>();
   for (let index = offset + 6; index < reply.length; index += 2) {
@@ -67,6 +71,32 @@ function parseStarted(message: NodeMessage, queue: string, reply: readonly unkno
     inputs,
   };
 }
+
+/** One successful attempt to report. */
+export interface Completion {
+  readonly node: StartedNode;
+  readonly resultJson: string;
+  /** The attempt's span context (W3C traceparent); "" when tracing is off. */
+  readonly span: string;
+}
+
+export interface TakeNext {
+  /** How many dependants the worker can start now. */
+  readonly count: number;
+  readonly consumedQueues: ReadonlySet<string>;
+  readonly leaseMs: number;
+}
+
+export interface BatchCompleteOutcome {
+  /** This call made the run succeed. */
+  readonly runFinished: boolean;
+  /** One per completion, in order. */
+  readonly outcomes: readonly CompletionKind[];
+  /** Dependants started for the worker (take-next), at most `takeNext.count`. */
+  readonly started: readonly StartedNode[];
+}
+
+export type CompletionKind = 'completed' | 'stale' | 'discarded';
 
 /**
  * The node-level state transitions a worker drives, one Lua script each. This class only maps
@@ -96,61 +126,85 @@ export class NodeStore {
     return { wakeInMs: Number(reply[0]), claimed };
   }
 
-  async start(
-    message: NodeMessage,
+  /**
+   * Start claimed messages of one run from one queue (start-nodes). `leaseExpiredErrorJson` is
+   * the error recorded for a node that lost its worker too often; "%s" in it stands for the node id.
+   */
+  async startMany(
+    runId: string,
     queue: string,
+    messages: readonly NodeMessage[],
     maxLeaseExpiries: number,
     leaseExpiredErrorJson: string,
-  ): Promise<StartOutcome> {
-    const reply = (await scripts.startNode.run(
+  ): Promise<StartOutcome[]> {
+    const args: (string | number)[] = [runId, maxLeaseExpiries, this.keys.runChannel(runId), leaseExpiredErrorJson];
+    for (const message of messages) args.push(message.nodeId, message.raw, message.delivery);
+    const replies = (await scripts.startNodes.run(
       this.redis,
-      [...this.keys.runScriptKeys(message.runId), this.keys.queue(queue).leases],
-      [
-        message.runId,
-        message.nodeId,
-        message.raw,
-        maxLeaseExpiries,
-        this.keys.runChannel(message.runId),
-        leaseExpiredErrorJson,
-        message.delivery,
-      ],
-    )) as unknown[];
-    if (reply[0] !== 'started') return { skipped: String(reply[1]) };
-    return { started: parseStarted(message, queue, reply, 0) };
+      [...this.keys.runScriptKeys(runId), this.keys.queue(queue).leases],
+      args,
+    )) as unknown[][];
+    return replies.map((reply, index) =>
+      reply[0] === 'started' ? { started: parseStarted(messages[index]!, queue, reply, 0) } : { skipped: String(reply[1]) },
+    );
   }
 
+  /** Start one claimed message (start-nodes with one message). */
+  async start(message: NodeMessage, queue: string, maxLeaseExpiries: number, leaseExpiredErrorJson: string): Promise<StartOutcome> {
+    const [outcome] = await this.startMany(message.runId, queue, [message], maxLeaseExpiries, leaseExpiredErrorJson);
+    return outcome!;
+  }
+
+  /** Report successful attempts of one run in one call (complete-nodes). */
+  async completeMany(runId: string, completions: readonly Completion[], takeNext: TakeNext | null): Promise<BatchCompleteOutcome> {
+    const queueNames: string[] = [];
+    const seen = new Set<string>();
+    const addQueue = (name: string): void => {
+      if (!seen.has(name)) {
+        seen.add(name);
+        queueNames.push(name);
+      }
+    };
+    for (const { node } of completions) {
+      addQueue(node.queue);
+      for (const queue of node.spec.nextQueues ?? []) addQueue(queue);
+    }
+    const keys = [...this.keys.runScriptKeys(runId), this.keys.sequence, ...this.keys.queueScriptKeys(queueNames)];
+    const args: (string | number)[] = [
+      runId,
+      this.keys.runChannel(runId),
+      takeNext?.count ?? 0,
+      takeNext?.leaseMs ?? 0,
+      queueNames.length,
+    ];
+    for (const name of queueNames) args.push(name, takeNext?.consumedQueues.has(name) ? '1' : '0');
+    for (const { node, resultJson, span } of completions) {
+      args.push(node.message.nodeId, node.attempt, resultJson, node.message.raw, node.queue, span);
+    }
+    const [runFinished, outcomes, startedReplies] = (await scripts.completeNodes.run(this.redis, keys, args)) as [
+      number,
+      CompletionKind[],
+      unknown[][],
+    ];
+    const started = startedReplies.map((reply) => {
+      const message = parseMessage(String(reply[0]));
+      if (!message) throw new Error(`complete-nodes returned a malformed message: ${String(reply[0])}`);
+      return parseStarted(message, String(reply[1]), reply, 2);
+    });
+    return { runFinished: runFinished === 1, outcomes, started };
+  }
+
+  /** Report one successful attempt (complete-nodes with one completion). */
   async complete(
     node: StartedNode,
     resultJson: string,
     takeNext: { readonly consumedQueues: ReadonlySet<string>; readonly leaseMs: number } | null,
-    spanTraceparent = '',
+    span = '',
   ): Promise<CompleteOutcome> {
-    const { runId, nodeId } = node.message;
-    const keys = [...this.keys.runScriptKeys(runId), this.keys.queue(node.queue).leases, this.keys.sequence];
-    const args: (string | number)[] = [
-      runId,
-      nodeId,
-      node.attempt,
-      resultJson,
-      node.message.raw,
-      this.keys.runChannel(runId),
-      takeNext ? '1' : '0',
-      takeNext?.leaseMs ?? 0,
-      spanTraceparent,
-    ];
-    for (const queue of node.spec.nextQueues ?? []) {
-      const q = this.keys.queue(queue);
-      keys.push(q.ready, q.delayed, q.leases, q.signal);
-      args.push(queue, takeNext?.consumedQueues.has(queue) ? '1' : '0');
-    }
-    const reply = (await scripts.completeNode.run(this.redis, keys, args)) as unknown[];
-    if (reply[0] === 'stale') return { kind: 'stale' };
-    if (reply[0] === 'discarded') return { kind: 'discarded' };
-    const runFinished = Number(reply[1]) === 1;
-    if (reply.length === 2) return { kind: 'completed', next: null, runFinished };
-    const message = parseMessage(String(reply[2]));
-    if (!message) throw new Error(`complete-node returned a malformed message: ${String(reply[2])}`);
-    return { kind: 'completed', next: parseStarted(message, String(reply[3]), reply, 4), runFinished };
+    const outcome = await this.completeMany(node.message.runId, [{ node, resultJson, span }], takeNext && { ...takeNext, count: 1 });
+    const kind = outcome.outcomes[0];
+    if (kind === 'stale' || kind === 'discarded') return { kind };
+    return { kind: 'completed', next: outcome.started[0] ?? null, runFinished: outcome.runFinished };
   }
 
   async fail(node: StartedNode, errorJson: string, retryDelayMs: number | null): Promise<FailOutcome> {

@@ -64,8 +64,8 @@ export class Script {
 export const scripts = {
   submitRun: new Script('submit-run'),
   claim: new Script('claim'),
-  startNode: new Script('start-node'),
-  completeNode: new Script('complete-node'),
+  startNodes: new Script('start-nodes'),
+  completeNodes: new Script('complete-nodes'),
   failNode: new Script('fail-node'),
   extendLease: new Script('extend-lease'),
   cancelRun: new Script('cancel-run'),

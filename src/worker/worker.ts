@@ -5,13 +5,14 @@ import type { TaskDefinition } from '../canvas/task.js';
 import { queueNameSchema } from '../canvas/signature.js';
 import { ConfigError, LeaseExpiredError, LeaseLostError, RunCancelledError } from '../errors/index.js';
 import type { KeySpace } from '../store/keys.js';
-import { parseMessage } from '../store/messages.js';
+import { type NodeMessage, parseMessage } from '../store/messages.js';
 import { type ClaimedMessage, NodeStore, type StartedNode } from '../store/node-store.js';
 import { RunStore } from '../store/run-store.js';
 import { describeZodError } from '../util/zod.js';
 import { context as otelContext } from '@opentelemetry/api';
 import { attemptTraceparent, endAttemptSpan, recordRunSpan, startAttemptSpan } from '../tracing/spans.js';
 import { runAttempt } from './attempt.js';
+import { CompletionBatcher } from './completion-batcher.js';
 import { serializeError } from './errors-json.js';
 import { NO_RETRY, retryDelay } from './retry.js';
 
@@ -46,6 +47,8 @@ const PRUNE_INTERVAL_MS = 60_000;
 const LEASE_EXPIRED_CODE = new LeaseExpiredError('').code;
 /** After an unexpected error in the fetch loop. */
 const ERROR_BACKOFF_MS = 1000;
+/** Most completions of one run reported in one complete-nodes call. */
+const MAX_COMPLETION_BATCH = 100;
 
 interface Execution {
   readonly node: StartedNode;
@@ -54,11 +57,13 @@ interface Execution {
 
 /**
  * Runs task attempts from its queues, `concurrency` at a time. The fetch loop claims as many
- * messages as it has free slots (one claim script), starts them (one start-node script each,
- * auto-pipelined into one round trip), and when there is nothing to do blocks on the queues' signal lists until a
- * producer pushes a token or the next delayed message or lease deadline comes due. A completing
- * attempt may be handed its next node directly by complete-node (no claim round trip). A
- * heartbeat extends the leases of running attempts every third of the visibility timeout.
+ * messages as it has free slots (one claim script), starts them (one start-nodes script per run
+ * among them, auto-pipelined into one round trip), and when there is nothing to do blocks on the
+ * queues' signal lists until a producer pushes a token or the next delayed message or lease
+ * deadline comes due. Successes that finish in the same turn are reported together (one
+ * complete-nodes call per run, CompletionBatcher), which may hand the freed slots their next
+ * nodes directly (no claim round trip). A heartbeat extends the leases of running attempts every
+ * third of the visibility timeout.
  */
 export class Worker {
   private readonly concurrency: number;
@@ -70,6 +75,8 @@ export class Worker {
   private events: Redis | null = null;
   private pruneTimer: NodeJS.Timeout | null = null;
   private nodes: NodeStore | null = null;
+  private completions: CompletionBatcher | null = null;
+  private leaseExpiredJsonCache: string | undefined;
   private runs: RunStore | null = null;
   private active = 0;
   private readonly executions = new Set<Execution>();
@@ -111,6 +118,11 @@ export class Worker {
     this.events.on('message', (_channel: string, runId: string) => void this.extendLeases(runId));
     await Promise.all([this.commands.ping(), this.blocking.ping(), this.events.subscribe(this.context.keys.cancellationsChannel)]);
     this.nodes = new NodeStore(this.commands, this.context.keys);
+    this.completions = new CompletionBatcher(this.nodes, {
+      maxBatch: MAX_COMPLETION_BATCH,
+      consumedQueues: this.consumedQueues,
+      leaseMs: this.leaseMs,
+    });
     const runs = new RunStore(this.commands, this.context.keys);
     this.runs = runs;
     this.pruneTimer = setInterval(() => void runs.prune().catch((error: unknown) => this.onError(error)), PRUNE_INTERVAL_MS);
@@ -152,7 +164,7 @@ export class Worker {
         }
         const { wakeInMs, claimed } = await nodes.claim(this.queues, free, this.leaseMs);
         if (claimed.length > 0) {
-          for (const message of claimed) this.launch(message);
+          this.startClaimed(claimed);
           continue;
         }
         await this.idle(wakeInMs);
@@ -172,48 +184,88 @@ export class Worker {
     await this.blocking.blpop(...signals, Number(seconds.toFixed(3)));
   }
 
-  private launch(claimed: ClaimedMessage): void {
-    this.active++;
-    this.process(claimed)
-      .catch((error: unknown) => this.onError(error))
-      .finally(() => {
-        this.active--;
-        this.slotFreed?.();
-        if (this.active === 0) this.allIdle?.();
-      });
+  /**
+   * Start what one claim returned: its messages grouped by run and queue, one start-nodes call
+   * per group (auto-pipelined into one round trip), then each started node runs in its slot.
+   * Every claimed message holds a slot from here until its node (and whatever take-next hands
+   * that slot) is done, or it turns out to start nothing.
+   */
+  private startClaimed(claimed: readonly ClaimedMessage[]): void {
+    const nodes = this.nodes;
+    if (!nodes) return;
+    this.active += claimed.length;
+    const groups = new Map<string, { runId: string; queue: string; messages: NodeMessage[] }>();
+    for (const { queue, message: raw } of claimed) {
+      const message = parseMessage(raw);
+      if (!message) {
+        // Not one of ours: drop it so it is not redelivered forever.
+        void nodes
+          .dropMessage(queue, raw)
+          .then(() => this.onError(new Error(`dropped a malformed message on queue ${queue}: ${raw}`)))
+          .catch((error: unknown) => this.onError(error))
+          .finally(() => this.release(1));
+        continue;
+      }
+      const key = `${message.runId}|${queue}`;
+      let group = groups.get(key);
+      if (!group) {
+        group = { runId: message.runId, queue, messages: [] };
+        groups.set(key, group);
+      }
+      group.messages.push(message);
+    }
+    for (const { runId, queue, messages } of groups.values()) {
+      nodes.startMany(runId, queue, messages, this.context.config.maxLeaseExpiries, this.leaseExpiredJson).then(
+        (outcomes) => {
+          for (const outcome of outcomes) {
+            if ('started' in outcome) this.runSlot(outcome.started);
+            else this.release(1);
+          }
+        },
+        (error: unknown) => {
+          // Their leases will expire and the messages be redelivered.
+          this.onError(error);
+          this.release(messages.length);
+        },
+      );
+    }
   }
 
-  private async process(claimed: ClaimedMessage): Promise<void> {
-    const nodes = this.nodes;
-    const message = parseMessage(claimed.message);
-    if (!nodes) return;
-    if (!message) {
-      // Not one of ours: drop it so it is not redelivered forever.
-      await nodes.dropMessage(claimed.queue, claimed.message);
-      this.onError(new Error(`dropped a malformed message on queue ${claimed.queue}: ${claimed.message}`));
-      return;
-    }
-    const outcome = await nodes.start(message, claimed.queue, this.context.config.maxLeaseExpiries, this.leaseExpiredJson(message.nodeId));
-    if ('skipped' in outcome) return;
-    let node: StartedNode | null = outcome.started;
-    while (node) node = await this.execute(nodes, node);
+  /** One slot: run the node, then whatever take-next hands this slot, until nothing follows. */
+  private runSlot(first: StartedNode): void {
+    const run = async (): Promise<void> => {
+      let node: StartedNode | null = first;
+      while (node) node = await this.execute(node);
+    };
+    run()
+      .catch((error: unknown) => this.onError(error))
+      .finally(() => this.release(1));
+  }
+
+  private release(slots: number): void {
+    this.active -= slots;
+    this.slotFreed?.();
+    if (this.active === 0) this.allIdle?.();
   }
 
   /**
-   * The error start-node records if this delivery exceeds maxLeaseExpiries. Sent with every start
-   * but rarely used, so it is a plain string: constructing an Error (and its stack) per node
-   * showed up in profiles.
+   * The error start-nodes records when a delivery exceeds maxLeaseExpiries ("%s" stands for the
+   * node id). Sent with every start but rarely used, so it is built once, as a plain string.
    */
-  private leaseExpiredJson(nodeId: string): string {
-    return JSON.stringify({
+  private get leaseExpiredJson(): string {
+    this.leaseExpiredJsonCache ??= JSON.stringify({
       name: 'LeaseExpiredError',
       code: LEASE_EXPIRED_CODE,
-      message: `node ${nodeId} lost its worker more than ${this.context.config.maxLeaseExpiries} times (maxLeaseExpiries)`,
+      message: `node %s lost its worker more than ${this.context.config.maxLeaseExpiries} times (maxLeaseExpiries)`,
     });
+    return this.leaseExpiredJsonCache;
   }
 
-  /** Run one attempt and report it; returns the node complete-node handed over next, if any. */
-  private async execute(nodes: NodeStore, node: StartedNode): Promise<StartedNode | null> {
+  /** Run one attempt and report it; returns the node complete-nodes handed this slot next, if any. */
+  private async execute(node: StartedNode): Promise<StartedNode | null> {
+    const nodes = this.nodes;
+    const completions = this.completions;
+    if (!nodes || !completions) return null;
     const execution: Execution = { node, controller: new AbortController() };
     this.executions.add(execution);
     const tracing = this.context.config.tracing;
@@ -224,12 +276,10 @@ export class Worker {
         runAttempt(node, definition, { maxPayloadBytes: this.context.config.maxPayloadBytes, signal: execution.controller.signal }),
       );
       if (outcome.ok) {
-        const takeNext = this.state === 'running' ? { consumedQueues: this.consumedQueues, leaseMs: this.leaseMs } : null;
-        const completed = await nodes.complete(node, outcome.resultJson, takeNext, attemptTraceparent(attemptSpan));
+        const report = await completions.complete(node, outcome.resultJson, attemptTraceparent(attemptSpan), this.state === 'running');
         endAttemptSpan(attemptSpan, outcome, tracing);
-        if (completed.kind !== 'completed') return null; // stale or discarded: nothing follows
-        if (completed.runFinished && node.context.trace) await this.recordRunSpan(node.message.runId);
-        return completed.next;
+        if (report.runFinished && node.context.trace) await this.recordRunSpan(node.message.runId);
+        return report.next;
       }
       // Lease expiries (a lost worker) do not use up retries, and a resume gives a fresh budget.
       const failedAttempts = node.attempt - node.attemptOffset - node.leaseExpiries;

@@ -18,17 +18,23 @@ local function collectTemplateNodes(template, ids, seen)
   end
 end
 
-local function startNode(run, nodeId, node, spec, specJson, now)
+-- What every start in one script call shares, read once: the run's trace context and how many
+-- times it was reopened.
+local function loadRunContext(run)
+  local meta = redis.call('HMGET', run.meta, 'trace', 'reopened')
+  return { trace = meta[1] or nil, reopened = tonumber(meta[2] or '0') }
+end
+
+local function startNode(run, nodeId, node, spec, specJson, now, runContext)
   node.status = 'running'
   node.attempts = (node.attempts or 0) + 1
   node.startedAt = now
   saveNode(run.nodes, nodeId, node)
-  local meta = redis.call('HMGET', run.meta, 'trace', 'reopened')
-  local context = { queuedAt = node.queuedAt or now, startedAt = now, reopened = tonumber(meta[2] or '0') }
+  local context = { queuedAt = node.queuedAt or now, startedAt = now, reopened = runContext.reopened }
   local ids = {}
   if spec.input then collectTemplateNodes(spec.input, ids, {}) end
-  if meta[1] then
-    context.trace = meta[1]
+  if runContext.trace then
+    context.trace = runContext.trace
     -- Span links to the attempts that produced this node's inputs (a join's DAG edges).
     local links = {}
     for first = 1, #ids, 1000 do
@@ -40,6 +46,7 @@ local function startNode(run, nodeId, node, spec, specJson, now)
           if upstream.span and #links < MAX_SPAN_LINKS then links[#links + 1] = upstream.span end
         end
       end
+      if #links >= MAX_SPAN_LINKS then break end
     end
     if #links > 0 then context.links = links end
   end

@@ -1,0 +1,168 @@
+--[[
+  complete-nodes: attempts of one run succeeded; record them all in one call (a worker batches
+  the completions of one run that arrive together, so a wide group costs one script call per
+  batch instead of one per member).
+
+  Each completion is fenced by attempt: one from any attempt but the node's current one (a
+  worker that stalled past its lease, a duplicate) changes nothing. Otherwise the result is
+  stored, the node marked succeeded, and for each dependant its count of unfinished
+  dependencies goes down by one (O(1) per edge, whatever the fan-in width; a join fed by many
+  completions of the batch is read and written once), enqueuing the dependants that reach zero.
+  Up to ARGV[3] of those are started right here and returned instead ("take-next": the worker
+  runs them in the slots the completions freed, saving a claim round trip; a chain hop costs
+  one script call). The run succeeds when its last unfinished node does.
+
+  In a failed run results are kept (resume needs them) but the dependants are cancelled instead
+  of enqueued. In a cancelled run late results are discarded and the nodes cancelled.
+
+  KEYS[1..12]  the run's keys (RunKeys in keys.ts)
+  KEYS[13]     sequence
+  KEYS[14..]   for each queue Q involved (the completed nodes' own queues and the queues their
+               dependants are delivered on), four keys: ready, delayed, leases, signal
+
+  ARGV[1]  run id
+  ARGV[2]  run's pub/sub channel
+  ARGV[3]  how many dependants the worker can start now (0: none)
+  ARGV[4]  lease length in ms (for a dependant started here)
+  ARGV[5]  number of queues Q
+  ARGV[6 .. 5+2Q]  for each queue, in KEYS order, two values: queue name, "1" if this worker
+                   consumes it else "0"
+  ARGV[6+2Q ..]    for each completion, six values: node id, attempt, result JSON, message (its
+                   lease member), the queue it came from, and the attempt's span context (W3C
+                   traceparent, "" when tracing is off)
+
+  Returns: { runFinished, outcomes, started }
+    runFinished  1 when this call made the run succeed, else 0
+    outcomes     one per completion, in ARGV order: 'completed', 'stale' (fenced off) or
+                 'discarded' (the run was cancelled; the result was dropped)
+    started      the dependants started here, each { message, queueName, 'started', attempt,
+                 leaseExpiries, attemptOffset, specJson, contextJson, inputNodeId, inputResult, ... }
+]]
+--- @include "common"
+--- @include "run"
+--- @include "cancel"
+--- @include "enqueue"
+--- @include "start"
+
+local run = runKeysFrom(KEYS)
+local sequenceKey = KEYS[RUN_KEY_COUNT + 1]
+local runId, channel = ARGV[1], ARGV[2]
+local canTake = tonumber(ARGV[3])
+local leaseMs = tonumber(ARGV[4])
+local queueCount = tonumber(ARGV[5])
+
+local queues = {}
+for index = 1, queueCount do
+  local base = RUN_KEY_COUNT + 2 + (index - 1) * 4
+  queues[ARGV[4 + index * 2]] = {
+    ready = KEYS[base], delayed = KEYS[base + 1], leases = KEYS[base + 2], signal = KEYS[base + 3],
+    consumed = ARGV[5 + index * 2] == '1',
+  }
+end
+
+-- First pass, before any write (Redis does not roll back a script's writes when it errors
+-- later): fence each completion and check that every queue it touches has its keys here.
+local completions = {}
+local outcomes = {}
+for position = 6 + queueCount * 2, #ARGV, 6 do
+  local nodeId, attempt = ARGV[position], tonumber(ARGV[position + 1])
+  local node = loadNode(run.nodes, nodeId)
+  if not node or node.status ~= 'running' or node.attempts ~= attempt then
+    outcomes[#outcomes + 1] = 'stale'
+  else
+    local ownQueue = queues[ARGV[position + 4]]
+    if not ownQueue then return redis.error_reply('QUEUE_KEYS_MISSING ' .. ARGV[position + 4]) end
+    local spec = loadSpec(run.specs, nodeId)
+    for _, queueName in ipairs(spec.nextQueues or {}) do
+      if not queues[queueName] then return redis.error_reply('QUEUE_KEYS_MISSING ' .. queueName) end
+    end
+    outcomes[#outcomes + 1] = 'completed'
+    completions[#completions + 1] = {
+      nodeId = nodeId, node = node, spec = spec, resultJson = ARGV[position + 2],
+      message = ARGV[position + 3], ownQueue = ownQueue, span = ARGV[position + 5],
+      outcome = #outcomes,
+    }
+  end
+end
+
+local reply = { 0, outcomes, {} }
+if #completions == 0 then return reply end
+
+local now = nowMs()
+local runStatus = redis.call('HGET', run.meta, 'status')
+for _, completion in ipairs(completions) do redis.call('ZREM', completion.ownQueue.leases, completion.message) end
+
+if runStatus == 'cancelled' then
+  for _, completion in ipairs(completions) do
+    cancelStartedNode(run, completion.nodeId, completion.node, now)
+    outcomes[completion.outcome] = 'discarded'
+  end
+  applyRetention(run)
+  return reply
+end
+
+local results = {}
+for _, completion in ipairs(completions) do
+  local node = completion.node
+  results[#results + 1] = completion.nodeId
+  results[#results + 1] = completion.resultJson
+  node.status = 'succeeded'
+  node.finishedAt = now
+  if completion.span ~= '' then node.span = completion.span end
+  saveNode(run.nodes, completion.nodeId, node)
+end
+redis.call('HSET', run.results, unpack(results))
+local ids = {}
+for _, completion in ipairs(completions) do ids[#ids + 1] = completion.nodeId end
+redis.call('HDEL', run.errors, unpack(ids))
+local unfinished = redis.call('HINCRBY', run.meta, 'unfinished', -#completions)
+
+if runStatus ~= 'running' then
+  -- A failed run: keep the results, start nothing after them.
+  for _, completion in ipairs(completions) do
+    if completion.spec.next then cancelNodes(run, completion.spec.next, now) end
+  end
+  applyRetention(run)
+  return reply
+end
+
+-- Dependants still waiting after this batch, written once at the end.
+local waitingDependants = {}
+local runContext = nil
+for _, completion in ipairs(completions) do
+  for _, dependantId in ipairs(completion.spec.next or {}) do
+    local dependant = waitingDependants[dependantId] or loadNode(run.nodes, dependantId)
+    if dependant and dependant.status == 'pending' then
+      dependant.waiting = dependant.waiting - 1
+      if dependant.waiting > 0 then
+        waitingDependants[dependantId] = dependant
+      else
+        waitingDependants[dependantId] = nil
+        local dependantSpec, dependantSpecJson = loadSpec(run.specs, dependantId)
+        local queue = queues[dependantSpec.queue]
+        if canTake > 0 and queue.consumed and (dependantSpec.countdownMs or 0) == 0 then
+          canTake = canTake - 1
+          dependant.delivery = (dependant.delivery or 0) + 1
+          local message = messageFor(runId, dependantId, dependant.delivery, dependantSpec.priority)
+          dependant.queuedAt = now
+          redis.call('ZADD', queue.leases, formatScore(now + leaseMs), message)
+          runContext = runContext or loadRunContext(run)
+          local started = startNode(run, dependantId, dependant, dependantSpec, dependantSpecJson, now, runContext)
+          table.insert(started, 1, dependantSpec.queue)
+          table.insert(started, 1, message)
+          reply[3][#reply[3] + 1] = started
+        else
+          enqueueNode(queue, sequenceKey, runId, dependantId, dependant, dependantSpec, now)
+          saveNode(run.nodes, dependantId, dependant)
+        end
+      end
+    end
+  end
+end
+for dependantId, dependant in pairs(waitingDependants) do saveNode(run.nodes, dependantId, dependant) end
+
+if unfinished == 0 then
+  setRunStatus(run, runId, 'succeeded', now, channel)
+  reply[1] = 1
+end
+return reply

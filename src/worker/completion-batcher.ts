@@ -1,0 +1,93 @@
+import type { CompletionKind, NodeStore, StartedNode } from '../store/node-store.js';
+
+/** What one reported completion came to. */
+export interface CompletionReport {
+  readonly kind: CompletionKind;
+  /** This completion's batch made the run succeed (told to one completion of the batch only). */
+  readonly runFinished: boolean;
+  /** A dependant complete-nodes started for this completion's slot (take-next), if any. */
+  readonly next: StartedNode | null;
+}
+
+interface Pending {
+  readonly node: StartedNode;
+  readonly resultJson: string;
+  readonly span: string;
+  /** The slot can run a dependant right away (the worker is not closing). */
+  readonly wantsNext: boolean;
+  readonly resolve: (report: CompletionReport) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export interface CompletionBatcherOptions {
+  /** Most completions in one script call (bounds how long one call holds Redis). */
+  readonly maxBatch: number;
+  readonly consumedQueues: ReadonlySet<string>;
+  readonly leaseMs: number;
+}
+
+/**
+ * Gathers the successful attempts that finish in the same turn of the event loop and reports
+ * them with one complete-nodes call per run: the members of a wide group, started together,
+ * finish together, and cost one script call per batch instead of one each. A lone completion (a
+ * chain hop) waits only for the current turn to end (setImmediate), not for a timer.
+ */
+export class CompletionBatcher {
+  private readonly pending = new Map<string, Pending[]>();
+  private scheduled = false;
+
+  constructor(
+    private readonly nodes: NodeStore,
+    private readonly options: CompletionBatcherOptions,
+  ) {}
+
+  complete(node: StartedNode, resultJson: string, span: string, wantsNext: boolean): Promise<CompletionReport> {
+    return new Promise<CompletionReport>((resolve, reject) => {
+      const runId = node.message.runId;
+      let list = this.pending.get(runId);
+      if (!list) {
+        list = [];
+        this.pending.set(runId, list);
+      }
+      list.push({ node, resultJson, span, wantsNext, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const batches = [...this.pending];
+    this.pending.clear();
+    for (const [runId, list] of batches) {
+      for (let first = 0; first < list.length; first += this.options.maxBatch) {
+        void this.send(runId, list.slice(first, first + this.options.maxBatch));
+      }
+    }
+  }
+
+  private async send(runId: string, batch: readonly Pending[]): Promise<void> {
+    const wanting = batch.filter((pending) => pending.wantsNext).length;
+    try {
+      const outcome = await this.nodes.completeMany(
+        runId,
+        batch,
+        wanting > 0 ? { count: wanting, consumedQueues: this.options.consumedQueues, leaseMs: this.options.leaseMs } : null,
+      );
+      // Started dependants go to the slots that asked for one, in order.
+      let nextIndex = 0;
+      let finishTold = false;
+      batch.forEach((pending, index) => {
+        const next = pending.wantsNext ? (outcome.started[nextIndex++] ?? null) : null;
+        const kind = outcome.outcomes[index] ?? 'stale';
+        const runFinished = outcome.runFinished && kind === 'completed' && !finishTold;
+        if (runFinished) finishTold = true;
+        pending.resolve({ kind, runFinished, next });
+      });
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+    }
+  }
+}
