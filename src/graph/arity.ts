@@ -13,6 +13,20 @@ export interface Arity {
  * rest parameter, so it is a lower bound only).
  */
 export function arityOf(definition: TaskDefinition): Arity | null {
+  // Asked once per node at submit: computed once per task (probing a tuple's items with zod is
+  // not free, and a 10,000-member group asks 10,000 times).
+  let cached = arityCache.get(definition);
+  if (cached === undefined) {
+    cached = computeArity(definition);
+    arityCache.set(definition, cached);
+  }
+  return cached;
+}
+
+const arityCache = new WeakMap<TaskDefinition, Arity | null>();
+const tailCache = new WeakMap<TaskDefinition, z.ZodType | null>();
+
+function computeArity(definition: TaskDefinition): Arity | null {
   const schema = definition.argsSchema;
   if (schema instanceof z.ZodTuple) {
     const items = schema.def.items as readonly z.ZodType[];
@@ -26,6 +40,15 @@ export function arityOf(definition: TaskDefinition): Arity | null {
 
 /** The schema of the arguments after the first (what a partial signature binds), if it can be made. */
 export function tailSchema(definition: TaskDefinition): z.ZodType | null {
+  let cached = tailCache.get(definition);
+  if (cached === undefined) {
+    cached = computeTailSchema(definition);
+    tailCache.set(definition, cached);
+  }
+  return cached;
+}
+
+function computeTailSchema(definition: TaskDefinition): z.ZodType | null {
   const schema = definition.argsSchema;
   if (!(schema instanceof z.ZodTuple)) return null;
   const items = schema.def.items as readonly z.ZodType[];

@@ -1,6 +1,5 @@
 import type { TaskDefinition } from '../canvas/task.js';
 import { ArgsValidationError, PayloadTooLargeError, UnknownTaskError } from '../errors/index.js';
-import type { NodeSpec } from './spec.js';
 import { encodeJson } from '../util/json.js';
 import { describeZodError } from '../util/zod.js';
 import { arityOf, tailSchema } from './arity.js';
@@ -15,6 +14,8 @@ export interface PlannedNode {
   /** How many nodes must succeed before this one may run. */
   readonly waiting: number;
   readonly queue: string;
+  readonly priority: number;
+  readonly countdownMs: number;
 }
 
 export interface SubmissionPlan {
@@ -72,6 +73,31 @@ function checkArgs(node: NodeAttributes, definition: TaskDefinition): void {
 }
 
 /**
+ * A NodeSpec (spec.ts) as JSON, written around the args already encoded (and checked) by
+ * encodeJson rather than serializing them a second time: submit builds one per node.
+ */
+function specJsonOf(
+  node: NodeAttributes,
+  argsJson: string,
+  queue: string,
+  priority: number,
+  countdownMs: number,
+  next: readonly string[],
+  queueOf: ReadonlyMap<string, string>,
+): string {
+  let json = `{"task":${JSON.stringify(node.task)},"args":${argsJson},"queue":${JSON.stringify(queue)}`;
+  if (node.input) json += `,"input":${JSON.stringify(node.input)}`;
+  if (priority) json += `,"priority":${priority}`;
+  if (countdownMs) json += `,"countdownMs":${countdownMs}`;
+  if (next.length > 0) {
+    const nextQueues = new Set<string>();
+    for (const dependant of next) nextQueues.add(queueOf.get(dependant) ?? DEFAULT_QUEUE);
+    json += `,"next":${JSON.stringify(next)},"nextQueues":${JSON.stringify([...nextQueues])}`;
+  }
+  return `${json}}`;
+}
+
+/**
  * Check every node against the app's registry and limits, and build the specs submit-run
  * writes. Pure and all-or-nothing: the first problem throws before anything is written.
  */
@@ -92,25 +118,18 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
   const rootQueues = new Set<string>();
   graph.forEachNode((id, node) => {
     const argsJson = encodeJson(node.args, `${node.path} args`);
-    const bytes = Buffer.byteLength(argsJson);
-    if (bytes > context.maxPayloadBytes) throw new PayloadTooLargeError(`${node.path} args`, bytes, context.maxPayloadBytes);
+    if (argsJson.length * 3 > context.maxPayloadBytes) {
+      // Only long strings can be over the limit in bytes (UTF-8 is at most 3 bytes per UTF-16 unit).
+      const bytes = Buffer.byteLength(argsJson);
+      if (bytes > context.maxPayloadBytes) throw new PayloadTooLargeError(`${node.path} args`, bytes, context.maxPayloadBytes);
+    }
     const next = graph.outNeighbors(id);
     const queue = queueOf.get(id) ?? DEFAULT_QUEUE;
     const priority = priorityOf.get(id) ?? 0;
-    const spec: NodeSpec = {
-      task: node.task,
-      args: node.args,
-      queue,
-      ...(node.input ? { input: node.input } : {}),
-      ...(priority ? { priority } : {}),
-      ...(node.options.countdownMs ? { countdownMs: node.options.countdownMs } : {}),
-      ...(next.length > 0
-        ? { next, nextQueues: [...new Set(next.map((dependant) => queueOf.get(dependant) ?? DEFAULT_QUEUE))] }
-        : {}),
-    };
+    const countdownMs = node.options.countdownMs ?? 0;
     const waiting = graph.inDegree(id);
     if (waiting === 0) rootQueues.add(queue);
-    nodes.push({ id, specJson: JSON.stringify(spec), waiting, queue });
+    nodes.push({ id, specJson: specJsonOf(node, argsJson, queue, priority, countdownMs, next, queueOf), waiting, queue, priority, countdownMs });
   });
 
   return {

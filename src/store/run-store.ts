@@ -103,6 +103,9 @@ export class RunStore {
       keys.push(q.ready, q.delayed, q.signal);
       args.push(queue);
     }
+    const roots = plan.nodes.filter((node) => node.waiting === 0);
+    args.push(roots.length);
+    for (const root of roots) args.push(root.id, root.queue, root.priority, root.countdownMs);
     for (const node of plan.nodes) args.push(node.id, node.specJson, node.waiting);
     try {
       return Number(await scripts.submitRun.run(this.redis, keys, args));

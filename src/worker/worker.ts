@@ -162,7 +162,7 @@ export class Worker {
           this.slotFreed = null;
           continue;
         }
-        const { wakeInMs, claimed } = await nodes.claim(this.queues, free, this.leaseMs);
+        const { wakeInMs, claimed } = await nodes.claim(this.queues, Math.min(free, Number(process.env.CLAIM_MAX ?? 1e9)), this.leaseMs);
         if (claimed.length > 0) {
           this.startClaimed(claimed);
           continue;

@@ -57,13 +57,21 @@ for index = 1, queueCount do
   local readyKey, _, leasesKey, signalKey = queueKeys(index)
   if claimed < wanted then
     local popped = redis.call('ZPOPMIN', readyKey, wanted - claimed)
+    local deadline = formatScore(now + leaseMs)
+    local leases = {}
     for position = 1, #popped, 2 do
       local message = popped[position]
-      redis.call('ZADD', leasesKey, formatScore(now + leaseMs), message)
+      leases[#leases + 1] = deadline
+      leases[#leases + 1] = message
       reply[#reply + 1] = index
       reply[#reply + 1] = message
       claimed = claimed + 1
+      if #leases >= 2000 then
+        redis.call('ZADD', leasesKey, unpack(leases))
+        leases = {}
+      end
     end
+    if #leases > 0 then redis.call('ZADD', leasesKey, unpack(leases)) end
   end
   -- Work left behind: make sure another worker wakes up for it.
   if redis.call('ZCARD', readyKey) > 0 then ensureSignal(signalKey) end

@@ -62,17 +62,24 @@ end
 
 -- First pass, before any write (Redis does not roll back a script's writes when it errors
 -- later): fence each completion and check that every queue it touches has its keys here.
+local firstCompletion = 6 + queueCount * 2
+local ids = {}
+for position = firstCompletion, #ARGV, 6 do ids[#ids + 1] = ARGV[position] end
+local nodes = loadMany(run.nodes, ids)
+local specs = loadMany(run.specs, ids)
 local completions = {}
 local outcomes = {}
-for position = 6 + queueCount * 2, #ARGV, 6 do
+local fenced = {}
+for position = firstCompletion, #ARGV, 6 do
   local nodeId, attempt = ARGV[position], tonumber(ARGV[position + 1])
-  local node = loadNode(run.nodes, nodeId)
-  if not node or node.status ~= 'running' or node.attempts ~= attempt then
+  local node = nodes[nodeId]
+  if not node or node.status ~= 'running' or node.attempts ~= attempt or fenced[nodeId] then
     outcomes[#outcomes + 1] = 'stale'
   else
+    fenced[nodeId] = true
     local ownQueue = queues[ARGV[position + 4]]
     if not ownQueue then return redis.error_reply('QUEUE_KEYS_MISSING ' .. ARGV[position + 4]) end
-    local spec = loadSpec(run.specs, nodeId)
+    local spec = specs[nodeId]
     for _, queueName in ipairs(spec.nextQueues or {}) do
       if not queues[queueName] then return redis.error_reply('QUEUE_KEYS_MISSING ' .. queueName) end
     end
@@ -90,7 +97,14 @@ if #completions == 0 then return reply end
 
 local now = nowMs()
 local runStatus = redis.call('HGET', run.meta, 'status')
-for _, completion in ipairs(completions) do redis.call('ZREM', completion.ownQueue.leases, completion.message) end
+-- Their leases, one ZREM per queue.
+local leasesByKey = {}
+for _, completion in ipairs(completions) do
+  local key = completion.ownQueue.leases
+  leasesByKey[key] = leasesByKey[key] or {}
+  table.insert(leasesByKey[key], completion.message)
+end
+for key, members in pairs(leasesByKey) do redis.call('ZREM', key, unpack(members)) end
 
 if runStatus == 'cancelled' then
   for _, completion in ipairs(completions) do
@@ -101,21 +115,23 @@ if runStatus == 'cancelled' then
   return reply
 end
 
-local results = {}
+local writes = NodeWrites.new(run.nodes)
+local results, completedIds = {}, {}
 for _, completion in ipairs(completions) do
   local node = completion.node
   results[#results + 1] = completion.nodeId
   results[#results + 1] = completion.resultJson
+  completedIds[#completedIds + 1] = completion.nodeId
   node.status = 'succeeded'
   node.finishedAt = now
   if completion.span ~= '' then node.span = completion.span end
-  saveNode(run.nodes, completion.nodeId, node)
+  writes:add(completion.nodeId, node)
 end
 redis.call('HSET', run.results, unpack(results))
-local ids = {}
-for _, completion in ipairs(completions) do ids[#ids + 1] = completion.nodeId end
-redis.call('HDEL', run.errors, unpack(ids))
+redis.call('HDEL', run.errors, unpack(completedIds))
 local unfinished = redis.call('HINCRBY', run.meta, 'unfinished', -#completions)
+-- Written now: a dependant started below reads its upstream nodes' span contexts.
+writes:flush()
 
 if runStatus ~= 'running' then
   -- A failed run: keep the results, start nothing after them.
@@ -126,18 +142,21 @@ if runStatus ~= 'running' then
   return reply
 end
 
--- Dependants still waiting after this batch, written once at the end.
-local waitingDependants = {}
+-- Each dependant is read once however many completions of the batch feed it, and written once.
+local dependants = {}
 local runContext = nil
 for _, completion in ipairs(completions) do
   for _, dependantId in ipairs(completion.spec.next or {}) do
-    local dependant = waitingDependants[dependantId] or loadNode(run.nodes, dependantId)
+    local dependant = dependants[dependantId]
+    if dependant == nil then
+      dependant = loadNode(run.nodes, dependantId) or false
+      dependants[dependantId] = dependant
+    end
     if dependant and dependant.status == 'pending' then
       dependant.waiting = dependant.waiting - 1
       if dependant.waiting > 0 then
-        waitingDependants[dependantId] = dependant
+        writes:add(dependantId, dependant)
       else
-        waitingDependants[dependantId] = nil
         local dependantSpec, dependantSpecJson = loadSpec(run.specs, dependantId)
         local queue = queues[dependantSpec.queue]
         if canTake > 0 and queue.consumed and (dependantSpec.countdownMs or 0) == 0 then
@@ -147,19 +166,19 @@ for _, completion in ipairs(completions) do
           dependant.queuedAt = now
           redis.call('ZADD', queue.leases, formatScore(now + leaseMs), message)
           runContext = runContext or loadRunContext(run)
-          local started = startNode(run, dependantId, dependant, dependantSpec, dependantSpecJson, now, runContext)
+          local started = startNode(run, dependantId, dependant, dependantSpec, dependantSpecJson, now, runContext, writes)
           table.insert(started, 1, dependantSpec.queue)
           table.insert(started, 1, message)
           reply[3][#reply[3] + 1] = started
         else
           enqueueNode(queue, sequenceKey, runId, dependantId, dependant, dependantSpec, now)
-          saveNode(run.nodes, dependantId, dependant)
+          writes:add(dependantId, dependant)
         end
       end
     end
   end
 end
-for dependantId, dependant in pairs(waitingDependants) do saveNode(run.nodes, dependantId, dependant) end
+writes:flush()
 
 if unfinished == 0 then
   setRunStatus(run, runId, 'succeeded', now, channel)

@@ -46,6 +46,15 @@ local channel = ARGV[3]
 local leaseExpiredErrorJson = ARGV[4]
 local now = nowMs()
 local runContext = nil
+local writes = NodeWrites.new(run.nodes)
+
+-- Every node and spec of the batch in two reads.
+local ids = {}
+for position = 5, #ARGV, 3 do ids[#ids + 1] = ARGV[position] end
+local nodes = loadMany(run.nodes, ids)
+local specs, specJsons = loadMany(run.specs, ids)
+local runStatus = redis.call('HGET', run.meta, 'status')
+local startedHere = {}
 
 local function startOne(nodeId, message, delivery)
   local function skip(reason)
@@ -53,10 +62,12 @@ local function startOne(nodeId, message, delivery)
     return { 'skipped', reason }
   end
 
-  local runStatus = redis.call('HGET', run.meta, 'status')
   if not runStatus then return skip('run-missing') end
-  local node = loadNode(run.nodes, nodeId)
+  local node = nodes[nodeId]
   if not node then return skip('node-missing') end
+  -- Another message of the same node in this batch already started it: this one is of an
+  -- earlier delivery (the delivery check below would say so with the state read before).
+  if startedHere[nodeId] then return skip('stale-message') end
 
   if (node.delivery or 0) ~= delivery then return skip('stale-message') end
   local status = node.status
@@ -66,6 +77,8 @@ local function startOne(nodeId, message, delivery)
   if status == 'pending' then return skip('node-pending') end
 
   if runStatus ~= 'running' then
+    -- The rare paths below read and write nodes directly: write what is batched first.
+    writes:flush()
     if status == 'running' then
       -- Its worker was lost, and a finished run tries nothing again.
       cancelStartedNode(run, nodeId, node, now)
@@ -79,19 +92,23 @@ local function startOne(nodeId, message, delivery)
   if status == 'running' then
     node.leaseExpiries = (node.leaseExpiries or 0) + 1
     if node.leaseExpiries > maxLeaseExpiries then
+      writes:flush()
       redis.call('HSET', run.errors, nodeId, (string.gsub(leaseExpiredErrorJson, '%%s', nodeId)))
       failNodeForGood(run, runId, nodeId, node, now, channel)
+      -- The run has failed: later messages of this batch start nothing.
+      runStatus = redis.call('HGET', run.meta, 'status')
       return skip('lease-expiries-exhausted')
     end
   end
 
-  local spec, specJson = loadSpec(run.specs, nodeId)
   runContext = runContext or loadRunContext(run)
-  return startNode(run, nodeId, node, spec, specJson, now, runContext)
+  startedHere[nodeId] = true
+  return startNode(run, nodeId, node, specs[nodeId], specJsons[nodeId], now, runContext, writes)
 end
 
 local replies = {}
 for position = 5, #ARGV, 3 do
   replies[#replies + 1] = startOne(ARGV[position], ARGV[position + 1], tonumber(ARGV[position + 2]))
 end
+writes:flush()
 return replies

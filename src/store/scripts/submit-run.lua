@@ -19,13 +19,18 @@
   ARGV[8]  trace context JSON of the submit span ("" when tracing is off)
   ARGV[9]  number of root queues Q whose keys follow KEYS[13]
   ARGV[10 .. 9+Q]  those queue names, in KEYS order
-  ARGV[10+Q ..]    for each node, three values: node id, spec JSON, number of dependencies
+  ARGV[10+Q]       number of root nodes R (nodes that depend on nothing)
+  ARGV[11+Q ..]    for each root, four values: node id, queue name, priority, countdown in ms
+  then             for each node, three values: node id, spec JSON, number of dependencies
 
   Returns: the run's creation time (ms, Redis clock), or the error reply "RUN_EXISTS".
+
+  The roots are enqueued here in bulk rather than one by one through enqueueNode: the same
+  state (queued or delayed, delivery 1, queuedAt), one INCRBY of the sequence for all of them,
+  and one ZADD per 1000 messages. A wide group's submit costs a few calls per thousand nodes.
 ]]
 --- @include "common"
 --- @include "run"
---- @include "enqueue"
 
 local run = runKeysFrom(KEYS)
 local sequenceKey = KEYS[RUN_KEY_COUNT + 1]
@@ -40,20 +45,16 @@ local queueCount = tonumber(ARGV[9])
 local queues = {}
 for index = 1, queueCount do
   local base = RUN_KEY_COUNT + 1 + (index - 1) * 3
-  queues[ARGV[9 + index]] = { ready = KEYS[base + 1], delayed = KEYS[base + 2], signal = KEYS[base + 3] }
+  queues[ARGV[9 + index]] = { ready = KEYS[base + 1], delayed = KEYS[base + 2], signal = KEYS[base + 3], readyBatch = {} }
 end
-
-local firstNode = 10 + queueCount
+local rootCount = tonumber(ARGV[10 + queueCount])
+local firstRoot = 11 + queueCount
+local firstNode = firstRoot + rootCount * 4
 local nodeCount = (#ARGV - firstNode + 1) / 3
 
 -- Check before the first write (Redis does not roll back a script that errors half way).
-local rootSpecs = {}
-for position = firstNode, #ARGV, 3 do
-  if tonumber(ARGV[position + 2]) == 0 then
-    local spec = cjson.decode(ARGV[position + 1])
-    if not queues[spec.queue] then return redis.error_reply('QUEUE_KEYS_MISSING ' .. spec.queue) end
-    rootSpecs[ARGV[position]] = spec
-  end
+for position = firstRoot, firstNode - 1, 4 do
+  if not queues[ARGV[position + 1]] then return redis.error_reply('QUEUE_KEYS_MISSING ' .. ARGV[position + 1]) end
 end
 
 -- Index members sort by creation time, then id: listRuns pages through them by lex range.
@@ -74,6 +75,40 @@ if ARGV[8] ~= '' then redis.call('HSET', run.meta, 'trace', ARGV[8]) end
 redis.call('ZADD', run.all, 0, indexMember)
 redis.call('ZADD', run.byStatus.running, 0, indexMember)
 
+-- Roots: delayed ones by due time, the others into ready with consecutive sequence numbers.
+local readyRoots = 0
+for position = firstRoot, firstNode - 1, 4 do
+  if tonumber(ARGV[position + 3]) == 0 then readyRoots = readyRoots + 1 end
+end
+local sequence = readyRoots > 0 and (redis.call('INCRBY', sequenceKey, readyRoots) - readyRoots) or 0
+local queuedState = cjson.encode({ status = 'queued', waiting = 0, delivery = 1, queuedAt = now })
+local delayedState = cjson.encode({ status = 'delayed', waiting = 0, delivery = 1, queuedAt = now })
+local rootStates = {}
+for position = firstRoot, firstNode - 1, 4 do
+  local nodeId, queue = ARGV[position], queues[ARGV[position + 1]]
+  local priority, countdown = tonumber(ARGV[position + 2]), tonumber(ARGV[position + 3])
+  local message = messageFor(runId, nodeId, 1, priority)
+  if countdown > 0 then
+    rootStates[nodeId] = delayedState
+    redis.call('ZADD', queue.delayed, formatScore(now + countdown), message)
+  else
+    rootStates[nodeId] = queuedState
+    sequence = sequence + 1
+    local batch = queue.readyBatch
+    batch[#batch + 1] = readyScore(priority, sequence)
+    batch[#batch + 1] = message
+    if #batch >= 2000 then
+      redis.call('ZADD', queue.ready, unpack(batch))
+      queue.readyBatch = {}
+    end
+  end
+end
+for _, queue in pairs(queues) do
+  if #queue.readyBatch > 0 then redis.call('ZADD', queue.ready, unpack(queue.readyBatch)) end
+  -- Also for delayed roots: a blocked worker wakes up and shortens its wait to the due time.
+  ensureSignal(queue.signal)
+end
+
 local specBatch, stateBatch = {}, {}
 local function flush()
   if #specBatch > 0 then redis.call('HSET', run.specs, unpack(specBatch)) end
@@ -82,20 +117,12 @@ local function flush()
 end
 
 for position = firstNode, #ARGV, 3 do
-  local nodeId, specJson, waiting = ARGV[position], ARGV[position + 1], tonumber(ARGV[position + 2])
-  local node
-  if waiting > 0 then
-    node = { status = 'pending', waiting = waiting }
-  else
-    local spec = rootSpecs[nodeId]
-    node = { waiting = 0 }
-    enqueueNode(queues[spec.queue], sequenceKey, runId, nodeId, node, spec, now)
-  end
+  local nodeId, specJson, waiting = ARGV[position], ARGV[position + 1], ARGV[position + 2]
   specBatch[#specBatch + 1] = nodeId
   specBatch[#specBatch + 1] = specJson
   stateBatch[#stateBatch + 1] = nodeId
-  stateBatch[#stateBatch + 1] = cjson.encode(node)
-  if #specBatch >= 1000 then flush() end
+  stateBatch[#stateBatch + 1] = rootStates[nodeId] or ('{"status":"pending","waiting":' .. waiting .. '}')
+  if #specBatch >= 2000 then flush() end
 end
 flush()
 

@@ -52,3 +52,46 @@ local function loadSpec(specsKey, nodeId)
   if not raw then return nil, nil end
   return cjson.decode(raw), raw
 end
+
+-- Read many nodes' state (or specs) in chunked HMGETs: { [nodeId] = decoded or nil } and, for
+-- specs, the raw JSON too.
+local function loadMany(key, ids)
+  local decoded, raw = {}, {}
+  for first = 1, #ids, 1000 do
+    local chunk = {}
+    for index = first, math.min(first + 999, #ids) do chunk[#chunk + 1] = ids[index] end
+    local values = redis.call('HMGET', key, unpack(chunk))
+    for index = 1, #chunk do
+      if values[index] then
+        raw[chunk[index]] = values[index]
+        decoded[chunk[index]] = cjson.decode(values[index])
+      end
+    end
+  end
+  return decoded, raw
+end
+
+-- Node states to write with one HSET per 1000 fields: NodeWrites:new(nodesKey), :add(id, node),
+-- :flush(). A later add of the same node replaces the earlier one.
+local NodeWrites = {}
+NodeWrites.__index = NodeWrites
+function NodeWrites.new(nodesKey)
+  return setmetatable({ key = nodesKey, order = {}, states = {} }, NodeWrites)
+end
+function NodeWrites:add(nodeId, node)
+  if not self.states[nodeId] then self.order[#self.order + 1] = nodeId end
+  self.states[nodeId] = node
+end
+function NodeWrites:flush()
+  local batch = {}
+  for _, nodeId in ipairs(self.order) do
+    batch[#batch + 1] = nodeId
+    batch[#batch + 1] = cjson.encode(self.states[nodeId])
+    if #batch >= 2000 then
+      redis.call('HSET', self.key, unpack(batch))
+      batch = {}
+    end
+  end
+  if #batch > 0 then redis.call('HSET', self.key, unpack(batch)) end
+  self.order, self.states = {}, {}
+end

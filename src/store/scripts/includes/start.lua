@@ -25,11 +25,12 @@ local function loadRunContext(run)
   return { trace = meta[1] or nil, reopened = tonumber(meta[2] or '0') }
 end
 
-local function startNode(run, nodeId, node, spec, specJson, now, runContext)
+-- writes: a NodeWrites batch (common.lua) the new state joins, written by its caller.
+local function startNode(run, nodeId, node, spec, specJson, now, runContext, writes)
   node.status = 'running'
   node.attempts = (node.attempts or 0) + 1
   node.startedAt = now
-  saveNode(run.nodes, nodeId, node)
+  writes:add(nodeId, node)
   local context = { queuedAt = node.queuedAt or now, startedAt = now, reopened = runContext.reopened }
   local ids = {}
   if spec.input then collectTemplateNodes(spec.input, ids, {}) end

@@ -1,0 +1,128 @@
+/**
+ * Where the time goes in one scenario: Redis time per script (from SLOWLOG with a threshold of
+ * 0, which records every command with its duration inside Redis), and, with PROFILE_CPU=1, the
+ * client's CPU profile summarized by function (self time).
+ *
+ *   npm run bench:profile                          # fan-out of 10,000
+ *   SCENARIO=chain LENGTH=1000 npm run bench:profile
+ *   SCENARIO=submit WIDTH=10000 npm run bench:profile
+ *   PROFILE_CPU=1 npm run bench:profile            # also .bench-out/profile.cpuprofile, summarized
+ *
+ * One private redis-server, one worker (concurrency 50) in this process, tracing off.
+ */
+import { Session } from 'node:inspector/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { type AnyCanvas, chain, createApp, group } from '../src/index.js';
+import { scripts } from '../src/store/script.js';
+import { startRedisServer } from '../test/helpers/redis-server.js';
+
+const scenario = process.env.SCENARIO ?? 'fanout';
+const width = Number(process.env.WIDTH ?? 10_000);
+const length = Number(process.env.LENGTH ?? 1000);
+const concurrency = Number(process.env.CONCURRENCY ?? 50);
+const profileCpu = process.env.PROFILE_CPU === '1';
+
+const server = await startRedisServer();
+const admin = new Redis(server.url);
+const app = createApp({ redis: server.url, prefix: `profile-${randomUUID()}`, tracing: { enabled: false } });
+const noop = app.task({ name: 'noop' }, async (value: number) => value);
+const sum = app.task({ name: 'sum' }, async (values: number[]) => values.reduce((a, b) => a + b, 0));
+const step = app.task({ name: 'step' }, async (value: number) => value + 1);
+
+const canvas: AnyCanvas =
+  scenario === 'chain'
+    ? chain(step.si(0), ...Array.from({ length: length - 1 }, () => step.s()))
+    : chain(group(Array.from({ length: width }, (_, index) => noop.si(index))), sum.s());
+const nodes = scenario === 'chain' ? length : width + 1;
+
+// Warm up: load the scripts and JIT the paths with a small run first.
+const worker = scenario === 'submit' ? null : app.worker({ concurrency });
+await worker?.start();
+const warmUp = await app.submit(chain(group(Array.from({ length: 2000 }, (_, index) => noop.si(index))), sum.s()));
+if (worker) await warmUp.result();
+
+await admin.config('SET', 'slowlog-log-slower-than', '0');
+await admin.config('SET', 'slowlog-max-len', '1000000');
+await admin.slowlog('RESET');
+const session = profileCpu ? new Session() : null;
+if (session) {
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+}
+const cpu = process.cpuUsage();
+const started = performance.now();
+const run = await app.submit(canvas);
+const submitted = performance.now();
+if (worker) await run.result({ timeoutMs: 600_000 });
+const finished = performance.now();
+const used = process.cpuUsage(cpu);
+const profile = session ? ((await session.post('Profiler.stop')) as { profile: CpuProfile }).profile : null;
+
+await admin.config('SET', 'slowlog-log-slower-than', '-1');
+const entries = (await admin.slowlog('GET', -1)) as [number, number, number, string[]][];
+await app.close();
+await admin.quit();
+await server.stop();
+
+const names = new Map(Object.values(scripts).map((script) => [script.sha, script.name]));
+const byCommand = new Map<string, number[]>();
+for (const [, , micros, args] of entries) {
+  const command = String(args[0]).toLowerCase();
+  const name = command === 'evalsha' ? (names.get(String(args[1])) ?? 'evalsha ?') : command;
+  if (name === 'slowlog' || name === 'config') continue;
+  const list = byCommand.get(name) ?? [];
+  list.push(micros);
+  byCommand.set(name, list);
+}
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+const redisMicros = [...byCommand.values()].flat().reduce((a, b) => a + b, 0);
+console.log(
+  `${scenario}: ${nodes} nodes, submit ${(submitted - started).toFixed(0)} ms, total ${(finished - started).toFixed(0)} ms, ` +
+    `${Math.round(nodes / ((finished - started) / 1000))} nodes/s`,
+);
+console.log(
+  `client CPU ${((used.user + used.system) / 1000).toFixed(0)} ms (${((used.user + used.system) / nodes).toFixed(1)} µs/node); ` +
+    `Redis time in commands ${(redisMicros / 1000).toFixed(0)} ms (${(redisMicros / nodes).toFixed(1)} µs/node)`,
+);
+console.table(
+  [...byCommand]
+    .map(([name, micros]) => ({
+      command: name,
+      calls: micros.length,
+      'total ms': Number((micros.reduce((a, b) => a + b, 0) / 1000).toFixed(1)),
+      'median µs': median(micros),
+      'max µs': Math.max(...micros),
+      'µs per node': Number((micros.reduce((a, b) => a + b, 0) / nodes).toFixed(1)),
+    }))
+    .sort((a, b) => b['total ms'] - a['total ms']),
+);
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+if (profile) {
+  mkdirSync('.bench-out', { recursive: true });
+  writeFileSync('.bench-out/profile.cpuprofile', JSON.stringify(profile));
+  const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+  const self = new Map<string, number>();
+  profile.samples.forEach((id, index) => {
+    const frame = frames.get(id);
+    if (!frame) return;
+    const file = frame.url.replace(/^.*\/(node_modules\/[^/]+|src|benchmarks)\//, '$1/');
+    const key = `${frame.functionName || '(anonymous)'} ${file}:${frame.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[index] ?? 0));
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  console.log(`CPU profile: ${(total / 1000).toFixed(0)} ms sampled; top functions by self time`);
+  console.table(
+    [...self]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 25)
+      .map(([where, micros]) => ({ where, 'self ms': Number((micros / 1000).toFixed(1)), '%': Number(((100 * micros) / total).toFixed(1)) })),
+  );
+}
