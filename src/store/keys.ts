@@ -49,10 +49,14 @@ export interface QueueKeys {
   readonly signal: string;
 }
 
+/** How many runs' key lists a KeySpace remembers (then it starts over). */
+const RECENT_RUN_KEYS = 1024;
+
 export class KeySpace {
   private readonly tag: string;
   readonly sequence: string;
   readonly runIndexes: RunIndexKeys;
+  private readonly recentRunKeys = new Map<string, readonly string[]>();
 
   constructor(readonly prefix: string) {
     this.tag = `{${prefix}}`;
@@ -69,14 +73,23 @@ export class KeySpace {
     };
   }
 
-  /** The 12 keys every run-level script takes first (includes/run.lua runKeysFrom). */
-  runScriptKeys(runId: string): string[] {
-    const run = this.run(runId);
-    const index = this.runIndexes;
-    return [
-      run.run, run.nodes, run.specs, run.results, run.errors,
-      index.all, index.running, index.succeeded, index.failed, index.cancelled, index.expiry, index.expired,
-    ];
+  /**
+   * The 12 keys every run-level script takes first (includes/run.lua runKeysFrom). Remembered for
+   * the most recent runs: a worker asks for the same run's keys on every start and completion.
+   */
+  runScriptKeys(runId: string): readonly string[] {
+    let keys = this.recentRunKeys.get(runId);
+    if (!keys) {
+      const run = this.run(runId);
+      const index = this.runIndexes;
+      keys = [
+        run.run, run.nodes, run.specs, run.results, run.errors,
+        index.all, index.running, index.succeeded, index.failed, index.cancelled, index.expiry, index.expired,
+      ];
+      if (this.recentRunKeys.size >= RECENT_RUN_KEYS) this.recentRunKeys.clear();
+      this.recentRunKeys.set(runId, keys);
+    }
+    return keys;
   }
 
   /** The index keys in prune-runs order. */

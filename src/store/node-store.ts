@@ -80,11 +80,18 @@ export interface Completion {
   readonly span: string;
 }
 
-export interface TakeNext {
-  /** How many dependants the worker can start now. */
+/** The worker's free slots, offered to complete-nodes: take-next first, then claims. */
+export interface FillSlots {
+  /** How many nodes the worker can start now. */
   readonly count: number;
-  readonly consumedQueues: ReadonlySet<string>;
+  /** The queues the worker consumes, most preferred first. */
+  readonly queues: readonly string[];
   readonly leaseMs: number;
+  readonly maxLeaseExpiries: number;
+  /** Recorded for a node that lost its worker too often; "%s" stands for the node id. */
+  readonly leaseExpiredErrorJson: string;
+  /** false: take-next only, claim nothing from the queues. */
+  readonly claimFromQueues: boolean;
 }
 
 export interface BatchCompleteOutcome {
@@ -92,11 +99,16 @@ export interface BatchCompleteOutcome {
   readonly runFinished: boolean;
   /** One per completion, in order. */
   readonly outcomes: readonly CompletionKind[];
-  /** Dependants started for the worker (take-next), at most `takeNext.count`. */
+  /** Nodes started for the worker (take-next, then claimed messages of this run), at most `fill.count`. */
   readonly started: readonly StartedNode[];
+  /** Messages of other runs now leased to the worker, to start with startMany. */
+  readonly claimed: readonly ClaimedMessage[];
 }
 
 export type CompletionKind = 'completed' | 'stale' | 'discarded';
+
+/** Most due or expired messages a claim moves per queue (its upkeep). */
+const UPKEEP_LIMIT = 100;
 
 /**
  * The node-level state transitions a worker drives, one Lua script each. This class only maps
@@ -108,7 +120,7 @@ export class NodeStore {
     private readonly keys: KeySpace,
   ) {}
 
-  async claim(queues: readonly string[], wanted: number, leaseMs: number, upkeepLimit = 100): Promise<{
+  async claim(queues: readonly string[], wanted: number, leaseMs: number, upkeepLimit = UPKEEP_LIMIT): Promise<{
     wakeInMs: number;
     claimed: ClaimedMessage[];
   }> {
@@ -155,8 +167,8 @@ export class NodeStore {
     return outcome!;
   }
 
-  /** Report successful attempts of one run in one call (complete-nodes). */
-  async completeMany(runId: string, completions: readonly Completion[], takeNext: TakeNext | null): Promise<BatchCompleteOutcome> {
+  /** Report successful attempts of one run in one call (complete-nodes), filling free slots. */
+  async completeMany(runId: string, completions: readonly Completion[], fill: FillSlots | null): Promise<BatchCompleteOutcome> {
     const queueNames: string[] = [];
     const seen = new Set<string>();
     const addQueue = (name: string): void => {
@@ -169,39 +181,59 @@ export class NodeStore {
       addQueue(node.queue);
       for (const queue of node.spec.nextQueues ?? []) addQueue(queue);
     }
+    for (const queue of fill?.queues ?? []) addQueue(queue);
     const keys = [...this.keys.runScriptKeys(runId), this.keys.sequence, ...this.keys.queueScriptKeys(queueNames)];
     const args: (string | number)[] = [
       runId,
       this.keys.runChannel(runId),
-      takeNext?.count ?? 0,
-      takeNext?.leaseMs ?? 0,
+      fill?.count ?? 0,
+      fill?.leaseMs ?? 0,
+      fill?.maxLeaseExpiries ?? 0,
+      fill?.leaseExpiredErrorJson ?? '',
+      fill?.claimFromQueues ? UPKEEP_LIMIT : -1,
       queueNames.length,
     ];
-    for (const name of queueNames) args.push(name, takeNext?.consumedQueues.has(name) ? '1' : '0');
+    for (const name of queueNames) args.push(name, fill ? fill.queues.indexOf(name) + 1 : 0);
     for (const { node, resultJson, span } of completions) {
       args.push(node.message.nodeId, node.attempt, resultJson, node.message.raw, node.queue, span);
     }
-    const [runFinished, outcomes, startedReplies] = (await scripts.completeNodes.run(this.redis, keys, args)) as [
+    const [runFinished, outcomes, startedReplies, claimedFlat] = (await scripts.completeNodes.run(this.redis, keys, args)) as [
       number,
       CompletionKind[],
       unknown[][],
+      string[],
     ];
     const started = startedReplies.map((reply) => {
       const message = parseMessage(String(reply[0]));
       if (!message) throw new Error(`complete-nodes returned a malformed message: ${String(reply[0])}`);
       return parseStarted(message, String(reply[1]), reply, 2);
     });
-    return { runFinished: runFinished === 1, outcomes, started };
+    const claimed: ClaimedMessage[] = [];
+    for (let index = 0; index < claimedFlat.length; index += 2) {
+      claimed.push({ queue: String(claimedFlat[index]), message: String(claimedFlat[index + 1]) });
+    }
+    return { runFinished: runFinished === 1, outcomes, started, claimed };
   }
 
-  /** Report one successful attempt (complete-nodes with one completion). */
+  /**
+   * Report one successful attempt (complete-nodes with one completion). With `takeNext`, one
+   * dependant of it may be started and handed back (no claims from the queues).
+   */
   async complete(
     node: StartedNode,
     resultJson: string,
     takeNext: { readonly consumedQueues: ReadonlySet<string>; readonly leaseMs: number } | null,
     span = '',
   ): Promise<CompleteOutcome> {
-    const outcome = await this.completeMany(node.message.runId, [{ node, resultJson, span }], takeNext && { ...takeNext, count: 1 });
+    const fill: FillSlots | null = takeNext && {
+      count: 1,
+      queues: [...takeNext.consumedQueues],
+      leaseMs: takeNext.leaseMs,
+      maxLeaseExpiries: 0,
+      leaseExpiredErrorJson: '',
+      claimFromQueues: false,
+    };
+    const outcome = await this.completeMany(node.message.runId, [{ node, resultJson, span }], fill);
     const kind = outcome.outcomes[0];
     if (kind === 'stale' || kind === 'discarded') return { kind };
     return { kind: 'completed', next: outcome.started[0] ?? null, runFinished: outcome.runFinished };

@@ -17,8 +17,12 @@ export type AttemptOutcome = { readonly ok: true; readonly resultJson: string } 
 
 export interface AttemptOptions {
   readonly maxPayloadBytes: number;
-  /** Aborted from outside: the worker lost the lease. */
-  readonly signal: AbortSignal;
+  /**
+   * The attempt's controller, owned by the worker: aborted from outside when the lease is lost or
+   * the run cancelled, and here when the task's timeout passes. One controller per attempt (an
+   * AbortController costs microseconds, and a wide group makes thousands).
+   */
+  readonly controller: AbortController;
 }
 
 /** The handler's positional arguments: the upstream value (if any) then the bound args. */
@@ -65,9 +69,7 @@ export async function runAttempt(
   options: AttemptOptions,
 ): Promise<AttemptOutcome> {
   const { runId, nodeId } = node.message;
-  const controller = new AbortController();
-  const onOuterAbort = (): void => controller.abort(options.signal.reason);
-  options.signal.addEventListener('abort', onOuterAbort, { once: true });
+  const { controller } = options;
   let timer: NodeJS.Timeout | undefined;
   try {
     if (!definition) throw new UnknownTaskError(node.spec.task, `node ${nodeId} of run ${runId} (queue ${node.queue})`);
@@ -112,6 +114,5 @@ export async function runAttempt(
     return { ok: false, error };
   } finally {
     if (timer) clearTimeout(timer);
-    options.signal.removeEventListener('abort', onOuterAbort);
   }
 }

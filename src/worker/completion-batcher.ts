@@ -1,4 +1,4 @@
-import type { CompletionKind, NodeStore, StartedNode } from '../store/node-store.js';
+import type { ClaimedMessage, CompletionKind, NodeStore, StartedNode } from '../store/node-store.js';
 
 /** What one reported completion came to. */
 export interface CompletionReport {
@@ -22,15 +22,26 @@ interface Pending {
 export interface CompletionBatcherOptions {
   /** Most completions in one script call (bounds how long one call holds Redis). */
   readonly maxBatch: number;
-  readonly consumedQueues: ReadonlySet<string>;
+  /** The queues the worker consumes, most preferred first. */
+  readonly queues: readonly string[];
   readonly leaseMs: number;
+  readonly maxLeaseExpiries: number;
+  readonly leaseExpiredErrorJson: string;
+  /**
+   * Messages of other runs that complete-nodes claimed for the slots of completions that wanted
+   * work: the worker starts them (start-nodes). Each takes over one such slot.
+   */
+  readonly onClaimed: (claimed: readonly ClaimedMessage[]) => void;
 }
 
 /**
  * Gathers the successful attempts that finish in the same turn of the event loop and reports
  * them with one complete-nodes call per run: the members of a wide group, started together,
- * finish together, and cost one script call per batch instead of one each. A lone completion (a
- * chain hop) waits only for the current turn to end (setImmediate), not for a timer.
+ * finish together, and cost one script call per batch instead of one each. The slots they free
+ * are offered in the same call: complete-nodes fills them with dependants (take-next) and then
+ * from the queues, so a wide group's next batch comes back with the completions of the last. A
+ * lone completion (a chain hop) waits only for the current turn to end (setImmediate), not for a
+ * timer.
  */
 export class CompletionBatcher {
   private readonly pending = new Map<string, Pending[]>();
@@ -71,12 +82,23 @@ export class CompletionBatcher {
   private async send(runId: string, batch: readonly Pending[]): Promise<void> {
     const wanting = batch.filter((pending) => pending.wantsNext).length;
     try {
+      const options = this.options;
       const outcome = await this.nodes.completeMany(
         runId,
         batch,
-        wanting > 0 ? { count: wanting, consumedQueues: this.options.consumedQueues, leaseMs: this.options.leaseMs } : null,
+        wanting > 0
+          ? {
+              count: wanting,
+              queues: options.queues,
+              leaseMs: options.leaseMs,
+              maxLeaseExpiries: options.maxLeaseExpiries,
+              leaseExpiredErrorJson: options.leaseExpiredErrorJson,
+              claimFromQueues: true,
+            }
+          : null,
       );
-      // Started dependants go to the slots that asked for one, in order.
+      // Started nodes go to the slots that asked for work, in order; claimed messages of other
+      // runs take over the slots left (the worker starts them, and those slots end here).
       let nextIndex = 0;
       let finishTold = false;
       batch.forEach((pending, index) => {
@@ -86,6 +108,7 @@ export class CompletionBatcher {
         if (runFinished) finishTold = true;
         pending.resolve({ kind, runFinished, next });
       });
+      if (outcome.claimed.length > 0) options.onClaimed(outcome.claimed);
     } catch (error) {
       for (const pending of batch) pending.reject(error);
     }

@@ -120,8 +120,11 @@ export class Worker {
     this.nodes = new NodeStore(this.commands, this.context.keys);
     this.completions = new CompletionBatcher(this.nodes, {
       maxBatch: MAX_COMPLETION_BATCH,
-      consumedQueues: this.consumedQueues,
+      queues: this.queues,
       leaseMs: this.leaseMs,
+      maxLeaseExpiries: this.context.config.maxLeaseExpiries,
+      leaseExpiredErrorJson: this.leaseExpiredJson,
+      onClaimed: (claimed) => this.startClaimed(claimed),
     });
     const runs = new RunStore(this.commands, this.context.keys);
     this.runs = runs;
@@ -162,7 +165,7 @@ export class Worker {
           this.slotFreed = null;
           continue;
         }
-        const { wakeInMs, claimed } = await nodes.claim(this.queues, Math.min(free, Number(process.env.CLAIM_MAX ?? 1e9)), this.leaseMs);
+        const { wakeInMs, claimed } = await nodes.claim(this.queues, free, this.leaseMs);
         if (claimed.length > 0) {
           this.startClaimed(claimed);
           continue;
@@ -272,9 +275,10 @@ export class Worker {
     const attemptSpan = startAttemptSpan(node, tracing, () => node.spec.args);
     try {
       const definition = this.context.lookup(node.spec.task);
-      const outcome = await otelContext.with(attemptSpan.context, () =>
-        runAttempt(node, definition, { maxPayloadBytes: this.context.config.maxPayloadBytes, signal: execution.controller.signal }),
-      );
+      const attemptOptions = { maxPayloadBytes: this.context.config.maxPayloadBytes, controller: execution.controller };
+      const outcome = tracing.enabled
+        ? await otelContext.with(attemptSpan.context, () => runAttempt(node, definition, attemptOptions))
+        : await runAttempt(node, definition, attemptOptions);
       if (outcome.ok) {
         const report = await completions.complete(node, outcome.resultJson, attemptTraceparent(attemptSpan), this.state === 'running');
         endAttemptSpan(attemptSpan, outcome, tracing);

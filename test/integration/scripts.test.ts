@@ -57,7 +57,7 @@ describe('Lua scripts', () => {
     expect(JSON.parse(states['0']!)).toMatchObject({ status: 'queued', waiting: 0 });
   });
 
-  it('complete-node fences off a late completion from an attempt that lost its lease', async () => {
+  it('complete-nodes fences off a late completion from an attempt that lost its lease', async () => {
     const { app, nodes, startOne, add, keys } = await setup();
     const run = await app.submit(chain(add.si(1, 1), add.s(1)));
     const first = await startOne();
@@ -102,7 +102,7 @@ describe('Lua scripts', () => {
     expect(await run.result()).toBe(2);
   });
 
-  it('start-node drops a claim that raced with cancel and resume: the node starts once, with no fake lease expiry', async () => {
+  it('start-nodes drops a claim that raced with cancel and resume: the node starts once, with no fake lease expiry', async () => {
     const app = makeApp({ maxLeaseExpiries: 0 });
     const { add } = canvasTasks(app);
     const keys = new KeySpace(app.config.prefix);
@@ -148,7 +148,7 @@ describe('Lua scripts', () => {
     expect(next.claimed[0]?.message).toBe(claimed[0]!.message);
   });
 
-  it('complete-node decrements the join once per completion and enqueues it at zero', async () => {
+  it('complete-nodes decrements the join once per completion and enqueues it at zero', async () => {
     const { app, nodes, startOne, identity, tsum, keys } = await setup();
     const run = await app.submit(chain(group(identity.si(1), identity.si(2), identity.si(3)), tsum.s()));
     const started = [await startOne(), await startOne(), await startOne()];
@@ -174,6 +174,52 @@ describe('Lua scripts', () => {
     expect(await run.result()).toBe(6);
   });
 
+  it('complete-nodes reports a batch, then fills the freed slots: same-run messages started, other runs\' messages leased', async () => {
+    const { app, nodes, identity, tsum, keys } = await setup();
+    const first = await app.submit(chain(group(identity.si(1), identity.si(2), identity.si(3), identity.si(4)), tsum.s()));
+    const other = await app.submit(identity.si(9));
+    const { claimed } = await nodes.claim(['default'], 2, 30_000);
+    const started = await nodes.startMany(first.id, 'default', claimed.map((entry) => parseMessage(entry.message)!), 5, '{}');
+    const running = started.map((outcome) => ('started' in outcome ? outcome.started : null));
+    expect(running.map((node) => node?.message.nodeId)).toEqual(['0', '1']);
+    const fill = { count: 3, queues: ['default'], leaseMs: 30_000, maxLeaseExpiries: 5, leaseExpiredErrorJson: '{}', claimFromQueues: true };
+    const outcome = await nodes.completeMany(
+      first.id,
+      [
+        { node: running[0]!, resultJson: '1', span: '' },
+        { node: running[1]!, resultJson: '2', span: '' },
+        // A duplicate report of the same attempt in the same batch is fenced off.
+        { node: running[0]!, resultJson: '1', span: '' },
+      ],
+      fill,
+    );
+    expect(outcome.outcomes).toEqual(['completed', 'completed', 'stale']);
+    expect(outcome.runFinished).toBe(false);
+    // Three free slots: the two remaining members of this run were started in the same call,
+    // and the other run's root was claimed (leased) for the worker to start.
+    expect(outcome.started.map((node) => [node.message.nodeId, node.attempt])).toEqual([
+      ['2', 1],
+      ['3', 1],
+    ]);
+    expect(outcome.claimed).toEqual([{ queue: 'default', message: `${other.id}|0|1|0` }]);
+    expect(await redis().zscore(keys.queue('default').leases, `${other.id}|0|1|0`)).not.toBeNull();
+    expect(await redis().zcard(keys.queue('default').ready)).toBe(0);
+    const states = await redis().hgetall(keys.run(first.id).nodes);
+    expect(JSON.parse(states['0']!)).toMatchObject({ status: 'succeeded' });
+    expect(JSON.parse(states['2']!)).toMatchObject({ status: 'running', attempts: 1 });
+    // The join was written once for the two completions.
+    expect(JSON.parse(states['4']!)).toEqual({ status: 'pending', waiting: 2 });
+    // The last two complete with take-next: the join starts for this worker.
+    const last = await nodes.completeMany(
+      first.id,
+      outcome.started.map((node, index) => ({ node, resultJson: String(index + 3), span: '' })),
+      { ...fill, count: 2 },
+    );
+    expect(last.started.map((node) => node.message.nodeId)).toEqual(['4']);
+    expect([...last.started[0]!.inputs.values()]).toEqual(['1', '2', '3', '4']);
+    expect(last.claimed).toEqual([]); // the other run's message is leased already
+  });
+
   it('fail-node schedules a retry in the delayed set, then fails for good and cascades', async () => {
     const { app, nodes, startOne, add, keys } = await setup();
     const run = await app.submit(chain(add.si(1, 1), add.s(1), add.s(1)));
@@ -189,7 +235,7 @@ describe('Lua scripts', () => {
     expect(await redis().hget(keys.run(run.id).run, 'unfinished')).toBe('0');
   });
 
-  it('start-node drops a message whose node already finished (a duplicate)', async () => {
+  it('start-nodes drops a message whose node already finished (a duplicate)', async () => {
     const { app, nodes, startOne, add, keys } = await setup();
     const run = await app.submit(add.si(1, 1));
     const started = await startOne();
@@ -203,7 +249,7 @@ describe('Lua scripts', () => {
     expect(await run.result()).toBe(2);
   });
 
-  it('start-node fails a node whose lease expired more than maxLeaseExpiries times', async () => {
+  it('start-nodes fails a node whose lease expired more than maxLeaseExpiries times', async () => {
     const { app, nodes, add, keys } = await setup();
     const run = await app.submit(add.si(1, 1));
     const leases = keys.queue('default').leases;

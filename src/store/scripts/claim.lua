@@ -19,69 +19,30 @@
     queueIndex  1-based position of the message's queue in KEYS order
 ]]
 --- @include "common"
+--- @include "claim"
 
 local sequenceKey = KEYS[1]
 local wanted = tonumber(ARGV[1])
 local leaseMs = tonumber(ARGV[2])
 local upkeepLimit = tonumber(ARGV[3])
 local now = nowMs()
-local queueCount = (#KEYS - 1) / 4
 
-local function queueKeys(index)
-  local base = 1 + (index - 1) * 4
-  return KEYS[base + 1], KEYS[base + 2], KEYS[base + 3], KEYS[base + 4]
+local queueList = {}
+for base = 2, #KEYS, 4 do
+  queueList[#queueList + 1] = { ready = KEYS[base], delayed = KEYS[base + 1], leases = KEYS[base + 2], signal = KEYS[base + 3] }
 end
 
--- Upkeep.
-for index = 1, queueCount do
-  local readyKey, delayedKey, leasesKey = queueKeys(index)
-  local due = redis.call('ZRANGEBYSCORE', delayedKey, '-inf', now, 'LIMIT', 0, upkeepLimit)
-  for _, message in ipairs(due) do
-    local priority = tonumber(string.match(message, '|(%d+)$')) or 0
-    redis.call('ZADD', readyKey, readyScore(priority, redis.call('INCR', sequenceKey)), message)
-  end
-  if #due > 0 then redis.call('ZREM', delayedKey, unpack(due)) end
-  local expired = redis.call('ZRANGEBYSCORE', leasesKey, '-inf', now, 'LIMIT', 0, upkeepLimit)
-  for _, message in ipairs(expired) do
-    -- A redelivery has waited a whole lease already: it goes ahead of every priority (a band
-    -- of its own below the highest priority's).
-    redis.call('ZADD', readyKey, formatScore(redis.call('INCR', sequenceKey) - PRIORITY_BAND), message)
-  end
-  if #expired > 0 then redis.call('ZREM', leasesKey, unpack(expired)) end
-end
-
--- Claim.
+queueUpkeep(queueList, sequenceKey, now, upkeepLimit)
 local reply = { -1 }
-local claimed = 0
-for index = 1, queueCount do
-  local readyKey, _, leasesKey, signalKey = queueKeys(index)
-  if claimed < wanted then
-    local popped = redis.call('ZPOPMIN', readyKey, wanted - claimed)
-    local deadline = formatScore(now + leaseMs)
-    local leases = {}
-    for position = 1, #popped, 2 do
-      local message = popped[position]
-      leases[#leases + 1] = deadline
-      leases[#leases + 1] = message
-      reply[#reply + 1] = index
-      reply[#reply + 1] = message
-      claimed = claimed + 1
-      if #leases >= 2000 then
-        redis.call('ZADD', leasesKey, unpack(leases))
-        leases = {}
-      end
-    end
-    if #leases > 0 then redis.call('ZADD', leasesKey, unpack(leases)) end
-  end
-  -- Work left behind: make sure another worker wakes up for it.
-  if redis.call('ZCARD', readyKey) > 0 then ensureSignal(signalKey) end
+for _, claimed in ipairs(claimMessages(queueList, wanted, now, leaseMs)) do
+  reply[#reply + 1] = claimed.queueIndex
+  reply[#reply + 1] = claimed.message
 end
 
 -- When must a worker with nothing to do wake up on its own?
 local earliest = nil
-for index = 1, queueCount do
-  local _, delayedKey, leasesKey = queueKeys(index)
-  for _, key in ipairs({ delayedKey, leasesKey }) do
+for _, queue in ipairs(queueList) do
+  for _, key in ipairs({ queue.delayed, queue.leases }) do
     local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
     if first[2] then
       local at = tonumber(first[2])

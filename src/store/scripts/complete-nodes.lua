@@ -12,63 +12,118 @@
   runs them in the slots the completions freed, saving a claim round trip; a chain hop costs
   one script call). The run succeeds when its last unfinished node does.
 
+  Slots the worker still has free after take-next are filled from its queues, like claim does
+  (upkeep, then ZPOPMIN in its order of preference): messages of this run are started here too,
+  and messages of other runs are returned leased, for the worker to start with start-nodes. So a
+  wide group costs one script call per batch of members: their completions, and the claim and
+  start of the next batch.
+
   In a failed run results are kept (resume needs them) but the dependants are cancelled instead
   of enqueued. In a cancelled run late results are discarded and the nodes cancelled.
 
   KEYS[1..12]  the run's keys (RunKeys in keys.ts)
   KEYS[13]     sequence
-  KEYS[14..]   for each queue Q involved (the completed nodes' own queues and the queues their
-               dependants are delivered on), four keys: ready, delayed, leases, signal
+  KEYS[14..]   for each queue Q involved (the completed nodes' own queues, the queues their
+               dependants are delivered on, and the queues the worker consumes), four keys:
+               ready, delayed, leases, signal
 
   ARGV[1]  run id
   ARGV[2]  run's pub/sub channel
-  ARGV[3]  how many dependants the worker can start now (0: none)
-  ARGV[4]  lease length in ms (for a dependant started here)
-  ARGV[5]  number of queues Q
-  ARGV[6 .. 5+2Q]  for each queue, in KEYS order, two values: queue name, "1" if this worker
-                   consumes it else "0"
-  ARGV[6+2Q ..]    for each completion, six values: node id, attempt, result JSON, message (its
+  ARGV[3]  how many slots the worker can fill now (0: none): take-next first, then claims
+  ARGV[4]  lease length in ms (for what is started or claimed here)
+  ARGV[5]  most lease expiries a node may have before it fails (for starts here)
+  ARGV[6]  error JSON recorded when a node fails for too many lease expiries ("%s": node id)
+  ARGV[7]  most due or expired messages to move per queue (upkeep); -1: claim nothing from the
+           queues (take-next only)
+  ARGV[8]  number of queues Q
+  ARGV[9 .. 8+2Q]  for each queue, in KEYS order, two values: queue name, and the worker's
+                   preference for it (1 = most preferred; 0 = the worker does not consume it)
+  ARGV[9+2Q ..]    for each completion, six values: node id, attempt, result JSON, message (its
                    lease member), the queue it came from, and the attempt's span context (W3C
                    traceparent, "" when tracing is off)
 
-  Returns: { runFinished, outcomes, started }
+  Returns: { runFinished, outcomes, started, claimed }
     runFinished  1 when this call made the run succeed, else 0
     outcomes     one per completion, in ARGV order: 'completed', 'stale' (fenced off) or
                  'discarded' (the run was cancelled; the result was dropped)
-    started      the dependants started here, each { message, queueName, 'started', attempt,
-                 leaseExpiries, attemptOffset, specJson, contextJson, inputNodeId, inputResult, ... }
+    started      nodes started for the worker (take-next, then claimed messages of this run),
+                 each { message, queueName, 'started', attempt, leaseExpiries, attemptOffset,
+                 specJson, contextJson, inputNodeId, inputResult, ... }
+    claimed      messages of other runs now leased to the worker: { queueName, message, ... }
 ]]
 --- @include "common"
 --- @include "run"
 --- @include "cancel"
+--- @include "fail"
 --- @include "enqueue"
 --- @include "start"
+--- @include "start-messages"
+--- @include "claim"
 
 local run = runKeysFrom(KEYS)
 local sequenceKey = KEYS[RUN_KEY_COUNT + 1]
 local runId, channel = ARGV[1], ARGV[2]
 local canTake = tonumber(ARGV[3])
 local leaseMs = tonumber(ARGV[4])
-local queueCount = tonumber(ARGV[5])
+local startOptions = {
+  runId = runId, maxLeaseExpiries = tonumber(ARGV[5]), channel = channel, leaseExpiredErrorJson = ARGV[6],
+}
+local upkeepLimit = tonumber(ARGV[7])
+local queueCount = tonumber(ARGV[8])
 
 local queues = {}
+local consumed = {}
 for index = 1, queueCount do
   local base = RUN_KEY_COUNT + 2 + (index - 1) * 4
-  queues[ARGV[4 + index * 2]] = {
+  local preference = tonumber(ARGV[10 + (index - 1) * 2])
+  local queue = {
+    name = ARGV[9 + (index - 1) * 2],
     ready = KEYS[base], delayed = KEYS[base + 1], leases = KEYS[base + 2], signal = KEYS[base + 3],
-    consumed = ARGV[5 + index * 2] == '1',
+    consumed = preference > 0,
   }
+  queues[queue.name] = queue
+  if preference > 0 then consumed[preference] = queue end
+end
+local now = nowMs()
+local reply = { 0, {}, {}, {} }
+
+-- The slots still free at the end take messages from the worker's queues.
+local function fillSlots()
+  if canTake <= 0 or #consumed == 0 or upkeepLimit < 0 then return reply end
+  queueUpkeep(consumed, sequenceKey, now, upkeepLimit)
+  local ours = {}
+  for _, claimed in ipairs(claimMessages(consumed, canTake, now, leaseMs)) do
+    local queue = consumed[claimed.queueIndex]
+    local messageRun, nodeId, delivery = string.match(claimed.message, '^([^|]+)|([^|]+)|(%d+)|')
+    if messageRun == runId then
+      ours[#ours + 1] = { nodeId = nodeId, message = claimed.message, delivery = tonumber(delivery), leasesKey = queue.leases, queueName = queue.name }
+    else
+      reply[4][#reply[4] + 1] = queue.name
+      reply[4][#reply[4] + 1] = claimed.message
+    end
+  end
+  if #ours > 0 then
+    local replies = startMessages(run, ours, startOptions, now)
+    for index, started in ipairs(replies) do
+      if started[1] == 'started' then
+        table.insert(started, 1, ours[index].queueName)
+        table.insert(started, 1, ours[index].message)
+        reply[3][#reply[3] + 1] = started
+      end
+    end
+  end
+  return reply
 end
 
 -- First pass, before any write (Redis does not roll back a script's writes when it errors
 -- later): fence each completion and check that every queue it touches has its keys here.
-local firstCompletion = 6 + queueCount * 2
+local firstCompletion = 9 + queueCount * 2
 local ids = {}
 for position = firstCompletion, #ARGV, 6 do ids[#ids + 1] = ARGV[position] end
 local nodes = loadMany(run.nodes, ids)
 local specs = loadMany(run.specs, ids)
 local completions = {}
-local outcomes = {}
+local outcomes = reply[2]
 local fenced = {}
 for position = firstCompletion, #ARGV, 6 do
   local nodeId, attempt = ARGV[position], tonumber(ARGV[position + 1])
@@ -92,10 +147,8 @@ for position = firstCompletion, #ARGV, 6 do
   end
 end
 
-local reply = { 0, outcomes, {} }
-if #completions == 0 then return reply end
+if #completions == 0 then return fillSlots() end
 
-local now = nowMs()
 local runStatus = redis.call('HGET', run.meta, 'status')
 -- Their leases, one ZREM per queue.
 local leasesByKey = {}
@@ -112,7 +165,7 @@ if runStatus == 'cancelled' then
     outcomes[completion.outcome] = 'discarded'
   end
   applyRetention(run)
-  return reply
+  return fillSlots()
 end
 
 local writes = NodeWrites.new(run.nodes)
@@ -139,7 +192,7 @@ if runStatus ~= 'running' then
     if completion.spec.next then cancelNodes(run, completion.spec.next, now) end
   end
   applyRetention(run)
-  return reply
+  return fillSlots()
 end
 
 -- Each dependant is read once however many completions of the batch feed it, and written once.
@@ -184,4 +237,4 @@ if unfinished == 0 then
   setRunStatus(run, runId, 'succeeded', now, channel)
   reply[1] = 1
 end
-return reply
+return fillSlots()

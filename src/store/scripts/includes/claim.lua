@@ -1,0 +1,50 @@
+-- Claiming messages from queues, shared by claim (a worker with free slots) and complete-nodes
+-- (the slots its completions freed). queueList: the queues a worker consumes, most preferred
+-- first, each { ready =, delayed =, leases =, signal = } keys.
+
+-- Upkeep, a bounded amount per queue and call: delayed messages that are due move to ready, and
+-- messages whose lease expired (their worker died or stalled) move back to ready, ahead of the
+-- rest, to be redelivered.
+local function queueUpkeep(queueList, sequenceKey, now, upkeepLimit)
+  for _, queue in ipairs(queueList) do
+    local due = redis.call('ZRANGEBYSCORE', queue.delayed, '-inf', now, 'LIMIT', 0, upkeepLimit)
+    for _, message in ipairs(due) do
+      local priority = tonumber(string.match(message, '|(%d+)$')) or 0
+      redis.call('ZADD', queue.ready, readyScore(priority, redis.call('INCR', sequenceKey)), message)
+    end
+    if #due > 0 then redis.call('ZREM', queue.delayed, unpack(due)) end
+    local expired = redis.call('ZRANGEBYSCORE', queue.leases, '-inf', now, 'LIMIT', 0, upkeepLimit)
+    for _, message in ipairs(expired) do
+      -- A redelivery has waited a whole lease already: it goes ahead of every priority (a band
+      -- of its own below the highest priority's).
+      redis.call('ZADD', queue.ready, formatScore(redis.call('INCR', sequenceKey) - PRIORITY_BAND), message)
+    end
+    if #expired > 0 then redis.call('ZREM', queue.leases, unpack(expired)) end
+  end
+end
+
+-- Pop up to `wanted` ready messages, in queue preference order, each under a lease until
+-- now + leaseMs. Returns { { queueIndex =, message = }, ... }. Work left behind in a queue
+-- makes sure another worker wakes up for it.
+local function claimMessages(queueList, wanted, now, leaseMs)
+  local claimed = {}
+  for index, queue in ipairs(queueList) do
+    if #claimed < wanted then
+      local popped = redis.call('ZPOPMIN', queue.ready, wanted - #claimed)
+      local deadline = formatScore(now + leaseMs)
+      local leases = {}
+      for position = 1, #popped, 2 do
+        leases[#leases + 1] = deadline
+        leases[#leases + 1] = popped[position]
+        claimed[#claimed + 1] = { queueIndex = index, message = popped[position] }
+        if #leases >= 2000 then
+          redis.call('ZADD', queue.leases, unpack(leases))
+          leases = {}
+        end
+      end
+      if #leases > 0 then redis.call('ZADD', queue.leases, unpack(leases)) end
+    end
+    if redis.call('ZCARD', queue.ready) > 0 then ensureSignal(queue.signal) end
+  end
+  return claimed
+end

@@ -1,0 +1,81 @@
+-- Start claimed messages of one run (needs the common, run, cancel, fail and start includes).
+-- entries: { { nodeId =, message =, delivery =, leasesKey = }, ... }; options: { runId =,
+-- maxLeaseExpiries =, channel =, leaseExpiredErrorJson = ("%s" stands for the node id) }.
+-- Returns one reply per entry, in order: { 'started', ... } (see startNode) or
+-- { 'skipped', reason }. Outcomes by the node's state:
+--   queued / delayed               -> running, attempt + 1
+--   running (its lease expired)    -> running, attempt + 1 (a redelivery; the old attempt is
+--                                     fenced off); fails the node with LEASE_EXPIRED once its
+--                                     lease has expired more than maxLeaseExpiries times
+--   any state, run not running     -> a node that has not finished is cancelled with everything
+--                                     downstream of it; nothing starts
+--   succeeded / failed / cancelled -> nothing (a duplicate message)
+--   any state, message of an earlier delivery -> nothing (a claim that raced with cancel-run
+--                                     or reopen-run, which withdrew that message)
+-- A message that starts nothing has its lease removed. The batch's nodes and specs are read
+-- with one HMGET each and the new states written with one HSET.
+local function startMessages(run, entries, options, now)
+  local ids = {}
+  for index, entry in ipairs(entries) do ids[index] = entry.nodeId end
+  local nodes = loadMany(run.nodes, ids)
+  local specs, specJsons = loadMany(run.specs, ids)
+  local runStatus = redis.call('HGET', run.meta, 'status')
+  local writes = NodeWrites.new(run.nodes)
+  local runContext = nil
+  local startedHere = {}
+
+  local function startOne(entry)
+    local nodeId = entry.nodeId
+    local function skip(reason)
+      redis.call('ZREM', entry.leasesKey, entry.message)
+      return { 'skipped', reason }
+    end
+
+    if not runStatus then return skip('run-missing') end
+    local node = nodes[nodeId]
+    if not node then return skip('node-missing') end
+    -- Another message of the same node in this batch already started it: this one is of an
+    -- earlier delivery.
+    if startedHere[nodeId] then return skip('stale-message') end
+    if (node.delivery or 0) ~= entry.delivery then return skip('stale-message') end
+    local status = node.status
+    if status == 'succeeded' or status == 'failed' or status == 'cancelled' then
+      return skip('node-' .. status)
+    end
+    if status == 'pending' then return skip('node-pending') end
+
+    if runStatus ~= 'running' then
+      -- The rare paths below read and write nodes directly: write what is batched first.
+      writes:flush()
+      if status == 'running' then
+        -- Its worker was lost, and a finished run tries nothing again.
+        cancelStartedNode(run, nodeId, node, now)
+      else
+        cancelNodes(run, { nodeId }, now)
+      end
+      applyRetention(run)
+      return skip('run-' .. runStatus)
+    end
+
+    if status == 'running' then
+      node.leaseExpiries = (node.leaseExpiries or 0) + 1
+      if node.leaseExpiries > options.maxLeaseExpiries then
+        writes:flush()
+        redis.call('HSET', run.errors, nodeId, (string.gsub(options.leaseExpiredErrorJson, '%%s', nodeId)))
+        failNodeForGood(run, options.runId, nodeId, node, now, options.channel)
+        -- The run has failed: later messages of this batch start nothing.
+        runStatus = redis.call('HGET', run.meta, 'status')
+        return skip('lease-expiries-exhausted')
+      end
+    end
+
+    runContext = runContext or loadRunContext(run)
+    startedHere[nodeId] = true
+    return startNode(run, nodeId, node, specs[nodeId], specJsons[nodeId], now, runContext, writes)
+  end
+
+  local replies = {}
+  for index, entry in ipairs(entries) do replies[index] = startOne(entry) end
+  writes:flush()
+  return replies
+end
