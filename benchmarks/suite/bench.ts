@@ -51,6 +51,15 @@ const scenarios: Scenario[] = [
     measure: async (engine) => (await engine.chain(1000))[1] / 1000,
   },
   {
+    name: 'mixed canvas, 1,000 x 3-step chains (3,005 nodes)',
+    nodes: 3005,
+    unit: 'nodes/s',
+    higherIsBetter: true,
+    target: '-',
+    needsWorker: true,
+    measure: async (engine) => 3005 / ((await engine.mixed(1000))[1] / 1000),
+  },
+  {
     name: 'submit 10,000 (no worker)',
     nodes: 10_001,
     unit: 'ms',
@@ -94,16 +103,18 @@ for (let rep = 0; rep < reps; rep++) {
   }
 }
 
-// Redis memory per node while a 10,000-node run is in flight (submitted, not started).
+// Redis memory per node while a 100,000-node run is in flight (submitted, nothing started yet:
+// every node is stored and every root is queued, the most a run holds at once).
+const MEMORY_NODES = 100_000;
 const memory: Record<string, number> = {};
 for (const name of ['celeriac', 'bullmq'] as const) {
   await admin.flushall();
   const before = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
   const engine = makers[name](server.url, concurrency);
-  await engine.submitOnly(10_000);
+  await engine.submitOnly(MEMORY_NODES);
   const after = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
   await engine.stop();
-  memory[name] = (after - before) / 10_001;
+  memory[name] = (after - before) / (MEMORY_NODES + 1);
 }
 await admin.quit();
 await server.stop();
@@ -142,8 +153,20 @@ try {
 console.log(`celeriac vs BullMQ 6.7: ${reps} repetitions, engines alternating, worker concurrency ${concurrency}, one private redis-server`);
 console.table(rows);
 console.log(
-  `Redis memory per node with a 10,000-node run in flight: celeriac ${Math.round(memory.celeriac ?? 0)} B, BullMQ ${Math.round(memory.bullmq ?? 0)} B`,
+  `Redis memory per node with a 100,000-node run in flight: celeriac ${Math.round(memory.celeriac ?? 0)} B, BullMQ ${Math.round(memory.bullmq ?? 0)} B`,
 );
+if (full) {
+  // Scaling: time per node of the 100,000-wide fan-out against the 1,000-wide one.
+  const perNode = (scenario: string, engine: EngineName): number =>
+    1e6 / median(samples.filter((sample) => sample.scenario === scenario && sample.engine === engine).map((sample) => sample.value));
+  for (const engine of ['celeriac', 'bullmq'] as const) {
+    const small = perNode('fan-out/fan-in 1,000', engine);
+    const large = perNode('fan-out/fan-in 100,000', engine);
+    console.log(
+      `Scaling, ${engine}: ${large.toFixed(0)} µs per node at 100,000 against ${small.toFixed(0)} µs at 1,000: ${(large / small).toFixed(2)}x (target for celeriac: <= 1.3x)`,
+    );
+  }
+}
 console.log(`Celery: ${celery}`);
 mkdirSync('.bench-out', { recursive: true });
 writeFileSync('.bench-out/bench.json', JSON.stringify({ date: new Date().toISOString(), reps, concurrency, samples, memory, rows }, null, 2));

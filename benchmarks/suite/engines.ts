@@ -5,12 +5,13 @@
  * BullMQ has flows, not a canvas: a fan-out/fan-in is a parent with N children (the parent runs
  * after them and sums getChildrenValues()), a chain is a flow nested N deep (the leaf runs
  * first), and chain(a, group(b, c), d) is approximated by d <- [b <- a, c] (a flow is a tree:
- * one job cannot be the child of two parents).
+ * one job cannot be the child of two parents). The mixed canvas is approximated the same way,
+ * with the same number of jobs: sum <- [step <- sum <- n x (step <- step <- step), step, step].
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loadBullmq, type FlowJob } from './bullmq.js';
-import { type AnyCanvas, chain, createApp, group } from '../../src/index.js';
+import { type AnyCanvas, chain, chord, createApp, group } from '../../src/index.js';
 
 export interface Engine {
   readonly name: string;
@@ -19,6 +20,11 @@ export interface Engine {
   /** Submit, then wait for the result. Returns [submit ms, total ms]. */
   fanOut(width: number): Promise<[number, number]>;
   chain(length: number): Promise<[number, number]>;
+  /**
+   * The demo's shape at scale: chain(chord(group(n x chain(step, step, step)), sum),
+   * chord(group(step, step, step), sum)): 3n + 5 nodes.
+   */
+  mixed(n: number): Promise<[number, number]>;
   /** Many small runs at once; returns total ms. */
   smallRuns(count: number): Promise<number>;
   /** Submit only (no worker running); returns submit ms. */
@@ -46,6 +52,13 @@ export function celeriacEngine(url: string, concurrency: number): Engine {
     start: () => worker.start(),
     fanOut: (width) => timed(chain(group(Array.from({ length: width }, (_, index) => noop.si(index))), sum.s())),
     chain: (length) => timed(chain(step.si(0), ...Array.from({ length: length - 1 }, () => step.s()))),
+    mixed: (n) =>
+      timed(
+        chain(
+          chord(group(Array.from({ length: n }, (_, index) => chain(step.si(index), step.s(), step.s()))), sum.s()),
+          chord(group(step.s(), step.s(), step.s()), sum.s()),
+        ),
+      ),
     smallRuns: async (count) => {
       const started = now();
       const runs = await Promise.all(
@@ -109,6 +122,25 @@ export function bullmqEngine(url: string, concurrency: number): Engine {
     },
     fanOut: (width) => timed({ name: 'sum', queueName, children: Array.from({ length: width }, (_, index) => noop(index)) }),
     chain: (length) => timed(nested(length)),
+    mixed: (n) => {
+      const perItem = (index: number): FlowJob => ({
+        name: 'step',
+        queueName,
+        data: {},
+        children: [{ name: 'step', queueName, data: {}, children: [{ name: 'step', queueName, data: { value: index } }] }],
+      });
+      const merge: FlowJob = { name: 'sum', queueName, data: {}, children: Array.from({ length: n }, (_, index) => perItem(index)) };
+      return timed({
+        name: 'sum',
+        queueName,
+        data: {},
+        children: [
+          { name: 'step', queueName, data: {}, children: [merge] },
+          { name: 'step', queueName, data: { value: 0 } },
+          { name: 'step', queueName, data: { value: 0 } },
+        ],
+      });
+    },
     smallRuns: async (count) => {
       const started = now();
       const trees = await Promise.all(

@@ -25,11 +25,30 @@ export interface EdgeAttributes {
 
 export type WorkflowGraph = DirectedGraph<NodeAttributes, EdgeAttributes>;
 
+/** A node with its edges, as planning reads it. */
+export interface CompiledNode extends NodeAttributes {
+  readonly id: string;
+  /** Dependants: nodes that wait for this one, in id order. */
+  readonly next: readonly string[];
+  /** How many nodes this one waits for. */
+  readonly waiting: number;
+}
+
 export interface CompiledWorkflow {
   /** Nodes are numbered "0", "1", ... in canvas order, which is also a topological order. */
+  readonly nodes: readonly CompiledNode[];
+  /** The same DAG as a graphology graph (built on first use: submit itself does not need it). */
   readonly graph: WorkflowGraph;
   /** Which results, in which nesting, form the run's value. */
   readonly output: InputTemplate;
+}
+
+interface MutableNode extends NodeAttributes {
+  readonly id: string;
+  readonly next: string[];
+  waiting: number;
+  /** Which of the upstream nodes' values this node reads (for EdgeAttributes.carriesData). */
+  readonly reads: ReadonlySet<string> | null;
 }
 
 /** What flows out of a compiled piece of canvas. */
@@ -46,7 +65,9 @@ interface Piece {
  * its input and yields the list of member values, a chord is a group followed by its body.
  */
 export function compileCanvas(canvas: unknown): CompiledWorkflow {
-  const graph: WorkflowGraph = new DirectedGraph({ multi: false, allowSelfLoops: false });
+  // Plain arrays while compiling: a 10,000-member group is compiled on every submit, and building
+  // a graphology graph for it cost more than the rest of compiling (measured).
+  const nodes: MutableNode[] = [];
   const onPath = new Set<object>();
   let nextId = 0;
 
@@ -71,16 +92,24 @@ export function compileCanvas(canvas: unknown): CompiledWorkflow {
     if (item instanceof Signature) {
       const id = String(nextId++);
       const receives = item.immutable ? null : input;
-      graph.addNode(id, {
+      const node: MutableNode = {
+        id,
         task: item.task,
         args: item.args,
         input: receives,
         options: item.options,
         byName: item.byName,
         path: at(item.task),
-      });
-      const reads = new Set(receives ? templateNodes(receives) : []);
-      for (const upstream of after) graph.mergeEdge(upstream, id, { carriesData: reads.has(upstream) });
+        next: [],
+        waiting: 0,
+        reads: receives ? new Set(templateNodes(receives)) : null,
+      };
+      nodes.push(node);
+      const upstream = after.length > 1 ? new Set(after) : after;
+      for (const from of upstream) {
+        nodes[Number(from)]!.next.push(id);
+        node.waiting++;
+      }
       return { value: { node: id }, exits: [id] };
     }
     if (item instanceof Chain) {
@@ -128,8 +157,27 @@ export function compileCanvas(canvas: unknown): CompiledWorkflow {
   };
 
   const top = visit(canvas, '', null, []);
-  if (graph.order === 0) {
+  if (nodes.length === 0) {
     throw new CanvasValidationError('canvas', 'the canvas has no task to run (an empty group?)');
   }
-  return { graph, output: top.value };
+  let graph: WorkflowGraph | null = null;
+  return {
+    nodes,
+    output: top.value,
+    get graph(): WorkflowGraph {
+      graph ??= toGraph(nodes);
+      return graph;
+    },
+  };
+}
+
+function toGraph(nodes: readonly MutableNode[]): WorkflowGraph {
+  const graph: WorkflowGraph = new DirectedGraph({ multi: false, allowSelfLoops: false });
+  for (const { id, task, args, input, options, byName, path } of nodes) graph.addNode(id, { task, args, input, options, byName, path });
+  for (const node of nodes) {
+    for (const dependant of node.next) {
+      graph.addEdge(node.id, dependant, { carriesData: nodes[Number(dependant)]!.reads?.has(node.id) ?? false });
+    }
+  }
+  return graph;
 }

@@ -3,7 +3,7 @@ import { ArgsValidationError, PayloadTooLargeError, UnknownTaskError } from '../
 import { encodeJson } from '../util/json.js';
 import { describeZodError } from '../util/zod.js';
 import { arityOf, tailSchema } from './arity.js';
-import type { CompiledWorkflow, NodeAttributes } from './compile.js';
+import type { CompiledNode, CompiledWorkflow, NodeAttributes } from './compile.js';
 
 export const DEFAULT_QUEUE = 'default';
 
@@ -73,26 +73,56 @@ function checkArgs(node: NodeAttributes, definition: TaskDefinition): void {
 }
 
 /**
+ * JSON of strings that repeat across a run's nodes (task and queue names, the dependants of a
+ * group's members), encoded once each.
+ */
+class JsonPieces {
+  private readonly strings = new Map<string, string>();
+  private readonly lists = new Map<string, string>();
+
+  string(value: string): string {
+    let json = this.strings.get(value);
+    if (json === undefined) {
+      json = JSON.stringify(value);
+      this.strings.set(value, json);
+    }
+    return json;
+  }
+
+  list(values: readonly string[]): string {
+    if (values.length !== 1) return JSON.stringify(values);
+    const [only] = values as [string];
+    let json = this.lists.get(only);
+    if (json === undefined) {
+      json = JSON.stringify(values);
+      this.lists.set(only, json);
+    }
+    return json;
+  }
+}
+
+/**
  * A NodeSpec (spec.ts) as JSON, written around the args already encoded (and checked) by
  * encodeJson rather than serializing them a second time: submit builds one per node.
  */
 function specJsonOf(
-  node: NodeAttributes,
+  node: CompiledNode,
   argsJson: string,
   queue: string,
   priority: number,
   countdownMs: number,
-  next: readonly string[],
-  queueOf: ReadonlyMap<string, string>,
+  queueOf: readonly string[],
+  pieces: JsonPieces,
 ): string {
-  let json = `{"task":${JSON.stringify(node.task)},"args":${argsJson},"queue":${JSON.stringify(queue)}`;
+  let json = `{"task":${pieces.string(node.task)},"args":${argsJson},"queue":${pieces.string(queue)}`;
   if (node.input) json += `,"input":${JSON.stringify(node.input)}`;
   if (priority) json += `,"priority":${priority}`;
   if (countdownMs) json += `,"countdownMs":${countdownMs}`;
+  const { next } = node;
   if (next.length > 0) {
     const nextQueues = new Set<string>();
-    for (const dependant of next) nextQueues.add(queueOf.get(dependant) ?? DEFAULT_QUEUE);
-    json += `,"next":${JSON.stringify(next)},"nextQueues":${JSON.stringify([...nextQueues])}`;
+    for (const dependant of next) nextQueues.add(queueOf[Number(dependant)] ?? DEFAULT_QUEUE);
+    json += `,"next":${pieces.list(next)},"nextQueues":${pieces.list([...nextQueues])}`;
   }
   return `${json}}`;
 }
@@ -102,40 +132,40 @@ function specJsonOf(
  * writes. Pure and all-or-nothing: the first problem throws before anything is written.
  */
 export function planSubmission(compiled: CompiledWorkflow, context: PlanContext): SubmissionPlan {
-  const { graph } = compiled;
-  const queueOf = new Map<string, string>();
-  const priorityOf = new Map<string, number>();
+  const compiledNodes = compiled.nodes;
+  const queueOf: string[] = [];
+  const priorityOf: number[] = [];
 
-  graph.forEachNode((id, node) => {
+  for (const node of compiledNodes) {
     const definition = context.lookup(node.task);
     if (!definition && !node.byName) throw new UnknownTaskError(node.task, node.path);
     if (definition) checkArgs(node, definition);
-    queueOf.set(id, node.options.queue ?? definition?.queue ?? DEFAULT_QUEUE);
-    priorityOf.set(id, node.options.priority ?? definition?.priority ?? 0);
-  });
+    queueOf.push(node.options.queue ?? definition?.queue ?? DEFAULT_QUEUE);
+    priorityOf.push(node.options.priority ?? definition?.priority ?? 0);
+  }
 
   const nodes: PlannedNode[] = [];
   const rootQueues = new Set<string>();
-  graph.forEachNode((id, node) => {
-    const argsJson = encodeJson(node.args, `${node.path} args`);
+  const json = new JsonPieces();
+  compiledNodes.forEach((node, index) => {
+    const argsJson = encodeJson(node.args, () => `${node.path} args`);
     if (argsJson.length * 3 > context.maxPayloadBytes) {
       // Only long strings can be over the limit in bytes (UTF-8 is at most 3 bytes per UTF-16 unit).
       const bytes = Buffer.byteLength(argsJson);
       if (bytes > context.maxPayloadBytes) throw new PayloadTooLargeError(`${node.path} args`, bytes, context.maxPayloadBytes);
     }
-    const next = graph.outNeighbors(id);
-    const queue = queueOf.get(id) ?? DEFAULT_QUEUE;
-    const priority = priorityOf.get(id) ?? 0;
+    const queue = queueOf[index] ?? DEFAULT_QUEUE;
+    const priority = priorityOf[index] ?? 0;
     const countdownMs = node.options.countdownMs ?? 0;
-    const waiting = graph.inDegree(id);
-    if (waiting === 0) rootQueues.add(queue);
-    nodes.push({ id, specJson: specJsonOf(node, argsJson, queue, priority, countdownMs, next, queueOf), waiting, queue, priority, countdownMs });
+    if (node.waiting === 0) rootQueues.add(queue);
+    const specJson = specJsonOf(node, argsJson, queue, priority, countdownMs, queueOf, json);
+    nodes.push({ id: node.id, specJson, waiting: node.waiting, queue, priority, countdownMs });
   });
 
   return {
     nodes,
     outputJson: JSON.stringify(compiled.output),
     rootQueues: [...rootQueues],
-    queues: [...new Set(queueOf.values())],
+    queues: [...new Set(queueOf)],
   };
 }

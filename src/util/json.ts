@@ -7,9 +7,15 @@ import { NotJsonError } from '../errors/index.js';
  * returns nothing produced null, like Celery's None). Objects with toJSON (Date) are accepted,
  * as JSON.stringify would treat them.
  */
-export function encodeJson(value: unknown, path: string): string {
-  assertJsonValue(value === undefined ? null : value, path, new Set());
-  return JSON.stringify(value === undefined ? null : value);
+export function encodeJson(value: unknown, path: string | (() => string)): string {
+  const top = value === undefined ? null : value;
+  const problem = findProblem(top, [], new Set());
+  if (problem) {
+    // The path is built only for the error: submit encodes one value per node.
+    const where = (typeof path === 'function' ? path() : path) + problem.at.join('');
+    throw new NotJsonError(where, problem.reason);
+  }
+  return JSON.stringify(top);
 }
 
 function describe(value: unknown): string {
@@ -22,35 +28,55 @@ function describe(value: unknown): string {
   return name ? `a ${name}` : 'an object';
 }
 
-function assertJsonValue(value: unknown, path: string, ancestors: Set<object>): void {
+interface Problem {
+  /** Path segments below the top, e.g. ['[1]', '.when']. */
+  readonly at: readonly string[];
+  readonly reason: string;
+}
+
+/** The first thing JSON cannot carry faithfully, with where it sits; null when there is none. */
+function findProblem(value: unknown, at: string[], ancestors: Set<object>): Problem | null {
   switch (typeof value) {
     case 'string':
     case 'boolean':
-      return;
+      return null;
     case 'number':
-      if (!Number.isFinite(value)) throw new NotJsonError(path, `${describe(value)} cannot be stored as JSON`);
-      return;
+      return Number.isFinite(value) ? null : { at: [...at], reason: `${describe(value)} cannot be stored as JSON` };
     case 'object':
       break;
     default:
-      throw new NotJsonError(path, `${describe(value)} cannot be stored as JSON`);
+      return { at: [...at], reason: `${describe(value)} cannot be stored as JSON` };
   }
-  if (value === null) return;
-  if (ancestors.has(value)) throw new NotJsonError(path, 'circular reference cannot be stored as JSON');
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return;
+  if (value === null) return null;
+  if (ancestors.has(value)) return { at: [...at], reason: 'circular reference cannot be stored as JSON' };
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return null;
   ancestors.add(value);
+  let problem: Problem | null = null;
   if (Array.isArray(value)) {
-    value.forEach((item: unknown, index) => assertJsonValue(item, `${path}[${index}]`, ancestors));
+    for (let index = 0; index < value.length && !problem; index++) {
+      const item: unknown = value[index];
+      // Primitives need no path segment (the common case: a group member's args).
+      if (typeof item === 'string' || typeof item === 'boolean' || (typeof item === 'number' && Number.isFinite(item))) continue;
+      at.push(`[${index}]`);
+      problem = findProblem(item, at, ancestors);
+      at.pop();
+    }
   } else {
     const proto: unknown = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) {
-      throw new NotJsonError(path, `${describe(value)} cannot be stored as JSON (only plain objects and arrays)`);
-    }
-    for (const [key, item] of Object.entries(value)) {
-      // JSON.stringify drops undefined properties, as JavaScript users expect.
-      if (item === undefined) continue;
-      assertJsonValue(item, `${path}.${key}`, ancestors);
+      problem = { at: [...at], reason: `${describe(value)} cannot be stored as JSON (only plain objects and arrays)` };
+    } else {
+      for (const key in value) {
+        const item: unknown = (value as Record<string, unknown>)[key];
+        // JSON.stringify drops undefined properties, as JavaScript users expect.
+        if (item === undefined || !Object.prototype.hasOwnProperty.call(value, key)) continue;
+        at.push(`.${key}`);
+        problem = findProblem(item, at, ancestors);
+        at.pop();
+        if (problem) break;
+      }
     }
   }
   ancestors.delete(value);
+  return problem;
 }
