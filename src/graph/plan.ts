@@ -1,11 +1,12 @@
 import type { TaskDefinition } from '../canvas/task.js';
 import { ArgsValidationError, PayloadTooLargeError, UnknownTaskError } from '../errors/index.js';
 import { encodeJson } from '../util/json.js';
+import { DEFAULT_QUEUE } from './spec.js';
 import { describeZodError } from '../util/zod.js';
 import { arityOf, tailSchema } from './arity.js';
 import type { CompiledNode, CompiledWorkflow, NodeAttributes } from './compile.js';
 
-export const DEFAULT_QUEUE = 'default';
+export { DEFAULT_QUEUE };
 
 /** A node ready to be written by submit-run. */
 export interface PlannedNode {
@@ -114,7 +115,9 @@ function specJsonOf(
   queueOf: readonly string[],
   pieces: JsonPieces,
 ): string {
-  let json = `{"task":${pieces.string(node.task)},"args":${argsJson},"queue":${pieces.string(queue)}`;
+  // Defaults are left out (NodeSpec): most nodes of a wide group use them.
+  let json = `{"task":${pieces.string(node.task)},"args":${argsJson}`;
+  if (queue !== DEFAULT_QUEUE) json += `,"queue":${pieces.string(queue)}`;
   if (node.input) json += `,"input":${JSON.stringify(node.input)}`;
   if (priority) json += `,"priority":${priority}`;
   if (countdownMs) json += `,"countdownMs":${countdownMs}`;
@@ -122,7 +125,8 @@ function specJsonOf(
   if (next.length > 0) {
     const nextQueues = new Set<string>();
     for (const dependant of next) nextQueues.add(queueOf[Number(dependant)] ?? DEFAULT_QUEUE);
-    json += `,"next":${pieces.list(next)},"nextQueues":${pieces.list([...nextQueues])}`;
+    json += `,"next":${pieces.list(next)}`;
+    if (nextQueues.size !== 1 || !nextQueues.has(DEFAULT_QUEUE)) json += `,"nextQueues":${pieces.list([...nextQueues])}`;
   }
   return `${json}}`;
 }

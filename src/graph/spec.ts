@@ -1,6 +1,14 @@
 import type { InputTemplate } from './template.js';
 
-/** What a node is, fixed at submit: stored as JSON in the run's `specs` hash. */
+/** The queue of a node that names none. */
+export const DEFAULT_QUEUE = 'default';
+
+/**
+ * What a node is, fixed at submit: stored as JSON in the run's `specs` hash, without its
+ * defaults (they are most of a wide group's memory): no `queue` means DEFAULT_QUEUE, and no
+ * `nextQueues` beside `next` means [DEFAULT_QUEUE]. withSpecDefaults() (and decodeSpec() in
+ * Lua) put them back.
+ */
 export interface NodeSpec {
   readonly task: string;
   readonly args: readonly unknown[];
@@ -14,4 +22,14 @@ export interface NodeSpec {
   readonly next?: readonly string[];
   /** The queues those dependants are delivered on (complete-node needs their keys). */
   readonly nextQueues?: readonly string[];
+}
+
+/** Fill in the defaults a stored spec omits (see NodeSpec). Mutates and returns the parsed JSON. */
+export function withSpecDefaults<T>(parsed: T): T {
+  if (parsed && typeof parsed === 'object') {
+    const spec = parsed as { queue?: unknown; next?: unknown; nextQueues?: unknown };
+    spec.queue ??= DEFAULT_QUEUE;
+    if (spec.next !== undefined && spec.nextQueues === undefined) spec.nextQueues = [DEFAULT_QUEUE];
+  }
+  return parsed;
 }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { NodeSpec } from '../graph/spec.js';
+import { type NodeSpec, withSpecDefaults } from '../graph/spec.js';
 import type { KeySpace } from './keys.js';
 import { type NodeMessage, parseMessage } from './messages.js';
 import { scripts } from './script.js';
@@ -53,7 +53,7 @@ export type FailOutcome = 'stale' | 'retrying' | 'cancelled' | 'failed' | 'run-f
  * by submit-run, so it is trusted here (no schema parse on the hot path).
  */
 function parseStarted(message: NodeMessage, queue: string, reply: readonly unknown[], offset: number): StartedNode {
-  const spec = JSON.parse(String(reply[offset + 4])) as NodeSpec;
+  const spec = withSpecDefaults(JSON.parse(String(reply[offset + 4])) as NodeSpec);
   const context = JSON.parse(String(reply[offset + 5])) as StartContext;
   const inputs = new Map<string, string | null>();
   for (let index = offset + 6; index < reply.length; index += 2) {

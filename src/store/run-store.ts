@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { NodeNotFoundError, RunExistsError, RunExpiredError, RunNotFoundError } from '../errors/index.js';
 import type { SubmissionPlan } from '../graph/plan.js';
+import { withSpecDefaults } from '../graph/spec.js';
 import { type InputTemplate, templateNodes } from '../graph/template.js';
 import type { KeySpace } from './keys.js';
 import {
@@ -30,6 +31,11 @@ export interface RunMeta {
   readonly queues: readonly string[];
   /** The stored trace context of the run's submit span (tracing was on at submit). */
   readonly trace?: string;
+}
+
+/** A root's stored state omits queuedAt until it is enqueued again: it was queued at the run's creation. */
+function withStateDefaults(state: NodeState, createdAt: number): NodeState {
+  return state.queuedAt === undefined && state.delivery !== undefined ? { ...state, queuedAt: createdAt } : state;
 }
 
 export interface RawNode {
@@ -157,7 +163,7 @@ export class RunStore {
       this.redis.hget(run.specs, nodeId),
       this.redis.hget(run.errors, nodeId),
     ]);
-    const task = specJson ? nodeSpecSchema.parse(JSON.parse(specJson)).task : '?';
+    const task = specJson ? nodeSpecSchema.parse(withSpecDefaults(JSON.parse(specJson))).task : '?';
     return { task, errorJson };
   }
 
@@ -179,13 +185,13 @@ export class RunStore {
     const meta = parseMeta(runId, metaFields);
     if (!meta) return null;
     const nodes: RawNode[] = Object.entries(nodeFields).map(([id, stateJson]) => {
-      const spec = nodeSpecSchema.parse(JSON.parse(specFields[id] ?? 'null'));
+      const spec = nodeSpecSchema.parse(withSpecDefaults(JSON.parse(specFields[id] ?? 'null')));
       const errorJson = errorFields[id];
       return {
         id,
         task: spec.task,
         next: spec.next ?? [],
-        state: nodeStateSchema.parse(JSON.parse(stateJson)),
+        state: withStateDefaults(nodeStateSchema.parse(JSON.parse(stateJson)), meta.createdAt),
         ...(errorJson ? { errorJson } : {}),
       };
     });

@@ -121,7 +121,7 @@ local firstCompletion = 9 + queueCount * 2
 local ids = {}
 for position = firstCompletion, #ARGV, 6 do ids[#ids + 1] = ARGV[position] end
 local nodes = loadMany(run.nodes, ids)
-local specs = loadMany(run.specs, ids)
+local specs = loadMany(run.specs, ids, decodeSpec)
 local completions = {}
 local outcomes = reply[2]
 local fenced = {}

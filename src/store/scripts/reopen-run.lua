@@ -58,7 +58,7 @@ for position = 1, #raw, 2 do
   order[#order + 1] = raw[position]
 end
 raw = redis.call('HGETALL', run.specs)
-for position = 1, #raw, 2 do specs[raw[position]] = cjson.decode(raw[position + 1]) end
+for position = 1, #raw, 2 do specs[raw[position]] = decodeSpec(raw[position + 1]) end
 
 -- Which nodes to reset.
 local reset = {}

@@ -26,7 +26,7 @@
   Returns: the run's creation time (ms, Redis clock), or the error reply "RUN_EXISTS".
 
   The roots are enqueued here in bulk rather than one by one through enqueueNode: the same
-  state (queued or delayed, delivery 1, queuedAt), one INCRBY of the sequence for all of them,
+  state (queued or delayed, delivery 1; queuedAt is the run's createdAt), one INCRBY of the sequence for all of them,
   and one ZADD per 1000 messages. A wide group's submit costs a few calls per thousand nodes.
 ]]
 --- @include "common"
@@ -81,8 +81,10 @@ for position = firstRoot, firstNode - 1, 4 do
   if tonumber(ARGV[position + 3]) == 0 then readyRoots = readyRoots + 1 end
 end
 local sequence = readyRoots > 0 and (redis.call('INCRBY', sequenceKey, readyRoots) - readyRoots) or 0
-local queuedState = cjson.encode({ status = 'queued', waiting = 0, delivery = 1, queuedAt = now })
-local delayedState = cjson.encode({ status = 'delayed', waiting = 0, delivery = 1, queuedAt = now })
+-- A root's state leaves out what is implied (memory counts at 100,000 nodes): no waiting means
+-- 0, and no queuedAt means the run's createdAt.
+local queuedState = cjson.encode({ status = 'queued', delivery = 1 })
+local delayedState = cjson.encode({ status = 'delayed', delivery = 1 })
 local rootStates = {}
 for position = firstRoot, firstNode - 1, 4 do
   local nodeId, queue = ARGV[position], queues[ARGV[position + 1]]

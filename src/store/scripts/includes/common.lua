@@ -47,15 +47,26 @@ local function saveNode(nodesKey, nodeId, node)
   redis.call('HSET', nodesKey, nodeId, cjson.encode(node))
 end
 
+-- Specs are stored without their defaults (they are most of a wide group's memory): no
+-- "queue" means "default", and no "nextQueues" beside "next" means { "default" }.
+local DEFAULT_QUEUE = 'default'
+local function decodeSpec(raw)
+  local spec = cjson.decode(raw)
+  spec.queue = spec.queue or DEFAULT_QUEUE
+  if spec.next and not spec.nextQueues then spec.nextQueues = { DEFAULT_QUEUE } end
+  return spec
+end
+
 local function loadSpec(specsKey, nodeId)
   local raw = redis.call('HGET', specsKey, nodeId)
   if not raw then return nil, nil end
-  return cjson.decode(raw), raw
+  return decodeSpec(raw), raw
 end
 
--- Read many nodes' state (or specs) in chunked HMGETs: { [nodeId] = decoded or nil } and, for
--- specs, the raw JSON too.
-local function loadMany(key, ids)
+-- Read many nodes' state (or specs, with decode = decodeSpec) in chunked HMGETs:
+-- { [nodeId] = decoded or nil }, and the raw JSON by node id too.
+local function loadMany(key, ids, decode)
+  decode = decode or cjson.decode
   local decoded, raw = {}, {}
   for first = 1, #ids, 1000 do
     local chunk = {}
@@ -64,7 +75,7 @@ local function loadMany(key, ids)
     for index = 1, #chunk do
       if values[index] then
         raw[chunk[index]] = values[index]
-        decoded[chunk[index]] = cjson.decode(values[index])
+        decoded[chunk[index]] = decode(values[index])
       end
     end
   end

@@ -18,7 +18,7 @@ local function startMessages(run, entries, options, now)
   local ids = {}
   for index, entry in ipairs(entries) do ids[index] = entry.nodeId end
   local nodes = loadMany(run.nodes, ids)
-  local specs, specJsons = loadMany(run.specs, ids)
+  local specs, specJsons = loadMany(run.specs, ids, decodeSpec)
   local runStatus = redis.call('HGET', run.meta, 'status')
   local writes = NodeWrites.new(run.nodes)
   local runContext = nil

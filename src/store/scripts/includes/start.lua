@@ -18,11 +18,11 @@ local function collectTemplateNodes(template, ids, seen)
   end
 end
 
--- What every start in one script call shares, read once: the run's trace context and how many
--- times it was reopened.
+-- What every start in one script call shares, read once: the run's trace context, how many
+-- times it was reopened, and when it was created.
 local function loadRunContext(run)
-  local meta = redis.call('HMGET', run.meta, 'trace', 'reopened')
-  return { trace = meta[1] or nil, reopened = tonumber(meta[2] or '0') }
+  local meta = redis.call('HMGET', run.meta, 'trace', 'reopened', 'createdAt')
+  return { trace = meta[1] or nil, reopened = tonumber(meta[2] or '0'), createdAt = tonumber(meta[3]) }
 end
 
 -- writes: a NodeWrites batch (common.lua) the new state joins, written by its caller.
@@ -31,7 +31,8 @@ local function startNode(run, nodeId, node, spec, specJson, now, runContext, wri
   node.attempts = (node.attempts or 0) + 1
   node.startedAt = now
   writes:add(nodeId, node)
-  local context = { queuedAt = node.queuedAt or now, startedAt = now, reopened = runContext.reopened }
+  -- A root that has not been re-enqueued was queued when the run was created (submit-run).
+  local context = { queuedAt = node.queuedAt or runContext.createdAt or now, startedAt = now, reopened = runContext.reopened }
   local ids = {}
   if spec.input then collectTemplateNodes(spec.input, ids, {}) end
   if runContext.trace then
