@@ -1,11 +1,14 @@
 /**
- * Where the time goes in one scenario: Redis time per script (from SLOWLOG with a threshold of
- * 0, which records every command with its duration inside Redis), and, with PROFILE_CPU=1, the
- * client's CPU profile summarized by function (self time).
+ * Where the time goes in one scenario: Redis's own INFO commandstats (EVALSHA's time includes
+ * the commands its scripts call), Redis time per script (from SLOWLOG with a threshold of 0,
+ * which records every command with its duration inside Redis; recording every call inflates
+ * script times somewhat, so read it for the split between scripts), and, with PROFILE_CPU=1,
+ * the client's CPU profile summarized by function (self time).
  *
  *   npm run bench:profile                          # fan-out of 10,000
  *   SCENARIO=chain LENGTH=1000 npm run bench:profile
  *   SCENARIO=submit WIDTH=10000 npm run bench:profile
+ *   SLOWLOG=1 npm run bench:profile                # also Redis time per script (inflated)
  *   PROFILE_CPU=1 npm run bench:profile            # also .bench-out/profile.cpuprofile, summarized
  *
  * One private redis-server, one worker (concurrency 50) in this process, tracing off.
@@ -23,6 +26,7 @@ const width = Number(process.env.WIDTH ?? 10_000);
 const length = Number(process.env.LENGTH ?? 1000);
 const concurrency = Number(process.env.CONCURRENCY ?? 50);
 const profileCpu = process.env.PROFILE_CPU === '1';
+const perScript = process.env.SLOWLOG === '1';
 
 const server = await startRedisServer();
 const admin = new Redis(server.url);
@@ -43,9 +47,10 @@ await worker?.start();
 const warmUp = await app.submit(chain(group(Array.from({ length: 2000 }, (_, index) => noop.si(index))), sum.s()));
 if (worker) await warmUp.result();
 
-await admin.config('SET', 'slowlog-log-slower-than', '0');
+if (perScript) await admin.config('SET', 'slowlog-log-slower-than', '0');
 await admin.config('SET', 'slowlog-max-len', '1000000');
 await admin.slowlog('RESET');
+await admin.config('RESETSTAT');
 const session = profileCpu ? new Session() : null;
 if (session) {
   session.connect();
@@ -61,12 +66,20 @@ const finished = performance.now();
 const used = process.cpuUsage(cpu);
 const profile = session ? ((await session.post('Profiler.stop')) as { profile: CpuProfile }).profile : null;
 
+const commandstats = await admin.info('commandstats');
 await admin.config('SET', 'slowlog-log-slower-than', '-1');
-const entries = (await admin.slowlog('GET', -1)) as [number, number, number, string[]][];
+const entries = perScript ? ((await admin.slowlog('GET', -1)) as [number, number, number, string[]][]) : [];
 await app.close();
 await admin.quit();
 await server.stop();
 
+console.log('INFO commandstats (calls, µs inside Redis in all, µs per call):');
+for (const line of commandstats.split('\r\n')) {
+  const match = /^cmdstat_(\w+):calls=(\d+),usec=(\d+),usec_per_call=([\d.]+)/.exec(line);
+  if (match && ['evalsha', 'eval', 'blpop', 'hgetall', 'publish', 'subscribe'].includes(match[1]!)) {
+    console.log(`  ${match[1]}: ${match[2]} calls, ${(Number(match[3]) / 1000).toFixed(1)} ms, ${match[4]} µs per call`);
+  }
+}
 const names = new Map(Object.values(scripts).map((script) => [script.sha, script.name]));
 const byCommand = new Map<string, number[]>();
 for (const [, , micros, args] of entries) {
@@ -78,27 +91,32 @@ for (const [, , micros, args] of entries) {
   byCommand.set(name, list);
 }
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-const redisMicros = [...byCommand.values()].flat().reduce((a, b) => a + b, 0);
+const evalshaMicros = Number(/cmdstat_evalsha:calls=\d+,usec=(\d+)/.exec(commandstats)?.[1] ?? 0);
 console.log(
   `${scenario}: ${nodes} nodes, submit ${(submitted - started).toFixed(0)} ms, total ${(finished - started).toFixed(0)} ms, ` +
     `${Math.round(nodes / ((finished - started) / 1000))} nodes/s`,
 );
 console.log(
-  `client CPU ${((used.user + used.system) / 1000).toFixed(0)} ms (${((used.user + used.system) / nodes).toFixed(1)} µs/node); ` +
-    `Redis time in commands ${(redisMicros / 1000).toFixed(0)} ms (${(redisMicros / nodes).toFixed(1)} µs/node)`,
+  `client CPU ${((used.user + used.system) / 1000).toFixed(0)} ms (${((used.user + used.system) / nodes).toFixed(1)} µs/node, ` +
+    `user ${(used.user / nodes).toFixed(1)} + system ${(used.system / nodes).toFixed(1)}); ` +
+    `Redis time in scripts ${(evalshaMicros / 1000).toFixed(0)} ms (${(evalshaMicros / nodes).toFixed(1)} µs/node)`,
 );
-console.table(
-  [...byCommand]
-    .map(([name, micros]) => ({
-      command: name,
-      calls: micros.length,
-      'total ms': Number((micros.reduce((a, b) => a + b, 0) / 1000).toFixed(1)),
-      'median µs': median(micros),
-      'max µs': Math.max(...micros),
-      'µs per node': Number((micros.reduce((a, b) => a + b, 0) / nodes).toFixed(1)),
-    }))
-    .sort((a, b) => b['total ms'] - a['total ms']),
-);
+if (perScript) {
+  console.log('Per script and command, from SLOWLOG (every call recorded, which inflates script times):');
+  console.table(
+    [...byCommand]
+      .map(([name, micros]) => ({
+        command: name,
+        calls: micros.length,
+        'total ms': Number((micros.reduce((a, b) => a + b, 0) / 1000).toFixed(1)),
+        'median µs': median(micros),
+        'max µs': Math.max(...micros),
+        'µs per node': Number((micros.reduce((a, b) => a + b, 0) / nodes).toFixed(1)),
+      }))
+      .sort((a, b) => b['total ms'] - a['total ms'])
+      .slice(0, 12),
+  );
+}
 
 interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];

@@ -57,6 +57,7 @@ export class KeySpace {
   readonly sequence: string;
   readonly runIndexes: RunIndexKeys;
   private readonly recentRunKeys = new Map<string, readonly string[]>();
+  private readonly queueKeys = new Map<string, QueueKeys>();
 
   constructor(readonly prefix: string) {
     this.tag = `{${prefix}}`;
@@ -100,10 +101,12 @@ export class KeySpace {
 
   /** Four keys per queue, in the order run-level scripts take them: ready, delayed, leases, signal. */
   queueScriptKeys(queues: readonly string[]): string[] {
-    return queues.flatMap((name) => {
+    const keys: string[] = [];
+    for (const name of queues) {
       const q = this.queue(name);
-      return [q.ready, q.delayed, q.leases, q.signal];
-    });
+      keys.push(q.ready, q.delayed, q.leases, q.signal);
+    }
+    return keys;
   }
 
   run(runId: string): RunKeys {
@@ -118,8 +121,14 @@ export class KeySpace {
   }
 
   queue(name: string): QueueKeys {
-    const base = `${this.tag}:queue:${name}`;
-    return { ready: `${base}:ready`, delayed: `${base}:delayed`, leases: `${base}:leases`, signal: `${base}:signal` };
+    let keys = this.queueKeys.get(name);
+    if (!keys) {
+      const base = `${this.tag}:queue:${name}`;
+      keys = { ready: `${base}:ready`, delayed: `${base}:delayed`, leases: `${base}:leases`, signal: `${base}:signal` };
+      // Queues are few (names come from code, not data), so every one is remembered.
+      this.queueKeys.set(name, keys);
+    }
+    return keys;
   }
 
   /** Pub/sub channel on which a run announces that it finished (not a key). */

@@ -1,5 +1,6 @@
 import {
   type Context,
+  INVALID_SPAN_CONTEXT,
   type Link,
   ProxyTracerProvider,
   ROOT_CONTEXT,
@@ -80,8 +81,16 @@ export interface AttemptSpan {
   readonly clockOffsetMs: number;
 }
 
+/** What every attempt gets with tracing off: one shared non-recording span, nothing parsed. */
+const DISABLED_ATTEMPT: AttemptSpan = {
+  span: trace.wrapSpanContext(INVALID_SPAN_CONTEXT),
+  context: ROOT_CONTEXT,
+  clockOffsetMs: 0,
+};
+
 /** A CONSUMER span per node attempt, named after the task, linked to the attempts of its inputs. */
 export function startAttemptSpan(node: StartedNode, options: TracingOptions, args: () => unknown): AttemptSpan {
+  if (!options.enabled) return DISABLED_ATTEMPT;
   const { context: parent, runName } = runParent(node.context.trace);
   const links: Link[] = [];
   for (const traceparent of node.context.links ?? []) {
