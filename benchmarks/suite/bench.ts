@@ -92,6 +92,7 @@ for (let rep = 0; rep < reps; rep++) {
       await admin.flushall();
       const engine = makers[name](server.url, concurrency);
       if (scenario.needsWorker) await engine.start();
+      await engine.warmUp(scenario.needsWorker);
       const cpu = process.cpuUsage();
       const value = await scenario.measure(engine);
       const used = process.cpuUsage(cpu);
@@ -109,8 +110,9 @@ const MEMORY_NODES = 100_000;
 const memory: Record<string, number> = {};
 for (const name of ['celeriac', 'bullmq'] as const) {
   await admin.flushall();
-  const before = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
   const engine = makers[name](server.url, concurrency);
+  await engine.warmUp(false);
+  const before = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
   await engine.submitOnly(MEMORY_NODES);
   const after = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
   await engine.stop();

@@ -17,6 +17,11 @@ export interface Engine {
   readonly name: string;
   /** Start workers; returns when they consume. */
   start(): Promise<void>;
+  /**
+   * One tiny run before measuring (and waiting for it when a worker runs): connections opened
+   * and scripts loaded, so that every measurement is of the steady state, for both engines.
+   */
+  warmUp(withWorker: boolean): Promise<void>;
   /** Submit, then wait for the result. Returns [submit ms, total ms]. */
   fanOut(width: number): Promise<[number, number]>;
   chain(length: number): Promise<[number, number]>;
@@ -50,6 +55,10 @@ export function celeriacEngine(url: string, concurrency: number): Engine {
   return {
     name: 'celeriac',
     start: () => worker.start(),
+    warmUp: async (withWorker) => {
+      const run = await app.submit(noop.si(0));
+      if (withWorker) await run.result({ timeoutMs: 60_000 });
+    },
     fanOut: (width) => timed(chain(group(Array.from({ length: width }, (_, index) => noop.si(index))), sum.s())),
     chain: (length) => timed(chain(step.si(0), ...Array.from({ length: length - 1 }, () => step.s()))),
     mixed: (n) =>
@@ -119,6 +128,10 @@ export function bullmqEngine(url: string, concurrency: number): Engine {
         { connection: connect(), concurrency },
       );
       await Promise.all([worker.waitUntilReady(), events.waitUntilReady()]);
+    },
+    warmUp: async (withWorker) => {
+      const tree = await flows.add({ name: 'noop', queueName, data: { value: 0 } });
+      if (withWorker) await tree.job.waitUntilFinished(events, 60_000);
     },
     fanOut: (width) => timed({ name: 'sum', queueName, children: Array.from({ length: width }, (_, index) => noop(index)) }),
     chain: (length) => timed(nested(length)),

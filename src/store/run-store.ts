@@ -109,10 +109,28 @@ export class RunStore {
       keys.push(q.ready, q.delayed, q.signal);
       args.push(queue);
     }
-    const roots = plan.nodes.filter((node) => node.waiting === 0);
-    args.push(roots.length);
-    for (const root of roots) args.push(root.id, root.queue, root.priority, root.countdownMs);
-    for (const node of plan.nodes) args.push(node.id, node.specJson, node.waiting);
+    // Roots by class (queue, priority, countdown), and two values per node in id order: see
+    // the header of submit-run.lua.
+    const classes = new Map<string, number>();
+    const classArgs: (string | number)[] = [];
+    const nodeArgs: (string | number)[] = [];
+    plan.nodes.forEach((node, index) => {
+      if (node.id !== String(index)) throw new Error(`submit: node ${node.id} is out of order (expected ${index})`);
+      let waiting: number = node.waiting;
+      if (waiting === 0) {
+        const key = `${node.queue}|${node.priority}|${node.countdownMs}`;
+        let rootClass = classes.get(key);
+        if (rootClass === undefined) {
+          rootClass = classes.size + 1;
+          classes.set(key, rootClass);
+          classArgs.push(node.queue, node.priority, node.countdownMs);
+        }
+        waiting = -rootClass;
+      }
+      nodeArgs.push(node.specJson, waiting);
+    });
+    args.push(classes.size, ...classArgs);
+    for (const value of nodeArgs) args.push(value);
     try {
       return Number(await scripts.submitRun.run(this.redis, keys, args));
     } catch (error) {

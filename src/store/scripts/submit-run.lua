@@ -19,15 +19,19 @@
   ARGV[8]  trace context JSON of the submit span ("" when tracing is off)
   ARGV[9]  number of root queues Q whose keys follow KEYS[13]
   ARGV[10 .. 9+Q]  those queue names, in KEYS order
-  ARGV[10+Q]       number of root nodes R (nodes that depend on nothing)
-  ARGV[11+Q ..]    for each root, four values: node id, queue name, priority, countdown in ms
-  then             for each node, three values: node id, spec JSON, number of dependencies
+  ARGV[10+Q]       number of root classes C: the distinct (queue, priority, countdown) of the
+                   nodes that depend on nothing
+  ARGV[11+Q ..]    for each class, three values: queue name, priority, countdown in ms
+  then             for each node, in id order ("0", "1", ...), two values: spec JSON, and either
+                   its number of dependencies (> 0), or -k for a root of class k (1-based)
 
   Returns: the run's creation time (ms, Redis clock), or the error reply "RUN_EXISTS".
 
-  The roots are enqueued here in bulk rather than one by one through enqueueNode: the same
-  state (queued or delayed, delivery 1; queuedAt is the run's createdAt), one INCRBY of the sequence for all of them,
-  and one ZADD per 1000 messages. A wide group's submit costs a few calls per thousand nodes.
+  Two values per node and no ids keep a 10,000-node submit at 20,000 arguments: passing them
+  costs Redis and the client more than anything else the submit does. The roots are enqueued
+  here in bulk rather than one by one through enqueueNode: the same state (queued or delayed,
+  delivery 1; queuedAt is the run's createdAt), one INCRBY of the sequence for all of them, and
+  one ZADD per 1000 messages.
 ]]
 --- @include "common"
 --- @include "run"
@@ -47,15 +51,17 @@ for index = 1, queueCount do
   local base = RUN_KEY_COUNT + 1 + (index - 1) * 3
   queues[ARGV[9 + index]] = { ready = KEYS[base + 1], delayed = KEYS[base + 2], signal = KEYS[base + 3], readyBatch = {} }
 end
-local rootCount = tonumber(ARGV[10 + queueCount])
-local firstRoot = 11 + queueCount
-local firstNode = firstRoot + rootCount * 4
-local nodeCount = (#ARGV - firstNode + 1) / 3
-
--- Check before the first write (Redis does not roll back a script that errors half way).
-for position = firstRoot, firstNode - 1, 4 do
-  if not queues[ARGV[position + 1]] then return redis.error_reply('QUEUE_KEYS_MISSING ' .. ARGV[position + 1]) end
+local classCount = tonumber(ARGV[10 + queueCount])
+local classes = {}
+for index = 1, classCount do
+  local base = 11 + queueCount + (index - 1) * 3
+  local queue = queues[ARGV[base]]
+  -- Check before the first write (Redis does not roll back a script that errors half way).
+  if not queue then return redis.error_reply('QUEUE_KEYS_MISSING ' .. ARGV[base]) end
+  classes[index] = { queue = queue, priority = tonumber(ARGV[base + 1]), countdown = tonumber(ARGV[base + 2]) }
 end
+local firstNode = 11 + queueCount + classCount * 3
+local nodeCount = (#ARGV - firstNode + 1) / 2
 
 -- Index members sort by creation time, then id: listRuns pages through them by lex range.
 local indexMember = string.format('%015d', now) .. ':' .. runId
@@ -77,39 +83,15 @@ redis.call('ZADD', run.byStatus.running, 0, indexMember)
 
 -- Roots: delayed ones by due time, the others into ready with consecutive sequence numbers.
 local readyRoots = 0
-for position = firstRoot, firstNode - 1, 4 do
-  if tonumber(ARGV[position + 3]) == 0 then readyRoots = readyRoots + 1 end
+for position = firstNode + 1, #ARGV, 2 do
+  local class = classes[-tonumber(ARGV[position])]
+  if class and class.countdown == 0 then readyRoots = readyRoots + 1 end
 end
 local sequence = readyRoots > 0 and (redis.call('INCRBY', sequenceKey, readyRoots) - readyRoots) or 0
 -- A root's state leaves out what is implied (memory counts at 100,000 nodes): no waiting means
 -- 0, and no queuedAt means the run's createdAt.
 local queuedState = cjson.encode({ status = 'queued', delivery = 1 })
 local delayedState = cjson.encode({ status = 'delayed', delivery = 1 })
-local rootStates = {}
-for position = firstRoot, firstNode - 1, 4 do
-  local nodeId, queue = ARGV[position], queues[ARGV[position + 1]]
-  local priority, countdown = tonumber(ARGV[position + 2]), tonumber(ARGV[position + 3])
-  local message = messageFor(runId, nodeId, 1, priority)
-  if countdown > 0 then
-    rootStates[nodeId] = delayedState
-    redis.call('ZADD', queue.delayed, formatScore(now + countdown), message)
-  else
-    rootStates[nodeId] = queuedState
-    sequence = sequence + 1
-    local batch = queue.readyBatch
-    batch[#batch + 1] = readyScore(priority, sequence)
-    batch[#batch + 1] = message
-    if #batch >= 2000 then
-      redis.call('ZADD', queue.ready, unpack(batch))
-      queue.readyBatch = {}
-    end
-  end
-end
-for _, queue in pairs(queues) do
-  if #queue.readyBatch > 0 then redis.call('ZADD', queue.ready, unpack(queue.readyBatch)) end
-  -- Also for delayed roots: a blocked worker wakes up and shortens its wait to the due time.
-  ensureSignal(queue.signal)
-end
 
 local specBatch, stateBatch = {}, {}
 local function flush()
@@ -118,14 +100,44 @@ local function flush()
   specBatch, stateBatch = {}, {}
 end
 
-for position = firstNode, #ARGV, 3 do
-  local nodeId, specJson, waiting = ARGV[position], ARGV[position + 1], ARGV[position + 2]
+local nodeIndex = 0
+for position = firstNode, #ARGV, 2 do
+  local nodeId = tostring(nodeIndex)
+  nodeIndex = nodeIndex + 1
+  local waiting = tonumber(ARGV[position + 1])
+  local state
+  if waiting > 0 then
+    state = '{"status":"pending","waiting":' .. waiting .. '}'
+  else
+    local class = classes[-waiting]
+    local queue = class.queue
+    local message = messageFor(runId, nodeId, 1, class.priority)
+    if class.countdown > 0 then
+      state = delayedState
+      redis.call('ZADD', queue.delayed, formatScore(now + class.countdown), message)
+    else
+      state = queuedState
+      sequence = sequence + 1
+      local batch = queue.readyBatch
+      batch[#batch + 1] = readyScore(class.priority, sequence)
+      batch[#batch + 1] = message
+      if #batch >= 2000 then
+        redis.call('ZADD', queue.ready, unpack(batch))
+        queue.readyBatch = {}
+      end
+    end
+  end
   specBatch[#specBatch + 1] = nodeId
-  specBatch[#specBatch + 1] = specJson
+  specBatch[#specBatch + 1] = ARGV[position]
   stateBatch[#stateBatch + 1] = nodeId
-  stateBatch[#stateBatch + 1] = rootStates[nodeId] or ('{"status":"pending","waiting":' .. waiting .. '}')
+  stateBatch[#stateBatch + 1] = state
   if #specBatch >= 2000 then flush() end
 end
 flush()
+for _, queue in pairs(queues) do
+  if #queue.readyBatch > 0 then redis.call('ZADD', queue.ready, unpack(queue.readyBatch)) end
+  -- Also for delayed roots: a blocked worker wakes up and shortens its wait to the due time.
+  ensureSignal(queue.signal)
+end
 
 return now
