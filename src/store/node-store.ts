@@ -47,6 +47,9 @@ export type CompleteOutcome =
 /** run-failed: this failure failed the run. */
 export type FailOutcome = 'stale' | 'retrying' | 'cancelled' | 'failed' | 'run-failed';
 
+/** The inputs of a node that reads no upstream result (most of a wide group): shared, never written. */
+const NO_INPUTS: Map<string, string | null> = new Map();
+
 /**
  * A start reply's fields, from `offset`: 'started', attempt, leaseExpiries, attemptOffset,
  * specJson, contextJson, then input pairs. The spec was validated at submit and is written only
@@ -55,7 +58,7 @@ export type FailOutcome = 'stale' | 'retrying' | 'cancelled' | 'failed' | 'run-f
 function parseStarted(message: NodeMessage, queue: string, reply: readonly unknown[], offset: number): StartedNode {
   const spec = withSpecDefaults(JSON.parse(String(reply[offset + 4])) as NodeSpec);
   const context = JSON.parse(String(reply[offset + 5])) as StartContext;
-  const inputs = new Map<string, string | null>();
+  const inputs = reply.length > offset + 6 ? new Map<string, string | null>() : NO_INPUTS;
   for (let index = offset + 6; index < reply.length; index += 2) {
     const value = reply[index + 1];
     inputs.set(String(reply[index]), typeof value === 'string' ? value : null);

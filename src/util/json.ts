@@ -9,7 +9,7 @@ import { NotJsonError } from '../errors/index.js';
  */
 export function encodeJson(value: unknown, path: string | (() => string)): string {
   const top = value === undefined ? null : value;
-  const problem = findProblem(top, [], new Set());
+  const problem = top !== null && typeof top === 'object' ? findProblem(top, [], new Set()) : findProblem(top, [], NO_ANCESTORS);
   if (problem) {
     // The path is built only for the error: submit encodes one value per node.
     const where = (typeof path === 'function' ? path() : path) + problem.at.join('');
@@ -27,6 +27,9 @@ function describe(value: unknown): string {
   const name = (value as object).constructor?.name;
   return name ? `a ${name}` : 'an object';
 }
+
+/** Primitives have no ancestors to track: no Set is made for them (one result per attempt). */
+const NO_ANCESTORS: Set<object> = new Set();
 
 interface Problem {
   /** Path segments below the top, e.g. ['[1]', '.when']. */

@@ -105,9 +105,12 @@ export async function runAttempt(
       value = parsed.data;
     }
     const resultJson = encodeJson(value, `result of task "${definition.name}"`);
-    const bytes = Buffer.byteLength(resultJson);
-    if (bytes > options.maxPayloadBytes) {
-      throw new PayloadTooLargeError(`result of task "${definition.name}"`, bytes, options.maxPayloadBytes);
+    // Only a long string can be over the limit in bytes (UTF-8 takes at most 3 per UTF-16 unit).
+    if (resultJson.length * 3 > options.maxPayloadBytes) {
+      const bytes = Buffer.byteLength(resultJson);
+      if (bytes > options.maxPayloadBytes) {
+        throw new PayloadTooLargeError(`result of task "${definition.name}"`, bytes, options.maxPayloadBytes);
+      }
     }
     return { ok: true, resultJson };
   } catch (error) {
