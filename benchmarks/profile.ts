@@ -8,6 +8,7 @@
  *   npm run bench:profile                          # fan-out of 10,000
  *   SCENARIO=chain LENGTH=1000 npm run bench:profile
  *   SCENARIO=submit WIDTH=10000 npm run bench:profile
+ *   SCENARIO=memory WIDTH=100000 npm run bench:profile   # Redis bytes per node, key by key
  *   SLOWLOG=1 npm run bench:profile                # also Redis time per script (inflated)
  *   PROFILE_CPU=1 npm run bench:profile            # also .bench-out/profile.cpuprofile, summarized
  *
@@ -42,8 +43,33 @@ const canvas: AnyCanvas =
 const nodes = scenario === 'chain' ? length : width + 1;
 
 // Warm up: load the scripts and JIT the paths with a small run first.
-const worker = scenario === 'submit' ? null : app.worker({ concurrency });
+const worker = scenario === 'submit' || scenario === 'memory' ? null : app.worker({ concurrency });
 await worker?.start();
+if (scenario === 'memory') {
+  // Submitted, nothing started: every node stored and every root queued, the most a run holds.
+  await app.submit(noop.si(0)); // the queue's keys exist before measuring
+  const usedMemory = async (): Promise<number> => Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
+  const before = await usedMemory();
+  const run = await app.submit(canvas);
+  const after = await usedMemory();
+  console.log(`${nodes} nodes submitted: used_memory grew by ${((after - before) / nodes).toFixed(0)} B per node`);
+  const rows = [];
+  for (const key of [`{${app.config.prefix}}:run:${run.id}:specs`, `{${app.config.prefix}}:run:${run.id}:nodes`, `{${app.config.prefix}}:queue:default:ready`]) {
+    const bytes = Number(await admin.memory('USAGE', key, 'SAMPLES', '0'));
+    rows.push({ key: key.replace(run.id, '<id>'), encoding: await admin.object('ENCODING', key), 'B per node': Math.round(bytes / nodes) });
+  }
+  console.table(rows);
+  console.log('node 5:', await admin.hget(`{${app.config.prefix}}:run:${run.id}:nodes`, '5'), await admin.hget(`{${app.config.prefix}}:run:${run.id}:specs`, '5'));
+  // And once it has run: every node's spec, state and result are kept until the run expires.
+  const runner = app.worker({ concurrency });
+  await runner.start();
+  await run.result({ timeoutMs: 600_000 });
+  console.log(`after the run succeeded: ${((await usedMemory() - before) / nodes).toFixed(0)} B per node (specs, states and results, kept until retention expires)`);
+  await app.close();
+  await admin.quit();
+  await server.stop();
+  process.exit(0);
+}
 const warmUp = await app.submit(chain(group(Array.from({ length: 2000 }, (_, index) => noop.si(index))), sum.s()));
 if (worker) await warmUp.result();
 

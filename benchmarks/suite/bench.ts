@@ -6,6 +6,7 @@
  *   REPS=3 npm run bench            repetitions (default 3)
  *   FULL=1 npm run bench            adds the 100,000-wide fan-out
  *   CONCURRENCY=50                  worker concurrency of both engines
+ *   ONLY=submit npm run bench       only the scenarios whose name contains this text
  *
  * Celery joins when `python3 -c "import celery"` works; it does not on this machine (noted).
  */
@@ -85,9 +86,11 @@ const makers = { celeriac: celeriacEngine, bullmq: bullmqEngine } as const;
 type EngineName = keyof typeof makers;
 const samples: { scenario: string; engine: EngineName; value: number; cpuMicrosPerNode?: number }[] = [];
 
+const only = process.env.ONLY;
+const chosen = only ? scenarios.filter((scenario) => scenario.name.includes(only)) : scenarios;
 for (let rep = 0; rep < reps; rep++) {
   const order: EngineName[] = rep % 2 === 0 ? ['celeriac', 'bullmq'] : ['bullmq', 'celeriac'];
-  for (const scenario of scenarios) {
+  for (const scenario of chosen) {
     for (const name of order) {
       await admin.flushall();
       const engine = makers[name](server.url, concurrency);
@@ -127,7 +130,7 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 };
 const format = (value: number): string => (value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2));
-const rows = scenarios.map((scenario) => {
+const rows = chosen.map((scenario) => {
   const of = (engine: EngineName) => samples.filter((sample) => sample.scenario === scenario.name && sample.engine === engine).map((sample) => sample.value);
   const cpuOf = (engine: EngineName) =>
     samples.filter((sample) => sample.scenario === scenario.name && sample.engine === engine).map((sample) => sample.cpuMicrosPerNode ?? 0);

@@ -59,6 +59,11 @@ interface Piece {
   readonly exits: readonly string[];
 }
 
+/** Where a part sits in the canvas, for error messages: `chain[1] > group[0] > add`. */
+function childPath(path: string, part: string): string {
+  return path ? `${path} > ${part}` : part;
+}
+
 /**
  * Compile a canvas into a DAG. Pure: no I/O, no registry. The rules are Celery's (see
  * ../shared CANVAS.md): a chain feeds each value to the next step, a group gives every member
@@ -88,7 +93,6 @@ export function compileCanvas(canvas: unknown): CompiledWorkflow {
   };
 
   const visitCanvas = (item: AnyCanvas, path: string, input: InputTemplate | null, after: readonly string[]): Piece => {
-    const at = (part: string): string => (path ? `${path} > ${part}` : part);
     if (item instanceof Signature) {
       const id = String(nextId++);
       const receives = item.immutable ? null : input;
@@ -99,7 +103,7 @@ export function compileCanvas(canvas: unknown): CompiledWorkflow {
         input: receives,
         options: item.options,
         byName: item.byName,
-        path: at(item.task),
+        path: childPath(path, item.task),
         next: [],
         waiting: 0,
         reads: receives ? new Set(templateNodes(receives)) : null,
@@ -113,19 +117,19 @@ export function compileCanvas(canvas: unknown): CompiledWorkflow {
       return { value: { node: id }, exits: [id] };
     }
     if (item instanceof Chain) {
-      if (item.steps.length === 0) throw new CanvasValidationError(at('chain'), 'a chain needs at least one step');
+      if (item.steps.length === 0) throw new CanvasValidationError(childPath(path, 'chain'), 'a chain needs at least one step');
       let piece: Piece = { value: input ?? { list: [] }, exits: after };
       let value = input;
       item.steps.forEach((step, index) => {
-        piece = visit(step, at(`chain[${index}]`), value, piece.exits);
+        piece = visit(step, childPath(path, `chain[${index}]`), value, piece.exits);
         value = piece.value;
       });
       return piece;
     }
-    if (item instanceof Group) return visitGroup(item.members, at('group'), input, after);
+    if (item instanceof Group) return visitGroup(item.members, childPath(path, 'group'), input, after);
     if (item instanceof Chord) {
-      const header = visitGroup(item.header.members, at('chord.header'), input, after);
-      return visit(item.body, at('chord.body'), header.value, header.exits);
+      const header = visitGroup(item.header.members, childPath(path, 'chord.header'), input, after);
+      return visit(item.body, childPath(path, 'chord.body'), header.value, header.exits);
     }
     throw new CanvasValidationError(path || 'canvas', `unknown canvas kind "${String(item.kind)}"`);
   };

@@ -33,6 +33,9 @@ export interface RunMeta {
   readonly trace?: string;
 }
 
+/** The state of a root that has not started since submit: none is stored (submit-run). */
+const INITIAL_ROOT_STATE: NodeState = { status: 'queued', delivery: 1 };
+
 /** A root's stored state omits queuedAt until it is enqueued again: it was queued at the run's creation. */
 function withStateDefaults(state: NodeState, createdAt: number): NodeState {
   return state.queuedAt === undefined && state.delivery !== undefined ? { ...state, queuedAt: createdAt } : state;
@@ -202,14 +205,16 @@ export class RunStore {
     }) as [Record<string, string>, Record<string, string>, Record<string, string>, Record<string, string>];
     const meta = parseMeta(runId, metaFields);
     if (!meta) return null;
-    const nodes: RawNode[] = Object.entries(nodeFields).map(([id, stateJson]) => {
-      const spec = nodeSpecSchema.parse(withSpecDefaults(JSON.parse(specFields[id] ?? 'null')));
+    // Every node has a spec; a root that never started has no state stored (submit-run).
+    const nodes: RawNode[] = Object.entries(specFields).map(([id, specJson]) => {
+      const spec = nodeSpecSchema.parse(withSpecDefaults(JSON.parse(specJson)));
       const errorJson = errorFields[id];
+      const stateJson = nodeFields[id];
       return {
         id,
         task: spec.task,
         next: spec.next ?? [],
-        state: withStateDefaults(nodeStateSchema.parse(JSON.parse(stateJson)), meta.createdAt),
+        state: withStateDefaults(stateJson ? nodeStateSchema.parse(JSON.parse(stateJson)) : INITIAL_ROOT_STATE, meta.createdAt),
         ...(errorJson ? { errorJson } : {}),
       };
     });
@@ -227,7 +232,10 @@ export class RunStore {
     const meta = parseMeta(runId, (metaReply?.[1] ?? {}) as Record<string, string>);
     if (!meta) return null;
     const counts = Object.fromEntries(NODE_STATUSES.map((status) => [status, 0])) as Record<NodeStatus, number>;
-    for (const json of (statesReply?.[1] ?? []) as string[]) counts[nodeStateSchema.parse(JSON.parse(json)).status]++;
+    const states = (statesReply?.[1] ?? []) as string[];
+    for (const json of states) counts[nodeStateSchema.parse(JSON.parse(json)).status]++;
+    // The nodes with no state stored are roots that never started: queued (submit-run).
+    counts.queued += Math.max(0, meta.nodeCount - states.length);
     return { meta, counts };
   }
 

@@ -25,7 +25,7 @@
 local run = runKeysFrom(KEYS)
 local runId, channel, cancellations = ARGV[1], ARGV[2], ARGV[3]
 
-local meta = redis.call('HMGET', run.meta, 'status', 'queues')
+local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'nodeCount')
 if not meta[1] then return redis.error_reply('RUN_MISSING') end
 if meta[1] ~= 'running' then return { 'unchanged', meta[1] } end
 local queues, missing = runQueuesFrom(KEYS, RUN_KEY_COUNT + 1, ARGV, 4, meta[2])
@@ -33,9 +33,13 @@ if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) en
 
 local now = nowMs()
 local cancelled, running = 0, 0
-local states = redis.call('HGETALL', run.nodes)
-for position = 1, #states, 2 do
-  local nodeId, node = states[position], cjson.decode(states[position + 1])
+-- Every node, ids "0" .. nodeCount - 1: a root that never started has no state stored.
+local stored = {}
+local raw = redis.call('HGETALL', run.nodes)
+for position = 1, #raw, 2 do stored[raw[position]] = raw[position + 1] end
+for index = 0, tonumber(meta[3]) - 1 do
+  local nodeId = tostring(index)
+  local node = stored[nodeId] and cjson.decode(stored[nodeId]) or initialRootState()
   if node.status == 'pending' or node.status == 'queued' or node.status == 'delayed' then
     if node.status ~= 'pending' then
       local spec = loadSpec(run.specs, nodeId)

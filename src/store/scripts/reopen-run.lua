@@ -39,23 +39,26 @@ local run = runKeysFrom(KEYS)
 local sequenceKey = KEYS[RUN_KEY_COUNT + 1]
 local runId, mode, fromNode, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 
-local meta = redis.call('HMGET', run.meta, 'status', 'queues')
+local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'nodeCount')
 local runStatus = meta[1]
 if not runStatus then return redis.error_reply('RUN_MISSING') end
 local queues, missing = runQueuesFrom(KEYS, RUN_KEY_COUNT + 2, ARGV, 5, meta[2])
 if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) end
-if mode == 'rerun' and redis.call('HEXISTS', run.nodes, fromNode) == 0 then
+if mode == 'rerun' and redis.call('HEXISTS', run.specs, fromNode) == 0 then
   return redis.error_reply('NODE_MISSING')
 end
 if mode == 'resume' and (runStatus == 'running' or runStatus == 'succeeded') then
   return { 'unchanged', runStatus }
 end
 
+-- Every node, in id order ("0" .. nodeCount - 1): a root that never started has no state stored.
 local states, specs, order = {}, {}, {}
 local raw = redis.call('HGETALL', run.nodes)
-for position = 1, #raw, 2 do
-  states[raw[position]] = cjson.decode(raw[position + 1])
-  order[#order + 1] = raw[position]
+for position = 1, #raw, 2 do states[raw[position]] = cjson.decode(raw[position + 1]) end
+for index = 0, tonumber(meta[3]) - 1 do
+  local nodeId = tostring(index)
+  order[#order + 1] = nodeId
+  states[nodeId] = states[nodeId] or initialRootState()
 end
 raw = redis.call('HGETALL', run.specs)
 for position = 1, #raw, 2 do specs[raw[position]] = decodeSpec(raw[position + 1]) end

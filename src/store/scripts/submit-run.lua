@@ -1,6 +1,6 @@
 --[[
-  submit-run: create a whole run at once (its meta, every node's spec and state, its index
-  entries) and enqueue the nodes that depend on nothing. Either the run exists completely
+  submit-run: create a whole run at once (its meta, every node's spec, the state of every node
+  but the queued roots, its index entries) and enqueue the nodes that depend on nothing. Either the run exists completely
   afterwards or not at all: every check happens before the first write.
 
   KEYS[1..12]  the run's keys (RunKeys in keys.ts): meta, nodes, specs, results, errors,
@@ -28,7 +28,9 @@
   Returns: the run's creation time (ms, Redis clock), or the error reply "RUN_EXISTS".
 
   Two values per node and no ids keep a 10,000-node submit at 20,000 arguments: passing them
-  costs Redis and the client more than anything else the submit does. The roots are enqueued
+  costs Redis and the client more than anything else the submit does. A queued root (no
+  countdown) gets no state entry: absent means queued, delivery 1 (initialRootState in
+  includes/common.lua). The roots are enqueued
   here in bulk rather than one by one through enqueueNode: the same state (queued or delayed,
   delivery 1; queuedAt is the run's createdAt), one INCRBY of the sequence for all of them, and
   one ZADD per 1000 messages.
@@ -88,9 +90,9 @@ for position = firstNode + 1, #ARGV, 2 do
   if class and class.countdown == 0 then readyRoots = readyRoots + 1 end
 end
 local sequence = readyRoots > 0 and (redis.call('INCRBY', sequenceKey, readyRoots) - readyRoots) or 0
--- A root's state leaves out what is implied (memory counts at 100,000 nodes): no waiting means
--- 0, and no queuedAt means the run's createdAt.
-local queuedState = cjson.encode({ status = 'queued', delivery = 1 })
+-- A delayed root's state leaves out what is implied (memory counts at 100,000 nodes): no
+-- waiting means 0, and no queuedAt means the run's createdAt. A queued root has no state at all
+-- until it starts (initialRootState in common.lua).
 local delayedState = cjson.encode({ status = 'delayed', delivery = 1 })
 
 local specBatch, stateBatch = {}, {}
@@ -116,7 +118,7 @@ for position = firstNode, #ARGV, 2 do
       state = delayedState
       redis.call('ZADD', queue.delayed, formatScore(now + class.countdown), message)
     else
-      state = queuedState
+      -- No state stored: a root with none is queued, delivery 1 (initialRootState).
       sequence = sequence + 1
       local batch = queue.readyBatch
       batch[#batch + 1] = readyScore(class.priority, sequence)
@@ -129,8 +131,10 @@ for position = firstNode, #ARGV, 2 do
   end
   specBatch[#specBatch + 1] = nodeId
   specBatch[#specBatch + 1] = ARGV[position]
-  stateBatch[#stateBatch + 1] = nodeId
-  stateBatch[#stateBatch + 1] = state
+  if state then
+    stateBatch[#stateBatch + 1] = nodeId
+    stateBatch[#stateBatch + 1] = state
+  end
   if #specBatch >= 2000 then flush() end
 end
 flush()

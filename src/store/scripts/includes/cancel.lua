@@ -8,7 +8,7 @@ local function cancelNodes(run, startIds, now)
   local cancelled = 0
   while #stack > 0 do
     local nodeId = table.remove(stack)
-    local node = loadNode(run.nodes, nodeId)
+    local node = loadNodeOrRoot(run.nodes, run.specs, nodeId)
     if node and (node.status == 'pending' or node.status == 'queued' or node.status == 'delayed') then
       node.status = 'cancelled'
       node.finishedAt = now

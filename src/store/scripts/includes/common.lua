@@ -43,6 +43,22 @@ local function loadNode(nodesKey, nodeId)
   return cjson.decode(raw)
 end
 
+-- A root that has not started since submit has no state stored (most of a wide group: it
+-- saves their memory and submit's time): it is queued, delivery 1, queued at the run's
+-- createdAt. Delayed roots and nodes with dependencies always have a state.
+local function initialRootState()
+  return { status = 'queued', delivery = 1 }
+end
+
+-- loadNode for a node that may be such a root: its state, the initial root state when it has a
+-- spec but no state, or nil when there is no such node.
+local function loadNodeOrRoot(nodesKey, specsKey, nodeId)
+  local node = loadNode(nodesKey, nodeId)
+  if node then return node end
+  if redis.call('HEXISTS', specsKey, nodeId) == 1 then return initialRootState() end
+  return nil
+end
+
 local function saveNode(nodesKey, nodeId, node)
   redis.call('HSET', nodesKey, nodeId, cjson.encode(node))
 end

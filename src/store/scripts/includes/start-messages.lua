@@ -32,7 +32,7 @@ local function startMessages(run, entries, options, now)
     end
 
     if not runStatus then return skip('run-missing') end
-    local node = nodes[nodeId]
+    local node = nodes[nodeId] or (specs[nodeId] and initialRootState())
     if not node then return skip('node-missing') end
     -- Another message of the same node in this batch already started it: this one is of an
     -- earlier delivery.
