@@ -7,7 +7,8 @@
  *
  *   {p}:run:<id>            hash        the run's meta: name, status, createdAt, finishedAt,
  *                                       nodeCount, unfinished, output, failedNode
- *   {p}:run:<id>:nodes      hash        node id -> state JSON (fields: records.ts nodeStateSchema)
+ *   {p}:run:<id>:nodes      hash        node id -> state JSON (fields: records.ts nodeStateSchema); a
+ *                                       root that never started has none (absent = queued)
  *   {p}:run:<id>:specs      hash        node id -> spec JSON (fields: graph/spec.ts NodeSpec)
  *   {p}:run:<id>:results    hash        node id -> result JSON
  *   {p}:run:<id>:errors     hash        node id -> last error JSON
