@@ -149,7 +149,8 @@ end
 
 if #completions == 0 then return fillSlots() end
 
-local runStatus = redis.call('HGET', run.meta, 'status')
+local runContext = loadRunContext(run)
+local runStatus = runContext.status
 -- Their leases, one ZREM per queue.
 local leasesByKey = {}
 for _, completion in ipairs(completions) do
@@ -169,22 +170,24 @@ if runStatus == 'cancelled' then
 end
 
 local writes = NodeWrites.new(run.nodes)
-local results, completedIds = {}, {}
+local results, retried = {}, {}
 for _, completion in ipairs(completions) do
   local node = completion.node
   results[#results + 1] = completion.nodeId
   results[#results + 1] = completion.resultJson
-  completedIds[#completedIds + 1] = completion.nodeId
+  -- Only an earlier attempt can have left an error (fail-node records them).
+  if node.attempts > 1 then retried[#retried + 1] = completion.nodeId end
   node.status = 'succeeded'
   node.finishedAt = now
   if completion.span ~= '' then node.span = completion.span end
   writes:add(completion.nodeId, node)
 end
 redis.call('HSET', run.results, unpack(results))
-redis.call('HDEL', run.errors, unpack(completedIds))
+if #retried > 0 then redis.call('HDEL', run.errors, unpack(retried)) end
 local unfinished = redis.call('HINCRBY', run.meta, 'unfinished', -#completions)
--- Written now: a dependant started below reads its upstream nodes' span contexts.
-writes:flush()
+-- Written now when something below reads them from Redis: cancelNodes, or a dependant started
+-- below reading its upstream nodes' span contexts. Otherwise with the dependants' states.
+if runStatus ~= 'running' or runContext.trace then writes:flush() end
 
 if runStatus ~= 'running' then
   -- A failed run: keep the results, start nothing after them.
@@ -197,7 +200,6 @@ end
 
 -- Each dependant is read once however many completions of the batch feed it, and written once.
 local dependants = {}
-local runContext = nil
 for _, completion in ipairs(completions) do
   for _, dependantId in ipairs(completion.spec.next or {}) do
     local dependant = dependants[dependantId]
@@ -218,7 +220,6 @@ for _, completion in ipairs(completions) do
           local message = messageFor(runId, dependantId, dependant.delivery, dependantSpec.priority)
           dependant.queuedAt = now
           redis.call('ZADD', queue.leases, formatScore(now + leaseMs), message)
-          runContext = runContext or loadRunContext(run)
           local started = startNode(run, dependantId, dependant, dependantSpec, dependantSpecJson, now, runContext, writes)
           table.insert(started, 1, dependantSpec.queue)
           table.insert(started, 1, message)

@@ -19,9 +19,9 @@ local function startMessages(run, entries, options, now)
   for index, entry in ipairs(entries) do ids[index] = entry.nodeId end
   local nodes = loadMany(run.nodes, ids)
   local specs, specJsons = loadMany(run.specs, ids, decodeSpec)
-  local runStatus = redis.call('HGET', run.meta, 'status')
+  local runContext = loadRunContext(run)
+  local runStatus = runContext.status
   local writes = NodeWrites.new(run.nodes)
-  local runContext = nil
   local startedHere = {}
 
   local function startOne(entry)
@@ -69,7 +69,6 @@ local function startMessages(run, entries, options, now)
       end
     end
 
-    runContext = runContext or loadRunContext(run)
     startedHere[nodeId] = true
     return startNode(run, nodeId, node, specs[nodeId], specJsons[nodeId], now, runContext, writes)
   end

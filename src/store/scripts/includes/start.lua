@@ -19,10 +19,12 @@ local function collectTemplateNodes(template, ids, seen)
 end
 
 -- What every start in one script call shares, read once: the run's trace context, how many
--- times it was reopened, and when it was created.
+-- times it was reopened, when it was created, and its status (nil when the run is missing).
 local function loadRunContext(run)
-  local meta = redis.call('HMGET', run.meta, 'trace', 'reopened', 'createdAt')
-  return { trace = meta[1] or nil, reopened = tonumber(meta[2] or '0'), createdAt = tonumber(meta[3]) }
+  local meta = redis.call('HMGET', run.meta, 'trace', 'reopened', 'createdAt', 'status')
+  return {
+    trace = meta[1] or nil, reopened = tonumber(meta[2] or '0'), createdAt = tonumber(meta[3]), status = meta[4] or nil,
+  }
 end
 
 -- writes: a NodeWrites batch (common.lua) the new state joins, written by its caller.
