@@ -86,6 +86,7 @@ for index = 1, queueCount do
 end
 local now = nowMs()
 local reply = { 0, {}, {}, {} }
+local runPrefix = runId .. '|'
 
 -- The slots still free at the end take messages from the worker's queues.
 local function fillSlots()
@@ -94,8 +95,8 @@ local function fillSlots()
   local ours = {}
   for _, claimed in ipairs(claimMessages(consumed, canTake, now, leaseMs)) do
     local queue = consumed[claimed.queueIndex]
-    local messageRun, nodeId, delivery = string.match(claimed.message, '^([^|]+)|([^|]+)|(%d+)|')
-    if messageRun == runId then
+    if string.sub(claimed.message, 1, #runPrefix) == runPrefix then
+      local nodeId, delivery = string.match(claimed.message, '^[^|]+|([^|]+)|(%d+)|')
       ours[#ours + 1] = { nodeId = nodeId, message = claimed.message, delivery = tonumber(delivery), leasesKey = queue.leases, queueName = queue.name }
     else
       reply[4][#reply[4] + 1] = queue.name

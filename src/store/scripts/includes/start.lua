@@ -54,7 +54,11 @@ local function startNode(run, nodeId, node, spec, specJson, now, runContext, wri
     end
     if #links > 0 then context.links = links end
   end
-  local reply = { 'started', node.attempts, node.leaseExpiries or 0, node.attemptOffset or 0, specJson, cjson.encode(context) }
+  -- Without a trace the context is three numbers: written directly (cjson is slow on a wide batch).
+  local contextJson = context.trace
+    and cjson.encode(context)
+    or string.format('{"queuedAt":%.0f,"startedAt":%.0f,"reopened":%d}', context.queuedAt, context.startedAt, context.reopened)
+  local reply = { 'started', node.attempts, node.leaseExpiries or 0, node.attemptOffset or 0, specJson, contextJson }
   if #ids > 0 then
     -- unpack() is bounded by Lua's C stack: read in chunks.
     for first = 1, #ids, 1000 do
