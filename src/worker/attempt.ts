@@ -11,6 +11,7 @@ import { fillTemplate } from '../graph/template.js';
 import type { StartedNode } from '../store/node-store.js';
 import { encodeJson } from '../util/json.js';
 import { describeZodError } from '../util/zod.js';
+import type { AttemptAbort } from './attempt-abort.js';
 import { runWithContext } from './context.js';
 
 export type AttemptOutcome = { readonly ok: true; readonly resultJson: string } | { readonly ok: false; readonly error: unknown };
@@ -18,11 +19,10 @@ export type AttemptOutcome = { readonly ok: true; readonly resultJson: string } 
 export interface AttemptOptions {
   readonly maxPayloadBytes: number;
   /**
-   * The attempt's controller, owned by the worker: aborted from outside when the lease is lost or
-   * the run cancelled, and here when the task's timeout passes. One controller per attempt (an
-   * AbortController costs microseconds, and a wide group makes thousands).
+   * The attempt's abort state, owned by the worker: aborted from outside when the lease is lost
+   * or the run cancelled, and here when the task's timeout passes.
    */
-  readonly controller: AbortController;
+  readonly abort: AttemptAbort;
 }
 
 /** The handler's positional arguments: the upstream value (if any) then the bound args. */
@@ -39,19 +39,18 @@ function buildArgs(node: StartedNode): unknown[] {
   return [fillTemplate(spec.input, (id) => parsed.get(id)), ...spec.args];
 }
 
-/** Settles with the handler's value, or rejects when `signal` aborts (with its reason). */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
+/** Settles with the handler's value, or rejects when the attempt is aborted (with the reason). */
+function raceAbort<T>(work: Promise<T>, abort: AttemptAbort): Promise<T> {
+  if (abort.aborted) return Promise.reject(abort.reason as Error);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
+    abort.onAbort((reason) => reject(reason as Error));
     work.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        abort.onAbort(null);
         resolve(value);
       },
       (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        abort.onAbort(null);
         reject(error instanceof Error ? error : (error as Error));
       },
     );
@@ -69,7 +68,7 @@ export async function runAttempt(
   options: AttemptOptions,
 ): Promise<AttemptOutcome> {
   const { runId, nodeId } = node.message;
-  const { controller } = options;
+  const { abort } = options;
   let timer: NodeJS.Timeout | undefined;
   try {
     if (!definition) throw new UnknownTaskError(node.spec.task, `node ${nodeId} of run ${runId} (queue ${node.queue})`);
@@ -85,7 +84,7 @@ export async function runAttempt(
     }
     if (definition.timeoutMs !== undefined) {
       const timeoutMs = definition.timeoutMs;
-      timer = setTimeout(() => controller.abort(new TaskTimeoutError(definition.name, timeoutMs)), timeoutMs);
+      timer = setTimeout(() => abort.abort(new TaskTimeoutError(definition.name, timeoutMs)), timeoutMs);
     }
     const context = {
       runId,
@@ -93,10 +92,12 @@ export async function runAttempt(
       task: definition.name,
       queue: node.queue,
       attempt: node.attempt,
-      signal: controller.signal,
+      get signal(): AbortSignal {
+        return abort.signal;
+      },
     };
     const work = runWithContext(context, async () => definition.handler(...args));
-    let value = await raceAbort(work, controller.signal);
+    let value = await raceAbort(work, abort);
     if (definition.resultSchema) {
       const parsed = definition.resultSchema.safeParse(value);
       if (!parsed.success) {

@@ -12,6 +12,7 @@ import { describeZodError } from '../util/zod.js';
 import { context as otelContext } from '@opentelemetry/api';
 import { attemptTraceparent, endAttemptSpan, recordRunSpan, startAttemptSpan } from '../tracing/spans.js';
 import { runAttempt } from './attempt.js';
+import { AttemptAbort } from './attempt-abort.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import { serializeError } from './errors-json.js';
 import { NO_RETRY, retryDelay } from './retry.js';
@@ -52,7 +53,7 @@ const MAX_COMPLETION_BATCH = 100;
 
 interface Execution {
   readonly node: StartedNode;
-  readonly controller: AbortController;
+  readonly abort: AttemptAbort;
 }
 
 /**
@@ -273,13 +274,13 @@ export class Worker {
     const nodes = this.nodes;
     const completions = this.completions;
     if (!nodes || !completions) return null;
-    const execution: Execution = { node, controller: new AbortController() };
+    const execution: Execution = { node, abort: new AttemptAbort() };
     this.executions.add(execution);
     const tracing = this.context.config.tracing;
     const attemptSpan = startAttemptSpan(node, tracing, () => node.spec.args);
     try {
       const definition = this.context.lookup(node.spec.task);
-      const attemptOptions = { maxPayloadBytes: this.context.config.maxPayloadBytes, controller: execution.controller };
+      const attemptOptions = { maxPayloadBytes: this.context.config.maxPayloadBytes, abort: execution.abort };
       const outcome = tracing.enabled
         ? await otelContext.with(attemptSpan.context, () => runAttempt(node, definition, attemptOptions))
         : await runAttempt(node, definition, attemptOptions);
@@ -311,8 +312,8 @@ export class Worker {
 
   /** The run was cancelled: abort its attempts running here (their results will be discarded). */
   private abortRun(runId: string): void {
-    for (const { node, controller } of this.executions) {
-      if (node.message.runId === runId && !controller.signal.aborted) controller.abort(new RunCancelledError(runId));
+    for (const { node, abort } of this.executions) {
+      if (node.message.runId === runId && !abort.aborted) abort.abort(new RunCancelledError(runId));
     }
   }
 
@@ -322,12 +323,12 @@ export class Worker {
     if (!nodes) return;
     const executions = [...this.executions].filter((execution) => onlyRun === undefined || execution.node.message.runId === onlyRun);
     await Promise.all(
-      executions.map(async ({ node, controller }) => {
+      executions.map(async ({ node, abort }) => {
         try {
           const lease = await nodes.extendLease(node, this.leaseMs);
           if (lease === 'cancelled') this.abortRun(node.message.runId);
-          else if (lease === 'lost' && !controller.signal.aborted) {
-            controller.abort(new LeaseLostError(node.message.runId, node.message.nodeId));
+          else if (lease === 'lost' && !abort.aborted) {
+            abort.abort(new LeaseLostError(node.message.runId, node.message.nodeId));
           }
         } catch (error) {
           this.onError(error);
