@@ -60,9 +60,18 @@ for index = 1, classCount do
   local queue = queues[ARGV[base]]
   -- Check before the first write (Redis does not roll back a script that errors half way).
   if not queue then return redis.error_reply('QUEUE_KEYS_MISSING ' .. ARGV[base]) end
-  classes[index] = { queue = queue, priority = tonumber(ARGV[base + 1]), countdown = tonumber(ARGV[base + 2]) }
+  local priority = tonumber(ARGV[base + 1])
+  classes[index] = {
+    queue = queue, priority = priority, countdown = tonumber(ARGV[base + 2]),
+    -- messageFor(runId, nodeId, 1, priority) is prefix .. nodeId .. suffix; the ready score is
+    -- band + sequence (readyScore), passed to ZADD as a number: Redis writes numbers with 17
+    -- significant digits, exact for these integers (below 2^53). Per node this saves a
+    -- string.format and three concatenations (a 10,000-wide group: about 10% of the script).
+    suffix = '|1|' .. priority, band = (MAX_PRIORITY - priority) * PRIORITY_BAND,
+  }
 end
 local firstNode = 11 + queueCount + classCount * 3
+local runPrefix = runId .. '|'
 local nodeCount = (#ARGV - firstNode + 1) / 2
 
 -- Index members sort by creation time, then id: listRuns pages through them by lex range.
@@ -113,7 +122,7 @@ for position = firstNode, #ARGV, 2 do
   else
     local class = classes[-waiting]
     local queue = class.queue
-    local message = messageFor(runId, nodeId, 1, class.priority)
+    local message = runPrefix .. nodeId .. class.suffix
     if class.countdown > 0 then
       state = delayedState
       redis.call('ZADD', queue.delayed, formatScore(now + class.countdown), message)
@@ -121,7 +130,7 @@ for position = firstNode, #ARGV, 2 do
       -- No state stored: a root with none is queued, delivery 1 (initialRootState).
       sequence = sequence + 1
       local batch = queue.readyBatch
-      batch[#batch + 1] = readyScore(class.priority, sequence)
+      batch[#batch + 1] = class.band + sequence
       batch[#batch + 1] = message
       if #batch >= 2000 then
         redis.call('ZADD', queue.ready, unpack(batch))
