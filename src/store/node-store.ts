@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { type NodeSpec, withSpecDefaults } from '../graph/spec.js';
+import { templateNodes } from '../graph/template.js';
 import type { KeySpace } from './keys.js';
 import { type NodeMessage, parseMessage } from './messages.js';
 import { scripts } from './script.js';
@@ -15,8 +16,10 @@ export interface StartedNode {
   readonly spec: NodeSpec;
   /** Times (Redis clock) and tracing context that came with the start. */
   readonly context: StartContext;
-  /** Upstream results (JSON) read by the node's input template; null where none is stored. */
-  readonly inputs: ReadonlyMap<string, string | null>;
+  /** Upstream results read by the node's input template, parsed, by node id. */
+  readonly inputs: ReadonlyMap<string, unknown>;
+  /** Upstream nodes the template reads whose result is not stored (the attempt fails on them). */
+  readonly missingInputs: readonly string[];
 }
 
 export interface StartContext {
@@ -48,7 +51,8 @@ export type CompleteOutcome =
 export type FailOutcome = 'stale' | 'retrying' | 'cancelled' | 'failed' | 'run-failed';
 
 /** The inputs of a node that reads no upstream result (most of a wide group): shared, never written. */
-const NO_INPUTS: Map<string, string | null> = new Map();
+const NO_INPUTS: ReadonlyMap<string, unknown> = new Map();
+const NO_MISSING: readonly string[] = [];
 
 /**
  * A start reply's fields, from `offset`: 'started', attempt, leaseExpiries, attemptOffset,
@@ -58,11 +62,20 @@ const NO_INPUTS: Map<string, string | null> = new Map();
 function parseStarted(message: NodeMessage, queue: string, reply: readonly unknown[], offset: number): StartedNode {
   const spec = withSpecDefaults(JSON.parse(String(reply[offset + 4])) as NodeSpec);
   const context = JSON.parse(String(reply[offset + 5])) as StartContext;
-  const inputs = reply.length > offset + 6 ? new Map<string, string | null>() : NO_INPUTS;
-  for (let index = offset + 6; index < reply.length; index += 2) {
-    const value = reply[index + 1];
-    inputs.set(String(reply[index]), typeof value === 'string' ? value : null);
+  const inputsJson = String(reply[offset + 6] ?? '');
+  let inputs = NO_INPUTS;
+  if (spec.input && inputsJson !== '') {
+    // One array in the template's first-seen order (includes/start.lua).
+    const ids = templateNodes(spec.input);
+    const values = JSON.parse(inputsJson) as unknown[];
+    if (values.length !== ids.length) {
+      throw new Error(`start reply for node ${message.nodeId}: ${values.length} input values for ${ids.length} inputs`);
+    }
+    const map = new Map<string, unknown>();
+    ids.forEach((id, index) => map.set(id, values[index]));
+    inputs = map;
   }
+  const missingInputs = reply.length > offset + 7 ? reply.slice(offset + 7).map(String) : NO_MISSING;
   return {
     message,
     queue,
@@ -72,6 +85,7 @@ function parseStarted(message: NodeMessage, queue: string, reply: readonly unkno
     spec,
     context,
     inputs,
+    missingInputs,
   };
 }
 

@@ -29,14 +29,12 @@ export interface AttemptOptions {
 function buildArgs(node: StartedNode): unknown[] {
   const { spec } = node;
   if (!spec.input) return [...spec.args];
-  const parsed = new Map<string, unknown>();
-  for (const [id, json] of node.inputs) {
-    if (json === null) {
-      throw new CanvasValidationError(`node ${node.message.nodeId}`, `the result of upstream node ${id} is missing`);
-    }
-    parsed.set(id, JSON.parse(json));
+  const [missing] = node.missingInputs;
+  if (missing !== undefined) {
+    throw new CanvasValidationError(`node ${node.message.nodeId}`, `the result of upstream node ${missing} is missing`);
   }
-  return [fillTemplate(spec.input, (id) => parsed.get(id)), ...spec.args];
+  const { inputs } = node;
+  return [fillTemplate(spec.input, (id) => inputs.get(id)), ...spec.args];
 }
 
 /** Settles with the handler's value, or rejects when the attempt is aborted (with the reason). */

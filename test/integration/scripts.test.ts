@@ -172,10 +172,11 @@ describe('Lua scripts', () => {
     expect(next?.message.nodeId).toBe('3');
     expect(next?.attempt).toBe(1);
     expect([...(next?.inputs ?? [])]).toEqual([
-      ['0', '1'],
-      ['1', '2'],
-      ['2', '3'],
+      ['0', 1],
+      ['1', 2],
+      ['2', 3],
     ]);
+    expect(next?.missingInputs).toEqual([]);
     expect(await redis().zscore(keys.queue('default').leases, `${run.id}|3|1|0`)).not.toBeNull();
     await nodes.complete(next!, '6', null);
     expect(await redis().hget(keys.run(run.id).run, 'status')).toBe('succeeded');
@@ -224,8 +225,27 @@ describe('Lua scripts', () => {
       { ...fill, count: 2 },
     );
     expect(last.started.map((node) => node.message.nodeId)).toEqual(['4']);
-    expect([...last.started[0]!.inputs.values()]).toEqual(['1', '2', '3', '4']);
+    expect([...last.started[0]!.inputs.values()]).toEqual([1, 2, 3, 4]);
     expect(last.claimed).toEqual([]); // the other run's message is leased already
+  });
+
+  it('a start reply carries the inputs in one JSON array, telling a missing result from a stored null', async () => {
+    const { app, nodes, startOne, identity, tsum, keys } = await setup();
+    const run = await app.submit(chain(group(identity.si(1), identity.si(2), identity.si(3)), tsum.s()));
+    const members = [await startOne(), await startOne(), await startOne()];
+    await nodes.complete(members[0]!, 'null', null); // a handler that returned nothing
+    await nodes.complete(members[1]!, '2', null);
+    await nodes.complete(members[2]!, '3', null);
+    // The join's message is queued; lose one upstream result before it starts.
+    await redis().hdel(keys.run(run.id).results, '1');
+    const join = await startOne();
+    expect(join.message.nodeId).toBe('3');
+    expect([...join.inputs]).toEqual([
+      ['0', null],
+      ['1', null],
+      ['2', 3],
+    ]);
+    expect(join.missingInputs).toEqual(['1']);
   });
 
   it('fail-node schedules a retry in the delayed set, then fails for good and cascades', async () => {

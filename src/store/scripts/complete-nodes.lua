@@ -48,7 +48,7 @@
                  'discarded' (the run was cancelled; the result was dropped)
     started      nodes started for the worker (take-next, then claimed messages of this run),
                  each { message, queueName, 'started', attempt, leaseExpiries, attemptOffset,
-                 specJson, contextJson, inputNodeId, inputResult, ... }
+                 specJson, contextJson, inputsJson, missingInputId, ... }
     claimed      messages of other runs now leased to the worker: { queueName, message, ... }
 ]]
 --- @include "common"

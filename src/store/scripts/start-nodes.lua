@@ -20,7 +20,7 @@
 
   Returns: one reply per message, in ARGV order, each one of
            { 'started', attempt, leaseExpiries, attemptOffset, specJson, contextJson,
-             inputNodeId, inputResult, ... }
+             inputsJson, missingInputId, ... } (see includes/start.lua)
            { 'skipped', reason }
 ]]
 --- @include "common"

@@ -1,11 +1,15 @@
 -- Begin a new attempt of a node and build the reply a worker needs to run it:
--- { 'started', attempt, leaseExpiries, attemptOffset, specJson, contextJson, inputNodeId, inputResult, ... }
+-- { 'started', attempt, leaseExpiries, attemptOffset, specJson, contextJson, inputsJson, missingInputId, ... }
 -- contextJson: { queuedAt, startedAt, reopened, trace?, links? } where trace is the run's stored
 -- trace context (tracing was on at submit) and links the span contexts of the upstream nodes
 -- whose results this node reads (only when there is a trace).
 -- attemptOffset: attempts made before the run was last resumed (each resume gives a node a
--- fresh retry budget, while `attempts` keeps counting across resumes). The pairs that follow
--- are the upstream results the node's input template reads.
+-- fresh retry budget, while `attempts` keeps counting across resumes). inputsJson is a JSON
+-- array of the upstream results the node's input template reads, in the template's first-seen
+-- order (templateNodes in graph/template.ts walks it the same way), with null where a result is
+-- missing; the ids of those follow it. "" when the node reads no input. One string rather than
+-- an id and a value per input: a join of 10,000 reads them in one parse instead of 20,000 reply
+-- elements and 10,000.
 local MAX_SPAN_LINKS = 128 -- OpenTelemetry SDKs keep 128 links per span by default
 local function collectTemplateNodes(template, ids, seen)
   if template.node then
@@ -59,17 +63,25 @@ local function startNode(run, nodeId, node, spec, specJson, now, runContext, wri
     and cjson.encode(context)
     or string.format('{"queuedAt":%.0f,"startedAt":%.0f,"reopened":%d}', context.queuedAt, context.startedAt, context.reopened)
   local reply = { 'started', node.attempts, node.leaseExpiries or 0, node.attemptOffset or 0, specJson, contextJson }
+  reply[7] = ''
   if #ids > 0 then
+    local values, missing = {}, {}
     -- unpack() is bounded by Lua's C stack: read in chunks.
     for first = 1, #ids, 1000 do
       local chunk = {}
       for index = first, math.min(first + 999, #ids) do chunk[#chunk + 1] = ids[index] end
-      local values = redis.call('HMGET', run.results, unpack(chunk))
+      local got = redis.call('HMGET', run.results, unpack(chunk))
       for index = 1, #chunk do
-        reply[#reply + 1] = chunk[index]
-        reply[#reply + 1] = values[index]
+        if got[index] then
+          values[#values + 1] = got[index]
+        else
+          values[#values + 1] = 'null'
+          missing[#missing + 1] = chunk[index]
+        end
       end
     end
+    reply[7] = '[' .. table.concat(values, ',') .. ']'
+    for _, id in ipairs(missing) do reply[#reply + 1] = id end
   end
   return reply
 end
