@@ -248,6 +248,28 @@ describe('Lua scripts', () => {
     expect(join.missingInputs).toEqual(['1']);
   });
 
+  it('reopen-run and cancel-run treat a root with no stored state as queued (delivery 1)', async () => {
+    const { app, nodes, startOne, add, keys } = await setup();
+    const run = await app.submit(group(add.si(1, 1), add.si(2, 2)));
+    const ready = keys.queue('default').ready;
+    // A rerun from a root that never started: its first message is withdrawn, a second delivery queued.
+    await run.rerun({ from: '0' });
+    expect((await redis().zrange(ready, 0, -1)).sort()).toEqual([`${run.id}|0|2|0`, `${run.id}|1|1|0`].sort());
+    expect(JSON.parse((await redis().hget(keys.run(run.id).nodes, '0'))!)).toMatchObject({ status: 'queued', delivery: 2 });
+    expect(await redis().hexists(keys.run(run.id).nodes, '1')).toBe(0);
+    // cancel-run cancels both, the one with no state included, and withdraws both messages.
+    expect(await run.cancel()).toMatchObject({ changed: true, cancelledNodes: 2 });
+    expect(await redis().zcard(ready)).toBe(0);
+    expect((await run.inspect()).nodes.map((node) => node.status)).toEqual(['cancelled', 'cancelled']);
+    // A resume re-enqueues both; they run once each.
+    await run.resume();
+    const first = await startOne();
+    const second = await startOne();
+    await nodes.complete(first, String(first.message.nodeId === '0' ? 2 : 4), null);
+    await nodes.complete(second, String(second.message.nodeId === '0' ? 2 : 4), null);
+    expect(await run.result()).toEqual([2, 4]);
+  });
+
   it('fail-node schedules a retry in the delayed set, then fails for good and cascades', async () => {
     const { app, nodes, startOne, add, keys } = await setup();
     const run = await app.submit(chain(add.si(1, 1), add.s(1), add.s(1)));
