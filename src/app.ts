@@ -8,6 +8,7 @@ import { type AppConfig, type AppOptions, connect, parseAppOptions } from './con
 import { ConfigError, DuplicateTaskError } from './errors/index.js';
 import { compileCanvas } from './graph/compile.js';
 import { planSubmission } from './graph/plan.js';
+import { DEFAULT_QUEUE } from './graph/spec.js';
 import { Run, type RunContext } from './run/run.js';
 import { RunEvents } from './run/run-events.js';
 import { KeySpace } from './store/keys.js';
@@ -160,7 +161,7 @@ export class App {
       ...(options.result ? { resultSchema: options.result } : {}),
       retry: parsed.data.retry ?? NO_RETRY,
       ...(parsed.data.timeoutMs !== undefined ? { timeoutMs: parsed.data.timeoutMs } : {}),
-      queue: parsed.data.queue ?? 'default',
+      queue: parsed.data.queue ?? DEFAULT_QUEUE,
       priority: parsed.data.priority ?? 0,
     };
     this.tasks.set(name, definition);

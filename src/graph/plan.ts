@@ -6,7 +6,6 @@ import { describeZodError } from '../util/zod.js';
 import { arityOf, tailSchema } from './arity.js';
 import type { CompiledNode, CompiledWorkflow, NodeAttributes } from './compile.js';
 
-export { DEFAULT_QUEUE };
 
 /** A node ready to be written by submit-run. */
 export interface PlannedNode {

@@ -56,7 +56,7 @@ const NO_MISSING: readonly string[] = [];
 
 /**
  * A start reply's fields, from `offset`: 'started', attempt, leaseExpiries, attemptOffset,
- * specJson, contextJson, then input pairs. The spec was validated at submit and is written only
+ * specJson, contextJson, inputsJson, then the ids of missing inputs (includes/start.lua). The spec was validated at submit and is written only
  * by submit-run, so it is trusted here (no schema parse on the hot path).
  */
 function parseStarted(message: NodeMessage, queue: string, reply: readonly unknown[], offset: number): StartedNode {
@@ -141,11 +141,7 @@ export class NodeStore {
     wakeInMs: number;
     claimed: ClaimedMessage[];
   }> {
-    const keys = [this.keys.sequence];
-    for (const queue of queues) {
-      const q = this.keys.queue(queue);
-      keys.push(q.ready, q.delayed, q.leases, q.signal);
-    }
+    const keys = [this.keys.sequence, ...this.keys.queueScriptKeys(queues)];
     const reply = (await scripts.claim.run(this.redis, keys, [wanted, leaseMs, upkeepLimit])) as unknown[];
     const claimed: ClaimedMessage[] = [];
     for (let index = 1; index < reply.length; index += 2) {

@@ -1,4 +1,4 @@
-import type { ClaimedMessage, CompletionKind, NodeStore, StartedNode } from '../store/node-store.js';
+import type { ClaimedMessage, CompletionKind, FillSlots, NodeStore, StartedNode } from '../store/node-store.js';
 
 /** What one reported completion came to. */
 export interface CompletionReport {
@@ -22,11 +22,8 @@ interface Pending {
 export interface CompletionBatcherOptions {
   /** Most completions in one script call (bounds how long one call holds Redis). */
   readonly maxBatch: number;
-  /** The queues the worker consumes, most preferred first. */
-  readonly queues: readonly string[];
-  readonly leaseMs: number;
-  readonly maxLeaseExpiries: number;
-  readonly leaseExpiredErrorJson: string;
+  /** How complete-nodes fills the slots that want work (all but the count, set per batch). */
+  readonly slots: Omit<FillSlots, 'count'>;
   /**
    * Messages of other runs that complete-nodes claimed for the slots of completions that wanted
    * work: the worker starts them (start-nodes). Each takes over one such slot.
@@ -88,20 +85,7 @@ export class CompletionBatcher {
     const wanting = batch.filter((pending) => pending.wantsNext).length;
     try {
       const options = this.options;
-      const outcome = await this.nodes.completeMany(
-        runId,
-        batch,
-        wanting > 0
-          ? {
-              count: wanting,
-              queues: options.queues,
-              leaseMs: options.leaseMs,
-              maxLeaseExpiries: options.maxLeaseExpiries,
-              leaseExpiredErrorJson: options.leaseExpiredErrorJson,
-              claimFromQueues: true,
-            }
-          : null,
-      );
+      const outcome = await this.nodes.completeMany(runId, batch, wanting > 0 ? { ...options.slots, count: wanting } : null);
       // Started nodes go to the slots that asked for work, in order; claimed messages of other
       // runs take over the slots left (the worker starts them, and those slots end here).
       let nextIndex = 0;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { type AppConfig, connect } from '../config.js';
 import type { TaskDefinition } from '../canvas/task.js';
 import { queueNameSchema } from '../canvas/signature.js';
+import { DEFAULT_QUEUE } from '../graph/spec.js';
 import { ConfigError, LeaseExpiredError, LeaseLostError, RunCancelledError } from '../errors/index.js';
 import type { KeySpace } from '../store/keys.js';
 import { type NodeMessage, parseMessage } from '../store/messages.js';
@@ -29,7 +30,7 @@ export interface WorkerOptions {
 const workerOptionsSchema = z
   .object({
     concurrency: z.number().int().min(1).max(10_000).default(16),
-    queues: z.array(queueNameSchema).min(1).default(['default']),
+    queues: z.array(queueNameSchema).min(1).default([DEFAULT_QUEUE]),
     onError: z.function().optional(),
   })
   .strict();
@@ -69,7 +70,6 @@ interface Execution {
 export class Worker {
   private readonly concurrency: number;
   private readonly queues: readonly string[];
-  private readonly consumedQueues: ReadonlySet<string>;
   private readonly onError: (error: unknown) => void;
   private commands: Redis | null = null;
   private blocking: Redis | null = null;
@@ -77,7 +77,11 @@ export class Worker {
   private pruneTimer: NodeJS.Timeout | null = null;
   private nodes: NodeStore | null = null;
   private completions: CompletionBatcher | null = null;
-  private leaseExpiredJsonCache: string | undefined;
+  /**
+   * The error start-nodes records when a delivery exceeds maxLeaseExpiries ("%s" stands for the
+   * node id). Sent with every start but rarely used, so it is built once, as a plain string.
+   */
+  private readonly leaseExpiredJson: string;
   private runs: RunStore | null = null;
   private active = 0;
   private readonly executions = new Set<Execution>();
@@ -96,7 +100,11 @@ export class Worker {
     if (!parsed.success) throw new ConfigError('app.worker()', describeZodError(parsed.error, 'options'));
     this.concurrency = parsed.data.concurrency;
     this.queues = parsed.data.queues;
-    this.consumedQueues = new Set(this.queues);
+    this.leaseExpiredJson = JSON.stringify({
+      name: 'LeaseExpiredError',
+      code: LEASE_EXPIRED_CODE,
+      message: `node %s lost its worker more than ${context.config.maxLeaseExpiries} times (maxLeaseExpiries)`,
+    });
     this.onError =
       options.onError ?? ((error: unknown) => console.error('celeriac worker:', error instanceof Error ? error.message : error));
   }
@@ -125,10 +133,13 @@ export class Worker {
     this.completions = new CompletionBatcher(this.nodes, {
       // Half the slots per call: two halves of the slots take turns with Redis (CompletionBatcher).
       maxBatch: Math.min(MAX_COMPLETION_BATCH, Math.ceil(this.concurrency / 2)),
-      queues: this.queues,
-      leaseMs: this.leaseMs,
-      maxLeaseExpiries: this.context.config.maxLeaseExpiries,
-      leaseExpiredErrorJson: this.leaseExpiredJson,
+      slots: {
+        queues: this.queues,
+        leaseMs: this.leaseMs,
+        maxLeaseExpiries: this.context.config.maxLeaseExpiries,
+        leaseExpiredErrorJson: this.leaseExpiredJson,
+        claimFromQueues: true,
+      },
       onClaimed: (claimed) => this.startClaimed(claimed),
     });
     const runs = new RunStore(this.commands, this.context.keys);
@@ -254,19 +265,6 @@ export class Worker {
     this.active -= slots;
     this.slotFreed?.();
     if (this.active === 0) this.allIdle?.();
-  }
-
-  /**
-   * The error start-nodes records when a delivery exceeds maxLeaseExpiries ("%s" stands for the
-   * node id). Sent with every start but rarely used, so it is built once, as a plain string.
-   */
-  private get leaseExpiredJson(): string {
-    this.leaseExpiredJsonCache ??= JSON.stringify({
-      name: 'LeaseExpiredError',
-      code: LEASE_EXPIRED_CODE,
-      message: `node %s lost its worker more than ${this.context.config.maxLeaseExpiries} times (maxLeaseExpiries)`,
-    });
-    return this.leaseExpiredJsonCache;
   }
 
   /** Run one attempt and report it; returns the node complete-nodes handed this slot next, if any. */

@@ -86,7 +86,6 @@ for index = 1, queueCount do
 end
 local now = nowMs()
 local reply = { 0, {}, {}, {} }
-local runPrefix = runId .. '|'
 
 -- The slots still free at the end take messages from the worker's queues.
 local function fillSlots()
@@ -95,8 +94,8 @@ local function fillSlots()
   local ours = {}
   for _, claimed in ipairs(claimMessages(consumed, canTake, now, leaseMs)) do
     local queue = consumed[claimed.queueIndex]
-    if string.sub(claimed.message, 1, #runPrefix) == runPrefix then
-      local nodeId, delivery = string.match(claimed.message, '^[^|]+|([^|]+)|(%d+)|')
+    local messageRun, nodeId, delivery = messageParts(claimed.message)
+    if messageRun == runId then
       ours[#ours + 1] = { nodeId = nodeId, message = claimed.message, delivery = tonumber(delivery), leasesKey = queue.leases, queueName = queue.name }
     else
       reply[4][#reply[4] + 1] = queue.name
@@ -217,9 +216,7 @@ for _, completion in ipairs(completions) do
         local queue = queues[dependantSpec.queue]
         if canTake > 0 and queue.consumed and (dependantSpec.countdownMs or 0) == 0 then
           canTake = canTake - 1
-          dependant.delivery = (dependant.delivery or 0) + 1
-          local message = messageFor(runId, dependantId, dependant.delivery, dependantSpec.priority)
-          dependant.queuedAt = now
+          local message = newDelivery(runId, dependantId, dependant, dependantSpec, now)
           redis.call('ZADD', queue.leases, formatScore(now + leaseMs), message)
           local started = startNode(run, dependantId, dependant, dependantSpec, dependantSpecJson, now, runContext, writes)
           table.insert(started, 1, dependantSpec.queue)

@@ -51,7 +51,7 @@ local queueCount = tonumber(ARGV[9])
 local queues = {}
 for index = 1, queueCount do
   local base = RUN_KEY_COUNT + 1 + (index - 1) * 3
-  queues[ARGV[9 + index]] = { ready = KEYS[base + 1], delayed = KEYS[base + 2], signal = KEYS[base + 3], readyBatch = {} }
+  queues[ARGV[9 + index]] = { ready = KEYS[base + 1], delayed = KEYS[base + 2], signal = KEYS[base + 3], readyArgs = {} }
 end
 local classCount = tonumber(ARGV[10 + queueCount])
 local classes = {}
@@ -60,18 +60,9 @@ for index = 1, classCount do
   local queue = queues[ARGV[base]]
   -- Check before the first write (Redis does not roll back a script that errors half way).
   if not queue then return redis.error_reply('QUEUE_KEYS_MISSING ' .. ARGV[base]) end
-  local priority = tonumber(ARGV[base + 1])
-  classes[index] = {
-    queue = queue, priority = priority, countdown = tonumber(ARGV[base + 2]),
-    -- messageFor(runId, nodeId, 1, priority) is prefix .. nodeId .. suffix; the ready score is
-    -- band + sequence (readyScore), passed to ZADD as a number: Redis writes numbers with 17
-    -- significant digits, exact for these integers (below 2^53). Per node this saves a
-    -- string.format and three concatenations (a 10,000-wide group: about 10% of the script).
-    suffix = '|1|' .. priority, band = (MAX_PRIORITY - priority) * PRIORITY_BAND,
-  }
+  classes[index] = { queue = queue, priority = tonumber(ARGV[base + 1]), countdown = tonumber(ARGV[base + 2]) }
 end
 local firstNode = 11 + queueCount + classCount * 3
-local runPrefix = runId .. '|'
 local nodeCount = (#ARGV - firstNode + 1) / 2
 
 -- Index members sort by creation time, then id: listRuns pages through them by lex range.
@@ -104,12 +95,7 @@ local sequence = readyRoots > 0 and (redis.call('INCRBY', sequenceKey, readyRoot
 -- until it starts (initialRootState in common.lua).
 local delayedState = cjson.encode({ status = 'delayed', delivery = 1 })
 
-local specBatch, stateBatch = {}, {}
-local function flush()
-  if #specBatch > 0 then redis.call('HSET', run.specs, unpack(specBatch)) end
-  if #stateBatch > 0 then redis.call('HSET', run.nodes, unpack(stateBatch)) end
-  specBatch, stateBatch = {}, {}
-end
+local specArgs, stateArgs = {}, {}
 
 local nodeIndex = 0
 for position = firstNode, #ARGV, 2 do
@@ -122,33 +108,29 @@ for position = firstNode, #ARGV, 2 do
   else
     local class = classes[-waiting]
     local queue = class.queue
-    local message = runPrefix .. nodeId .. class.suffix
+    local message = messageFor(runId, nodeId, 1, class.priority)
     if class.countdown > 0 then
       state = delayedState
       redis.call('ZADD', queue.delayed, formatScore(now + class.countdown), message)
     else
       -- No state stored: a root with none is queued, delivery 1 (initialRootState).
       sequence = sequence + 1
-      local batch = queue.readyBatch
-      batch[#batch + 1] = class.band + sequence
-      batch[#batch + 1] = message
-      if #batch >= 2000 then
-        redis.call('ZADD', queue.ready, unpack(batch))
-        queue.readyBatch = {}
-      end
+      local readyArgs = queue.readyArgs
+      readyArgs[#readyArgs + 1] = readyScore(class.priority, sequence)
+      readyArgs[#readyArgs + 1] = message
     end
   end
-  specBatch[#specBatch + 1] = nodeId
-  specBatch[#specBatch + 1] = ARGV[position]
+  specArgs[#specArgs + 1] = nodeId
+  specArgs[#specArgs + 1] = ARGV[position]
   if state then
-    stateBatch[#stateBatch + 1] = nodeId
-    stateBatch[#stateBatch + 1] = state
+    stateArgs[#stateArgs + 1] = nodeId
+    stateArgs[#stateArgs + 1] = state
   end
-  if #specBatch >= 2000 then flush() end
 end
-flush()
+callInChunks('HSET', run.specs, specArgs)
+callInChunks('HSET', run.nodes, stateArgs)
 for _, queue in pairs(queues) do
-  if #queue.readyBatch > 0 then redis.call('ZADD', queue.ready, unpack(queue.readyBatch)) end
+  callInChunks('ZADD', queue.ready, queue.readyArgs)
   -- Also for delayed roots: a blocked worker wakes up and shortens its wait to the due time.
   ensureSignal(queue.signal)
 end

@@ -9,7 +9,8 @@ local function queueUpkeep(queueList, sequenceKey, now, upkeepLimit)
   for _, queue in ipairs(queueList) do
     local due = redis.call('ZRANGEBYSCORE', queue.delayed, '-inf', now, 'LIMIT', 0, upkeepLimit)
     for _, message in ipairs(due) do
-      local priority = tonumber(string.match(message, '|(%d+)$')) or 0
+      local _, _, _, priority = messageParts(message)
+      priority = tonumber(priority) or 0
       redis.call('ZADD', queue.ready, readyScore(priority, redis.call('INCR', sequenceKey)), message)
     end
     if #due > 0 then redis.call('ZREM', queue.delayed, unpack(due)) end
@@ -37,12 +38,8 @@ local function claimMessages(queueList, wanted, now, leaseMs)
         leases[#leases + 1] = deadline
         leases[#leases + 1] = popped[position]
         claimed[#claimed + 1] = { queueIndex = index, message = popped[position] }
-        if #leases >= 2000 then
-          redis.call('ZADD', queue.leases, unpack(leases))
-          leases = {}
-        end
       end
-      if #leases > 0 then redis.call('ZADD', queue.leases, unpack(leases)) end
+      callInChunks('ZADD', queue.leases, leases)
     end
     if redis.call('ZCARD', queue.ready) > 0 then ensureSignal(queue.signal) end
   end

@@ -15,9 +15,11 @@ local MAX_PRIORITY = 9
 -- 2^44 sequence numbers fit in each priority band without leaving the exact range of a double.
 local PRIORITY_BAND = 17592186044416
 
--- Lower scores are popped first: higher priority, then first come first served.
+-- Lower scores are popped first: higher priority, then first come first served. Returned as a
+-- number, for redis.call only: Redis writes a number argument with 17 significant digits, exact
+-- for these integers (below 2^53), so no string.format is needed (formatScore is for strings).
 local function readyScore(priority, sequence)
-  return formatScore((MAX_PRIORITY - priority) * PRIORITY_BAND + sequence)
+  return (MAX_PRIORITY - priority) * PRIORITY_BAND + sequence
 end
 
 -- A message names one delivery of a node: "<run id>|<node id>|<delivery>|<priority>". The
@@ -27,6 +29,19 @@ end
 -- raced with cancel-run or reopen-run).
 local function messageFor(runId, nodeId, delivery, priority)
   return runId .. '|' .. nodeId .. '|' .. (delivery or 0) .. '|' .. (priority or 0)
+end
+
+-- The four fields of a message (strings), or nil for one that is not celeriac's.
+local function messageParts(message)
+  return string.match(message, '^([^|]+)|([^|]+)|(%d+)|(%d+)$')
+end
+
+-- One command over many arguments (field/value or score/member pairs), at most 2000 per call:
+-- unpack() is bounded by Lua's C stack.
+local function callInChunks(command, key, args)
+  for first = 1, #args, 2000 do
+    redis.call(command, key, unpack(args, first, math.min(first + 1999, #args)))
+  end
 end
 
 -- One token in a queue's signal list wakes one blocked worker; workers re-signal while work
@@ -98,7 +113,7 @@ local function loadMany(key, ids, decode)
   return decoded, raw
 end
 
--- Node states to write with one HSET per 1000 fields: NodeWrites:new(nodesKey), :add(id, node),
+-- Node states to write with one HSET per 1000 nodes: NodeWrites:new(nodesKey), :add(id, node),
 -- :flush(). A later add of the same node replaces the earlier one.
 local NodeWrites = {}
 NodeWrites.__index = NodeWrites
@@ -114,11 +129,7 @@ function NodeWrites:flush()
   for _, nodeId in ipairs(self.order) do
     batch[#batch + 1] = nodeId
     batch[#batch + 1] = cjson.encode(self.states[nodeId])
-    if #batch >= 2000 then
-      redis.call('HSET', self.key, unpack(batch))
-      batch = {}
-    end
   end
-  if #batch > 0 then redis.call('HSET', self.key, unpack(batch)) end
+  callInChunks('HSET', self.key, batch)
   self.order, self.states = {}, {}
 end

@@ -1,9 +1,14 @@
+-- A node is made ready: its next delivery, queued now. Returns that delivery's message.
+local function newDelivery(runId, nodeId, node, spec, now)
+  node.delivery = (node.delivery or 0) + 1
+  node.queuedAt = now
+  return messageFor(runId, nodeId, node.delivery, spec.priority)
+end
+
 -- Hand a node whose dependencies have all succeeded to the workers: into its queue's ready set,
 -- or its delayed set when it has a countdown. queue = { ready =, delayed =, signal = } keys.
 local function enqueueNode(queue, sequenceKey, runId, nodeId, node, spec, now)
-  node.delivery = (node.delivery or 0) + 1
-  local message = messageFor(runId, nodeId, node.delivery, spec.priority)
-  node.queuedAt = now
+  local message = newDelivery(runId, nodeId, node, spec, now)
   if spec.countdownMs and spec.countdownMs > 0 then
     node.status = 'delayed'
     redis.call('ZADD', queue.delayed, formatScore(now + spec.countdownMs), message)
