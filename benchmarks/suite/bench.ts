@@ -8,12 +8,17 @@
  *   CONCURRENCY=50                  worker concurrency of both engines
  *   ONLY=submit npm run bench       only the scenarios whose name contains this text
  *
- * Celery joins when `python3 -c "import celery"` works; it does not on this machine (noted).
+ *   CELERY=0 npm run bench          leave Celery out
+ *
+ * Celery joins as a third engine when a python3 imports celery and redis (Debian's python3-celery
+ * and python3-redis; CELERY_PYTHON names another interpreter); the table says so when it does not.
+ * Its worker log goes to .bench-out/celery-worker.log.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { startRedisServer } from '../../test/helpers/redis-server.js';
+import { celeryEngine, findCeleryPython } from './celery-engine.js';
 import { bullmqEngine, celeriacEngine, type Engine } from './engines.js';
 
 const reps = Number(process.env.REPS ?? 3);
@@ -30,6 +35,8 @@ interface Scenario {
   readonly target: string;
   readonly measure: (engine: Engine) => Promise<number>;
   readonly needsWorker: boolean;
+  /** Why Celery does not run this scenario, when it does not. */
+  readonly celerySkipped?: string;
 }
 
 const scenarios: Scenario[] = [
@@ -40,6 +47,8 @@ const scenarios: Scenario[] = [
     higherIsBetter: true,
     target: '>= 5x',
     needsWorker: true,
+    // At Celery's ~100 nodes/s for wide chords, 100,000 would take most of an hour per repetition.
+    ...(width > 10_000 ? { celerySkipped: 'too slow to repeat (Celery chords run at ~100 nodes/s this wide)' } : {}),
     measure: async (engine: Engine) => (width + 1) / ((await engine.fanOut(width))[1] / 1000),
   })),
   {
@@ -80,29 +89,46 @@ const scenarios: Scenario[] = [
   },
 ];
 
+mkdirSync('.bench-out', { recursive: true });
+const celeryFound = process.env.CELERY === '0' ? { skipped: 'left out (CELERY=0)' } : findCeleryPython();
+const celeryPython = 'python' in celeryFound ? celeryFound.python.split(' ')[0]! : null;
+const celeryVersion = 'python' in celeryFound ? celeryFound.python : '';
+const celeryLog = resolve('.bench-out/celery-worker.log');
+
 const server = await startRedisServer();
 const admin = new Redis(server.url);
-const makers = { celeriac: celeriacEngine, bullmq: bullmqEngine } as const;
-type EngineName = keyof typeof makers;
+type EngineName = 'celeriac' | 'bullmq' | 'celery';
+/** An engine, and how to read the CPU its processes have used so far (µs). */
+const makeEngine = (name: EngineName): { engine: Engine; cpuMicros: () => Promise<number> } => {
+  if (name === 'celery') {
+    const engine = celeryEngine(celeryPython!, server.url, celeryLog);
+    return { engine, cpuMicros: () => engine.cpuMicros() };
+  }
+  const engine = (name === 'celeriac' ? celeriacEngine : bullmqEngine)(server.url, concurrency);
+  // Submitter and worker share this process: this is all the client-side CPU a node costs.
+  return { engine, cpuMicros: async () => { const used = process.cpuUsage(); return used.user + used.system; } };
+};
 const samples: { scenario: string; engine: EngineName; value: number; cpuMicrosPerNode?: number }[] = [];
 
 const only = process.env.ONLY;
 const chosen = only ? scenarios.filter((scenario) => scenario.name.includes(only)) : scenarios;
 for (let rep = 0; rep < reps; rep++) {
   const order: EngineName[] = rep % 2 === 0 ? ['celeriac', 'bullmq'] : ['bullmq', 'celeriac'];
+  if (celeryPython) order.push('celery');
   for (const scenario of chosen) {
     for (const name of order) {
+      if (name === 'celery' && scenario.celerySkipped) continue;
       await admin.flushall();
-      const engine = makers[name](server.url, concurrency);
+      const { engine, cpuMicros } = makeEngine(name);
       if (scenario.needsWorker) await engine.start();
       await engine.warmUp(scenario.needsWorker);
-      const cpu = process.cpuUsage();
+      const cpu = await cpuMicros();
       const value = await scenario.measure(engine);
-      const used = process.cpuUsage(cpu);
+      const used = (await cpuMicros()) - cpu;
       await engine.stop();
-      const cpuMicrosPerNode = (used.user + used.system) / scenario.nodes;
+      const cpuMicrosPerNode = used / scenario.nodes;
       samples.push({ scenario: scenario.name, engine: name, value, cpuMicrosPerNode });
-      process.stderr.write(`rep ${rep + 1}/${reps} ${scenario.name} ${name}: ${value.toFixed(2)} ${scenario.unit} (cpu ${((used.user + used.system) / 1000).toFixed(0)} ms)\n`);
+      process.stderr.write(`rep ${rep + 1}/${reps} ${scenario.name} ${name}: ${value.toFixed(2)} ${scenario.unit} (cpu ${(used / 1000).toFixed(0)} ms)\n`);
     }
   }
 }
@@ -111,9 +137,9 @@ for (let rep = 0; rep < reps; rep++) {
 // every node is stored and every root is queued, the most a run holds at once).
 const MEMORY_NODES = 100_000;
 const memory: Record<string, number> = {};
-for (const name of ['celeriac', 'bullmq'] as const) {
+for (const name of ['celeriac', 'bullmq', ...(celeryPython ? (['celery'] as const) : [])] as const) {
   await admin.flushall();
-  const engine = makers[name](server.url, concurrency);
+  const { engine } = makeEngine(name);
   await engine.warmUp(false);
   const before = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
   await engine.submitOnly(MEMORY_NODES);
@@ -130,35 +156,34 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 };
 const format = (value: number): string => (value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2));
+const range = (values: number[]): string =>
+  values.length ? `${format(median(values))} (${format(Math.min(...values))}-${format(Math.max(...values))})` : '-';
 const rows = chosen.map((scenario) => {
-  const of = (engine: EngineName) => samples.filter((sample) => sample.scenario === scenario.name && sample.engine === engine).map((sample) => sample.value);
-  const cpuOf = (engine: EngineName) =>
-    samples.filter((sample) => sample.scenario === scenario.name && sample.engine === engine).map((sample) => sample.cpuMicrosPerNode ?? 0);
-  const ours = of('celeriac');
-  const theirs = of('bullmq');
-  const ratio = scenario.higherIsBetter ? median(ours) / median(theirs) : median(ours) / median(theirs);
+  const of = (engine: EngineName) => samples.filter((sample) => sample.scenario === scenario.name && sample.engine === engine);
+  const values = (engine: EngineName) => of(engine).map((sample) => sample.value);
+  const cpu = (engine: EngineName) => {
+    const used = of(engine).map((sample) => sample.cpuMicrosPerNode ?? 0);
+    return used.length ? String(Math.round(median(used))) : '-';
+  };
+  // celeriac's value over the other's: above 1 is better for throughputs, below 1 for times.
+  const ratio = (engine: EngineName) => (of(engine).length ? (median(values('celeriac')) / median(values(engine))).toFixed(2) : '-');
   return {
     scenario: scenario.name,
     unit: scenario.unit,
-    'celeriac median (min-max)': `${format(median(ours))} (${format(Math.min(...ours))}-${format(Math.max(...ours))})`,
-    'BullMQ median (min-max)': `${format(median(theirs))} (${format(Math.min(...theirs))}-${format(Math.max(...theirs))})`,
-    'celeriac / BullMQ': ratio.toFixed(2),
+    'celeriac median (min-max)': range(values('celeriac')),
+    'BullMQ median (min-max)': range(values('bullmq')),
+    'celeriac / BullMQ': ratio('bullmq'),
     target: scenario.target,
-    // Submitter and worker share the process: this is all the client-side CPU a node costs.
-    'CPU µs/node celeriac | BullMQ': `${Math.round(median(cpuOf('celeriac')))} | ${Math.round(median(cpuOf('bullmq')))}`,
+    ...(celeryPython ? { 'Celery median (min-max)': range(values('celery')), 'celeriac / Celery': ratio('celery') } : {}),
+    // Client-side CPU: the bench process for celeriac and BullMQ (submitter and worker share it);
+    // the driver, the worker and its pool processes for Celery.
+    [`CPU µs/node celeriac | BullMQ${celeryPython ? ' | Celery' : ''}`]: [cpu('celeriac'), cpu('bullmq'), ...(celeryPython ? [cpu('celery')] : [])].join(' | '),
   };
 });
-let celery = 'skipped: python3 cannot import celery on this machine';
-try {
-  execFileSync('python3', ['-c', 'import celery'], { stdio: 'ignore' });
-  celery = 'available, but not yet wired into this suite';
-} catch {
-  // keep the note
-}
-console.log(`celeriac vs BullMQ 6.7: ${reps} repetitions, engines alternating, worker concurrency ${concurrency}, one private redis-server`);
+console.log(`celeriac vs BullMQ 6.7${celeryPython ? ` and ${celeryVersion}` : ''}: ${reps} repetitions, engines alternating, worker concurrency ${concurrency}, one private redis-server`);
 console.table(rows);
 console.log(
-  `Redis memory per node with a 100,000-node run in flight: celeriac ${Math.round(memory.celeriac ?? 0)} B, BullMQ ${Math.round(memory.bullmq ?? 0)} B`,
+  `Redis memory per node with a 100,000-node run in flight: ${Object.entries(memory).map(([name, bytes]) => `${name} ${Math.round(bytes)} B`).join(', ')}`,
 );
 if (full) {
   // Scaling: time per node of the 100,000-wide fan-out against the 1,000-wide one.
@@ -172,6 +197,6 @@ if (full) {
     );
   }
 }
-console.log(`Celery: ${celery}`);
-mkdirSync('.bench-out', { recursive: true });
+console.log(`Celery: ${'python' in celeryFound ? `${celeryFound.python}, prefork pool of ${process.env.CELERY_BENCH_PROCESSES ?? 2} processes` : celeryFound.skipped}`);
+for (const scenario of chosen) if (celeryPython && scenario.celerySkipped) console.log(`Celery, ${scenario.name}: ${scenario.celerySkipped}`);
 writeFileSync('.bench-out/bench.json', JSON.stringify({ date: new Date().toISOString(), reps, concurrency, samples, memory, rows }, null, 2));
