@@ -70,6 +70,17 @@ def cpu_us():
     return used
 
 
+def stop_worker():
+    global worker
+    if worker is not None and worker.poll() is None:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    worker = None
+
+
 def start():
     global worker
     processes = os.environ.get("CELERY_BENCH_PROCESSES", "2")
@@ -128,20 +139,23 @@ def run(command):
     if op == "cpu":
         return {"micros": cpu_us()}
     if op == "stop":
-        if worker is not None:
-            worker.send_signal(signal.SIGTERM)
-            worker.wait(timeout=120)
+        stop_worker()
         return {}
     raise ValueError(f"unknown op {op!r}")
 
 
-for line in sys.stdin:
-    command = json.loads(line)
-    try:
-        answer = run(command)
-    except Exception as error:  # answered, so the suite reports it instead of hanging
-        answer = {"error": f"{type(error).__name__}: {error}"}
-    sys.stdout.write(json.dumps(answer) + "\n")
-    sys.stdout.flush()
-    if command["op"] == "stop":
-        break
+# The suite stopping us (SIGTERM, or its end of the pipe closing) stops the worker too.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+try:
+    for line in sys.stdin:
+        command = json.loads(line)
+        try:
+            answer = run(command)
+        except Exception as error:  # answered, so the suite reports it instead of hanging
+            answer = {"error": f"{type(error).__name__}: {error}"}
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+        if command["op"] == "stop":
+            break
+finally:
+    stop_worker()
