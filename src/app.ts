@@ -7,11 +7,14 @@ import { Task, type TaskDefinition, type TaskHandler, type TaskOptions } from '.
 import { type AppConfig, type AppOptions, connect, parseAppOptions } from './config.js';
 import { ConfigError, DuplicateTaskError } from './errors/index.js';
 import { compileCanvas } from './graph/compile.js';
+import { DEFAULT_MAX_CANVAS_BYTES, DEFAULT_MAX_CANVAS_NODES } from './graph/limits.js';
 import { planSubmission } from './graph/plan.js';
 import { DEFAULT_QUEUE } from './graph/spec.js';
 import { Run, type RunContext } from './run/run.js';
 import { RunEvents } from './run/run-events.js';
 import { KeySpace } from './store/keys.js';
+import { type DeadLetters, clearDeadLetters, readDeadLetters } from './store/dead-letters.js';
+import { type RepairReport, repairRuns } from './store/repair.js';
 import { RunStore } from './store/run-store.js';
 import { RUN_STATUSES, type RunStatus } from './store/records.js';
 import { describeZodError } from './util/zod.js';
@@ -213,6 +216,8 @@ export class App {
     const plan = planSubmission(compiled, {
       lookup: (task) => this.tasks.get(task),
       maxPayloadBytes: this.config.maxPayloadBytes,
+      maxCanvasNodes: DEFAULT_MAX_CANVAS_NODES,
+      maxCanvasBytes: DEFAULT_MAX_CANVAS_BYTES,
     });
     const { span, storedTrace } = startSubmitSpan(id, name, plan.nodes.length, this.config.tracing);
     try {
@@ -254,6 +259,31 @@ export class App {
       })),
       cursor: page.cursor,
     };
+  }
+
+  /**
+   * Messages no worker could act on (malformed, naming a missing run or node, or a duplicate of
+   * a finished node), newest first, with totals by reason. Workers move such messages here
+   * instead of retrying them forever.
+   */
+  async deadLetters(options: { readonly limit?: number } = {}): Promise<DeadLetters> {
+    const limit = options.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 0) throw new ConfigError('deadLetters()', 'options.limit must be a whole number, 0 or more');
+    return readDeadLetters(this.redis, this.keys, limit);
+  }
+
+  /** Forget all dead letters and their counts. Returns how many entries there were. */
+  clearDeadLetters(): Promise<number> {
+    return clearDeadLetters(this.redis, this.keys);
+  }
+
+  /**
+   * Run the repair sweep now: every running run's nodes that wait for a worker but whose message
+   * is in no queue are re-enqueued (workers also do this every `repairIntervalMs`). Safe to run
+   * at any time, beside workers and other sweeps.
+   */
+  repair(): Promise<RepairReport> {
+    return repairRuns(this.redis, this.keys);
   }
 
   /** A worker for this app's tasks. Call `start()` to begin consuming. */

@@ -19,7 +19,10 @@ export {
 } from './canvas/builders.js';
 export { Run, type RunInspection, type NodeInspection, type ResultOptions, type ReopenOutcome, type CancelOutcome, type RunProgress } from './run/run.js';
 export { Worker, type WorkerOptions } from './worker/worker.js';
+export type { WorkerEvent, AttemptOutcomeKind } from './worker/events.js';
 export { taskContext, type TaskContext } from './worker/context.js';
 export type { NodeStatus, RunStatus } from './store/records.js';
+export type { DeadLetter, DeadLetters } from './store/dead-letters.js';
+export type { RepairReport, RepairedNode } from './store/repair.js';
 export { ATTRIBUTES as SPAN_ATTRIBUTES } from './tracing/attributes.js';
 export * from './errors/index.js';

@@ -90,6 +90,8 @@ connectionOptions(
       );
     }
     if (page.cursor) print(colors.dim(`more: celeriac list --cursor ${page.cursor}`));
+    const { total } = await app.deadLetters({ limit: 0 });
+    if (total > 0) print(colors.dim(`dead letters: ${formatCount(total)} (celeriac dead-letters)`));
   });
 });
 
@@ -98,8 +100,14 @@ connectionOptions(
 ).action(async (runId: string, options: DataOptions) => {
   await withApp(options, async (app) => {
     const inspection = await app.getRun(runId).inspect();
-    if (options.json) printJson(inspection);
-    else print(renderRun(inspection, colors));
+    // The kept dead letters (at most 10,000) that name this run.
+    const deadLetters = (await app.deadLetters({ limit: 10_000 })).entries.filter((entry) => entry.runId === runId);
+    if (options.json) return printJson({ ...inspection, deadLetters });
+    print(renderRun(inspection, colors));
+    if (deadLetters.length > 0) {
+      print(colors.dim(`dead letters naming this run: ${formatCount(deadLetters.length)}`));
+      for (const entry of deadLetters.slice(0, 10)) print(`  ${formatTime(entry.at)}  #${entry.nodeId ?? '?'}  ${entry.reason}  (${entry.queue})`);
+    }
   });
 });
 
@@ -152,6 +160,43 @@ connectionOptions(
         ? `run ${runId} cancelled: ${formatCount(outcome.cancelledNodes)} nodes will not start, ${formatCount(outcome.runningNodes)} running told to stop`
         : `run ${runId} had already finished (${outcome.status}): nothing to cancel`,
     );
+  });
+});
+
+connectionOptions(
+  program
+    .command('dead-letters')
+    .description('show the messages no worker could act on (newest first), with counts by reason')
+    .option('--limit <n>', 'how many entries', positiveInteger, 20)
+    .option('--clear', 'forget them all (after showing them)')
+    .option('--json', 'print JSON'),
+).action(async (options: DataOptions & { limit: number; clear?: boolean }) => {
+  await withApp(options, async (app) => {
+    const letters = await app.deadLetters({ limit: options.limit });
+    const cleared = options.clear ? await app.clearDeadLetters() : null;
+    if (options.json) return printJson({ ...letters, ...(cleared !== null ? { cleared } : {}) });
+    if (letters.total === 0) return print('no dead letters');
+    const counts = Object.entries(letters.counts).map(([reason, count]) => `${reason} ${formatCount(count)}`);
+    print(`${formatCount(letters.total)} dead letters: ${counts.join(', ')}`);
+    print(colors.dim(`${'AT'.padEnd(22)}${'REASON'.padEnd(16)}${'QUEUE'.padEnd(14)}MESSAGE`));
+    for (const entry of letters.entries) {
+      print(`${formatTime(entry.at).padEnd(22)}${entry.reason.padEnd(16)}${entry.queue.slice(0, 13).padEnd(14)}${JSON.stringify(entry.message)}`);
+    }
+    if (cleared !== null) print(`cleared ${formatCount(cleared)} dead letters`);
+  });
+});
+
+connectionOptions(
+  program
+    .command('repair')
+    .description('re-enqueue the nodes of running runs that wait for a worker but have no message in any queue')
+    .option('--json', 'print JSON'),
+).action(async (options: DataOptions) => {
+  await withApp(options, async (app) => {
+    const report = await app.repair();
+    if (options.json) return printJson(report);
+    print(`looked at ${formatCount(report.nodes)} nodes of ${formatCount(report.runs)} running runs: ${formatCount(report.repaired.length)} re-enqueued`);
+    for (const node of report.repaired) print(`  run ${node.runId} node #${node.nodeId} (was ${node.status})`);
   });
 });
 

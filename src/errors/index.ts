@@ -4,6 +4,7 @@ export { ArgsValidationError } from './args-validation-error.js';
 export { ResultValidationError } from './result-validation-error.js';
 export { NotJsonError } from './not-json-error.js';
 export { PayloadTooLargeError } from './payload-too-large-error.js';
+export { CanvasTooLargeError } from './canvas-too-large-error.js';
 export { UnknownTaskError } from './unknown-task-error.js';
 export { DuplicateTaskError } from './duplicate-task-error.js';
 export { ConfigError } from './config-error.js';

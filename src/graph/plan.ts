@@ -1,5 +1,5 @@
 import type { TaskDefinition } from '../canvas/task.js';
-import { ArgsValidationError, PayloadTooLargeError, UnknownTaskError } from '../errors/index.js';
+import { ArgsValidationError, CanvasTooLargeError, PayloadTooLargeError, UnknownTaskError } from '../errors/index.js';
 import { encodeJson } from '../util/json.js';
 import { DEFAULT_QUEUE } from './spec.js';
 import { describeZodError } from '../util/zod.js';
@@ -30,6 +30,10 @@ export interface SubmissionPlan {
 export interface PlanContext {
   readonly lookup: (task: string) => TaskDefinition | undefined;
   readonly maxPayloadBytes: number;
+  /** Most nodes in one canvas. */
+  readonly maxCanvasNodes: number;
+  /** Most bytes of all the canvas's specs together (UTF-16 units, a lower bound of UTF-8 bytes). */
+  readonly maxCanvasBytes: number;
 }
 
 function checkArgs(node: NodeAttributes, definition: TaskDefinition): void {
@@ -136,6 +140,9 @@ function specJsonOf(
  */
 export function planSubmission(compiled: CompiledWorkflow, context: PlanContext): SubmissionPlan {
   const compiledNodes = compiled.nodes;
+  if (compiledNodes.length > context.maxCanvasNodes) {
+    throw new CanvasTooLargeError('nodes', compiledNodes.length, context.maxCanvasNodes);
+  }
   const queueOf: string[] = [];
   const priorityOf: number[] = [];
 
@@ -150,6 +157,7 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
   const nodes: PlannedNode[] = [];
   const rootQueues = new Set<string>();
   const json = new JsonPieces();
+  let canvasBytes = 0;
   compiledNodes.forEach((node, index) => {
     const argsJson = encodeJson(node.args, () => `${node.path} args`);
     if (argsJson.length * 3 > context.maxPayloadBytes) {
@@ -162,6 +170,8 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
     const countdownMs = node.options.countdownMs ?? 0;
     if (node.waiting === 0) rootQueues.add(queue);
     const specJson = specJsonOf(node, argsJson, queue, priority, countdownMs, queueOf, json);
+    canvasBytes += specJson.length;
+    if (canvasBytes > context.maxCanvasBytes) throw new CanvasTooLargeError('bytes', canvasBytes, context.maxCanvasBytes);
     nodes.push({ id: node.id, specJson, waiting: node.waiting, queue, priority, countdownMs });
   });
 

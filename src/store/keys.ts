@@ -23,6 +23,11 @@
  *   {p}:queue:<q>:delayed   sorted set  messages waiting for a countdown or retry backoff, by due time
  *   {p}:queue:<q>:leases    sorted set  messages being run, by lease deadline
  *   {p}:queue:<q>:signal    list        at most one token: wakes one blocked worker
+ *   {p}:dead-letters        list        messages no worker could act on, newest first, JSON
+ *                                       { at, queue, message, reason, runId?, nodeId? }; the
+ *                                       newest 10,000 are kept (includes/dead-letter.lua)
+ *   {p}:dead-letters:counts hash        reason -> how many messages were dead-lettered for it
+ *   {p}:repair:lock         string      held by the worker running the repair sweep (with a TTL)
  */
 export interface RunKeys {
   readonly run: string;
@@ -43,6 +48,12 @@ export interface RunIndexKeys {
   readonly expired: string;
 }
 
+/** Where dead letters go (includes/dead-letter.lua). */
+export interface DeadLetterKeys {
+  readonly list: string;
+  readonly counts: string;
+}
+
 export interface QueueKeys {
   readonly ready: string;
   readonly delayed: string;
@@ -57,12 +68,16 @@ export class KeySpace {
   private readonly tag: string;
   readonly sequence: string;
   readonly runIndexes: RunIndexKeys;
+  readonly deadLetters: DeadLetterKeys;
+  readonly repairLock: string;
   private readonly recentRunKeys = new Map<string, readonly string[]>();
   private readonly queueKeys = new Map<string, QueueKeys>();
 
   constructor(readonly prefix: string) {
     this.tag = `{${prefix}}`;
     this.sequence = `${this.tag}:sequence`;
+    this.deadLetters = { list: `${this.tag}:dead-letters`, counts: `${this.tag}:dead-letters:counts` };
+    this.repairLock = `${this.tag}:repair:lock`;
     const runs = `${this.tag}:runs`;
     this.runIndexes = {
       all: runs,

@@ -162,11 +162,12 @@ export class NodeStore {
     maxLeaseExpiries: number,
     leaseExpiredErrorJson: string,
   ): Promise<StartOutcome[]> {
-    const args: (string | number)[] = [runId, maxLeaseExpiries, this.keys.runChannel(runId), leaseExpiredErrorJson];
+    const args: (string | number)[] = [runId, maxLeaseExpiries, this.keys.runChannel(runId), leaseExpiredErrorJson, queue];
     for (const message of messages) args.push(message.nodeId, message.raw, message.delivery);
+    const { deadLetters } = this.keys;
     const replies = (await scripts.startNodes.run(
       this.redis,
-      [...this.keys.runScriptKeys(runId), this.keys.queue(queue).leases],
+      [...this.keys.runScriptKeys(runId), this.keys.queue(queue).leases, deadLetters.list, deadLetters.counts],
       args,
     )) as unknown[][];
     return replies.map((reply, index) =>
@@ -195,7 +196,14 @@ export class NodeStore {
       for (const queue of node.spec.nextQueues ?? []) addQueue(queue);
     }
     for (const queue of fill?.queues ?? []) addQueue(queue);
-    const keys = [...this.keys.runScriptKeys(runId), this.keys.sequence, ...this.keys.queueScriptKeys(queueNames)];
+    const { deadLetters } = this.keys;
+    const keys = [
+      ...this.keys.runScriptKeys(runId),
+      this.keys.sequence,
+      deadLetters.list,
+      deadLetters.counts,
+      ...this.keys.queueScriptKeys(queueNames),
+    ];
     const args: (string | number)[] = [
       runId,
       this.keys.runChannel(runId),
@@ -263,9 +271,14 @@ export class NodeStore {
     return reply as FailOutcome;
   }
 
-  /** Remove a message that names no node (not written by celeriac) from its queue's leases. */
-  async dropMessage(queue: string, raw: string): Promise<void> {
-    await this.redis.zrem(this.keys.queue(queue).leases, raw);
+  /**
+   * A claimed message that is not celeriac's format leaves its queue's leases and becomes a dead
+   * letter (dead-letter.lua). False when it had already left (nothing recorded twice).
+   */
+  async deadLetter(queue: string, raw: string, reason: string): Promise<boolean> {
+    const { deadLetters } = this.keys;
+    const reply = await scripts.deadLetter.run(this.redis, [this.keys.queue(queue).leases, deadLetters.list, deadLetters.counts], [queue, raw, reason]);
+    return reply === 1;
   }
 
   /** Heartbeat: whether this attempt still holds its lease, or its run was cancelled. */

@@ -72,4 +72,6 @@ export const scripts = {
   cancelRun: new Script('cancel-run'),
   reopenRun: new Script('reopen-run'),
   pruneRuns: new Script('prune-runs'),
+  deadLetter: new Script('dead-letter'),
+  repairRun: new Script('repair-run'),
 } as const;

@@ -15,6 +15,8 @@ import { attemptTraceparent, endAttemptSpan, recordRunSpan, startAttemptSpan } f
 import { runAttempt } from './attempt.js';
 import { AttemptAbort } from './attempt-abort.js';
 import { CompletionBatcher } from './completion-batcher.js';
+import type { AttemptOutcomeKind, WorkerEvent } from './events.js';
+import { Housekeeping } from './housekeeping.js';
 import { serializeError } from './errors-json.js';
 import { NO_RETRY, retryDelay } from './retry.js';
 
@@ -25,6 +27,18 @@ export interface WorkerOptions {
   readonly queues?: readonly string[];
   /** Called with errors the worker survives (Redis outages, bugs). Default: console.error. */
   readonly onError?: (error: unknown) => void;
+  /**
+   * How often the repair sweep runs, across all the app's workers: it re-enqueues nodes that
+   * wait for a worker but whose message is in no queue (lost or deleted state; see
+   * docs/reliability.md). 0 turns it off for this worker. Default 60 s.
+   */
+  readonly repairIntervalMs?: number;
+  /**
+   * Told how each attempt ended and of each repair sweep that re-enqueued something (for logs
+   * and metrics). An error it throws goes to onError. Default: only repairs are reported, with
+   * console.warn.
+   */
+  readonly onEvent?: (event: WorkerEvent) => void;
 }
 
 const workerOptionsSchema = z
@@ -32,6 +46,8 @@ const workerOptionsSchema = z
     concurrency: z.number().int().min(1).max(10_000).default(16),
     queues: z.array(queueNameSchema).min(1).default([DEFAULT_QUEUE]),
     onError: z.function().optional(),
+    repairIntervalMs: z.number().int().min(0).default(60_000),
+    onEvent: z.function().optional(),
   })
   .strict();
 
@@ -44,8 +60,6 @@ export interface WorkerContext {
 
 /** Longest a worker with nothing to do blocks before looking again (a safety net, not polling). */
 const MAX_IDLE_SECONDS = 5;
-/** How often a worker drops the index entries of expired runs. */
-const PRUNE_INTERVAL_MS = 60_000;
 const LEASE_EXPIRED_CODE = new LeaseExpiredError('').code;
 /** After an unexpected error in the fetch loop. */
 const ERROR_BACKOFF_MS = 1000;
@@ -74,7 +88,9 @@ export class Worker {
   private commands: Redis | null = null;
   private blocking: Redis | null = null;
   private events: Redis | null = null;
-  private pruneTimer: NodeJS.Timeout | null = null;
+  private housekeeping: Housekeeping | null = null;
+  private readonly repairIntervalMs: number;
+  private readonly onEvent: ((event: WorkerEvent) => void) | undefined;
   private nodes: NodeStore | null = null;
   private completions: CompletionBatcher | null = null;
   /**
@@ -107,6 +123,8 @@ export class Worker {
     });
     this.onError =
       options.onError ?? ((error: unknown) => console.error('celeriac worker:', error instanceof Error ? error.message : error));
+    this.repairIntervalMs = parsed.data.repairIntervalMs;
+    this.onEvent = options.onEvent;
   }
 
   private get leaseMs(): number {
@@ -144,7 +162,15 @@ export class Worker {
     });
     const runs = new RunStore(this.commands, this.context.keys);
     this.runs = runs;
-    this.pruneTimer = setInterval(() => void runs.prune().catch((error: unknown) => this.onError(error)), PRUNE_INTERVAL_MS);
+    this.housekeeping = new Housekeeping(this.commands, this.context.keys, runs, {
+      repairIntervalMs: this.repairIntervalMs,
+      onRepaired: (report) => {
+        if (this.onEvent) this.emit({ type: 'repaired', report });
+        else console.warn(`celeriac worker: the repair sweep re-enqueued ${report.repaired.length} orphaned node(s) in ${report.runs} running run(s)`);
+      },
+      onError: this.onError,
+    });
+    this.housekeeping.start();
     this.heartbeat = setInterval(() => void this.extendLeases(), Math.max(50, Math.floor(this.leaseMs / 3)));
     this.loopDone = this.fetchLoop();
   }
@@ -164,7 +190,7 @@ export class Worker {
     await this.loopDone;
     if (this.active > 0) await new Promise<void>((resolve) => (this.allIdle = resolve));
     if (this.heartbeat) clearInterval(this.heartbeat);
-    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    await this.housekeeping?.stop();
     await this.events?.quit().catch(() => this.events?.disconnect());
     await this.commands?.quit().catch(() => this.commands?.disconnect());
     this.state = 'closed';
@@ -217,10 +243,9 @@ export class Worker {
     for (const { queue, message: raw } of claimed) {
       const message = parseMessage(raw);
       if (!message) {
-        // Not one of ours: drop it so it is not redelivered forever.
+        // Not one of ours: a dead letter, so that it is neither redelivered forever nor lost.
         void nodes
-          .dropMessage(queue, raw)
-          .then(() => this.onError(new Error(`dropped a malformed message on queue ${queue}: ${raw}`)))
+          .deadLetter(queue, raw, 'malformed')
           .catch((error: unknown) => this.onError(error))
           .finally(() => this.release(1));
         continue;
@@ -285,6 +310,7 @@ export class Worker {
       if (outcome.ok) {
         const report = await completions.complete(node, outcome.resultJson, attemptTraceparent(attemptSpan), this.state === 'running');
         endAttemptSpan(attemptSpan, outcome, tracing);
+        if (this.onEvent) this.attemptEnded(node, report.kind);
         if (report.runFinished && node.context.trace) await this.recordRunSpan(node.message.runId);
         return report.next;
       }
@@ -293,12 +319,29 @@ export class Worker {
       const delay = retryDelay(definition?.retry ?? NO_RETRY, failedAttempts, outcome.error);
       endAttemptSpan(attemptSpan, { ok: false, error: outcome.error, retryDelayMs: delay }, tracing);
       // Another worker owns the node now: this attempt has nothing to report.
-      if (outcome.error instanceof LeaseLostError) return null;
+      if (outcome.error instanceof LeaseLostError) {
+        if (this.onEvent) this.attemptEnded(node, 'lease-lost', outcome.error);
+        return null;
+      }
       const failed = await nodes.fail(node, serializeError(outcome.error), delay);
+      if (this.onEvent) this.attemptEnded(node, failed, outcome.error);
       if (failed === 'run-failed' && node.context.trace) await this.recordRunSpan(node.message.runId);
       return null;
     } finally {
       this.executions.delete(execution);
+    }
+  }
+
+  private attemptEnded(node: StartedNode, outcome: AttemptOutcomeKind, error?: unknown): void {
+    const { runId, nodeId } = node.message;
+    this.emit({ type: 'attempt', runId, nodeId, task: node.spec.task, attempt: node.attempt, outcome, ...(error !== undefined ? { error } : {}) });
+  }
+
+  private emit(event: WorkerEvent): void {
+    try {
+      this.onEvent?.(event);
+    } catch (error) {
+      this.onError(error);
     }
   }
 

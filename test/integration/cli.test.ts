@@ -176,6 +176,45 @@ describe('the celeriac command line', () => {
     expect(result.stderr).toContain('celeriac: worker closed');
   });
 
+  it('dead-letters lists poison messages by reason and --clear forgets them; list and inspect point at them; repair re-enqueues orphans', async () => {
+    const { app, at, add } = await setup();
+    const run = await app.submit(chain(add.si(1, 2), add.s(3)));
+    const ready = app.keys.queue('default').ready;
+    // An orphan: the root's message is gone. repair puts it back.
+    await app.redis.zrem(ready, `${run.id}|0|1|0`);
+    const repaired = await celeriac(['repair', ...at]);
+    expect(repaired.code).toBe(0);
+    expect(repaired.stdout).toBe(`looked at 2 nodes of 1 running runs: 1 re-enqueued\n  run ${run.id} node #0 (was queued)\n`);
+    const again = await celeriac(['repair', '--json', ...at]);
+    expect(JSON.parse(again.stdout)).toEqual({ runs: 1, nodes: 2, repaired: [] });
+
+    // Poison next to real work: a garbage message and one naming a node the run does not have.
+    await app.redis.zadd(ready, 0, 'garbage', 0, `${run.id}|7|1|0`);
+    await app.worker().start();
+    expect(await run.result({ timeoutMs: 10_000 })).toBe(6);
+    for (let attempt = 0; attempt < 200 && (await app.deadLetters({ limit: 0 })).total < 2; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+
+    const text = await celeriac(['dead-letters', ...at]);
+    expect(text.code).toBe(0);
+    const lines = text.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^2 dead letters: (malformed 1, node-missing 1|node-missing 1, malformed 1)$/);
+    expect(lines.slice(2).map((line) => line.split(/\s{2,}/).slice(1).join(' | ')).sort()).toEqual([
+      `malformed | default | "garbage"`,
+      `node-missing | default | "${run.id}|7|1|0"`,
+    ]);
+    const listed = await celeriac(['list', ...at]);
+    expect(listed.stdout).toContain('dead letters: 2 (celeriac dead-letters)');
+    const inspected = await celeriac(['inspect', run.id, ...at]);
+    expect(inspected.stdout).toContain('dead letters naming this run: 1');
+    expect(inspected.stdout).toMatch(/#7 {2}node-missing {2}\(default\)/);
+
+    const cleared = await celeriac(['dead-letters', '--clear', '--json', ...at]);
+    expect(JSON.parse(cleared.stdout)).toMatchObject({ total: 2, cleared: 2 });
+    expect((await celeriac(['dead-letters', ...at])).stdout).toBe('no dead letters\n');
+  });
+
   it('fails in one line with a distinct exit code: unknown run, unreachable Redis, bad module', async () => {
     const { at } = await setup();
     const unknown = await celeriac(['inspect', 'no-such-run', ...at]);

@@ -23,7 +23,9 @@
 
   KEYS[1..12]  the run's keys (RunKeys in keys.ts)
   KEYS[13]     sequence
-  KEYS[14..]   for each queue Q involved (the completed nodes' own queues, the queues their
+  KEYS[14]     dead letters (list): messages of this run that fillSlots claims and cannot start
+  KEYS[15]     dead letter counts by reason (hash)
+  KEYS[16..]   for each queue Q involved (the completed nodes' own queues, the queues their
                dependants are delivered on, and the queues the worker consumes), four keys:
                ready, delayed, leases, signal
 
@@ -57,6 +59,7 @@
 --- @include "fail"
 --- @include "enqueue"
 --- @include "start"
+--- @include "dead-letter"
 --- @include "start-messages"
 --- @include "claim"
 
@@ -67,6 +70,7 @@ local canTake = tonumber(ARGV[3])
 local leaseMs = tonumber(ARGV[4])
 local startOptions = {
   runId = runId, maxLeaseExpiries = tonumber(ARGV[5]), channel = channel, leaseExpiredErrorJson = ARGV[6],
+  deadLetters = { list = KEYS[RUN_KEY_COUNT + 2], counts = KEYS[RUN_KEY_COUNT + 3] },
 }
 local upkeepLimit = tonumber(ARGV[7])
 local queueCount = tonumber(ARGV[8])
@@ -74,7 +78,7 @@ local queueCount = tonumber(ARGV[8])
 local queues = {}
 local consumed = {}
 for index = 1, queueCount do
-  local base = RUN_KEY_COUNT + 2 + (index - 1) * 4
+  local base = RUN_KEY_COUNT + 4 + (index - 1) * 4
   local preference = tonumber(ARGV[10 + (index - 1) * 2])
   local queue = {
     name = ARGV[9 + (index - 1) * 2],

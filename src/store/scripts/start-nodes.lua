@@ -10,13 +10,16 @@
 
   KEYS[1..12]  the run's keys (RunKeys in keys.ts)
   KEYS[13]     leases of the queue the messages came from
+  KEYS[14]     dead letters (list)
+  KEYS[15]     dead letter counts by reason (hash)
 
   ARGV[1]  run id
   ARGV[2]  most lease expiries a node may have before it fails
   ARGV[3]  run's pub/sub channel
   ARGV[4]  error JSON recorded when a node fails for too many lease expiries ("%s" stands for
            the node id)
-  ARGV[5..] for each message, three values: node id, message (as claimed), delivery number
+  ARGV[5]  name of the queue the messages came from (for dead letters)
+  ARGV[6..] for each message, three values: node id, message (as claimed), delivery number
 
   Returns: one reply per message, in ARGV order, each one of
            { 'started', attempt, leaseExpiries, attemptOffset, specJson, contextJson,
@@ -28,17 +31,21 @@
 --- @include "cancel"
 --- @include "fail"
 --- @include "start"
+--- @include "dead-letter"
 --- @include "start-messages"
 
 local run = runKeysFrom(KEYS)
 local leasesKey = KEYS[RUN_KEY_COUNT + 1]
+local queueName = ARGV[5]
 local entries = {}
-for position = 5, #ARGV, 3 do
+for position = 6, #ARGV, 3 do
   entries[#entries + 1] = {
-    nodeId = ARGV[position], message = ARGV[position + 1], delivery = tonumber(ARGV[position + 2]), leasesKey = leasesKey,
+    nodeId = ARGV[position], message = ARGV[position + 1], delivery = tonumber(ARGV[position + 2]),
+    leasesKey = leasesKey, queueName = queueName,
   }
 end
 local options = {
   runId = ARGV[1], maxLeaseExpiries = tonumber(ARGV[2]), channel = ARGV[3], leaseExpiredErrorJson = ARGV[4],
+  deadLetters = { list = KEYS[RUN_KEY_COUNT + 2], counts = KEYS[RUN_KEY_COUNT + 3] },
 }
 return startMessages(run, entries, options, nowMs())

@@ -1,6 +1,7 @@
--- Start claimed messages of one run (needs the common, run, cancel, fail and start includes).
--- entries: { { nodeId =, message =, delivery =, leasesKey = }, ... }; options: { runId =,
--- maxLeaseExpiries =, channel =, leaseExpiredErrorJson = ("%s" stands for the node id) }.
+-- Start claimed messages of one run (needs the common, run, cancel, fail, start and dead-letter
+-- includes). entries: { { nodeId =, message =, delivery =, leasesKey =, queueName = }, ... };
+-- options: { runId =, maxLeaseExpiries =, channel =, leaseExpiredErrorJson = ("%s" stands for
+-- the node id), deadLetters = { list =, counts = } }.
 -- Returns one reply per entry, in order: { 'started', ... } (see startNode) or
 -- { 'skipped', reason }. Outcomes by the node's state:
 --   queued / delayed               -> running, attempt + 1
@@ -9,9 +10,15 @@
 --                                     lease has expired more than maxLeaseExpiries times
 --   any state, run not running     -> a node that has not finished is cancelled with everything
 --                                     downstream of it; nothing starts
---   succeeded / failed / cancelled -> nothing (a duplicate message)
+--   succeeded / failed / cancelled -> nothing; a dead letter, reason node-<status> (a duplicate
+--                                     delivery: a lease expired while its attempt went on to
+--                                     finish; or a message written by hand)
+--   pending                        -> nothing; a dead letter, reason node-pending (no message
+--                                     of a pending node is ever written)
+--   no such run / node             -> nothing; a dead letter, reason run-missing / node-missing
 --   any state, message of an earlier delivery -> nothing (a claim that raced with cancel-run
---                                     or reopen-run, which withdrew that message)
+--                                     or reopen-run, which withdrew that message): not a dead
+--                                     letter, a race the fencing is there for
 -- A message that starts nothing has its lease removed. The batch's nodes and specs are read
 -- with one HMGET each and the new states written with one HSET.
 local function startMessages(run, entries, options, now)
@@ -30,19 +37,24 @@ local function startMessages(run, entries, options, now)
       redis.call('ZREM', entry.leasesKey, entry.message)
       return { 'skipped', reason }
     end
+    local function poison(reason)
+      redis.call('ZREM', entry.leasesKey, entry.message)
+      deadLetter(options.deadLetters, entry.queueName, entry.message, reason, now)
+      return { 'skipped', reason }
+    end
 
-    if not runStatus then return skip('run-missing') end
+    if not runStatus then return poison('run-missing') end
     local node = nodes[nodeId] or (specs[nodeId] and initialRootState())
-    if not node then return skip('node-missing') end
+    if not node then return poison('node-missing') end
     -- Another message of the same node in this batch already started it: this one is of an
     -- earlier delivery.
     if startedHere[nodeId] then return skip('stale-message') end
     if (node.delivery or 0) ~= entry.delivery then return skip('stale-message') end
     local status = node.status
     if status == 'succeeded' or status == 'failed' or status == 'cancelled' then
-      return skip('node-' .. status)
+      return poison('node-' .. status)
     end
-    if status == 'pending' then return skip('node-pending') end
+    if status == 'pending' then return poison('node-pending') end
 
     if runStatus ~= 'running' then
       -- The rare paths below read and write nodes directly: write what is batched first.

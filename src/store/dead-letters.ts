@@ -1,0 +1,70 @@
+import type { Redis } from 'ioredis';
+import type { KeySpace } from './keys.js';
+
+/** A message no worker could act on (includes/dead-letter.lua). */
+export interface DeadLetter {
+  readonly at: Date;
+  readonly queue: string;
+  /** The message exactly as it was in the queue. */
+  readonly message: string;
+  /**
+   * Why: `malformed` (not celeriac's message format), `run-missing`, `node-missing`,
+   * `node-succeeded` / `node-failed` / `node-cancelled` (a duplicate delivery of a finished node,
+   * expected after a lease expired while its attempt went on to finish), `node-pending`.
+   */
+  readonly reason: string;
+  /** When the message names them. */
+  readonly runId?: string;
+  readonly nodeId?: string;
+}
+
+export interface DeadLetters {
+  /** Dead letters ever recorded (since the last clear), by reason. */
+  readonly counts: Readonly<Record<string, number>>;
+  readonly total: number;
+  /** The newest first, at most the limit asked for (the newest 10,000 are kept). */
+  readonly entries: readonly DeadLetter[];
+}
+
+interface StoredDeadLetter {
+  readonly at: number;
+  readonly queue: string;
+  readonly message: string;
+  readonly reason: string;
+  readonly runId?: string;
+  readonly nodeId?: string;
+}
+
+export async function readDeadLetters(redis: Redis, keys: KeySpace, limit: number): Promise<DeadLetters> {
+  const [entries, counts] = await Promise.all([
+    limit > 0 ? redis.lrange(keys.deadLetters.list, 0, limit - 1) : Promise.resolve([]),
+    redis.hgetall(keys.deadLetters.counts),
+  ]);
+  // fromEntries defines own properties: a reason named "__proto__" cannot touch a prototype.
+  const byReason = Object.fromEntries(Object.entries(counts).map(([reason, count]) => [reason, Number(count)]));
+  const total = Object.values(byReason).reduce((sum, count) => sum + count, 0);
+  return {
+    counts: byReason,
+    total,
+    entries: entries.map((raw) => {
+      const stored = JSON.parse(raw) as StoredDeadLetter;
+      return {
+        at: new Date(stored.at),
+        queue: stored.queue,
+        message: stored.message,
+        reason: stored.reason,
+        ...(stored.runId !== undefined ? { runId: stored.runId } : {}),
+        ...(stored.nodeId !== undefined ? { nodeId: stored.nodeId } : {}),
+      };
+    }),
+  };
+}
+
+/** Forget every dead letter and count. Returns how many entries were kept before. */
+export async function clearDeadLetters(redis: Redis, keys: KeySpace): Promise<number> {
+  const [[, length]] = (await redis.multi().llen(keys.deadLetters.list).del(keys.deadLetters.list, keys.deadLetters.counts).exec()) as [
+    [Error | null, number],
+    [Error | null, number],
+  ];
+  return length;
+}

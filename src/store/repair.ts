@@ -1,0 +1,79 @@
+import type { Redis } from 'ioredis';
+import type { KeySpace } from './keys.js';
+import { scripts } from './script.js';
+
+/** A node the sweep found with no message anywhere, and re-enqueued. */
+export interface RepairedNode {
+  readonly runId: string;
+  readonly nodeId: string;
+  /** Its status when found: queued, delayed or running. */
+  readonly status: string;
+}
+
+export interface RepairReport {
+  /** Running runs looked at. */
+  readonly runs: number;
+  /** Nodes looked at. */
+  readonly nodes: number;
+  readonly repaired: readonly RepairedNode[];
+}
+
+/** Runs read from the index per page, and nodes looked at per script call. */
+const RUNS_PER_PAGE = 100;
+const NODES_PER_CALL = 1000;
+
+/**
+ * The repair sweep: every running run, a range of nodes per repair-run call, re-enqueuing the
+ * orphans (nodes waiting for a worker whose message is in no queue set; see repair-run.lua).
+ * Each call is atomic and re-checks what it repairs, so two sweeps at once (a worker's and
+ * `celeriac repair`'s) never enqueue a node twice. Runs are walked by their index member, so
+ * runs finishing during the sweep do not make it skip others.
+ */
+export async function repairRuns(redis: Redis, keys: KeySpace): Promise<RepairReport> {
+  const repaired: RepairedNode[] = [];
+  let runs = 0;
+  let nodes = 0;
+  let after = '-';
+  for (;;) {
+    const members = await redis.zrangebylex(keys.runIndexes.running, after, '+', 'LIMIT', 0, RUNS_PER_PAGE);
+    for (const member of members) {
+      const runId = member.slice(member.indexOf(':') + 1);
+      const checked = await repairRun(redis, keys, runId);
+      if (checked === null) continue;
+      runs++;
+      nodes += checked.nodes;
+      repaired.push(...checked.repaired);
+    }
+    if (members.length < RUNS_PER_PAGE) break;
+    after = `(${members.at(-1)!}`;
+  }
+  return { runs, nodes, repaired };
+}
+
+/** One run, all its nodes; null when it is not running (any more) or gone. */
+async function repairRun(redis: Redis, keys: KeySpace, runId: string): Promise<{ nodes: number; repaired: RepairedNode[] } | null> {
+  const queuesJson = await redis.hget(keys.run(runId).run, 'queues');
+  if (queuesJson === null) return null;
+  const queues = JSON.parse(queuesJson) as string[];
+  const scriptKeys = [...keys.runScriptKeys(runId), keys.sequence, ...keys.queueScriptKeys(queues)];
+  const repaired: RepairedNode[] = [];
+  let nodes = 0;
+  let next = 0;
+  while (next >= 0) {
+    let reply: unknown[];
+    try {
+      reply = (await scripts.repairRun.run(redis, scriptKeys, [runId, next, NODES_PER_CALL, ...queues])) as unknown[];
+    } catch (error) {
+      // Expired and deleted between the index read and this call.
+      if (error instanceof Error && error.message.startsWith('RUN_MISSING')) return null;
+      throw error;
+    }
+    if (reply[0] !== 'checked') return nodes > 0 ? { nodes, repaired } : null;
+    nodes += Number(reply[1]);
+    next = Number(reply[2]);
+    for (let index = 3; index < reply.length; index += 2) {
+      repaired.push({ runId, nodeId: String(reply[index]), status: String(reply[index + 1]) });
+    }
+  }
+  return { nodes, repaired };
+}

@@ -1,0 +1,90 @@
+--[[
+  repair-run: look for orphans among a range of a running run's nodes, and re-enqueue them. An
+  orphan is a node that waits for a worker (queued, delayed or running) while its current
+  message is in none of its queue's sets (ready, delayed, leases): nothing would ever deliver it.
+  Every script keeps each such node's message in one of those sets, so an orphan means state was
+  lost or edited outside celeriac: a Redis restored from an older AOF or RDB, a failover that
+  lost writes, a key deleted by hand. The repair sweep (store/repair.ts) runs this over every
+  running run, a range of nodes per call so that no call holds Redis long.
+
+  How an orphan is re-enqueued (its delivery number is kept, so the message is the same one):
+    queued   -> ready, in arrival order
+    delayed  -> delayed, due at its countdown's end if it never ran (queuedAt + countdown),
+                else at once (a retry's backoff is not stored)
+    running  -> ready, ahead of every priority, like an expired lease: its next start counts a
+                lease expiry and fences off the attempt that lost it
+  A pending node has no message; a finished node needs none. A finished run is not looked at.
+
+  KEYS[1..12]  the run's keys (RunKeys in keys.ts)
+  KEYS[13]     sequence
+  KEYS[14..]   for each queue the run uses (its meta's `queues`), four keys: ready, delayed,
+               leases, signal
+
+  ARGV[1]  run id
+  ARGV[2]  first node id to look at (ids are "0" .. nodeCount - 1)
+  ARGV[3]  most nodes to look at in this call
+  ARGV[4..] the queue names, in KEYS order
+
+  Returns: { 'checked', nodes looked at, next node id to look at (-1: done), repaired node id,
+             its status, repaired node id, its status, ... }
+       or  { 'unchanged', status }  when the run is not running
+       or  the error reply RUN_MISSING, or QUEUE_KEYS_MISSING <queue>
+]]
+--- @include "common"
+--- @include "run"
+--- @include "queues"
+
+local run = runKeysFrom(KEYS)
+local sequenceKey = KEYS[RUN_KEY_COUNT + 1]
+local runId = ARGV[1]
+local first, most = tonumber(ARGV[2]), tonumber(ARGV[3])
+
+local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'nodeCount', 'createdAt')
+if not meta[1] then return redis.error_reply('RUN_MISSING') end
+if meta[1] ~= 'running' then return { 'unchanged', meta[1] } end
+local queues, missing = runQueuesFrom(KEYS, RUN_KEY_COUNT + 2, ARGV, 4, meta[2])
+if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) end
+
+local nodeCount = tonumber(meta[3])
+local last = math.min(first + most - 1, nodeCount - 1)
+local ids = {}
+for index = first, last do ids[#ids + 1] = tostring(index) end
+if #ids == 0 then return { 'checked', 0, -1 } end
+
+local now = nowMs()
+local reply = { 'checked', #ids, last < nodeCount - 1 and last + 1 or -1 }
+local states = redis.call('HMGET', run.nodes, unpack(ids))
+local specs = redis.call('HMGET', run.specs, unpack(ids))
+local function isQueued(queue, message)
+  return redis.call('ZSCORE', queue.ready, message) or redis.call('ZSCORE', queue.delayed, message)
+    or redis.call('ZSCORE', queue.leases, message)
+end
+
+for index, nodeId in ipairs(ids) do
+  -- A root that never started has no state: queued, delivery 1 (common.lua).
+  local node = states[index] and cjson.decode(states[index]) or (specs[index] and initialRootState())
+  local status = node and node.status
+  if status == 'queued' or status == 'delayed' or status == 'running' then
+    local spec = decodeSpec(specs[index])
+    local queue = queues[spec.queue]
+    local message = messageFor(runId, nodeId, node.delivery, spec.priority)
+    if not isQueued(queue, message) then
+      if status == 'delayed' then
+        local due = now
+        if (node.attempts or 0) == 0 and spec.countdownMs then
+          -- A root without queuedAt was queued when the run was created (submit-run).
+          due = math.max(now, (node.queuedAt or tonumber(meta[4]) or now) + spec.countdownMs)
+        end
+        redis.call('ZADD', queue.delayed, formatScore(due), message)
+      elseif status == 'running' then
+        redis.call('ZADD', queue.ready, formatScore(redis.call('INCR', sequenceKey) - PRIORITY_BAND), message)
+      else
+        redis.call('ZADD', queue.ready, readyScore(spec.priority or 0, redis.call('INCR', sequenceKey)), message)
+      end
+      ensureSignal(queue.signal)
+      reply[#reply + 1] = nodeId
+      reply[#reply + 1] = status
+    end
+  end
+end
+return reply
