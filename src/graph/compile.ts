@@ -148,9 +148,19 @@ export function compileCanvas(canvas: unknown): CompiledWorkflow {
       // A group directly inside a group is flattened (the builders do it too; a hand-made
       // Group object may not have been).
       if (member instanceof Group) {
-        const inner = visitGroup(member.members, `${path}[${index}]`, input, after);
-        if ('list' in inner.value) values.push(...inner.value.list);
-        exits.push(...inner.exits);
+        // This path bypasses visit(), so it keeps the cycle check itself: a group that contains
+        // itself would otherwise recurse until the stack overflows.
+        if (onPath.has(member)) {
+          throw new CanvasValidationError(`${path}[${index}]`, 'the canvas contains itself (a cycle); a workflow must be a DAG');
+        }
+        onPath.add(member);
+        try {
+          const inner = visitGroup(member.members, `${path}[${index}]`, input, after);
+          if ('list' in inner.value) values.push(...inner.value.list);
+          exits.push(...inner.exits);
+        } finally {
+          onPath.delete(member);
+        }
         return;
       }
       const piece = visit(member, `${path}[${index}]`, input, after);

@@ -1,0 +1,233 @@
+/**
+ * Random canvases for property tests. fast-check generates a plain description (a Shape), which
+ * shrinks well and prints as the code a user would have written; buildCanvas turns it into real
+ * canvas objects with the public builders (`task.s`, `task.si`, `app.signature`, `chain`,
+ * `group`, `chord`), so what is tested is what users build.
+ */
+import fc from 'fast-check';
+import { type AnyCanvas, type App, chain, chord, group, type SignatureOptions } from '../../src/index.js';
+import {
+  fullArgsArbitrary,
+  type Json,
+  OTHER_QUEUE,
+  PROPERTY_TASK_NAMES,
+  type PropertyTaskName,
+  type PropertyTasks,
+} from './property-tasks.js';
+
+export interface SignatureShape {
+  readonly kind: 'signature';
+  readonly task: PropertyTaskName;
+  /** The complete arguments; a signature that receives its parent's value binds all but the first. */
+  readonly args: readonly Json[];
+  readonly immutable: boolean;
+  /** Made with `app.signature(name, ...)` rather than `task.s(...)`. */
+  readonly byName: boolean;
+  readonly options: SignatureOptions | null;
+}
+export interface ChainShape {
+  readonly kind: 'chain';
+  readonly steps: readonly Shape[];
+}
+export interface GroupShape {
+  readonly kind: 'group';
+  readonly members: readonly Shape[];
+  /** `group([a, b])` rather than `group(a, b)`. */
+  readonly asArray: boolean;
+}
+export interface ChordShape {
+  readonly kind: 'chord';
+  readonly header: readonly Shape[];
+  readonly body: Shape;
+  /** `chord(group(a, b), body)` rather than `chord([a, b], body)`. */
+  readonly headerAsGroup: boolean;
+}
+export type Shape = SignatureShape | ChainShape | GroupShape | ChordShape;
+
+/** What building needs: the registered tasks (for `.s`) and the app (for `app.signature`). */
+export interface BuildEnv {
+  readonly app: App;
+  readonly tasks: PropertyTasks;
+}
+
+const optionsArbitrary: fc.Arbitrary<SignatureOptions | null> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant(null) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 9 }).map((priority): SignatureOptions => ({ priority })) },
+  { weight: 1, arbitrary: fc.constant<SignatureOptions>({ queue: OTHER_QUEUE }) },
+);
+
+const signatureArbitrary: fc.Arbitrary<SignatureShape> = fc.oneof(
+  ...PROPERTY_TASK_NAMES.map((task) =>
+    fc.record({
+      kind: fc.constant('signature' as const),
+      task: fc.constant(task),
+      args: fullArgsArbitrary[task],
+      immutable: fc.boolean(),
+      byName: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+      options: optionsArbitrary,
+    }),
+  ),
+);
+
+export interface ShapeLimits {
+  /** Most signatures in one canvas. */
+  readonly maxSignatures: number;
+  /** Deepest nesting of chains, groups and chords. */
+  readonly maxDepth: number;
+}
+
+/** Random valid canvases: at least one signature, at most `maxSignatures`. */
+export function shapeArbitrary(limits: ShapeLimits = { maxSignatures: 30, maxDepth: 4 }): fc.Arbitrary<Shape> {
+  const { root } = fc.letrec<{ root: Shape; shape: Shape; chain: ChainShape; group: GroupShape; chord: ChordShape }>((tie) => ({
+    // Mostly compositions at the top: a lone signature is one case, not a third of them.
+    root: fc.oneof(
+      { withCrossShrink: true },
+      { weight: 1, arbitrary: signatureArbitrary },
+      { weight: 3, arbitrary: tie('chain') },
+      { weight: 3, arbitrary: tie('group') },
+      { weight: 2, arbitrary: tie('chord') },
+    ),
+    // Signature first: fast-check falls back to the first arbitrary at maxDepth and shrinks towards it.
+    shape: fc.oneof(
+      { maxDepth: limits.maxDepth, depthSize: 'small', withCrossShrink: true },
+      { weight: 3, arbitrary: signatureArbitrary },
+      { weight: 2, arbitrary: tie('chain') },
+      { weight: 2, arbitrary: tie('group') },
+      { weight: 1, arbitrary: tie('chord') },
+    ),
+    chain: fc
+      .array(tie('shape'), { minLength: 1, maxLength: 4 })
+      .map((steps): ChainShape => ({ kind: 'chain', steps })),
+    group: fc
+      .record({ members: fc.array(tie('shape'), { maxLength: 3 }), asArray: fc.boolean() })
+      .map(({ members, asArray }): GroupShape => ({ kind: 'group', members, asArray })),
+    chord: fc
+      .record({ header: fc.array(tie('shape'), { maxLength: 3 }), body: tie('shape'), headerAsGroup: fc.boolean() })
+      .map(({ header, body, headerAsGroup }): ChordShape => ({ kind: 'chord', header, body, headerAsGroup })),
+  }));
+  return root.filter((candidate) => {
+    const count = countSignatureShapes(candidate);
+    return count >= 1 && count <= limits.maxSignatures;
+  });
+}
+
+export function countSignatureShapes(shape: Shape): number {
+  switch (shape.kind) {
+    case 'signature':
+      return 1;
+    case 'chain':
+      return shape.steps.reduce((sum, step) => sum + countSignatureShapes(step), 0);
+    case 'group':
+      return shape.members.reduce((sum, member) => sum + countSignatureShapes(member), 0);
+    case 'chord':
+      return shape.header.reduce((sum, member) => sum + countSignatureShapes(member), countSignatureShapes(shape.body));
+    default: {
+      const never: never = shape;
+      return never;
+    }
+  }
+}
+
+/** How many places a piece can be put in by `substitute` (every sub-canvas, the root included). */
+export function countSlots(shape: Shape): number {
+  switch (shape.kind) {
+    case 'signature':
+      return 1;
+    case 'chain':
+      return shape.steps.reduce((sum, step) => sum + countSlots(step), 1);
+    case 'group':
+      return shape.members.reduce((sum, member) => sum + countSlots(member), 1);
+    case 'chord':
+      return shape.header.reduce((sum, member) => sum + countSlots(member), 1 + countSlots(shape.body));
+    default: {
+      const never: never = shape;
+      return never;
+    }
+  }
+}
+
+/**
+ * Replaces the sub-canvas at one slot (numbered depth first, root 0) while building. It is told
+ * whether that place receives a parent value, as a signature put there would.
+ */
+export interface Substitution {
+  readonly slot: number;
+  readonly make: (receives: boolean) => { canvas: AnyCanvas; text: string };
+}
+
+/**
+ * Builds the canvas a shape describes, with the public builders, and the code that builds it.
+ * Each place is built knowing whether it receives a parent value: that decides how many
+ * arguments a signature there binds, so that every generated signature passes submit's arity
+ * checks. With a substitution, the sub-canvas at that slot is replaced by what it makes.
+ */
+export function buildCanvas(
+  shape: Shape,
+  env: BuildEnv,
+  substitution: Substitution | null = null,
+): { canvas: AnyCanvas; text: string } {
+  let slot = 0;
+  const build = (item: Shape, receives: boolean): { canvas: AnyCanvas; text: string } => {
+    if (substitution && slot++ === substitution.slot) return substitution.make(receives);
+    switch (item.kind) {
+      case 'signature':
+        return buildSignature(item, env, receives);
+      case 'chain': {
+        // Every step after the first receives the previous step's value (an empty group's is []).
+        const steps = item.steps.map((step, index) => build(step, index === 0 ? receives : true));
+        return { canvas: chain(...steps.map((step) => step.canvas)), text: `chain(${texts(steps)})` };
+      }
+      case 'group': {
+        const members = item.members.map((member) => build(member, receives));
+        const canvases = members.map((member) => member.canvas);
+        return item.asArray
+          ? { canvas: group(canvases), text: `group([${texts(members)}])` }
+          : { canvas: group(...canvases), text: `group(${texts(members)})` };
+      }
+      case 'chord': {
+        const header = item.header.map((member) => build(member, receives));
+        const body = build(item.body, true);
+        const canvases = header.map((member) => member.canvas);
+        // chord()'s types check the body against the header's output; random canvases are
+        // typed loosely (unknown in, unknown out), which that check cannot accept.
+        const typedBody = body.canvas as never;
+        return item.headerAsGroup
+          ? { canvas: chord(group(canvases), typedBody), text: `chord(group(${texts(header)}), ${body.text})` }
+          : { canvas: chord(canvases, typedBody), text: `chord([${texts(header)}], ${body.text})` };
+      }
+      default: {
+        const never: never = item;
+        return never;
+      }
+    }
+  };
+  return build(shape, false);
+}
+
+function texts(parts: readonly { text: string }[]): string {
+  return parts.map((part) => part.text).join(', ');
+}
+
+function buildSignature(shape: SignatureShape, env: BuildEnv, receives: boolean): { canvas: AnyCanvas; text: string } {
+  const args = receives && !shape.immutable ? shape.args.slice(1) : shape.args;
+  const name = shape.task.replace(/^prop\./, '');
+  const shown = args.map((arg) => JSON.stringify(arg)).join(', ');
+  const set = shape.options ? `.set(${JSON.stringify(shape.options)})` : '';
+  if (shape.byName) {
+    const made = env.app.signature(shape.task, args, { immutable: shape.immutable });
+    const flags = shape.immutable ? ', { immutable: true }' : '';
+    const text = `app.signature(${JSON.stringify(shape.task)}, [${shown}]${flags})${set}`;
+    return { canvas: shape.options ? made.set(shape.options) : made, text };
+  }
+  const task = env.tasks[shape.task];
+  const made = shape.immutable ? task.si(...args) : task.s(...args);
+  return {
+    canvas: shape.options ? made.set(shape.options) : made,
+    text: `${name}.${shape.immutable ? 'si' : 's'}(${shown})${set}`,
+  };
+}
+
+/** A shape that prints as the code building it when fast-check reports a counterexample. */
+export function describedShape(shape: Shape, env: BuildEnv): Shape & fc.WithToStringMethod {
+  return { ...shape, [fc.toStringMethod]: () => buildCanvas(shape, env).text };
+}

@@ -1,0 +1,93 @@
+/**
+ * A reference for canvas semantics, written straight from ../shared/CANVAS.md and independent of
+ * the compiler: it walks the canvas objects the public builders produce and calls plain
+ * functions in process. Property tests compare the engine's results with it, so it is kept
+ * small enough to check by reading.
+ *
+ *   task.s(...args)    the previous value, if there is one, goes before args
+ *   task.si(...args)   never receives the previous value
+ *   chain(a, b, c)     each step's value feeds the next; the value is the last step's
+ *   group(a, b)        every member gets the group's input; the value is the list of member
+ *                      values in order (a group directly inside a group is flattened into it,
+ *                      and an empty group's value is [])
+ *   chord(header, b)   the header runs as a group, then the body gets its list
+ *
+ * Two things it deliberately does not do, because they are validation, not semantics: refuse a
+ * canvas that has no task at all (the engine does, with CanvasValidationError) and detect a
+ * canvas that contains itself (the walk would not end; only give it valid canvases).
+ */
+import { type AnyCanvas, Canvas, Chain, Chord, Group, Signature } from '../../src/index.js';
+
+/** A task's body. Arguments are whatever the canvas gives, so a function checks its own. */
+export type TaskFunction = (...args: never[]) => unknown;
+
+/** Task functions by task name, as the worker finds handlers by name. */
+export type TaskFunctions = Readonly<Record<string, TaskFunction>>;
+
+/** The value a canvas receives: none at the start of a workflow, else its parent's value. */
+type Input = { readonly given: false } | { readonly given: true; readonly value: unknown };
+
+const NOTHING: Input = { given: false };
+
+/** The value of running `canvas` as a whole workflow. */
+export function evaluateCanvas(canvas: AnyCanvas, functions: TaskFunctions): unknown {
+  return evaluate(canvas, NOTHING, functions);
+}
+
+function evaluate(canvas: AnyCanvas, input: Input, functions: TaskFunctions): unknown {
+  if (canvas instanceof Signature) {
+    const fn = functions[canvas.task];
+    if (!fn) throw new Error(`reference evaluator: no function for task "${canvas.task}"`);
+    const args = !canvas.immutable && input.given ? [input.value, ...canvas.args] : [...canvas.args];
+    const result = (fn as (...args: unknown[]) => unknown)(...args);
+    // CANVAS.md's tasks return values; the engine documents a handler returning nothing as null.
+    return result === undefined ? null : result;
+  }
+  if (canvas instanceof Chain) {
+    if (canvas.steps.length === 0) throw new Error('reference evaluator: a chain needs at least one step');
+    let current = input;
+    let value: unknown = null;
+    for (const step of canvas.steps) {
+      value = evaluate(step, current, functions);
+      current = { given: true, value };
+    }
+    return value;
+  }
+  if (canvas instanceof Group) return memberValues(canvas.members, input, functions);
+  if (canvas instanceof Chord) {
+    const list = memberValues(canvas.header.members, input, functions);
+    return evaluate(canvas.body, { given: true, value: list }, functions);
+  }
+  throw new Error(`reference evaluator: not a canvas: ${String(canvas)}`);
+}
+
+function memberValues(members: readonly AnyCanvas[], input: Input, functions: TaskFunctions): unknown[] {
+  const values: unknown[] = [];
+  for (const member of members) {
+    // The builders already flatten groups in groups; a Group made by hand may not have been.
+    if (member instanceof Group) values.push(...memberValues(member.members, input, functions));
+    else values.push(evaluate(member, input, functions));
+  }
+  return values;
+}
+
+/**
+ * Every signature of a canvas in canvas order (chain steps, group members, chord header then
+ * body, depth first): the order in which the compiler numbers its nodes. A signature object
+ * used twice counts twice, as it becomes two nodes.
+ */
+export function signaturesOf(canvas: unknown): Signature<unknown, unknown>[] {
+  const found: Signature<unknown, unknown>[] = [];
+  const walk = (item: unknown): void => {
+    if (!(item instanceof Canvas)) throw new Error(`signaturesOf: not a canvas: ${String(item)}`);
+    if (item instanceof Signature) found.push(item as Signature<unknown, unknown>);
+    else if (item instanceof Chain) item.steps.forEach(walk);
+    else if (item instanceof Group) item.members.forEach(walk);
+    else if (item instanceof Chord) {
+      walk(item.header);
+      walk(item.body);
+    }
+  };
+  walk(canvas);
+  return found;
+}
