@@ -29,6 +29,9 @@ const signatureOptionsSchema = z
   })
   .strict();
 
+/** Options objects that came out of parseSignatureOptions (or merges of two such): not parsed again. */
+const parsedOptions = new WeakSet<SignatureOptions>();
+
 export function parseSignatureOptions(where: string, options: unknown): SignatureOptions {
   const parsed = signatureOptionsSchema.safeParse(options);
   if (!parsed.success) {
@@ -36,6 +39,7 @@ export function parseSignatureOptions(where: string, options: unknown): Signatur
     const at = issue && issue.path.length > 0 ? `.${issue.path.join('.')}` : '';
     throw new ConfigError(`${where}${at}`, issue?.message ?? 'invalid options', { cause: parsed.error });
   }
+  parsedOptions.add(parsed.data);
   return parsed.data;
 }
 
@@ -45,21 +49,39 @@ export function parseSignatureOptions(where: string, options: unknown): Signatur
  */
 export class Signature<In, Out> extends Canvas<In, Out> {
   readonly kind = 'signature' as const;
+  readonly options: SignatureOptions;
 
+  /**
+   * Usually made by a task's `.s()` / `.si()` or `app.signature()`. One made by hand is checked
+   * here like theirs (task name, args array, options), so that nothing unchecked reaches Redis.
+   */
   constructor(
     readonly task: string,
     readonly args: readonly unknown[],
     readonly immutable: boolean,
-    readonly options: SignatureOptions,
+    options: SignatureOptions,
     /** Made by `app.signature(name)`: may name a task this process has not registered. */
     readonly byName: boolean,
   ) {
     super();
+    if (typeof task !== 'string' || task.length === 0) throw new ConfigError('new Signature()', 'the task name must be a non-empty string');
+    if (!Array.isArray(args)) throw new ConfigError(`signature of "${task}"`, 'args must be an array');
+    // The builders pass options parsed already, or none: only other options are parsed here.
+    const checked = parsedOptions.has(options) || isEmpty(options) ? options : parseSignatureOptions(`signature of "${task}" options`, options);
+    this.options = checked;
   }
 
   /** A copy with these options merged over the current ones. */
   set(options: SignatureOptions): Signature<In, Out> {
     const parsed = parseSignatureOptions(`${this.task}.set()`, options);
-    return new Signature<In, Out>(this.task, this.args, this.immutable, { ...this.options, ...parsed }, this.byName);
+    const merged = { ...this.options, ...parsed };
+    parsedOptions.add(merged);
+    return new Signature<In, Out>(this.task, this.args, this.immutable, merged, this.byName);
   }
+}
+
+function isEmpty(options: SignatureOptions): boolean {
+  if (typeof options !== 'object' || options === null) return false;
+  for (const key in options) if (Object.prototype.hasOwnProperty.call(options, key)) return false;
+  return true;
 }

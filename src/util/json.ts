@@ -5,7 +5,8 @@ import { NotJsonError } from '../errors/index.js';
  * symbols, BigInt, undefined inside arrays, NaN and the infinities, Maps, Sets, class instances
  * without toJSON, and circular references. `undefined` at the top becomes null (a handler that
  * returns nothing produced null, like Celery's None). Objects with toJSON (Date) are accepted,
- * as JSON.stringify would treat them.
+ * as JSON.stringify would treat them. -0 becomes 0, as in every JSON encoder: refusing it would fail
+ * handlers whose arithmetic happened to produce it.
  */
 export function encodeJson(value: unknown, path: string | (() => string)): string {
   const top = value === undefined ? null : value;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chain, chord, createApp, group, CanvasValidationError, ConfigError } from '../../src/index.js';
 import { compileCanvas } from '../../src/graph/compile.js';
 import { Chain } from '../../src/canvas/builders.js';
+import { Signature } from '../../src/canvas/signature.js';
 import { canvasTasks } from '../helpers/tasks.js';
 
 // No Redis here: createApp connects lazily and these tests never touch the connection.
@@ -94,5 +95,17 @@ describe('compileCanvas', () => {
     const looped = new Chain(steps);
     steps.push(looped as never);
     expect(() => compileCanvas(looped)).toThrow(/contains itself/);
+  });
+
+  it('checks a hand-made Signature like one from .s(): task name, args array, options', () => {
+    expect(() => new Signature('add', 'abc' as never, false, {}, false)).toThrow('signature of "add": args must be an array');
+    expect(() => new Signature('', [], false, {}, false)).toThrow(ConfigError);
+    expect(() => new Signature('add', [1, 1], true, { queue: 'a b|c' }, false)).toThrow(
+      'signature of "add" options.queue: must not contain braces, "|" or white space',
+    );
+    expect(() => new Signature('add', [1, 1], true, { priority: 42 } as never, false)).toThrow(/options\.priority: Too big/);
+    expect(() => new Signature('add', [1, 1], true, { countdownMs: -5 }, false)).toThrow(/options\.countdownMs: Too small/);
+    const fine = new Signature<never, number>('add', [1, 1], true, { queue: 'fast', priority: 3 }, false);
+    expect(compileCanvas(fine).nodes[0]).toMatchObject({ task: 'add', options: { queue: 'fast', priority: 3 } });
   });
 });
