@@ -7,7 +7,6 @@ import { Task, type TaskDefinition, type TaskHandler, type TaskOptions } from '.
 import { type AppConfig, type AppOptions, connect, parseAppOptions } from './config.js';
 import { ConfigError, DuplicateTaskError } from './errors/index.js';
 import { compileCanvas } from './graph/compile.js';
-import { DEFAULT_MAX_CANVAS_BYTES, DEFAULT_MAX_CANVAS_NODES } from './graph/limits.js';
 import { planSubmission } from './graph/plan.js';
 import { DEFAULT_QUEUE } from './graph/spec.js';
 import { Run, type RunContext } from './run/run.js';
@@ -216,8 +215,8 @@ export class App {
     const plan = planSubmission(compiled, {
       lookup: (task) => this.tasks.get(task),
       maxPayloadBytes: this.config.maxPayloadBytes,
-      maxCanvasNodes: DEFAULT_MAX_CANVAS_NODES,
-      maxCanvasBytes: DEFAULT_MAX_CANVAS_BYTES,
+      maxCanvasNodes: this.config.maxCanvasNodes,
+      maxCanvasBytes: this.config.maxCanvasBytes,
     });
     const { span, storedTrace } = startSubmitSpan(id, name, plan.nodes.length, this.config.tracing);
     try {

@@ -2,16 +2,44 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { z } from 'zod';
 import { ConfigError } from './errors/index.js';
 import { describeZodError } from './util/zod.js';
+import { DEFAULT_MAX_CANVAS_BYTES, DEFAULT_MAX_CANVAS_NODES } from './graph/limits.js';
+
+/** ioredis options, optionally with a redis:// or rediss:// URL that the other fields add to. */
+export interface RedisConnectionOptions extends RedisOptions {
+  readonly url?: string;
+}
 
 export interface AppOptions {
-  /** A redis:// or rediss:// URL, ioredis options, or an ioredis instance (not closed by app.close()). Default: REDIS_URL or redis://127.0.0.1:6379. */
-  readonly redis?: string | RedisOptions | Redis;
+  /**
+   * How to reach Redis. Every connection the engine opens (the app's commands, each worker's
+   * commands, blocking and events connections, the result() subscriber) is made from this, with
+   * the same credentials and TLS settings. One of:
+   * - a URL: `redis://[[user]:password@]host:port[/db]`, or `rediss://...` for TLS checked
+   *   against the system's CAs, e.g. `redis://celeriac:secret@10.0.0.5:6379` (ACL user) or
+   *   `redis://:secret@10.0.0.5:6379` (requirepass);
+   * - ioredis options: `{ host, port, username, password, db, tls: { ca, ... } }`;
+   * - ioredis options with a `url`, for what a URL cannot say (a private CA, a client
+   *   certificate, a password kept out of the URL):
+   *   `{ url: 'rediss://redis.internal:6380', password: secret, tls: { ca: readFileSync('ca.pem') } }`.
+   *   A setting goes in the URL or in the options, not both; `tls` needs a rediss:// URL.
+   * - an ioredis instance: duplicated per role, with its options (credentials and TLS
+   *   included); not closed by app.close().
+   * Bad input throws ConfigError. Default: REDIS_URL, else redis://127.0.0.1:6379.
+   */
+  readonly redis?: string | RedisConnectionOptions | Redis;
   /** Namespace of every key; apps (and tests) with different prefixes never see each other. Default `celeriac`. */
   readonly prefix?: string;
   /** How long a worker holds a node without a heartbeat before it is redelivered. Default 30 s. */
   readonly visibilityTimeoutMs?: number;
   /** Largest JSON encoding of one node's arguments or one result. Default 1 MiB. */
   readonly maxPayloadBytes?: number;
+  /**
+   * Most nodes in one canvas. submit writes a whole run in one script, about 5 µs of Redis time
+   * per node on a small machine, during which Redis serves no one else. Default 250,000.
+   */
+  readonly maxCanvasNodes?: number;
+  /** Most bytes of one canvas's node specs together (args included). Default 64 MiB. */
+  readonly maxCanvasBytes?: number;
   /** How many times a node's lease may expire (its worker died or stalled) before the node fails. Default 5. */
   readonly maxLeaseExpiries?: number;
   /**
@@ -42,6 +70,8 @@ const appOptionsSchema = z
       .default('celeriac'),
     visibilityTimeoutMs: z.number().int().min(100).default(30_000),
     maxPayloadBytes: z.number().int().min(16).default(1024 * 1024),
+    maxCanvasNodes: z.number().int().min(1).default(DEFAULT_MAX_CANVAS_NODES),
+    maxCanvasBytes: z.number().int().min(1024).default(DEFAULT_MAX_CANVAS_BYTES),
     maxLeaseExpiries: z.number().int().min(0).default(5),
     retention: z
       .object({
@@ -59,10 +89,12 @@ const appOptionsSchema = z
   .strict();
 
 export interface AppConfig {
-  readonly redis: string | RedisOptions | Redis;
+  readonly redis: string | RedisConnectionOptions | Redis;
   readonly prefix: string;
   readonly visibilityTimeoutMs: number;
   readonly maxPayloadBytes: number;
+  readonly maxCanvasNodes: number;
+  readonly maxCanvasBytes: number;
   readonly maxLeaseExpiries: number;
   readonly retention: { readonly succeededMs: number; readonly failedMs: number; readonly cancelledMs: number };
   readonly tracing: { readonly enabled: boolean; readonly recordArgs: boolean; readonly recordResults: boolean };
@@ -71,11 +103,86 @@ export interface AppConfig {
 export function parseAppOptions(options: AppOptions = {}): AppConfig {
   const parsed = appOptionsSchema.safeParse(options);
   if (!parsed.success) throw new ConfigError('createApp()', describeZodError(parsed.error, 'options'), { cause: parsed.error });
-  const redis = options.redis ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  if (typeof redis !== 'string' && (typeof redis !== 'object' || redis === null)) {
-    throw new ConfigError('createApp()', 'options.redis must be a URL string, ioredis options or an ioredis instance');
-  }
+  const redis = parseRedisOption(options.redis ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   return { ...parsed.data, redis };
+}
+
+/** Where a URL and the options beside it could both say the same thing (ioredis would quietly prefer the URL). */
+const URL_SETTINGS = ['host', 'port', 'path', 'username', 'password', 'db'] as const;
+
+function redisOptionError(problem: string): ConfigError {
+  return new ConfigError('createApp()', `options.redis${problem}`);
+}
+
+function parseRedisOption(redis: unknown): string | RedisConnectionOptions | Redis {
+  if (typeof redis === 'string' || redis instanceof Redis) return redis;
+  if (typeof redis !== 'object' || redis === null || Array.isArray(redis)) {
+    throw redisOptionError(' must be a URL string, ioredis options (optionally with a url) or an ioredis instance');
+  }
+  const options = redis as RedisConnectionOptions;
+  const { tls } = options;
+  if (tls !== undefined && (typeof tls !== 'object' || tls === null || Array.isArray(tls))) {
+    throw redisOptionError('.tls must be Node TLS options, e.g. { ca: readFileSync("ca.pem") }');
+  }
+  for (const field of ['username', 'password'] as const) {
+    if (options[field] !== undefined && typeof options[field] !== 'string') throw redisOptionError(`.${field} must be a string`);
+  }
+  if (options.url === undefined) return options;
+  const { url } = options;
+  let parsed: URL | null = null;
+  try {
+    parsed = typeof url === 'string' ? new URL(url) : null;
+  } catch {
+    parsed = null;
+  }
+  if (!parsed || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') || !parsed.hostname) {
+    throw redisOptionError('.url must be a redis:// or rediss:// URL with a host, e.g. rediss://redis.internal:6380');
+  }
+  if (!/^\/?\d*$/.test(parsed.pathname)) throw redisOptionError(`.url: the path must be a database number, not "${parsed.pathname}"`);
+  // The same setting in both places is a mistake whichever way it is read: refuse it.
+  const inUrl = {
+    host: true,
+    port: parsed.port !== '',
+    path: true,
+    username: parsed.username !== '',
+    password: parsed.password !== '',
+    db: parsed.pathname.length > 1,
+  };
+  for (const field of URL_SETTINGS) {
+    if (options[field] !== undefined && inUrl[field]) {
+      throw redisOptionError(
+        field === 'path' ? ': give either url or path (a Unix socket), not both' : `: ${field} is given both in url and as an option; keep one`,
+      );
+    }
+  }
+  // ioredis connects with TLS whenever `tls` is set, whatever the URL says: make the URL say so.
+  if (parsed.protocol === 'redis:' && tls !== undefined) throw redisOptionError(': tls options need a rediss:// url');
+  return options;
+}
+
+/**
+ * Node's codes for a server certificate that failed verification. Every reconnect fails the
+ * same way until the configuration changes, so retrying cannot help.
+ */
+const CERTIFICATE_ERRORS: ReadonlySet<string> = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_REVOKED',
+  'CERT_SIGNATURE_FAILURE',
+  'INVALID_CA',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+function isCertificateError(error: unknown): error is Error {
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && CERTIFICATE_ERRORS.has(code);
 }
 
 /**
@@ -90,14 +197,40 @@ export function connect(config: AppConfig, persistent: boolean, role: string, op
     connectionName: `celeriac:${config.prefix}:${role}`,
     ...(persistent ? { maxRetriesPerRequest: null } : {}),
   };
-  const connection =
-    source instanceof Redis
-      ? source.duplicate(extra)
-      : typeof source === 'string'
-        ? new Redis(source, extra)
-        : new Redis({ ...source, ...extra });
-  // Connection errors reach callers as rejected commands; without a listener ioredis would also
-  // print every reconnect attempt as an "unhandled error event".
-  connection.on('error', () => undefined);
+  let connection: Redis;
+  if (source instanceof Redis) connection = source.duplicate(extra);
+  else if (typeof source === 'string') connection = new Redis(source, extra);
+  else {
+    const { url, ...rest } = source;
+    connection = url === undefined ? new Redis({ ...rest, ...extra }) : new Redis(url, { ...rest, ...extra });
+  }
+  // A refused AUTH fails the waiting commands with Redis's own error (ioredis does it). A
+  // certificate that fails verification would not: the commands would wait through the
+  // reconnects (forever on a persistent connection) and end, if ever, with a "max retries" error
+  // that hides the cause. Fail them with the certificate error, through the method ioredis uses
+  // for a refused AUTH (recoverFromFatalError); reconnecting goes on, so a fixed certificate is
+  // picked up. Done at 'close': from inside the socket's 'error' event it drew a second TLS error.
+  let certificateError: Error | null = null;
+  const failedSockets = new WeakSet<object>();
+  // Also the listener that keeps ioredis from printing every failed reconnect as an "unhandled
+  // error event": other connection errors reach callers as rejected commands.
+  connection.on('error', (error: unknown) => {
+    if (isCertificateError(error)) certificateError = error;
+    // ioredis listens for one error per socket. A TLS socket ended mid-handshake whose
+    // certificate then fails emits a second one (the server's decode_error alert), which was an
+    // uncaught exception when a worker was closed during a reconnect.
+    const socket = connection.stream;
+    if (socket && !failedSockets.has(socket)) {
+      failedSockets.add(socket);
+      socket.on('error', () => undefined);
+    }
+  });
+  connection.on('close', () => {
+    const error = certificateError;
+    if (!error) return;
+    connection.recoverFromFatalError(error, error, {});
+    // Only now: recoverFromFatalError emits the error again, which the listener above records.
+    certificateError = null;
+  });
   return connection;
 }

@@ -1,5 +1,5 @@
 export { createApp, App, type SubmitOptions, type ListRunsOptions, type RunList, type RunSummary } from './app.js';
-export type { AppOptions } from './config.js';
+export type { AppOptions, RedisConnectionOptions } from './config.js';
 export { Canvas, type AnyCanvas, type InputOf, type OutputOf } from './canvas/canvas.js';
 export { Signature, type SignatureOptions } from './canvas/signature.js';
 export { Task, type TaskOptions, type RetryPolicy, type TaskHandler } from './canvas/task.js';

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 
 /** A free TCP port on loopback (asked of the OS, then released). */
 export async function freePort(): Promise<number> {
@@ -19,8 +19,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export interface RedisServerOptions {
+  /** Password of the default user (requirepass); the readiness check authenticates with it. */
+  readonly password?: string;
+  /**
+   * Serve TLS only: `port` is the TLS port and plain TCP is off (--port 0). Clients need not
+   * present a certificate. Files in PEM, e.g. from makeCertificates() (tls.ts).
+   */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
+}
+
 export interface RedisServer {
   readonly port: number;
+  /** redis://127.0.0.1:<port>, or rediss:// with `tls`; never with the password. */
   readonly url: string;
   /** SIGKILL the server (data since the last save is lost unless AOF is on). */
   kill(): Promise<void>;
@@ -29,9 +40,9 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-async function waitForPing(port: number): Promise<void> {
+async function waitForPing(port: number, connection: RedisOptions = {}): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis({ ...connection, port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -47,20 +58,33 @@ async function waitForPing(port: number): Promise<void> {
 }
 
 /** Start a private redis-server on a free port in a temp dir. */
-export async function startRedisServer(extraArgs: readonly string[] = []): Promise<RedisServer> {
+export async function startRedisServer(extraArgs: readonly string[] = [], options: RedisServerOptions = {}): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'celeriac-redis-'));
   let child: ChildProcess | null = null;
+  const { tls, password } = options;
+  const listen = tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile,
+       '--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', 'no']
+    : ['--port', String(port)];
+  const ping: RedisOptions = {
+    ...(password !== undefined ? { password } : {}),
+    ...(tls ? { tls: { ca: readFileSync(tls.caFile) } } : {}),
+  };
 
   const launch = async (): Promise<void> => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...extraArgs];
+    const args = [
+      ...listen,
+      ...(password !== undefined ? ['--requirepass', password] : []),
+      '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...extraArgs,
+    ];
     const started = spawn('redis-server', args, { stdio: 'ignore' });
     child = started;
     await new Promise<void>((resolve, reject) => {
       started.once('error', reject);
       started.once('spawn', () => resolve());
     });
-    await waitForPing(port);
+    await waitForPing(port, ping);
   };
 
   const halt = async (signal: NodeJS.Signals): Promise<void> => {
@@ -76,7 +100,7 @@ export async function startRedisServer(extraArgs: readonly string[] = []): Promi
   await launch();
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     kill: () => halt('SIGKILL'),
     restart: launch,
     stop: async () => {

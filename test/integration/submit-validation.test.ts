@@ -7,6 +7,7 @@ import {
   group,
   NotJsonError,
   PayloadTooLargeError,
+  CanvasTooLargeError,
   RunExistsError,
   UnknownTaskError,
 } from '../../src/index.js';
@@ -107,6 +108,27 @@ describe('submit refuses bad input with a typed error and writes nothing', () =>
     expect((error as PayloadTooLargeError).bytes).toBe(204);
     expect((error as Error).message).toBe('echo args: encodes to 204 bytes, over the limit of 100 (maxPayloadBytes)');
     await expectNothingWritten(app);
+  });
+
+  it('canvases over the node or byte limit', async () => {
+    const app = makeApp({ maxCanvasNodes: 100, maxCanvasBytes: 4000 });
+    const { add, tsum } = canvasTasks(app);
+    const tooMany = await app.submit(chain(group(Array.from({ length: 100 }, (_, index) => add.si(index, 1))), tsum.s())).catch((caught: unknown) => caught);
+    expect(tooMany).toBeInstanceOf(CanvasTooLargeError);
+    expect(tooMany).toMatchObject({ code: 'CANVAS_TOO_LARGE', measure: 'nodes', size: 101, limit: 100 });
+    expect((tooMany as Error).message).toBe('the canvas has 101 nodes, more than maxCanvasNodes (100)');
+    await expectNothingWritten(app);
+
+    // 99 nodes pass the count; their specs together are over 4,000 bytes.
+    const tooBig = await app.submit(chain(group(Array.from({ length: 98 }, (_, index) => add.si(index, 1))), tsum.s())).catch((caught: unknown) => caught);
+    expect(tooBig).toMatchObject({ code: 'CANVAS_TOO_LARGE', measure: 'bytes', limit: 4000 });
+    expect((tooBig as CanvasTooLargeError).size).toBeGreaterThan(4000);
+    await expectNothingWritten(app);
+
+    // Just under both limits, it goes through.
+    const fits = await app.submit(chain(group(Array.from({ length: 20 }, (_, index) => add.si(index, 1))), tsum.s()));
+    expect((await fits.inspect()).nodes).toHaveLength(21);
+    expect(() => makeApp({ maxCanvasNodes: 0 })).toThrow(/maxCanvasNodes/);
   });
 
   it('bad options', async () => {
