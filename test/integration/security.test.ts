@@ -25,7 +25,7 @@ const RESULT = { timeoutMs: 10_000 };
 const ALL_ROLES = ['commands', 'events', 'worker', 'worker-blocking', 'worker-events'];
 
 /**
- * The ACL that docs/security.md gives, verbatim: the app's keys and channels, and only the
+ * The ACL that docs/security.md and docs/reliability.md give, verbatim: the app's keys and channels, and only the
  * commands the engine sends (those its Lua scripts call included: Redis checks them too).
  */
 const ACL_LINE =
@@ -127,8 +127,9 @@ describe('a user restricted by ACL to the app', () => {
   });
   const makeApp = useAppsOn(() => admin);
 
-  it('is the line docs/security.md gives', () => {
+  it('is the line docs/security.md and docs/reliability.md give', () => {
     expect(readFileSync(new URL('../../docs/security.md', import.meta.url), 'utf8')).toContain(ACL_LINE);
+    expect(readFileSync(new URL('../../docs/reliability.md', import.meta.url), 'utf8')).toContain(ACL_LINE);
   });
 
   it('runs everything the engine does end to end, and the server refuses it nothing', async () => {
