@@ -33,7 +33,8 @@ function positiveInteger(value: string): number {
 function connectionOptions(command: Command): Command {
   return command
     .option('--redis <url>', 'Redis URL (default: REDIS_URL, else redis://127.0.0.1:6379)')
-    .option('--prefix <prefix>', 'key prefix of the app (default: celeriac)');
+    .option('--prefix <prefix>', 'key prefix of the app (default: celeriac)')
+    .option('--tls-ca <file>', "PEM file of the CA that signed the server's certificate (with a rediss:// URL)");
 }
 
 /** Open an app for the command, run it, close the app, and set the exit code. */

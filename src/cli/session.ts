@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { type App, createApp } from '../app.js';
+import type { RedisConnectionOptions } from '../config.js';
 import {
   CeleriacError,
   ConfigError,
@@ -12,6 +14,8 @@ import { CliError, EXIT } from './exit-codes.js';
 export interface ConnectionOptions {
   readonly redis?: string;
   readonly prefix?: string;
+  /** A PEM file of the CA that signed the server's certificate (with a rediss:// URL). */
+  readonly tlsCa?: string;
 }
 
 export const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
@@ -19,6 +23,20 @@ export const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
 /** What --redis means when it is not given. */
 export function redisUrlOf(options: ConnectionOptions): string {
   return options.redis ?? process.env.REDIS_URL ?? DEFAULT_REDIS;
+}
+
+/** --redis, with the CA of --tls-ca when given, as the app's `redis` option. */
+export function redisOptionOf(options: ConnectionOptions): string | RedisConnectionOptions {
+  const url = redisUrlOf(options);
+  if (options.tlsCa === undefined) return url;
+  if (!url.startsWith('rediss://')) throw new CliError(`--tls-ca needs a rediss:// URL (got ${displayUrl(url)})`, EXIT.usage);
+  let ca: Buffer;
+  try {
+    ca = readFileSync(options.tlsCa);
+  } catch (error) {
+    throw new CliError(`cannot read --tls-ca ${options.tlsCa}: ${error instanceof Error ? error.message : String(error)}`, EXIT.usage);
+  }
+  return { url, tls: { ca } };
 }
 
 /** The URL without its password, for messages. */
@@ -32,9 +50,25 @@ export function displayUrl(url: string): string {
   }
 }
 
-/** Fail fast, in one line, when Redis cannot be reached (ioredis would otherwise retry for a while). */
-export async function ensureReachable(url: string): Promise<void> {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
+/**
+ * Fail fast, in one line, when Redis cannot be reached (ioredis would otherwise retry for a
+ * while). Probes with the app's own settings: credentials, TLS and CA included.
+ */
+export async function ensureReachable(redis: string | RedisConnectionOptions | Redis): Promise<void> {
+  const once = { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 };
+  let probe: Redis;
+  let url: string;
+  if (redis instanceof Redis) {
+    probe = redis.duplicate(once);
+    url = `${redis.options.host ?? '127.0.0.1'}:${redis.options.port ?? 6379}`;
+  } else if (typeof redis === 'string') {
+    probe = new Redis(redis, once);
+    url = redis;
+  } else {
+    const { url: base, ...rest } = redis;
+    probe = base === undefined ? new Redis({ ...rest, ...once }) : new Redis(base, { ...rest, ...once });
+    url = base ?? `${rest.host ?? '127.0.0.1'}:${rest.port ?? 6379}`;
+  }
   // The socket's own error says why ("connect ECONNREFUSED ..."); connect() only says it closed.
   let socketError: Error | null = null;
   probe.on('error', (error: Error) => (socketError ??= error));
@@ -51,10 +85,10 @@ export async function ensureReachable(url: string): Promise<void> {
 
 /** An app for the admin commands: no tasks needed to read and steer runs. */
 export async function openApp(options: ConnectionOptions): Promise<App> {
-  const url = redisUrlOf(options);
-  await ensureReachable(url);
+  const redis = redisOptionOf(options);
+  await ensureReachable(redis);
   try {
-    return createApp({ redis: url, ...(options.prefix ? { prefix: options.prefix } : {}) });
+    return createApp({ redis, ...(options.prefix ? { prefix: options.prefix } : {}) });
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage);
     throw error;

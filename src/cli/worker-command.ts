@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 import { App } from '../app.js';
 import { CliError, EXIT } from './exit-codes.js';
-import { type ConnectionOptions, ensureReachable, redisUrlOf } from './session.js';
+import { type ConnectionOptions, ensureReachable, redisOptionOf } from './session.js';
 
 export interface WorkerCommandOptions extends ConnectionOptions {
   readonly concurrency?: number;
@@ -39,14 +39,14 @@ export async function loadApp(modulePath: string): Promise<App> {
  */
 export async function runWorkerCommand(modulePath: string, options: WorkerCommandOptions, log: (line: string) => void): Promise<number> {
   let app = await loadApp(modulePath);
-  if (options.redis !== undefined || options.prefix !== undefined) {
+  if (options.redis !== undefined || options.prefix !== undefined || options.tlsCa !== undefined) {
     app = app.withOptions({
-      ...(options.redis !== undefined ? { redis: options.redis } : {}),
+      ...(options.redis !== undefined || options.tlsCa !== undefined ? { redis: redisOptionOf(options) } : {}),
       ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
     });
   }
-  const url = typeof app.config.redis === 'string' ? app.config.redis : redisUrlOf(options);
-  await ensureReachable(url);
+  // The app's own settings (credentials, TLS) unless the command line replaced them.
+  await ensureReachable(app.config.redis);
   const worker = app.worker({
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(options.queues !== undefined ? { queues: options.queues } : {}),

@@ -3,33 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { chain, group, type RunInspection } from '../../src/index.js';
 import { redisUrl, useApps } from '../helpers/apps.js';
+import { celeriac } from '../helpers/cli.js';
 import { freePort } from '../helpers/redis-server.js';
 import { canvasTasks } from '../helpers/tasks.js';
 
-const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
-
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Run `celeriac <args>` as a child process (through tsx, as the bin does from source). */
-function celeriac(args: readonly string[], env: NodeJS.ProcessEnv = {}, onStart?: (child: ReturnType<typeof spawn>) => void): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
-      env: { ...process.env, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-    onStart?.(child);
-  });
-}
 
 describe('the celeriac command line', () => {
   const makeApp = useApps();

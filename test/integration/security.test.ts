@@ -18,6 +18,7 @@ import { aclLog, connectionRoles, useAppsOn } from '../helpers/private-apps.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { canvasTasks } from '../helpers/tasks.js';
 import { makeCertificates, type TestCertificates, tlsSupport } from '../helpers/tls.js';
+import { celeriac } from '../helpers/cli.js';
 
 const RESULT = { timeoutMs: 10_000 };
 
@@ -258,6 +259,23 @@ describe('a TLS-only server with a private CA', () => {
     expect(await run.result(RESULT)).toBe(11);
     // The server has no plain port: every one of these connections is TLS.
     expect(await connectionRoles(admin, app)).toEqual(ALL_ROLES);
+  });
+
+  it.skipIf(!tls.ok)(`the command line takes the CA with --tls-ca, and without it says why it cannot connect${tlsSkip}`, async () => {
+    const app = makeApp({ redis: { url: server.url, tls: { ca: certificates.ca } } });
+    const { add } = canvasTasks(app);
+    const run = await app.submit(add.si(20, 22), { name: 'over-tls' });
+    const at = ['--redis', server.url, '--prefix', app.config.prefix];
+    const listed = await celeriac(['list', ...at, '--tls-ca', certificates.caFile]);
+    expect(listed.stderr).toBe('');
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(`${run.id}  over-tls`);
+    const refused = await celeriac(['list', ...at]);
+    expect(refused.code).toBe(69);
+    expect(refused.stderr).toMatch(/^celeriac: cannot reach Redis at rediss:\/\/127\.0\.0\.1:\d+: self-signed certificate in certificate chain/);
+    const plain = await celeriac(['list', '--redis', 'redis://127.0.0.1:1', '--tls-ca', certificates.caFile]);
+    expect(plain.code).toBe(64);
+    expect(plain.stderr).toBe('celeriac: --tls-ca needs a rediss:// URL (got redis://127.0.0.1:1)\n');
   });
 
   it.skipIf(!tls.ok)(`duplicates an ioredis instance with its TLS options${tlsSkip}`, async () => {
