@@ -74,12 +74,12 @@ interface Execution {
 /**
  * Runs task attempts from its queues, `concurrency` at a time. The fetch loop claims as many
  * messages as it has free slots (one claim script), starts them (one start-nodes script per run
- * among them), and when there is nothing to do blocks on the
- * queues' signal lists until a producer pushes a token or the next delayed message or lease
- * deadline comes due. Successes that finish in the same turn are reported together (one
- * complete-nodes call per run, CompletionBatcher), which may hand the freed slots their next
- * nodes directly (no claim round trip). A heartbeat extends the leases of running attempts every
- * third of the visibility timeout.
+ * among them), and when there is nothing to do blocks on the queues' signal lists until a
+ * producer pushes a token or the next delayed message or lease deadline comes due. Successes
+ * that finish in the same turn are reported together (one complete-nodes call per run,
+ * CompletionBatcher), which may hand the freed slots their next nodes directly (no claim round
+ * trip). A heartbeat extends the leases of running attempts every third of the visibility
+ * timeout; Housekeeping prunes expired runs and runs the repair sweep.
  */
 export class Worker {
   private readonly concurrency: number;
