@@ -189,6 +189,17 @@ function isCertificateError(error: unknown): error is Error {
  * A new connection for one purpose. `persistent` connections (workers, subscribers) retry their
  * commands across outages instead of failing them after ioredis's default 20 attempts.
  */
+/**
+ * One ioredis connection from the app's `redis` option (a URL, options with an optional url, or
+ * an instance to duplicate), with `extra` options over it.
+ */
+export function newRedis(source: string | RedisConnectionOptions | Redis, extra: RedisOptions): Redis {
+  if (source instanceof Redis) return source.duplicate(extra);
+  if (typeof source === 'string') return new Redis(source, extra);
+  const { url, ...rest } = source;
+  return url === undefined ? new Redis({ ...rest, ...extra }) : new Redis(url, { ...rest, ...extra });
+}
+
 export function connect(config: AppConfig, persistent: boolean, role: string, options: RedisOptions = {}): Redis {
   const source = config.redis;
   // Named so that `CLIENT LIST` shows which app and role each connection serves.
@@ -197,13 +208,7 @@ export function connect(config: AppConfig, persistent: boolean, role: string, op
     connectionName: `celeriac:${config.prefix}:${role}`,
     ...(persistent ? { maxRetriesPerRequest: null } : {}),
   };
-  let connection: Redis;
-  if (source instanceof Redis) connection = source.duplicate(extra);
-  else if (typeof source === 'string') connection = new Redis(source, extra);
-  else {
-    const { url, ...rest } = source;
-    connection = url === undefined ? new Redis({ ...rest, ...extra }) : new Redis(url, { ...rest, ...extra });
-  }
+  const connection = newRedis(source, extra);
   // A refused AUTH fails the waiting commands with Redis's own error (ioredis does it). A
   // certificate that fails verification would not: the commands would wait through the
   // reconnects (forever on a persistent connection) and end, if ever, with a "max retries" error

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { type App, createApp } from '../app.js';
-import type { RedisConnectionOptions } from '../config.js';
+import { newRedis, type RedisConnectionOptions } from '../config.js';
 import {
   CeleriacError,
   ConfigError,
@@ -56,19 +56,10 @@ export function displayUrl(url: string): string {
  */
 export async function ensureReachable(redis: string | RedisConnectionOptions | Redis): Promise<void> {
   const once = { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 };
-  let probe: Redis;
-  let url: string;
-  if (redis instanceof Redis) {
-    probe = redis.duplicate(once);
-    url = `${redis.options.host ?? '127.0.0.1'}:${redis.options.port ?? 6379}`;
-  } else if (typeof redis === 'string') {
-    probe = new Redis(redis, once);
-    url = redis;
-  } else {
-    const { url: base, ...rest } = redis;
-    probe = base === undefined ? new Redis({ ...rest, ...once }) : new Redis(base, { ...rest, ...once });
-    url = base ?? `${rest.host ?? '127.0.0.1'}:${rest.port ?? 6379}`;
-  }
+  const probe = newRedis(redis, once);
+  // What to name in the message: the URL when there is one, else where the options point.
+  const url =
+    typeof redis === 'string' ? redis : (redis instanceof Redis ? undefined : redis.url) ?? `${probe.options.host}:${probe.options.port}`;
   // The socket's own error says why ("connect ECONNREFUSED ..."); connect() only says it closed.
   let socketError: Error | null = null;
   probe.on('error', (error: Error) => (socketError ??= error));

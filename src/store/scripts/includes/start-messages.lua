@@ -38,9 +38,8 @@ local function startMessages(run, entries, options, now)
       return { 'skipped', reason }
     end
     local function poison(reason)
-      redis.call('ZREM', entry.leasesKey, entry.message)
       deadLetter(options.deadLetters, entry.queueName, entry.message, reason, now)
-      return { 'skipped', reason }
+      return skip(reason)
     end
 
     if not runStatus then return poison('run-missing') end
