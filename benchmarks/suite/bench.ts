@@ -7,6 +7,7 @@
  *   FULL=1 npm run bench            adds the 100,000-wide fan-out
  *   CONCURRENCY=50                  worker concurrency of both engines
  *   ONLY=submit npm run bench       only the scenarios whose name contains this text
+ *   WARMUP_REPS=1                   unmeasured repetitions first (default 1; see below)
  *
  *   CELERY=0 npm run bench          leave Celery out
  *
@@ -24,6 +25,17 @@ import { bullmqEngine, celeriacEngine, type Engine } from './engines.js';
 const reps = Number(process.env.REPS ?? 3);
 const concurrency = Number(process.env.CONCURRENCY ?? 50);
 const full = process.env.FULL === '1';
+/**
+ * Repetitions run first and thrown away, for celeriac and BullMQ (they run in this process):
+ * the first run of a scenario pays for V8 compiling and re-compiling the code it takes, in the
+ * same process and on the same two cores as Redis. Measured with --trace-opt (10,000-wide
+ * fan-out, 4 repetitions): celeriac's first repetition used 518 ms of CPU and the next three
+ * 353, 335 and 277, with 848 ms of optimizing compiles during the first; BullMQ's first
+ * repetition also ran 8-21% slower than its next three. A one-node run per measurement (the
+ * warm-up below) does not take the batch paths a scenario takes. Celery runs in processes of
+ * its own and CPython does not compile, so it has none.
+ */
+const warmUpReps = Number(process.env.WARMUP_REPS ?? 1);
 
 interface Scenario {
   readonly name: string;
@@ -112,9 +124,10 @@ const samples: { scenario: string; engine: EngineName; value: number; cpuMicrosP
 
 const only = process.env.ONLY;
 const chosen = only ? scenarios.filter((scenario) => scenario.name.includes(only)) : scenarios;
-for (let rep = 0; rep < reps; rep++) {
+for (let rep = -warmUpReps; rep < reps; rep++) {
+  const measured = rep >= 0;
   const order: EngineName[] = rep % 2 === 0 ? ['celeriac', 'bullmq'] : ['bullmq', 'celeriac'];
-  if (celeryPython) order.push('celery');
+  if (celeryPython && measured) order.push('celery');
   for (const scenario of chosen) {
     for (const name of order) {
       if (name === 'celery' && scenario.celerySkipped) continue;
@@ -127,8 +140,8 @@ for (let rep = 0; rep < reps; rep++) {
       const used = (await cpuMicros()) - cpu;
       await engine.stop();
       const cpuMicrosPerNode = used / scenario.nodes;
-      samples.push({ scenario: scenario.name, engine: name, value, cpuMicrosPerNode });
-      process.stderr.write(`rep ${rep + 1}/${reps} ${scenario.name} ${name}: ${value.toFixed(2)} ${scenario.unit} (cpu ${(used / 1000).toFixed(0)} ms)\n`);
+      if (measured) samples.push({ scenario: scenario.name, engine: name, value, cpuMicrosPerNode });
+      process.stderr.write(`${measured ? `rep ${rep + 1}/${reps}` : 'warm-up (not measured)'} ${scenario.name} ${name}: ${value.toFixed(2)} ${scenario.unit} (cpu ${(used / 1000).toFixed(0)} ms)\n`);
     }
   }
 }
@@ -180,7 +193,7 @@ const rows = chosen.map((scenario) => {
     [`CPU µs/node celeriac | BullMQ${celeryPython ? ' | Celery' : ''}`]: [cpu('celeriac'), cpu('bullmq'), ...(celeryPython ? [cpu('celery')] : [])].join(' | '),
   };
 });
-console.log(`celeriac vs BullMQ 6.7${celeryPython ? ` and ${celeryVersion}` : ''}: ${reps} repetitions, engines alternating, worker concurrency ${concurrency}, one private redis-server`);
+console.log(`celeriac vs BullMQ 6.7${celeryPython ? ` and ${celeryVersion}` : ''}: ${reps} repetitions after ${warmUpReps} unmeasured, engines alternating, worker concurrency ${concurrency}, one private redis-server`);
 console.table(rows);
 console.log(
   `Redis memory per node with a 100,000-node run in flight: ${Object.entries(memory).map(([name, bytes]) => `${name} ${Math.round(bytes)} B`).join(', ')}`,
@@ -199,4 +212,4 @@ if (full) {
 }
 console.log(`Celery: ${'python' in celeryFound ? `${celeryFound.python}, prefork pool of ${process.env.CELERY_BENCH_PROCESSES ?? 2} processes` : celeryFound.skipped}`);
 for (const scenario of chosen) if (celeryPython && scenario.celerySkipped) console.log(`Celery, ${scenario.name}: ${scenario.celerySkipped}`);
-writeFileSync('.bench-out/bench.json', JSON.stringify({ date: new Date().toISOString(), reps, concurrency, samples, memory, rows }, null, 2));
+writeFileSync('.bench-out/bench.json', JSON.stringify({ date: new Date().toISOString(), reps, warmUpReps, concurrency, samples, memory, rows }, null, 2));

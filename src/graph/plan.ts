@@ -118,19 +118,22 @@ function specJsonOf(
   queueOf: readonly string[],
   pieces: JsonPieces,
 ): string {
-  // Defaults are left out (NodeSpec): most nodes of a wide group use them.
-  let json = `{"task":${pieces.string(node.task)},"args":${argsJson}`;
-  if (queue !== DEFAULT_QUEUE) json += `,"queue":${pieces.string(queue)}`;
-  if (node.input) json += `,"input":${JSON.stringify(node.input)}`;
-  if (priority) json += `,"priority":${priority}`;
-  if (countdownMs) json += `,"countdownMs":${countdownMs}`;
+  // Defaults are left out (NodeSpec): most nodes of a wide group use them. "next" and
+  // "nextQueues" come first: the scripts read them without decoding the whole spec (specRouting
+  // in scripts/includes/common.lua), and a spec without "input" is never decoded in Lua at all.
+  let json = '{';
   const { next } = node;
   if (next.length > 0) {
     const nextQueues = new Set<string>();
     for (const dependant of next) nextQueues.add(queueOf[Number(dependant)] ?? DEFAULT_QUEUE);
-    json += `,"next":${pieces.list(next)}`;
-    if (nextQueues.size !== 1 || !nextQueues.has(DEFAULT_QUEUE)) json += `,"nextQueues":${pieces.list([...nextQueues])}`;
+    json += `"next":${pieces.list(next)},`;
+    if (nextQueues.size !== 1 || !nextQueues.has(DEFAULT_QUEUE)) json += `"nextQueues":${pieces.list([...nextQueues])},`;
   }
+  json += `"task":${pieces.string(node.task)},"args":${argsJson}`;
+  if (queue !== DEFAULT_QUEUE) json += `,"queue":${pieces.string(queue)}`;
+  if (node.input) json += `,"input":${JSON.stringify(node.input)}`;
+  if (priority) json += `,"priority":${priority}`;
+  if (countdownMs) json += `,"countdownMs":${countdownMs}`;
   return `${json}}`;
 }
 

@@ -339,3 +339,54 @@ describe('large runs', () => {
     expect(await redis().zcard(`${tag}:queue:default:ready`)).toBe(0);
   });
 });
+
+/**
+ * Specs are stored with "next" and "nextQueues" first, so that the scripts read a node's
+ * dependants without decoding its spec, and decode a spec only when it has an input template
+ * (specRouting and specForStart in scripts/includes/common.lua). Everything else must decode.
+ */
+describe('spec layout', () => {
+  const makeApp = useApps();
+  const redis = useRedis();
+
+  it('a dependants-first spec, and args that look like spec fields, are read right', async () => {
+    const app = makeApp();
+    const { identity } = canvasTasks(app);
+    const keys = new KeySpace(app.config.prefix);
+    // The texts the scripts look for, inside args: a "next" naming a real node, an "input"
+    // template reading node 0, a "nextQueues" naming a queue no worker consumes.
+    const decoy = { a: 1, next: ['1'], input: { node: '0' }, nextQueues: ['nowhere'] };
+    const run = await app.submit(chain(identity.si(decoy), group(identity.s(), identity.si(decoy))));
+    const specs = await redis().hgetall(keys.run(run.id).specs);
+    expect(specs['0']).toMatch(/^\{"next":\["1","2"\],"task":"identity","args":\[\{"a":1,"next":\["1"\]/);
+    expect(specs['2']).toMatch(/^\{"task":"identity","args":\[\{"a":1,"next":\["1"\],"input":\{"node":"0"\}/);
+    await app.worker().start();
+    // Node 2 gets its args only (no upstream value from the decoy template) and is a leaf.
+    expect(await run.result({ timeoutMs: 10_000 })).toEqual([decoy, decoy]);
+    expect((await run.inspect()).nodes.map((node) => node.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+  });
+
+  it.each([
+    ['as submit writes them', false],
+    ['rewritten in the earlier layout (task first)', true],
+  ])('runs across two queues with specs %s', async (_label, rewrite) => {
+    const app = makeApp();
+    const { add, tsum } = canvasTasks(app);
+    const keys = new KeySpace(app.config.prefix);
+    const run = await app.submit(chain(add.si(1, 1), group(add.s(1), add.s(2).set({ queue: 'other' })), tsum.s().set({ queue: 'other' })));
+    const specsKey = keys.run(run.id).specs;
+    const specs = await redis().hgetall(specsKey);
+    // Node 0's dependants are on two queues: its spec names them, right after "next".
+    expect(specs['0']).toMatch(/^\{"next":\["1","2"\],"nextQueues":\["default","other"\],"task":"add"/);
+    if (rewrite) {
+      for (const [id, json] of Object.entries(specs)) {
+        const { next, nextQueues, ...rest } = JSON.parse(json) as Record<string, unknown>;
+        const earlier = { ...rest, ...(next === undefined ? {} : { next }), ...(nextQueues === undefined ? {} : { nextQueues }) };
+        await redis().hset(specsKey, id, JSON.stringify(earlier));
+      }
+      expect(await redis().hget(specsKey, '1')).toMatch(/^\{"task":"add","args":\[1\],"input":.*"next":\["3"\],"nextQueues":\["other"\]\}$/);
+    }
+    await app.worker({ queues: ['default', 'other'] }).start();
+    expect(await run.result({ timeoutMs: 10_000 })).toBe(7);
+  });
+});

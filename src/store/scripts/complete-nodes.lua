@@ -125,7 +125,7 @@ local firstCompletion = 9 + queueCount * 2
 local ids = {}
 for position = firstCompletion, #ARGV, 6 do ids[#ids + 1] = ARGV[position] end
 local nodes = loadMany(run.nodes, ids)
-local specs = loadMany(run.specs, ids, decodeSpec)
+local specJsons = loadRaw(run.specs, ids)
 local completions = {}
 local outcomes = reply[2]
 local fenced = {}
@@ -138,13 +138,15 @@ for position = firstCompletion, #ARGV, 6 do
     fenced[nodeId] = true
     local ownQueue = queues[ARGV[position + 4]]
     if not ownQueue then return redis.error_reply('QUEUE_KEYS_MISSING ' .. ARGV[position + 4]) end
-    local spec = specs[nodeId]
-    for _, queueName in ipairs(spec.nextQueues or {}) do
+    local specJson = specJsons[nodeId]
+    if not specJson then return redis.error_reply('SPEC_MISSING node ' .. nodeId .. ' of run ' .. runId) end
+    local next, nextQueues = specRouting(specJson)
+    for _, queueName in ipairs(nextQueues or {}) do
       if not queues[queueName] then return redis.error_reply('QUEUE_KEYS_MISSING ' .. queueName) end
     end
     outcomes[#outcomes + 1] = 'completed'
     completions[#completions + 1] = {
-      nodeId = nodeId, node = node, spec = spec, resultJson = ARGV[position + 2],
+      nodeId = nodeId, node = node, next = next, resultJson = ARGV[position + 2],
       message = ARGV[position + 3], ownQueue = ownQueue, span = ARGV[position + 5],
       outcome = #outcomes,
     }
@@ -196,7 +198,7 @@ if runStatus ~= 'running' or runContext.trace then writes:flush() end
 if runStatus ~= 'running' then
   -- A failed run: keep the results, start nothing after them.
   for _, completion in ipairs(completions) do
-    if completion.spec.next then cancelNodes(run, completion.spec.next, now) end
+    if completion.next then cancelNodes(run, completion.next, now) end
   end
   applyRetention(run)
   return fillSlots()
@@ -205,7 +207,7 @@ end
 -- Each dependant is read once however many completions of the batch feed it, and written once.
 local dependants = {}
 for _, completion in ipairs(completions) do
-  for _, dependantId in ipairs(completion.spec.next or {}) do
+  for _, dependantId in ipairs(completion.next or {}) do
     local dependant = dependants[dependantId]
     if dependant == nil then
       dependant = loadNode(run.nodes, dependantId) or false

@@ -88,6 +88,34 @@ local function decodeSpec(raw)
   return spec
 end
 
+-- What most scripts need of a spec, read without decoding it (cjson allocates a table per
+-- spec, and a wide group's batch reads dozens): the dependants and the queues they are
+-- delivered on. specJsonOf (graph/plan.ts) writes "next" first, with decimal node ids, and
+-- "nextQueues" right after it when they are not the default. A spec of another layout, or with
+-- "nextQueues", is decoded in full. Returns next, nextQueues (nil, nil: no dependants); the
+-- default nextQueues table is shared and must not be changed.
+local DEFAULT_NEXT_QUEUES = { DEFAULT_QUEUE }
+local function specRouting(raw)
+  local list, after = string.match(raw, '^{"next":%[([%d",]*)%]()')
+  if list and string.sub(raw, after, after + 13) ~= ',"nextQueues":' then
+    local next = {}
+    for id in string.gmatch(list, '%d+') do next[#next + 1] = id end
+    return next, DEFAULT_NEXT_QUEUES
+  end
+  if not list and not string.find(raw, '"next":', 1, true) then return nil, nil end
+  local spec = decodeSpec(raw)
+  return spec.next, spec.nextQueues
+end
+
+-- What startNode needs of a spec: only its input template, so a spec without one (a group's
+-- members, a chain's first step) is not decoded. Every "input" specJsonOf writes follows
+-- another field (",\"input\":"); the same text inside args only costs a decode.
+local NO_INPUT_SPEC = {}
+local function specForStart(raw)
+  if string.find(raw, ',"input":', 1, true) then return decodeSpec(raw) end
+  return NO_INPUT_SPEC
+end
+
 local function loadSpec(specsKey, nodeId)
   local raw = redis.call('HGET', specsKey, nodeId)
   if not raw then return nil, nil end
@@ -111,6 +139,17 @@ local function loadMany(key, ids, decode)
     end
   end
   return decoded, raw
+end
+
+-- Many hash fields as stored (no decoding), in chunked HMGETs: { [id] = raw or nil }.
+local function loadRaw(key, ids)
+  local raw = {}
+  for first = 1, #ids, 1000 do
+    local last = math.min(first + 999, #ids)
+    local values = redis.call('HMGET', key, unpack(ids, first, last))
+    for index = first, last do raw[ids[index]] = values[index - first + 1] or nil end
+  end
+  return raw
 end
 
 -- Node states to write with one HSET per 1000 nodes: NodeWrites:new(nodesKey), :add(id, node),

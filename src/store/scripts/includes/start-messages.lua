@@ -25,35 +25,37 @@ local function startMessages(run, entries, options, now)
   local ids = {}
   for index, entry in ipairs(entries) do ids[index] = entry.nodeId end
   local nodes = loadMany(run.nodes, ids)
-  local specs, specJsons = loadMany(run.specs, ids, decodeSpec)
+  local specJsons = loadRaw(run.specs, ids)
   local runContext = loadRunContext(run)
   local runStatus = runContext.status
   local writes = NodeWrites.new(run.nodes)
   local startedHere = {}
 
+  -- (Not closures made per entry: a wide batch would allocate two per message.)
+  local function skip(entry, reason)
+    redis.call('ZREM', entry.leasesKey, entry.message)
+    return { 'skipped', reason }
+  end
+  local function poison(entry, reason)
+    deadLetter(options.deadLetters, entry.queueName, entry.message, reason, now)
+    return skip(entry, reason)
+  end
+
   local function startOne(entry)
     local nodeId = entry.nodeId
-    local function skip(reason)
-      redis.call('ZREM', entry.leasesKey, entry.message)
-      return { 'skipped', reason }
-    end
-    local function poison(reason)
-      deadLetter(options.deadLetters, entry.queueName, entry.message, reason, now)
-      return skip(reason)
-    end
 
-    if not runStatus then return poison('run-missing') end
-    local node = nodes[nodeId] or (specs[nodeId] and initialRootState())
-    if not node then return poison('node-missing') end
+    if not runStatus then return poison(entry, 'run-missing') end
+    local node = nodes[nodeId] or (specJsons[nodeId] and initialRootState())
+    if not node then return poison(entry, 'node-missing') end
     -- Another message of the same node in this batch already started it: this one is of an
     -- earlier delivery.
-    if startedHere[nodeId] then return skip('stale-message') end
-    if (node.delivery or 0) ~= entry.delivery then return skip('stale-message') end
+    if startedHere[nodeId] then return skip(entry, 'stale-message') end
+    if (node.delivery or 0) ~= entry.delivery then return skip(entry, 'stale-message') end
     local status = node.status
     if status == 'succeeded' or status == 'failed' or status == 'cancelled' then
-      return poison('node-' .. status)
+      return poison(entry, 'node-' .. status)
     end
-    if status == 'pending' then return poison('node-pending') end
+    if status == 'pending' then return poison(entry, 'node-pending') end
 
     if runStatus ~= 'running' then
       -- The rare paths below read and write nodes directly: write what is batched first.
@@ -65,7 +67,7 @@ local function startMessages(run, entries, options, now)
         cancelNodes(run, { nodeId }, now)
       end
       applyRetention(run)
-      return skip('run-' .. runStatus)
+      return skip(entry, 'run-' .. runStatus)
     end
 
     if status == 'running' then
@@ -76,12 +78,13 @@ local function startMessages(run, entries, options, now)
         failNodeForGood(run, options.runId, nodeId, node, now, options.channel)
         -- The run has failed: later messages of this batch start nothing.
         runStatus = redis.call('HGET', run.meta, 'status')
-        return skip('lease-expiries-exhausted')
+        return skip(entry, 'lease-expiries-exhausted')
       end
     end
 
     startedHere[nodeId] = true
-    return startNode(run, nodeId, node, specs[nodeId], specJsons[nodeId], now, runContext, writes)
+    local specJson = specJsons[nodeId]
+    return startNode(run, nodeId, node, specForStart(specJson), specJson, now, runContext, writes)
   end
 
   local replies = {}

@@ -32,17 +32,22 @@ local function loadRunContext(run)
 end
 
 -- writes: a NodeWrites batch (common.lua) the new state joins, written by its caller.
+local NO_IDS = {}
 local function startNode(run, nodeId, node, spec, specJson, now, runContext, writes)
   node.status = 'running'
   node.attempts = (node.attempts or 0) + 1
   node.startedAt = now
   writes:add(nodeId, node)
   -- A root that has not been re-enqueued was queued when the run was created (submit-run).
-  local context = { queuedAt = node.queuedAt or runContext.createdAt or now, startedAt = now, reopened = runContext.reopened }
-  local ids = {}
-  if spec.input then collectTemplateNodes(spec.input, ids, {}) end
+  local queuedAt = node.queuedAt or runContext.createdAt or now
+  local ids = NO_IDS
+  if spec.input then
+    ids = {}
+    collectTemplateNodes(spec.input, ids, {})
+  end
+  local contextJson
   if runContext.trace then
-    context.trace = runContext.trace
+    local context = { queuedAt = queuedAt, startedAt = now, reopened = runContext.reopened, trace = runContext.trace }
     -- Span links to the attempts that produced this node's inputs (a join's DAG edges).
     local links = {}
     for first = 1, #ids, 1000 do
@@ -57,13 +62,13 @@ local function startNode(run, nodeId, node, spec, specJson, now, runContext, wri
       if #links >= MAX_SPAN_LINKS then break end
     end
     if #links > 0 then context.links = links end
+    contextJson = cjson.encode(context)
+  else
+    -- Without a trace the context is three numbers: written directly (cjson is slow on a wide
+    -- batch, and a table per start is garbage for Lua to collect).
+    contextJson = string.format('{"queuedAt":%.0f,"startedAt":%.0f,"reopened":%d}', queuedAt, now, runContext.reopened)
   end
-  -- Without a trace the context is three numbers: written directly (cjson is slow on a wide batch).
-  local contextJson = context.trace
-    and cjson.encode(context)
-    or string.format('{"queuedAt":%.0f,"startedAt":%.0f,"reopened":%d}', context.queuedAt, context.startedAt, context.reopened)
-  local reply = { 'started', node.attempts, node.leaseExpiries or 0, node.attemptOffset or 0, specJson, contextJson }
-  reply[7] = ''
+  local reply = { 'started', node.attempts, node.leaseExpiries or 0, node.attemptOffset or 0, specJson, contextJson, '' }
   if #ids > 0 then
     local values, missing = {}, {}
     -- unpack() is bounded by Lua's C stack: read in chunks.
