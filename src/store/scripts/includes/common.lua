@@ -96,6 +96,9 @@ end
 -- default nextQueues table is shared and must not be changed.
 local DEFAULT_NEXT_QUEUES = { DEFAULT_QUEUE }
 local function specRouting(raw)
+  -- One dependant (a group member's join, a chain step's successor): one capture, no loop.
+  local id, afterId = string.match(raw, '^{"next":%["(%d+)"%]()')
+  if id and string.sub(raw, afterId, afterId + 7) == ',"task":' then return { id }, DEFAULT_NEXT_QUEUES end
   local list, after = string.match(raw, '^{"next":%[([%d",]*)%]()')
   if list and string.sub(raw, after, after + 13) ~= ',"nextQueues":' then
     local next = {}
