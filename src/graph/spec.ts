@@ -7,7 +7,8 @@ export const DEFAULT_QUEUE = 'default';
  * What a node is, fixed at submit: stored as JSON in the run's `specs` hash, without its
  * defaults (they are most of a wide group's memory): no `queue` means DEFAULT_QUEUE, and no
  * `nextQueues` beside `next` means [DEFAULT_QUEUE]. withSpecDefaults() (and decodeSpec() in
- * Lua) put them back.
+ * Lua) put them back. `next` and `nextQueues` are written first (specJsonOf in plan.ts), so
+ * that the scripts read them without decoding the spec.
  */
 export interface NodeSpec {
   readonly task: string;

@@ -125,25 +125,6 @@ local function loadSpec(specsKey, nodeId)
   return decodeSpec(raw), raw
 end
 
--- Read many nodes' state (or specs, with decode = decodeSpec) in chunked HMGETs:
--- { [nodeId] = decoded or nil }, and the raw JSON by node id too.
-local function loadMany(key, ids, decode)
-  decode = decode or cjson.decode
-  local decoded, raw = {}, {}
-  for first = 1, #ids, 1000 do
-    local chunk = {}
-    for index = first, math.min(first + 999, #ids) do chunk[#chunk + 1] = ids[index] end
-    local values = redis.call('HMGET', key, unpack(chunk))
-    for index = 1, #chunk do
-      if values[index] then
-        raw[chunk[index]] = values[index]
-        decoded[chunk[index]] = decode(values[index])
-      end
-    end
-  end
-  return decoded, raw
-end
-
 -- Many hash fields as stored (no decoding), in chunked HMGETs: { [id] = raw or nil }.
 local function loadRaw(key, ids)
   local raw = {}
@@ -153,6 +134,16 @@ local function loadRaw(key, ids)
     for index = first, last do raw[ids[index]] = values[index - first + 1] or nil end
   end
   return raw
+end
+
+-- Read many nodes' state (or specs, with decode = decodeSpec) in chunked HMGETs:
+-- { [nodeId] = decoded or nil }, and the raw JSON by node id too.
+local function loadMany(key, ids, decode)
+  decode = decode or cjson.decode
+  local raw = loadRaw(key, ids)
+  local decoded = {}
+  for id, value in pairs(raw) do decoded[id] = decode(value) end
+  return decoded, raw
 end
 
 -- Node states to write with one HSET per 1000 nodes: NodeWrites:new(nodesKey), :add(id, node),
