@@ -10,6 +10,9 @@
  *   {p}:run:<id>:nodes      hash        node id -> state JSON (fields: records.ts nodeStateSchema); a
  *                                       root that never started has none (absent = queued)
  *   {p}:run:<id>:specs      hash        node id -> spec JSON (fields: graph/spec.ts NodeSpec)
+ *   {p}:run:<id>:specs:staging:<token>
+ *                           hash        a submit's specs before it commits: renamed to the run's
+ *                                       specs by submit-run (expires if the submit never commits)
  *   {p}:run:<id>:results    hash        node id -> result JSON
  *   {p}:run:<id>:errors     hash        node id -> last error JSON
  *   {p}:runs                sorted set  every run, members "<createdAt, 15 digits>:<id>" (score 0,
@@ -134,6 +137,11 @@ export class KeySpace {
       results: `${base}:results`,
       errors: `${base}:errors`,
     };
+  }
+
+  /** Where one submit stages the run's specs before submit-run commits them (RunStore.submit). */
+  stagedSpecs(runId: string, token: string): string {
+    return `${this.tag}:run:${runId}:specs:staging:${token}`;
   }
 
   queue(name: string): QueueKeys {

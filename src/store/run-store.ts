@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { NodeNotFoundError, RunExistsError, RunExpiredError, RunNotFoundError } from '../errors/index.js';
+import { NodeNotFoundError, RunExpiredError, RunNotFoundError } from '../errors/index.js';
 import type { SubmissionPlan } from '../graph/plan.js';
 import { withSpecDefaults } from '../graph/spec.js';
 import { type InputTemplate, templateNodes } from '../graph/template.js';
@@ -14,6 +14,7 @@ import {
   RUN_STATUSES,
 } from './records.js';
 import { scripts } from './script.js';
+import { writeRun } from './submission.js';
 
 export interface RunMeta {
   readonly id: string;
@@ -93,53 +94,9 @@ export class RunStore {
     private readonly keys: KeySpace,
   ) {}
 
-  /** Write the whole run in one script call (one round trip). Returns the creation time. */
-  async submit(runId: string, name: string, plan: SubmissionPlan, retention: Retention, storedTrace = ''): Promise<number> {
-    const keys = [...this.keys.runScriptKeys(runId), this.keys.sequence];
-    const args: (string | number)[] = [
-      runId,
-      name,
-      plan.outputJson,
-      retention.succeededMs,
-      retention.failedMs,
-      retention.cancelledMs,
-      JSON.stringify(plan.queues),
-      storedTrace,
-      plan.rootQueues.length,
-    ];
-    for (const queue of plan.rootQueues) {
-      const q = this.keys.queue(queue);
-      keys.push(q.ready, q.delayed, q.signal);
-      args.push(queue);
-    }
-    // Roots by class (queue, priority, countdown), and two values per node in id order: see
-    // the header of submit-run.lua.
-    const classes = new Map<string, number>();
-    const classArgs: (string | number)[] = [];
-    const nodeArgs: (string | number)[] = [];
-    plan.nodes.forEach((node, index) => {
-      if (node.id !== String(index)) throw new Error(`submit: node ${node.id} is out of order (expected ${index})`);
-      let waiting: number = node.waiting;
-      if (waiting === 0) {
-        const key = `${node.queue}|${node.priority}|${node.countdownMs}`;
-        let rootClass = classes.get(key);
-        if (rootClass === undefined) {
-          rootClass = classes.size + 1;
-          classes.set(key, rootClass);
-          classArgs.push(node.queue, node.priority, node.countdownMs);
-        }
-        waiting = -rootClass;
-      }
-      nodeArgs.push(node.specJson, waiting);
-    });
-    args.push(classes.size, ...classArgs);
-    for (const value of nodeArgs) args.push(value);
-    try {
-      return Number(await scripts.submitRun.run(this.redis, keys, args));
-    } catch (error) {
-      if (error instanceof Error && error.message.includes('RUN_EXISTS')) throw new RunExistsError(runId);
-      throw error;
-    }
+  /** Write the whole run, all or nothing, in one round trip (submission.ts). Returns the creation time. */
+  submit(runId: string, name: string, plan: SubmissionPlan, retention: Retention, storedTrace = ''): Promise<number> {
+    return writeRun(this.redis, this.keys, { runId, name, plan, retention, storedTrace });
   }
 
   async meta(runId: string): Promise<RunMeta | null> {

@@ -32,8 +32,8 @@ const ALL_ROLES = ['commands', 'events', 'worker', 'worker-blocking', 'worker-ev
 const ACL_LINE =
   'ACL SETUSER celeriac reset on >change-me ~{myapp}:* &{myapp}:events:* ' +
   '+ping +info +client|setname +evalsha +script|load +multi +exec +blpop +subscribe +unsubscribe +publish +time ' +
-  '+del +exists +hdel +hexists +hget +hgetall +hincrby +hmget +hset +hvals +incr +incrby +llen +lpush +lrange +ltrim ' +
-  '+persist +pexpireat +rpush +set +zadd +zcard +zpopmin +zrange +zrangebylex +zrangebyscore +zrem +zremrangebyscore ' +
+  '+del +exists +hdel +hexists +hget +hgetall +hincrby +hlen +hmget +hset +hvals +incr +incrby +llen +lpush +lrange +ltrim ' +
+  '+persist +pexpire +pexpireat +rename +rpush +set +zadd +zcard +zpopmin +zrange +zrangebylex +zrangebyscore +zrem +zremrangebyscore ' +
   '+zrevrangebylex +zscore';
 
 describe('the redis option', () => {
@@ -227,7 +227,9 @@ describe('a user restricted by ACL to the app', () => {
     expect(await admin.keys('{otherapp}:*')).toEqual([]);
     const refused = await aclLog(admin);
     expect(new Set(refused.map((entry) => entry.username))).toEqual(new Set(['celeriac']));
-    expect(refused.map((entry) => entry.reason).sort()).toEqual(['channel', 'command', 'key', 'key', 'key', 'key']);
+    expect(refused.map((entry) => entry.reason).sort()).toEqual(['channel', 'command', 'key', 'key', 'key', 'key', 'key']);
+    // The other app's submit was refused twice: its staged specs (HSET and PEXPIRE) and its commit.
+    expect(refused.filter((entry) => entry.object.startsWith('{otherapp}:run:') && entry.object !== '{otherapp}:run:1')).toHaveLength(2);
   });
 });
 
