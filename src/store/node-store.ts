@@ -54,20 +54,29 @@ export type FailOutcome = 'stale' | 'retrying' | 'cancelled' | 'failed' | 'run-f
 const NO_INPUTS: ReadonlyMap<string, unknown> = new Map();
 const NO_MISSING: readonly string[] = [];
 
+/** A started node as the scripts return it: one JSON array (includes/start.lua). */
+type StartedJson = [
+  attempt: number,
+  leaseExpiries: number,
+  attemptOffset: number,
+  spec: NodeSpec,
+  context: StartContext,
+  inputs: unknown[] | null,
+  missing: string[],
+];
+
 /**
- * A start reply's fields, from `offset`: 'started', attempt, leaseExpiries, attemptOffset,
- * specJson, contextJson, inputsJson, then the ids of missing inputs (includes/start.lua). The spec was validated at submit and is written only
- * by submit-run, so it is trusted here (no schema parse on the hot path).
+ * A started node from its JSON (includes/start.lua), read with one JSON.parse. The spec was
+ * validated at submit and is written only by submit-run, so it is trusted here (no schema parse
+ * on the hot path).
  */
-function parseStarted(message: NodeMessage, queue: string, reply: readonly unknown[], offset: number): StartedNode {
-  const spec = withSpecDefaults(JSON.parse(String(reply[offset + 4])) as NodeSpec);
-  const context = JSON.parse(String(reply[offset + 5])) as StartContext;
-  const inputsJson = String(reply[offset + 6] ?? '');
+function parseStarted(message: NodeMessage, queue: string, json: string): StartedNode {
+  const [attempt, leaseExpiries, attemptOffset, storedSpec, context, values, missing] = JSON.parse(json) as StartedJson;
+  const spec = withSpecDefaults(storedSpec);
   let inputs = NO_INPUTS;
-  if (spec.input && inputsJson !== '') {
+  if (spec.input && values) {
     // One array in the template's first-seen order (includes/start.lua).
     const ids = templateNodes(spec.input);
-    const values = JSON.parse(inputsJson) as unknown[];
     if (values.length !== ids.length) {
       throw new Error(`start reply for node ${message.nodeId}: ${values.length} input values for ${ids.length} inputs`);
     }
@@ -75,17 +84,16 @@ function parseStarted(message: NodeMessage, queue: string, reply: readonly unkno
     ids.forEach((id, index) => map.set(id, values[index]));
     inputs = map;
   }
-  const missingInputs = reply.length > offset + 7 ? reply.slice(offset + 7).map(String) : NO_MISSING;
   return {
     message,
     queue,
-    attempt: Number(reply[offset + 1]),
-    leaseExpiries: Number(reply[offset + 2]),
-    attemptOffset: Number(reply[offset + 3]),
+    attempt,
+    leaseExpiries,
+    attemptOffset,
     spec,
     context,
     inputs,
-    missingInputs,
+    missingInputs: missing.length > 0 ? missing : NO_MISSING,
   };
 }
 
@@ -169,9 +177,9 @@ export class NodeStore {
       this.redis,
       [...this.keys.runScriptKeys(runId), this.keys.queue(queue).leases, deadLetters.list, deadLetters.counts],
       args,
-    )) as unknown[][];
+    )) as (string | [string, string])[];
     return replies.map((reply, index) =>
-      reply[0] === 'started' ? { started: parseStarted(messages[index]!, queue, reply, 0) } : { skipped: String(reply[1]) },
+      typeof reply === 'string' ? { started: parseStarted(messages[index]!, queue, reply) } : { skipped: String(reply[1]) },
     );
   }
 
@@ -218,17 +226,19 @@ export class NodeStore {
     for (const { node, resultJson, span } of completions) {
       args.push(node.message.nodeId, node.attempt, resultJson, node.message.raw, node.queue, span);
     }
-    const [runFinished, outcomes, startedReplies, claimedFlat] = (await scripts.completeNodes.run(this.redis, keys, args)) as [
+    const [runFinished, outcomes, startedFlat, claimedFlat] = (await scripts.completeNodes.run(this.redis, keys, args)) as [
       number,
       CompletionKind[],
-      unknown[][],
+      string[],
       string[],
     ];
-    const started = startedReplies.map((reply) => {
-      const message = parseMessage(String(reply[0]));
-      if (!message) throw new Error(`complete-nodes returned a malformed message: ${String(reply[0])}`);
-      return parseStarted(message, String(reply[1]), reply, 2);
-    });
+    // Three values per started node: message, queue, and the node's JSON.
+    const started: StartedNode[] = [];
+    for (let index = 0; index < startedFlat.length; index += 3) {
+      const message = parseMessage(startedFlat[index]!);
+      if (!message) throw new Error(`complete-nodes returned a malformed message: ${startedFlat[index]}`);
+      started.push(parseStarted(message, startedFlat[index + 1]!, startedFlat[index + 2]!));
+    }
     const claimed: ClaimedMessage[] = [];
     for (let index = 0; index < claimedFlat.length; index += 2) {
       claimed.push({ queue: String(claimedFlat[index]), message: String(claimedFlat[index + 1]) });

@@ -49,8 +49,8 @@
     outcomes     one per completion, in ARGV order: 'completed', 'stale' (fenced off) or
                  'discarded' (the run was cancelled; the result was dropped)
     started      nodes started for the worker (take-next, then claimed messages of this run),
-                 each { message, queueName, 'started', attempt, leaseExpiries, attemptOffset,
-                 specJson, contextJson, inputsJson, missingInputId, ... }
+                 three values each: message, queue name, and the started node's JSON (see
+                 includes/start.lua)
     claimed      messages of other runs now leased to the worker: { queueName, message, ... }
 ]]
 --- @include "common"
@@ -108,11 +108,12 @@ local function fillSlots()
   end
   if #ours > 0 then
     local replies = startMessages(run, ours, startOptions, now)
-    for index, started in ipairs(replies) do
-      if started[1] == 'started' then
-        table.insert(started, 1, ours[index].queueName)
-        table.insert(started, 1, ours[index].message)
-        reply[3][#reply[3] + 1] = started
+    local started = reply[3]
+    for index, startReply in ipairs(replies) do
+      if type(startReply) == 'string' then
+        started[#started + 1] = ours[index].message
+        started[#started + 1] = ours[index].queueName
+        started[#started + 1] = startReply
       end
     end
   end
@@ -224,10 +225,10 @@ for _, completion in ipairs(completions) do
           canTake = canTake - 1
           local message = newDelivery(runId, dependantId, dependant, dependantSpec, now)
           redis.call('ZADD', queue.leases, formatScore(now + leaseMs), message)
-          local started = startNode(run, dependantId, dependant, dependantSpec, dependantSpecJson, now, runContext, writes)
-          table.insert(started, 1, dependantSpec.queue)
-          table.insert(started, 1, message)
-          reply[3][#reply[3] + 1] = started
+          local started = reply[3]
+          started[#started + 1] = message
+          started[#started + 1] = dependantSpec.queue
+          started[#started + 1] = startNode(run, dependantId, dependant, dependantSpec, dependantSpecJson, now, runContext, writes)
         else
           enqueueNode(queue, sequenceKey, runId, dependantId, dependant, dependantSpec, now)
           writes:add(dependantId, dependant)

@@ -22,8 +22,8 @@
   ARGV[6..] for each message, three values: node id, message (as claimed), delivery number
 
   Returns: one reply per message, in ARGV order, each one of
-           { 'started', attempt, leaseExpiries, attemptOffset, specJson, contextJson,
-             inputsJson, missingInputId, ... } (see includes/start.lua)
+           the started node's JSON string: [attempt, leaseExpiries, attemptOffset, spec,
+             context, inputs, missing] (see includes/start.lua)
            { 'skipped', reason }
 ]]
 --- @include "common"

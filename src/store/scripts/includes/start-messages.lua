@@ -2,7 +2,7 @@
 -- includes). entries: { { nodeId =, message =, delivery =, leasesKey =, queueName = }, ... };
 -- options: { runId =, maxLeaseExpiries =, channel =, leaseExpiredErrorJson = ("%s" stands for
 -- the node id), deadLetters = { list =, counts = } }.
--- Returns one reply per entry, in order: { 'started', ... } (see startNode) or
+-- Returns one reply per entry, in order: the started node's JSON string (see startNode) or
 -- { 'skipped', reason }. Outcomes by the node's state:
 --   queued / delayed               -> running, attempt + 1
 --   running (its lease expired)    -> running, attempt + 1 (a redelivery; the old attempt is
