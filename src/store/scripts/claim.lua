@@ -34,9 +34,10 @@ end
 
 queueUpkeep(queueList, sequenceKey, now, upkeepLimit)
 local reply = { -1 }
-for _, claimed in ipairs(claimMessages(queueList, wanted, now, leaseMs)) do
-  reply[#reply + 1] = claimed.queueIndex
-  reply[#reply + 1] = claimed.message
+local messages, queueIndexes = claimMessages(queueList, wanted, now, leaseMs)
+for index, message in ipairs(messages) do
+  reply[#reply + 1] = queueIndexes[index]
+  reply[#reply + 1] = message
 end
 
 -- When must a worker with nothing to do wake up on its own?

@@ -95,24 +95,28 @@ local reply = { 0, {}, {}, {} }
 local function fillSlots()
   if canTake <= 0 or #consumed == 0 or upkeepLimit < 0 then return reply end
   queueUpkeep(consumed, sequenceKey, now, upkeepLimit)
-  local ours = {}
-  for _, claimed in ipairs(claimMessages(consumed, canTake, now, leaseMs)) do
-    local queue = consumed[claimed.queueIndex]
-    local messageRun, nodeId, delivery = messageParts(claimed.message)
+  local messages, queueIndexes = claimMessages(consumed, canTake, now, leaseMs)
+  local ours = { nodeIds = {}, messages = {}, deliveries = {}, queues = {} }
+  for index, message in ipairs(messages) do
+    local queue = consumed[queueIndexes[index]]
+    local messageRun, nodeId, delivery = messageParts(message)
     if messageRun == runId then
-      ours[#ours + 1] = { nodeId = nodeId, message = claimed.message, delivery = tonumber(delivery), leasesKey = queue.leases, queueName = queue.name }
+      local position = #ours.nodeIds + 1
+      ours.nodeIds[position] = nodeId
+      ours.messages[position] = message
+      ours.deliveries[position] = tonumber(delivery)
+      ours.queues[position] = queue
     else
       reply[4][#reply[4] + 1] = queue.name
-      reply[4][#reply[4] + 1] = claimed.message
+      reply[4][#reply[4] + 1] = message
     end
   end
-  if #ours > 0 then
-    local replies = startMessages(run, ours, startOptions, now)
+  if #ours.nodeIds > 0 then
     local started = reply[3]
-    for index, startReply in ipairs(replies) do
+    for index, startReply in ipairs(startMessages(run, ours, startOptions, now)) do
       if type(startReply) == 'string' then
-        started[#started + 1] = ours[index].message
-        started[#started + 1] = ours[index].queueName
+        started[#started + 1] = ours.messages[index]
+        started[#started + 1] = ours.queues[index].name
         started[#started + 1] = startReply
       end
     end

@@ -35,17 +35,17 @@
 --- @include "start-messages"
 
 local run = runKeysFrom(KEYS)
-local leasesKey = KEYS[RUN_KEY_COUNT + 1]
-local queueName = ARGV[5]
-local entries = {}
+local queue = { name = ARGV[5], leases = KEYS[RUN_KEY_COUNT + 1] }
+local batch = { nodeIds = {}, messages = {}, deliveries = {}, queues = {} }
 for position = 6, #ARGV, 3 do
-  entries[#entries + 1] = {
-    nodeId = ARGV[position], message = ARGV[position + 1], delivery = tonumber(ARGV[position + 2]),
-    leasesKey = leasesKey, queueName = queueName,
-  }
+  local index = #batch.nodeIds + 1
+  batch.nodeIds[index] = ARGV[position]
+  batch.messages[index] = ARGV[position + 1]
+  batch.deliveries[index] = tonumber(ARGV[position + 2])
+  batch.queues[index] = queue
 end
 local options = {
   runId = ARGV[1], maxLeaseExpiries = tonumber(ARGV[2]), channel = ARGV[3], leaseExpiredErrorJson = ARGV[4],
   deadLetters = { list = KEYS[RUN_KEY_COUNT + 2], counts = KEYS[RUN_KEY_COUNT + 3] },
 }
-return startMessages(run, entries, options, nowMs())
+return startMessages(run, batch, options, nowMs())

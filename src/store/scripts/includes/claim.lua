@@ -25,23 +25,25 @@ local function queueUpkeep(queueList, sequenceKey, now, upkeepLimit)
 end
 
 -- Pop up to `wanted` ready messages, in queue preference order, each under a lease until
--- now + leaseMs. Returns { { queueIndex =, message = }, ... }. Work left behind in a queue
--- makes sure another worker wakes up for it.
+-- now + leaseMs. Returns two parallel lists (no table per message): the messages, and the
+-- index in queueList of the queue each came from. Work left behind in a queue makes sure
+-- another worker wakes up for it.
 local function claimMessages(queueList, wanted, now, leaseMs)
-  local claimed = {}
+  local messages, queueIndexes = {}, {}
   for index, queue in ipairs(queueList) do
-    if #claimed < wanted then
-      local popped = redis.call('ZPOPMIN', queue.ready, wanted - #claimed)
+    if #messages < wanted then
+      local popped = redis.call('ZPOPMIN', queue.ready, wanted - #messages)
       local deadline = formatScore(now + leaseMs)
       local leases = {}
       for position = 1, #popped, 2 do
         leases[#leases + 1] = deadline
         leases[#leases + 1] = popped[position]
-        claimed[#claimed + 1] = { queueIndex = index, message = popped[position] }
+        messages[#messages + 1] = popped[position]
+        queueIndexes[#queueIndexes + 1] = index
       end
       callInChunks('ZADD', queue.leases, leases)
     end
     if redis.call('ZCARD', queue.ready) > 0 then ensureSignal(queue.signal) end
   end
-  return claimed
+  return messages, queueIndexes
 end

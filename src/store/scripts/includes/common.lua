@@ -65,6 +65,10 @@ local function initialRootState()
   return { status = 'queued', delivery = 1 }
 end
 
+-- The same state, shared and never written to: what start-messages reads for such a root.
+-- startNode knows it by identity and writes the started state without a table (see there).
+local UNSTARTED_ROOT = { status = 'queued', delivery = 1 }
+
 -- loadNode for a node that may be such a root: its state, the initial root state when it has a
 -- spec but no state, or nil when there is no such node.
 local function loadNodeOrRoot(nodesKey, specsKey, nodeId)
@@ -93,12 +97,22 @@ end
 -- delivered on. specJsonOf (graph/plan.ts) writes "next" first, with decimal node ids, and
 -- "nextQueues" right after it when they are not the default. A spec of another layout, or with
 -- "nextQueues", is decoded in full. Returns next, nextQueues (nil, nil: no dependants); the
--- default nextQueues table is shared and must not be changed.
+-- default nextQueues table and the single-dependant lists are shared and must not be changed.
 local DEFAULT_NEXT_QUEUES = { DEFAULT_QUEUE }
+-- One list per single dependant, shared by the specs of this call that name it (a wide group's
+-- members all name their join): read-only, like DEFAULT_NEXT_QUEUES.
+local SINGLE_NEXT = {}
 local function specRouting(raw)
   -- One dependant (a group member's join, a chain step's successor): one capture, no loop.
   local id, afterId = string.match(raw, '^{"next":%["(%d+)"%]()')
-  if id and string.sub(raw, afterId, afterId + 7) == ',"task":' then return { id }, DEFAULT_NEXT_QUEUES end
+  if id and string.sub(raw, afterId, afterId + 7) == ',"task":' then
+    local next = SINGLE_NEXT[id]
+    if not next then
+      next = { id }
+      SINGLE_NEXT[id] = next
+    end
+    return next, DEFAULT_NEXT_QUEUES
+  end
   local list, after = string.match(raw, '^{"next":%[([%d",]*)%]()')
   if list and string.sub(raw, after, after + 13) ~= ',"nextQueues":' then
     local next = {}
@@ -146,8 +160,9 @@ local function loadMany(key, ids, decode)
   return decoded, raw
 end
 
--- Node states to write with one HSET per 1000 nodes: NodeWrites:new(nodesKey), :add(id, node),
--- :flush(). A later add of the same node replaces the earlier one.
+-- Node states to write with one HSET per 1000 nodes: NodeWrites:new(nodesKey), :add(id, node)
+-- (a state table, or its JSON already encoded), :flush(). A later add of the same node replaces
+-- the earlier one.
 local NodeWrites = {}
 NodeWrites.__index = NodeWrites
 function NodeWrites.new(nodesKey)
@@ -161,7 +176,8 @@ function NodeWrites:flush()
   local batch = {}
   for _, nodeId in ipairs(self.order) do
     batch[#batch + 1] = nodeId
-    batch[#batch + 1] = cjson.encode(self.states[nodeId])
+    local state = self.states[nodeId]
+    batch[#batch + 1] = type(state) == 'string' and state or cjson.encode(state)
   end
   callInChunks('HSET', self.key, batch)
   self.order, self.states = {}, {}

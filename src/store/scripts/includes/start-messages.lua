@@ -1,5 +1,7 @@
 -- Start claimed messages of one run (needs the common, run, cancel, fail, start and dead-letter
--- includes). entries: { { nodeId =, message =, delivery =, leasesKey =, queueName = }, ... };
+-- includes). batch: parallel lists, one entry per message (no table per message: a wide group's
+-- batch has dozens): { nodeIds =, messages =, deliveries = (numbers), queues = } where each of
+-- queues is a table { name =, leases = } (the same table for the messages of one queue);
 -- options: { runId =, maxLeaseExpiries =, channel =, leaseExpiredErrorJson = ("%s" stands for
 -- the node id), deadLetters = { list =, counts = } }.
 -- Returns one reply per entry, in order: the started node's JSON string (see startNode) or
@@ -21,9 +23,8 @@
 --                                     letter, a race the fencing is there for
 -- A message that starts nothing has its lease removed. The batch's nodes and specs are read
 -- with one HMGET each and the new states written with one HSET.
-local function startMessages(run, entries, options, now)
-  local ids = {}
-  for index, entry in ipairs(entries) do ids[index] = entry.nodeId end
+local function startMessages(run, batch, options, now)
+  local ids, messages, deliveries, queues = batch.nodeIds, batch.messages, batch.deliveries, batch.queues
   local nodes = loadMany(run.nodes, ids)
   local specJsons = loadRaw(run.specs, ids)
   local runContext = loadRunContext(run)
@@ -31,31 +32,31 @@ local function startMessages(run, entries, options, now)
   local writes = NodeWrites.new(run.nodes)
   local startedHere = {}
 
-  -- (Not closures made per entry: a wide batch would allocate two per message.)
-  local function skip(entry, reason)
-    redis.call('ZREM', entry.leasesKey, entry.message)
+  -- (Not closures made per message: a wide batch would allocate two per message.)
+  local function skip(index, reason)
+    redis.call('ZREM', queues[index].leases, messages[index])
     return { 'skipped', reason }
   end
-  local function poison(entry, reason)
-    deadLetter(options.deadLetters, entry.queueName, entry.message, reason, now)
-    return skip(entry, reason)
+  local function poison(index, reason)
+    deadLetter(options.deadLetters, queues[index].name, messages[index], reason, now)
+    return skip(index, reason)
   end
 
-  local function startOne(entry)
-    local nodeId = entry.nodeId
+  local function startOne(index)
+    local nodeId = ids[index]
 
-    if not runStatus then return poison(entry, 'run-missing') end
-    local node = nodes[nodeId] or (specJsons[nodeId] and initialRootState())
-    if not node then return poison(entry, 'node-missing') end
+    if not runStatus then return poison(index, 'run-missing') end
+    local node = nodes[nodeId] or (specJsons[nodeId] and UNSTARTED_ROOT)
+    if not node then return poison(index, 'node-missing') end
     -- Another message of the same node in this batch already started it: this one is of an
     -- earlier delivery.
-    if startedHere[nodeId] then return skip(entry, 'stale-message') end
-    if (node.delivery or 0) ~= entry.delivery then return skip(entry, 'stale-message') end
+    if startedHere[nodeId] then return skip(index, 'stale-message') end
+    if (node.delivery or 0) ~= deliveries[index] then return skip(index, 'stale-message') end
     local status = node.status
     if status == 'succeeded' or status == 'failed' or status == 'cancelled' then
-      return poison(entry, 'node-' .. status)
+      return poison(index, 'node-' .. status)
     end
-    if status == 'pending' then return poison(entry, 'node-pending') end
+    if status == 'pending' then return poison(index, 'node-pending') end
 
     if runStatus ~= 'running' then
       -- The rare paths below read and write nodes directly: write what is batched first.
@@ -67,7 +68,7 @@ local function startMessages(run, entries, options, now)
         cancelNodes(run, { nodeId }, now)
       end
       applyRetention(run)
-      return skip(entry, 'run-' .. runStatus)
+      return skip(index, 'run-' .. runStatus)
     end
 
     if status == 'running' then
@@ -78,7 +79,7 @@ local function startMessages(run, entries, options, now)
         failNodeForGood(run, options.runId, nodeId, node, now, options.channel)
         -- The run has failed: later messages of this batch start nothing.
         runStatus = redis.call('HGET', run.meta, 'status')
-        return skip(entry, 'lease-expiries-exhausted')
+        return skip(index, 'lease-expiries-exhausted')
       end
     end
 
@@ -88,7 +89,7 @@ local function startMessages(run, entries, options, now)
   end
 
   local replies = {}
-  for index, entry in ipairs(entries) do replies[index] = startOne(entry) end
+  for index = 1, #ids do replies[index] = startOne(index) end
   writes:flush()
   return replies
 end
