@@ -88,6 +88,29 @@ describe('Lua scripts', () => {
     expect(await redis().zcard(keys.queue('default').leases)).toBe(0);
   });
 
+  it('complete-nodes fences a root\'s first attempt, whose state it reads and rewrites as text', async () => {
+    const { app, nodes, startOne, add, keys } = await setup();
+    const run = await app.submit(chain(add.si(1, 1), add.s(1)));
+    const first = await startOne();
+    const statesKey = keys.run(run.id).nodes;
+    const running = await redis().hget(statesKey, '0');
+    expect(JSON.parse(running!)).toEqual({ status: 'running', delivery: 1, attempts: 1, startedAt: expect.any(Number) });
+    // A completion naming any other attempt changes nothing.
+    expect(await nodes.complete({ ...first, attempt: 2 }, '"forged"', null)).toEqual({ kind: 'stale' });
+    expect(await redis().hget(statesKey, '0')).toBe(running);
+    expect(await redis().hget(keys.run(run.id).results, '0')).toBeNull();
+
+    expect(await nodes.complete(first, '2', null)).toMatchObject({ kind: 'completed' });
+    const { startedAt } = JSON.parse(running!) as { startedAt: number };
+    const succeeded = JSON.parse((await redis().hget(statesKey, '0'))!) as Record<string, unknown>;
+    expect(succeeded).toEqual({ status: 'succeeded', delivery: 1, attempts: 1, startedAt, finishedAt: expect.any(Number) });
+    expect(succeeded.finishedAt as number).toBeGreaterThanOrEqual(startedAt);
+    // The same attempt again (a duplicate report) is fenced off by the succeeded state.
+    expect(await nodes.complete(first, '999', null)).toEqual({ kind: 'stale' });
+    expect(await redis().hget(keys.run(run.id).results, '0')).toBe('2');
+    expect((await run.inspect()).nodes[0]).toMatchObject({ status: 'succeeded', attempts: 1 });
+  });
+
   it('fail-node ignores a late failure from an attempt whose lease expired, even before the redelivery starts', async () => {
     const { app, nodes, startOne, add, keys } = await setup();
     const run = await app.submit(add.si(1, 1));

@@ -129,15 +129,27 @@ end
 local firstCompletion = 9 + queueCount * 2
 local ids = {}
 for position = firstCompletion, #ARGV, 6 do ids[#ids + 1] = ARGV[position] end
-local nodes = loadMany(run.nodes, ids)
+local rawStates = loadRaw(run.nodes, ids)
 local specJsons = loadRaw(run.specs, ids)
 local completions = {}
 local outcomes = reply[2]
 local fenced = {}
 for position = firstCompletion, #ARGV, 6 do
-  local nodeId, attempt = ARGV[position], tonumber(ARGV[position + 1])
-  local node = nodes[nodeId]
-  if not node or node.status ~= 'running' or node.attempts ~= attempt or fenced[nodeId] then
+  local nodeId, attempt, span = ARGV[position], tonumber(ARGV[position + 1]), ARGV[position + 5]
+  local raw = rawStates[nodeId]
+  -- A root's first attempt, as startNode writes it (includes/start.lua), is read and rewritten
+  -- as text: no table, decode or encode for most of a wide group's members. Any other state
+  -- (retries, redeliveries, dependants, spans to record) is decoded.
+  local startedAt = span == '' and raw and string.match(raw, '^{"status":"running","delivery":1,"attempts":1,"startedAt":(%d+)}$')
+  local node = nil
+  if raw and not startedAt then node = cjson.decode(raw) end
+  local current
+  if startedAt then
+    current = attempt == 1
+  else
+    current = node ~= nil and node.status == 'running' and node.attempts == attempt
+  end
+  if not current or fenced[nodeId] then
     outcomes[#outcomes + 1] = 'stale'
   else
     fenced[nodeId] = true
@@ -151,8 +163,8 @@ for position = firstCompletion, #ARGV, 6 do
     end
     outcomes[#outcomes + 1] = 'completed'
     completions[#completions + 1] = {
-      nodeId = nodeId, node = node, next = next, resultJson = ARGV[position + 2],
-      message = ARGV[position + 3], ownQueue = ownQueue, span = ARGV[position + 5],
+      nodeId = nodeId, node = node, raw = raw, startedAt = startedAt, next = next,
+      resultJson = ARGV[position + 2], message = ARGV[position + 3], ownQueue = ownQueue, span = span,
       outcome = #outcomes,
     }
   end
@@ -173,7 +185,7 @@ for key, members in pairs(leasesByKey) do redis.call('ZREM', key, unpack(members
 
 if runStatus == 'cancelled' then
   for _, completion in ipairs(completions) do
-    cancelStartedNode(run, completion.nodeId, completion.node, now)
+    cancelStartedNode(run, completion.nodeId, completion.node or cjson.decode(completion.raw), now)
     outcomes[completion.outcome] = 'discarded'
   end
   applyRetention(run)
@@ -182,16 +194,22 @@ end
 
 local writes = NodeWrites.new(run.nodes)
 local results, retried = {}, {}
+local finishedJson = nil
 for _, completion in ipairs(completions) do
   local node = completion.node
   results[#results + 1] = completion.nodeId
   results[#results + 1] = completion.resultJson
-  -- Only an earlier attempt can have left an error (fail-node records them).
-  if node.attempts > 1 then retried[#retried + 1] = completion.nodeId end
-  node.status = 'succeeded'
-  node.finishedAt = now
-  if completion.span ~= '' then node.span = completion.span end
-  writes:add(completion.nodeId, node)
+  if completion.startedAt then
+    finishedJson = finishedJson or (',"finishedAt":' .. formatScore(now) .. '}')
+    writes:add(completion.nodeId, '{"status":"succeeded","delivery":1,"attempts":1,"startedAt":' .. completion.startedAt .. finishedJson)
+  else
+    -- Only an earlier attempt can have left an error (fail-node records them).
+    if node.attempts > 1 then retried[#retried + 1] = completion.nodeId end
+    node.status = 'succeeded'
+    node.finishedAt = now
+    if completion.span ~= '' then node.span = completion.span end
+    writes:add(completion.nodeId, node)
+  end
 end
 redis.call('HSET', run.results, unpack(results))
 if #retried > 0 then redis.call('HDEL', run.errors, unpack(retried)) end

@@ -39,6 +39,9 @@ end
 -- a tenth of Redis's time per member).
 local NO_IDS = {}
 local startedRootJson, startedRootAt = nil, nil
+-- Without a trace a context depends only on queuedAt within one call (startedAt is the call's
+-- now, reopened the run's): the members of a group share one.
+local contextJsonByQueuedAt = {}
 local function startNode(run, nodeId, node, spec, specJson, now, runContext, writes)
   local attempts
   if node == UNSTARTED_ROOT then
@@ -83,9 +86,14 @@ local function startNode(run, nodeId, node, spec, specJson, now, runContext, wri
   else
     -- Without a trace the context is three numbers: written directly (cjson is slow on a wide
     -- batch, and a table per start is garbage for Lua to collect).
-    contextJson = string.format('{"queuedAt":%.0f,"startedAt":%.0f,"reopened":%d}', queuedAt, now, runContext.reopened)
+    contextJson = contextJsonByQueuedAt[queuedAt]
+    if not contextJson then
+      contextJson = string.format('{"queuedAt":%.0f,"startedAt":%.0f,"reopened":%d}', queuedAt, now, runContext.reopened)
+      contextJsonByQueuedAt[queuedAt] = contextJson
+    end
   end
-  local head = '[' .. attempts .. ',' .. (node.leaseExpiries or 0) .. ',' .. (node.attemptOffset or 0) .. ','
+  local head = node == UNSTARTED_ROOT and '[1,0,0,'
+    or '[' .. attempts .. ',' .. (node.leaseExpiries or 0) .. ',' .. (node.attemptOffset or 0) .. ','
   if #ids == 0 then return head .. specJson .. ',' .. contextJson .. ',null,[]]' end
   local values, missing = {}, {}
   -- unpack() is bounded by Lua's C stack: read in chunks.
