@@ -124,10 +124,13 @@ function specJsonOf(
   let json = '{';
   const { next } = node;
   if (next.length > 0) {
-    const nextQueues = new Set<string>();
-    for (const dependant of next) nextQueues.add(queueOf[Number(dependant)] ?? DEFAULT_QUEUE);
     json += `"next":${pieces.list(next)},`;
-    if (nextQueues.size !== 1 || !nextQueues.has(DEFAULT_QUEUE)) json += `"nextQueues":${pieces.list([...nextQueues])},`;
+    // (No Set for the common case, all on the default queue: a wide group plans one per member.)
+    if (next.some((dependant) => (queueOf[Number(dependant)] ?? DEFAULT_QUEUE) !== DEFAULT_QUEUE)) {
+      const nextQueues = new Set<string>();
+      for (const dependant of next) nextQueues.add(queueOf[Number(dependant)] ?? DEFAULT_QUEUE);
+      json += `"nextQueues":${pieces.list([...nextQueues])},`;
+    }
   }
   json += `"task":${pieces.string(node.task)},"args":${argsJson}`;
   if (queue !== DEFAULT_QUEUE) json += `,"queue":${pieces.string(queue)}`;

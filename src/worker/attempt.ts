@@ -12,7 +12,7 @@ import type { StartedNode } from '../store/node-store.js';
 import { encodeJson } from '../util/json.js';
 import { describeZodError } from '../util/zod.js';
 import type { AttemptAbort } from './attempt-abort.js';
-import { runWithContext } from './context.js';
+import { runWithContext, type TaskContext } from './context.js';
 
 export type AttemptOutcome = { readonly ok: true; readonly resultJson: string } | { readonly ok: false; readonly error: unknown };
 
@@ -23,6 +23,29 @@ export interface AttemptOptions {
    * or the run cancelled, and here when the task's timeout passes.
    */
   readonly abort: AttemptAbort;
+}
+
+/**
+ * The context a handler reads through taskContext(). A class, so that `signal` is one getter on
+ * the prototype rather than a getter and a closure made for every attempt.
+ */
+class AttemptContext implements TaskContext {
+  readonly #abort: AttemptAbort;
+
+  constructor(
+    readonly runId: string,
+    readonly nodeId: string,
+    readonly task: string,
+    readonly queue: string,
+    readonly attempt: number,
+    abort: AttemptAbort,
+  ) {
+    this.#abort = abort;
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
 }
 
 /** The handler's positional arguments: the upstream value (if any) then the bound args. */
@@ -84,18 +107,10 @@ export async function runAttempt(
       const timeoutMs = definition.timeoutMs;
       timer = setTimeout(() => abort.abort(new TaskTimeoutError(definition.name, timeoutMs)), timeoutMs);
     }
-    const context = {
-      runId,
-      nodeId,
-      task: definition.name,
-      queue: node.queue,
-      attempt: node.attempt,
-      get signal(): AbortSignal {
-        return abort.signal;
-      },
-    };
-    const work = runWithContext(context, async () => definition.handler(...args));
-    let value = await raceAbort(work, abort);
+    const context = new AttemptContext(runId, nodeId, definition.name, node.queue, node.attempt, abort);
+    // A handler that throws before returning a promise is caught below like one that rejects.
+    const returned = runWithContext(context, () => definition.handler(...args));
+    let value = await raceAbort(returned instanceof Promise ? returned : Promise.resolve(returned), abort);
     if (definition.resultSchema) {
       const parsed = definition.resultSchema.safeParse(value);
       if (!parsed.success) {

@@ -66,9 +66,14 @@ const ERROR_BACKOFF_MS = 1000;
 /** Most completions of one run reported in one complete-nodes call. */
 const MAX_COMPLETION_BATCH = 100;
 
+/**
+ * One slot's attempt in flight: set while an attempt runs and reports, null between attempts.
+ * A slot keeps its entry in `executions` for as long as it runs attempts (a wide group's slot
+ * runs hundreds in a row), so the set is not rebuilt for every attempt.
+ */
 interface Execution {
-  readonly node: StartedNode;
-  readonly abort: AttemptAbort;
+  node: StartedNode | null;
+  abort: AttemptAbort | null;
 }
 
 /**
@@ -277,13 +282,18 @@ export class Worker {
 
   /** One slot: run the node, then whatever take-next hands this slot, until nothing follows. */
   private runSlot(first: StartedNode): void {
+    const execution: Execution = { node: null, abort: null };
+    this.executions.add(execution);
     const run = async (): Promise<void> => {
       let node: StartedNode | null = first;
-      while (node) node = await this.execute(node);
+      while (node) node = await this.execute(node, execution);
     };
     run()
       .catch((error: unknown) => this.onError(error))
-      .finally(() => this.release(1));
+      .finally(() => {
+        this.executions.delete(execution);
+        this.release(1);
+      });
   }
 
   private release(slots: number): void {
@@ -293,17 +303,18 @@ export class Worker {
   }
 
   /** Run one attempt and report it; returns the node complete-nodes handed this slot next, if any. */
-  private async execute(node: StartedNode): Promise<StartedNode | null> {
+  private async execute(node: StartedNode, execution: Execution): Promise<StartedNode | null> {
     const nodes = this.nodes;
     const completions = this.completions;
     if (!nodes || !completions) return null;
-    const execution: Execution = { node, abort: new AttemptAbort() };
-    this.executions.add(execution);
+    const abort = new AttemptAbort();
+    execution.node = node;
+    execution.abort = abort;
     const tracing = this.context.config.tracing;
     const attemptSpan = startAttemptSpan(node, tracing, () => node.spec.args);
     try {
       const definition = this.context.lookup(node.spec.task);
-      const attemptOptions = { maxPayloadBytes: this.context.config.maxPayloadBytes, abort: execution.abort };
+      const attemptOptions = { maxPayloadBytes: this.context.config.maxPayloadBytes, abort };
       const outcome = tracing.enabled
         ? await otelContext.with(attemptSpan.context, () => runAttempt(node, definition, attemptOptions))
         : await runAttempt(node, definition, attemptOptions);
@@ -328,7 +339,8 @@ export class Worker {
       if (failed === 'run-failed' && node.context.trace) await this.recordRunSpan(node.message.runId);
       return null;
     } finally {
-      this.executions.delete(execution);
+      execution.node = null;
+      execution.abort = null;
     }
   }
 
@@ -354,7 +366,7 @@ export class Worker {
   /** The run was cancelled: abort its attempts running here (their results will be discarded). */
   private abortRun(runId: string): void {
     for (const { node, abort } of this.executions) {
-      if (node.message.runId === runId && !abort.aborted) abort.abort(new RunCancelledError(runId));
+      if (node && abort && node.message.runId === runId && !abort.aborted) abort.abort(new RunCancelledError(runId));
     }
   }
 
@@ -362,9 +374,13 @@ export class Worker {
   private async extendLeases(onlyRun?: string): Promise<void> {
     const nodes = this.nodes;
     if (!nodes) return;
-    const executions = [...this.executions].filter((execution) => onlyRun === undefined || execution.node.message.runId === onlyRun);
+    // A snapshot: each slot's attempt as it is now (a slot moves on to its next attempt meanwhile).
+    const inFlight: { readonly node: StartedNode; readonly abort: AttemptAbort }[] = [];
+    for (const { node, abort } of this.executions) {
+      if (node && abort && (onlyRun === undefined || node.message.runId === onlyRun)) inFlight.push({ node, abort });
+    }
     await Promise.all(
-      executions.map(async ({ node, abort }) => {
+      inFlight.map(async ({ node, abort }) => {
         try {
           const lease = await nodes.extendLease(node, this.leaseMs);
           if (lease === 'cancelled') this.abortRun(node.message.runId);

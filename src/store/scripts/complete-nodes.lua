@@ -158,7 +158,7 @@ for position = firstCompletion, #ARGV, 6 do
     local specJson = specJsons[nodeId]
     if not specJson then return redis.error_reply('SPEC_MISSING node ' .. nodeId .. ' of run ' .. runId) end
     local next, nextQueues = specRouting(specJson)
-    for _, queueName in ipairs(nextQueues or {}) do
+    for _, queueName in ipairs(nextQueues or NO_IDS) do
       if not queues[queueName] then return redis.error_reply('QUEUE_KEYS_MISSING ' .. queueName) end
     end
     outcomes[#outcomes + 1] = 'completed'
