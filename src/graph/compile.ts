@@ -77,6 +77,8 @@ export function compileCanvas(canvas: unknown): CompiledWorkflow {
   let nextId = 0;
 
   const visit = (item: unknown, path: string, input: InputTemplate | null, after: readonly string[]): Piece => {
+    // A signature contains nothing, so it cannot be on its own path (most of a wide group's members).
+    if (item instanceof Signature) return visitCanvas(item, path, input, after);
     if (!(item instanceof Canvas)) {
       const got = item === null ? 'null' : Array.isArray(item) ? 'an array' : typeof item;
       throw new CanvasValidationError(path || 'canvas', `expected a signature, chain, group or chord, got ${got}`);

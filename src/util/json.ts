@@ -10,6 +10,8 @@ import { NotJsonError } from '../errors/index.js';
  */
 export function encodeJson(value: unknown, path: string | (() => string)): string {
   const top = value === undefined ? null : value;
+  // The common case, a group member's args: a list of plain values, checked without a walk.
+  if (isListOfPlainValues(top)) return JSON.stringify(top);
   const problem = top !== null && typeof top === 'object' ? findProblem(top, [], new Set()) : findProblem(top, [], NO_ANCESTORS);
   if (problem) {
     // The path is built only for the error: submit encodes one value per node.
@@ -17,6 +19,17 @@ export function encodeJson(value: unknown, path: string | (() => string)): strin
     throw new NotJsonError(where, problem.reason);
   }
   return JSON.stringify(top);
+}
+
+function isListOfPlainValues(value: unknown): boolean {
+  if (!Array.isArray(value)) return false;
+  for (let index = 0; index < value.length; index++) {
+    const item: unknown = value[index];
+    if (item === null || typeof item === 'string' || typeof item === 'boolean') continue;
+    if (typeof item === 'number' && Number.isFinite(item)) continue;
+    return false;
+  }
+  return true;
 }
 
 function describe(value: unknown): string {
