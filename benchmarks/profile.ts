@@ -11,6 +11,7 @@
  *   SCENARIO=memory WIDTH=100000 npm run bench:profile   # Redis bytes per node, key by key
  *   SLOWLOG=1 npm run bench:profile                # also Redis time per script (inflated)
  *   PROFILE_CPU=1 npm run bench:profile            # also .bench-out/profile.cpuprofile, summarized
+ *   SAMPLE_US=50 PROFILE_CPU=1 npm run bench:profile   # finer sampling (default 1000 µs)
  *   WARMUP=0 npm run bench:profile                 # measure the first run (default: 3 runs first)
  *
  * One private redis-server, one worker (concurrency 50) in this process, tracing off. The
@@ -89,6 +90,7 @@ const session = profileCpu ? new Session() : null;
 if (session) {
   session.connect();
   await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: Number(process.env.SAMPLE_US ?? 1000) });
   await session.post('Profiler.start');
 }
 const cpu = process.cpuUsage();

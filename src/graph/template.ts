@@ -10,13 +10,16 @@ export type InputTemplate = { readonly node: string } | { readonly list: readonl
 
 /** The node ids a template reads, each once, in first-seen order. */
 export function templateNodes(template: InputTemplate): string[] {
+  // A chain step reads one node: no Set for that (a start of every chain step parses its input).
+  if ('node' in template) return [template.node];
   const seen = new Set<string>();
-  const walk = (t: InputTemplate): void => {
-    if ('node' in t) seen.add(t.node);
-    else for (const item of t.list) walk(item);
-  };
-  walk(template);
+  collectNodes(template, seen);
   return [...seen];
+}
+
+function collectNodes(template: InputTemplate, seen: Set<string>): void {
+  if ('node' in template) seen.add(template.node);
+  else for (const item of template.list) collectNodes(item, seen);
 }
 
 /** Build the value a template describes from the results it reads. */

@@ -81,7 +81,7 @@ function parseStarted(message: NodeMessage, queue: string, json: string): Starte
       throw new Error(`start reply for node ${message.nodeId}: ${values.length} input values for ${ids.length} inputs`);
     }
     const map = new Map<string, unknown>();
-    ids.forEach((id, index) => map.set(id, values[index]));
+    for (let index = 0; index < ids.length; index++) map.set(ids[index]!, values[index]);
     inputs = map;
   }
   return {
