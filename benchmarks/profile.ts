@@ -12,6 +12,7 @@
  *   SLOWLOG=1 npm run bench:profile                # also Redis time per script (inflated)
  *   PROFILE_CPU=1 npm run bench:profile            # also .bench-out/profile.cpuprofile, summarized
  *   SAMPLE_US=50 PROFILE_CPU=1 npm run bench:profile   # finer sampling (default 1000 µs)
+ *   PROFILE_HEAP=1 npm run bench:profile           # also what the process allocates, by function (sampled)
  *   WARMUP=0 npm run bench:profile                 # measure the first run (default: 3 runs first)
  *
  * One private redis-server, one worker (concurrency 50) in this process, tracing off. The
@@ -33,6 +34,7 @@ const length = Number(process.env.LENGTH ?? 1000);
 const concurrency = Number(process.env.CONCURRENCY ?? 50);
 const profileCpu = process.env.PROFILE_CPU === '1';
 const perScript = process.env.SLOWLOG === '1';
+const profileHeap = process.env.PROFILE_HEAP === '1';
 
 const server = await startRedisServer();
 const admin = new Redis(server.url);
@@ -86,12 +88,20 @@ if (perScript) await admin.config('SET', 'slowlog-log-slower-than', '0');
 await admin.config('SET', 'slowlog-max-len', '1000000');
 await admin.slowlog('RESET');
 await admin.config('RESETSTAT');
-const session = profileCpu ? new Session() : null;
-if (session) {
-  session.connect();
+const session = profileCpu || profileHeap ? new Session() : null;
+if (session) session.connect();
+if (session && profileCpu) {
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: Number(process.env.SAMPLE_US ?? 1000) });
   await session.post('Profiler.start');
+}
+if (session && profileHeap) {
+  // Every allocation is sampled, including objects a scavenge or a full collection freed since.
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
 }
 const cpu = process.cpuUsage();
 const started = performance.now();
@@ -100,7 +110,8 @@ const submitted = performance.now();
 if (worker) await run.result({ timeoutMs: 600_000 });
 const finished = performance.now();
 const used = process.cpuUsage(cpu);
-const profile = session ? ((await session.post('Profiler.stop')) as { profile: CpuProfile }).profile : null;
+const profile = session && profileCpu ? ((await session.post('Profiler.stop')) as { profile: CpuProfile }).profile : null;
+const heap = session && profileHeap ? ((await session.post('HeapProfiler.stopSampling')) as { profile: HeapProfile }).profile : null;
 
 const commandstats = await admin.info('commandstats');
 await admin.config('SET', 'slowlog-log-slower-than', '-1');
@@ -178,5 +189,33 @@ if (profile) {
       .sort((a, b) => b[1] - a[1])
       .slice(0, 25)
       .map(([where, micros]) => ({ where, 'self ms': Number((micros / 1000).toFixed(1)), '%': Number(((100 * micros) / total).toFixed(1)) })),
+  );
+}
+
+interface HeapProfileNode {
+  callFrame: { functionName: string; url: string };
+  selfSize: number;
+  children: HeapProfileNode[];
+}
+interface HeapProfile {
+  head: HeapProfileNode;
+}
+if (heap) {
+  const bytes = new Map<string, number>();
+  const walk = (node: HeapProfileNode): void => {
+    const { functionName, url } = node.callFrame;
+    const file = url.replace(/^.*\/(node_modules\/[^/]+|src|benchmarks)\//, '$1/').replace(/^.*node_modules\/([^/]+)\/.*$/, '$1');
+    const key = `${functionName || '(anonymous)'} ${file}`;
+    bytes.set(key, (bytes.get(key) ?? 0) + node.selfSize);
+    for (const child of node.children) walk(child);
+  };
+  walk(heap.head);
+  const total = [...bytes.values()].reduce((a, b) => a + b, 0);
+  console.log(`Allocated (sampled): ${(total / 1e6).toFixed(1)} MB, ${Math.round(total / nodes)} B per node; top functions`);
+  console.table(
+    [...bytes]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 15)
+      .map(([where, size]) => ({ where, MB: Number((size / 1e6).toFixed(2)), 'B per node': Math.round(size / nodes) })),
   );
 }
