@@ -34,7 +34,7 @@ export interface AppOptions {
   /** Largest JSON encoding of one node's arguments or one result. Default 1 MiB. */
   readonly maxPayloadBytes?: number;
   /**
-   * Most nodes in one canvas. submit writes a whole run in one script, about 5 µs of Redis time
+   * Most nodes in one canvas. submit commits a whole run in one script, about 1.8 µs of Redis time
    * per node on a small machine, during which Redis serves no one else. Default 250,000.
    */
   readonly maxCanvasNodes?: number;
@@ -186,10 +186,6 @@ function isCertificateError(error: unknown): error is Error {
 }
 
 /**
- * A new connection for one purpose. `persistent` connections (workers, subscribers) retry their
- * commands across outages instead of failing them after ioredis's default 20 attempts.
- */
-/**
  * One ioredis connection from the app's `redis` option (a URL, options with an optional url, or
  * an instance to duplicate), with `extra` options over it.
  */
@@ -200,6 +196,10 @@ export function newRedis(source: string | RedisConnectionOptions | Redis, extra:
   return url === undefined ? new Redis({ ...rest, ...extra }) : new Redis(url, { ...rest, ...extra });
 }
 
+/**
+ * A new connection for one purpose. `persistent` connections (workers, subscribers) retry their
+ * commands across outages instead of failing them after ioredis's default 20 attempts.
+ */
 export function connect(config: AppConfig, persistent: boolean, role: string, options: RedisOptions = {}): Redis {
   const source = config.redis;
   // Named so that `CLIENT LIST` shows which app and role each connection serves.

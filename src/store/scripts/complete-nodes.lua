@@ -137,10 +137,10 @@ local fenced = {}
 for position = firstCompletion, #ARGV, 6 do
   local nodeId, attempt, span = ARGV[position], tonumber(ARGV[position + 1]), ARGV[position + 5]
   local raw = rawStates[nodeId]
-  -- A root's first attempt, as startNode writes it (includes/start.lua), is read and rewritten
-  -- as text: no table, decode or encode for most of a wide group's members. Any other state
-  -- (retries, redeliveries, dependants, spans to record) is decoded.
-  local startedAt = span == '' and raw and string.match(raw, '^{"status":"running","delivery":1,"attempts":1,"startedAt":(%d+)}$')
+  -- A root's first attempt is read and rewritten as text (startedRootJson in common.lua): no
+  -- table, decode or encode for most of a wide group's members. Any other state (retries,
+  -- redeliveries, dependants, spans to record) is decoded.
+  local startedAt = span == '' and raw and startedRootAt(raw)
   local node = nil
   if raw and not startedAt then node = cjson.decode(raw) end
   local current
@@ -194,14 +194,13 @@ end
 
 local writes = NodeWrites.new(run.nodes)
 local results, retried = {}, {}
-local finishedJson = nil
+local finishedAt = formatScore(now)
 for _, completion in ipairs(completions) do
   local node = completion.node
   results[#results + 1] = completion.nodeId
   results[#results + 1] = completion.resultJson
   if completion.startedAt then
-    finishedJson = finishedJson or (',"finishedAt":' .. formatScore(now) .. '}')
-    writes:add(completion.nodeId, '{"status":"succeeded","delivery":1,"attempts":1,"startedAt":' .. completion.startedAt .. finishedJson)
+    writes:add(completion.nodeId, succeededRootJson(completion.startedAt, finishedAt))
   else
     -- Only an earlier attempt can have left an error (fail-node records them).
     if node.attempts > 1 then retried[#retried + 1] = completion.nodeId end

@@ -34,11 +34,10 @@ end
 
 -- writes: a NodeWrites batch (common.lua) the new state joins, written by its caller.
 -- node may be UNSTARTED_ROOT (common.lua), shared by every root with no state yet: it is not
--- changed, and the started state, the same for all such roots started in this call, is encoded
--- once (a wide group's members start this way, and a table and a cjson.encode each were about
--- a tenth of Redis's time per member).
+-- changed, and the started state (startedRootJson), the same for all such roots started in this
+-- call, is made once.
 local NO_IDS = {}
-local startedRootJson, startedRootAt = nil, nil
+local rootStartedJson, rootStartedAt = nil, nil
 -- Without a trace a context depends only on queuedAt within one call (startedAt is the call's
 -- now, reopened the run's): the members of a group share one.
 local contextJsonByQueuedAt = {}
@@ -46,11 +45,11 @@ local function startNode(run, nodeId, node, spec, specJson, now, runContext, wri
   local attempts
   if node == UNSTARTED_ROOT then
     attempts = 1
-    if startedRootAt ~= now then
-      startedRootJson = string.format('{"status":"running","delivery":1,"attempts":1,"startedAt":%.0f}', now)
-      startedRootAt = now
+    if rootStartedAt ~= now then
+      rootStartedJson = startedRootJson(now)
+      rootStartedAt = now
     end
-    writes:add(nodeId, startedRootJson)
+    writes:add(nodeId, rootStartedJson)
   else
     node.status = 'running'
     node.attempts = (node.attempts or 0) + 1
