@@ -61,13 +61,13 @@ end
 -- A root that has not started since submit has no state stored (most of a wide group: it
 -- saves their memory and submit's time): it is queued, delivery 1, queued at the run's
 -- createdAt. Delayed roots and nodes with dependencies always have a state.
-local function initialRootState()
-  return { status = 'queued', delivery = 1 }
-end
-
--- The same state, shared and never written to: what start-messages reads for such a root.
--- startNode knows it by identity and writes the started state without a table (see there).
+-- UNSTARTED_ROOT is that state, shared and never written to: what start-messages reads for
+-- such a root (startNode knows it by identity and writes the started state without a table);
+-- initialRootState() is a copy of it, for the scripts that change the state they read.
 local UNSTARTED_ROOT = { status = 'queued', delivery = 1 }
+local function initialRootState()
+  return { status = UNSTARTED_ROOT.status, delivery = UNSTARTED_ROOT.delivery }
+end
 
 -- Such a root's first attempt, as text: startNode writes it without cjson, and complete-nodes
 -- reads it back with one pattern and writes the succeeded state as text too (a wide group's
