@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import { sendFlat } from './command.js';
 
 const scriptsDirectory = new URL('./scripts/', import.meta.url);
 const includePattern = /^--- @include "([a-z-]+)"$/gm;
@@ -32,15 +33,16 @@ export class Script {
 
   async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
     // One array, not spread arguments: a 100,000-node submit has 300,000 of them, more than a
-    // JavaScript call can take (ioredis flattens the array into the command).
-    const keysAndArgs: string[] = keys.slice();
-    for (const arg of args) keysAndArgs.push(typeof arg === 'string' ? arg : String(arg));
+    // JavaScript call can take.
+    const command: string[] = [this.sha, String(keys.length)];
+    for (const key of keys) command.push(key);
+    for (const arg of args) command.push(typeof arg === 'string' ? arg : String(arg));
     try {
-      return await redis.evalsha(this.sha, keys.length, keysAndArgs);
+      return await sendFlat(redis, 'evalsha', command);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
       await this.load(redis);
-      return redis.evalsha(this.sha, keys.length, keysAndArgs);
+      return sendFlat(redis, 'evalsha', command);
     }
   }
 

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { RunExistsError, SubmitInterruptedError } from '../errors/index.js';
 import type { SubmissionPlan } from '../graph/plan.js';
 import type { KeySpace } from './keys.js';
+import { sendFlat } from './command.js';
 import { scripts } from './script.js';
 
 /** Specs per staging HSET (2 arguments each): the same batch size the scripts write in. */
@@ -47,10 +48,10 @@ export function stageSpecs(redis: Redis, keys: KeySpace, { runId, plan }: Submit
   const key = keys.stagedSpecs(runId, randomUUID());
   const writes: Promise<unknown>[] = [];
   for (let first = 0; first < plan.nodes.length; first += STAGE_BATCH) {
-    const batch: string[] = [];
+    const batch: string[] = [key];
     const last = Math.min(first + STAGE_BATCH, plan.nodes.length);
     for (let index = first; index < last; index++) batch.push(String(index), plan.nodes[index]!.specJson);
-    writes.push(redis.hset(key, batch), redis.pexpire(key, STAGING_TTL_MS));
+    writes.push(sendFlat(redis, 'hset', batch), redis.pexpire(key, STAGING_TTL_MS));
   }
   return { key, writes };
 }

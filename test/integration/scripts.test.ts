@@ -111,6 +111,43 @@ describe('Lua scripts', () => {
     expect((await run.inspect()).nodes[0]).toMatchObject({ status: 'succeeded', attempts: 1 });
   });
 
+  it('complete-nodes takes a chain step next as text, hands it the result it just stored, and fences its attempt', async () => {
+    const { app, nodes, startOne, add, keys } = await setup();
+    const run = await app.submit(chain(add.si(1, 1), add.s(10), add.s(100)));
+    const statesKey = keys.run(run.id).nodes;
+    const takeNext = { consumedQueues: new Set(['default']), leaseMs: 30_000 };
+    const first = await startOne();
+    const taken = await nodes.complete(first, '2', takeNext);
+    if (taken.kind !== 'completed' || !taken.next) throw new Error(`no step taken next: ${JSON.stringify(taken)}`);
+    const step = taken.next;
+    // The input is the result stored in the same call (not read back from Redis).
+    expect([...step.inputs]).toEqual([['0', 2]]);
+    expect(step).toMatchObject({ attempt: 1, leaseExpiries: 0, attemptOffset: 0, missingInputs: [] });
+    const running = (await redis().hget(statesKey, '1'))!;
+    const { queuedAt, startedAt } = JSON.parse(running) as { queuedAt: number; startedAt: number };
+    expect(JSON.parse(running)).toEqual({ status: 'running', waiting: 0, delivery: 1, queuedAt, attempts: 1, startedAt });
+    expect(queuedAt).toBe(startedAt);
+    expect(step.context).toMatchObject({ queuedAt, startedAt });
+
+    // A completion naming any other attempt changes nothing.
+    expect(await nodes.complete({ ...step, attempt: 2 }, '"forged"', null)).toEqual({ kind: 'stale' });
+    expect(await redis().hget(statesKey, '1')).toBe(running);
+    expect(await redis().hget(keys.run(run.id).results, '1')).toBeNull();
+
+    // The step is finished as text too, and its own dependant is still taken next.
+    const last = await nodes.complete(step, '12', takeNext);
+    if (last.kind !== 'completed' || !last.next) throw new Error('the last step was not taken next');
+    const succeeded = JSON.parse((await redis().hget(statesKey, '1'))!) as Record<string, unknown>;
+    expect(succeeded).toEqual({ status: 'succeeded', waiting: 0, delivery: 1, queuedAt, attempts: 1, startedAt, finishedAt: expect.any(Number) });
+    expect(await nodes.complete(step, '999', null)).toEqual({ kind: 'stale' });
+    expect([...last.next.inputs]).toEqual([['1', 12]]);
+    expect(await nodes.complete(last.next, '112', null)).toMatchObject({ kind: 'completed', runFinished: true });
+    expect(await run.result()).toBe(112);
+    const inspection = await run.inspect();
+    expect(inspection.nodes.map((node) => [node.status, node.attempts])).toEqual([['succeeded', 1], ['succeeded', 1], ['succeeded', 1]]);
+    expect(inspection.nodes[1]?.queuedAt?.getTime()).toBe(queuedAt);
+  });
+
   it('fail-node ignores a late failure from an attempt whose lease expired, even before the redelivery starts', async () => {
     const { app, nodes, startOne, add, keys } = await setup();
     const run = await app.submit(add.si(1, 1));

@@ -68,10 +68,6 @@ local sequenceKey = KEYS[RUN_KEY_COUNT + 1]
 local runId, channel = ARGV[1], ARGV[2]
 local canTake = tonumber(ARGV[3])
 local leaseMs = tonumber(ARGV[4])
-local startOptions = {
-  runId = runId, maxLeaseExpiries = tonumber(ARGV[5]), channel = channel, leaseExpiredErrorJson = ARGV[6],
-  deadLetters = { list = KEYS[RUN_KEY_COUNT + 2], counts = KEYS[RUN_KEY_COUNT + 3] },
-}
 local upkeepLimit = tonumber(ARGV[7])
 local queueCount = tonumber(ARGV[8])
 
@@ -112,6 +108,10 @@ local function fillSlots()
     end
   end
   if #ours.nodeIds > 0 then
+    local startOptions = {
+      runId = runId, maxLeaseExpiries = tonumber(ARGV[5]), channel = channel, leaseExpiredErrorJson = ARGV[6],
+      deadLetters = { list = KEYS[RUN_KEY_COUNT + 2], counts = KEYS[RUN_KEY_COUNT + 3] },
+    }
     local started = reply[3]
     for index, startReply in ipairs(startMessages(run, ours, startOptions, now)) do
       if type(startReply) == 'string' then
@@ -137,10 +137,15 @@ local fenced = {}
 for position = firstCompletion, #ARGV, 6 do
   local nodeId, attempt, span = ARGV[position], tonumber(ARGV[position + 1]), ARGV[position + 5]
   local raw = rawStates[nodeId]
-  -- A root's first attempt is read and rewritten as text (startedRootJson in common.lua): no
-  -- table, decode or encode for most of a wide group's members. Any other state (retries,
-  -- redeliveries, dependants, spans to record) is decoded.
-  local startedAt = span == '' and raw and startedRootAt(raw)
+  -- A root's or a chain step's first attempt is read and rewritten as text (startedRootJson
+  -- and startedStepJson in common.lua): no table, decode or encode for most of a wide group's
+  -- members and a chain's steps. Any other state (retries, redeliveries, spans to record) is
+  -- decoded. queuedAt is set for a step only.
+  local startedAt, queuedAt = nil, nil
+  if span == '' and raw then
+    startedAt = startedRootAt(raw)
+    if not startedAt then queuedAt, startedAt = startedStepAt(raw) end
+  end
   local node = nil
   if raw and not startedAt then node = cjson.decode(raw) end
   local current
@@ -163,7 +168,7 @@ for position = firstCompletion, #ARGV, 6 do
     end
     outcomes[#outcomes + 1] = 'completed'
     completions[#completions + 1] = {
-      nodeId = nodeId, node = node, raw = raw, startedAt = startedAt, next = next,
+      nodeId = nodeId, node = node, raw = raw, startedAt = startedAt, queuedAt = queuedAt, next = next,
       resultJson = ARGV[position + 2], message = ARGV[position + 3], ownQueue = ownQueue, span = span,
       outcome = #outcomes,
     }
@@ -193,13 +198,17 @@ if runStatus == 'cancelled' then
 end
 
 local writes = NodeWrites.new(run.nodes)
-local results, retried = {}, {}
+-- known: the results stored below by node id, for the dependants started here (startNode).
+local results, retried, known = {}, {}, {}
 local finishedAt = formatScore(now)
 for _, completion in ipairs(completions) do
   local node = completion.node
   results[#results + 1] = completion.nodeId
   results[#results + 1] = completion.resultJson
-  if completion.startedAt then
+  known[completion.nodeId] = completion.resultJson
+  if completion.queuedAt then
+    writes:add(completion.nodeId, succeededStepJson(completion.queuedAt, completion.startedAt, finishedAt))
+  elseif completion.startedAt then
     writes:add(completion.nodeId, succeededRootJson(completion.startedAt, finishedAt))
   else
     -- Only an earlier attempt can have left an error (fail-node records them).
@@ -232,7 +241,13 @@ for _, completion in ipairs(completions) do
   for _, dependantId in ipairs(completion.next or {}) do
     local dependant = dependants[dependantId]
     if dependant == nil then
-      dependant = loadNode(run.nodes, dependantId) or false
+      local raw = redis.call('HGET', run.nodes, dependantId)
+      if raw == PENDING_ONE_JSON then
+        dependant = { status = 'pending', waiting = 1 }
+        pendingOneSteps[dependant] = true
+      else
+        dependant = raw and cjson.decode(raw) or false
+      end
       dependants[dependantId] = dependant
     end
     if dependant and dependant.status == 'pending' then
@@ -249,7 +264,7 @@ for _, completion in ipairs(completions) do
           local started = reply[3]
           started[#started + 1] = message
           started[#started + 1] = dependantSpec.queue
-          started[#started + 1] = startNode(run, dependantId, dependant, dependantSpec, dependantSpecJson, now, runContext, writes)
+          started[#started + 1] = startNode(run, dependantId, dependant, dependantSpec, dependantSpecJson, now, runContext, writes, known)
         else
           enqueueNode(queue, sequenceKey, runId, dependantId, dependant, dependantSpec, now)
           writes:add(dependantId, dependant)

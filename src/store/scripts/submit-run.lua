@@ -121,6 +121,7 @@ local nodeIndex = 0
 for position = firstPair, #ARGV, 2 do
   local waiting = tonumber(ARGV[position])
   local class = classes[-waiting]
+  -- The text of PENDING_ONE_JSON (common.lua) for one dependency: complete-nodes compares it.
   local pendingState = waiting > 0 and ('{"status":"pending","waiting":' .. waiting .. '}') or nil
   for _ = 1, tonumber(ARGV[position + 1]) do
     local nodeId = tostring(nodeIndex)

@@ -85,6 +85,23 @@ local function succeededRootJson(startedAt, finishedAt)
   return '{"status":"succeeded","delivery":1,"attempts":1,"startedAt":' .. startedAt .. ',"finishedAt":' .. finishedAt .. '}'
 end
 
+-- A chain's steps get the same treatment. submit-run writes a node with one dependency as
+-- PENDING_ONE_JSON; when complete-nodes takes it next (started in the call that made it ready,
+-- so queuedAt = startedAt = now), its first attempt is written as startedStepJson's text, read
+-- back with startedStepAt's pattern and finished as succeededStepJson. Any other state of such
+-- a node (enqueued, retried, traced) goes through cjson.
+local PENDING_ONE_JSON = '{"status":"pending","waiting":1}'
+local function startedStepJson(now)
+  return string.format('{"status":"running","waiting":0,"delivery":1,"queuedAt":%.0f,"attempts":1,"startedAt":%.0f}', now, now)
+end
+-- queuedAt and startedAt of a state that is exactly startedStepJson's text, else nil.
+local function startedStepAt(raw)
+  return string.match(raw, '^{"status":"running","waiting":0,"delivery":1,"queuedAt":(%d+),"attempts":1,"startedAt":(%d+)}$')
+end
+local function succeededStepJson(queuedAt, startedAt, finishedAt)
+  return '{"status":"succeeded","waiting":0,"delivery":1,"queuedAt":' .. queuedAt .. ',"attempts":1,"startedAt":' .. startedAt .. ',"finishedAt":' .. finishedAt .. '}'
+end
+
 -- loadNode for a node that may be such a root: its state, the initial root state when it has a
 -- spec but no state, or nil when there is no such node.
 local function loadNodeOrRoot(nodesKey, specsKey, nodeId)

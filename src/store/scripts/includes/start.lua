@@ -33,15 +33,20 @@ local function loadRunContext(run)
 end
 
 -- writes: a NodeWrites batch (common.lua) the new state joins, written by its caller.
+-- known: results by node id that this call has just stored (complete-nodes passes its
+-- completions'), used instead of reading them back: a chain step reads the step before it.
 -- node may be UNSTARTED_ROOT (common.lua), shared by every root with no state yet: it is not
 -- changed, and the started state (startedRootJson), the same for all such roots started in this
 -- call, is made once.
+-- Nodes read as PENDING_ONE_JSON (common.lua) in this call, by their state table: startNode
+-- writes their first attempt as startedStepJson's text.
+local pendingOneSteps = {}
 local NO_IDS = {}
 local rootStartedJson, rootStartedAt = nil, nil
 -- Without a trace a context depends only on queuedAt within one call (startedAt is the call's
 -- now, reopened the run's): the members of a group share one.
 local contextJsonByQueuedAt = {}
-local function startNode(run, nodeId, node, spec, specJson, now, runContext, writes)
+local function startNode(run, nodeId, node, spec, specJson, now, runContext, writes, known)
   local attempts
   if node == UNSTARTED_ROOT then
     attempts = 1
@@ -50,6 +55,9 @@ local function startNode(run, nodeId, node, spec, specJson, now, runContext, wri
       rootStartedAt = now
     end
     writes:add(nodeId, rootStartedJson)
+  elseif pendingOneSteps[node] and node.delivery == 1 and node.queuedAt == now then
+    attempts = 1
+    writes:add(nodeId, startedStepJson(now))
   else
     node.status = 'running'
     node.attempts = (node.attempts or 0) + 1
@@ -91,22 +99,28 @@ local function startNode(run, nodeId, node, spec, specJson, now, runContext, wri
       contextJsonByQueuedAt[queuedAt] = contextJson
     end
   end
-  local head = node == UNSTARTED_ROOT and '[1,0,0,'
+  local head = attempts == 1 and (node == UNSTARTED_ROOT or pendingOneSteps[node]) and '[1,0,0,'
     or '[' .. attempts .. ',' .. (node.leaseExpiries or 0) .. ',' .. (node.attemptOffset or 0) .. ','
   if #ids == 0 then return head .. specJson .. ',' .. contextJson .. ',null,[]]' end
-  local values, missing = {}, {}
+  -- The results not known are read, by their positions in ids.
+  local values, missing, unknown = {}, {}, {}
+  for index, id in ipairs(ids) do
+    local value = known and known[id]
+    if value then values[index] = value else unknown[#unknown + 1] = index end
+  end
   -- unpack() is bounded by Lua's C stack: read in chunks.
-  for first = 1, #ids, 1000 do
+  for first = 1, #unknown, 1000 do
     local chunk = {}
-    for index = first, math.min(first + 999, #ids) do chunk[#chunk + 1] = ids[index] end
+    for offset = first, math.min(first + 999, #unknown) do chunk[#chunk + 1] = ids[unknown[offset]] end
     local got = redis.call('HMGET', run.results, unpack(chunk))
-    for index = 1, #chunk do
-      if got[index] then
-        values[#values + 1] = got[index]
+    for offset = 1, #chunk do
+      local index = unknown[first + offset - 1]
+      if got[offset] then
+        values[index] = got[offset]
       else
-        values[#values + 1] = 'null'
+        values[index] = 'null'
         -- Node ids are decimal: quoted, they are JSON strings.
-        missing[#missing + 1] = '"' .. chunk[index] .. '"'
+        missing[#missing + 1] = '"' .. chunk[offset] .. '"'
       end
     end
   end
