@@ -68,7 +68,9 @@ local function startNode(run, nodeId, node, spec, specJson, now, runContext, wri
   -- A root that has not been re-enqueued was queued when the run was created (submit-run).
   local queuedAt = node.queuedAt or runContext.createdAt or now
   local ids = NO_IDS
-  if spec.input then
+  if spec.input and spec.input.node then
+    ids = { spec.input.node }
+  elseif spec.input then
     ids = {}
     collectTemplateNodes(spec.input, ids, {})
   end
@@ -102,6 +104,9 @@ local function startNode(run, nodeId, node, spec, specJson, now, runContext, wri
   local head = attempts == 1 and (node == UNSTARTED_ROOT or pendingOneSteps[node]) and '[1,0,0,'
     or '[' .. attempts .. ',' .. (node.leaseExpiries or 0) .. ',' .. (node.attemptOffset or 0) .. ','
   if #ids == 0 then return head .. specJson .. ',' .. contextJson .. ',null,[]]' end
+  -- One input, stored in this call (a chain step reading the step before it): no lists.
+  local only = #ids == 1 and known and known[ids[1]]
+  if only then return head .. specJson .. ',' .. contextJson .. ',[' .. only .. '],[]]' end
   -- The results not known are read, by their positions in ids.
   local values, missing, unknown = {}, {}, {}
   for index, id in ipairs(ids) do
