@@ -101,7 +101,8 @@ local function startNode(run, nodeId, node, spec, specJson, now, runContext, wri
       contextJsonByQueuedAt[queuedAt] = contextJson
     end
   end
-  local head = attempts == 1 and (node == UNSTARTED_ROOT or pendingOneSteps[node]) and '[1,0,0,'
+  -- A first attempt with no lease expiry or resume behind it (most starts) needs no concatenation.
+  local head = (attempts == 1 and not node.leaseExpiries and not node.attemptOffset) and '[1,0,0,'
     or '[' .. attempts .. ',' .. (node.leaseExpiries or 0) .. ',' .. (node.attemptOffset or 0) .. ','
   if #ids == 0 then return head .. specJson .. ',' .. contextJson .. ',null,[]]' end
   -- One input, stored in this call (a chain step reading the step before it): no lists.
