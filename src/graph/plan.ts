@@ -120,7 +120,7 @@ function specJsonOf(
 ): string {
   // Defaults are left out (NodeSpec): most nodes of a wide group use them. "next" and
   // "nextQueues" come first: the scripts read them without decoding the whole spec (specRouting
-  // in scripts/includes/common.lua), and a spec without "input" is never decoded in Lua at all.
+  // in scripts/includes/nodes.lua), and a spec without "input" is never decoded in Lua at all.
   let json = '{';
   const { next } = node;
   if (next.length > 0) {

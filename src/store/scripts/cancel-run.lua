@@ -19,6 +19,7 @@
        or  the error reply RUN_MISSING
 ]]
 --- @include "common"
+--- @include "nodes"
 --- @include "run"
 --- @include "queues"
 

@@ -19,6 +19,7 @@
     queueIndex  1-based position of the message's queue in KEYS order
 ]]
 --- @include "common"
+--- @include "nodes"
 --- @include "claim"
 
 local sequenceKey = KEYS[1]

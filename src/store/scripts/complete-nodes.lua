@@ -10,7 +10,9 @@
   completions of the batch is read and written once), enqueuing the dependants that reach zero.
   Up to ARGV[3] of those are started right here and returned instead ("take-next": the worker
   runs them in the slots the completions freed, saving a claim round trip; a chain hop costs
-  one script call). The run succeeds when its last unfinished node does.
+  one script call). The run succeeds when its last unfinished node does. A chain's hop (one
+  completion whose next step is taken next) has a fast path that makes the same writes with
+  fewer calls and no tables (includes/complete-step.lua).
 
   Slots the worker still has free after take-next are filled from its queues, like claim does
   (upkeep, then ZPOPMIN in its order of preference): messages of this run are started here too,
@@ -55,13 +57,7 @@
 ]]
 --- @include "common"
 --- @include "run"
---- @include "cancel"
---- @include "fail"
---- @include "enqueue"
---- @include "start"
---- @include "dead-letter"
---- @include "start-messages"
---- @include "claim"
+--- @include "complete-step"
 
 local run = runKeysFrom(KEYS)
 local sequenceKey = KEYS[RUN_KEY_COUNT + 1]
@@ -84,6 +80,25 @@ for index = 1, queueCount do
   queues[queue.name] = queue
   if preference > 0 then consumed[preference] = queue end
 end
+local firstCompletion = 9 + queueCount * 2
+
+-- A chain's hop, the commonest call, takes the fast path when it can (complete-step.lua).
+local stepReply = completeChainStep(run, runId, queues, leaseMs, firstCompletion)
+if stepReply then return stepReply end
+
+-- The general path. Its helpers are included here, inside a function, so that Lua makes their
+-- closures only when the fast path did not answer (it makes a closure of every local function
+-- each time a script runs: about 1.5 µs of Redis time per chain hop, measured).
+return (function()
+--- @include "nodes"
+--- @include "cancel"
+--- @include "fail"
+--- @include "enqueue"
+--- @include "start"
+--- @include "dead-letter"
+--- @include "start-messages"
+--- @include "claim"
+
 local now = nowMs()
 local reply = { 0, {}, {}, {} }
 
@@ -126,7 +141,6 @@ end
 
 -- First pass, before any write (Redis does not roll back a script's writes when it errors
 -- later): fence each completion and check that every queue it touches has its keys here.
-local firstCompletion = 9 + queueCount * 2
 local ids = {}
 for position = firstCompletion, #ARGV, 6 do ids[#ids + 1] = ARGV[position] end
 local rawStates = loadRaw(run.nodes, ids)
@@ -280,3 +294,4 @@ if unfinished == 0 then
   reply[1] = 1
 end
 return fillSlots()
+end)()

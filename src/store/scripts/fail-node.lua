@@ -24,6 +24,7 @@
            failed the run)
 ]]
 --- @include "common"
+--- @include "nodes"
 --- @include "run"
 --- @include "cancel"
 --- @include "fail"

@@ -31,6 +31,7 @@
        or  the error replies RUN_MISSING, NODE_MISSING
 ]]
 --- @include "common"
+--- @include "nodes"
 --- @include "run"
 --- @include "queues"
 --- @include "enqueue"

@@ -31,6 +31,7 @@
        or  the error reply RUN_MISSING, or QUEUE_KEYS_MISSING <queue>
 ]]
 --- @include "common"
+--- @include "nodes"
 --- @include "run"
 --- @include "queues"
 
@@ -61,7 +62,7 @@ local function isQueued(queue, message)
 end
 
 for index, nodeId in ipairs(ids) do
-  -- A root that never started has no state: queued, delivery 1 (common.lua).
+  -- A root that never started has no state: queued, delivery 1 (nodes.lua).
   local node = states[index] and cjson.decode(states[index]) or (specs[index] and initialRootState())
   local status = node and node.status
   if status == 'queued' or status == 'delayed' or status == 'running' then

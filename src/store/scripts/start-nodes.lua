@@ -27,6 +27,7 @@
            { 'skipped', reason }
 ]]
 --- @include "common"
+--- @include "nodes"
 --- @include "run"
 --- @include "cancel"
 --- @include "fail"

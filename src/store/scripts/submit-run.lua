@@ -41,11 +41,12 @@
   and this call, or the staging expired).
 
   A queued root (no countdown) gets no state entry: absent means queued, delivery 1
-  (initialRootState in includes/common.lua). The roots are enqueued here in bulk rather than one
+  (initialRootState in includes/nodes.lua). The roots are enqueued here in bulk rather than one
   by one through enqueueNode: the same state (queued or delayed, delivery 1; queuedAt is the
   run's createdAt), one INCRBY of the sequence for all of them, and one ZADD per 1000 messages.
 ]]
 --- @include "common"
+--- @include "nodes"
 --- @include "run"
 
 local run = runKeysFrom(KEYS)
@@ -113,7 +114,7 @@ end
 local sequence = readyRoots > 0 and (redis.call('INCRBY', sequenceKey, readyRoots) - readyRoots) or 0
 -- A delayed root's state leaves out what is implied (memory counts at 100,000 nodes): no
 -- waiting means 0, and no queuedAt means the run's createdAt. A queued root has no state at all
--- until it starts (initialRootState in common.lua).
+-- until it starts (initialRootState in nodes.lua).
 local delayedState = cjson.encode({ status = 'delayed', delivery = 1 })
 
 local stateArgs = {}

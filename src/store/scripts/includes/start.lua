@@ -32,10 +32,10 @@ local function loadRunContext(run)
   }
 end
 
--- writes: a NodeWrites batch (common.lua) the new state joins, written by its caller.
+-- writes: a NodeWrites batch (nodes.lua) the new state joins, written by its caller.
 -- known: results by node id that this call has just stored (complete-nodes passes its
 -- completions'), used instead of reading them back: a chain step reads the step before it.
--- node may be UNSTARTED_ROOT (common.lua), shared by every root with no state yet: it is not
+-- node may be UNSTARTED_ROOT (nodes.lua), shared by every root with no state yet: it is not
 -- changed, and the started state (startedRootJson), the same for all such roots started in this
 -- call, is made once.
 -- Nodes read as PENDING_ONE_JSON (common.lua) in this call, by their state table: startNode

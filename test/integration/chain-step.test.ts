@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type App, type AnyCanvas, chain, createApp, group } from '../../src/index.js';
+import { KeySpace } from '../../src/store/keys.js';
+import { parseMessage } from '../../src/store/messages.js';
+import { type BatchCompleteOutcome, type FillSlots, NodeStore, type StartedNode } from '../../src/store/node-store.js';
+import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
+import { canvasTasks } from '../helpers/tasks.js';
+
+/** What a worker offers with one completion: one slot, take-next then claims (Worker). */
+const WORKER_FILL: FillSlots = {
+  count: 1,
+  queues: ['default'],
+  leaseMs: 30_000,
+  maxLeaseExpiries: 5,
+  leaseExpiredErrorJson: '{}',
+  claimFromQueues: true,
+};
+/** The same offer with a second slot and no claims: complete-nodes' general path, same outcome. */
+const GENERAL_FILL: FillSlots = { ...WORKER_FILL, count: 2, claimFromQueues: false };
+
+/** Timestamps (ms, 13 digits; 15 zero-padded in index members) and run ids out of stored text, so two runs' keys can be compared. */
+const normalize = (text: string, runId: string): string => text.replaceAll(runId, '<run>').replace(/\d{13,15}/g, '<time>');
+
+/**
+ * complete-nodes' fast path for a chain hop (scripts/includes/complete-step.lua), against its
+ * general path. On a private redis-server, so that INFO commandstats counts this test's calls
+ * only: the fast path reads with one HMGET per call (the run's meta), the general path with at
+ * least two (the nodes and specs of the batch, then the meta).
+ */
+describe('complete-nodes: a chain hop', () => {
+  let server: RedisServer;
+  let admin: Redis;
+  let app: App;
+  let keys: KeySpace;
+  let nodes: NodeStore;
+
+  beforeEach(async () => {
+    server = await startRedisServer();
+    admin = new Redis(server.url);
+    app = createApp({ redis: server.url, prefix: `step-${randomUUID()}` });
+    keys = new KeySpace(app.config.prefix);
+    nodes = new NodeStore(app.redis, keys);
+  });
+  afterEach(async () => {
+    await app.close();
+    await admin.quit();
+    await server.stop();
+  });
+
+  async function startRoot(): Promise<StartedNode> {
+    const { claimed } = await nodes.claim(['default'], 1, 30_000);
+    const message = parseMessage(claimed[0]!.message)!;
+    const outcome = await nodes.start(message, claimed[0]!.queue, 5, '{}');
+    if (!('started' in outcome)) throw new Error(`skipped: ${outcome.skipped}`);
+    return outcome.started;
+  }
+
+  /** One complete-nodes call, and how many HMGETs it made inside Redis. */
+  async function complete(node: StartedNode, resultJson: string, fill: FillSlots | null, span = ''): Promise<[BatchCompleteOutcome, number]> {
+    await admin.config('RESETSTAT');
+    const outcome = await nodes.completeMany(node.message.runId, [{ node, resultJson, span }], fill);
+    const hmgets = Number(/cmdstat_hmget:calls=(\d+)/.exec(await admin.info('commandstats'))?.[1] ?? 0);
+    return [outcome, hmgets];
+  }
+
+  /** A run's node states, results, meta and the leases of its messages, comparable across runs. */
+  async function snapshot(runId: string): Promise<string> {
+    const run = keys.run(runId);
+    const leases = await admin.zrange(keys.queue('default').leases, 0, -1);
+    return normalize(
+      JSON.stringify({
+        nodes: await admin.hgetall(run.nodes),
+        results: await admin.hgetall(run.results),
+        meta: await admin.hgetall(run.run),
+        leases: leases.filter((member) => member.startsWith(runId)),
+        ready: (await admin.zrange(keys.queue('default').ready, 0, -1)).filter((member) => member.startsWith(runId)),
+      }),
+      runId,
+    );
+  }
+
+  it('takes the fast path, leaving the same states, results, meta, leases and reply as the general path', async () => {
+    const { identity } = canvasTasks(app);
+    const canvas = (): AnyCanvas => chain(identity.si(1), identity.s(), identity.s());
+    const fast = await app.submit(canvas());
+    const general = await app.submit(canvas());
+    let fastNode = await startRoot();
+    let generalNode = await startRoot();
+    expect([fastNode.message.runId, generalNode.message.runId]).toEqual([fast.id, general.id]);
+
+    // Two hops each: the root (its state is startedRootJson's text), then a step (startedStepJson's).
+    for (const hop of [0, 1]) {
+      const [fastOutcome, fastReads] = await complete(fastNode, String(hop + 1), WORKER_FILL);
+      const [generalOutcome, generalReads] = await complete(generalNode, String(hop + 1), GENERAL_FILL);
+      expect(fastReads).toBe(1);
+      expect(generalReads).toBeGreaterThanOrEqual(2);
+      expect(fastOutcome.outcomes).toEqual(['completed']);
+      expect(normalize(JSON.stringify(fastOutcome), fast.id)).toBe(normalize(JSON.stringify(generalOutcome), general.id));
+      expect(await snapshot(fast.id)).toBe(await snapshot(general.id));
+      const next = fastOutcome.started[0]!;
+      expect(next).toMatchObject({ attempt: 1, leaseExpiries: 0, attemptOffset: 0, missingInputs: [] });
+      expect(next.message).toMatchObject({ runId: fast.id, nodeId: String(hop + 1), delivery: 1 });
+      expect([...next.inputs]).toEqual([[String(hop), hop + 1]]);
+      expect(next.context.queuedAt).toBe(next.context.startedAt);
+      fastNode = next;
+      generalNode = generalOutcome.started[0]!;
+    }
+    // The last step has no dependant: the general path finishes the run, for both.
+    const [last, lastReads] = await complete(fastNode, '3', WORKER_FILL);
+    expect(lastReads).toBeGreaterThanOrEqual(2);
+    expect(last.runFinished).toBe(true);
+    await complete(generalNode, '3', WORKER_FILL);
+    expect(await fast.result()).toBe(3);
+    expect(await snapshot(fast.id)).toBe(await snapshot(general.id));
+    const inspection = await fast.inspect();
+    expect(inspection.nodes.map((node) => [node.status, node.attempts])).toEqual([['succeeded', 1], ['succeeded', 1], ['succeeded', 1]]);
+    expect(await admin.hgetall(keys.run(fast.id).results)).toEqual({ 0: '1', 1: '2', 2: '3' });
+  });
+
+  it('leaves to the general path every hop it does not cover, which then does what it always did', async () => {
+    const { identity, add } = canvasTasks(app);
+
+    // A step with bound arguments.
+    const bound = await app.submit(chain(add.si(1, 0), add.s(10)));
+    let [outcome, reads] = await complete(await startRoot(), '1', WORKER_FILL);
+    expect(reads).toBeGreaterThanOrEqual(2);
+    expect([...outcome.started[0]!.inputs]).toEqual([['0', 1]]);
+    expect(outcome.started[0]!.spec.args).toEqual([10]);
+    await bound.cancel();
+
+    // A next step on another queue: enqueued there, not taken by a worker that does not consume it.
+    const elsewhere = await app.submit(chain(identity.si(1), identity.s().set({ queue: 'other' })));
+    [outcome, reads] = await complete(await startRoot(), '1', WORKER_FILL);
+    expect(reads).toBeGreaterThanOrEqual(2);
+    expect(outcome.started).toEqual([]);
+    expect(await admin.zrange(keys.queue('other').ready, 0, -1)).toEqual([`${elsewhere.id}|1|1|0`]);
+    await elsewhere.cancel();
+
+    // No slot to fill (a closing worker): the next step is enqueued.
+    const closing = await app.submit(chain(identity.si(1), identity.s()));
+    [outcome, reads] = await complete(await startRoot(), '1', null);
+    expect(reads).toBeGreaterThanOrEqual(2);
+    expect(outcome.started).toEqual([]);
+    expect(await admin.zrange(keys.queue('default').ready, 0, -1)).toEqual([`${closing.id}|1|1|0`]);
+    expect(JSON.parse((await admin.hget(keys.run(closing.id).nodes, '1'))!)).toMatchObject({ status: 'queued', delivery: 1 });
+    await closing.cancel();
+
+    // A traced attempt (its span context is recorded on the node).
+    const traced = await app.submit(chain(identity.si(1), identity.s()));
+    const span = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    [outcome, reads] = await complete(await startRoot(), '1', WORKER_FILL, span);
+    expect(reads).toBeGreaterThanOrEqual(2);
+    expect(JSON.parse((await admin.hget(keys.run(traced.id).nodes, '0'))!)).toMatchObject({ status: 'succeeded', span });
+    await traced.cancel();
+
+    // A run traced at submit (its trace context stored), completed by a worker that traces nothing:
+    // the next step still gets the run's trace context.
+    const tracedAtSubmit = await app.submit(chain(identity.si(1), identity.s()));
+    const trace = '{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01"}';
+    await admin.hset(keys.run(tracedAtSubmit.id).run, 'trace', trace);
+    [outcome, reads] = await complete(await startRoot(), '1', WORKER_FILL);
+    expect(reads).toBeGreaterThanOrEqual(2);
+    expect(outcome.started[0]!.context.trace).toBe(trace);
+    await tracedAtSubmit.cancel();
+
+    // A cancelled run: the result is discarded and nothing starts.
+    const cancelled = await app.submit(chain(identity.si(1), identity.s()));
+    const root = await startRoot();
+    await cancelled.cancel();
+    [outcome, reads] = await complete(root, '1', WORKER_FILL);
+    expect(reads).toBeGreaterThanOrEqual(2);
+    expect(outcome.outcomes).toEqual(['discarded']);
+    expect(outcome.started).toEqual([]);
+
+    // A failed run (another branch failed for good; the chain's next step is still pending): the
+    // result is kept and the next step cancelled, not started.
+    const failed = await app.submit(group(chain(identity.si(1), identity.s()), identity.si(2)));
+    const roots = [await startRoot(), await startRoot()];
+    const chainRoot = roots.find((node) => node.spec.next)!;
+    const other = roots.find((node) => !node.spec.next)!;
+    expect(await nodes.fail(other, '{"name":"Error","message":"boom"}', null)).toBe('run-failed');
+    [outcome, reads] = await complete(chainRoot, '1', WORKER_FILL);
+    expect(reads).toBeGreaterThanOrEqual(2);
+    expect(outcome.started).toEqual([]);
+    expect(await admin.hget(keys.run(failed.id).results, chainRoot.message.nodeId)).toBe('1');
+    const nextId = chainRoot.spec.next![0]!;
+    expect(JSON.parse((await admin.hget(keys.run(failed.id).nodes, nextId))!)).toMatchObject({ status: 'cancelled' });
+
+    // A next step whose input is not the node just completed (not a spec submit writes; a guard).
+    const rewired = await app.submit(chain(identity.si(1), identity.s()));
+    await admin.hset(keys.run(rewired.id).specs, '1', '{"task":"identity","args":[],"input":{"node":"7"}}');
+    [outcome, reads] = await complete(await startRoot(), '1', WORKER_FILL);
+    expect(reads).toBeGreaterThanOrEqual(2);
+    expect(outcome.started[0]!.missingInputs).toEqual(['7']);
+    await rewired.cancel();
+
+    // A next step delivered before (its state as a resume leaves it): its next delivery is the third.
+    const resumed = await app.submit(chain(identity.si(1), identity.s()));
+    await admin.hset(keys.run(resumed.id).nodes, '1', '{"status":"pending","waiting":1,"delivery":2}');
+    [outcome, reads] = await complete(await startRoot(), '1', WORKER_FILL);
+    expect(reads).toBeGreaterThanOrEqual(2);
+    expect(outcome.started[0]!.message.delivery).toBe(3);
+    await resumed.cancel();
+
+    // A worker that does not consume the next step's queue: the step is enqueued for others.
+    const otherWorker = await app.submit(chain(identity.si(1), identity.s()));
+    [outcome, reads] = await complete(await startRoot(), '1', { ...WORKER_FILL, queues: ['other'] });
+    expect(reads).toBeGreaterThanOrEqual(2);
+    expect(outcome.started).toEqual([]);
+    expect(await admin.zrange(keys.queue('default').ready, 0, -1)).toEqual([`${otherWorker.id}|1|1|0`]);
+    await otherWorker.cancel();
+
+    // Two completions in one call, one slot to fill: both are recorded, one next step is taken.
+    const pair = await app.submit(group(chain(identity.si(1), identity.s()), chain(identity.si(2), identity.s())));
+    const pairRoots = [await startRoot(), await startRoot()];
+    const both = await nodes.completeMany(pair.id, pairRoots.map((node, index) => ({ node, resultJson: String(index + 1), span: '' })), WORKER_FILL);
+    expect(both.outcomes).toEqual(['completed', 'completed']);
+    expect(both.started).toHaveLength(1);
+    expect(await admin.hlen(keys.run(pair.id).results)).toBe(2);
+    await pair.cancel();
+
+    // A completion of an attempt other than the first: fenced off.
+    const forged = await app.submit(chain(identity.si(1), identity.s()));
+    const forgedRoot = await startRoot();
+    [outcome, reads] = await complete({ ...forgedRoot, attempt: 2 }, '"forged"', WORKER_FILL);
+    expect(reads).toBeGreaterThanOrEqual(2);
+    expect(outcome.outcomes).toEqual(['stale']);
+    expect(await admin.hget(keys.run(forged.id).results, '0')).toBeNull();
+    await forged.cancel();
+  });
+});
