@@ -83,7 +83,9 @@ describe('complete-nodes: a chain hop', () => {
 
   it('takes the fast path, leaving the same states, results, meta, leases and reply as the general path', async () => {
     const { identity } = canvasTasks(app);
-    const canvas = (): AnyCanvas => chain(identity.si(1), identity.s(), identity.s());
+    const pair = app.task({ name: 'pair' }, async (value: unknown, bound: unknown) => [value, bound]);
+    // The last step has a bound argument (the fast path splices its spec into the reply as is).
+    const canvas = (): AnyCanvas => chain(identity.si(1), identity.s(), pair.s(10));
     const fast = await app.submit(canvas());
     const general = await app.submit(canvas());
     let fastNode = await startRoot();
@@ -103,6 +105,7 @@ describe('complete-nodes: a chain hop', () => {
       expect(next).toMatchObject({ attempt: 1, leaseExpiries: 0, attemptOffset: 0, missingInputs: [] });
       expect(next.message).toMatchObject({ runId: fast.id, nodeId: String(hop + 1), delivery: 1 });
       expect([...next.inputs]).toEqual([[String(hop), hop + 1]]);
+      expect(next.spec.args).toEqual(hop === 0 ? [] : [10]);
       expect(next.context.queuedAt).toBe(next.context.startedAt);
       fastNode = next;
       generalNode = generalOutcome.started[0]!;
@@ -120,15 +123,14 @@ describe('complete-nodes: a chain hop', () => {
   });
 
   it('leaves to the general path every hop it does not cover, which then does what it always did', async () => {
-    const { identity, add } = canvasTasks(app);
+    const { identity } = canvasTasks(app);
 
-    // A step with bound arguments.
-    const bound = await app.submit(chain(add.si(1, 0), add.s(10)));
+    // A next step with a priority (its message carries it).
+    const urgent = await app.submit(chain(identity.si(1), identity.s().set({ priority: 5 })));
     let [outcome, reads] = await complete(await startRoot(), '1', WORKER_FILL);
     expect(reads).toBeGreaterThanOrEqual(2);
-    expect([...outcome.started[0]!.inputs]).toEqual([['0', 1]]);
-    expect(outcome.started[0]!.spec.args).toEqual([10]);
-    await bound.cancel();
+    expect(outcome.started[0]!.message.raw).toBe(`${urgent.id}|1|1|5`);
+    await urgent.cancel();
 
     // A next step on another queue: enqueued there, not taken by a worker that does not consume it.
     const elsewhere = await app.submit(chain(identity.si(1), identity.s().set({ queue: 'other' })));

@@ -5,9 +5,10 @@
 --     (startedStepJson, or startedRootJson for a chain's first step);
 --   - its spec names one dependant, on the default queue, which the worker consumes;
 --   - that dependant waits for this node alone and was never delivered (PENDING_ONE_JSON), and
---     its spec ends in ',"args":[],"input":{"node":"<this node>"}}': no bound args, and no
---     queue, priority or countdown (specJsonOf writes "queue" between "args" and "input", and
---     "priority" and "countdownMs" after "input");
+--     its spec ends in '],"input":{"node":"<this node>"}}': it reads this node's result, and
+--     has no queue, priority or countdown. specJsonOf writes "args" (an array), then "queue"
+--     (a string), "input", "priority" and "countdownMs", in that order, so a "]" right before
+--     "input" ends the args, and nothing follows "input";
 --   - the run is running, has no trace context, and does not finish here.
 -- Then it makes the writes the general path makes for that call, with fewer calls and no
 -- tables: the lease released, the result stored, `unfinished` counted down, the node succeeded
@@ -32,7 +33,7 @@ local function completeChainStep(run, runId, queues, leaseMs, first)
   local nextId = specJson and string.match(specJson, '^{"next":%["(%d+)"%],"task":')
   if not nextId or redis.call('HGET', run.nodes, nextId) ~= PENDING_ONE_JSON then return nil end
   local nextSpecJson = redis.call('HGET', run.specs, nextId)
-  if not nextSpecJson or string.match(nextSpecJson, ',"args":%[%],"input":{"node":"(%d+)"}}$') ~= nodeId then return nil end
+  if not nextSpecJson or string.match(nextSpecJson, '%],"input":{"node":"(%d+)"}}$') ~= nodeId then return nil end
   local meta = redis.call('HMGET', run.meta, 'status', 'trace', 'unfinished', 'reopened')
   if meta[1] ~= 'running' or meta[2] or (tonumber(meta[3]) or 0) < 2 then return nil end
 
