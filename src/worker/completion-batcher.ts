@@ -42,19 +42,29 @@ export interface CompletionBatcherOptions {
  * not at the end of the event-loop turn: with batches of half the worker's slots, the two halves
  * then stay apart, one half's handlers running while Redis works on the other's call (measured:
  * a 10,000-wide fan-out went from about 16,000 to 25,000 nodes/s, alternating A/B, medians of 5;
- * flushing at setImmediate let a second reply arrive first and merged the halves again). A lone
- * completion (a chain hop) waits for no timer.
+ * flushing at setImmediate let a second reply arrive first and merged the halves again).
+ *
+ * A completion that nothing can join (no other attempt runs in the worker: a chain hop) is sent
+ * at once, not at the end of the microtask queue: the next step starts sooner, and the call is
+ * made without the batch's bookkeeping (about 3-4 µs less per chain hop, measured).
  */
 export class CompletionBatcher {
   private readonly pending = new Map<string, Pending[]>();
   private scheduled = false;
+  /** The slot offers by slot count, made once each (a batch asks with its own count). */
+  private readonly fills: FillSlots[] = [];
 
   constructor(
     private readonly nodes: NodeStore,
     private readonly options: CompletionBatcherOptions,
   ) {}
 
-  complete(node: StartedNode, resultJson: string, span: string, wantsNext: boolean): Promise<CompletionReport> {
+  /**
+   * Report a successful attempt. `alone`: no other attempt is running in the worker, so no
+   * completion can join this one's batch (it is sent at once unless a batch is already waiting).
+   */
+  complete(node: StartedNode, resultJson: string, span: string, wantsNext: boolean, alone = false): Promise<CompletionReport> {
+    if (alone && !this.scheduled) return this.sendOne(node, resultJson, span, wantsNext);
     return new Promise<CompletionReport>((resolve, reject) => {
       const runId = node.message.runId;
       let list = this.pending.get(runId);
@@ -81,11 +91,24 @@ export class CompletionBatcher {
     }
   }
 
+  private fill(count: number): FillSlots {
+    return (this.fills[count] ??= { ...this.options.slots, count });
+  }
+
+  private sendOne(node: StartedNode, resultJson: string, span: string, wantsNext: boolean): Promise<CompletionReport> {
+    return this.nodes.completeMany(node.message.runId, [{ node, resultJson, span }], wantsNext ? this.fill(1) : null).then((outcome) => {
+      if (outcome.claimed.length > 0) this.options.onClaimed(outcome.claimed);
+      const kind = outcome.outcomes[0] ?? 'stale';
+      return { kind, runFinished: outcome.runFinished && kind === 'completed', next: wantsNext ? (outcome.started[0] ?? null) : null };
+    });
+  }
+
   private async send(runId: string, batch: readonly Pending[]): Promise<void> {
-    const wanting = batch.filter((pending) => pending.wantsNext).length;
+    let wanting = 0;
+    for (const pending of batch) if (pending.wantsNext) wanting++;
     try {
       const options = this.options;
-      const outcome = await this.nodes.completeMany(runId, batch, wanting > 0 ? { ...options.slots, count: wanting } : null);
+      const outcome = await this.nodes.completeMany(runId, batch, wanting > 0 ? this.fill(wanting) : null);
       // Started nodes go to the slots that asked for work, in order; claimed messages of other
       // runs take over the slots left (the worker starts them, and those slots end here).
       let nextIndex = 0;

@@ -319,7 +319,9 @@ export class Worker {
         ? await otelContext.with(attemptSpan.context, () => runAttempt(node, definition, attemptOptions))
         : await runAttempt(node, definition, attemptOptions);
       if (outcome.ok) {
-        const report = await completions.complete(node, outcome.resultJson, attemptTraceparent(attemptSpan), this.state === 'running');
+        // Alone: this slot's attempt is the only one running here (a chain's step).
+        const alone = this.executions.size === 1;
+        const report = await completions.complete(node, outcome.resultJson, attemptTraceparent(attemptSpan), this.state === 'running', alone);
         endAttemptSpan(attemptSpan, outcome, tracing);
         if (this.onEvent) this.attemptEnded(node, report.kind);
         if (report.runFinished && node.context.trace) await this.recordRunSpan(node.message.runId);
