@@ -93,3 +93,11 @@ local function succeededStepJson(queuedAt, startedAt, finishedAt)
   return '{"status":"succeeded","waiting":0,"delivery":1,"queuedAt":' .. queuedAt .. ',"attempts":1,"startedAt":' .. startedAt .. ',"finishedAt":' .. finishedAt .. '}'
 end
 
+-- A started node goes to its worker as one JSON array (startNode in start.lua): [attempt,
+-- leaseExpiries, attemptOffset, spec, context, inputs, missing]. FIRST_START_HEAD opens it for a
+-- first attempt with no lease expiry or resume behind it; plainContextJson is the context of a
+-- start in a run without a trace (three numbers, written without cjson).
+local FIRST_START_HEAD = '[1,0,0,'
+local function plainContextJson(queuedAt, startedAt, reopened)
+  return string.format('{"queuedAt":%.0f,"startedAt":%.0f,"reopened":%d}', queuedAt, startedAt, reopened)
+end

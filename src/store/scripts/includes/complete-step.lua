@@ -47,6 +47,6 @@ local function completeChainStep(run, runId, queues, leaseMs, first)
   redis.call('HSET', run.nodes, nodeId, succeeded, nextId, startedStepJson(now))
   local message = messageFor(runId, nextId, 1, 0)
   redis.call('ZADD', nextQueue.leases, formatScore(now + leaseMs), message)
-  local contextJson = string.format('{"queuedAt":%.0f,"startedAt":%.0f,"reopened":%d}', now, now, tonumber(meta[4] or '0'))
-  return { 0, { 'completed' }, { message, DEFAULT_QUEUE, '[1,0,0,' .. nextSpecJson .. ',' .. contextJson .. ',[' .. resultJson .. '],[]]' }, {} }
+  local contextJson = plainContextJson(now, now, tonumber(meta[4] or '0'))
+  return { 0, { 'completed' }, { message, DEFAULT_QUEUE, FIRST_START_HEAD .. nextSpecJson .. ',' .. contextJson .. ',[' .. resultJson .. '],[]]' }, {} }
 end

@@ -97,12 +97,12 @@ local function startNode(run, nodeId, node, spec, specJson, now, runContext, wri
     -- batch, and a table per start is garbage for Lua to collect).
     contextJson = contextJsonByQueuedAt[queuedAt]
     if not contextJson then
-      contextJson = string.format('{"queuedAt":%.0f,"startedAt":%.0f,"reopened":%d}', queuedAt, now, runContext.reopened)
+      contextJson = plainContextJson(queuedAt, now, runContext.reopened)
       contextJsonByQueuedAt[queuedAt] = contextJson
     end
   end
   -- A first attempt with no lease expiry or resume behind it (most starts) needs no concatenation.
-  local head = (attempts == 1 and not node.leaseExpiries and not node.attemptOffset) and '[1,0,0,'
+  local head = (attempts == 1 and not node.leaseExpiries and not node.attemptOffset) and FIRST_START_HEAD
     or '[' .. attempts .. ',' .. (node.leaseExpiries or 0) .. ',' .. (node.attemptOffset or 0) .. ','
   if #ids == 0 then return head .. specJson .. ',' .. contextJson .. ',null,[]]' end
   -- One input, stored in this call (a chain step reading the step before it): no lists.
