@@ -19,7 +19,6 @@
     queueIndex  1-based position of the message's queue in KEYS order
 ]]
 --- @include "common"
---- @include "nodes"
 --- @include "claim"
 
 local sequenceKey = KEYS[1]

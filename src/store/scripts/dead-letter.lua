@@ -17,7 +17,6 @@
            there any more (another call dealt with it; nothing is recorded twice)
 ]]
 --- @include "common"
---- @include "nodes"
 --- @include "dead-letter"
 
 if redis.call('ZREM', KEYS[1], ARGV[2]) == 0 then return 0 end

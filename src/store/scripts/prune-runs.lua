@@ -13,7 +13,6 @@
   Returns: how many runs' index entries were removed
 ]]
 --- @include "common"
---- @include "nodes"
 
 local now = nowMs()
 local due = redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))

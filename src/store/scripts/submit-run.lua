@@ -46,7 +46,6 @@
   run's createdAt), one INCRBY of the sequence for all of them, and one ZADD per 1000 messages.
 ]]
 --- @include "common"
---- @include "nodes"
 --- @include "run"
 
 local run = runKeysFrom(KEYS)
