@@ -14,7 +14,7 @@ import { RunEvents } from './run/run-events.js';
 import { KeySpace } from './store/keys.js';
 import { type DeadLetters, clearDeadLetters, readDeadLetters } from './store/dead-letters.js';
 import { type RepairReport, repairRuns } from './store/repair.js';
-import { RunStore } from './store/run-store.js';
+import { RUN_CURSOR_PATTERN, RunStore } from './store/run-store.js';
 import { RUN_STATUSES, type RunStatus } from './store/records.js';
 import { describeZodError } from './util/zod.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
@@ -90,7 +90,7 @@ const listRunsSchema = z
   .object({
     status: z.enum(RUN_STATUSES).optional(),
     limit: z.number().int().min(1).max(1000).default(50),
-    cursor: z.string().min(1).optional(),
+    cursor: z.string().regex(RUN_CURSOR_PATTERN, 'must be a cursor returned by a previous listRuns() page').optional(),
   })
   .strict();
 

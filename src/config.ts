@@ -27,7 +27,10 @@ export interface AppOptions {
    * Bad input throws ConfigError. Default: REDIS_URL, else redis://127.0.0.1:6379.
    */
   readonly redis?: string | RedisConnectionOptions | Redis;
-  /** Namespace of every key; apps (and tests) with different prefixes never see each other. Default `celeriac`. */
+  /**
+   * Namespace of every key; apps (and tests) with different prefixes never see each other.
+   * Default: CELERIAC_PREFIX, else `celeriac`.
+   */
   readonly prefix?: string;
   /** How long a worker holds a node without a heartbeat before it is redelivered. Default 30 s. */
   readonly visibilityTimeoutMs?: number;
@@ -59,15 +62,16 @@ export interface AppOptions {
 
 const DAY = 24 * 60 * 60 * 1000;
 
+const prefixSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[^{}\s|]+$/, 'must not contain braces, "|" or white space');
+
 const appOptionsSchema = z
   .object({
     redis: z.unknown().optional(),
-    prefix: z
-      .string()
-      .min(1)
-      .max(100)
-      .regex(/^[^{}\s|]+$/, 'must not contain braces, "|" or white space')
-      .default('celeriac'),
+    prefix: prefixSchema.default('celeriac'),
     visibilityTimeoutMs: z.number().int().min(100).default(30_000),
     maxPayloadBytes: z.number().int().min(16).default(1024 * 1024),
     maxCanvasNodes: z.number().int().min(1).default(DEFAULT_MAX_CANVAS_NODES),
@@ -101,10 +105,19 @@ export interface AppConfig {
 }
 
 export function parseAppOptions(options: AppOptions = {}): AppConfig {
-  const parsed = appOptionsSchema.safeParse(options);
+  const parsed = appOptionsSchema.safeParse({ ...options, prefix: options.prefix ?? prefixFromEnv() });
   if (!parsed.success) throw new ConfigError('createApp()', describeZodError(parsed.error, 'options'), { cause: parsed.error });
   const redis = parseRedisOption(options.redis ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   return { ...parsed.data, redis };
+}
+
+/** CELERIAC_PREFIX, the default prefix beside REDIS_URL (unset or empty: none). */
+function prefixFromEnv(): string | undefined {
+  const value = process.env.CELERIAC_PREFIX;
+  if (!value) return undefined;
+  const parsed = prefixSchema.safeParse(value);
+  if (!parsed.success) throw new ConfigError('createApp()', describeZodError(parsed.error, 'CELERIAC_PREFIX'), { cause: parsed.error });
+  return parsed.data;
 }
 
 /** Where a URL and the options beside it could both say the same thing (ioredis would quietly prefer the URL). */

@@ -6,10 +6,14 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { App } from '../app.js';
+import { RunExpiredError, RunNotFoundError } from '../errors/index.js';
+import type { RunProgress } from '../run/run.js';
 import { RUN_STATUSES, type RunStatus } from '../store/records.js';
+import { nextPageCommand, runCursor } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { colorsFor, formatCount, formatDuration, formatTime, palette } from './format.js';
-import { renderRun } from './render-run.js';
+import { exitQuietlyOnBrokenPipe } from './output.js';
+import { renderRun, statusSummary } from './render-run.js';
 import { type ConnectionOptions, openApp, toCliError } from './session.js';
 import { watchRun } from './watch.js';
 import { runWorkerCommand } from './worker-command.js';
@@ -18,6 +22,8 @@ interface DataOptions extends ConnectionOptions {
   readonly json?: boolean;
 }
 
+exitQuietlyOnBrokenPipe(process.stdout);
+exitQuietlyOnBrokenPipe(process.stderr);
 const colors = palette(colorsFor(process.stdout));
 const print = (text: string): void => {
   process.stdout.write(`${text}\n`);
@@ -32,8 +38,8 @@ function positiveInteger(value: string): number {
 
 function connectionOptions(command: Command): Command {
   return command
-    .option('--redis <url>', 'Redis URL (default: REDIS_URL, else redis://127.0.0.1:6379)')
-    .option('--prefix <prefix>', 'key prefix of the app (default: celeriac)')
+    .option('--redis <url>', 'Redis URL, redis:// or rediss:// (default: REDIS_URL, else redis://127.0.0.1:6379)')
+    .option('--prefix <prefix>', 'key prefix of the app (default: CELERIAC_PREFIX, else celeriac)')
     .option('--tls-ca <file>', "PEM file of the CA that signed the server's certificate (with a rediss:// URL)");
 }
 
@@ -44,6 +50,16 @@ async function withApp(options: ConnectionOptions, body: (app: App) => Promise<n
     process.exitCode = (await body(app)) ?? EXIT.ok;
   } finally {
     await app.close();
+  }
+}
+
+/** A run's node counts, or null when it expired since it was listed. */
+async function progressUnlessGone(app: App, runId: string): Promise<RunProgress | null> {
+  try {
+    return await app.getRun(runId).progress();
+  } catch (error) {
+    if (error instanceof RunExpiredError || error instanceof RunNotFoundError) return null;
+    throw error;
   }
 }
 
@@ -70,9 +86,9 @@ connectionOptions(
     .description('list runs, newest first')
     .addOption(new Option('--status <status>', 'only runs with this status').choices([...RUN_STATUSES]))
     .option('--limit <n>', 'how many runs', positiveInteger, 20)
-    .option('--cursor <cursor>', 'continue after the previous page')
+    .option('--cursor <cursor>', 'continue after the previous page', runCursor)
     .option('--json', 'print JSON'),
-).action(async (options: DataOptions & { status?: RunStatus; limit: number; cursor?: string }) => {
+).action(async (options: DataOptions & { status?: RunStatus; limit: number; cursor?: string }, command: Command) => {
   await withApp(options, async (app) => {
     const page = await app.listRuns({
       limit: options.limit,
@@ -81,16 +97,25 @@ connectionOptions(
     });
     if (options.json) return printJson(page);
     if (page.runs.length === 0) return print('no runs');
-    print(colors.dim(`${'ID'.padEnd(28)}${'NAME'.padEnd(22)}${'STATUS'.padEnd(11)}${'CREATED'.padEnd(22)}${'NODES DONE'.padEnd(14)}TOOK`));
-    for (const run of page.runs) {
-      const done = `${formatCount(run.nodeCount - run.unfinished)}/${formatCount(run.nodeCount)}`;
+    // A failed or cancelled run shows how its nodes ended, not only that they all did.
+    const counts = await Promise.all(
+      page.runs.map((run) => (run.status === 'failed' || run.status === 'cancelled' ? progressUnlessGone(app, run.id) : null)),
+    );
+    print(colors.dim(`${'ID'.padEnd(28)}${'NAME'.padEnd(22)}${'STATUS'.padEnd(11)}${'CREATED'.padEnd(22)}${'TOOK'.padEnd(10)}NODES`));
+    page.runs.forEach((run, position) => {
+      const progress = counts[position];
+      const nodes = progress
+        ? statusSummary(progress.counts, colors)
+        : run.status === 'succeeded'
+          ? colors.status('succeeded', `${formatCount(run.nodeCount)} succeeded`)
+          : `${formatCount(run.nodeCount - run.unfinished)}/${formatCount(run.nodeCount)} done`;
       const took = run.finishedAt ? formatDuration(run.finishedAt.getTime() - run.createdAt.getTime()) : '';
       print(
         `${run.id.padEnd(28)}${run.name.slice(0, 21).padEnd(22)}${colors.status(run.status, run.status.padEnd(11))}` +
-          `${formatTime(run.createdAt).padEnd(22)}${done.padEnd(14)}${took}`,
+          `${formatTime(run.createdAt).padEnd(22)}${took.padEnd(10)}${nodes}`,
       );
-    }
-    if (page.cursor) print(colors.dim(`more: celeriac list --cursor ${page.cursor}`));
+    });
+    if (page.cursor) print(colors.dim(`more: ${nextPageCommand(options, command.getOptionValueSource('limit') === 'cli', page.cursor)}`));
     const { total } = await app.deadLetters({ limit: 0 });
     if (total > 0) print(colors.dim(`dead letters: ${formatCount(total)} (celeriac dead-letters)`));
   });

@@ -9,6 +9,7 @@ import {
   RunExpiredError,
   RunNotFoundError,
 } from '../errors/index.js';
+import { checkRedisUrl } from './args.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 export interface ConnectionOptions {
@@ -20,9 +21,11 @@ export interface ConnectionOptions {
 
 export const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
 
-/** What --redis means when it is not given. */
+/** --redis, else REDIS_URL, else the default; a malformed URL is a usage error naming where it came from. */
 export function redisUrlOf(options: ConnectionOptions): string {
-  return options.redis ?? process.env.REDIS_URL ?? DEFAULT_REDIS;
+  if (options.redis !== undefined) return checkRedisUrl(options.redis, '--redis');
+  const fromEnv = process.env.REDIS_URL;
+  return fromEnv ? checkRedisUrl(fromEnv, 'REDIS_URL') : DEFAULT_REDIS;
 }
 
 /** --redis, with the CA of --tls-ca when given, as the app's `redis` option. */

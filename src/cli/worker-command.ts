@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 import { App } from '../app.js';
+import { shellCommand } from './args.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { type ConnectionOptions, ensureReachable, redisOptionOf } from './session.js';
 
@@ -14,6 +15,18 @@ function looksLikeApp(value: unknown): value is App {
   return value instanceof App || (typeof value === 'object' && value !== null && typeof (value as App).worker === 'function' && typeof (value as App).withOptions === 'function');
 }
 
+/**
+ * How to load a TypeScript module: the same command with tsx preloaded. npx finds a local
+ * install's bin (no `which`), and NODE_OPTIONS reaches the node process the bin starts.
+ */
+export function typeScriptHint(args: readonly string[] = process.argv.slice(2)): string {
+  return (
+    'A TypeScript module needs a loader. With tsx in the project (npm install --save-dev tsx), run:\n' +
+    `  NODE_OPTIONS='--import tsx' npx ${shellCommand(['celeriac', ...args])}\n` +
+    'or compile the module to JavaScript first.'
+  );
+}
+
 /** Import the module and find its app: the default export or a named export `app`. */
 export async function loadApp(modulePath: string): Promise<App> {
   const absolute = resolve(modulePath);
@@ -23,9 +36,7 @@ export async function loadApp(modulePath: string): Promise<App> {
     loaded = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    const hint = /\.(ts|mts|cts)$/.test(absolute) && reason?.includes('Unknown file extension')
-      ? ' (a TypeScript module needs a loader: run `node --import tsx $(which celeriac) ...`, or compile it first)'
-      : '';
+    const hint = /\.(ts|mts|cts)$/.test(absolute) && reason?.includes('Unknown file extension') ? `\n${typeScriptHint()}` : '';
     throw new CliError(`cannot load ${modulePath}: ${reason}${hint}`, EXIT.config);
   }
   const app = [loaded.default, loaded.app].find(looksLikeApp);

@@ -16,6 +16,9 @@ import {
 import { scripts } from './script.js';
 import { writeRun } from './submission.js';
 
+/** A run index member, which is also a `list()` cursor: "<createdAt, 15 digits>:<run id>" (submit-run). */
+export const RUN_CURSOR_PATTERN = /^\d{15}:[A-Za-z0-9_-]{1,128}$/;
+
 export interface RunMeta {
   readonly id: string;
   readonly name: string;

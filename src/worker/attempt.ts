@@ -92,7 +92,7 @@ export async function runAttempt(
   const { abort } = options;
   let timer: NodeJS.Timeout | undefined;
   try {
-    if (!definition) throw new UnknownTaskError(node.spec.task, `node ${nodeId} of run ${runId} (queue ${node.queue})`);
+    if (!definition) throw new UnknownTaskError(node.spec.task, `node ${nodeId} of run ${runId} (queue ${node.queue})`, 'worker');
     let args = buildArgs(node);
     if (definition.argsSchema) {
       const parsed = definition.argsSchema.safeParse(args);

@@ -24,3 +24,15 @@ export function celeriac(args: readonly string[], env: NodeJS.ProcessEnv = {}, o
     onStart?.(child);
   });
 }
+
+/** Run a bash command line (a pipeline, a pasted command), colours off. */
+export function shell(command: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-c', command], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -3,10 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { chain, group, type RunInspection } from '../../src/index.js';
 import { redisUrl, useApps } from '../helpers/apps.js';
-import { celeriac } from '../helpers/cli.js';
+import { celeriac, shell } from '../helpers/cli.js';
 import { freePort } from '../helpers/redis-server.js';
 import { canvasTasks } from '../helpers/tasks.js';
 
+const cli = `${process.execPath} --import tsx ${fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))}`;
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
 describe('the celeriac command line', () => {
@@ -21,28 +22,89 @@ describe('the celeriac command line', () => {
 
   it('list, in text and --json, with --status', async () => {
     const { app, at, add } = await setup();
-    const boom = app.task({ name: 'boom' }, async () => {
-      throw new Error('boom');
+    const explode = app.task({ name: 'explode' }, async (value: number): Promise<number> => {
+      throw new Error(`cannot take ${value}`);
     });
     await app.worker().start();
     const ok = await app.submit(add.si(1, 2), { name: 'fine' });
-    const bad = await app.submit(boom.si(), { name: 'broken' });
+    const bad = await app.submit(chain(add.si(1, 2), explode.s(), add.s(1), add.s(2)), { name: 'broken' });
     await ok.result({ timeoutMs: 10_000 });
     await bad.result({ timeoutMs: 10_000 }).catch(() => undefined);
+    const waiting = await app.submit(app.signature('nobody-runs-this', [], { queue: 'nowhere' }), { name: 'waiting' });
 
     const text = await celeriac(['list', ...at]);
     expect(text.code).toBe(0);
     const lines = text.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+NAME\s+STATUS\s+CREATED\s+NODES DONE\s+TOOK$/);
-    expect(lines[1]).toContain(bad.id);
-    expect(lines[1]).toMatch(/broken\s+failed/);
-    expect(lines[2]).toMatch(new RegExp(`${ok.id}\\s+fine\\s+succeeded .* 1/1 `));
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+STATUS\s+CREATED\s+TOOK\s+NODES$/);
+    expect(lines[1]).toMatch(new RegExp(`^${waiting.id}\\s+waiting\\s+running .*Z\\s+0/1 done$`));
+    // A failed run says how its nodes ended, not "4/4 done".
+    expect(lines[2]).toMatch(new RegExp(`^${bad.id}\\s+broken\\s+failed .* 1 succeeded · 1 failed · 2 cancelled$`));
+    expect(lines[3]).toMatch(new RegExp(`^${ok.id}\\s+fine\\s+succeeded .* 1 succeeded$`));
 
     const json = await celeriac(['list', '--status', 'failed', '--json', ...at]);
     expect(json.code).toBe(0);
     const page = JSON.parse(json.stdout) as { runs: { id: string; status: string }[]; cursor: string | null };
     expect(page.runs.map((run) => [run.id, run.status])).toEqual([[bad.id, 'failed']]);
     expect(page.cursor).toBeNull();
+  });
+
+  it('list pages: the "more:" hint repeats every filter and works pasted; a malformed --cursor is refused', async () => {
+    const { app, at } = await setup();
+    const runs = [];
+    for (let index = 0; index < 3; index++) runs.push(await app.submit(app.signature('nobody-runs-this', [], { queue: 'nowhere' })));
+    const first = await celeriac(['list', '--status', 'running', '--limit', '2', ...at]);
+    expect(first.code).toBe(0);
+    const lines = first.stdout.trim().split('\n');
+    // Runs made in the same millisecond are listed in id order, which need not be submit order.
+    const shown = lines.slice(1, 3).map((line) => line.split(' ')[0]);
+    const hint = lines.at(-1) ?? '';
+    expect(hint).toMatch(
+      new RegExp(`^more: celeriac list --redis ${redisUrl()} --prefix ${app.config.prefix} --status running --limit 2 --cursor \\d{15}:${shown[1]}$`),
+    );
+    // The hint, pasted into a shell, with the celeriac of this repository.
+    const pasted = await shell(`${hint.replace(/^more: celeriac /, `${cli} `)}`);
+    expect(pasted.code).toBe(0);
+    const rest = runs.map((run) => run.id).filter((id) => !shown.includes(id));
+    expect(pasted.stdout.trim().split('\n').slice(1).map((line) => line.split(' ')[0])).toEqual(rest);
+
+    for (const cursor of ['abc', '123:x', `000000000000001:${'a'.repeat(129)}`]) {
+      const refused = await celeriac(['list', '--cursor', cursor, ...at]);
+      expect(refused.code).toBe(64);
+      expect(refused.stderr).toContain(`option '--cursor <cursor>' argument '${cursor}' is invalid. not a cursor printed by a previous \`celeriac list\` page`);
+    }
+    await expect(app.listRuns({ cursor: 'abc' })).rejects.toThrow('listRuns(): options.cursor: must be a cursor returned by a previous listRuns() page');
+  });
+
+  it('list | head exits quietly: no EPIPE stack, exit 0', async () => {
+    const { app, at } = await setup();
+    // More output than a pipe holds, so that writes go on after head has gone.
+    const signature = app.signature('nobody-runs-this', [], { queue: 'nowhere' });
+    for (let batch = 0; batch < 10; batch++) await Promise.all(Array.from({ length: 100 }, () => app.submit(signature, { name: 'x'.repeat(20) })));
+    const piped = await shell(`${cli} list --limit 1000 ${at.join(' ')} | head -n 1; echo "exit=\${PIPESTATUS[0]}" >&2`);
+    expect(piped.stdout).toMatch(/^ID\s+NAME/);
+    expect(piped.stderr).toBe('exit=0\n');
+  });
+
+  it('CELERIAC_PREFIX sets the prefix beside REDIS_URL; a malformed --redis or REDIS_URL is a usage error naming it', async () => {
+    const { app, add } = await setup();
+    const run = await app.submit(add.si(1, 2), { name: 'by-env' });
+    const listed = await celeriac(['list'], { REDIS_URL: redisUrl(), CELERIAC_PREFIX: app.config.prefix });
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`^${run.id}\\s+by-env\\s+running`, 'm'));
+    const badPrefix = await celeriac(['list'], { REDIS_URL: redisUrl(), CELERIAC_PREFIX: 'a{b}' });
+    expect([badPrefix.code, badPrefix.stderr.trim()]).toEqual([64, 'celeriac: createApp(): CELERIAC_PREFIX: must not contain braces, "|" or white space']);
+
+    const cases: [string[], NodeJS.ProcessEnv, string][] = [
+      [['--redis', 'localhost'], {}, 'celeriac: --redis: "localhost" is not a URL; expected redis://[[user]:password@]host[:port][/db] or rediss://... for TLS'],
+      [['--redis', 'http://127.0.0.1:6379'], {}, 'celeriac: --redis: http:// is not a Redis URL scheme; use redis:// or rediss:// (TLS)'],
+      [['--redis', 'redis://127.0.0.1:6379/zero'], {}, "celeriac: --redis: the URL's path must be a database number, e.g. redis://127.0.0.1:6379/0"],
+      [[], { REDIS_URL: 'localhost:6379' }, 'celeriac: REDIS_URL: "localhost:6379" is not a URL; expected redis://[[user]:password@]host[:port][/db] or rediss://... for TLS'],
+      [['--redis', 'user:secret@host'], {}, 'celeriac: --redis: the value is not a URL; expected redis://[[user]:password@]host[:port][/db] or rediss://... for TLS'],
+    ];
+    for (const [args, env, message] of cases) {
+      const refused = await celeriac(['list', ...args], env);
+      expect([refused.code, refused.stderr.trim()]).toEqual([64, message]);
+    }
   });
 
   it('inspect draws the DAG, collapses a wide fan-out, and --json gives the inspection', async () => {
