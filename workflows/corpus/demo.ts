@@ -1,21 +1,57 @@
 /**
  * `npm run demo`: one process that starts a worker, submits the corpus pipeline, waits for its
- * result, and prints the run's DAG (from run.inspect()) and the report. Needs Redis at REDIS_URL
- * or redis://127.0.0.1:6379; keys go under CELERIAC_PREFIX (default `celeriac-demo`).
+ * result, and prints the run's DAG (from run.inspect()) and the report. Uses Redis at REDIS_URL
+ * or redis://127.0.0.1:6379; when nothing answers there, it starts a private redis-server from
+ * the PATH for the length of the demo. Keys go under CELERIAC_PREFIX (default `celeriac-demo`).
  * With `--trace`, the run is traced to OTEL_EXPORTER_OTLP_ENDPOINT (see docs/tracing.md).
  */
 import { WorkflowFailedError } from '../../src/index.js';
-import { app, prefix, redisUrl, tasks } from './app.js';
 import { formatDag, formatReport } from './format.js';
 import { corpusPipeline, describePipeline, listCorpusFiles } from './pipeline.js';
-import { displayUrl, preflight } from './redis-check.js';
+import { type PrivateRedis, startPrivateRedis } from './private-redis.js';
+import { checkRedis, displayUrl, noRedisServerMessage } from './redis-check.js';
 import { startTracing, tracingRequested } from '../tracing.js';
 
-async function main(): Promise<number> {
-  const files = await preflight(redisUrl, listCorpusFiles);
-  if (!files) return 1;
-  const stopTracing = tracingRequested() ? await startTracing('celeriac-corpus-demo') : null;
+const requestedUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** The Redis to use: the one asked for if it answers, else a private one (null: neither). */
+async function findRedis(): Promise<{ url: string; server: PrivateRedis | null } | null> {
+  const check = await checkRedis(requestedUrl);
+  if (check.ok) return { url: requestedUrl, server: null };
+  const server = await startPrivateRedis();
+  if (!server) {
+    console.error(noRedisServerMessage(requestedUrl, check.reason));
+    return null;
+  }
+  // Ctrl-C ends the demo at once; the 'exit' handler of startPrivateRedis stops the server.
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) process.once(signal, () => process.exit(code));
+  console.log(
+    `Nothing answers at ${displayUrl(requestedUrl)} (${check.reason}): started a private redis-server at ${server.url} ` +
+      `(folder ${server.dir}), stopped when the demo ends.`,
+  );
+  return { url: server.url, server };
+}
+
+async function main(): Promise<number> {
+  const files = listCorpusFiles();
+  if (files.length === 0) {
+    console.error('The corpus folder (workflows/corpus/data) has no .txt files.');
+    return 1;
+  }
+  const redis = await findRedis();
+  if (!redis) return 1;
+  try {
+    return await runDemo(redis.url, files);
+  } finally {
+    redis.server?.stop();
+  }
+}
+
+async function runDemo(redisUrl: string, files: string[]): Promise<number> {
+  // The app module reads REDIS_URL when it is first imported, so it is imported once that is decided.
+  process.env.REDIS_URL = redisUrl;
+  const { app, prefix, tasks } = await import('./app.js');
+  const stopTracing = tracingRequested() ? await startTracing('celeriac-corpus-demo') : null;
   const worker = app.worker({ concurrency: 8 });
   try {
     await worker.start();

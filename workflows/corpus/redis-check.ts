@@ -73,3 +73,12 @@ export async function preflight(redisUrl: string, listFiles: () => string[]): Pr
   }
   return files;
 }
+
+/** Said by the demo when nothing answers and it cannot start a private server either. */
+export function noRedisServerMessage(url: string, reason: string): string {
+  return (
+    `Cannot reach Redis at ${displayUrl(url)} (${reason}), and there is no redis-server on the PATH to start a ` +
+    `private one. Install Redis (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis), ` +
+    `or set REDIS_URL to a running server, and try again.`
+  );
+}
