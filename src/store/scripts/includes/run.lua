@@ -30,11 +30,8 @@ local function setRunStatus(run, runId, status, now, channel)
   local meta = redis.call('HMGET', run.meta, 'status', 'indexMember', 'retainSucceededMs', 'retainFailedMs', 'retainCancelledMs')
   local old, member = meta[1], meta[2]
   if old == status then return end
-  -- A run written by an earlier version has no index member: it is simply not indexed.
-  if member then
-    if old and run.byStatus[old] then redis.call('ZREM', run.byStatus[old], member) end
-    redis.call('ZADD', run.byStatus[status], 0, member)
-  end
+  if old and run.byStatus[old] then redis.call('ZREM', run.byStatus[old], member) end
+  redis.call('ZADD', run.byStatus[status], 0, member)
   redis.call('HSET', run.meta, 'status', status)
   if status == 'running' then
     redis.call('HDEL', run.meta, 'finishedAt', 'expiresAt', 'failedNode')
@@ -44,12 +41,6 @@ local function setRunStatus(run, runId, status, now, channel)
     return
   end
   local retain = tonumber(({ succeeded = meta[3], failed = meta[4], cancelled = meta[5] })[status])
-  if not retain or not member then
-    -- Written by an earlier version: no retention was chosen for it, so it is kept.
-    redis.call('HSET', run.meta, 'finishedAt', now)
-    redis.call('PUBLISH', channel, status)
-    return
-  end
   local expiresAt = now + retain
   redis.call('HSET', run.meta, 'finishedAt', now, 'expiresAt', expiresAt)
   applyRetention(run)
