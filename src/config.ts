@@ -37,8 +37,8 @@ export interface AppOptions {
   /** Largest JSON encoding of one node's arguments or one result. Default 1 MiB. */
   readonly maxPayloadBytes?: number;
   /**
-   * Most nodes in one canvas. submit commits a whole run in one script, about 1.8 µs of Redis time
-   * per node on a small machine, during which Redis serves no one else. Default 250,000.
+   * Most nodes in one canvas. submit commits a whole run in one script, during which Redis
+   * serves no one else; this bounds that pause. Default 250,000.
    */
   readonly maxCanvasNodes?: number;
   /** Most bytes of one canvas's node specs together (args included). Default 64 MiB. */

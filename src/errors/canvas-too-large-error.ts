@@ -2,8 +2,8 @@ import { CeleriacError } from './celeriac-error.js';
 
 /**
  * A canvas has more nodes than `maxCanvasNodes`, or its specs encode to more bytes than
- * `maxCanvasBytes`: submitting it would hold Redis for too long in one script (about 5 µs per
- * node) or fill it. Nothing was written.
+ * `maxCanvasBytes`: submitting it would hold Redis for too long in one script, or fill it.
+ * Nothing was written.
  */
 export class CanvasTooLargeError extends CeleriacError {
   readonly code = 'CANVAS_TOO_LARGE';

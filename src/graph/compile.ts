@@ -70,8 +70,8 @@ function childPath(path: string, part: string): string {
  * its input and yields the list of member values, a chord is a group followed by its body.
  */
 export function compileCanvas(canvas: unknown): CompiledWorkflow {
-  // Plain arrays while compiling: a 10,000-member group is compiled on every submit, and building
-  // a graphology graph for it cost more than the rest of compiling (measured).
+  // Plain arrays while compiling: a wide group is compiled on every submit, and building a
+  // graphology graph for it costs more than the rest of compiling.
   const nodes: MutableNode[] = [];
   const onPath = new Set<object>();
   let nextId = 0;

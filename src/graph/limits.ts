@@ -1,9 +1,8 @@
 /**
  * Default size limits of one canvas (AppOptions maxCanvasNodes / maxCanvasBytes). submit-run
- * commits a whole run in one script, about 1.8 µs of Redis time per node on a small machine (the
- * specs are staged before it by plain HSETs): 250,000 nodes hold Redis for about half a second,
- * during which no other client is served. Raise them when that is acceptable; split bigger work
- * into several runs otherwise.
+ * commits a whole run in one script, during which Redis serves no other client, so the node
+ * limit bounds that pause (docs/performance.md gives the time per node). Raise them when a
+ * longer pause is acceptable; split bigger work into several runs otherwise.
  */
 export const DEFAULT_MAX_CANVAS_NODES = 250_000;
 /** All specs together; Redis itself refuses a single request over 512 MB (proto-max-bulk-len). */

@@ -17,9 +17,9 @@ function loadSource(name: string): string {
  * One Lua script from `scripts/<name>.lua`, its `--- @include "x"` lines replaced by
  * `scripts/includes/x.lua`. Runs by EVALSHA. When the server does not have it cached (a fresh
  * or restarted server, SCRIPT FLUSH), the first caller loads it with SCRIPT LOAD and every
- * caller that missed at the same time waits for that one load, then retries: without this, 50
- * concurrent attempts would each send the whole script with EVAL (about 2 ms of Redis time
- * apiece, measured).
+ * caller that missed at the same time waits for that one load, then retries: without this,
+ * every concurrent first caller would send the whole script with EVAL, each costing Redis a
+ * compile.
  */
 export class Script {
   readonly source: string;

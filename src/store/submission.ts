@@ -35,8 +35,8 @@ export interface Staging {
  * commit with submit-run, which renames them to the run's specs and writes everything else. All
  * of it is pipelined on one connection (one round trip), and the run appears whole or not at all:
  * nothing reads the staging hash, and a refused commit deletes it. Staging takes the specs out
- * of the script's arguments, which Redis converts to Lua strings and back: for 10,000 nodes
- * that conversion cost more than the HSETs and the commit together (see the header of
+ * of the script's arguments, which Redis converts to Lua strings and back: for a large run that
+ * conversion costs more than the HSETs and the commit together (see the header of
  * scripts/submit-run.lua). Returns the run's creation time (ms, Redis clock).
  */
 export function writeRun(redis: Redis, keys: KeySpace, request: SubmitRequest): Promise<number> {

@@ -1,9 +1,8 @@
 /**
  * Whether an attempt must stop, and why: aborted by the worker (lease lost, run cancelled) or by
  * the task's timeout. The AbortSignal a handler sees (`taskContext().signal`) is made only when
- * the handler asks for it: an AbortController and its listeners cost microseconds, and a wide
- * group runs thousands of attempts whose handlers never look (measured at about 4% of a
- * fan-out's worker CPU).
+ * the handler asks for it: an AbortController and its listeners are not free, and a wide group
+ * runs thousands of attempts whose handlers never look.
  */
 export class AttemptAbort {
   private controller: AbortController | null = null;

@@ -140,9 +140,8 @@ export class Worker {
   async start(): Promise<void> {
     if (this.state !== 'new') throw new ConfigError('worker.start()', `the worker is ${this.state}`);
     this.state = 'running';
-    // No auto-pipelining: the scripts batch already, and ioredis's auto-pipelining cost about
-    // 30 µs of CPU per call, measured (fan-out 16,100 -> 18,500 nodes/s, 1,000 small runs
-    // 5,800 -> 7,100 nodes/s, alternating A/B, medians of 5).
+    // No auto-pipelining: the scripts batch already, and ioredis's auto-pipelining adds CPU to
+    // every call (docs/performance.md).
     this.commands = connect(this.context.config, true, 'worker');
     this.blocking = connect(this.context.config, true, 'worker-blocking');
     // Cancellations reach running attempts at once through pub/sub (and through the next

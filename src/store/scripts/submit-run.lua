@@ -5,8 +5,8 @@
 
   The specs are not in ARGV: the submitting client staged them just before, with plain HSETs
   (pipelined with this call, one round trip in all) into a hash of its own, which this script
-  renames to the run's specs. Passing 10,000 specs through ARGV and a Lua table cost Redis
-  about twice as long as the HSETs and this script together (measured: 25-31 ms against 13-20).
+  renames to the run's specs. Passing the specs through ARGV and a Lua table would cost Redis
+  more than the HSETs and this script together (docs/performance.md).
   Until the rename nothing reads the staging hash, and it expires if the client dies before
   committing.
 

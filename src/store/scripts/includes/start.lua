@@ -8,9 +8,9 @@
 -- results the node's input template reads, in the template's first-seen order (templateNodes in
 -- graph/template.ts walks it the same way), with null where a result is missing, or null when
 -- the node reads no input; missing: the ids of the missing ones. One string per started node,
--- which the worker reads with one JSON.parse: a reply of separate values cost the worker about
--- three times as much to parse for a group's members (redis-parser, then a parse of the spec and
--- one of the context), and Redis a table and nine bulk strings per node.
+-- which the worker reads with one JSON.parse: a reply of separate values costs the worker more
+-- to parse for a group's members (redis-parser, then a parse of the spec and one of the
+-- context), and Redis a table and nine bulk strings per node.
 local MAX_SPAN_LINKS = 128 -- OpenTelemetry SDKs keep 128 links per span by default
 local function collectTemplateNodes(template, ids, seen)
   if template.node then
