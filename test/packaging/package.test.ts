@@ -3,7 +3,7 @@
  * a fresh project, and from there an ES module import, a CommonJS require, a TypeScript consumer
  * compiled four ways, the `celeriac` bin, and real runs against the test Redis.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -76,7 +76,7 @@ beforeAll(async () => {
   // Dependencies come from npm's local cache when it has them (it does after `npm ci`), else from the registry.
   await succeed(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], project);
 
-  for (const file of ['run.cjs', 'run.mjs']) copyFileSync(join(fixtures, file), join(project, file));
+  for (const file of ['run.cjs', 'run.mjs', 'tasks.cjs', 'submit.cjs']) copyFileSync(join(fixtures, file), join(project, file));
   const consumer = readFileSync(join(fixtures, 'consumer.ts'), 'utf8');
   for (const { name, module, file, checkDeclarations } of TYPE_CONSUMERS) {
     mkdirSync(join(project, name));
@@ -161,6 +161,32 @@ describe('the packed package', () => {
       const list = await run(npm, ['exec', '--offline', '--no', '--', 'celeriac', 'list', '--json', '--redis', redisUrl(), '--prefix', name], project);
       expect(list.code).toBe(0);
       expect(JSON.parse(list.stdout)).toMatchObject({ runs: [{ id: runId, name: 'packed-esm', status: 'succeeded' }] });
+    });
+
+    it('serves a CommonJS module of tasks with `celeriac worker`, which closes on SIGTERM', async () => {
+      const name = prefix();
+      const bin = join(project, 'node_modules/.bin/celeriac');
+      const worker = spawn(process.execPath, [bin, 'worker', 'tasks.cjs', '--redis', redisUrl(), '--prefix', name], {
+        cwd: project,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let log = '';
+      const exited = new Promise<number | null>((resolve) => worker.once('exit', resolve));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          worker.stderr.on('data', (chunk: Buffer) => {
+            log += chunk.toString();
+            if (log.includes('worker started')) resolve();
+          });
+          void exited.then((code) => reject(new Error(`the worker exited ${code} before it started:\n${log}`)));
+        });
+        const output = await succeed(process.execPath, ['submit.cjs'], project, { REDIS_URL: redisUrl(), CELERIAC_PREFIX: name });
+        expect(JSON.parse(output)).toEqual({ result: 'PACKED!' });
+      } finally {
+        worker.kill('SIGTERM');
+      }
+      expect(await exited).toBe(0);
+      expect(log).toContain('worker closed');
     });
   });
 });
