@@ -21,7 +21,13 @@ execFileSync(process.execPath, [createRequire(import.meta.url).resolve('typescri
 // The store reads its scripts at run time from the folder beside its compiled module.
 cpSync(at('src/store/scripts/'), at('dist/store/scripts/'), { recursive: true });
 
-const result = Extractor.invoke(ExtractorConfig.loadFileAndPrepare(at('api-extractor.json')), { localBuild: updateApi });
+const result = Extractor.invoke(ExtractorConfig.loadFileAndPrepare(at('api-extractor.json')), {
+  localBuild: updateApi,
+  // Its notices (which TypeScript it analyses with) would land in the stdout of `npm pack --json`.
+  messageCallback: (message) => {
+    if (message.logLevel === 'info' || message.logLevel === 'verbose') message.handled = true;
+  },
+});
 if (!result.succeeded) {
   const hint = result.apiReportChanged ? ' The public API changed: if that is meant, run `npm run api:update` and commit etc/celeriac.api.md.' : '';
   console.error(`build: api-extractor failed.${hint}`);

@@ -1,5 +1,5 @@
 /**
- * The published package, as a user gets it: `npm run build`, `npm pack`, the tarball installed into
+ * The published package, as a user gets it: `npm pack` (which builds first), the tarball installed into
  * a fresh project, and from there an ES module import, a CommonJS require, a TypeScript consumer
  * compiled four ways, the `celeriac` bin, and real runs against the test Redis.
  */
@@ -61,7 +61,7 @@ beforeAll(async () => {
   workspace = mkdtempSync(join(tmpdir(), 'celeriac-pack-'));
   project = join(workspace, 'consumer');
   mkdirSync(project);
-  await succeed(npm, ['run', 'build'], repo);
+  // npm pack runs `npm run build` first (prepack), as npm publish does.
   const packed = JSON.parse(await succeed(npm, ['pack', '--json', '--pack-destination', workspace], repo)) as {
     filename: string;
     files: { path: string }[];
