@@ -26,9 +26,12 @@ interface Output {
   readonly stderr: string;
 }
 
+/** The environment without what `npm test` set for this repo (npm_config_local_prefix and the like), so npm works on the consumer. */
+const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith('npm_')));
+
 function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Output> {
   return new Promise((resolve) => {
-    execFile(command, args, { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 150_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+    execFile(command, args, { cwd, env: { ...baseEnv, NO_COLOR: '1', ...env }, timeout: 150_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
