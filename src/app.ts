@@ -28,8 +28,10 @@ export interface SubmitOptions {
   readonly id?: string;
 }
 
-type TupleSchema = z.ZodType<readonly unknown[], readonly unknown[]>;
-type Tuple<T> = Extract<T, readonly unknown[]>;
+/** A zod schema of a task's positional arguments (a tuple). */
+export type TupleSchema = z.ZodType<readonly unknown[], readonly unknown[]>;
+/** The tuple members of a schema's type: a task's arguments. */
+export type Tuple<T> = Extract<T, readonly unknown[]>;
 
 const retrySchema = z
   .object({
@@ -101,7 +103,9 @@ const runIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be 1-128 le
  * one per process with createApp(); submitters and workers of the same app share task names.
  */
 export class App {
+  /** @internal */
   readonly config: AppConfig;
+  /** @internal */
   readonly keys: KeySpace;
   private readonly tasks = new Map<string, TaskDefinition>();
   private readonly workers = new Set<Worker>();
@@ -196,7 +200,10 @@ export class App {
     return copy;
   }
 
-  /** The registered task of that name, if any. */
+  /**
+   * The registered task of that name, if any.
+   * @internal
+   */
   lookup(name: string): TaskDefinition | undefined {
     return this.tasks.get(name);
   }

@@ -1,8 +1,17 @@
-export { createApp, App, type SubmitOptions, type ListRunsOptions, type RunList, type RunSummary } from './app.js';
+export {
+  createApp,
+  App,
+  type SubmitOptions,
+  type ListRunsOptions,
+  type RunList,
+  type RunSummary,
+  type TupleSchema,
+  type Tuple,
+} from './app.js';
 export type { AppOptions, RedisConnectionOptions } from './config.js';
 export { Canvas, type AnyCanvas, type InputOf, type OutputOf } from './canvas/canvas.js';
 export { Signature, type SignatureOptions } from './canvas/signature.js';
-export { Task, type TaskOptions, type RetryPolicy, type TaskHandler } from './canvas/task.js';
+export { Task, type TaskOptions, type RetryPolicy, type TaskHandler, type Head, type Tail } from './canvas/task.js';
 export {
   chain,
   group,
@@ -16,12 +25,13 @@ export {
   type GroupInput,
   type GroupOutput,
   type Accepting,
+  type ElementOutput,
 } from './canvas/builders.js';
 export { Run, type RunInspection, type NodeInspection, type ResultOptions, type ReopenOutcome, type CancelOutcome, type RunProgress } from './run/run.js';
 export { Worker, type WorkerOptions } from './worker/worker.js';
 export type { WorkerEvent, AttemptOutcomeKind } from './worker/events.js';
 export { taskContext, type TaskContext } from './worker/context.js';
-export type { NodeStatus, RunStatus } from './store/records.js';
+export { NODE_STATUSES, RUN_STATUSES, type NodeStatus, type RunStatus } from './store/records.js';
 export type { DeadLetter, DeadLetters } from './store/dead-letters.js';
 export type { RepairReport, RepairedNode } from './store/repair.js';
 export { ATTRIBUTES as SPAN_ATTRIBUTES } from './tracing/attributes.js';

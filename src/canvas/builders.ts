@@ -54,7 +54,8 @@ export type GroupInput<T extends readonly unknown[]> = T extends readonly [infer
     ? unknown
     : InputOf<T[number]>;
 
-type ElementOutput<C> = C extends Group<never, infer O> ? O[number] : OutputOf<C>;
+/** What one member adds to its group's output: a nested group's members are flattened into it. */
+export type ElementOutput<C> = C extends Group<never, infer O> ? O[number] : OutputOf<C>;
 
 /** Member values in order; a group directly inside a group is flattened into it. */
 export type GroupOutput<T extends readonly unknown[]> = T extends readonly [infer H, ...infer R]

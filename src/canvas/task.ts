@@ -28,8 +28,10 @@ export interface TaskOptions {
 
 export type TaskHandler<Args extends readonly unknown[], Result> = (...args: Args) => Result | Promise<Result>;
 
-type Head<T extends readonly unknown[]> = T extends readonly [infer H, ...unknown[]] ? H : never;
-type Tail<T extends readonly unknown[]> = T extends readonly [unknown, ...infer R] ? R : never;
+/** A task's first argument: what `.s()` without it receives from the parent. */
+export type Head<T extends readonly unknown[]> = T extends readonly [infer H, ...unknown[]] ? H : never;
+/** A task's arguments after the first: what `.s()` takes when the parent supplies the first. */
+export type Tail<T extends readonly unknown[]> = T extends readonly [unknown, ...infer R] ? R : never;
 
 /** What the worker needs to run a registered task; filled in by `app.task`. */
 export interface TaskDefinition {
@@ -49,7 +51,13 @@ export interface TaskDefinition {
  * `si()` makes an immutable signature that ignores the parent's value.
  */
 export class Task<Args extends readonly unknown[], Result> {
-  constructor(readonly definition: TaskDefinition) {}
+  /** @internal */
+  readonly definition: TaskDefinition;
+
+  /** @internal Made by `app.task`. */
+  constructor(definition: TaskDefinition) {
+    this.definition = definition;
+  }
 
   get name(): string {
     return this.definition.name;

@@ -4,6 +4,7 @@
  * Every command takes --redis (default REDIS_URL or redis://127.0.0.1:6379) and --prefix; the
  * ones whose output is data take --json. See docs/operations.md.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { App } from '../app.js';
 import { RunExpiredError, RunNotFoundError } from '../errors/index.js';
@@ -63,9 +64,17 @@ async function progressUnlessGone(app: App, runId: string): Promise<RunProgress 
   }
 }
 
+/** The package's own version: package.json sits two levels up from both src/cli/ and dist/cli/. */
+function packageVersion(): string {
+  const manifest: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  const version = typeof manifest === 'object' && manifest !== null && 'version' in manifest ? manifest.version : undefined;
+  return typeof version === 'string' ? version : 'unknown';
+}
+
 const program = new Command()
   .name('celeriac')
   .description('Run celeriac workers, and see and steer workflow runs stored in Redis.')
+  .version(packageVersion(), '-V, --version', 'print the version of celeriac')
   .showHelpAfterError()
   .exitOverride();
 

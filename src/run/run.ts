@@ -102,6 +102,7 @@ function runHeader(meta: RunMeta) {
  * nothing but the id: every answer is read from Redis.
  */
 export class Run<R = unknown> {
+  /** @internal Made by `app.submit` and `app.getRun`. */
   constructor(
     readonly id: string,
     private readonly context: RunContext,

@@ -113,6 +113,7 @@ export class Worker {
   private state: 'new' | 'running' | 'closing' | 'closed' = 'new';
   private closing: Promise<void> | null = null;
 
+  /** @internal Made by `app.worker`. */
   constructor(
     private readonly context: WorkerContext,
     options: WorkerOptions = {},
