@@ -2,13 +2,15 @@ import { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import { z } from 'zod';
 import type { Canvas } from './canvas/canvas.js';
-import { parseSignatureOptions, queueNameSchema, Signature, type SignatureOptions, MAX_PRIORITY } from './canvas/signature.js';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { type ArgsSchema, appTaskWhere, isContract, parseContractOptions, TaskContract } from './canvas/contract.js';
+import type { JsonOf } from './canvas/json-of.js';
+import { parseSignatureOptions, Signature, type SignatureOptions } from './canvas/signature.js';
 import { Task, type TaskDefinition, type TaskHandler, type TaskOptions } from './canvas/task.js';
 import { type AppConfig, type AppOptions, connect, parseAppOptions } from './config.js';
 import { ConfigError, DuplicateTaskError } from './errors/index.js';
 import { compileCanvas } from './graph/compile.js';
 import { planSubmission } from './graph/plan.js';
-import { DEFAULT_QUEUE } from './graph/spec.js';
 import { Run, type RunContext } from './run/run.js';
 import { RunEvents } from './run/run-events.js';
 import { KeySpace } from './store/keys.js';
@@ -18,7 +20,6 @@ import { RunStore } from './store/run-store.js';
 import { RUN_STATUSES, type RunStatus } from './store/records.js';
 import { describeZodError } from './util/zod.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
-import { NO_RETRY } from './worker/retry.js';
 import { endSpanWithError, startSubmitSpan } from './tracing/spans.js';
 
 export interface SubmitOptions {
@@ -28,38 +29,9 @@ export interface SubmitOptions {
   readonly id?: string;
 }
 
-type TupleSchema = z.ZodType<readonly unknown[], readonly unknown[]>;
 type Tuple<T> = Extract<T, readonly unknown[]>;
-
-const retrySchema = z
-  .object({
-    attempts: z.number().int().min(1).max(1000),
-    backoff: z
-      .object({
-        type: z.enum(['fixed', 'exponential']),
-        delayMs: z.number().int().min(0),
-        maxDelayMs: z.number().int().min(0).optional(),
-        jitter: z.boolean().optional(),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
-
-const taskOptionsSchema = z
-  .object({
-    name: z
-      .string()
-      .min(1, 'must not be empty')
-      .regex(/^[^|\s]+$/, 'must not contain "|" or white space'),
-    args: z.custom<TupleSchema>((value) => value instanceof z.ZodType, 'must be a zod schema').optional(),
-    result: z.custom<z.ZodType>((value) => value instanceof z.ZodType, 'must be a zod schema').optional(),
-    retry: retrySchema.optional(),
-    timeoutMs: z.number().int().min(1).optional(),
-    queue: queueNameSchema.optional(),
-    priority: z.number().int().min(0).max(MAX_PRIORITY).optional(),
-  })
-  .strict();
+type In<S extends StandardSchemaV1> = StandardSchemaV1.InferInput<S>;
+type Out<S extends StandardSchemaV1> = StandardSchemaV1.InferOutput<S>;
 
 export interface ListRunsOptions {
   /** Only runs with this status. */
@@ -130,44 +102,57 @@ export class App {
   }
 
   /**
-   * Register a task. Its positional argument types come from `args` (a zod tuple) when given,
-   * else from the handler's parameters; its result type from `result`, else from the handler.
+   * Register a task: define its contract and implement it in one step. Its positional argument
+   * types come from `args` (a tuple of any Standard Schema library) when given, else from the
+   * handler's parameters; its result type from `result`, else from the handler. Signatures carry
+   * the JSON form of the result (JsonOf): a Date arrives downstream as a string.
    */
-  task<A extends TupleSchema, RS extends z.ZodType>(
+  task<A extends ArgsSchema, RS extends StandardSchemaV1>(
     options: TaskOptions & { readonly args: A; readonly result: RS },
-    handler: TaskHandler<Tuple<z.output<A>>, z.input<RS>>,
-  ): Task<Tuple<z.input<A>>, z.output<RS>>;
-  task<A extends TupleSchema, R>(
+    handler: TaskHandler<Tuple<Out<A>>, In<RS>>,
+  ): Task<Tuple<In<A>>, Out<RS>, Tuple<Out<A>>, In<RS>>;
+  task<A extends ArgsSchema, R>(
     options: TaskOptions & { readonly args: A; readonly result?: undefined },
-    handler: TaskHandler<Tuple<z.output<A>>, R>,
-  ): Task<Tuple<z.input<A>>, R>;
-  task<Args extends readonly unknown[], RS extends z.ZodType>(
+    handler: TaskHandler<Tuple<Out<A>>, R>,
+  ): Task<Tuple<In<A>>, R, Tuple<Out<A>>, R>;
+  task<Args extends readonly unknown[], RS extends StandardSchemaV1>(
     options: TaskOptions & { readonly args?: undefined; readonly result: RS },
-    handler: TaskHandler<Args, z.input<RS>>,
-  ): Task<Args, z.output<RS>>;
+    handler: TaskHandler<Args, In<RS>>,
+  ): Task<Args, Out<RS>, Args, In<RS>>;
   task<Args extends readonly unknown[], R>(
     options: TaskOptions & { readonly args?: undefined; readonly result?: undefined },
     handler: TaskHandler<Args, R>,
   ): Task<Args, R>;
   task(options: TaskOptions, handler: (...args: never[]) => unknown): Task<readonly unknown[], unknown> {
-    const parsed = taskOptionsSchema.safeParse(options);
-    const where = `app.task(${typeof options?.name === 'string' ? JSON.stringify(options.name) : ''})`;
-    if (!parsed.success) throw new ConfigError(where, describeZodError(parsed.error, 'options'), { cause: parsed.error });
+    const where = appTaskWhere(options);
+    const contract = new TaskContract<readonly unknown[], unknown>(parseContractOptions(where, options));
+    return this.register(where, contract, handler);
+  }
+
+  /**
+   * Register the handler of a contract made by defineTask (which a producer imports without this
+   * code). The handler's parameter and return types come from the contract.
+   */
+  implement<Args extends readonly unknown[], Result, HandlerArgs extends readonly unknown[], HandlerResult>(
+    contract: TaskContract<Args, Result, HandlerArgs, HandlerResult>,
+    handler: TaskHandler<HandlerArgs, HandlerResult>,
+  ): Task<Args, Result, HandlerArgs, HandlerResult> {
+    if (!isContract(contract)) throw new ConfigError('app.implement()', 'expected a contract made by defineTask()');
+    return this.register(`app.implement(${JSON.stringify(contract.name)})`, contract, handler);
+  }
+
+  private register<Args extends readonly unknown[], Result, HandlerArgs extends readonly unknown[], HandlerResult>(
+    where: string,
+    contract: TaskContract<Args, Result, HandlerArgs, HandlerResult>,
+    handler: unknown,
+  ): Task<Args, Result, HandlerArgs, HandlerResult> {
     if (typeof handler !== 'function') throw new ConfigError(where, 'the handler must be a function');
-    const { name } = parsed.data;
-    if (this.tasks.has(name)) throw new DuplicateTaskError(name);
-    const definition: TaskDefinition = {
-      name,
-      handler: handler as (...args: unknown[]) => unknown,
-      ...(options.args ? { argsSchema: options.args } : {}),
-      ...(options.result ? { resultSchema: options.result } : {}),
-      retry: parsed.data.retry ?? NO_RETRY,
-      ...(parsed.data.timeoutMs !== undefined ? { timeoutMs: parsed.data.timeoutMs } : {}),
-      queue: parsed.data.queue ?? DEFAULT_QUEUE,
-      priority: parsed.data.priority ?? 0,
-    };
-    this.tasks.set(name, definition);
-    return new Task(definition);
+    const { spec } = contract;
+    const existing = this.tasks.get(spec.name);
+    if (existing) throw new DuplicateTaskError(spec.name, existing.contract === spec);
+    const definition: TaskDefinition = { ...spec, handler: handler as (...args: unknown[]) => unknown, contract: spec };
+    this.tasks.set(spec.name, definition);
+    return new Task<Args, Result, HandlerArgs, HandlerResult>(definition);
   }
 
   /**
@@ -178,12 +163,12 @@ export class App {
     name: string,
     args: readonly unknown[] = [],
     options: SignatureOptions & { readonly immutable?: boolean } = {},
-  ): Signature<unknown, R> {
+  ): Signature<unknown, JsonOf<R>> {
     const { immutable = false, ...rest } = options;
     const parsed = parseSignatureOptions(`app.signature(${JSON.stringify(name)})`, rest);
     if (typeof name !== 'string' || name.length === 0) throw new ConfigError('app.signature()', 'the task name must be a non-empty string');
     if (!Array.isArray(args)) throw new ConfigError(`app.signature(${JSON.stringify(name)})`, 'args must be an array');
-    return new Signature<unknown, R>(name, args, immutable, parsed, true);
+    return new Signature<unknown, JsonOf<R>>(name, args, immutable, parsed, true);
   }
 
   /**
@@ -196,7 +181,7 @@ export class App {
     return copy;
   }
 
-  /** The registered task of that name, if any. */
+  /** @internal The registered task of that name, if any. */
   lookup(name: string): TaskDefinition | undefined {
     return this.tasks.get(name);
   }
@@ -218,6 +203,8 @@ export class App {
       maxCanvasNodes: this.config.maxCanvasNodes,
       maxCanvasBytes: this.config.maxCanvasBytes,
     });
+    // Asynchronous schemas settle here, before anything is written.
+    if (plan.pendingChecks) await plan.pendingChecks;
     const { span, storedTrace } = startSubmitSpan(id, name, plan.nodes.length, this.config.tracing);
     try {
       await this.runs.submit(id, name, plan, this.config.retention, storedTrace);

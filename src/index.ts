@@ -3,6 +3,8 @@ export type { AppOptions, RedisConnectionOptions } from './config.js';
 export { Canvas, type AnyCanvas, type InputOf, type OutputOf } from './canvas/canvas.js';
 export { Signature, type SignatureOptions } from './canvas/signature.js';
 export { Task, type TaskOptions, type RetryPolicy, type TaskHandler } from './canvas/task.js';
+export { defineTask, TaskContract, type ArgsSchema } from './canvas/contract.js';
+export type { JsonOf } from './canvas/json-of.js';
 export {
   chain,
   group,

@@ -1,0 +1,37 @@
+/**
+ * The type of what arrives after a value crossed Redis as JSON, following what the encoder
+ * (src/util/json.ts) does rather than what JSON.stringify does: it refuses functions, symbols,
+ * BigInt, Maps and Sets (they become `never` here), honours `toJSON` (a Date arrives as a
+ * string), drops undefined properties, and turns a top-level `undefined` (a handler returning
+ * nothing) into null. `unknown` and `any` stay as they are.
+ *
+ * Applied where a task's result becomes a signature's output, so that chains, groups, chords and
+ * `run.result()` all see the JSON form.
+ */
+export type JsonOf<T> = unknown extends T ? T : T extends undefined | void ? null : JsonValueOf<T>;
+
+type Refused = bigint | symbol | ((...args: never[]) => unknown) | ReadonlyMap<unknown, unknown> | ReadonlySet<unknown> | WeakMap<object, unknown> | WeakSet<object>;
+
+type JsonValueOf<T> = T extends string | number | boolean | null
+  ? T
+  : T extends { toJSON(...args: never[]): infer J }
+    ? JsonOf<J>
+    : T extends Refused
+      ? never
+      : T extends readonly unknown[]
+        ? { -readonly [K in keyof T]: JsonElementOf<T[K]> }
+        : T extends object
+          ? JsonObjectOf<T>
+          : never;
+
+/** Inside an array the encoder refuses undefined (JSON.stringify would write null). */
+type JsonElementOf<T> = T extends undefined | void ? never : JsonValueOf<T>;
+
+/** Keys that may hold undefined become optional: the encoder drops them. Symbol keys are dropped. */
+type JsonObjectOf<T> = Flatten<
+  { [K in keyof T as K extends symbol ? never : undefined extends T[K] ? never : K]: JsonValueOf<T[K]> } & {
+    [K in keyof T as K extends symbol ? never : undefined extends T[K] ? K : never]?: JsonValueOf<Exclude<T[K], undefined>>;
+  }
+>;
+
+type Flatten<T> = { [K in keyof T]: T[K] } & {};
