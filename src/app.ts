@@ -157,18 +157,22 @@ export class App {
 
   /**
    * A signature of a task by name, which this process need not implement (another codebase's
-   * workers do). Like `.s()`, it receives its parent's value unless `immutable` is set.
+   * workers do). Like `.s()`, it receives its parent's value unless `immutable` is set. Name the
+   * task's result type as `app.signature<R>(...)`; the signature carries its JSON form.
    */
-  signature<R = unknown>(
+  // Two signatures, so that R is never inferred from where the signature is used.
+  signature(name: string, args?: readonly unknown[], options?: SignatureOptions & { readonly immutable?: boolean }): Signature<unknown, unknown>;
+  signature<R>(name: string, args?: readonly unknown[], options?: SignatureOptions & { readonly immutable?: boolean }): Signature<unknown, JsonOf<R>>;
+  signature(
     name: string,
     args: readonly unknown[] = [],
     options: SignatureOptions & { readonly immutable?: boolean } = {},
-  ): Signature<unknown, JsonOf<R>> {
+  ): Signature<unknown, unknown> {
     const { immutable = false, ...rest } = options;
     const parsed = parseSignatureOptions(`app.signature(${JSON.stringify(name)})`, rest);
     if (typeof name !== 'string' || name.length === 0) throw new ConfigError('app.signature()', 'the task name must be a non-empty string');
     if (!Array.isArray(args)) throw new ConfigError(`app.signature(${JSON.stringify(name)})`, 'args must be an array');
-    return new Signature<unknown, JsonOf<R>>(name, args, immutable, parsed, true);
+    return new Signature<unknown, unknown>(name, args, immutable, parsed, true);
   }
 
   /**

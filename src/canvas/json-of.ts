@@ -8,7 +8,7 @@
  * Applied where a task's result becomes a signature's output, so that chains, groups, chords and
  * `run.result()` all see the JSON form.
  */
-export type JsonOf<T> = unknown extends T ? T : T extends undefined | void ? null : JsonValueOf<T>;
+export type JsonOf<T> = [unknown] extends [T] ? T : T extends undefined | void ? null : JsonValueOf<T>;
 
 type Refused = bigint | symbol | ((...args: never[]) => unknown) | ReadonlyMap<unknown, unknown> | ReadonlySet<unknown> | WeakMap<object, unknown> | WeakSet<object>;
 
