@@ -30,6 +30,10 @@ export interface SubmitOptions {
 }
 
 type Tuple<T> = Extract<T, readonly unknown[]>;
+type AnyContract = TaskContract<readonly unknown[], unknown, readonly unknown[], unknown>;
+/** The handler a contract's types call for (the contract alone decides them, not the handler). */
+type HandlerOf<C> = C extends TaskContract<readonly unknown[], unknown, infer HA, infer HR> ? TaskHandler<HA, HR> : never;
+type TaskOf<C> = C extends TaskContract<infer A, infer R, infer HA, infer HR> ? Task<A, R, HA, HR> : never;
 type In<S extends StandardSchemaV1> = StandardSchemaV1.InferInput<S>;
 type Out<S extends StandardSchemaV1> = StandardSchemaV1.InferOutput<S>;
 
@@ -133,12 +137,9 @@ export class App {
    * Register the handler of a contract made by defineTask (which a producer imports without this
    * code). The handler's parameter and return types come from the contract.
    */
-  implement<Args extends readonly unknown[], Result, HandlerArgs extends readonly unknown[], HandlerResult>(
-    contract: TaskContract<Args, Result, HandlerArgs, HandlerResult>,
-    handler: TaskHandler<HandlerArgs, HandlerResult>,
-  ): Task<Args, Result, HandlerArgs, HandlerResult> {
+  implement<C extends AnyContract>(contract: C, handler: HandlerOf<C>): TaskOf<C> {
     if (!isContract(contract)) throw new ConfigError('app.implement()', 'expected a contract made by defineTask()');
-    return this.register(`app.implement(${JSON.stringify(contract.name)})`, contract, handler);
+    return this.register(`app.implement(${JSON.stringify(contract.name)})`, contract, handler) as TaskOf<C>;
   }
 
   private register<Args extends readonly unknown[], Result, HandlerArgs extends readonly unknown[], HandlerResult>(
