@@ -60,7 +60,7 @@ function report(node: NodeAttributes, receives: boolean, result: ValidationResul
   if (!result.issues) return;
   const issues = receives ? result.issues.filter((issue) => !isAtParentValue(issue)) : result.issues;
   if (issues.length === 0) return;
-  throw new ArgsValidationError(node.task, node.path, describeIssues(issues, 'args'), { cause: issues });
+  throw new ArgsValidationError(node.task, node.path, describeIssues(issues, 'args'), { issues });
 }
 
 function isAtParentValue(issue: StandardSchemaV1.Issue): boolean {

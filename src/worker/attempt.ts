@@ -114,7 +114,7 @@ export async function runAttempt(
     let args = buildArgs(node);
     if (definition.argsSchema) {
       const checked = validateWith(definition.argsSchema, args, (issues) =>
-        new ArgsValidationError(definition.name, `node ${nodeId}`, describeIssues(issues, 'args'), { cause: issues }),
+        new ArgsValidationError(definition.name, `node ${nodeId}`, describeIssues(issues, 'args'), { issues }),
       );
       const validated = checked instanceof Promise ? ((await checked) as unknown) : checked;
       if (!Array.isArray(validated)) {
@@ -132,7 +132,7 @@ export async function runAttempt(
     let value = await raceAbort(returned instanceof Promise ? returned : Promise.resolve(returned), abort);
     if (definition.resultSchema) {
       const checked = validateWith(definition.resultSchema, value, (issues) =>
-        new ResultValidationError(definition.name, describeIssues(issues, 'result'), { cause: issues }),
+        new ResultValidationError(definition.name, describeIssues(issues, 'result'), { issues }),
       );
       value = checked instanceof Promise ? ((await checked) as unknown) : checked;
     }

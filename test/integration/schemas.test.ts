@@ -62,6 +62,8 @@ describe.each(libraries)('task schemas from $name', (library) => {
     const error = await app.submit(pad.s('ab', 0)).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ArgsValidationError);
     expect((error as Error).message).toBe(`pad: arguments of task "pad" are invalid: args[1]: ${library.bad}`);
+    // The library's own issues are kept for programs, with their path.
+    expect((error as ArgsValidationError).issues.map((issue) => issue.path?.map((part) => (typeof part === 'object' ? part.key : part)))).toEqual([[1]]);
     // A partial signature: its bound args start at position 1; position 0 is the parent's value.
     const partial = await app.submit(chain(pad.s('ab', 4), pad.s(0))).catch((caught: unknown) => caught);
     expect(partial).toBeInstanceOf(ArgsValidationError);
