@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Canvas } from './canvas/canvas.js';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { type ArgsSchema, appTaskWhere, isContract, parseContractOptions, TaskContract } from './canvas/contract.js';
-import type { JsonOf } from './canvas/json-of.js';
+import type { JsonOf, JsonParameters } from './canvas/json-of.js';
 import { parseSignatureOptions, Signature, type SignatureOptions } from './canvas/signature.js';
 import { Task, type TaskDefinition, type TaskHandler, type TaskOptions } from './canvas/task.js';
 import { type AppConfig, type AppOptions, connect, parseAppOptions } from './config.js';
@@ -112,20 +112,20 @@ export class App {
    * the JSON form of the result (JsonOf): a Date arrives downstream as a string.
    */
   task<A extends ArgsSchema, RS extends StandardSchemaV1>(
-    options: TaskOptions & { readonly args: A; readonly result: RS },
+    options: TaskOptions & { readonly args: A; readonly result: RS } & JsonParameters<Tuple<In<A>>>,
     handler: TaskHandler<Tuple<Out<A>>, In<RS>>,
   ): Task<Tuple<In<A>>, Out<RS>, Tuple<Out<A>>, In<RS>>;
   task<A extends ArgsSchema, R>(
-    options: TaskOptions & { readonly args: A; readonly result?: undefined },
+    options: TaskOptions & { readonly args: A; readonly result?: undefined } & JsonParameters<Tuple<In<A>>>,
     handler: TaskHandler<Tuple<Out<A>>, R>,
   ): Task<Tuple<In<A>>, R, Tuple<Out<A>>, R>;
   task<Args extends readonly unknown[], RS extends StandardSchemaV1>(
     options: TaskOptions & { readonly args?: undefined; readonly result: RS },
-    handler: TaskHandler<Args, In<RS>>,
+    handler: TaskHandler<Args, In<RS>> & JsonParameters<Args>,
   ): Task<Args, Out<RS>, Args, In<RS>>;
   task<Args extends readonly unknown[], R>(
     options: TaskOptions & { readonly args?: undefined; readonly result?: undefined },
-    handler: TaskHandler<Args, R>,
+    handler: TaskHandler<Args, R> & JsonParameters<Args>,
   ): Task<Args, R>;
   task(options: TaskOptions, handler: (...args: never[]) => unknown): Task<readonly unknown[], unknown> {
     const where = appTaskWhere(options);

@@ -5,7 +5,7 @@ import { DEFAULT_QUEUE } from '../graph/spec.js';
 import { type AnySchema, isStandardSchema } from '../util/schema.js';
 import { describeZodError } from '../util/zod.js';
 import { type ContractSpec, NO_RETRY, type RetryPolicy } from './contract-spec.js';
-import type { JsonOf } from './json-of.js';
+import type { JsonOf, JsonParameters } from './json-of.js';
 import { MAX_PRIORITY, queueNameSchema, Signature } from './signature.js';
 
 export type { ContractSpec, RetryPolicy } from './contract-spec.js';
@@ -152,16 +152,16 @@ type Out<S extends StandardSchemaV1> = StandardSchemaV1.InferOutput<S>;
  * `defineTask<[a: number, b: number], number>({ name: 'add' })`.
  */
 export function defineTask<A extends ArgsSchema, RS extends StandardSchemaV1>(
-  options: TaskOptions & { readonly args: A; readonly result: RS },
+  options: TaskOptions & { readonly args: A; readonly result: RS } & JsonParameters<Tuple<In<A>>>,
 ): TaskContract<Tuple<In<A>>, Out<RS>, Tuple<Out<A>>, In<RS>>;
 export function defineTask<A extends ArgsSchema, R = unknown>(
-  options: TaskOptions & { readonly args: A; readonly result?: undefined },
+  options: TaskOptions & { readonly args: A; readonly result?: undefined } & JsonParameters<Tuple<In<A>>>,
 ): TaskContract<Tuple<In<A>>, R, Tuple<Out<A>>, R>;
 export function defineTask<Args extends readonly unknown[], RS extends StandardSchemaV1>(
-  options: TaskOptions & { readonly args?: undefined; readonly result: RS },
+  options: TaskOptions & { readonly args?: undefined; readonly result: RS } & JsonParameters<Args>,
 ): TaskContract<Args, Out<RS>, Args, In<RS>>;
 export function defineTask<Args extends readonly unknown[] = readonly unknown[], R = unknown>(
-  options: TaskOptions & { readonly args?: undefined; readonly result?: undefined },
+  options: TaskOptions & { readonly args?: undefined; readonly result?: undefined } & JsonParameters<Args>,
 ): TaskContract<Args, R>;
 export function defineTask(options: TaskOptions): TaskContract<readonly unknown[], unknown> {
   return new TaskContract(parseContractOptions(whereOf('defineTask', options), options));

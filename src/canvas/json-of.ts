@@ -12,20 +12,31 @@ export type JsonOf<T> = [unknown] extends [T] ? T : T extends undefined | void ?
 
 type Refused = bigint | symbol | ((...args: never[]) => unknown) | ReadonlyMap<unknown, unknown> | ReadonlySet<unknown> | WeakMap<object, unknown> | WeakSet<object>;
 
-type JsonValueOf<T> = T extends string | number | boolean | null
+type JsonValueOf<T> = [unknown] extends [T]
+  ? T
+  : T extends string | number | boolean | null
   ? T
   : T extends { toJSON(...args: never[]): infer J }
     ? JsonOf<J>
     : T extends Refused
       ? never
       : T extends readonly unknown[]
-        ? { -readonly [K in keyof T]: JsonElementOf<T[K]> }
+        ? { [K in keyof T]: JsonElementOf<T[K]> }
         : T extends object
           ? JsonObjectOf<T>
           : never;
 
 /** Inside an array the encoder refuses undefined (JSON.stringify would write null). */
-type JsonElementOf<T> = T extends undefined | void ? never : JsonValueOf<T>;
+type JsonElementOf<T> = [unknown] extends [T] ? T : T extends undefined | void ? never : JsonValueOf<T>;
+
+/**
+ * `unknown` when a handler's declared parameters are what JSON delivers; otherwise a type whose
+ * one property names the problem, so that tsc refuses the handler (a `Date` parameter without an
+ * args schema would receive a string).
+ */
+export type JsonParameters<Args extends readonly unknown[]> = [Args] extends [JsonOf<Args>]
+  ? unknown
+  : { readonly 'these parameters are not what JSON delivers (a Date arrives as a string): declare the JSON form, or give an args schema': JsonOf<Args> };
 
 /** Keys that may hold undefined become optional: the encoder drops them. Symbol keys are dropped. */
 type JsonObjectOf<T> = Flatten<

@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { z as z3 } from 'zod3';
-import { chain, chord, createApp, defineTask, group, type JsonOf, type Run, type Signature, type TaskContract } from '../../src/index.js';
+import { chain, chord, createApp, defineTask, group, type JsonOf, type Run, Signature, type TaskContract } from '../../src/index.js';
 
 const app = createApp({ prefix: 'schema-types' });
 
@@ -104,7 +104,8 @@ describe('types tell what arrives: a result is typed as its JSON form', () => {
   const nothing = app.task({ name: 'json.nothing' }, () => undefined);
   const noReturn = app.task({ name: 'json.void' }, (_value: unknown): void => {});
   const record = app.task({ name: 'json.record' }, () => ({ at: new Date(), note: undefined as string | undefined, n: 1 }));
-  const takesDate = app.task({ name: 'json.takesDate' }, (date: Date) => date.getTime());
+  // A canvas that declares a Date input (made by hand: tsc refuses such a task, see below).
+  const takesDate = new Signature<Date, number>('json.takesDate', [], false, {}, true);
   const takesText = app.task({ name: 'json.takesText' }, (text: string) => Date.parse(text));
   const coerces = app.task({ name: 'json.coerces', args: z.tuple([z.coerce.date()]) }, (date) => {
     expectTypeOf(date).toEqualTypeOf<Date>();
@@ -125,9 +126,24 @@ describe('types tell what arrives: a result is typed as its JSON form', () => {
     // @ts-expect-error the same inside a group
     chain(now.s(), group(takesDate.s(), takesText.s()));
     // @ts-expect-error the same for a chord body that wants Dates
-    chord([now.s()], app.task({ name: 'json.sortDates' }, (dates: Date[]) => dates.length).s());
+    chord([now.s()], new Signature<Date[], number>('json.sortDates', [], false, {}, true));
     chain(now.s(), takesText.s()); // the string it is
     chain(now.s(), coerces.s()); // a schema that turns the string back into a Date
+  });
+
+  it('a task whose parameters JSON cannot deliver fails tsc where it is defined', () => {
+    // @ts-expect-error a Date parameter without an args schema would receive a string
+    app.task({ name: 'json.dateParam' }, (date: Date) => date.getTime());
+    // @ts-expect-error an args schema whose input is a Date: the worker validates the string that arrives
+    app.task({ name: 'json.dateSchema', args: z.tuple([z.date()]) }, (date) => date);
+    // @ts-expect-error the same for a contract's declared types
+    defineTask<[when: Date], number>({ name: 'json.dateContract' });
+    // @ts-expect-error and for a contract's schema
+    defineTask({ name: 'json.dateContractSchema', args: v.tuple([v.date()]) });
+    // What arrives, or a schema that accepts it and gives the handler something else, is fine.
+    app.task({ name: 'json.isoParam' }, (iso: string, _at: { when: string; list: readonly number[] }) => Date.parse(iso));
+    app.task({ name: 'json.coerced', args: z.tuple([z.coerce.date()]) }, (date) => date.getTime());
+    defineTask({ name: 'json.parsed', args: v.tuple([v.pipe(v.string(), v.isoTimestamp(), v.transform((text) => new Date(text)))]) });
   });
 
   it('undefined becomes null, at the top; unknown stays unknown', async () => {
@@ -140,7 +156,7 @@ describe('types tell what arrives: a result is typed as its JSON form', () => {
     expectTypeOf<JsonOf<Date>>().toEqualTypeOf<string>();
     expectTypeOf<JsonOf<number | undefined>>().toEqualTypeOf<number | null>();
     expectTypeOf<JsonOf<[Date, number]>>().toEqualTypeOf<[string, number]>();
-    expectTypeOf<JsonOf<readonly Date[]>>().toEqualTypeOf<string[]>();
+    expectTypeOf<JsonOf<readonly Date[]>>().toEqualTypeOf<readonly string[]>();
     expectTypeOf<JsonOf<{ when: Date; nested: { on?: Date } }>>().toEqualTypeOf<{ when: string; nested: { on?: string } }>();
     expectTypeOf<JsonOf<{ toJSON(): { a: 1 } }>>().toEqualTypeOf<{ a: 1 }>();
     // What the encoder refuses (the worker fails the node with NotJsonError) has no JSON form.
