@@ -8,6 +8,7 @@ import {
   ArgsValidationError,
   chain,
   ConfigError,
+  group,
   type ArgsSchema,
   type Task,
   type WorkflowFailedError,
@@ -105,6 +106,19 @@ describe('schemas that validate asynchronously', () => {
     const refused = await app.submit(double.s(-1)).catch((caught: unknown) => caught);
     expect(refused).toBeInstanceOf(ArgsValidationError);
     expect((refused as Error).message).toBe('double: arguments of task "double" are invalid: args[0]: must be positive');
+    expect(await keysOf(redis(), app)).toEqual([]);
+  });
+
+  it('a refusal found while an async check is pending leaves no unhandled rejection behind', async () => {
+    const app = makeApp();
+    const double = app.task({ name: 'double', args: positive }, (n) => n * 2);
+    const strict = app.task({ name: 'strict', args: z.tuple([z.number()]) }, (n) => n);
+    // The first node's check is pending (and will fail) when the second's fails synchronously.
+    const error = await app.submit(group(double.s(-1), strict.s('x' as never))).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ArgsValidationError);
+    expect((error as ArgsValidationError).task).toBe('strict');
+    // Vitest fails the run on an unhandled rejection: give the pending check time to settle.
+    await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await keysOf(redis(), app)).toEqual([]);
   });
 
