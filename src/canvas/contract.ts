@@ -28,7 +28,6 @@ export interface TaskOptions {
 
 export type TaskHandler<Args extends readonly unknown[], Result> = (...args: Args) => Result | Promise<Result>;
 
-
 const retrySchema = z
   .object({
     attempts: z.number().int().min(1).max(1000),

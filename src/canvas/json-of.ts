@@ -15,16 +15,16 @@ type Refused = bigint | symbol | ((...args: never[]) => unknown) | ReadonlyMap<u
 type JsonValueOf<T> = [unknown] extends [T]
   ? T
   : T extends string | number | boolean | null
-  ? T
-  : T extends { toJSON(...args: never[]): infer J }
-    ? JsonOf<J>
-    : T extends Refused
-      ? never
-      : T extends readonly unknown[]
-        ? { [K in keyof T]: JsonElementOf<T[K]> }
-        : T extends object
-          ? JsonObjectOf<T>
-          : never;
+    ? T
+    : T extends { toJSON(...args: never[]): infer J }
+      ? JsonOf<J>
+      : T extends Refused
+        ? never
+        : T extends readonly unknown[]
+          ? { [K in keyof T]: JsonElementOf<T[K]> }
+          : T extends object
+            ? JsonObjectOf<T>
+            : never;
 
 /** Inside an array the encoder refuses undefined (JSON.stringify would write null). */
 type JsonElementOf<T> = [unknown] extends [T] ? T : T extends undefined | void ? never : JsonValueOf<T>;
