@@ -2,13 +2,15 @@ import { Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import { z } from 'zod';
 import type { Canvas } from './canvas/canvas.js';
-import { parseSignatureOptions, queueNameSchema, Signature, type SignatureOptions, MAX_PRIORITY } from './canvas/signature.js';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { type ArgsSchema, appTaskWhere, isContract, parseContractOptions, type SchemaInput, type SchemaOutput, TaskContract, type Tuple } from './canvas/contract.js';
+import type { JsonOf, JsonParameters } from './canvas/json-of.js';
+import { parseSignatureOptions, Signature, type SignatureOptions } from './canvas/signature.js';
 import { Task, type TaskDefinition, type TaskHandler, type TaskOptions } from './canvas/task.js';
 import { type AppConfig, type AppOptions, connect, parseAppOptions } from './config.js';
 import { ConfigError, DuplicateTaskError } from './errors/index.js';
 import { compileCanvas } from './graph/compile.js';
 import { planSubmission } from './graph/plan.js';
-import { DEFAULT_QUEUE } from './graph/spec.js';
 import { Run, type RunContext } from './run/run.js';
 import { RunEvents } from './run/run-events.js';
 import { KeySpace } from './store/keys.js';
@@ -18,7 +20,6 @@ import { RUN_CURSOR_PATTERN, RunStore } from './store/run-store.js';
 import { RUN_STATUSES, type RunStatus } from './store/records.js';
 import { describeZodError } from './util/zod.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
-import { NO_RETRY } from './worker/retry.js';
 import { endSpanWithError, startSubmitSpan } from './tracing/spans.js';
 
 export interface SubmitOptions {
@@ -28,40 +29,12 @@ export interface SubmitOptions {
   readonly id?: string;
 }
 
-/** A zod schema of a task's positional arguments (a tuple). */
-export type TupleSchema = z.ZodType<readonly unknown[], readonly unknown[]>;
-/** The tuple members of a schema's type: a task's arguments. */
-export type Tuple<T> = Extract<T, readonly unknown[]>;
-
-const retrySchema = z
-  .object({
-    attempts: z.number().int().min(1).max(1000),
-    backoff: z
-      .object({
-        type: z.enum(['fixed', 'exponential']),
-        delayMs: z.number().int().min(0),
-        maxDelayMs: z.number().int().min(0).optional(),
-        jitter: z.boolean().optional(),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
-
-const taskOptionsSchema = z
-  .object({
-    name: z
-      .string()
-      .min(1, 'must not be empty')
-      .regex(/^[^|\s]+$/, 'must not contain "|" or white space'),
-    args: z.custom<TupleSchema>((value) => value instanceof z.ZodType, 'must be a zod schema').optional(),
-    result: z.custom<z.ZodType>((value) => value instanceof z.ZodType, 'must be a zod schema').optional(),
-    retry: retrySchema.optional(),
-    timeoutMs: z.number().int().min(1).optional(),
-    queue: queueNameSchema.optional(),
-    priority: z.number().int().min(0).max(MAX_PRIORITY).optional(),
-  })
-  .strict();
+/** A contract of any task. */
+export type AnyContract = TaskContract<readonly unknown[], unknown, readonly unknown[], unknown>;
+/** The handler a contract's types call for (the contract alone decides them, not the handler). */
+export type HandlerOf<C> = C extends TaskContract<readonly unknown[], unknown, infer HA, infer HR> ? TaskHandler<HA, HR> : never;
+/** The task that implementing a contract makes. */
+export type TaskOf<C> = C extends TaskContract<infer A, infer R, infer HA, infer HR> ? Task<A, R, HA, HR> : never;
 
 export interface ListRunsOptions {
   /** Only runs with this status. */
@@ -134,60 +107,74 @@ export class App {
   }
 
   /**
-   * Register a task. Its positional argument types come from `args` (a zod tuple) when given,
-   * else from the handler's parameters; its result type from `result`, else from the handler.
+   * Register a task: define its contract and implement it in one step. Its positional argument
+   * types come from `args` (a tuple of any Standard Schema library) when given, else from the
+   * handler's parameters; its result type from `result`, else from the handler. Signatures carry
+   * the JSON form of the result (JsonOf): a Date arrives downstream as a string.
    */
-  task<A extends TupleSchema, RS extends z.ZodType>(
-    options: TaskOptions & { readonly args: A; readonly result: RS },
-    handler: TaskHandler<Tuple<z.output<A>>, z.input<RS>>,
-  ): Task<Tuple<z.input<A>>, z.output<RS>>;
-  task<A extends TupleSchema, R>(
-    options: TaskOptions & { readonly args: A; readonly result?: undefined },
-    handler: TaskHandler<Tuple<z.output<A>>, R>,
-  ): Task<Tuple<z.input<A>>, R>;
-  task<Args extends readonly unknown[], RS extends z.ZodType>(
+  task<A extends ArgsSchema, RS extends StandardSchemaV1>(
+    options: TaskOptions & { readonly args: A; readonly result: RS } & JsonParameters<Tuple<SchemaInput<A>>>,
+    handler: TaskHandler<Tuple<SchemaOutput<A>>, SchemaInput<RS>>,
+  ): Task<Tuple<SchemaInput<A>>, SchemaOutput<RS>, Tuple<SchemaOutput<A>>, SchemaInput<RS>>;
+  task<A extends ArgsSchema, R>(
+    options: TaskOptions & { readonly args: A; readonly result?: undefined } & JsonParameters<Tuple<SchemaInput<A>>>,
+    handler: TaskHandler<Tuple<SchemaOutput<A>>, R>,
+  ): Task<Tuple<SchemaInput<A>>, R, Tuple<SchemaOutput<A>>, R>;
+  task<Args extends readonly unknown[], RS extends StandardSchemaV1>(
     options: TaskOptions & { readonly args?: undefined; readonly result: RS },
-    handler: TaskHandler<Args, z.input<RS>>,
-  ): Task<Args, z.output<RS>>;
+    handler: TaskHandler<Args, SchemaInput<RS>> & JsonParameters<Args>,
+  ): Task<Args, SchemaOutput<RS>, Args, SchemaInput<RS>>;
   task<Args extends readonly unknown[], R>(
     options: TaskOptions & { readonly args?: undefined; readonly result?: undefined },
-    handler: TaskHandler<Args, R>,
+    handler: TaskHandler<Args, R> & JsonParameters<Args>,
   ): Task<Args, R>;
   task(options: TaskOptions, handler: (...args: never[]) => unknown): Task<readonly unknown[], unknown> {
-    const parsed = taskOptionsSchema.safeParse(options);
-    const where = `app.task(${typeof options?.name === 'string' ? JSON.stringify(options.name) : ''})`;
-    if (!parsed.success) throw new ConfigError(where, describeZodError(parsed.error, 'options'), { cause: parsed.error });
+    const where = appTaskWhere(options);
+    const contract = new TaskContract<readonly unknown[], unknown>(parseContractOptions(where, options));
+    return this.register(where, contract, handler);
+  }
+
+  /**
+   * Register the handler of a contract made by defineTask (which a producer imports without this
+   * code). The handler's parameter and return types come from the contract.
+   */
+  implement<C extends AnyContract>(contract: C, handler: HandlerOf<C>): TaskOf<C> {
+    if (!isContract(contract)) throw new ConfigError('app.implement()', 'expected a contract made by defineTask()');
+    return this.register(`app.implement(${JSON.stringify(contract.name)})`, contract, handler) as TaskOf<C>;
+  }
+
+  private register<Args extends readonly unknown[], Result, HandlerArgs extends readonly unknown[], HandlerResult>(
+    where: string,
+    contract: TaskContract<Args, Result, HandlerArgs, HandlerResult>,
+    handler: unknown,
+  ): Task<Args, Result, HandlerArgs, HandlerResult> {
     if (typeof handler !== 'function') throw new ConfigError(where, 'the handler must be a function');
-    const { name } = parsed.data;
-    if (this.tasks.has(name)) throw new DuplicateTaskError(name);
-    const definition: TaskDefinition = {
-      name,
-      handler: handler as (...args: unknown[]) => unknown,
-      ...(options.args ? { argsSchema: options.args } : {}),
-      ...(options.result ? { resultSchema: options.result } : {}),
-      retry: parsed.data.retry ?? NO_RETRY,
-      ...(parsed.data.timeoutMs !== undefined ? { timeoutMs: parsed.data.timeoutMs } : {}),
-      queue: parsed.data.queue ?? DEFAULT_QUEUE,
-      priority: parsed.data.priority ?? 0,
-    };
-    this.tasks.set(name, definition);
-    return new Task(definition);
+    const { spec } = contract;
+    const existing = this.tasks.get(spec.name);
+    if (existing) throw new DuplicateTaskError(spec.name, existing.contract === spec);
+    const definition: TaskDefinition = { ...spec, handler: handler as (...args: unknown[]) => unknown, contract: spec };
+    this.tasks.set(spec.name, definition);
+    return new Task<Args, Result, HandlerArgs, HandlerResult>(definition);
   }
 
   /**
    * A signature of a task by name, which this process need not implement (another codebase's
-   * workers do). Like `.s()`, it receives its parent's value unless `immutable` is set.
+   * workers do). Like `.s()`, it receives its parent's value unless `immutable` is set. Name the
+   * task's result type as `app.signature<R>(...)`; the signature carries its JSON form.
    */
-  signature<R = unknown>(
+  // Two signatures, so that R is never inferred from where the signature is used.
+  signature(name: string, args?: readonly unknown[], options?: SignatureOptions & { readonly immutable?: boolean }): Signature<unknown, unknown>;
+  signature<R>(name: string, args?: readonly unknown[], options?: SignatureOptions & { readonly immutable?: boolean }): Signature<unknown, JsonOf<R>>;
+  signature(
     name: string,
     args: readonly unknown[] = [],
     options: SignatureOptions & { readonly immutable?: boolean } = {},
-  ): Signature<unknown, R> {
+  ): Signature<unknown, unknown> {
     const { immutable = false, ...rest } = options;
     const parsed = parseSignatureOptions(`app.signature(${JSON.stringify(name)})`, rest);
     if (typeof name !== 'string' || name.length === 0) throw new ConfigError('app.signature()', 'the task name must be a non-empty string');
     if (!Array.isArray(args)) throw new ConfigError(`app.signature(${JSON.stringify(name)})`, 'args must be an array');
-    return new Signature<unknown, R>(name, args, immutable, parsed, true);
+    return new Signature<unknown, unknown>(name, args, immutable, parsed, true);
   }
 
   /**
@@ -200,10 +187,7 @@ export class App {
     return copy;
   }
 
-  /**
-   * The registered task of that name, if any.
-   * @internal
-   */
+  /** @internal The registered task of that name, if any. */
   lookup(name: string): TaskDefinition | undefined {
     return this.tasks.get(name);
   }
@@ -225,6 +209,8 @@ export class App {
       maxCanvasNodes: this.config.maxCanvasNodes,
       maxCanvasBytes: this.config.maxCanvasBytes,
     });
+    // Asynchronous schemas settle here, before anything is written.
+    if (plan.pendingChecks) await plan.pendingChecks;
     const { span, storedTrace } = startSubmitSpan(id, name, plan.nodes.length, this.config.tracing);
     try {
       await this.runs.submit(id, name, plan, this.config.retention, storedTrace);

@@ -5,13 +5,16 @@ export {
   type ListRunsOptions,
   type RunList,
   type RunSummary,
-  type TupleSchema,
-  type Tuple,
+  type AnyContract,
+  type HandlerOf,
+  type TaskOf,
 } from './app.js';
 export type { AppOptions, RedisConnectionOptions } from './config.js';
 export { Canvas, type AnyCanvas, type InputOf, type OutputOf } from './canvas/canvas.js';
 export { Signature, type SignatureOptions } from './canvas/signature.js';
-export { Task, type TaskOptions, type RetryPolicy, type TaskHandler, type Head, type Tail } from './canvas/task.js';
+export { Task, type TaskOptions, type RetryPolicy, type TaskHandler } from './canvas/task.js';
+export { defineTask, TaskContract, type ArgsSchema, type Head, type Tail, type Tuple, type SchemaInput, type SchemaOutput } from './canvas/contract.js';
+export type { JsonOf, JsonValueOf, JsonElementOf, JsonObjectOf, JsonRefused, JsonParameters, Flatten } from './canvas/json-of.js';
 export {
   chain,
   group,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors/index.js';
 import { Canvas } from './canvas.js';
+import type { ContractSpec } from './contract-spec.js';
 
 /** Options a single invocation can override with `.set()`. */
 export interface SignatureOptions {
@@ -62,6 +63,11 @@ export class Signature<In, Out> extends Canvas<In, Out> {
     options: SignatureOptions,
     /** Made by `app.signature(name)`: may name a task this process has not registered. */
     readonly byName: boolean,
+    /**
+     * @internal The contract of the task (set by a task's or contract's `s()` / `si()`): submit
+     * validates against it with no registry lookup.
+     */
+    readonly contract?: ContractSpec,
   ) {
     super();
     if (typeof task !== 'string' || task.length === 0) throw new ConfigError('new Signature()', 'the task name must be a non-empty string');
@@ -76,7 +82,7 @@ export class Signature<In, Out> extends Canvas<In, Out> {
     const parsed = parseSignatureOptions(`${this.task}.set()`, options);
     const merged = { ...this.options, ...parsed };
     parsedOptions.add(merged);
-    return new Signature<In, Out>(this.task, this.args, this.immutable, merged, this.byName);
+    return new Signature<In, Out>(this.task, this.args, this.immutable, merged, this.byName, this.contract);
   }
 }
 

@@ -1,6 +1,7 @@
 import { DirectedGraph } from 'graphology';
 import { type AnyCanvas, Canvas } from '../canvas/canvas.js';
 import { Chain, Chord, Group } from '../canvas/builders.js';
+import type { ContractSpec } from '../canvas/contract-spec.js';
 import { Signature, type SignatureOptions } from '../canvas/signature.js';
 import { CanvasValidationError } from '../errors/index.js';
 import { type InputTemplate, templateNodes } from './template.js';
@@ -14,6 +15,8 @@ export interface NodeAttributes {
   readonly input: InputTemplate | null;
   readonly options: SignatureOptions;
   readonly byName: boolean;
+  /** The task's contract when the signature came from a task or contract (submit validates against it). */
+  readonly contract: ContractSpec | null;
   /** Where the signature sits in the canvas, for error messages: `chain[1] > group[0] > add`. */
   readonly path: string;
 }
@@ -105,6 +108,7 @@ export function compileCanvas(canvas: unknown): CompiledWorkflow {
         input: receives,
         options: item.options,
         byName: item.byName,
+        contract: item.contract ?? null,
         path: childPath(path, item.task),
         next: [],
         waiting: 0,
@@ -189,7 +193,9 @@ export function compileCanvas(canvas: unknown): CompiledWorkflow {
 
 function toGraph(nodes: readonly MutableNode[]): WorkflowGraph {
   const graph: WorkflowGraph = new DirectedGraph({ multi: false, allowSelfLoops: false });
-  for (const { id, task, args, input, options, byName, path } of nodes) graph.addNode(id, { task, args, input, options, byName, path });
+  for (const { id, task, args, input, options, byName, contract, path } of nodes) {
+    graph.addNode(id, { task, args, input, options, byName, contract, path });
+  }
   for (const node of nodes) {
     for (const dependant of node.next) {
       graph.addEdge(node.id, dependant, { carriesData: nodes[Number(dependant)]!.reads?.has(node.id) ?? false });

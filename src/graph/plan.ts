@@ -1,10 +1,9 @@
 import type { TaskDefinition } from '../canvas/task.js';
-import { ArgsValidationError, CanvasTooLargeError, PayloadTooLargeError, UnknownTaskError } from '../errors/index.js';
+import { CanvasTooLargeError, PayloadTooLargeError, UnknownTaskError } from '../errors/index.js';
 import { encodeJson } from '../util/json.js';
 import { DEFAULT_QUEUE } from './spec.js';
-import { describeZodError } from '../util/zod.js';
-import { arityOf, tailSchema } from './arity.js';
-import type { CompiledNode, CompiledWorkflow, NodeAttributes } from './compile.js';
+import { checkNodeArgs } from './args-check.js';
+import type { CompiledNode, CompiledWorkflow } from './compile.js';
 
 
 /** A node ready to be written by submit-run. */
@@ -25,6 +24,11 @@ export interface SubmissionPlan {
   readonly rootQueues: readonly string[];
   /** Every queue the run's nodes are delivered on (cancel and resume need their keys). */
   readonly queues: readonly string[];
+  /**
+   * Argument validations the schema library ran asynchronously (null when none did): submit
+   * awaits it before writing, and writes nothing if it rejects.
+   */
+  readonly pendingChecks: Promise<void> | null;
 }
 
 export interface PlanContext {
@@ -34,46 +38,6 @@ export interface PlanContext {
   readonly maxCanvasNodes: number;
   /** Most bytes of all the canvas's specs together (UTF-16 units, a lower bound of UTF-8 bytes). */
   readonly maxCanvasBytes: number;
-}
-
-function checkArgs(node: NodeAttributes, definition: TaskDefinition): void {
-  const receives = node.input !== null;
-  const given = node.args.length + (receives ? 1 : 0);
-  const arity = arityOf(definition);
-  if (arity && (given < arity.min || given > arity.max)) {
-    const takes =
-      arity.min === arity.max
-        ? `${arity.min}`
-        : arity.max === Infinity
-          ? `at least ${arity.min}`
-          : `${arity.min} to ${arity.max}`;
-    const source = receives
-      ? `${node.args.length} bound plus the upstream value`
-      : `${node.args.length} and receives nothing from upstream`;
-    throw new ArgsValidationError(
-      node.task,
-      node.path,
-      `the task takes ${takes} argument${takes === '1' ? '' : 's'}; this signature gives ${source}`,
-    );
-  }
-  const schema = receives ? tailSchema(definition) : definition.argsSchema;
-  if (!schema) return;
-  const parsed = schema.safeParse(node.args);
-  if (!parsed.success) {
-    // For a partial signature the bound args start at position 1 of the task's args.
-    const shifted = receives
-      ? {
-          ...parsed.error,
-          issues: parsed.error.issues.map((issue) => ({
-            ...issue,
-            path: typeof issue.path[0] === 'number' ? [issue.path[0] + 1, ...issue.path.slice(1)] : issue.path,
-          })),
-        }
-      : parsed.error;
-    throw new ArgsValidationError(node.task, node.path, describeZodError(shifted as typeof parsed.error, 'args'), {
-      cause: parsed.error,
-    });
-  }
 }
 
 /**
@@ -152,12 +116,23 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
   const queueOf: string[] = [];
   const priorityOf: number[] = [];
 
+  const pending: Promise<void>[] = [];
+
   for (const node of compiledNodes) {
+    // A signature made from a task or contract carries its contract: no handler need be registered here.
     const definition = context.lookup(node.task);
-    if (!definition && !node.byName) throw new UnknownTaskError(node.task, node.path);
-    if (definition) checkArgs(node, definition);
-    queueOf.push(node.options.queue ?? definition?.queue ?? DEFAULT_QUEUE);
-    priorityOf.push(node.options.priority ?? definition?.priority ?? 0);
+    const contract = node.contract ?? definition;
+    if (!contract && !node.byName) throw new UnknownTaskError(node.task, node.path);
+    if (contract) {
+      const check = checkNodeArgs(node, contract, definition?.handler);
+      if (check) {
+        // Handled at once, so that a later synchronous refusal leaves no unhandled rejection behind.
+        check.catch(() => undefined);
+        pending.push(check);
+      }
+    }
+    queueOf.push(node.options.queue ?? contract?.queue ?? DEFAULT_QUEUE);
+    priorityOf.push(node.options.priority ?? contract?.priority ?? 0);
   }
 
   const nodes: PlannedNode[] = [];
@@ -186,5 +161,6 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
     outputJson: JSON.stringify(compiled.output),
     rootQueues: [...rootQueues],
     queues: [...new Set(queueOf)],
+    pendingChecks: pending.length > 0 ? Promise.all(pending).then(() => undefined) : null,
   };
 }

@@ -1,3 +1,4 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { TaskDefinition } from '../canvas/task.js';
 import {
   ArgsValidationError,
@@ -10,7 +11,7 @@ import {
 import { fillTemplate } from '../graph/template.js';
 import type { StartedNode } from '../store/node-store.js';
 import { encodeJson } from '../util/json.js';
-import { describeZodError } from '../util/zod.js';
+import { type AnySchema, type ValidationResult, describeIssues, validate } from '../util/schema.js';
 import type { AttemptAbort } from './attempt-abort.js';
 import { runWithContext, type TaskContext } from './context.js';
 
@@ -60,6 +61,23 @@ function buildArgs(node: StartedNode): unknown[] {
   return [fillTemplate(spec.input, (id) => inputs.get(id)), ...spec.args];
 }
 
+/**
+ * The schema's output for a value, or the error `refuse` makes of its issues. Awaited only when
+ * the schema library validates asynchronously.
+ */
+function validateWith(
+  schema: AnySchema,
+  value: unknown,
+  refuse: (issues: readonly StandardSchemaV1.Issue[]) => Error,
+): unknown {
+  const returned = validate(schema, value);
+  const settle = (result: ValidationResult): unknown => {
+    if (result.issues) throw refuse(result.issues);
+    return result.value;
+  };
+  return returned instanceof Promise ? returned.then(settle) : settle(returned);
+}
+
 /** Settles with the handler's value, or rejects when the attempt is aborted (with the reason). */
 function raceAbort<T>(work: Promise<T>, abort: AttemptAbort): Promise<T> {
   if (abort.aborted) return Promise.reject(abort.reason as Error);
@@ -95,13 +113,14 @@ export async function runAttempt(
     if (!definition) throw new UnknownTaskError(node.spec.task, `node ${nodeId} of run ${runId} (queue ${node.queue})`, 'worker');
     let args = buildArgs(node);
     if (definition.argsSchema) {
-      const parsed = definition.argsSchema.safeParse(args);
-      if (!parsed.success) {
-        throw new ArgsValidationError(definition.name, `node ${nodeId}`, describeZodError(parsed.error, 'args'), {
-          cause: parsed.error,
-        });
+      const checked = validateWith(definition.argsSchema, args, (issues) =>
+        new ArgsValidationError(definition.name, `node ${nodeId}`, describeIssues(issues, 'args'), { issues }),
+      );
+      const validated = checked instanceof Promise ? ((await checked) as unknown) : checked;
+      if (!Array.isArray(validated)) {
+        throw new ArgsValidationError(definition.name, `node ${nodeId}`, 'the args schema must produce a list of arguments');
       }
-      args = [...parsed.data];
+      args = [...(validated as unknown[])];
     }
     if (definition.timeoutMs !== undefined) {
       const timeoutMs = definition.timeoutMs;
@@ -112,11 +131,10 @@ export async function runAttempt(
     const returned = runWithContext(context, () => definition.handler(...args));
     let value = await raceAbort(returned instanceof Promise ? returned : Promise.resolve(returned), abort);
     if (definition.resultSchema) {
-      const parsed = definition.resultSchema.safeParse(value);
-      if (!parsed.success) {
-        throw new ResultValidationError(definition.name, describeZodError(parsed.error, 'result'), { cause: parsed.error });
-      }
-      value = parsed.data;
+      const checked = validateWith(definition.resultSchema, value, (issues) =>
+        new ResultValidationError(definition.name, describeIssues(issues, 'result'), { issues }),
+      );
+      value = checked instanceof Promise ? ((await checked) as unknown) : checked;
     }
     const resultJson = encodeJson(value, `result of task "${definition.name}"`);
     // Only a long string can be over the limit in bytes (UTF-8 takes at most 3 per UTF-16 unit).

@@ -1,4 +1,4 @@
-import type { RetryPolicy } from '../canvas/task.js';
+import type { RetryPolicy } from '../canvas/contract-spec.js';
 import {
   ArgsValidationError,
   CanvasValidationError,
@@ -9,7 +9,7 @@ import {
   UnknownTaskError,
 } from '../errors/index.js';
 
-export const NO_RETRY: RetryPolicy = { attempts: 1 };
+export { NO_RETRY } from '../canvas/contract-spec.js';
 
 /** Errors that another attempt cannot fix: the same input gives the same failure. */
 function isPermanent(error: unknown): boolean {

@@ -25,7 +25,7 @@ import { type BuildEnv, buildCanvas, countSlots, shapeArbitrary } from './canvas
 import { jsonArbitrary, type LooseTask } from './property-tasks.js';
 
 export interface PoisonEnv extends BuildEnv {
-  /** A task of another registry: unknown to the app that submits. */
+  /** Signatures of a task unknown to the app that submits (made by hand, with no contract). */
   readonly foreign: LooseTask;
   /** The submitting app's maxPayloadBytes. */
   readonly payloadLimit: number;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type CeleriacError, createApp } from '../../src/index.js';
+import { type CeleriacError, Signature } from '../../src/index.js';
 import { keysOf, useApps, useRedis } from '../helpers/apps.js';
 import { buildCanvas, countSignatureShapes, describedShape, shapeArbitrary } from '../helpers/canvas-arbitraries.js';
 import { invalidCaseArbitrary, type PoisonEnv } from '../helpers/invalid-canvases.js';
@@ -62,9 +62,12 @@ describe('random canvases', () => {
   it('an invalid canvas is refused with its typed error, and nothing is written', async () => {
     const payloadLimit = 2048;
     const app = makeApp({ maxPayloadBytes: payloadLimit });
-    // Only a registry: its task is unknown to `app`. It never connects, so there is nothing to close.
-    const elsewhere = createApp({ prefix: 'props-elsewhere' });
-    const foreign = elsewhere.task({ name: 'prop.elsewhere' }, (value: unknown) => value) as unknown as LooseTask;
+    // Signatures made by hand, carrying no contract: their task is unknown to `app`. (A task's or a
+    // contract's signature carries its contract, so submit accepts it with no handler registered.)
+    const foreign = {
+      s: (...args: unknown[]) => new Signature('prop.elsewhere', args, false, {}, false),
+      si: (...args: unknown[]) => new Signature('prop.elsewhere', args, true, {}, false),
+    } as unknown as LooseTask;
     const env: PoisonEnv = { app, tasks: registerPropertyTasks(app), foreign, payloadLimit };
     const client = redis();
 
