@@ -1,4 +1,20 @@
-export { createApp, App, type SubmitOptions, type ListRunsOptions, type RunList, type RunSummary } from './app.js';
+export { createApp, App, type SubmitOptions, type ListRunsOptions, type RunList, type RunSummary, type EventsOptions } from './app.js';
+export type {
+  CeleriacEvent,
+  CeleriacEventType,
+  EventError,
+  RunSubmittedEvent,
+  RunSucceededEvent,
+  RunFailedEvent,
+  RunCancelledEvent,
+  RunReopenedEvent,
+  NodeStartedEvent,
+  NodeSucceededEvent,
+  NodeFailedEvent,
+  NodeRetryingEvent,
+  NodeCancelledEvent,
+  NodeProgressEvent,
+} from './store/events.js';
 export type { AppOptions, RedisConnectionOptions } from './config.js';
 export { Canvas, type AnyCanvas, type InputOf, type OutputOf } from './canvas/canvas.js';
 export { Signature, type SignatureOptions } from './canvas/signature.js';
