@@ -322,6 +322,7 @@ export class App {
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new ConfigError(where, 'options.signal must be an AbortSignal');
     const stream: EventStream = new EventStream({
       connect: () => connect(this.config, true, 'events-stream'),
+      commands: this.redis,
       key: this.keys.events,
       after: position,
       ...(runId !== undefined ? { runId } : {}),

@@ -15,6 +15,8 @@ const BLOCK_MS = 5_000;
 export interface EventStreamSource {
   /** A connection of the stream's own (XREAD BLOCK holds it); closed with the stream. */
   readonly connect: () => Redis;
+  /** The app's command connection, for the one read that fixes "now". */
+  readonly commands: Redis;
   readonly key: string;
   /** Where to start: after this event or entry; null for only what happens from now on. */
   readonly after: EventPosition | null;
@@ -40,14 +42,27 @@ export class EventStream implements AsyncIterableIterator<CeleriacEvent> {
   private buffer: CeleriacEvent[] = [];
   private position = 0;
   private closed = false;
+  private starting: Promise<void> | null = null;
+  private startError: unknown = null;
   private readonly abortListener = (): void => void this.close();
 
   constructor(private readonly source: EventStreamSource) {
     const { after } = source;
     this.cursor = after ? after.entry : null;
     this.partial = after?.index !== undefined ? after : null;
-    if (source.signal?.aborted) this.closed = true;
-    else source.signal?.addEventListener('abort', this.abortListener, { once: true });
+    if (source.signal?.aborted) {
+      this.closed = true;
+      return;
+    }
+    source.signal?.addEventListener('abort', this.abortListener, { once: true });
+    // "From now" is read at once, on the app's command connection: Redis runs that connection's
+    // commands in order, so a stream made before this process submits a run sees all of its events.
+    if (this.cursor === null) {
+      this.starting = lastEntryId(source.commands, source.key).then(
+        (id) => void (this.cursor ??= id),
+        (error: unknown) => void (this.startError = error),
+      );
+    }
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<CeleriacEvent> {
@@ -91,6 +106,11 @@ export class EventStream implements AsyncIterableIterator<CeleriacEvent> {
     const redis = this.connection;
     const { key } = this.source;
     let events: CeleriacEvent[];
+    if (this.starting) {
+      await this.starting;
+      this.starting = null;
+      if (this.startError !== null) throw this.startError;
+    }
     if (this.cursor === null) {
       this.cursor = await lastEntryId(redis, key);
       return;
