@@ -340,7 +340,10 @@ export class Worker {
         return null;
       }
       const failed = await nodes.fail(node, serializeError(outcome.error), delay);
-      if (this.onEvent) this.attemptEnded(node, failed, outcome.error);
+      // Aborted because its run was cancelled, and reported after a resume had already reset the
+      // node: fenced off, but what ended it was the cancellation.
+      const reported = failed === 'stale' && outcome.error instanceof RunCancelledError ? 'cancelled' : failed;
+      if (this.onEvent) this.attemptEnded(node, reported, outcome.error);
       if (failed === 'run-failed' && node.context.trace) await this.recordRunSpan(node.message.runId);
       return null;
     } finally {
