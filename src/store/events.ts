@@ -2,10 +2,10 @@ import type { Redis } from 'ioredis';
 
 /**
  * The event stream's format, read side (includes/events.lua writes it; nothing else reads it).
- * One stream entry holds the events of one script call: `run`, <run id>, then one pair per event:
- * <type>, `<node id>|<attempt>|<task>|<detail JSON>`. An event's id is its entry's id and its
- * position in the entry (`<ms>-<seq>-<index>`); its time is the entry id's milliseconds (the
- * Redis clock when the transition happened).
+ * One stream entry holds the events of one script call: `run`, <run id>, `events`, and one line
+ * per event: `<type>|<node id>|<attempt>|<task>|<detail JSON>`. An event's id is its entry's id
+ * and its position in the entry (`<ms>-<seq>-<index>`); its time is the entry id's milliseconds
+ * (the Redis clock when the transition happened).
  */
 export const EVENT_TYPES = [
   'run.submitted',
@@ -107,16 +107,18 @@ function eventError(value: unknown): EventError {
   };
 }
 
-/** One event from its type and payload, or null when it is not one celeriac writes. */
-function decodeEvent(base: EventBase, type: string, payload: string): CeleriacEvent | null {
-  const first = payload.indexOf('|');
-  const second = payload.indexOf('|', first + 1);
-  const third = payload.indexOf('|', second + 1);
-  if (first < 0 || second < 0 || third < 0) return null;
-  const nodeId = payload.slice(0, first);
-  const attemptText = payload.slice(first + 1, second);
-  const task = payload.slice(second + 1, third);
-  const detailText = payload.slice(third + 1);
+/** One event from its line, or null when it is not one celeriac writes. */
+function decodeEvent(base: EventBase, line: string): CeleriacEvent | null {
+  const first = line.indexOf('|');
+  const second = line.indexOf('|', first + 1);
+  const third = line.indexOf('|', second + 1);
+  const fourth = line.indexOf('|', third + 1);
+  if (first < 0 || second < 0 || third < 0 || fourth < 0) return null;
+  const type = line.slice(0, first);
+  const nodeId = line.slice(first + 1, second);
+  const attemptText = line.slice(second + 1, third);
+  const task = line.slice(third + 1, fourth);
+  const detailText = line.slice(fourth + 1);
   const attempt = Number(attemptText);
   const node = { ...base, nodeId, task, attempt };
   switch (type) {
@@ -157,15 +159,15 @@ function decodeEvent(base: EventBase, type: string, payload: string): CeleriacEv
  * (an entry written by hand) are skipped rather than ending a consumer's stream.
  */
 export function decodeEntry(entryId: string, fields: readonly string[], after = -1): CeleriacEvent[] {
-  if (fields[0] !== 'run' || fields[1] === undefined) return [];
+  if (fields[0] !== 'run' || fields[1] === undefined || fields[2] !== 'events' || fields[3] === undefined) return [];
   const at = new Date(Number(entryId.slice(0, entryId.indexOf('-'))));
   const runId = fields[1];
   const events: CeleriacEvent[] = [];
-  for (let position = 2, index = 0; position + 1 < fields.length; position += 2, index++) {
-    if (index <= after) continue;
+  const lines = fields[3].split('\n');
+  for (let index = after + 1; index < lines.length; index++) {
     let event: CeleriacEvent | null = null;
     try {
-      event = decodeEvent({ id: `${entryId}-${index}`, at, runId }, fields[position]!, fields[position + 1]!);
+      event = decodeEvent({ id: `${entryId}-${index}`, at, runId }, lines[index]!);
     } catch {
       event = null;
     }
