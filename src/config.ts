@@ -58,14 +58,14 @@ export interface AppOptions {
   /**
    * The event stream (`app.events()`, docs/events.md). `enabled: false`: runs this app submits
    * record no events (default true). `maxLen`: about how many stream entries the app's stream
-   * keeps (MAXLEN ~; each entry holds the events of one transition); default 100,000. Both are
+   * keeps (MAXLEN ~; each entry holds the events of one script call); default 10,000. Both are
    * fixed for a run when it is submitted.
    */
   readonly events?: { readonly enabled?: boolean; readonly maxLen?: number };
 }
 
 const DAY = 24 * 60 * 60 * 1000;
-const DEFAULT_EVENTS_MAX_LEN = 100_000;
+const DEFAULT_EVENTS_MAX_LEN = 10_000;
 
 const appOptionsSchema = z
   .object({
