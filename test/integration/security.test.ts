@@ -200,6 +200,10 @@ describe('a user restricted by ACL to the app', () => {
     expect(events[0]).toMatchObject({ type: 'run.submitted' });
     const fromNow = app.events();
     await fromNow.return?.();
+    // After an event id: the rest of its entry (XRANGE), then XREAD.
+    const rest = app.events({ runId: stopped.id, after: events[0]!.id });
+    expect((await rest.next()).value).toMatchObject({ id: events[1]!.id });
+    await rest.return?.();
 
     // Dead letters, and the repair sweep: by hand, and by the worker (which takes a lock first).
     await vi.waitFor(async () => expect((await app.deadLetters()).counts).toEqual({ malformed: 1 }));
