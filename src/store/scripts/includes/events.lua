@@ -29,11 +29,22 @@ local function flushEvents()
   eventLines, eventCount = {}, 0
 end
 
--- nodeId, attempt, task and detail (a JSON text) may be nil.
+-- Attempt numbers as text: Lua 5.1 formats a number with sprintf, per event otherwise.
+local attemptTexts = {}
+
+-- nodeId, attempt (a number), task and detail (a JSON text) may be nil.
 local function emitEvent(eventType, nodeId, attempt, task, detail)
   if eventsMaxLen == nil then eventsMaxLen = redis.call('HGET', eventsMetaKey, 'events') end
   if not eventsMaxLen then return end
+  local attemptText = ''
+  if attempt then
+    attemptText = attemptTexts[attempt]
+    if not attemptText then
+      attemptText = tostring(attempt)
+      attemptTexts[attempt] = attemptText
+    end
+  end
   eventCount = eventCount + 1
-  eventLines[eventCount] = eventType .. '|' .. (nodeId or '') .. '|' .. (attempt or '') .. '|' .. (task or '') .. '|' .. (detail or '')
+  eventLines[eventCount] = eventType .. '|' .. (nodeId or '') .. '|' .. attemptText .. '|' .. (task or '') .. '|' .. (detail or '')
   if eventCount == EVENTS_PER_ENTRY then flushEvents() end
 end
