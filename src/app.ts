@@ -329,7 +329,7 @@ export class App {
       ...(signal !== undefined ? { signal } : {}),
       onClose: () => this.eventStreams.delete(stream),
     });
-    this.eventStreams.add(stream);
+    if (!signal?.aborted) this.eventStreams.add(stream);
     return stream;
   }
 

@@ -42,6 +42,7 @@ export class EventStream implements AsyncIterableIterator<CeleriacEvent> {
   private buffer: CeleriacEvent[] = [];
   private position = 0;
   private closed = false;
+  private finished = false;
   private starting: Promise<void> | null = null;
   private startError: unknown = null;
   private readonly abortListener = (): void => void this.close();
@@ -51,7 +52,9 @@ export class EventStream implements AsyncIterableIterator<CeleriacEvent> {
     this.cursor = after ? after.entry : null;
     this.partial = after?.index !== undefined ? after : null;
     if (source.signal?.aborted) {
+      // Nothing opened, nothing to close (the app does not keep a stream made already aborted).
       this.closed = true;
+      this.finished = true;
       return;
     }
     source.signal?.addEventListener('abort', this.abortListener, { once: true });
@@ -91,7 +94,8 @@ export class EventStream implements AsyncIterableIterator<CeleriacEvent> {
 
   /** Stop reading and close the stream's connection. Safe to call more than once. */
   async close(): Promise<void> {
-    if (this.closed && !this.connection) return;
+    if (this.finished) return;
+    this.finished = true;
     this.closed = true;
     this.source.signal?.removeEventListener('abort', this.abortListener);
     const connection = this.connection;

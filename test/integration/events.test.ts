@@ -151,6 +151,7 @@ describe('app.events()', () => {
     // Both are blocked in XREAD on their own connections now, or about to be.
     controller.abort();
     expect(await aborted).toEqual([]);
+    expect(await collect(app.events({ signal: AbortSignal.abort() }), () => false)).toEqual([]);
     await app.close();
     expect(await closed).toEqual([]);
   });
