@@ -13,6 +13,8 @@ import { compileCanvas } from './graph/compile.js';
 import { planSubmission } from './graph/plan.js';
 import { Run, type RunContext } from './run/run.js';
 import { RunEvents } from './run/run-events.js';
+import { EventStream } from './run/event-stream.js';
+import { type CeleriacEvent, parseEventPosition } from './store/events.js';
 import { KeySpace } from './store/keys.js';
 import { type DeadLetters, clearDeadLetters, readDeadLetters } from './store/dead-letters.js';
 import { type RepairReport, repairRuns } from './store/repair.js';
@@ -69,6 +71,18 @@ const listRunsSchema = z
   })
   .strict();
 
+export interface EventsOptions {
+  /** Only this run's events (filtered by the reader: the app has one stream). */
+  readonly runId?: string;
+  /**
+   * Continue after this event (an event's `id`), or after a stream entry id (`'0-0'`: from the
+   * oldest event still retained). Default: only what happens from now on.
+   */
+  readonly after?: string;
+  /** Ends the iteration when aborted. */
+  readonly signal?: AbortSignal;
+}
+
 const runIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be 1-128 letters, digits, "_" or "-"');
 
 /**
@@ -83,13 +97,14 @@ export class App {
   private readonly tasks = new Map<string, TaskDefinition>();
   private readonly workers = new Set<Worker>();
   private commandConnection: Redis | null = null;
-  private readonly events: RunEvents;
+  private readonly runEvents: RunEvents;
   private runStore: RunStore | null = null;
+  private readonly eventStreams = new Set<EventStream>();
 
   constructor(private readonly options: AppOptions = {}) {
     this.config = parseAppOptions(options);
     this.keys = new KeySpace(this.config.prefix);
-    this.events = new RunEvents(() => connect(this.config, true, 'events'));
+    this.runEvents = new RunEvents(() => connect(this.config, true, 'events'));
   }
 
   /** The app's command connection (the caller's own instance, if one was given). */
@@ -213,7 +228,8 @@ export class App {
     if (plan.pendingChecks) await plan.pendingChecks;
     const { span, storedTrace } = startSubmitSpan(id, name, plan.nodes.length, this.config.tracing);
     try {
-      await this.runs.submit(id, name, plan, this.config.retention, storedTrace);
+      const { events } = this.config;
+      await this.runs.submit(id, name, plan, this.config.retention, storedTrace, events.enabled ? events.maxLen : 0);
     } catch (error) {
       endSpanWithError(span, error);
       throw error;
@@ -278,6 +294,38 @@ export class App {
     return repairRuns(this.redis, this.keys);
   }
 
+  /**
+   * The app's events, live, from every process (docs/events.md): `for await (const event of
+   * app.events({ runId }))`. Each iteration has its own connection, closed on `break`, on the
+   * signal, and by `app.close()`. An event's `id` is a cursor: `after: id` continues with the
+   * next event, so a consumer that reconnects loses nothing the stream still retains.
+   */
+  events(options: EventsOptions = {}): AsyncIterableIterator<CeleriacEvent> {
+    const where = 'app.events()';
+    if (typeof options !== 'object' || options === null) throw new ConfigError(where, 'options must be an object');
+    const { runId, after, signal } = options;
+    if (runId !== undefined) {
+      const parsed = runIdSchema.safeParse(runId);
+      if (!parsed.success) throw new ConfigError(where, describeZodError(parsed.error, 'options.runId'));
+    }
+    const position = after === undefined ? null : typeof after === 'string' ? parseEventPosition(after) : null;
+    if (after !== undefined && !position) {
+      throw new ConfigError(where, `options.after must be an event id ("<ms>-<seq>-<index>") or a stream id ("0-0"), not ${JSON.stringify(after)}`);
+    }
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new ConfigError(where, 'options.signal must be an AbortSignal');
+    const stream: EventStream = new EventStream({
+      connect: () => connect(this.config, true, 'events-stream'),
+      commands: this.redis,
+      key: this.keys.events,
+      after: position,
+      ...(runId !== undefined ? { runId } : {}),
+      ...(signal !== undefined ? { signal } : {}),
+      onClose: () => this.eventStreams.delete(stream),
+    });
+    if (!signal?.aborted) this.eventStreams.add(stream);
+    return stream;
+  }
+
   /** A worker for this app's tasks. Call `start()` to begin consuming. */
   worker(options: WorkerOptions = {}): Worker {
     const worker = new Worker({ config: this.config, keys: this.keys, lookup: (name) => this.tasks.get(name) }, options);
@@ -289,7 +337,8 @@ export class App {
   async close(): Promise<void> {
     await Promise.all([...this.workers].map((worker) => worker.close()));
     this.workers.clear();
-    await this.events.close();
+    await Promise.all([...this.eventStreams].map((stream) => stream.close()));
+    await this.runEvents.close();
     const connection = this.commandConnection;
     this.commandConnection = null;
     this.runStore = null;
@@ -297,7 +346,7 @@ export class App {
   }
 
   private runContext(): RunContext {
-    return { runs: this.runs, events: this.events, keys: this.keys, tracing: this.config.tracing };
+    return { runs: this.runs, events: this.runEvents, keys: this.keys, tracing: this.config.tracing };
   }
 }
 

@@ -58,9 +58,17 @@ export interface AppOptions {
    * personal data. Default: neither.
    */
   readonly tracing?: { readonly enabled?: boolean; readonly recordArgs?: boolean; readonly recordResults?: boolean };
+  /**
+   * The event stream (`app.events()`, docs/events.md). `enabled: false`: runs this app submits
+   * record no events (default true). `maxLen`: about how many stream entries the app's stream
+   * keeps (MAXLEN ~; each entry holds the events of one script call); default 10,000. Both are
+   * fixed for a run when it is submitted.
+   */
+  readonly events?: { readonly enabled?: boolean; readonly maxLen?: number };
 }
 
 const DAY = 24 * 60 * 60 * 1000;
+const DEFAULT_EVENTS_MAX_LEN = 10_000;
 
 const prefixSchema = z
   .string()
@@ -89,6 +97,10 @@ const appOptionsSchema = z
       .object({ enabled: z.boolean().default(true), recordArgs: z.boolean().default(false), recordResults: z.boolean().default(false) })
       .strict()
       .default({ enabled: true, recordArgs: false, recordResults: false }),
+    events: z
+      .object({ enabled: z.boolean().default(true), maxLen: z.number().int().min(1).default(DEFAULT_EVENTS_MAX_LEN) })
+      .strict()
+      .default({ enabled: true, maxLen: DEFAULT_EVENTS_MAX_LEN }),
   })
   .strict();
 
@@ -102,6 +114,7 @@ export interface AppConfig {
   readonly maxLeaseExpiries: number;
   readonly retention: { readonly succeededMs: number; readonly failedMs: number; readonly cancelledMs: number };
   readonly tracing: { readonly enabled: boolean; readonly recordArgs: boolean; readonly recordResults: boolean };
+  readonly events: { readonly enabled: boolean; readonly maxLen: number };
 }
 
 export function parseAppOptions(options: AppOptions = {}): AppConfig {

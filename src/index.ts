@@ -8,7 +8,27 @@ export {
   type AnyContract,
   type HandlerOf,
   type TaskOf,
+  type EventsOptions,
 } from './app.js';
+export { EVENT_TYPES } from './store/events.js';
+export type {
+  CeleriacEvent,
+  EventBase,
+  NodeEventBase,
+  CeleriacEventType,
+  EventError,
+  RunSubmittedEvent,
+  RunSucceededEvent,
+  RunFailedEvent,
+  RunCancelledEvent,
+  RunReopenedEvent,
+  NodeStartedEvent,
+  NodeSucceededEvent,
+  NodeFailedEvent,
+  NodeRetryingEvent,
+  NodeCancelledEvent,
+  NodeProgressEvent,
+} from './store/events.js';
 export type { AppOptions, RedisConnectionOptions } from './config.js';
 export { Canvas, type AnyCanvas, type InputOf, type OutputOf } from './canvas/canvas.js';
 export { Signature, type SignatureOptions } from './canvas/signature.js';

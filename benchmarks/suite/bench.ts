@@ -49,6 +49,8 @@ interface Scenario {
   readonly needsWorker: boolean;
   /** Why Celery does not run this scenario, when it does not. */
   readonly celerySkipped?: string;
+  /** Also run celeriac with its event stream off (the events' cost: docs/events.md). */
+  readonly eventsOff?: boolean;
 }
 
 const scenarios: Scenario[] = [
@@ -62,6 +64,7 @@ const scenarios: Scenario[] = [
     // At Celery's ~100 nodes/s for wide chords, 100,000 would take most of an hour per repetition.
     ...(width > 10_000 ? { celerySkipped: 'too slow to repeat (Celery chords run at ~100 nodes/s this wide)' } : {}),
     measure: async (engine: Engine) => (width + 1) / ((await engine.fanOut(width))[1] / 1000),
+    eventsOff: width === 10_000,
   })),
   {
     name: 'chain 1,000',
@@ -109,14 +112,16 @@ const celeryLog = resolve('.bench-out/celery-worker.log');
 
 const server = await startRedisServer();
 const admin = new Redis(server.url);
-type EngineName = 'celeriac' | 'bullmq' | 'celery';
+/** celeriac-events-off: celeriac with `events: { enabled: false }` (celeriac has them on). */
+type EngineName = 'celeriac' | 'celeriac-events-off' | 'bullmq' | 'celery';
 /** An engine, and how to read the CPU its processes have used so far (µs). */
 const makeEngine = (name: EngineName): { engine: Engine; cpuMicros: () => Promise<number> } => {
   if (name === 'celery') {
     const engine = celeryEngine(celeryPython!, server.url, celeryLog);
     return { engine, cpuMicros: () => engine.cpuMicros() };
   }
-  const engine = (name === 'celeriac' ? celeriacEngine : bullmqEngine)(server.url, concurrency);
+  const engine =
+    name === 'bullmq' ? bullmqEngine(server.url, concurrency) : celeriacEngine(server.url, concurrency, { events: name === 'celeriac' });
   // Submitter and worker share this process: this is all the client-side CPU a node costs.
   return { engine, cpuMicros: async () => { const used = process.cpuUsage(); return used.user + used.system; } };
 };
@@ -129,7 +134,11 @@ for (let rep = -warmUpReps; rep < reps; rep++) {
   const order: EngineName[] = rep % 2 === 0 ? ['celeriac', 'bullmq'] : ['bullmq', 'celeriac'];
   if (celeryPython && measured) order.push('celery');
   for (const scenario of chosen) {
-    for (const name of order) {
+    // Events on and off alternate too, each next to the other.
+    const engines: EngineName[] = scenario.eventsOff
+      ? order.flatMap((name): EngineName[] => (name !== 'celeriac' ? [name] : rep % 2 === 0 ? ['celeriac', 'celeriac-events-off'] : ['celeriac-events-off', 'celeriac']))
+      : order;
+    for (const name of engines) {
       if (name === 'celery' && scenario.celerySkipped) continue;
       await admin.flushall();
       const { engine, cpuMicros } = makeEngine(name);
@@ -193,6 +202,22 @@ const rows = chosen.map((scenario) => {
     [`CPU µs/node celeriac | BullMQ${celeryPython ? ' | Celery' : ''}`]: [cpu('celeriac'), cpu('bullmq'), ...(celeryPython ? [cpu('celery')] : [])].join(' | '),
   };
 });
+// The event stream's cost: celeriac with events off, beside the row above (events on, the default).
+for (const scenario of chosen.filter((chosenScenario) => chosenScenario.eventsOff)) {
+  const values = (engine: EngineName) => samples.filter((sample) => sample.scenario === scenario.name && sample.engine === engine).map((sample) => sample.value);
+  const on = values('celeriac');
+  const off = values('celeriac-events-off');
+  rows.push({
+    scenario: `${scenario.name}, events off`,
+    unit: scenario.unit,
+    'celeriac median (min-max)': range(off),
+    'BullMQ median (min-max)': '-',
+    'celeriac / BullMQ': '-',
+    target: `events on / off: ${on.length && off.length ? (median(on) / median(off)).toFixed(2) : '-'} (>= 0.90)`,
+    ...(celeryPython ? { 'Celery median (min-max)': '-', 'celeriac / Celery': '-' } : {}),
+    [`CPU µs/node celeriac | BullMQ${celeryPython ? ' | Celery' : ''}`]: '-',
+  });
+}
 console.log(`celeriac vs BullMQ 6.7${celeryPython ? ` and ${celeryVersion}` : ''}: ${reps} repetitions after ${warmUpReps} unmeasured, engines alternating, worker concurrency ${concurrency}, one private redis-server`);
 console.table(rows);
 console.log(

@@ -39,8 +39,14 @@ export interface Engine {
 
 const now = (): number => performance.now();
 
-export function celeriacEngine(url: string, concurrency: number): Engine {
-  const app = createApp({ redis: url, prefix: `bench-${randomUUID()}`, tracing: { enabled: false } });
+/** celeriac with its defaults (the event stream on), or with `events: false` its event stream off. */
+export function celeriacEngine(url: string, concurrency: number, options: { readonly events?: boolean } = {}): Engine {
+  const app = createApp({
+    redis: url,
+    prefix: `bench-${randomUUID()}`,
+    tracing: { enabled: false },
+    events: { enabled: options.events ?? true },
+  });
   const noop = app.task({ name: 'noop' }, async (value: number) => value);
   const sum = app.task({ name: 'sum' }, async (values: number[]) => values.reduce((a, b) => a + b, 0));
   const step = app.task({ name: 'step' }, async (value: number) => value + 1);

@@ -19,6 +19,8 @@ export interface NodeInspection {
   readonly finishedAt?: Date;
   /** The last error of this node (for a failed node, the one that failed it). */
   readonly error?: { readonly name: string; readonly message: string; readonly stack?: string; readonly code?: string };
+  /** What the node's latest attempt last gave `taskContext().progress()`, if anything (kept once it finished). */
+  readonly progress?: unknown;
 }
 
 export interface RunInspection {
@@ -266,6 +268,7 @@ export class Run<R = unknown> {
           ...timeField('startedAt', node.state.startedAt),
           ...timeField('finishedAt', node.state.finishedAt),
           ...(parsedError?.success ? { error: parsedError.data } : {}),
+          ...(node.state.progress !== undefined ? { progress: JSON.parse(node.state.progress) as unknown } : {}),
         };
       }),
     };

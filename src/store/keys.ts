@@ -31,6 +31,8 @@
  *                                       newest 10,000 are kept (includes/dead-letter.lua)
  *   {p}:dead-letters:counts hash        reason -> how many messages were dead-lettered for it
  *   {p}:repair:lock         string      held by the worker running the repair sweep (with a TTL)
+ *   {p}:events              stream      the app's event stream, capped (includes/events.lua writes it,
+ *                                       store/events.ts reads it)
  */
 export interface RunKeys {
   readonly run: string;
@@ -73,6 +75,8 @@ export class KeySpace {
   readonly runIndexes: RunIndexKeys;
   readonly deadLetters: DeadLetterKeys;
   readonly repairLock: string;
+  /** The app's event stream: one key, so a consumer follows every run with one XREAD. */
+  readonly events: string;
   private readonly recentRunKeys = new Map<string, readonly string[]>();
   private readonly queueKeys = new Map<string, QueueKeys>();
 
@@ -81,6 +85,7 @@ export class KeySpace {
     this.sequence = `${this.tag}:sequence`;
     this.deadLetters = { list: `${this.tag}:dead-letters`, counts: `${this.tag}:dead-letters:counts` };
     this.repairLock = `${this.tag}:repair:lock`;
+    this.events = `${this.tag}:events`;
     const runs = `${this.tag}:runs`;
     this.runIndexes = {
       all: runs,
@@ -94,7 +99,8 @@ export class KeySpace {
   }
 
   /**
-   * The 12 keys every run-level script takes first (includes/run.lua runKeysFrom). Remembered for
+   * The 13 keys every run-level script takes first (includes/run.lua runKeysFrom): the run's own,
+   * the run indexes, and the event stream every transition writes to. Remembered for
    * the most recent runs: a worker asks for the same run's keys on every start and completion.
    */
   runScriptKeys(runId: string): readonly string[] {
@@ -105,6 +111,7 @@ export class KeySpace {
       keys = [
         run.run, run.nodes, run.specs, run.results, run.errors,
         index.all, index.running, index.succeeded, index.failed, index.cancelled, index.expiry, index.expired,
+        this.events,
       ];
       if (this.recentRunKeys.size >= RECENT_RUN_KEYS) this.recentRunKeys.clear();
       this.recentRunKeys.set(runId, keys);

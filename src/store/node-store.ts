@@ -291,6 +291,13 @@ export class NodeStore {
     return reply === 1;
   }
 
+  /** A running attempt's progress (record-progress.lua): false when the attempt was fenced off. */
+  async recordProgress(node: StartedNode, progressJson: string): Promise<boolean> {
+    const { runId, nodeId } = node.message;
+    const reply = await scripts.recordProgress.run(this.redis, this.keys.runScriptKeys(runId), [runId, nodeId, node.attempt, progressJson]);
+    return reply === 1;
+  }
+
   /** Heartbeat: whether this attempt still holds its lease, or its run was cancelled. */
   async extendLease(node: StartedNode, leaseMs: number): Promise<'held' | 'lost' | 'cancelled'> {
     const run = this.keys.run(node.message.runId);

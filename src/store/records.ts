@@ -38,6 +38,8 @@ export const nodeStateSchema = z.object({
   queuedAt: z.number().optional(),
   startedAt: z.number().optional(),
   finishedAt: z.number().optional(),
+  /** The JSON text the current attempt last gave taskContext().progress() (record-progress.lua). */
+  progress: z.string().optional(),
 });
 export type NodeState = z.infer<typeof nodeStateSchema>;
 

@@ -98,8 +98,8 @@ export class RunStore {
   ) {}
 
   /** Write the whole run, all or nothing, in one round trip (submission.ts). Returns the creation time. */
-  submit(runId: string, name: string, plan: SubmissionPlan, retention: Retention, storedTrace = ''): Promise<number> {
-    return writeRun(this.redis, this.keys, { runId, name, plan, retention, storedTrace });
+  submit(runId: string, name: string, plan: SubmissionPlan, retention: Retention, storedTrace = '', eventsMaxLen = 0): Promise<number> {
+    return writeRun(this.redis, this.keys, { runId, name, plan, retention, storedTrace, eventsMaxLen });
   }
 
   async meta(runId: string): Promise<RunMeta | null> {

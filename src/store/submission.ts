@@ -22,6 +22,8 @@ export interface SubmitRequest {
   readonly retention: { readonly succeededMs: number; readonly failedMs: number; readonly cancelledMs: number };
   /** The submit span's trace context JSON, "" when tracing is off. */
   readonly storedTrace: string;
+  /** The event stream's length for this run's events (MAXLEN ~), 0 when the app has events off. */
+  readonly eventsMaxLen: number;
 }
 
 /** Specs on their way into a staging hash: where, and the HSETs (and PEXPIREs) already sent. */
@@ -88,7 +90,7 @@ function rootQueueKeys(keys: KeySpace, plan: SubmissionPlan): string[] {
 }
 
 /** ARGV of submit-run (see its header): the run, its root classes, and the nodes' dependency counts. */
-function commitArgs({ runId, name, plan, retention, storedTrace }: SubmitRequest): (string | number)[] {
+function commitArgs({ runId, name, plan, retention, storedTrace, eventsMaxLen }: SubmitRequest): (string | number)[] {
   const args: (string | number)[] = [
     runId,
     name,
@@ -98,6 +100,7 @@ function commitArgs({ runId, name, plan, retention, storedTrace }: SubmitRequest
     retention.cancelledMs,
     JSON.stringify(plan.queues),
     storedTrace,
+    eventsMaxLen,
     plan.rootQueues.length,
     ...plan.rootQueues,
   ];

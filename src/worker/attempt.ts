@@ -24,6 +24,8 @@ export interface AttemptOptions {
    * or the run cancelled, and here when the task's timeout passes.
    */
   readonly abort: AttemptAbort;
+  /** Records the attempt's progress JSON (record-progress.lua): false when the attempt was fenced off. */
+  readonly recordProgress: (node: StartedNode, progressJson: string) => Promise<boolean>;
 }
 
 /**
@@ -31,21 +33,46 @@ export interface AttemptOptions {
  * the prototype rather than a getter and a closure made for every attempt.
  */
 class AttemptContext implements TaskContext {
-  readonly #abort: AttemptAbort;
+  readonly #node: StartedNode;
+  readonly #options: AttemptOptions;
 
   constructor(
-    readonly runId: string,
-    readonly nodeId: string,
+    node: StartedNode,
     readonly task: string,
-    readonly queue: string,
-    readonly attempt: number,
-    abort: AttemptAbort,
+    options: AttemptOptions,
   ) {
-    this.#abort = abort;
+    this.#node = node;
+    this.#options = options;
+  }
+
+  get runId(): string {
+    return this.#node.message.runId;
+  }
+
+  get nodeId(): string {
+    return this.#node.message.nodeId;
+  }
+
+  get queue(): string {
+    return this.#node.queue;
+  }
+
+  get attempt(): number {
+    return this.#node.attempt;
   }
 
   get signal(): AbortSignal {
-    return this.#abort.signal;
+    return this.#options.abort.signal;
+  }
+
+  async progress(value: unknown): Promise<boolean> {
+    const where = `progress of task "${this.task}"`;
+    const json = encodeJson(value, where);
+    const { maxPayloadBytes } = this.#options;
+    if (json.length * 3 > maxPayloadBytes && Buffer.byteLength(json) > maxPayloadBytes) {
+      throw new PayloadTooLargeError(where, Buffer.byteLength(json), maxPayloadBytes);
+    }
+    return this.#options.recordProgress(this.#node, json);
   }
 }
 
@@ -126,7 +153,7 @@ export async function runAttempt(
       const timeoutMs = definition.timeoutMs;
       timer = setTimeout(() => abort.abort(new TaskTimeoutError(definition.name, timeoutMs)), timeoutMs);
     }
-    const context = new AttemptContext(runId, nodeId, definition.name, node.queue, node.attempt, abort);
+    const context = new AttemptContext(node, definition.name, options);
     // A handler that throws before returning a promise is caught below like one that rejects.
     const returned = runWithContext(context, () => definition.handler(...args));
     let value = await raceAbort(returned instanceof Promise ? returned : Promise.resolve(returned), abort);

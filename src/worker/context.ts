@@ -14,6 +14,14 @@ export interface TaskContext {
    * worker lost its lease (reason: LeaseLostError; another worker now owns the node).
    */
   readonly signal: AbortSignal;
+  /**
+   * Record how far this attempt is: any JSON value (at most maxPayloadBytes encoded). It replaces
+   * the previous one, shows in `run.inspect()` as the node's `progress`, and is announced as a
+   * node.progress event. Resolves false when the attempt no longer owns the node (its lease was
+   * lost, or the run was reopened): nothing was recorded. Each call is one Redis script call;
+   * report at the pace a person reads, not per item.
+   */
+  progress(value: unknown): Promise<boolean>;
 }
 
 const storage = new AsyncLocalStorage<TaskContext>();

@@ -8,7 +8,8 @@ import type { RepairReport } from '../store/repair.js';
  * - `discarded`: the run had been cancelled, so the result was dropped;
  * - `retrying`: it failed and will be tried again after its backoff;
  * - `failed`: it failed for good (`run-failed`: and that failed the run);
- * - `cancelled`: it failed after its run was cancelled or had failed;
+ * - `cancelled`: it was aborted because its run was cancelled (also when a resume had already
+ *   reset the node by the time it reported), or it failed after its run was cancelled or had failed;
  * - `lease-lost`: the worker lost its lease while it ran (another worker owns the node); nothing
  *   was reported.
  */

@@ -106,6 +106,9 @@ export class Worker {
   private runs: RunStore | null = null;
   private active = 0;
   private readonly executions = new Set<Execution>();
+  /** taskContext().progress() of the attempts running here (false once the worker has stopped). */
+  private readonly recordProgress = (node: StartedNode, progressJson: string): Promise<boolean> =>
+    this.nodes ? this.nodes.recordProgress(node, progressJson) : Promise.resolve(false);
   private slotFreed: (() => void) | null = null;
   private allIdle: (() => void) | null = null;
   private loopDone: Promise<void> | null = null;
@@ -314,7 +317,7 @@ export class Worker {
     const attemptSpan = startAttemptSpan(node, tracing, () => node.spec.args);
     try {
       const definition = this.context.lookup(node.spec.task);
-      const attemptOptions = { maxPayloadBytes: this.context.config.maxPayloadBytes, abort };
+      const attemptOptions = { maxPayloadBytes: this.context.config.maxPayloadBytes, abort, recordProgress: this.recordProgress };
       const outcome = tracing.enabled
         ? await otelContext.with(attemptSpan.context, () => runAttempt(node, definition, attemptOptions))
         : await runAttempt(node, definition, attemptOptions);
@@ -337,7 +340,10 @@ export class Worker {
         return null;
       }
       const failed = await nodes.fail(node, serializeError(outcome.error), delay);
-      if (this.onEvent) this.attemptEnded(node, failed, outcome.error);
+      // Aborted because its run was cancelled, and reported after a resume had already reset the
+      // node: fenced off, but what ended it was the cancellation.
+      const reported = failed === 'stale' && outcome.error instanceof RunCancelledError ? 'cancelled' : failed;
+      if (this.onEvent) this.attemptEnded(node, reported, outcome.error);
       if (failed === 'run-failed' && node.context.trace) await this.recordRunSpan(node.message.runId);
       return null;
     } finally {

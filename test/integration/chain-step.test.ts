@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type App, type AnyCanvas, chain, createApp, group } from '../../src/index.js';
+import { decodeEntry } from '../../src/store/events.js';
 import { KeySpace } from '../../src/store/keys.js';
 import { parseMessage } from '../../src/store/messages.js';
 import { type BatchCompleteOutcome, type FillSlots, NodeStore, type StartedNode } from '../../src/store/node-store.js';
@@ -65,7 +66,7 @@ describe('complete-nodes: a chain hop', () => {
     return [outcome, hmgets];
   }
 
-  /** A run's node states, results, meta and the leases of its messages, comparable across runs. */
+  /** A run's node states, results, meta, the leases of its messages and its events, comparable across runs. */
   async function snapshot(runId: string): Promise<string> {
     const run = keys.run(runId);
     const leases = await admin.zrange(keys.queue('default').leases, 0, -1);
@@ -76,6 +77,11 @@ describe('complete-nodes: a chain hop', () => {
         meta: await admin.hgetall(run.run),
         leases: leases.filter((member) => member.startsWith(runId)),
         ready: (await admin.zrange(keys.queue('default').ready, 0, -1)).filter((member) => member.startsWith(runId)),
+        // The events each path wrote, in order, without their ids and times.
+        events: ((await admin.xrange(keys.events, '-', '+')) as [string, string[]][])
+          .flatMap(([id, fields]) => decodeEntry(id, fields))
+          .filter((event) => event.runId === runId)
+          .map(({ id: _id, at: _at, ...event }) => event),
       }),
       runId,
     );

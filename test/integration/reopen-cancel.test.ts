@@ -147,6 +147,37 @@ describe('resume, rerun and cancel', () => {
     }
   });
 
+  it('onEvent: an attempt aborted by its run\'s cancellation says cancelled, never stale, even when a resume reset its node first', async () => {
+    const app = makeApp();
+    let started!: () => void;
+    const outcomes: string[] = [];
+    const wait = app.task({ name: 'wait' }, async () => {
+      started();
+      const { signal } = taskContext();
+      // Ends only when aborted (the cancellation), or, for the attempt after the resume, at once.
+      if (taskContext().attempt > 1) return 1;
+      await new Promise<void>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)));
+      return 0;
+    });
+    await app.worker({
+      concurrency: 4,
+      onEvent: (event) => {
+        if (event.type === 'attempt' && event.attempt === 1) outcomes.push(event.outcome);
+      },
+    }).start();
+    for (let round = 0; round < 10; round++) {
+      const running = new Promise<void>((resolve) => (started = resolve));
+      const run = await app.submit(wait.si());
+      await running;
+      await run.cancel();
+      // The worker hears of the cancellation and aborts; the resume races with its report.
+      await run.resume();
+      expect(await run.result({ timeoutMs: 10_000 })).toBe(1);
+    }
+    expect(outcomes.length).toBeGreaterThan(0);
+    expect(outcomes.filter((outcome) => outcome !== 'cancelled' && outcome !== 'lease-lost')).toEqual([]);
+  });
+
   it('a cancelled run can be resumed and finishes', async () => {
     const app = makeApp();
     const { add } = canvasTasks(app);

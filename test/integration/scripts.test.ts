@@ -35,6 +35,7 @@ describe('Lua scripts', () => {
     const tag = `{${app.config.prefix}}`;
     expect(await keysOf(redis(), app)).toEqual(
       [
+        `${tag}:events`,
         `${tag}:queue:default:ready`,
         `${tag}:queue:default:signal`,
         `${tag}:run:${run.id}`,

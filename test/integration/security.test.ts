@@ -34,7 +34,7 @@ const ACL_LINE =
   '+ping +info +client|setname +evalsha +script|load +multi +exec +blpop +subscribe +unsubscribe +publish +time ' +
   '+del +exists +hdel +hexists +hget +hgetall +hincrby +hlen +hmget +hset +hvals +incr +incrby +llen +lpush +lrange +ltrim ' +
   '+persist +pexpire +pexpireat +rename +rpush +set +zadd +zcard +zpopmin +zrange +zrangebylex +zrangebyscore +zrem +zremrangebyscore ' +
-  '+zrevrangebylex +zscore';
+  '+zrevrangebylex +zscore +xadd +xrange +xread +xrevrange';
 
 describe('the redis option', () => {
   it('takes a url beside ioredis options, and refuses what cannot be meant', () => {
@@ -190,6 +190,20 @@ describe('a user restricted by ACL to the app', () => {
     const listed = await app.listRuns();
     expect(listed.runs.map((summary) => summary.id).sort()).toEqual([run.id, gated.id, stopped.id].sort());
     await expect(app.getRun('never-submitted').inspect()).rejects.toThrow(RunNotFoundError);
+
+    // The event stream: read from its start, live (XREAD), and from now (XREVRANGE).
+    const events = [];
+    for await (const event of app.events({ runId: stopped.id, after: '0-0' })) {
+      events.push(event);
+      if (event.type === 'run.cancelled') break;
+    }
+    expect(events[0]).toMatchObject({ type: 'run.submitted' });
+    const fromNow = app.events();
+    await fromNow.return?.();
+    // After an event id: the rest of its entry (XRANGE), then XREAD.
+    const rest = app.events({ runId: stopped.id, after: events[0]!.id });
+    expect((await rest.next()).value).toMatchObject({ id: events[1]!.id });
+    await rest.return?.();
 
     // Dead letters, and the repair sweep: by hand, and by the worker (which takes a lock first).
     await vi.waitFor(async () => expect((await app.deadLetters()).counts).toEqual({ malformed: 1 }));

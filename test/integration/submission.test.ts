@@ -25,7 +25,7 @@ describe('submit stages specs, then commits the run', () => {
       maxCanvasNodes: 100_000,
       maxCanvasBytes: 100_000_000,
     });
-    return { runId, name: 'staged', plan, retention: app.config.retention, storedTrace: '' };
+    return { runId, name: 'staged', plan, retention: app.config.retention, storedTrace: '', eventsMaxLen: 0 };
   }
 
   it('a commit that finds its staged specs incomplete creates nothing, and the same submit can be sent again', async () => {

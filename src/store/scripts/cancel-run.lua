@@ -5,8 +5,8 @@
   late results are discarded by complete-node. The run becomes cancelled; result() rejects with
   WorkflowCancelledError. A run that already finished is left as it is.
 
-  KEYS[1..12]  the run's keys (RunKeys in keys.ts)
-  KEYS[13..]   for each queue the run uses (its meta's `queues`), four keys:
+  KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
+  KEYS[14..]   for each queue the run uses (its meta's `queues`), four keys:
                ready, delayed, leases, signal
 
   ARGV[1]  run id
@@ -20,10 +20,12 @@
 ]]
 --- @include "common"
 --- @include "nodes"
+--- @include "events"
 --- @include "run"
 --- @include "queues"
 
 local run = runKeysFrom(KEYS)
+eventsFor(run, ARGV[1])
 local runId, channel, cancellations = ARGV[1], ARGV[2], ARGV[3]
 
 local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'nodeCount')
@@ -49,6 +51,7 @@ for index = 0, tonumber(meta[3]) - 1 do
     node.status = 'cancelled'
     node.finishedAt = now
     saveNode(run.nodes, nodeId, node)
+    emitEvent('node.cancelled', nodeId)
     cancelled = cancelled + 1
   elseif node.status == 'running' then
     running = running + 1
@@ -57,4 +60,5 @@ end
 if cancelled > 0 then redis.call('HINCRBY', run.meta, 'unfinished', -cancelled) end
 setRunStatus(run, runId, 'cancelled', now, channel)
 if running > 0 then redis.call('PUBLISH', cancellations, runId) end
+flushEvents()
 return { 'cancelled', cancelled, running }

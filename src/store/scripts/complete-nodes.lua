@@ -23,11 +23,11 @@
   In a failed run results are kept (resume needs them) but the dependants are cancelled instead
   of enqueued. In a cancelled run late results are discarded and the nodes cancelled.
 
-  KEYS[1..12]  the run's keys (RunKeys in keys.ts)
-  KEYS[13]     sequence
-  KEYS[14]     dead letters (list): messages of this run that fillSlots claims and cannot start
-  KEYS[15]     dead letter counts by reason (hash)
-  KEYS[16..]   for each queue Q involved (the completed nodes' own queues, the queues their
+  KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
+  KEYS[14]     sequence
+  KEYS[15]     dead letters (list): messages of this run that fillSlots claims and cannot start
+  KEYS[16]     dead letter counts by reason (hash)
+  KEYS[17..]   for each queue Q involved (the completed nodes' own queues, the queues their
                dependants are delivered on, and the queues the worker consumes), four keys:
                ready, delayed, leases, signal
 
@@ -56,10 +56,12 @@
     claimed      messages of other runs now leased to the worker: { queueName, message, ... }
 ]]
 --- @include "common"
+--- @include "events"
 --- @include "run"
 --- @include "complete-step"
 
 local run = runKeysFrom(KEYS)
+eventsFor(run, ARGV[1])
 local sequenceKey = KEYS[RUN_KEY_COUNT + 1]
 local runId, channel = ARGV[1], ARGV[2]
 local canTake = tonumber(ARGV[3])
@@ -89,7 +91,7 @@ if stepReply then return stepReply end
 -- The general path. Its helpers are included here, inside a function, so that Lua makes their
 -- closures only when the fast path did not answer (it makes a closure of every local function
 -- each time a script runs, which a chain hop would pay for nothing).
-return (function()
+local generalReply = (function()
 --- @include "nodes"
 --- @include "cancel"
 --- @include "fail"
@@ -184,7 +186,7 @@ for position = firstCompletion, #ARGV, 6 do
     completions[#completions + 1] = {
       nodeId = nodeId, node = node, raw = raw, startedAt = startedAt, queuedAt = queuedAt, next = next,
       resultJson = ARGV[position + 2], message = ARGV[position + 3], ownQueue = ownQueue, span = span,
-      outcome = #outcomes,
+      outcome = #outcomes, attempt = attempt, specJson = specJson,
     }
   end
 end
@@ -220,6 +222,7 @@ for _, completion in ipairs(completions) do
   results[#results + 1] = completion.nodeId
   results[#results + 1] = completion.resultJson
   known[completion.nodeId] = completion.resultJson
+  emitEvent('node.succeeded', completion.nodeId, completion.attempt, specTask(completion.specJson))
   if completion.queuedAt then
     writes:add(completion.nodeId, succeededStepJson(completion.queuedAt, completion.startedAt, finishedAt))
   elseif completion.startedAt then
@@ -295,3 +298,5 @@ if unfinished == 0 then
 end
 return fillSlots()
 end)()
+flushEvents()
+return generalReply

@@ -6,10 +6,10 @@
   cancelled and the run fails. Nodes already running elsewhere may still finish. In a run that
   was cancelled the node is cancelled instead.
 
-  KEYS[1..12]  the run's keys (RunKeys in keys.ts)
-  KEYS[13]     leases    of the node's queue
-  KEYS[14]     delayed   of the node's queue
-  KEYS[15]     signal    of the node's queue
+  KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
+  KEYS[14]     leases    of the node's queue
+  KEYS[15]     delayed   of the node's queue
+  KEYS[16]     signal    of the node's queue
 
   ARGV[1]  run id
   ARGV[2]  node id
@@ -25,11 +25,13 @@
 ]]
 --- @include "common"
 --- @include "nodes"
+--- @include "events"
 --- @include "run"
 --- @include "cancel"
 --- @include "fail"
 
 local run = runKeysFrom(KEYS)
+eventsFor(run, ARGV[1])
 local leasesKey, delayedKey, signalKey = KEYS[RUN_KEY_COUNT + 1], KEYS[RUN_KEY_COUNT + 2], KEYS[RUN_KEY_COUNT + 3]
 local runId, nodeId, attempt, errorJson, message = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
 local retryDelayMs = tonumber(ARGV[6])
@@ -53,6 +55,7 @@ local runStatus = redis.call('HGET', run.meta, 'status')
 if runStatus == 'cancelled' or (retryDelayMs >= 0 and runStatus ~= 'running') then
   cancelStartedNode(run, nodeId, node, now)
   applyRetention(run)
+  flushEvents()
   return 'cancelled'
 end
 
@@ -62,9 +65,13 @@ if retryDelayMs >= 0 then
   saveNode(run.nodes, nodeId, node)
   redis.call('ZADD', delayedKey, formatScore(now + retryDelayMs), message)
   ensureSignal(signalKey)
+  emitEvent('node.retrying', nodeId, attempt, specTask(redis.call('HGET', run.specs, nodeId)),
+    '{"delayMs":' .. retryDelayMs .. ',"error":' .. errorJson .. '}')
+  flushEvents()
   return 'retrying'
 end
 
 local wasRunning = runStatus == 'running'
-failNodeForGood(run, runId, nodeId, node, now, channel)
+failNodeForGood(run, runId, nodeId, node, now, channel, errorJson)
+flushEvents()
 return wasRunning and 'run-failed' or 'failed'

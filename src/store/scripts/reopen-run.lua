@@ -15,9 +15,9 @@
   first, and a running attempt of a reset node is fenced off (its node is no longer running
   with that attempt). The run becomes running again and stops expiring. Costs O(nodes + edges).
 
-  KEYS[1..12]  the run's keys (RunKeys in keys.ts)
-  KEYS[13]     sequence
-  KEYS[14..]   for each queue the run uses (its meta's `queues`), four keys:
+  KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
+  KEYS[14]     sequence
+  KEYS[15..]   for each queue the run uses (its meta's `queues`), four keys:
                ready, delayed, leases, signal
 
   ARGV[1]  run id
@@ -32,11 +32,13 @@
 ]]
 --- @include "common"
 --- @include "nodes"
+--- @include "events"
 --- @include "run"
 --- @include "queues"
 --- @include "enqueue"
 
 local run = runKeysFrom(KEYS)
+eventsFor(run, ARGV[1])
 local sequenceKey = KEYS[RUN_KEY_COUNT + 1]
 local runId, mode, fromNode, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 
@@ -98,6 +100,7 @@ for _, nodeId in ipairs(order) do
     node.attemptOffset = node.attempts or 0
     node.leaseExpiries = nil
     node.finishedAt = nil
+    node.progress = nil
     resetCount = resetCount + 1
   end
 end
@@ -128,5 +131,8 @@ end
 redis.call('HSET', run.meta, 'unfinished', unfinished)
 redis.call('HINCRBY', run.meta, 'reopened', 1)
 local status = unfinished == 0 and 'succeeded' or 'running'
+emitEvent('run.reopened', nil, nil, nil,
+  mode == 'rerun' and ('{"mode":"rerun","from":"' .. fromNode .. '"}') or '{"mode":"resume"}')
 setRunStatus(run, runId, status, now, channel)
+flushEvents()
 return { 'reopened', resetCount, enqueued, status }

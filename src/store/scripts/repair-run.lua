@@ -15,9 +15,9 @@
                 lease expiry and fences off the attempt that lost it
   A pending node has no message; a finished node needs none. A finished run is not looked at.
 
-  KEYS[1..12]  the run's keys (RunKeys in keys.ts)
-  KEYS[13]     sequence
-  KEYS[14..]   for each queue the run uses (its meta's `queues`), four keys: ready, delayed,
+  KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
+  KEYS[14]     sequence
+  KEYS[15..]   for each queue the run uses (its meta's `queues`), four keys: ready, delayed,
                leases, signal
 
   ARGV[1]  run id
@@ -32,10 +32,13 @@
 ]]
 --- @include "common"
 --- @include "nodes"
+--- @include "events"
 --- @include "run"
 --- @include "queues"
 
 local run = runKeysFrom(KEYS)
+-- Repairs change no state (an orphan's message goes back where its state says): no events.
+eventsFor(run, ARGV[1], false)
 local sequenceKey = KEYS[RUN_KEY_COUNT + 1]
 local runId = ARGV[1]
 local first, most = tonumber(ARGV[2]), tonumber(ARGV[3])

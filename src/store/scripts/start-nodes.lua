@@ -8,10 +8,10 @@
   Outcomes by the node's state: see includes/start-messages.lua. A message that starts nothing
   has its lease removed.
 
-  KEYS[1..12]  the run's keys (RunKeys in keys.ts)
-  KEYS[13]     leases of the queue the messages came from
-  KEYS[14]     dead letters (list)
-  KEYS[15]     dead letter counts by reason (hash)
+  KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
+  KEYS[14]     leases of the queue the messages came from
+  KEYS[15]     dead letters (list)
+  KEYS[16]     dead letter counts by reason (hash)
 
   ARGV[1]  run id
   ARGV[2]  most lease expiries a node may have before it fails
@@ -28,6 +28,7 @@
 ]]
 --- @include "common"
 --- @include "nodes"
+--- @include "events"
 --- @include "run"
 --- @include "cancel"
 --- @include "fail"
@@ -36,6 +37,7 @@
 --- @include "start-messages"
 
 local run = runKeysFrom(KEYS)
+eventsFor(run, ARGV[1])
 local queue = { name = ARGV[5], leases = KEYS[RUN_KEY_COUNT + 1] }
 local batch = { nodeIds = {}, messages = {}, deliveries = {}, queues = {} }
 for position = 6, #ARGV, 3 do
@@ -49,4 +51,6 @@ local options = {
   runId = ARGV[1], maxLeaseExpiries = tonumber(ARGV[2]), channel = ARGV[3], leaseExpiredErrorJson = ARGV[4],
   deadLetters = { list = KEYS[RUN_KEY_COUNT + 2], counts = KEYS[RUN_KEY_COUNT + 3] },
 }
-return startMessages(run, batch, options, nowMs())
+local replies = startMessages(run, batch, options, nowMs())
+flushEvents()
+return replies

@@ -10,12 +10,12 @@
   Until the rename nothing reads the staging hash, and it expires if the client dies before
   committing.
 
-  KEYS[1..12]  the run's keys (RunKeys in keys.ts): meta, nodes, specs, results, errors,
+  KEYS[1..13]  the run's keys (runScriptKeys in keys.ts): meta, nodes, specs, results, errors,
                runs index, runs by status (running, succeeded, failed, cancelled),
-               expiry index, expired tombstones
-  KEYS[13]     sequence: counter for first-come-first-served order inside a priority
-  KEYS[14]     the staged specs (hash: node id -> spec JSON, every node of the run)
-  KEYS[15..]   for each queue a root node is delivered on, three keys: ready, delayed, signal
+               expiry index, expired tombstones, event stream
+  KEYS[14]     sequence: counter for first-come-first-served order inside a priority
+  KEYS[15]     the staged specs (hash: node id -> spec JSON, every node of the run)
+  KEYS[16..]   for each queue a root node is delivered on, three keys: ready, delayed, signal
 
   ARGV[1]  run id
   ARGV[2]  run name
@@ -25,11 +25,12 @@
   ARGV[6]  retention in ms of a cancelled run
   ARGV[7]  JSON list of every queue the run's nodes are delivered on
   ARGV[8]  trace context JSON of the submit span ("" when tracing is off)
-  ARGV[9]  number of root queues Q whose keys follow KEYS[14]
-  ARGV[10 .. 9+Q]  those queue names, in KEYS order
-  ARGV[10+Q]       number of root classes C: the distinct (queue, priority, countdown) of the
+  ARGV[9]  the event stream's length (MAXLEN ~) for this run's events, 0: the run records none
+  ARGV[10] number of root queues Q whose keys follow KEYS[15]
+  ARGV[11 .. 10+Q] those queue names, in KEYS order
+  ARGV[11+Q]       number of root classes C: the distinct (queue, priority, countdown) of the
                    nodes that depend on nothing
-  ARGV[11+Q ..]    for each class, three values: queue name, priority, countdown in ms
+  ARGV[12+Q ..]    for each class, three values: queue name, priority, countdown in ms
   then             the number of nodes N (ids "0" .. N-1)
   then             each node's number of dependencies (> 0), or -k for a root of class k
                    (1-based), run-length encoded in id order: pairs of (value, how many
@@ -46,6 +47,7 @@
   run's createdAt), one INCRBY of the sequence for all of them, and one ZADD per 1000 messages.
 ]]
 --- @include "common"
+--- @include "events"
 --- @include "run"
 
 local run = runKeysFrom(KEYS)
@@ -62,22 +64,23 @@ end
 if redis.call('EXISTS', run.meta) == 1 then return refuse('RUN_EXISTS') end
 
 local now = nowMs()
-local queueCount = tonumber(ARGV[9])
+local eventsMaxLen = tonumber(ARGV[9])
+local queueCount = tonumber(ARGV[10])
 local queues = {}
 for index = 1, queueCount do
   local base = RUN_KEY_COUNT + 2 + (index - 1) * 3
-  queues[ARGV[9 + index]] = { ready = KEYS[base + 1], delayed = KEYS[base + 2], signal = KEYS[base + 3], readyArgs = {} }
+  queues[ARGV[10 + index]] = { ready = KEYS[base + 1], delayed = KEYS[base + 2], signal = KEYS[base + 3], readyArgs = {} }
 end
-local classCount = tonumber(ARGV[10 + queueCount])
+local classCount = tonumber(ARGV[11 + queueCount])
 local classes = {}
 for index = 1, classCount do
-  local base = 11 + queueCount + (index - 1) * 3
+  local base = 12 + queueCount + (index - 1) * 3
   local queue = queues[ARGV[base]]
   -- Check before the first write (Redis does not roll back a script that errors half way).
   if not queue then return refuse('QUEUE_KEYS_MISSING ' .. ARGV[base]) end
   classes[index] = { queue = queue, priority = tonumber(ARGV[base + 1]), countdown = tonumber(ARGV[base + 2]) }
 end
-local nodeCountAt = 11 + queueCount + classCount * 3
+local nodeCountAt = 12 + queueCount + classCount * 3
 local nodeCount = tonumber(ARGV[nodeCountAt])
 local staged = redis.call('HLEN', stagedSpecs)
 if staged ~= nodeCount then return refuse('STAGING_INCOMPLETE ' .. staged .. ' ' .. nodeCount) end
@@ -97,6 +100,8 @@ redis.call('HSET', run.meta,
   'queues', ARGV[7],
   'indexMember', indexMember)
 if ARGV[8] ~= '' then redis.call('HSET', run.meta, 'trace', ARGV[8]) end
+-- Every later script reads the run's event setting from here (events.lua).
+if eventsMaxLen > 0 then redis.call('HSET', run.meta, 'events', eventsMaxLen) end
 redis.call('ZADD', run.all, 0, indexMember)
 redis.call('ZADD', run.byStatus.running, 0, indexMember)
 -- RENAME keeps the staging hash's expiry: the run's specs live until its retention says.
@@ -153,4 +158,7 @@ for _, queue in pairs(queues) do
   ensureSignal(queue.signal)
 end
 
+eventsFor(run, runId, eventsMaxLen > 0 and ARGV[9] or false)
+emitEvent('run.submitted', nil, nil, nil, cjson.encode({ name = ARGV[2], nodeCount = nodeCount }))
+flushEvents()
 return now

@@ -13,6 +13,7 @@ local function cancelNodes(run, startIds, now)
       node.status = 'cancelled'
       node.finishedAt = now
       saveNode(run.nodes, nodeId, node)
+      emitEvent('node.cancelled', nodeId)
       cancelled = cancelled + 1
       local spec = loadSpec(run.specs, nodeId)
       if spec and spec.next then
@@ -32,6 +33,7 @@ local function cancelStartedNode(run, nodeId, node, now)
   node.status = 'cancelled'
   node.finishedAt = now
   saveNode(run.nodes, nodeId, node)
+  emitEvent('node.cancelled', nodeId, node.attempts)
   redis.call('HINCRBY', run.meta, 'unfinished', -1)
   local spec = loadSpec(run.specs, nodeId)
   if spec and spec.next then cancelNodes(run, spec.next, now) end

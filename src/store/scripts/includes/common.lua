@@ -59,6 +59,16 @@ end
 -- Specs are stored without their defaults: no "queue" means this one (see nodes.lua).
 local DEFAULT_QUEUE = 'default'
 
+-- A spec's task name, read without decoding the spec (for events): specJsonOf (graph/plan.ts)
+-- writes "task" before "args", after only "next" and "nextQueues", which hold no quote. A name
+-- with an escaped character in its JSON is read by decoding the spec.
+local function specTask(raw)
+  if not raw then return nil end
+  local task, after = string.match(raw, '"task":"([^"\\]*)(.)')
+  if after == '"' then return task end
+  return cjson.decode(raw).task
+end
+
 -- A root that has not started since submit has no state stored (UNSTARTED_ROOT, nodes.lua).
 -- Such a root's first attempt, as text: startNode writes it without cjson, and complete-nodes
 -- reads it back with one pattern and writes the succeeded state as text too (a wide group's

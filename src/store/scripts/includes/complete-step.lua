@@ -12,7 +12,8 @@
 --   - the run is running, has no trace context, and does not finish here.
 -- Then it makes the writes the general path makes for that call, with fewer calls and no
 -- tables: the lease released, the result stored, `unfinished` counted down, the node succeeded
--- and the dependant started (both as text, one HSET), the dependant leased to the worker. It
+-- and the dependant started (both as text, one HSET), the dependant leased to the worker, and
+-- the two events (node.succeeded, node.started) in one stream entry. It
 -- returns the reply the general path would. Otherwise it returns nil having written nothing,
 -- and the general path takes the call (test/integration/chain-step.test.ts holds the two paths
 -- to the same writes and reply). Redis spends about a third less time on a hop this way
@@ -34,8 +35,9 @@ local function completeChainStep(run, runId, queues, leaseMs, first)
   if not nextId or redis.call('HGET', run.nodes, nextId) ~= PENDING_ONE_JSON then return nil end
   local nextSpecJson = redis.call('HGET', run.specs, nextId)
   if not nextSpecJson or string.match(nextSpecJson, '%],"input":{"node":"(%d+)"}}$') ~= nodeId then return nil end
-  local meta = redis.call('HMGET', run.meta, 'status', 'trace', 'unfinished', 'reopened')
+  local meta = redis.call('HMGET', run.meta, 'status', 'trace', 'unfinished', 'reopened', 'events')
   if meta[1] ~= 'running' or meta[2] or (tonumber(meta[3]) or 0) < 2 then return nil end
+  eventsFor(run, runId, meta[5])
 
   local now = nowMs()
   local resultJson = ARGV[first + 2]
@@ -47,6 +49,9 @@ local function completeChainStep(run, runId, queues, leaseMs, first)
   redis.call('HSET', run.nodes, nodeId, succeeded, nextId, startedStepJson(now))
   local message = messageFor(runId, nextId, 1, 0)
   redis.call('ZADD', nextQueue.leases, formatScore(now + leaseMs), message)
+  emitEvent('node.succeeded', nodeId, 1, specTask(specJson))
+  emitEvent('node.started', nextId, 1, specTask(nextSpecJson))
+  flushEvents()
   local contextJson = plainContextJson(now, now, tonumber(meta[4] or '0'))
   return { 0, { 'completed' }, { message, DEFAULT_QUEUE, FIRST_START_HEAD .. nextSpecJson .. ',' .. contextJson .. ',[' .. resultJson .. '],[]]' }, {} }
 end

@@ -1,12 +1,13 @@
--- A run's keys, as every run-level script receives them in KEYS[1..12] (RunKeys in keys.ts).
-local RUN_KEY_COUNT = 12
+-- A run's keys, as every run-level script receives them in KEYS[1..13] (runScriptKeys in keys.ts):
+-- the run's own keys, the run indexes, and the event stream (events.lua).
+local RUN_KEY_COUNT = 13
 
 local function runKeysFrom(keys)
   return {
     meta = keys[1], nodes = keys[2], specs = keys[3], results = keys[4], errors = keys[5],
     all = keys[6],
     byStatus = { running = keys[7], succeeded = keys[8], failed = keys[9], cancelled = keys[10] },
-    expiry = keys[11], expired = keys[12],
+    expiry = keys[11], expired = keys[12], events = keys[13],
   }
 end
 
@@ -25,8 +26,9 @@ local function applyRetention(run)
 end
 
 -- The one place a run's status changes: keeps the status indexes, retention and the expiry
--- index in step, and announces a finish on the run's channel.
-local function setRunStatus(run, runId, status, now, channel)
+-- index in step, and announces a finish on the run's channel and as a run.<status> event
+-- (detail: the event's detail JSON, or nil). Becoming running again is announced by reopen-run.
+local function setRunStatus(run, runId, status, now, channel, detail)
   local meta = redis.call('HMGET', run.meta, 'status', 'indexMember', 'retainSucceededMs', 'retainFailedMs', 'retainCancelledMs')
   local old, member = meta[1], meta[2]
   if old == status then return end
@@ -47,4 +49,5 @@ local function setRunStatus(run, runId, status, now, channel)
   redis.call('ZADD', run.expiry, expiresAt, member)
   redis.call('ZADD', run.expired, expiresAt, runId)
   redis.call('PUBLISH', channel, status)
+  emitEvent('run.' .. status, nil, nil, nil, detail)
 end

@@ -75,8 +75,9 @@ local function startMessages(run, batch, options, now)
       node.leaseExpiries = (node.leaseExpiries or 0) + 1
       if node.leaseExpiries > options.maxLeaseExpiries then
         writes:flush()
-        redis.call('HSET', run.errors, nodeId, (string.gsub(options.leaseExpiredErrorJson, '%%s', nodeId)))
-        failNodeForGood(run, options.runId, nodeId, node, now, options.channel)
+        local errorJson = string.gsub(options.leaseExpiredErrorJson, '%%s', nodeId)
+        redis.call('HSET', run.errors, nodeId, errorJson)
+        failNodeForGood(run, options.runId, nodeId, node, now, options.channel, errorJson)
         -- The run has failed: later messages of this batch start nothing.
         runStatus = redis.call('HGET', run.meta, 'status')
         return skip(index, 'lease-expiries-exhausted')

@@ -62,9 +62,12 @@ local function startNode(run, nodeId, node, spec, specJson, now, runContext, wri
     node.status = 'running'
     node.attempts = (node.attempts or 0) + 1
     node.startedAt = now
+    -- Progress belongs to the attempt that recorded it (record-progress.lua).
+    node.progress = nil
     attempts = node.attempts
     writes:add(nodeId, node)
   end
+  emitEvent('node.started', nodeId, attempts, specTask(specJson))
   -- A root that has not been re-enqueued was queued when the run was created (submit-run).
   local queuedAt = node.queuedAt or runContext.createdAt or now
   local ids = NO_IDS

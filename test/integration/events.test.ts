@@ -1,0 +1,247 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type App,
+  type CeleriacEvent,
+  chain,
+  ConfigError,
+  group,
+  taskContext,
+  WorkflowFailedError,
+} from '../../src/index.js';
+import { decodeEntry } from '../../src/store/events.js';
+import { KeySpace } from '../../src/store/keys.js';
+import { NodeStore, type StartedNode } from '../../src/store/node-store.js';
+import { parseMessage } from '../../src/store/messages.js';
+import { keysOf, useApps, useRedis } from '../helpers/apps.js';
+import { canvasTasks } from '../helpers/tasks.js';
+
+/** Read events until `until` holds for the list so far (the test's timeout fails a stream that stalls). */
+async function collect(stream: AsyncIterable<CeleriacEvent>, until: (events: readonly CeleriacEvent[]) => boolean): Promise<CeleriacEvent[]> {
+  const events: CeleriacEvent[] = [];
+  for await (const event of stream) {
+    events.push(event);
+    if (until(events)) break;
+  }
+  return events;
+}
+
+const hasType = (type: CeleriacEvent['type']) => (events: readonly CeleriacEvent[]) => events.some((event) => event.type === type);
+
+/** Events without their ids and times, for comparing what happened. */
+const shape = (event: CeleriacEvent): string => {
+  const { id: _id, at: _at, runId: _runId, ...rest } = event;
+  return JSON.stringify(rest);
+};
+
+/** Everything the app's stream holds now (of one run). */
+async function retained(app: App, runId: string): Promise<CeleriacEvent[]> {
+  const entries = (await app.redis.xrange(app.keys.events, '-', '+')) as [string, string[]][];
+  return entries.flatMap(([id, fields]) => decodeEntry(id, fields)).filter((event) => event.runId === runId);
+}
+
+describe('app.events()', () => {
+  const makeApp = useApps();
+  const redis = useRedis();
+
+  it('tells a run from submit to success: each node started then succeeded, and run.succeeded last', async () => {
+    const app = makeApp();
+    const { add, tsum } = canvasTasks(app);
+    await app.worker({ concurrency: 4 }).start();
+    const run = await app.submit(chain(add.si(1, 1), group(add.s(1), add.s(2)), tsum.s()), { name: 'sum' });
+    const events = await collect(app.events({ runId: run.id, after: '0-0' }), hasType('run.succeeded'));
+    expect(await run.result()).toBe(7);
+    expect(events.every((event) => event.runId === run.id)).toBe(true);
+    expect(events[0]).toMatchObject({ type: 'run.submitted', name: 'sum', nodeCount: 4 });
+    expect(events.at(-1)?.type).toBe('run.succeeded');
+    for (const nodeId of ['0', '1', '2', '3']) {
+      const mine = events.filter((event) => 'nodeId' in event && event.nodeId === nodeId).map(shape);
+      const task = nodeId === '3' ? 'tsum' : 'add';
+      expect(mine).toEqual([
+        JSON.stringify({ nodeId, task, attempt: 1, type: 'node.started' }),
+        JSON.stringify({ nodeId, task, attempt: 1, type: 'node.succeeded' }),
+      ]);
+    }
+    // Ids are cursors in stream order; times come from Redis's clock.
+    const ids = events.map((event) => event.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const event of events) expect(Math.abs(event.at.getTime() - Date.now())).toBeLessThan(60_000);
+  });
+
+  it('reports a retry, a failure for good, the cancelled dependants and the failed run', async () => {
+    const app = makeApp();
+    const { add } = canvasTasks(app);
+    let calls = 0;
+    const flaky = app.task({ name: 'flaky', retry: { attempts: 2 } }, async (value: number): Promise<number> => {
+      calls++;
+      throw new Error(`refused ${value} (call ${calls})`);
+    });
+    await app.worker().start();
+    const run = await app.submit(chain(add.si(1, 1), flaky.s(), add.s(1)));
+    const events = await collect(app.events({ runId: run.id, after: '0-0' }), hasType('run.failed'));
+    await expect(run.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+    const node1 = events.filter((event) => 'nodeId' in event && event.nodeId === '1');
+    expect(node1.map((event) => event.type)).toEqual(['node.started', 'node.retrying', 'node.started', 'node.failed']);
+    expect(node1[1]).toMatchObject({ task: 'flaky', attempt: 1, delayMs: 0, error: { name: 'Error', message: 'refused 2 (call 1)' } });
+    expect(node1[3]).toMatchObject({ task: 'flaky', attempt: 2, error: { message: 'refused 2 (call 2)' } });
+    expect(events.filter((event) => event.type === 'node.cancelled')).toMatchObject([{ nodeId: '2' }]);
+    expect(events.at(-1)).toMatchObject({ type: 'run.failed', failedNode: '1' });
+  });
+
+  it('reports a cancelled run and its nodes, then its resume', async () => {
+    const app = makeApp();
+    const { add } = canvasTasks(app);
+    // No worker: every node is still waiting when the run is cancelled.
+    const run = await app.submit(chain(group(add.si(1, 1), add.si(2, 2)), add.si(3, 3)));
+    const stream = app.events({ runId: run.id, after: '0-0' });
+    await run.cancel();
+    await run.resume();
+    const events = await collect(stream, hasType('run.reopened'));
+    expect(events.map(shape)).toEqual([
+      JSON.stringify({ type: 'run.submitted', name: '', nodeCount: 3 }),
+      JSON.stringify({ type: 'node.cancelled', nodeId: '0' }),
+      JSON.stringify({ type: 'node.cancelled', nodeId: '1' }),
+      JSON.stringify({ type: 'node.cancelled', nodeId: '2' }),
+      JSON.stringify({ type: 'run.cancelled' }),
+      JSON.stringify({ type: 'run.reopened', mode: 'resume' }),
+    ]);
+  });
+
+  it('a consumer that reconnects with after: <last id> gets every later event, none twice', async () => {
+    const app = makeApp();
+    const { identity } = canvasTasks(app);
+    await app.worker({ concurrency: 8 }).start();
+    const run = await app.submit(group(Array.from({ length: 30 }, (_, index) => identity.si(index))));
+    // The first consumer stops after 10 events (as a process that dies would), mid-run.
+    const before = await collect(app.events({ runId: run.id, after: '0-0' }), (events) => events.length === 10);
+    const rest = await collect(app.events({ runId: run.id, after: before.at(-1)!.id }), hasType('run.succeeded'));
+    await run.result();
+    const all = await retained(app, run.id);
+    expect([...before, ...rest].map((event) => event.id)).toEqual(all.map((event) => event.id));
+    // 30 nodes started and succeeded, the submit and the success.
+    expect(all).toHaveLength(62);
+  });
+
+  it('from now (no after): a stream made before a submit sees that run', async () => {
+    const app = makeApp();
+    const { add } = canvasTasks(app);
+    await app.submit(add.si(0, 0));
+    const stream = app.events();
+    const run = await app.submit(add.si(1, 1));
+    expect(await collect(stream, () => true)).toMatchObject([{ type: 'run.submitted', runId: run.id }]);
+  });
+
+  it('filters by run, and continues after a stream entry id as well as an event id', async () => {
+    const app = makeApp();
+    const { add } = canvasTasks(app);
+    const one = await app.submit(add.si(1, 1));
+    const two = await app.submit(add.si(2, 2));
+    const [submittedOne] = await collect(app.events({ after: '0-0' }), () => true);
+    expect(submittedOne).toMatchObject({ type: 'run.submitted', runId: one.id });
+    const onlyTwo = await collect(app.events({ runId: two.id, after: '0-0' }), () => true);
+    expect(onlyTwo).toMatchObject([{ type: 'run.submitted', runId: two.id }]);
+    const entry = submittedOne!.id.split('-').slice(0, 2).join('-');
+    expect(await collect(app.events({ after: entry }), () => true)).toMatchObject([{ runId: two.id }]);
+  });
+
+  it('ends on break, on its AbortSignal and on app.close(), closing its connection (the leak check)', async () => {
+    const app = makeApp();
+    const controller = new AbortController();
+    const aborted = collect(app.events({ signal: controller.signal }), () => false);
+    const closed = collect(app.events(), () => false);
+    // Both are blocked in XREAD on their own connections now, or about to be.
+    controller.abort();
+    expect(await aborted).toEqual([]);
+    expect(await collect(app.events({ signal: AbortSignal.abort() }), () => false)).toEqual([]);
+    await app.close();
+    expect(await closed).toEqual([]);
+  });
+
+  it('refuses bad options with ConfigError, naming the option', () => {
+    const app = makeApp();
+    expect(() => app.events({ after: 'yesterday' })).toThrow(ConfigError);
+    expect(() => app.events({ after: 'yesterday' })).toThrow(/options\.after/);
+    expect(() => app.events({ runId: 'a b' })).toThrow(/options\.runId/);
+  });
+
+  it('writes nothing for the runs of an app with events off', async () => {
+    const app = makeApp({ events: { enabled: false } });
+    const { add } = canvasTasks(app);
+    await app.worker().start();
+    const run = await app.submit(chain(add.si(1, 1), add.s(1)));
+    expect(await run.result()).toBe(3);
+    expect(await keysOf(redis(), app)).not.toContain(app.keys.events);
+    expect(await app.redis.hget(`{${app.config.prefix}}:run:${run.id}`, 'events')).toBeNull();
+  });
+
+  it('keeps the stream near maxLen', async () => {
+    const app = makeApp({ events: { maxLen: 100 } });
+    const { add } = canvasTasks(app);
+    for (let index = 0; index < 300; index++) await app.submit(add.si(index, 1));
+    const length = await app.redis.xlen(app.keys.events);
+    // MAXLEN ~ trims whole stream nodes (100 entries each by default), so a little more is kept.
+    expect(length).toBeGreaterThanOrEqual(100);
+    expect(length).toBeLessThan(300);
+  });
+});
+
+describe('taskContext().progress()', () => {
+  const makeApp = useApps();
+
+  it('records the running attempt progress: in inspect() and as a node.progress event', async () => {
+    const app = makeApp();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const recorded: boolean[] = [];
+    const work = app.task({ name: 'work' }, async (items: number) => {
+      recorded.push(await taskContext().progress({ done: 0, of: items, unit: [] }));
+      await gate;
+      recorded.push(await taskContext().progress({ done: items, of: items, unit: [] }));
+      return items;
+    });
+    await app.worker().start();
+    const stream = app.events();
+    const run = await app.submit(work.si(5));
+    await collect(stream, hasType('node.progress'));
+    // Exactly what was sent, empty array included (no cjson round trip).
+    expect((await run.inspect()).nodes[0]?.progress).toEqual({ done: 0, of: 5, unit: [] });
+    release();
+    expect(await run.result()).toBe(5);
+    expect(recorded).toEqual([true, true]);
+    const progress = (await retained(app, run.id)).filter((event) => event.type === 'node.progress');
+    expect(progress).toMatchObject([
+      { nodeId: '0', task: 'work', attempt: 1, progress: { done: 0, of: 5, unit: [] } },
+      { nodeId: '0', task: 'work', attempt: 1, progress: { done: 5, of: 5, unit: [] } },
+    ]);
+    expect((await run.inspect()).nodes[0]?.progress).toEqual({ done: 5, of: 5, unit: [] });
+  });
+
+  it('drops the progress of an attempt that no longer owns its node', async () => {
+    const app = makeApp();
+    const { add } = canvasTasks(app);
+    const run = await app.submit(add.si(1, 1));
+    const nodes = new NodeStore(app.redis, new KeySpace(app.config.prefix));
+    const { claimed } = await nodes.claim(['default'], 1, 30_000);
+    const outcome = await nodes.start(parseMessage(claimed[0]!.message)!, 'default', 5, '{}');
+    const started = (outcome as { started: StartedNode }).started;
+    const stale: StartedNode = { ...started, attempt: started.attempt + 1 };
+    expect(await nodes.recordProgress(stale, '{"done":1}')).toBe(false);
+    expect((await run.inspect()).nodes[0]?.progress).toBeUndefined();
+    expect(await nodes.recordProgress(started, '{"done":1}')).toBe(true);
+    expect((await run.inspect()).nodes[0]?.progress).toEqual({ done: 1 });
+  });
+
+  it('refuses a value JSON cannot carry, and one over maxPayloadBytes', async () => {
+    const app = makeApp({ maxPayloadBytes: 64 });
+    const errors: string[] = [];
+    const work = app.task({ name: 'work' }, async () => {
+      for (const value of [new Map(), 'x'.repeat(100)]) {
+        await taskContext().progress(value).catch((error: unknown) => errors.push((error as { code: string }).code));
+      }
+      return 1;
+    });
+    await app.worker().start();
+    const run = await app.submit(work.si());
+    expect(await run.result()).toBe(1);
+    expect(errors).toEqual(['VALUE_NOT_JSON', 'PAYLOAD_TOO_LARGE']);
+  });
+});
