@@ -5,6 +5,7 @@ import type { Canvas } from './canvas/canvas.js';
 import { parseSignatureOptions, queueNameSchema, Signature, type SignatureOptions, MAX_PRIORITY } from './canvas/signature.js';
 import { Task, type TaskDefinition, type TaskHandler, type TaskOptions } from './canvas/task.js';
 import { type AppConfig, type AppOptions, connect, parseAppOptions } from './config.js';
+import { closeConnection, whenReady } from './connection.js';
 import { ConfigError, DuplicateTaskError } from './errors/index.js';
 import { compileCanvas } from './graph/compile.js';
 import { planSubmission } from './graph/plan.js';
@@ -112,7 +113,7 @@ export class App {
   constructor(private readonly options: AppOptions = {}) {
     this.config = parseAppOptions(options);
     this.keys = new KeySpace(this.config.prefix);
-    this.events = new RunEvents(() => connect(this.config, true, 'events'));
+    this.events = new RunEvents(() => connect(this.config, true, 'events'), this.config.connectTimeoutMs);
   }
 
   /** The app's command connection (the caller's own instance, if one was given). */
@@ -127,6 +128,16 @@ export class App {
   private get runs(): RunStore {
     this.runStore ??= new RunStore(this.redis, this.keys);
     return this.runStore;
+  }
+
+  /**
+   * Wait (within connectTimeoutMs) for the command connection: a Redis that is down or does not
+   * answer fails the call with RedisUnavailableError instead of leaving it waiting.
+   */
+  private async connected(): Promise<Redis> {
+    const redis = this.redis;
+    await whenReady(redis, { timeoutMs: this.config.connectTimeoutMs });
+    return redis;
   }
 
   /**
@@ -220,6 +231,7 @@ export class App {
     });
     const { span, storedTrace } = startSubmitSpan(id, name, plan.nodes.length, this.config.tracing);
     try {
+      await this.connected();
       await this.runs.submit(id, name, plan, this.config.retention, storedTrace);
     } catch (error) {
       endSpanWithError(span, error);
@@ -241,6 +253,7 @@ export class App {
   async listRuns(options: ListRunsOptions = {}): Promise<RunList> {
     const parsed = listRunsSchema.safeParse(options);
     if (!parsed.success) throw new ConfigError('listRuns()', describeZodError(parsed.error, 'options'));
+    await this.connected();
     const page = await this.runs.list({
       limit: parsed.data.limit,
       ...(parsed.data.status ? { status: parsed.data.status } : {}),
@@ -268,12 +281,12 @@ export class App {
   async deadLetters(options: { readonly limit?: number } = {}): Promise<DeadLetters> {
     const limit = options.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 0) throw new ConfigError('deadLetters()', 'options.limit must be a whole number, 0 or more');
-    return readDeadLetters(this.redis, this.keys, limit);
+    return readDeadLetters(await this.connected(), this.keys, limit);
   }
 
   /** Forget all dead letters and their counts. Returns how many entries there were. */
-  clearDeadLetters(): Promise<number> {
-    return clearDeadLetters(this.redis, this.keys);
+  async clearDeadLetters(): Promise<number> {
+    return clearDeadLetters(await this.connected(), this.keys);
   }
 
   /**
@@ -281,8 +294,8 @@ export class App {
    * is in no queue are re-enqueued (workers also do this every `repairIntervalMs`). Safe to run
    * at any time, beside workers and other sweeps.
    */
-  repair(): Promise<RepairReport> {
-    return repairRuns(this.redis, this.keys);
+  async repair(): Promise<RepairReport> {
+    return repairRuns(await this.connected(), this.keys);
   }
 
   /** A worker for this app's tasks. Call `start()` to begin consuming. */
@@ -300,11 +313,17 @@ export class App {
     const connection = this.commandConnection;
     this.commandConnection = null;
     this.runStore = null;
-    if (connection && connection !== this.config.redis) await connection.quit().catch(() => connection.disconnect());
+    if (connection && connection !== this.config.redis) await closeConnection(connection);
   }
 
   private runContext(): RunContext {
-    return { runs: this.runs, events: this.events, keys: this.keys, tracing: this.config.tracing };
+    return {
+      runs: this.runs,
+      connected: async () => void (await this.connected()),
+      events: this.events,
+      keys: this.keys,
+      tracing: this.config.tracing,
+    };
   }
 }
 

@@ -1,13 +1,15 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { type AppConfig, connect } from '../config.js';
+import { closeConnection, endpointOf, evictionPolicy, whenReady } from '../connection.js';
 import type { TaskDefinition } from '../canvas/task.js';
 import { queueNameSchema } from '../canvas/signature.js';
 import { DEFAULT_QUEUE } from '../graph/spec.js';
-import { ConfigError, LeaseExpiredError, LeaseLostError, RunCancelledError } from '../errors/index.js';
+import { ConfigError, LeaseExpiredError, LeaseLostError, RedisEvictionPolicyError, RunCancelledError } from '../errors/index.js';
 import type { KeySpace } from '../store/keys.js';
 import { type NodeMessage, parseMessage } from '../store/messages.js';
 import { type ClaimedMessage, NodeStore, type StartedNode } from '../store/node-store.js';
+import { isOutOfMemory } from '../store/redis-errors.js';
 import { RunStore } from '../store/run-store.js';
 import { describeZodError } from '../util/zod.js';
 import { context as otelContext } from '@opentelemetry/api';
@@ -25,8 +27,19 @@ export interface WorkerOptions {
   readonly concurrency?: number;
   /** Queues to consume, most preferred first. Default ['default']. */
   readonly queues?: readonly string[];
-  /** Called with errors the worker survives (Redis outages, bugs). Default: console.error. */
+  /**
+   * Called with errors the worker survives: each failed attempt to reach Redis (while start()
+   * waits, and during a later outage), a Redis that may evict keys (RedisEvictionPolicyError, at
+   * start), bugs. Default: console.error.
+   */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Longest close() waits for the attempts in flight to finish and report. After it, close()
+   * disconnects and returns: attempts still running are redelivered when their leases expire
+   * (their results, if they come, are not reported). Also bounds close() when Redis is gone.
+   * Default 20 s.
+   */
+  readonly closeTimeoutMs?: number;
   /**
    * How often the repair sweep runs, across all the app's workers: it re-enqueues nodes that
    * wait for a worker but whose message is in no queue (lost or deleted state; see
@@ -46,6 +59,7 @@ const workerOptionsSchema = z
     concurrency: z.number().int().min(1).max(10_000).default(16),
     queues: z.array(queueNameSchema).min(1).default([DEFAULT_QUEUE]),
     onError: z.function().optional(),
+    closeTimeoutMs: z.number().int().min(0).default(20_000),
     repairIntervalMs: z.number().int().min(0).default(60_000),
     onEvent: z.function().optional(),
   })
@@ -61,7 +75,7 @@ export interface WorkerContext {
 /** Longest a worker with nothing to do blocks before looking again (a safety net, not polling). */
 const MAX_IDLE_SECONDS = 5;
 const LEASE_EXPIRED_CODE = new LeaseExpiredError('').code;
-/** After an unexpected error in the fetch loop. */
+/** After an unexpected error in the fetch loop, or a start Redis refused for lack of memory. */
 const ERROR_BACKOFF_MS = 1000;
 /** Most completions of one run reported in one complete-nodes call. */
 const MAX_COMPLETION_BATCH = 100;
@@ -90,6 +104,9 @@ export class Worker {
   private readonly concurrency: number;
   private readonly queues: readonly string[];
   private readonly onError: (error: unknown) => void;
+  private readonly closeTimeoutMs: number;
+  /** The fetch loop claims nothing before this time (Date.now()): Redis refused to start what it claimed. */
+  private fetchPausedUntil = 0;
   private commands: Redis | null = null;
   private blocking: Redis | null = null;
   private events: Redis | null = null;
@@ -126,8 +143,14 @@ export class Worker {
       code: LEASE_EXPIRED_CODE,
       message: `node %s lost its worker more than ${context.config.maxLeaseExpiries} times (maxLeaseExpiries)`,
     });
-    this.onError =
+    const onError =
       options.onError ?? ((error: unknown) => console.error('celeriac worker:', error instanceof Error ? error.message : error));
+    // Once closed (after closeTimeoutMs, say), attempts still running fail to report on the
+    // closed connections: that is expected, not news.
+    this.onError = (error) => {
+      if (this.state !== 'closed') onError(error);
+    };
+    this.closeTimeoutMs = parsed.data.closeTimeoutMs;
     this.repairIntervalMs = parsed.data.repairIntervalMs;
     this.onEvent = options.onEvent;
   }
@@ -136,10 +159,28 @@ export class Worker {
     return this.context.config.visibilityTimeoutMs;
   }
 
-  /** Connects and starts consuming; resolves once the fetch loop runs. */
+  /**
+   * Connects and starts consuming; resolves once the fetch loop runs. While Redis does not
+   * answer it keeps trying, reporting each failed attempt to onError; after the app's
+   * connectTimeoutMs it rejects with RedisUnavailableError (and the worker is closed).
+   */
   async start(): Promise<void> {
     if (this.state !== 'new') throw new ConfigError('worker.start()', `the worker is ${this.state}`);
     this.state = 'running';
+    try {
+      await this.connect();
+    } catch (error) {
+      this.state = 'closed';
+      this.closing = Promise.resolve();
+      for (const connection of [this.commands, this.blocking, this.events]) connection?.disconnect();
+      throw error;
+    }
+    // close() was called while start() waited: it has disconnected everything already.
+    if (this.state === 'running') this.startConsuming();
+  }
+
+  /** The three connections, once ready (within connectTimeoutMs). */
+  private async connect(): Promise<void> {
     // No auto-pipelining: the scripts batch already, and ioredis's auto-pipelining cost about
     // 30 µs of CPU per call, measured (fan-out 16,100 -> 18,500 nodes/s, 1,000 small runs
     // 5,800 -> 7,100 nodes/s, alternating A/B, medians of 5).
@@ -151,7 +192,25 @@ export class Worker {
     // A notice may arrive late (after the run was resumed): abort only what the heartbeat check
     // confirms is cancelled.
     this.events.on('message', (_channel: string, runId: string) => void this.extendLeases(runId));
-    await Promise.all([this.commands.ping(), this.blocking.ping(), this.events.subscribe(this.context.keys.cancellationsChannel)]);
+    const { commands, blocking, events } = this;
+    const timeoutMs = this.context.config.connectTimeoutMs;
+    // Failed attempts are reported for the commands connection only: the other two fail alike.
+    await Promise.all([
+      whenReady(commands, { timeoutMs, onAttemptFailed: this.onError }),
+      whenReady(blocking, { timeoutMs }),
+      whenReady(events, { timeoutMs }),
+    ]);
+    await events.subscribe(this.context.keys.cancellationsChannel);
+    const policy = await evictionPolicy(commands);
+    if (policy !== null && policy !== 'noeviction') this.onError(new RedisEvictionPolicyError(endpointOf(commands), policy));
+    // From now on an outage is ridden out: the connections reconnect (with ioredis's backoff)
+    // and their commands wait; each failed reconnect is reported.
+    commands.on('error', this.onError);
+  }
+
+  /** After the connections are ready: the stores, housekeeping, heartbeat and fetch loop. */
+  private startConsuming(): void {
+    if (!this.commands) return;
     this.nodes = new NodeStore(this.commands, this.context.keys);
     this.completions = new CompletionBatcher(this.nodes, {
       // Half the slots per call: two halves of the slots take turns with Redis (CompletionBatcher).
@@ -192,13 +251,24 @@ export class Worker {
     this.slotFreed?.();
     // Interrupt a blocking wait: the loop sees `closing` and stops.
     this.blocking?.disconnect();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.closeTimeoutMs)));
+    await Promise.race([this.drain(), deadline]);
+    clearTimeout(timer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.state = 'closed';
+    // Whatever is still pending (attempts past the grace period, a Redis that is gone) fails
+    // now; leases make that safe.
+    for (const connection of [this.events, this.commands]) connection?.disconnect();
+  }
+
+  /** Graceful part of close(): the fetch loop ends, attempts in flight finish and report, connections quit. */
+  private async drain(): Promise<void> {
     await this.loopDone;
     if (this.active > 0) await new Promise<void>((resolve) => (this.allIdle = resolve));
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.housekeeping?.stop();
-    await this.events?.quit().catch(() => this.events?.disconnect());
-    await this.commands?.quit().catch(() => this.commands?.disconnect());
-    this.state = 'closed';
+    await Promise.all([this.events, this.commands].map((connection) => connection && closeConnection(connection)));
   }
 
   private async fetchLoop(): Promise<void> {
@@ -206,6 +276,11 @@ export class Worker {
     if (!nodes) return;
     while (this.state === 'running') {
       try {
+        const pausedFor = this.fetchPausedUntil - Date.now();
+        if (pausedFor > 0) {
+          await new Promise((resolve) => setTimeout(resolve, pausedFor));
+          continue;
+        }
         const free = this.concurrency - this.active;
         if (free <= 0) {
           await new Promise<void>((resolve) => (this.slotFreed = resolve));
@@ -272,9 +347,19 @@ export class Worker {
           }
         },
         (error: unknown) => {
-          // Their leases will expire and the messages be redelivered.
           this.onError(error);
-          this.release(messages.length);
+          if (!isOutOfMemory(error)) {
+            // Their leases will expire and the messages be redelivered.
+            this.release(messages.length);
+            return;
+          }
+          // Redis is full: the refused start wrote nothing. Hand the messages back now rather
+          // than after their leases, and claim nothing for a while (the claim would succeed).
+          this.fetchPausedUntil = Date.now() + ERROR_BACKOFF_MS;
+          nodes
+            .release(queue, messages)
+            .catch((releaseError: unknown) => this.onError(releaseError))
+            .finally(() => this.release(messages.length));
         },
       );
     }
