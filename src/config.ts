@@ -189,7 +189,7 @@ const CERTIFICATE_ERRORS: ReadonlySet<string> = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
-function isCertificateError(error: unknown): error is Error {
+export function isCertificateError(error: unknown): error is Error {
   const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
   return typeof code === 'string' && CERTIFICATE_ERRORS.has(code);
 }

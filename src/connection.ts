@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { isCertificateError } from './config.js';
 import { RedisUnavailableError } from './errors/index.js';
 
 /**
@@ -18,6 +19,15 @@ export function endpointOf(connection: Redis): string {
 const MAX_ATTEMPT_MS = 2000;
 const MIN_ATTEMPT_MS = 100;
 
+/**
+ * An attempt that failed in a way no retry can fix until the configuration changes: the server
+ * refused the handshake (wrong password, ACL, unknown database) or its certificate failed
+ * verification. Network errors (refused, reset, timed out, a name not resolving yet) are retried.
+ */
+function isConfigurationError(error: Error): boolean {
+  return error.name === 'ReplyError' || isCertificateError(error);
+}
+
 /** Calls waiting for the same connection share one wait, so that a stalled attempt is abandoned once. */
 const waiting = new WeakMap<Redis, Promise<void>>();
 
@@ -30,7 +40,8 @@ export interface ReadyOptions {
 
 /**
  * Resolves once `connection` is ready (at once if it is), connecting a lazy one. Rejects with
- * RedisUnavailableError when it is not ready within `timeoutMs`, or when ioredis stops trying.
+ * RedisUnavailableError when it is not ready within `timeoutMs`, or when ioredis stops trying;
+ * with the server's refusal or the certificate error at once (isConfigurationError).
  * The connection itself keeps reconnecting; a later call waits again.
  */
 export function whenReady(connection: Redis, options: ReadyOptions): Promise<void> {
@@ -57,6 +68,10 @@ function waitForReady(connection: Redis, { timeoutMs, onAttemptFailed }: ReadyOp
     const failed = (error: Error): void => {
       lastError = error;
       onAttemptFailed?.(error);
+      if (!isConfigurationError(error)) return;
+      // Said as Redis or TLS said it: waiting longer would only hide it.
+      cleanUp();
+      reject(error);
     };
     // TCP is up but the handshake (AUTH, ready check) gets no answer: abandon this attempt and
     // let ioredis start a fresh one, so that a server that wakes up is found.
