@@ -5,11 +5,17 @@ import { closeConnection, endpointOf, evictionPolicy, whenReady } from '../conne
 import type { TaskDefinition } from '../canvas/task.js';
 import { queueNameSchema } from '../canvas/signature.js';
 import { DEFAULT_QUEUE } from '../graph/spec.js';
-import { ConfigError, LeaseExpiredError, LeaseLostError, RedisEvictionPolicyError, RunCancelledError } from '../errors/index.js';
+import {
+  ConfigError,
+  LeaseExpiredError,
+  LeaseLostError,
+  RedisEvictionPolicyError,
+  RedisFullError,
+  RunCancelledError,
+} from '../errors/index.js';
 import type { KeySpace } from '../store/keys.js';
 import { type NodeMessage, parseMessage } from '../store/messages.js';
 import { type ClaimedMessage, NodeStore, type StartedNode } from '../store/node-store.js';
-import { isOutOfMemory } from '../store/redis-errors.js';
 import { RunStore } from '../store/run-store.js';
 import { describeZodError } from '../util/zod.js';
 import { context as otelContext } from '@opentelemetry/api';
@@ -348,7 +354,7 @@ export class Worker {
         },
         (error: unknown) => {
           this.onError(error);
-          if (!isOutOfMemory(error)) {
+          if (!(error instanceof RedisFullError)) {
             // Their leases will expire and the messages be redelivered.
             this.release(messages.length);
             return;
