@@ -75,16 +75,14 @@ export async function ensureReachable(redis: string | RedisConnectionOptions | R
   probe.on('error', () => undefined);
   try {
     await whenReady(probe, { timeoutMs });
+    const policy = await evictionPolicy(probe);
+    if (policy !== null && policy !== 'noeviction') warn(new RedisEvictionPolicyError(endpointOf(probe), policy).message);
   } catch (error) {
     // The last attempt's own error says why ("connect ECONNREFUSED ..."); a refusal or a
     // certificate error comes as it is.
     const cause = error instanceof RedisUnavailableError ? error.cause : error;
     const reason = cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error);
     throw new CliError(`cannot reach Redis at ${displayUrl(url)}: ${reason} (set --redis or REDIS_URL)`, EXIT.unavailable);
-  }
-  try {
-    const policy = await evictionPolicy(probe);
-    if (policy !== null && policy !== 'noeviction') warn(new RedisEvictionPolicyError(endpointOf(probe), policy).message);
   } finally {
     probe.disconnect();
   }
