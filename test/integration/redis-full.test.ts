@@ -1,6 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chain, RedisEvictionPolicyError, RedisFullError } from '../../src/index.js';
+import { KeySpace } from '../../src/store/keys.js';
+import { parseMessage } from '../../src/store/messages.js';
+import { NodeStore } from '../../src/store/node-store.js';
 import { useAppsOn } from '../helpers/private-apps.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { canvasTasks } from '../helpers/tasks.js';
@@ -36,6 +39,36 @@ describe('Redis out of memory (noeviction at maxmemory)', () => {
     await free();
     await app.worker().start();
     expect(await (await app.submit(chain(add.s(1, 2), add.s(3)))).result({ timeoutMs: 10_000 })).toBe(6);
+  });
+
+  it('release-messages, at maxmemory, puts leased messages back to ready with their priority, and leaves alone one no longer leased', async () => {
+    const app = makeApp({ redis: server.url });
+    const { add } = canvasTasks(app);
+    await app.submit(add.s(1, 2));
+    await app.submit(add.s(3, 4).set({ priority: 5 }));
+    const keys = new KeySpace(app.config.prefix);
+    const nodes = new NodeStore(app.redis, keys);
+    const queue = keys.queue('default');
+    const { claimed } = await nodes.claim(['default'], 10, 60_000);
+    expect(claimed).toHaveLength(2);
+    const messages = claimed.map(({ message }) => parseMessage(message)!);
+    expect(await admin.zcard(queue.ready)).toBe(0);
+    // Claimed by priority: the first is the one with priority 5.
+    expect(messages.map((message) => message.priority)).toEqual([5, 0]);
+    await fill();
+    // One of the two lost its lease meanwhile (expired and redelivered, say): it is not touched.
+    await admin.zrem(queue.leases, messages[1]!.raw);
+    expect(await nodes.release('default', messages)).toBe(1);
+    expect(await admin.zrange(queue.leases, 0, -1)).toEqual([]);
+    expect(await admin.zrange(queue.ready, 0, -1)).toEqual([messages[0]!.raw]);
+    // In priority 5's band of scores: (9 - 5) * 2^44 + a sequence number.
+    const band = Number(await admin.zscore(queue.ready, messages[0]!.raw)) / 2 ** 44;
+    expect(Math.floor(band)).toBe(4);
+    expect(await admin.llen(queue.signal)).toBe(1);
+    await free();
+    // The handed-back message is claimed again, as the same delivery.
+    const again = await nodes.claim(['default'], 10, 60_000);
+    expect(again.claimed.map(({ message }) => message)).toEqual([messages[0]!.raw]);
   });
 
   it('a worker whose start Redis refuses hands the message back at once instead of holding it for its lease', async () => {
