@@ -1,7 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { type AppConfig, connect } from '../config.js';
-import { closeConnection, endpointOf, evictionPolicy, whenReady } from '../connection.js';
+import type { AppConfig } from '../config.js';
 import type { TaskDefinition } from '../canvas/task.js';
 import { queueNameSchema } from '../canvas/signature.js';
 import { DEFAULT_QUEUE } from '../graph/spec.js';
@@ -9,7 +8,6 @@ import {
   ConfigError,
   LeaseExpiredError,
   LeaseLostError,
-  RedisEvictionPolicyError,
   RedisFullError,
   RunCancelledError,
 } from '../errors/index.js';
@@ -25,6 +23,7 @@ import { AttemptAbort } from './attempt-abort.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import type { AttemptOutcomeKind, WorkerEvent } from './events.js';
 import { Housekeeping } from './housekeeping.js';
+import { WorkerConnections } from './worker-connections.js';
 import { serializeError } from './errors-json.js';
 import { NO_RETRY, retryDelay } from './retry.js';
 
@@ -113,9 +112,7 @@ export class Worker {
   private readonly closeTimeoutMs: number;
   /** The fetch loop claims nothing before this time (Date.now()): Redis refused to start what it claimed. */
   private fetchPausedUntil = 0;
-  private commands: Redis | null = null;
-  private blocking: Redis | null = null;
-  private events: Redis | null = null;
+  private connections: WorkerConnections | null = null;
   private housekeeping: Housekeeping | null = null;
   private readonly repairIntervalMs: number;
   private readonly onEvent: ((event: WorkerEvent) => void) | undefined;
@@ -173,51 +170,30 @@ export class Worker {
   async start(): Promise<void> {
     if (this.state !== 'new') throw new ConfigError('worker.start()', `the worker is ${this.state}`);
     this.state = 'running';
+    const connections = new WorkerConnections({
+      config: this.context.config,
+      cancellationsChannel: this.context.keys.cancellationsChannel,
+      onError: this.onError,
+      // A notice may arrive late (after the run was resumed): abort only what the heartbeat
+      // check confirms is cancelled.
+      onCancellation: (runId) => void this.extendLeases(runId),
+    });
+    this.connections = connections;
     try {
-      await this.connect();
+      await connections.ready();
     } catch (error) {
       this.state = 'closed';
       this.closing = Promise.resolve();
-      for (const connection of [this.commands, this.blocking, this.events]) connection?.disconnect();
+      connections.disconnect();
       throw error;
     }
     // close() was called while start() waited: it has disconnected everything already.
-    if (this.state === 'running') this.startConsuming();
-  }
-
-  /** The three connections, once ready (within connectTimeoutMs). */
-  private async connect(): Promise<void> {
-    // No auto-pipelining: the scripts batch already, and ioredis's auto-pipelining cost about
-    // 30 µs of CPU per call, measured (fan-out 16,100 -> 18,500 nodes/s, 1,000 small runs
-    // 5,800 -> 7,100 nodes/s, alternating A/B, medians of 5).
-    this.commands = connect(this.context.config, true, 'worker');
-    this.blocking = connect(this.context.config, true, 'worker-blocking');
-    // Cancellations reach running attempts at once through pub/sub (and through the next
-    // heartbeat, should a message be lost while this connection is down).
-    this.events = connect(this.context.config, true, 'worker-events');
-    // A notice may arrive late (after the run was resumed): abort only what the heartbeat check
-    // confirms is cancelled.
-    this.events.on('message', (_channel: string, runId: string) => void this.extendLeases(runId));
-    const { commands, blocking, events } = this;
-    const timeoutMs = this.context.config.connectTimeoutMs;
-    // Failed attempts are reported for the commands connection only: the other two fail alike.
-    await Promise.all([
-      whenReady(commands, { timeoutMs, onAttemptFailed: this.onError }),
-      whenReady(blocking, { timeoutMs }),
-      whenReady(events, { timeoutMs }),
-    ]);
-    await events.subscribe(this.context.keys.cancellationsChannel);
-    const policy = await evictionPolicy(commands);
-    if (policy !== null && policy !== 'noeviction') this.onError(new RedisEvictionPolicyError(endpointOf(commands), policy));
-    // From now on an outage is ridden out: the connections reconnect (with ioredis's backoff)
-    // and their commands wait; each failed reconnect is reported.
-    commands.on('error', this.onError);
+    if (this.state === 'running') this.startConsuming(connections.commands);
   }
 
   /** After the connections are ready: the stores, housekeeping, heartbeat and fetch loop. */
-  private startConsuming(): void {
-    if (!this.commands) return;
-    this.nodes = new NodeStore(this.commands, this.context.keys);
+  private startConsuming(commands: Redis): void {
+    this.nodes = new NodeStore(commands, this.context.keys);
     this.completions = new CompletionBatcher(this.nodes, {
       // Half the slots per call: two halves of the slots take turns with Redis (CompletionBatcher).
       maxBatch: Math.min(MAX_COMPLETION_BATCH, Math.ceil(this.concurrency / 2)),
@@ -230,9 +206,9 @@ export class Worker {
       },
       onClaimed: (claimed) => this.startClaimed(claimed),
     });
-    const runs = new RunStore(this.commands, this.context.keys);
+    const runs = new RunStore(commands, this.context.keys);
     this.runs = runs;
-    this.housekeeping = new Housekeeping(this.commands, this.context.keys, runs, {
+    this.housekeeping = new Housekeeping(commands, this.context.keys, runs, {
       repairIntervalMs: this.repairIntervalMs,
       onRepaired: (report) => {
         if (this.onEvent) this.emit({ type: 'repaired', report });
@@ -256,7 +232,7 @@ export class Worker {
     this.state = 'closing';
     this.slotFreed?.();
     // Interrupt a blocking wait: the loop sees `closing` and stops.
-    this.blocking?.disconnect();
+    this.connections?.interruptBlocking();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.closeTimeoutMs)));
     await Promise.race([this.drain(), deadline]);
@@ -265,7 +241,7 @@ export class Worker {
     this.state = 'closed';
     // Whatever is still pending (attempts past the grace period, a Redis that is gone) fails
     // now; leases make that safe.
-    for (const connection of [this.events, this.commands]) connection?.disconnect();
+    this.connections?.disconnect();
   }
 
   /** Graceful part of close(): the fetch loop ends, attempts in flight finish and report, connections quit. */
@@ -274,7 +250,7 @@ export class Worker {
     if (this.active > 0) await new Promise<void>((resolve) => (this.allIdle = resolve));
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.housekeeping?.stop();
-    await Promise.all([this.events, this.commands].map((connection) => connection && closeConnection(connection)));
+    await this.connections?.quit();
   }
 
   private async fetchLoop(): Promise<void> {
@@ -310,9 +286,10 @@ export class Worker {
   /** Block until a producer signals one of our queues, or `wakeInMs` passes. */
   private async idle(wakeInMs: number): Promise<void> {
     const seconds = wakeInMs < 0 ? MAX_IDLE_SECONDS : Math.min(wakeInMs / 1000, MAX_IDLE_SECONDS);
-    if (seconds < 0.001 || !this.blocking) return;
+    const blocking = this.connections?.blocking;
+    if (seconds < 0.001 || !blocking) return;
     const signals = this.queues.map((queue) => this.context.keys.queue(queue).signal);
-    await this.blocking.blpop(...signals, Number(seconds.toFixed(3)));
+    await blocking.blpop(...signals, Number(seconds.toFixed(3)));
   }
 
   /**
