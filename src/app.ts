@@ -5,7 +5,7 @@ import type { Canvas } from './canvas/canvas.js';
 import { parseSignatureOptions, queueNameSchema, Signature, type SignatureOptions, MAX_PRIORITY } from './canvas/signature.js';
 import { Task, type TaskDefinition, type TaskHandler, type TaskOptions } from './canvas/task.js';
 import { type AppConfig, type AppOptions, connect, parseAppOptions } from './config.js';
-import { closeConnection, whenReady } from './connection.js';
+import { closeConnection, withConnection } from './connection.js';
 import { ConfigError, DuplicateTaskError } from './errors/index.js';
 import { compileCanvas } from './graph/compile.js';
 import { planSubmission } from './graph/plan.js';
@@ -131,13 +131,13 @@ export class App {
   }
 
   /**
-   * Wait (within connectTimeoutMs) for the command connection: a Redis that is down or does not
-   * answer fails the call with RedisUnavailableError instead of leaving it waiting.
+   * Run `operation` on the command connection once it is ready (within connectTimeoutMs): a Redis
+   * that is down or does not answer fails the call with RedisUnavailableError instead of leaving
+   * it waiting, as does one that goes away during it.
    */
-  private async connected(): Promise<Redis> {
+  private withRedis<T>(operation: (redis: Redis) => Promise<T>): Promise<T> {
     const redis = this.redis;
-    await whenReady(redis, { timeoutMs: this.config.connectTimeoutMs });
-    return redis;
+    return withConnection(redis, this.config.connectTimeoutMs, () => operation(redis));
   }
 
   /**
@@ -231,8 +231,7 @@ export class App {
     });
     const { span, storedTrace } = startSubmitSpan(id, name, plan.nodes.length, this.config.tracing);
     try {
-      await this.connected();
-      await this.runs.submit(id, name, plan, this.config.retention, storedTrace);
+      await this.withRedis(() => this.runs.submit(id, name, plan, this.config.retention, storedTrace));
     } catch (error) {
       endSpanWithError(span, error);
       throw error;
@@ -253,12 +252,13 @@ export class App {
   async listRuns(options: ListRunsOptions = {}): Promise<RunList> {
     const parsed = listRunsSchema.safeParse(options);
     if (!parsed.success) throw new ConfigError('listRuns()', describeZodError(parsed.error, 'options'));
-    await this.connected();
-    const page = await this.runs.list({
-      limit: parsed.data.limit,
-      ...(parsed.data.status ? { status: parsed.data.status } : {}),
-      ...(parsed.data.cursor ? { cursor: parsed.data.cursor } : {}),
-    });
+    const page = await this.withRedis(() =>
+      this.runs.list({
+        limit: parsed.data.limit,
+        ...(parsed.data.status ? { status: parsed.data.status } : {}),
+        ...(parsed.data.cursor ? { cursor: parsed.data.cursor } : {}),
+      }),
+    );
     return {
       runs: page.runs.map((meta) => ({
         id: meta.id,
@@ -281,12 +281,12 @@ export class App {
   async deadLetters(options: { readonly limit?: number } = {}): Promise<DeadLetters> {
     const limit = options.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 0) throw new ConfigError('deadLetters()', 'options.limit must be a whole number, 0 or more');
-    return readDeadLetters(await this.connected(), this.keys, limit);
+    return this.withRedis((redis) => readDeadLetters(redis, this.keys, limit));
   }
 
   /** Forget all dead letters and their counts. Returns how many entries there were. */
-  async clearDeadLetters(): Promise<number> {
-    return clearDeadLetters(await this.connected(), this.keys);
+  clearDeadLetters(): Promise<number> {
+    return this.withRedis((redis) => clearDeadLetters(redis, this.keys));
   }
 
   /**
@@ -294,8 +294,8 @@ export class App {
    * is in no queue are re-enqueued (workers also do this every `repairIntervalMs`). Safe to run
    * at any time, beside workers and other sweeps.
    */
-  async repair(): Promise<RepairReport> {
-    return repairRuns(await this.connected(), this.keys);
+  repair(): Promise<RepairReport> {
+    return this.withRedis((redis) => repairRuns(redis, this.keys));
   }
 
   /** A worker for this app's tasks. Call `start()` to begin consuming. */
@@ -319,7 +319,7 @@ export class App {
   private runContext(): RunContext {
     return {
       runs: this.runs,
-      connected: async () => void (await this.connected()),
+      withRedis: (operation) => this.withRedis(operation),
       events: this.events,
       keys: this.keys,
       tracing: this.config.tracing,

@@ -117,6 +117,23 @@ function waitForReady(connection: Redis, { timeoutMs, onAttemptFailed }: ReadyOp
   });
 }
 
+/**
+ * Run `operation` once `connection` is ready (whenReady), and say a command that ioredis gave up
+ * on after its reconnect attempts (Redis went away meanwhile: maxRetriesPerRequest on a
+ * non-persistent connection) as RedisUnavailableError too. Such a command was never sent.
+ */
+export async function withConnection<T>(connection: Redis, timeoutMs: number, operation: () => Promise<T>): Promise<T> {
+  await whenReady(connection, { timeoutMs });
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof Error && error.name === 'MaxRetriesPerRequestError') {
+      throw new RedisUnavailableError(endpointOf(connection), timeoutMs, { cause: error });
+    }
+    throw error;
+  }
+}
+
 /** Longest closeConnection() waits for QUIT's reply before dropping the connection. */
 const QUIT_TIMEOUT_MS = 2000;
 

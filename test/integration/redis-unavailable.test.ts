@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type App, type AppOptions, chain, createApp, group, RedisUnavailableError } from '../../src/index.js';
 import { freePort, type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { canvasTasks } from '../helpers/tasks.js';
-import { redisUrl, useApps } from '../helpers/apps.js';
+import { redisUrl, useApps, useRedis } from '../helpers/apps.js';
+import { withConnection } from '../../src/connection.js';
 
 /** Small, so the tests are quick; generous enough for a loaded machine to connect to a live server. */
 const CONNECT_TIMEOUT_MS = 1500;
@@ -188,5 +189,22 @@ describe('an ioredis instance made with lazyConnect', () => {
       client.disconnect();
       lazyToo.disconnect();
     }
+  });
+});
+
+describe('a command ioredis gave up on', () => {
+  const redis = useRedis();
+
+  it('after its reconnect attempts (Redis went away mid-call) is said as RedisUnavailableError, with the cause', async () => {
+    const connection = redis();
+    // The error ioredis rejects a queued command with once maxRetriesPerRequest reconnects failed.
+    const gaveUp = new Error('Reached the max retries per request limit (which is 20). Refer to "maxRetriesPerRequest" option for details.');
+    gaveUp.name = 'MaxRetriesPerRequestError';
+    const error = await rejection(withConnection(connection, 1000, () => Promise.reject(gaveUp)));
+    expect(error).toBeInstanceOf(RedisUnavailableError);
+    expect(error).toMatchObject({ cause: gaveUp, endpoint: new URL(redisUrl()).host });
+    const other = new Error('something else');
+    expect(await rejection(withConnection(connection, 1000, () => Promise.reject(other)))).toBe(other);
+    expect(await withConnection(connection, 1000, () => connection.ping())).toBe('PONG');
   });
 });
