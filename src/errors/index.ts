@@ -24,3 +24,4 @@ export { RunCancelledError } from './run-cancelled-error.js';
 export { RedisUnavailableError } from './redis-unavailable-error.js';
 export { RedisFullError } from './redis-full-error.js';
 export { RedisEvictionPolicyError } from './redis-eviction-policy-error.js';
+export { WorkerClosedError } from './worker-closed-error.js';

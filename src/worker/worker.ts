@@ -10,6 +10,7 @@ import {
   LeaseLostError,
   RedisFullError,
   RunCancelledError,
+  WorkerClosedError,
 } from '../errors/index.js';
 import type { KeySpace } from '../store/keys.js';
 import { type NodeMessage, parseMessage } from '../store/messages.js';
@@ -39,9 +40,10 @@ export interface WorkerOptions {
    */
   readonly onError?: (error: unknown) => void;
   /**
-   * Longest close() waits for the attempts in flight to finish and report. After it, close()
-   * disconnects and returns: attempts still running are redelivered when their leases expire
-   * (their results, if they come, are not reported). Also bounds close() when Redis is gone.
+   * Longest close() waits for the attempts in flight to finish and report. After it, their
+   * AbortSignals fire (WorkerClosedError) and close() disconnects and returns: those attempts are
+   * redelivered when their leases expire (their results, if they come, are not reported). Also
+   * bounds close() when Redis is gone.
    * Default 20 s.
    */
   readonly closeTimeoutMs?: number;
@@ -221,7 +223,11 @@ export class Worker {
     this.loopDone = this.fetchLoop();
   }
 
-  /** Graceful: stop fetching, let every attempt in flight finish and report, then disconnect. */
+  /**
+   * Graceful: stop fetching, let every attempt in flight finish and report, then disconnect. After
+   * closeTimeoutMs it stops waiting: the attempts still running see their AbortSignal fire
+   * (WorkerClosedError), their results go unreported, and the worker disconnects.
+   */
   close(): Promise<void> {
     if (this.state === 'new') this.state = 'closed';
     this.closing ??= this.state === 'closed' ? Promise.resolve() : this.shutDown();
@@ -235,10 +241,15 @@ export class Worker {
     this.connections?.interruptBlocking();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.closeTimeoutMs)));
-    await Promise.race([this.drain(), deadline]);
+    const drained = await Promise.race([this.drain().then(() => true), deadline.then(() => false)]);
     clearTimeout(timer);
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.state = 'closed';
+    if (!drained) {
+      // Handlers that honour their signal stop now; the others are left to run out unheard.
+      const reason = new WorkerClosedError(this.closeTimeoutMs);
+      for (const { abort } of this.executions) abort?.abort(reason);
+    }
     // Whatever is still pending (attempts past the grace period, a Redis that is gone) fails
     // now; leases make that safe.
     this.connections?.disconnect();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type App, type AppOptions, chain, createApp, group, RedisUnavailableError } from '../../src/index.js';
+import { type App, type AppOptions, chain, createApp, group, RedisUnavailableError, taskContext, WorkerClosedError } from '../../src/index.js';
 import { freePort, type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { canvasTasks } from '../helpers/tasks.js';
 import { redisUrl, useApps, useRedis } from '../helpers/apps.js';
@@ -124,7 +124,7 @@ describe('a running worker and Redis going away', () => {
     expect((await run.inspect()).nodes.every((node) => node.status === 'succeeded')).toBe(true);
   });
 
-  it('close() returns after closeTimeoutMs when a handler ignores its AbortSignal; the attempt is redelivered by its lease', async () => {
+  it('close() returns after closeTimeoutMs when a handler ignores its AbortSignal (the others see it fire); the attempt is redelivered by its lease', async () => {
     const server = await startRedisServer();
     servers.push(server);
     const app = appAt(server.url, { visibilityTimeoutMs: 500 });
@@ -136,11 +136,26 @@ describe('a running worker and Redis going away', () => {
       if (calls === 1) await released; // ignores every signal
       return calls;
     });
+    let politeReason: unknown = null;
+    const polite = app.task({ name: 'polite' }, async () => {
+      const { signal } = taskContext();
+      await new Promise<void>((resolve) =>
+        signal.addEventListener('abort', () => {
+          politeReason = signal.reason;
+          resolve();
+        }),
+      );
+      return 0;
+    });
     const worker = app.worker({ closeTimeoutMs: 200 });
     await worker.start();
     const run = await app.submit(stubborn.si());
-    while (calls === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const politeRun = await app.submit(polite.si());
+    while (calls === 0 || (await politeRun.progress()).counts.running === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     await worker.close(); // would wait forever without the grace period
+    expect(politeReason).toBeInstanceOf(WorkerClosedError);
+    expect(politeReason).toMatchObject({ code: 'WORKER_CLOSED', closeTimeoutMs: 200 });
+    await politeRun.cancel();
     // Another worker takes the node once the closed worker's lease expires.
     await app.worker().start();
     expect(await run.result({ timeoutMs: 20_000 })).toBe(2);
