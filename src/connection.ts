@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { isCertificateError } from './config.js';
 import { RedisUnavailableError } from './errors/index.js';
+import { replyCode } from './store/redis-errors.js';
 
 /**
  * Waiting for a connection to be usable, within a bound. ioredis alone never gives up: a server
@@ -19,13 +20,16 @@ export function endpointOf(connection: Redis): string {
 const MAX_ATTEMPT_MS = 2000;
 const MIN_ATTEMPT_MS = 100;
 
+/** Replies to the handshake that say the credentials are wrong or lack a permission. */
+const REFUSALS: ReadonlySet<string> = new Set(['NOAUTH', 'WRONGPASS', 'NOPERM']);
+
 /**
  * An attempt that failed in a way no retry can fix until the configuration changes: the server
- * refused the handshake (wrong password, ACL, unknown database) or its certificate failed
- * verification. Network errors (refused, reset, timed out, a name not resolving yet) are retried.
+ * refused the credentials, or its certificate failed verification. Anything else is retried
+ * (a refused or reset connection, a name that does not resolve yet, "max number of clients").
  */
 function isConfigurationError(error: Error): boolean {
-  return error.name === 'ReplyError' || isCertificateError(error);
+  return REFUSALS.has(replyCode(error) ?? '') || isCertificateError(error);
 }
 
 /** Calls waiting for the same connection share one wait, so that a stalled attempt is abandoned once. */
