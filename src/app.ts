@@ -8,6 +8,7 @@ import type { JsonOf, JsonParameters } from './canvas/json-of.js';
 import { parseSignatureOptions, Signature, type SignatureOptions } from './canvas/signature.js';
 import { Task, type TaskDefinition, type TaskHandler, type TaskOptions } from './canvas/task.js';
 import { type AppConfig, type AppOptions, connect, parseAppOptions } from './config.js';
+import { closeConnection, withConnection } from './connection.js';
 import { ConfigError, DuplicateTaskError } from './errors/index.js';
 import { compileCanvas } from './graph/compile.js';
 import { planSubmission } from './graph/plan.js';
@@ -104,7 +105,7 @@ export class App {
   constructor(private readonly options: AppOptions = {}) {
     this.config = parseAppOptions(options);
     this.keys = new KeySpace(this.config.prefix);
-    this.runEvents = new RunEvents(() => connect(this.config, true, 'events'));
+    this.runEvents = new RunEvents(() => connect(this.config, true, 'events'), this.config.connectTimeoutMs);
   }
 
   /** The app's command connection (the caller's own instance, if one was given). */
@@ -119,6 +120,16 @@ export class App {
   private get runs(): RunStore {
     this.runStore ??= new RunStore(this.redis, this.keys);
     return this.runStore;
+  }
+
+  /**
+   * Run `operation` on the command connection once it is ready (within connectTimeoutMs): a Redis
+   * that is down or does not answer fails the call with RedisUnavailableError instead of leaving
+   * it waiting, as does one that goes away during it.
+   */
+  private withRedis<T>(operation: (redis: Redis) => Promise<T>): Promise<T> {
+    const redis = this.redis;
+    return withConnection(redis, this.config.connectTimeoutMs, () => operation(redis));
   }
 
   /**
@@ -229,7 +240,7 @@ export class App {
     const { span, storedTrace } = startSubmitSpan(id, name, plan.nodes.length, this.config.tracing);
     try {
       const { events } = this.config;
-      await this.runs.submit(id, name, plan, this.config.retention, storedTrace, events.enabled ? events.maxLen : 0);
+      await this.withRedis(() => this.runs.submit(id, name, plan, this.config.retention, storedTrace, events.enabled ? events.maxLen : 0));
     } catch (error) {
       endSpanWithError(span, error);
       throw error;
@@ -250,11 +261,13 @@ export class App {
   async listRuns(options: ListRunsOptions = {}): Promise<RunList> {
     const parsed = listRunsSchema.safeParse(options);
     if (!parsed.success) throw new ConfigError('listRuns()', describeZodError(parsed.error, 'options'));
-    const page = await this.runs.list({
-      limit: parsed.data.limit,
-      ...(parsed.data.status ? { status: parsed.data.status } : {}),
-      ...(parsed.data.cursor ? { cursor: parsed.data.cursor } : {}),
-    });
+    const page = await this.withRedis(() =>
+      this.runs.list({
+        limit: parsed.data.limit,
+        ...(parsed.data.status ? { status: parsed.data.status } : {}),
+        ...(parsed.data.cursor ? { cursor: parsed.data.cursor } : {}),
+      }),
+    );
     return {
       runs: page.runs.map((meta) => ({
         id: meta.id,
@@ -277,12 +290,12 @@ export class App {
   async deadLetters(options: { readonly limit?: number } = {}): Promise<DeadLetters> {
     const limit = options.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 0) throw new ConfigError('deadLetters()', 'options.limit must be a whole number, 0 or more');
-    return readDeadLetters(this.redis, this.keys, limit);
+    return this.withRedis((redis) => readDeadLetters(redis, this.keys, limit));
   }
 
   /** Forget all dead letters and their counts. Returns how many entries there were. */
   clearDeadLetters(): Promise<number> {
-    return clearDeadLetters(this.redis, this.keys);
+    return this.withRedis((redis) => clearDeadLetters(redis, this.keys));
   }
 
   /**
@@ -291,7 +304,7 @@ export class App {
    * at any time, beside workers and other sweeps.
    */
   repair(): Promise<RepairReport> {
-    return repairRuns(this.redis, this.keys);
+    return this.withRedis((redis) => repairRuns(redis, this.keys));
   }
 
   /**
@@ -342,11 +355,17 @@ export class App {
     const connection = this.commandConnection;
     this.commandConnection = null;
     this.runStore = null;
-    if (connection && connection !== this.config.redis) await connection.quit().catch(() => connection.disconnect());
+    if (connection && connection !== this.config.redis) await closeConnection(connection);
   }
 
   private runContext(): RunContext {
-    return { runs: this.runs, events: this.runEvents, keys: this.keys, tracing: this.config.tracing };
+    return {
+      runs: this.runs,
+      withRedis: (operation) => this.withRedis(operation),
+      events: this.runEvents,
+      keys: this.keys,
+      tracing: this.config.tracing,
+    };
   }
 }
 

@@ -32,6 +32,13 @@ export interface AppOptions {
    * Default: CELERIAC_PREFIX, else `celeriac`.
    */
   readonly prefix?: string;
+  /**
+   * How long anything that needs Redis waits for a connection before it fails with
+   * RedisUnavailableError: `worker.start()`, `submit`, `result`, `listRuns`, the CLI. Meanwhile
+   * it keeps trying (a worker reports each failed attempt to its onError). A running worker rides
+   * out a later outage of any length. Default 10 s.
+   */
+  readonly connectTimeoutMs?: number;
   /** How long a worker holds a node without a heartbeat before it is redelivered. Default 30 s. */
   readonly visibilityTimeoutMs?: number;
   /** Largest JSON encoding of one node's arguments or one result. Default 1 MiB. */
@@ -80,6 +87,7 @@ const appOptionsSchema = z
   .object({
     redis: z.unknown().optional(),
     prefix: prefixSchema.default('celeriac'),
+    connectTimeoutMs: z.number().int().min(1).default(10_000),
     visibilityTimeoutMs: z.number().int().min(100).default(30_000),
     maxPayloadBytes: z.number().int().min(16).default(1024 * 1024),
     maxCanvasNodes: z.number().int().min(1).default(DEFAULT_MAX_CANVAS_NODES),
@@ -107,6 +115,7 @@ const appOptionsSchema = z
 export interface AppConfig {
   readonly redis: string | RedisConnectionOptions | Redis;
   readonly prefix: string;
+  readonly connectTimeoutMs: number;
   readonly visibilityTimeoutMs: number;
   readonly maxPayloadBytes: number;
   readonly maxCanvasNodes: number;
@@ -206,7 +215,7 @@ const CERTIFICATE_ERRORS: ReadonlySet<string> = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
-function isCertificateError(error: unknown): error is Error {
+export function isCertificateError(error: unknown): error is Error {
   const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
   return typeof code === 'string' && CERTIFICATE_ERRORS.has(code);
 }
@@ -230,6 +239,9 @@ export function connect(config: AppConfig, persistent: boolean, role: string, op
   const source = config.redis;
   // Named so that `CLIENT LIST` shows which app and role each connection serves.
   const extra: RedisOptions = {
+    // A duplicate of a lazyConnect instance would be lazy too, and the subscribers among them
+    // would never connect: every connection made here connects at once.
+    lazyConnect: false,
     ...options,
     connectionName: `celeriac:${config.prefix}:${role}`,
     ...(persistent ? { maxRetriesPerRequest: null } : {}),

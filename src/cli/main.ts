@@ -41,7 +41,8 @@ function connectionOptions(command: Command): Command {
   return command
     .option('--redis <url>', 'Redis URL, redis:// or rediss:// (default: REDIS_URL, else redis://127.0.0.1:6379)')
     .option('--prefix <prefix>', 'key prefix of the app (default: CELERIAC_PREFIX, else celeriac)')
-    .option('--tls-ca <file>', "PEM file of the CA that signed the server's certificate (with a rediss:// URL)");
+    .option('--tls-ca <file>', "PEM file of the CA that signed the server's certificate (with a rediss:// URL)")
+    .option('--connect-timeout <ms>', 'how long to wait for Redis before giving up (default: the app\'s connectTimeoutMs, 10000)', positiveInteger);
 }
 
 /** Open an app for the command, run it, close the app, and set the exit code. */
@@ -86,7 +87,9 @@ connectionOptions(
     .option('--concurrency <n>', 'attempts run at once', positiveInteger)
     .option('--queues <names>', 'comma-separated queues to consume, most preferred first', (value) => value.split(',').filter(Boolean)),
 ).action(async (modulePath: string, options: ConnectionOptions & { concurrency?: number; queues?: string[] }) => {
-  process.exitCode = await runWorkerCommand(modulePath, options, (line) => process.stderr.write(`celeriac: ${line}\n`));
+  const code = await runWorkerCommand(modulePath, options, (line) => process.stderr.write(`celeriac: ${line}\n`));
+  // Handlers that ignored their AbortSignal may still be running after close: they must not keep the process alive.
+  process.exit(code);
 });
 
 connectionOptions(

@@ -2,10 +2,13 @@ import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { type App, createApp } from '../app.js';
 import { newRedis, type RedisConnectionOptions } from '../config.js';
+import { endpointOf, evictionPolicy, whenReady } from '../connection.js';
 import {
   CeleriacError,
   ConfigError,
   NodeNotFoundError,
+  RedisEvictionPolicyError,
+  RedisUnavailableError,
   RunExpiredError,
   RunNotFoundError,
 } from '../errors/index.js';
@@ -17,6 +20,16 @@ export interface ConnectionOptions {
   readonly prefix?: string;
   /** A PEM file of the CA that signed the server's certificate (with a rediss:// URL). */
   readonly tlsCa?: string;
+  /** How long to wait for Redis before giving up (the app's connectTimeoutMs). */
+  readonly connectTimeout?: number;
+}
+
+/** The app's default connectTimeoutMs, for messages and the probe. */
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** A warning line on stderr. */
+export function warn(message: string): void {
+  process.stderr.write(`celeriac: WARNING: ${message}\n`);
 }
 
 export const DEFAULT_REDIS = 'redis://127.0.0.1:6379';
@@ -54,23 +67,24 @@ export function displayUrl(url: string): string {
 }
 
 /**
- * Fail fast, in one line, when Redis cannot be reached (ioredis would otherwise retry for a
- * while). Probes with the app's own settings: credentials, TLS and CA included.
+ * Wait (up to --connect-timeout, the app's connectTimeoutMs) for Redis, with the app's own
+ * settings (credentials, TLS and CA included), and fail in one line when it cannot be reached.
+ * Warns when Redis may evict keys.
  */
-export async function ensureReachable(redis: string | RedisConnectionOptions | Redis): Promise<void> {
-  const once = { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 };
-  const probe = newRedis(redis, once);
+export async function ensureReachable(redis: string | RedisConnectionOptions | Redis, timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Promise<void> {
+  const probe = newRedis(redis, { lazyConnect: true, maxRetriesPerRequest: 0 });
   // What to name in the message: the URL when there is one, else where the options point.
-  const url =
-    typeof redis === 'string' ? redis : (redis instanceof Redis ? undefined : redis.url) ?? `${probe.options.host}:${probe.options.port}`;
-  // The socket's own error says why ("connect ECONNREFUSED ..."); connect() only says it closed.
-  let socketError: Error | null = null;
-  probe.on('error', (error: Error) => (socketError ??= error));
+  const url = typeof redis === 'string' ? redis : (redis instanceof Redis ? undefined : redis.url) ?? endpointOf(probe);
+  probe.on('error', () => undefined);
   try {
-    await probe.connect();
-    await probe.ping();
+    await whenReady(probe, { timeoutMs });
+    const policy = await evictionPolicy(probe);
+    if (policy !== null && policy !== 'noeviction') warn(new RedisEvictionPolicyError(endpointOf(probe), policy).message);
   } catch (error) {
-    const reason = (socketError as Error | null)?.message ?? (error instanceof Error ? error.message : String(error));
+    // The last attempt's own error says why ("connect ECONNREFUSED ..."); a refusal or a
+    // certificate error comes as it is.
+    const cause = error instanceof RedisUnavailableError ? error.cause : error;
+    const reason = cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error);
     throw new CliError(`cannot reach Redis at ${displayUrl(url)}: ${reason} (set --redis or REDIS_URL)`, EXIT.unavailable);
   } finally {
     probe.disconnect();
@@ -80,9 +94,13 @@ export async function ensureReachable(redis: string | RedisConnectionOptions | R
 /** An app for the admin commands: no tasks needed to read and steer runs. */
 export async function openApp(options: ConnectionOptions): Promise<App> {
   const redis = redisOptionOf(options);
-  await ensureReachable(redis);
+  await ensureReachable(redis, options.connectTimeout);
   try {
-    return createApp({ redis, ...(options.prefix ? { prefix: options.prefix } : {}) });
+    return createApp({
+      redis,
+      ...(options.prefix ? { prefix: options.prefix } : {}),
+      ...(options.connectTimeout !== undefined ? { connectTimeoutMs: options.connectTimeout } : {}),
+    });
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage);
     throw error;
@@ -96,6 +114,7 @@ export function toCliError(error: unknown): CliError {
     return new CliError(error.message, EXIT.notFound);
   }
   if (error instanceof ConfigError) return new CliError(error.message, EXIT.usage);
+  if (error instanceof RedisUnavailableError) return new CliError(`${error.code}: ${error.message}`, EXIT.unavailable);
   if (error instanceof CeleriacError) return new CliError(`${error.code}: ${error.message}`, EXIT.software);
   const message = error instanceof Error ? error.message : String(error);
   return new CliError(message, EXIT.software);

@@ -2,9 +2,10 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 import { App } from '../app.js';
+import { RedisEvictionPolicyError, RedisUnavailableError } from '../errors/index.js';
 import { shellCommand } from './args.js';
 import { CliError, EXIT } from './exit-codes.js';
-import { type ConnectionOptions, ensureReachable, redisOptionOf } from './session.js';
+import { type ConnectionOptions, redisOptionOf } from './session.js';
 
 export interface WorkerCommandOptions extends ConnectionOptions {
   readonly concurrency?: number;
@@ -44,33 +45,51 @@ export async function loadApp(modulePath: string): Promise<App> {
   return app;
 }
 
+/** Exit status after a second signal: the shell's convention, 128 + the signal's number. */
+const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
+
 /**
  * `celeriac worker <module>`: run a worker for the module's app until SIGINT or SIGTERM, then
- * close gracefully (attempts in flight finish and report). A second signal exits at once.
+ * close gracefully (attempts in flight finish and report, within the worker's closeTimeoutMs).
+ * A second signal exits at once. While Redis does not answer it waits (up to the app's
+ * connectTimeoutMs, or --connect-timeout), logging each failed attempt: Redis often starts
+ * after its workers.
  */
 export async function runWorkerCommand(modulePath: string, options: WorkerCommandOptions, log: (line: string) => void): Promise<number> {
   let app = await loadApp(modulePath);
-  if (options.redis !== undefined || options.prefix !== undefined || options.tlsCa !== undefined) {
+  if (options.redis !== undefined || options.prefix !== undefined || options.tlsCa !== undefined || options.connectTimeout !== undefined) {
     app = app.withOptions({
       ...(options.redis !== undefined || options.tlsCa !== undefined ? { redis: redisOptionOf(options) } : {}),
       ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
+      ...(options.connectTimeout !== undefined ? { connectTimeoutMs: options.connectTimeout } : {}),
     });
   }
   // The app's own settings (credentials, TLS) unless the command line replaced them.
-  await ensureReachable(app.config.redis);
   const worker = app.worker({
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(options.queues !== undefined ? { queues: options.queues } : {}),
+    onError: (error) => {
+      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof RedisEvictionPolicyError) log(`WARNING: ${message}`);
+      else log(`error: ${message}`);
+    },
   });
-  await worker.start();
-  log(`worker started: prefix "${app.config.prefix}", queues ${(options.queues ?? ['default']).join(', ')}, pid ${process.pid}`);
+  log(`connecting to Redis (waiting up to ${app.config.connectTimeoutMs} ms)…`);
+  try {
+    await worker.start();
+  } catch (error) {
+    await app.close();
+    if (error instanceof RedisUnavailableError) throw new CliError(`cannot reach Redis: ${error.message}`, EXIT.unavailable);
+    // A refused password or a certificate that fails verification: no retry would help.
+    throw new CliError(`cannot connect to Redis: ${error instanceof Error ? error.message : String(error)}`, EXIT.unavailable);
+  }
   return new Promise<number>((done) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
       if (stopping) {
+        // Attempts still running are left to their leases: another worker takes them over.
         log(`${signal} again: exiting without waiting`);
-        done(EXIT.software);
-        return;
+        process.exit(SIGNAL_EXIT[signal] ?? EXIT.software);
       }
       stopping = true;
       log(`${signal}: finishing the attempts in flight…`);
@@ -87,5 +106,7 @@ export async function runWorkerCommand(modulePath: string, options: WorkerComman
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    // Only now: whoever waits for this line may signal at once.
+    log(`worker started: prefix "${app.config.prefix}", queues ${(options.queues ?? ['default']).join(', ')}, pid ${process.pid}`);
   });
 }

@@ -21,3 +21,7 @@ export { WorkflowCancelledError } from './workflow-cancelled-error.js';
 export { RunExpiredError } from './run-expired-error.js';
 export { NodeNotFoundError } from './node-not-found-error.js';
 export { RunCancelledError } from './run-cancelled-error.js';
+export { RedisUnavailableError } from './redis-unavailable-error.js';
+export { RedisFullError } from './redis-full-error.js';
+export { RedisEvictionPolicyError } from './redis-eviction-policy-error.js';
+export { WorkerClosedError } from './worker-closed-error.js';

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { closeConnection, whenReady } from '../connection.js';
 
 type Listener = () => void;
 
@@ -18,29 +19,43 @@ export class RunEvents {
   private ready: Promise<Redis> | null = null;
   private readonly subscriptions = new Map<string, Subscription>();
 
-  constructor(private readonly createConnection: () => Redis) {}
+  constructor(
+    private readonly createConnection: () => Redis,
+    private readonly connectTimeoutMs: number,
+  ) {}
 
   /**
    * The shared connection, once ready. Subscribing only after 'ready' matters: a SUBSCRIBE queued
    * before ioredis's ready check would put the connection in subscriber mode and fail that check.
+   * Not ready within connectTimeoutMs: RedisUnavailableError, and the next call starts afresh.
    */
   private whenReady(): Promise<Redis> {
-    this.ready ??= new Promise<Redis>((resolve) => {
-      const connection = this.createConnection();
-      this.connection = connection;
-      connection.on('message', (channel: string) => {
-        for (const listener of this.subscriptions.get(channel)?.listeners ?? []) listener();
-      });
-      let connectedOnce = false;
-      connection.on('ready', () => {
-        if (connectedOnce) this.resubscribed(connection);
-        connectedOnce = true;
-        resolve(connection);
-      });
-      // Errors surface through the waiters' own reads; an unhandled 'error' event would crash.
-      connection.on('error', () => undefined);
+    if (this.ready) return this.ready;
+    const connection = this.createConnection();
+    this.connection = connection;
+    connection.on('message', (channel: string) => {
+      for (const listener of this.subscriptions.get(channel)?.listeners ?? []) listener();
     });
-    return this.ready;
+    let connectedOnce = false;
+    connection.on('ready', () => {
+      if (connectedOnce) this.resubscribed(connection);
+      connectedOnce = true;
+    });
+    // Errors surface through the waiters' own reads; an unhandled 'error' event would crash.
+    connection.on('error', () => undefined);
+    const ready = whenReady(connection, { timeoutMs: this.connectTimeoutMs }).then(
+      () => connection,
+      (error: unknown) => {
+        if (this.ready === ready) {
+          this.ready = null;
+          this.connection = null;
+        }
+        connection.disconnect();
+        throw error;
+      },
+    );
+    this.ready = ready;
+    return ready;
   }
 
   /**
@@ -64,8 +79,13 @@ export class RunEvents {
       const subscribed = this.whenReady().then(async (connection) => {
         await connection.subscribe(channel);
       });
-      subscription = { listeners: new Set(), subscribed };
-      this.subscriptions.set(channel, subscription);
+      const created: Subscription = { listeners: new Set(), subscribed };
+      subscription = created;
+      this.subscriptions.set(channel, created);
+      // A failed subscription is not kept: the next watcher of the channel tries again.
+      subscribed.catch(() => {
+        if (this.subscriptions.get(channel) === created) this.subscriptions.delete(channel);
+      });
     }
     subscription.listeners.add(listener);
     await subscription.subscribed;
@@ -85,8 +105,6 @@ export class RunEvents {
     this.connection = null;
     this.ready = null;
     this.subscriptions.clear();
-    if (!connection) return;
-    if (connection.status === 'ready') await connection.quit().catch(() => connection.disconnect());
-    else connection.disconnect();
+    if (connection) await closeConnection(connection);
   }
 }

@@ -78,6 +78,8 @@ export interface ResultOptions {
 /** What a Run needs from its app. */
 export interface RunContext {
   readonly runs: RunStore;
+  /** Runs an operation once the app's command connection is ready; RedisUnavailableError when Redis is not there (App.withRedis). */
+  readonly withRedis: <T>(operation: () => Promise<T>) => Promise<T>;
   readonly events: RunEvents;
   readonly keys: KeySpace;
   readonly tracing: TracingOptions;
@@ -131,7 +133,7 @@ export class Run<R = unknown> {
         return;
       }
       checking = true;
-      this.readOutcome().then(
+      this.context.withRedis(() => this.readOutcome()).then(
         (value) => {
           checking = false;
           if (value) {
@@ -158,7 +160,11 @@ export class Run<R = unknown> {
             finished = true;
             settle.reject(new ResultTimeoutError(this.id, timeoutMs));
           }, timeoutMs);
-    const watching = this.context.events.watch(this.context.keys.runChannel(this.id), check);
+    // Reading waits for the command connection, so that a Redis that is down fails the call
+    // within connectTimeoutMs (the subscription is bounded alike).
+    const watching = this.context
+      .withRedis(async () => undefined)
+      .then(() => this.context.events.watch(this.context.keys.runChannel(this.id), check));
     // Read only once subscribed, so that a finish in between is not missed.
     watching.then(check, (error: unknown) => {
       finished = true;
@@ -198,7 +204,7 @@ export class Run<R = unknown> {
 
   /** How far the run is: its status and how many nodes are in each state (a light read, for progress displays). */
   async progress(): Promise<RunProgress> {
-    const progress = await this.context.runs.progress(this.id);
+    const progress = await this.context.withRedis(() => this.context.runs.progress(this.id));
     if (!progress) throw await this.context.runs.missing(this.id);
     const { meta, counts } = progress;
     return { ...runHeader(meta), total: meta.nodeCount, counts };
@@ -212,7 +218,7 @@ export class Run<R = unknown> {
    * `result()` can be called again afterwards.
    */
   async resume(): Promise<ReopenOutcome> {
-    return this.reopenOutcome(await this.context.runs.reopen(this.id, null));
+    return this.reopenOutcome(await this.context.withRedis(() => this.context.runs.reopen(this.id, null)));
   }
 
   /**
@@ -225,7 +231,7 @@ export class Run<R = unknown> {
     if (typeof options?.from !== 'string' || options.from.length === 0) {
       throw new ConfigError('rerun()', 'options.from must be a node id (inspect() lists them)');
     }
-    return this.reopenOutcome(await this.context.runs.reopen(this.id, options.from));
+    return this.reopenOutcome(await this.context.withRedis(() => this.context.runs.reopen(this.id, options.from)));
   }
 
   /**
@@ -234,7 +240,7 @@ export class Run<R = unknown> {
    * with WorkflowCancelledError. A run that already finished is left as it is.
    */
   async cancel(): Promise<CancelOutcome> {
-    const outcome = await this.context.runs.cancel(this.id);
+    const outcome = await this.context.withRedis(() => this.context.runs.cancel(this.id));
     if ('unchanged' in outcome) return { changed: false, status: outcome.unchanged, cancelledNodes: 0, runningNodes: 0 };
     const meta = await this.context.runs.meta(this.id);
     if (meta?.trace) recordRunSpan(meta, this.context.tracing);
@@ -248,7 +254,7 @@ export class Run<R = unknown> {
 
   /** The run and every node, read in one consistent snapshot. */
   async inspect(): Promise<RunInspection> {
-    const snapshot = await this.context.runs.snapshot(this.id);
+    const snapshot = await this.context.withRedis(() => this.context.runs.snapshot(this.id));
     if (!snapshot) throw await this.context.runs.missing(this.id);
     const { meta, nodes } = snapshot;
     return {

@@ -183,6 +183,20 @@ export class NodeStore {
     );
   }
 
+  /**
+   * Hand claimed messages of one queue back to ready, unstarted (release-messages): after a
+   * start-nodes that Redis refused for lack of memory. Returns how many went back.
+   */
+  async release(queue: string, messages: readonly NodeMessage[]): Promise<number> {
+    const q = this.keys.queue(queue);
+    const reply = await scripts.releaseMessages.run(
+      this.redis,
+      [this.keys.sequence, q.ready, q.leases, q.signal],
+      messages.map((message) => message.raw),
+    );
+    return Number(reply);
+  }
+
   /** Start one claimed message (start-nodes with one message). */
   async start(message: NodeMessage, queue: string, maxLeaseExpiries: number, leaseExpiredErrorJson: string): Promise<StartOutcome> {
     const [outcome] = await this.startMany(message.runId, queue, [message], maxLeaseExpiries, leaseExpiredErrorJson);

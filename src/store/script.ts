@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { sendFlat } from './command.js';
+import { decodeRedisError, replyCode } from './redis-errors.js';
 
 const scriptsDirectory = new URL('./scripts/', import.meta.url);
 const includePattern = /^--- @include "([a-z-]+)"$/gm;
@@ -40,9 +41,13 @@ export class Script {
     try {
       return await sendFlat(redis, 'evalsha', command);
     } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      if (replyCode(error) !== 'NOSCRIPT') throw decodeRedisError(error, this.name);
+    }
+    try {
       await this.load(redis);
-      return sendFlat(redis, 'evalsha', command);
+      return await sendFlat(redis, 'evalsha', command);
+    } catch (error) {
+      throw decodeRedisError(error, this.name);
     }
   }
 
@@ -77,4 +82,5 @@ export const scripts = {
   deadLetter: new Script('dead-letter'),
   repairRun: new Script('repair-run'),
   recordProgress: new Script('record-progress'),
+  releaseMessages: new Script('release-messages'),
 } as const;

@@ -4,6 +4,7 @@ import { RunExistsError, SubmitInterruptedError } from '../errors/index.js';
 import type { SubmissionPlan } from '../graph/plan.js';
 import type { KeySpace } from './keys.js';
 import { sendFlat } from './command.js';
+import { decodeRedisError } from './redis-errors.js';
 import { scripts } from './script.js';
 
 /** Specs per staging HSET (2 arguments each): the same batch size the scripts write in. */
@@ -73,7 +74,7 @@ export async function commitRun(redis: Redis, keys: KeySpace, request: SubmitReq
   if (!(outcome instanceof Error)) return outcome;
   // A staging write Redis refused (out of memory, say) explains a short staging better than the commit.
   const refused = writes.find((write) => write.status === 'rejected');
-  if (refused) throw refused.reason;
+  if (refused) throw decodeRedisError(refused.reason, 'submit');
   if (outcome.message.includes('RUN_EXISTS')) throw new RunExistsError(runId);
   const incomplete = /STAGING_INCOMPLETE (\d+) (\d+)/.exec(outcome.message);
   if (incomplete) throw new SubmitInterruptedError(runId, Number(incomplete[2]), Number(incomplete[1]));

@@ -1,10 +1,17 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { type AppConfig, connect } from '../config.js';
+import type { AppConfig } from '../config.js';
 import type { TaskDefinition } from '../canvas/task.js';
 import { queueNameSchema } from '../canvas/signature.js';
 import { DEFAULT_QUEUE } from '../graph/spec.js';
-import { ConfigError, LeaseExpiredError, LeaseLostError, RunCancelledError } from '../errors/index.js';
+import {
+  ConfigError,
+  LeaseExpiredError,
+  LeaseLostError,
+  RedisFullError,
+  RunCancelledError,
+  WorkerClosedError,
+} from '../errors/index.js';
 import type { KeySpace } from '../store/keys.js';
 import { type NodeMessage, parseMessage } from '../store/messages.js';
 import { type ClaimedMessage, NodeStore, type StartedNode } from '../store/node-store.js';
@@ -17,6 +24,7 @@ import { AttemptAbort } from './attempt-abort.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import type { AttemptOutcomeKind, WorkerEvent } from './events.js';
 import { Housekeeping } from './housekeeping.js';
+import { WorkerConnections } from './worker-connections.js';
 import { serializeError } from './errors-json.js';
 import { NO_RETRY, retryDelay } from './retry.js';
 
@@ -25,8 +33,20 @@ export interface WorkerOptions {
   readonly concurrency?: number;
   /** Queues to consume, most preferred first. Default ['default']. */
   readonly queues?: readonly string[];
-  /** Called with errors the worker survives (Redis outages, bugs). Default: console.error. */
+  /**
+   * Called with errors the worker survives: each failed attempt to reach Redis (while start()
+   * waits, and during a later outage), a Redis that may evict keys (RedisEvictionPolicyError, at
+   * start), bugs. Default: console.error.
+   */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Longest close() waits for the attempts in flight to finish and report. After it, their
+   * AbortSignals fire (WorkerClosedError) and close() disconnects and returns: those attempts are
+   * redelivered when their leases expire (their results, if they come, are not reported). Also
+   * bounds close() when Redis is gone.
+   * Default 20 s.
+   */
+  readonly closeTimeoutMs?: number;
   /**
    * How often the repair sweep runs, across all the app's workers: it re-enqueues nodes that
    * wait for a worker but whose message is in no queue (lost or deleted state; see
@@ -46,6 +66,7 @@ const workerOptionsSchema = z
     concurrency: z.number().int().min(1).max(10_000).default(16),
     queues: z.array(queueNameSchema).min(1).default([DEFAULT_QUEUE]),
     onError: z.function().optional(),
+    closeTimeoutMs: z.number().int().min(0).default(20_000),
     repairIntervalMs: z.number().int().min(0).default(60_000),
     onEvent: z.function().optional(),
   })
@@ -61,7 +82,7 @@ export interface WorkerContext {
 /** Longest a worker with nothing to do blocks before looking again (a safety net, not polling). */
 const MAX_IDLE_SECONDS = 5;
 const LEASE_EXPIRED_CODE = new LeaseExpiredError('').code;
-/** After an unexpected error in the fetch loop. */
+/** After an unexpected error in the fetch loop, or a start Redis refused for lack of memory. */
 const ERROR_BACKOFF_MS = 1000;
 /** Most completions of one run reported in one complete-nodes call. */
 const MAX_COMPLETION_BATCH = 100;
@@ -90,9 +111,10 @@ export class Worker {
   private readonly concurrency: number;
   private readonly queues: readonly string[];
   private readonly onError: (error: unknown) => void;
-  private commands: Redis | null = null;
-  private blocking: Redis | null = null;
-  private events: Redis | null = null;
+  private readonly closeTimeoutMs: number;
+  /** The fetch loop claims nothing before this time (Date.now()): Redis refused to start what it claimed. */
+  private fetchPausedUntil = 0;
+  private connections: WorkerConnections | null = null;
   private housekeeping: Housekeeping | null = null;
   private readonly repairIntervalMs: number;
   private readonly onEvent: ((event: WorkerEvent) => void) | undefined;
@@ -130,8 +152,14 @@ export class Worker {
       code: LEASE_EXPIRED_CODE,
       message: `node %s lost its worker more than ${context.config.maxLeaseExpiries} times (maxLeaseExpiries)`,
     });
-    this.onError =
+    const onError =
       options.onError ?? ((error: unknown) => console.error('celeriac worker:', error instanceof Error ? error.message : error));
+    // Once closed (after closeTimeoutMs, say), attempts still running fail to report on the
+    // closed connections: that is expected, not news.
+    this.onError = (error) => {
+      if (this.state !== 'closed') onError(error);
+    };
+    this.closeTimeoutMs = parsed.data.closeTimeoutMs;
     this.repairIntervalMs = parsed.data.repairIntervalMs;
     this.onEvent = options.onEvent;
   }
@@ -140,22 +168,38 @@ export class Worker {
     return this.context.config.visibilityTimeoutMs;
   }
 
-  /** Connects and starts consuming; resolves once the fetch loop runs. */
+  /**
+   * Connects and starts consuming; resolves once the fetch loop runs. While Redis does not
+   * answer it keeps trying, reporting each failed attempt to onError; after the app's
+   * connectTimeoutMs it rejects with RedisUnavailableError (and the worker is closed).
+   */
   async start(): Promise<void> {
     if (this.state !== 'new') throw new ConfigError('worker.start()', `the worker is ${this.state}`);
     this.state = 'running';
-    // No auto-pipelining: the scripts batch already, and ioredis's auto-pipelining adds CPU to
-    // every call (docs/performance.md).
-    this.commands = connect(this.context.config, true, 'worker');
-    this.blocking = connect(this.context.config, true, 'worker-blocking');
-    // Cancellations reach running attempts at once through pub/sub (and through the next
-    // heartbeat, should a message be lost while this connection is down).
-    this.events = connect(this.context.config, true, 'worker-events');
-    // A notice may arrive late (after the run was resumed): abort only what the heartbeat check
-    // confirms is cancelled.
-    this.events.on('message', (_channel: string, runId: string) => void this.extendLeases(runId));
-    await Promise.all([this.commands.ping(), this.blocking.ping(), this.events.subscribe(this.context.keys.cancellationsChannel)]);
-    this.nodes = new NodeStore(this.commands, this.context.keys);
+    const connections = new WorkerConnections({
+      config: this.context.config,
+      cancellationsChannel: this.context.keys.cancellationsChannel,
+      onError: this.onError,
+      // A notice may arrive late (after the run was resumed): abort only what the heartbeat
+      // check confirms is cancelled.
+      onCancellation: (runId) => void this.extendLeases(runId),
+    });
+    this.connections = connections;
+    try {
+      await connections.ready();
+    } catch (error) {
+      this.state = 'closed';
+      this.closing = Promise.resolve();
+      connections.disconnect();
+      throw error;
+    }
+    // close() was called while start() waited: it has disconnected everything already.
+    if (this.state === 'running') this.startConsuming(connections.commands);
+  }
+
+  /** After the connections are ready: the stores, housekeeping, heartbeat and fetch loop. */
+  private startConsuming(commands: Redis): void {
+    this.nodes = new NodeStore(commands, this.context.keys);
     this.completions = new CompletionBatcher(this.nodes, {
       // Half the slots per call: two halves of the slots take turns with Redis (CompletionBatcher).
       maxBatch: Math.min(MAX_COMPLETION_BATCH, Math.ceil(this.concurrency / 2)),
@@ -168,9 +212,9 @@ export class Worker {
       },
       onClaimed: (claimed) => this.startClaimed(claimed),
     });
-    const runs = new RunStore(this.commands, this.context.keys);
+    const runs = new RunStore(commands, this.context.keys);
     this.runs = runs;
-    this.housekeeping = new Housekeeping(this.commands, this.context.keys, runs, {
+    this.housekeeping = new Housekeeping(commands, this.context.keys, runs, {
       repairIntervalMs: this.repairIntervalMs,
       onRepaired: (report) => {
         if (this.onEvent) this.emit({ type: 'repaired', report });
@@ -183,7 +227,11 @@ export class Worker {
     this.loopDone = this.fetchLoop();
   }
 
-  /** Graceful: stop fetching, let every attempt in flight finish and report, then disconnect. */
+  /**
+   * Graceful: stop fetching, let every attempt in flight finish and report, then disconnect. After
+   * closeTimeoutMs it stops waiting: the attempts still running see their AbortSignal fire
+   * (WorkerClosedError), their results go unreported, and the worker disconnects.
+   */
   close(): Promise<void> {
     if (this.state === 'new') this.state = 'closed';
     this.closing ??= this.state === 'closed' ? Promise.resolve() : this.shutDown();
@@ -194,14 +242,30 @@ export class Worker {
     this.state = 'closing';
     this.slotFreed?.();
     // Interrupt a blocking wait: the loop sees `closing` and stops.
-    this.blocking?.disconnect();
+    this.connections?.interruptBlocking();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.closeTimeoutMs)));
+    const drained = await Promise.race([this.drain().then(() => true), deadline.then(() => false)]);
+    clearTimeout(timer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.state = 'closed';
+    if (!drained) {
+      // Handlers that honour their signal stop now; the others are left to run out unheard.
+      const reason = new WorkerClosedError(this.closeTimeoutMs);
+      for (const { abort } of this.executions) abort?.abort(reason);
+    }
+    // Whatever is still pending (attempts past the grace period, a Redis that is gone) fails
+    // now; leases make that safe.
+    this.connections?.disconnect();
+  }
+
+  /** Graceful part of close(): the fetch loop ends, attempts in flight finish and report, connections quit. */
+  private async drain(): Promise<void> {
     await this.loopDone;
     if (this.active > 0) await new Promise<void>((resolve) => (this.allIdle = resolve));
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.housekeeping?.stop();
-    await this.events?.quit().catch(() => this.events?.disconnect());
-    await this.commands?.quit().catch(() => this.commands?.disconnect());
-    this.state = 'closed';
+    await this.connections?.quit();
   }
 
   private async fetchLoop(): Promise<void> {
@@ -209,6 +273,11 @@ export class Worker {
     if (!nodes) return;
     while (this.state === 'running') {
       try {
+        const pausedFor = this.fetchPausedUntil - Date.now();
+        if (pausedFor > 0) {
+          await new Promise((resolve) => setTimeout(resolve, pausedFor));
+          continue;
+        }
         const free = this.concurrency - this.active;
         if (free <= 0) {
           await new Promise<void>((resolve) => (this.slotFreed = resolve));
@@ -232,9 +301,10 @@ export class Worker {
   /** Block until a producer signals one of our queues, or `wakeInMs` passes. */
   private async idle(wakeInMs: number): Promise<void> {
     const seconds = wakeInMs < 0 ? MAX_IDLE_SECONDS : Math.min(wakeInMs / 1000, MAX_IDLE_SECONDS);
-    if (seconds < 0.001 || !this.blocking) return;
+    const blocking = this.connections?.blocking;
+    if (seconds < 0.001 || !blocking) return;
     const signals = this.queues.map((queue) => this.context.keys.queue(queue).signal);
-    await this.blocking.blpop(...signals, Number(seconds.toFixed(3)));
+    await blocking.blpop(...signals, Number(seconds.toFixed(3)));
   }
 
   /**
@@ -275,9 +345,19 @@ export class Worker {
           }
         },
         (error: unknown) => {
-          // Their leases will expire and the messages be redelivered.
           this.onError(error);
-          this.release(messages.length);
+          if (!(error instanceof RedisFullError)) {
+            // Their leases will expire and the messages be redelivered.
+            this.release(messages.length);
+            return;
+          }
+          // Redis is full: the refused start wrote nothing. Hand the messages back now rather
+          // than after their leases, and claim nothing for a while (the claim would succeed).
+          this.fetchPausedUntil = Date.now() + ERROR_BACKOFF_MS;
+          nodes
+            .release(queue, messages)
+            .catch((releaseError: unknown) => this.onError(releaseError))
+            .finally(() => this.release(messages.length));
         },
       );
     }

@@ -37,6 +37,9 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Start it again on the same port and directory. */
   restart(): Promise<void>;
+  /** SIGSTOP / SIGCONT the server: stopped, it still accepts TCP connections but never answers. */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -94,6 +97,8 @@ export async function startRedisServer(extraArgs: readonly string[] = [], option
     await new Promise<void>((resolve) => {
       running.once('exit', () => resolve());
       running.kill(signal);
+      // A stopped server would not act on SIGTERM until continued.
+      running.kill('SIGCONT');
     });
   };
 
@@ -103,6 +108,8 @@ export async function startRedisServer(extraArgs: readonly string[] = [], option
     url: `${tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     kill: () => halt('SIGKILL'),
     restart: launch,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     stop: async () => {
       await halt('SIGTERM');
       rmSync(dir, { recursive: true, force: true });

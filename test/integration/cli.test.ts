@@ -261,7 +261,7 @@ describe('the celeriac command line', () => {
     expect([unknown.code, unknown.stderr.trim()]).toEqual([66, 'celeriac: run no-such-run does not exist (never submitted under this prefix, or expired)']);
 
     const port = await freePort();
-    const down = await celeriac(['list', '--redis', `redis://127.0.0.1:${port}`]);
+    const down = await celeriac(['list', '--redis', `redis://127.0.0.1:${port}`, '--connect-timeout', '1000']);
     expect(down.code).toBe(69);
     expect(down.stderr.trim()).toBe(`celeriac: cannot reach Redis at redis://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port} (set --redis or REDIS_URL)`);
 
