@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UnknownTaskError, WorkflowFailedError } from '../../src/index.js';
+import { Signature, UnknownTaskError, WorkflowFailedError } from '../../src/index.js';
 import { useApps } from '../helpers/apps.js';
 
 describe('the unknown-task message says what cures it where it happened', () => {
@@ -15,9 +15,11 @@ describe('the unknown-task message says what cures it where it happened', () => 
     expect(message).toMatch(/^node 0 of run \S+ \(queue default\): task "billing.charge" is not registered in this worker's app; register it with app.task\(\)/);
     expect(message).not.toContain('app.signature');
 
-    const unregistered = makeApp().task({ name: 'only-here' }, async () => 1);
+    // A task's own signature carries its contract, so submit takes it from any app; only a
+    // signature that names an unregistered task with no contract is refused at submit.
+    const unregistered = new Signature('only-here', [], true, {}, false);
     const refused = await Promise.resolve()
-      .then(() => app.submit(unregistered.si()))
+      .then(() => app.submit(unregistered))
       .catch((caught: unknown) => caught);
     expect(refused).toBeInstanceOf(UnknownTaskError);
     expect((refused as UnknownTaskError).message).toContain('or use app.signature("only-here", args) for a task implemented by other workers');
