@@ -211,7 +211,7 @@ export class App {
     if (!idCheck.success) throw new ConfigError('submit()', describeZodError(idCheck.error, 'options.id'));
     const name = options.name ?? '';
     if (typeof name !== 'string') throw new ConfigError('submit()', 'options.name must be a string');
-    const compiled = compileCanvas(canvas);
+    const compiled = compileCanvas(canvas, { maxNodes: this.config.maxCanvasNodes });
     const plan = planSubmission(compiled, {
       lookup: (task) => this.tasks.get(task),
       maxPayloadBytes: this.config.maxPayloadBytes,

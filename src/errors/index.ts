@@ -21,3 +21,5 @@ export { WorkflowCancelledError } from './workflow-cancelled-error.js';
 export { RunExpiredError } from './run-expired-error.js';
 export { NodeNotFoundError } from './node-not-found-error.js';
 export { RunCancelledError } from './run-cancelled-error.js';
+export { NestingTooDeepError } from './nesting-too-deep-error.js';
+export { RunActiveError } from './run-active-error.js';

@@ -151,10 +151,20 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
   }
   const queueOf: string[] = [];
   const priorityOf: number[] = [];
+  const argsJsonOf: string[] = [];
 
   for (const node of compiledNodes) {
     const definition = context.lookup(node.task);
     if (!definition && !node.byName) throw new UnknownTaskError(node.task, node.path);
+    // Encoded (and so checked for depth) before a schema walks the args: a schema recursing
+    // into 10,000 levels would overflow the stack.
+    const argsJson = encodeJson(node.args, () => `${node.path} args`);
+    if (argsJson.length * 3 > context.maxPayloadBytes) {
+      // Only long strings can be over the limit in bytes (UTF-8 is at most 3 bytes per UTF-16 unit).
+      const bytes = Buffer.byteLength(argsJson);
+      if (bytes > context.maxPayloadBytes) throw new PayloadTooLargeError(`${node.path} args`, bytes, context.maxPayloadBytes);
+    }
+    argsJsonOf.push(argsJson);
     if (definition) checkArgs(node, definition);
     queueOf.push(node.options.queue ?? definition?.queue ?? DEFAULT_QUEUE);
     priorityOf.push(node.options.priority ?? definition?.priority ?? 0);
@@ -165,12 +175,7 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
   const json = new JsonPieces();
   let canvasBytes = 0;
   compiledNodes.forEach((node, index) => {
-    const argsJson = encodeJson(node.args, () => `${node.path} args`);
-    if (argsJson.length * 3 > context.maxPayloadBytes) {
-      // Only long strings can be over the limit in bytes (UTF-8 is at most 3 bytes per UTF-16 unit).
-      const bytes = Buffer.byteLength(argsJson);
-      if (bytes > context.maxPayloadBytes) throw new PayloadTooLargeError(`${node.path} args`, bytes, context.maxPayloadBytes);
-    }
+    const argsJson = argsJsonOf[index] ?? '[]';
     const queue = queueOf[index] ?? DEFAULT_QUEUE;
     const priority = priorityOf[index] ?? 0;
     const countdownMs = node.options.countdownMs ?? 0;

@@ -9,7 +9,7 @@ import {
 } from '../errors/index.js';
 import { fillTemplate } from '../graph/template.js';
 import type { StartedNode } from '../store/node-store.js';
-import { encodeJson } from '../util/json.js';
+import { assertNotTooDeep, encodeJson } from '../util/json.js';
 import { describeZodError } from '../util/zod.js';
 import type { AttemptAbort } from './attempt-abort.js';
 import { runWithContext, type TaskContext } from './context.js';
@@ -112,6 +112,8 @@ export async function runAttempt(
     const returned = runWithContext(context, () => definition.handler(...args));
     let value = await raceAbort(returned instanceof Promise ? returned : Promise.resolve(returned), abort);
     if (definition.resultSchema) {
+      // A schema recurses into the value: one too deep would overflow the stack in it.
+      assertNotTooDeep(value, `result of task "${definition.name}"`);
       const parsed = definition.resultSchema.safeParse(value);
       if (!parsed.success) {
         throw new ResultValidationError(definition.name, describeZodError(parsed.error, 'result'), { cause: parsed.error });
