@@ -11,6 +11,7 @@ import { planSubmission } from './graph/plan.js';
 import { DEFAULT_QUEUE } from './graph/spec.js';
 import { Run, type RunContext } from './run/run.js';
 import { RunEvents } from './run/run-events.js';
+import { type PurgeOutcome, type PurgeRunsOptions, parsePurgeOptions, purgeRuns } from './run/purge.js';
 import { KeySpace } from './store/keys.js';
 import { type DeadLetters, clearDeadLetters, readDeadLetters } from './store/dead-letters.js';
 import { type RepairReport, repairRuns } from './store/repair.js';
@@ -258,6 +259,16 @@ export class App {
       })),
       cursor: page.cursor,
     };
+  }
+
+  /**
+   * Delete many runs: by default every finished run; `status` narrows to one status,
+   * `olderThanMs` to runs created longer ago than that (by Redis's clock). Running runs only
+   * with `force` (each is cancelled, then deleted). `dryRun` deletes nothing and says which runs
+   * would go. Each run is deleted atomically, as by `run.delete()`.
+   */
+  purgeRuns(options: PurgeRunsOptions = {}): Promise<PurgeOutcome> {
+    return purgeRuns(this.runs, parsePurgeOptions(options));
   }
 
   /**

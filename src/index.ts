@@ -1,3 +1,4 @@
+export type { PurgeRunsOptions, PurgeOutcome } from './run/purge.js';
 export { createApp, App, type SubmitOptions, type ListRunsOptions, type RunList, type RunSummary } from './app.js';
 export type { AppOptions, RedisConnectionOptions } from './config.js';
 export { Canvas, type AnyCanvas, type InputOf, type OutputOf } from './canvas/canvas.js';
@@ -17,7 +18,7 @@ export {
   type GroupOutput,
   type Accepting,
 } from './canvas/builders.js';
-export { Run, type RunInspection, type NodeInspection, type ResultOptions, type ReopenOutcome, type CancelOutcome, type RunProgress } from './run/run.js';
+export { Run, type RunInspection, type NodeInspection, type InspectOptions, type DeleteOptions, type DeleteOutcome, type ResultOptions, type ReopenOutcome, type CancelOutcome, type RunProgress } from './run/run.js';
 export { Worker, type WorkerOptions } from './worker/worker.js';
 export type { WorkerEvent, AttemptOutcomeKind } from './worker/events.js';
 export { taskContext, type TaskContext } from './worker/context.js';

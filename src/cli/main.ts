@@ -10,6 +10,7 @@ import { RUN_STATUSES, type RunStatus } from '../store/records.js';
 import { EXIT } from './exit-codes.js';
 import { colorsFor, formatCount, formatDuration, formatTime, palette } from './format.js';
 import { renderRun } from './render-run.js';
+import { printResult } from './result-command.js';
 import { type ConnectionOptions, openApp, toCliError } from './session.js';
 import { watchRun } from './watch.js';
 import { runWorkerCommand } from './worker-command.js';
@@ -110,6 +111,17 @@ connectionOptions(
       for (const entry of deadLetters.slice(0, 10)) print(`  ${formatTime(entry.at)}  #${entry.nodeId ?? '?'}  ${entry.reason}  (${entry.queue})`);
     }
   });
+});
+
+connectionOptions(
+  program
+    .command('result')
+    .description("print a run's value as JSON, or one node's result; exit 1 if it failed, 2 if cancelled, 75 if not finished")
+    .argument('<run-id>')
+    .argument('[node-id]', 'a node of the run (see inspect)')
+    .option('--wait', 'wait for the run to finish'),
+).action(async (runId: string, nodeId: string | undefined, options: ConnectionOptions & { wait?: boolean }) => {
+  await withApp(options, (app) => printResult(app, runId, nodeId, { ...(options.wait ? { wait: true } : {}) }, print));
 });
 
 connectionOptions(

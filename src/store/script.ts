@@ -76,4 +76,5 @@ export const scripts = {
   pruneRuns: new Script('prune-runs'),
   deadLetter: new Script('dead-letter'),
   repairRun: new Script('repair-run'),
+  deleteRun: new Script('delete-run'),
 } as const;
