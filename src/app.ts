@@ -17,6 +17,7 @@ import { type DeadLetters, clearDeadLetters, readDeadLetters } from './store/dea
 import { type RepairReport, repairRuns } from './store/repair.js';
 import { RunStore } from './store/run-store.js';
 import { RUN_STATUSES, type RunStatus } from './store/records.js';
+import { parseInstant } from './util/instant.js';
 import { describeZodError } from './util/zod.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
 import { NO_RETRY } from './worker/retry.js';
@@ -27,6 +28,12 @@ export interface SubmitOptions {
   readonly name?: string;
   /** Use this id instead of a new ULID (idempotent submits: a second submit with it fails with RunExistsError). */
   readonly id?: string;
+  /**
+   * Start no node of the run before this instant: a Date, or an ISO 8601 string with its offset.
+   * The run exists (and can be inspected or cancelled) at once; its first nodes wait in the
+   * delayed set, as with a countdown. A time in the past starts the run at once.
+   */
+  readonly startAt?: Date | string;
 }
 
 type TupleSchema = z.ZodType<readonly unknown[], readonly unknown[]>;
@@ -212,12 +219,14 @@ export class App {
     if (!idCheck.success) throw new ConfigError('submit()', describeZodError(idCheck.error, 'options.id'));
     const name = options.name ?? '';
     if (typeof name !== 'string') throw new ConfigError('submit()', 'options.name must be a string');
+    const startAtMs = options.startAt === undefined ? undefined : parseInstant(options.startAt, 'submit(): options.startAt');
     const compiled = compileCanvas(canvas, { maxNodes: this.config.maxCanvasNodes });
     const plan = planSubmission(compiled, {
       lookup: (task) => this.tasks.get(task),
       maxPayloadBytes: this.config.maxPayloadBytes,
       maxCanvasNodes: this.config.maxCanvasNodes,
       maxCanvasBytes: this.config.maxCanvasBytes,
+      ...(startAtMs !== undefined ? { startAtMs } : {}),
     });
     const { span, storedTrace } = startSubmitSpan(id, name, plan.nodes.length, this.config.tracing);
     try {

@@ -1,5 +1,6 @@
 import type { TaskDefinition } from '../canvas/task.js';
 import { ArgsValidationError, CanvasTooLargeError, PayloadTooLargeError, UnknownTaskError } from '../errors/index.js';
+import { parseInstant } from '../util/instant.js';
 import { encodeJson } from '../util/json.js';
 import { DEFAULT_QUEUE } from './spec.js';
 import { describeZodError } from '../util/zod.js';
@@ -16,6 +17,8 @@ export interface PlannedNode {
   readonly queue: string;
   readonly priority: number;
   readonly countdownMs: number;
+  /** Not before this instant (ms since the epoch); 0 for none. */
+  readonly etaMs: number;
 }
 
 export interface SubmissionPlan {
@@ -34,6 +37,8 @@ export interface PlanContext {
   readonly maxCanvasNodes: number;
   /** Most bytes of all the canvas's specs together (UTF-16 units, a lower bound of UTF-8 bytes). */
   readonly maxCanvasBytes: number;
+  /** The run's startAt (ms since the epoch): no root starts before it. */
+  readonly startAtMs?: number;
 }
 
 function checkArgs(node: NodeAttributes, definition: TaskDefinition): void {
@@ -115,6 +120,7 @@ function specJsonOf(
   queue: string,
   priority: number,
   countdownMs: number,
+  etaMs: number,
   queueOf: readonly string[],
   pieces: JsonPieces,
 ): string {
@@ -137,6 +143,8 @@ function specJsonOf(
   if (node.input) json += `,"input":${JSON.stringify(node.input)}`;
   if (priority) json += `,"priority":${priority}`;
   if (countdownMs) json += `,"countdownMs":${countdownMs}`;
+  // Last: complete-nodes' chain fast path takes only a spec that ends with its "input".
+  if (etaMs) json += `,"etaMs":${etaMs}`;
   return `${json}}`;
 }
 
@@ -179,11 +187,13 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
     const queue = queueOf[index] ?? DEFAULT_QUEUE;
     const priority = priorityOf[index] ?? 0;
     const countdownMs = node.options.countdownMs ?? 0;
+    let etaMs = node.options.eta === undefined ? 0 : parseInstant(node.options.eta, `${node.path} eta`);
+    if (node.waiting === 0 && context.startAtMs !== undefined) etaMs = Math.max(etaMs, context.startAtMs);
     if (node.waiting === 0) rootQueues.add(queue);
-    const specJson = specJsonOf(node, argsJson, queue, priority, countdownMs, queueOf, json);
+    const specJson = specJsonOf(node, argsJson, queue, priority, countdownMs, etaMs, queueOf, json);
     canvasBytes += specJson.length;
     if (canvasBytes > context.maxCanvasBytes) throw new CanvasTooLargeError('bytes', canvasBytes, context.maxCanvasBytes);
-    nodes.push({ id: node.id, specJson, waiting: node.waiting, queue, priority, countdownMs });
+    nodes.push({ id: node.id, specJson, waiting: node.waiting, queue, priority, countdownMs, etaMs });
   });
 
   return {
