@@ -6,7 +6,8 @@
  *   node --expose-gc --import tsx benchmarks/hostile-input.ts
  *   SRC=/tmp/celeriac-before/src STEPS=20000 WIDTHS=40000 CLI_TIMEOUT_MS=120000 node --expose-gc --import tsx benchmarks/hostile-input.ts
  *
- * SRC points at another checkout's src/ (to measure an older commit with the same script).
+ * SRC points at another checkout's src/ (to measure an older commit with the same script);
+ * CLI_SRC at the one whose `celeriac inspect` is timed (an older CLI on runs written by this one).
  * Starts its own redis-server on a free port. Prints one line per measurement.
  */
 import { spawn } from 'node:child_process';
@@ -20,13 +21,15 @@ type Index = typeof import('../src/index.js');
 const src = resolve(process.env.SRC ?? new URL('../src', import.meta.url).pathname);
 const celeriac = (await import(pathToFileURL(`${src}/index.ts`).href)) as Index;
 const { chain, createApp, group } = celeriac;
+/** The CLI measured (default: SRC's); another checkout's src/ to time its CLI on runs this one wrote. */
+const cliSrc = resolve(process.env.CLI_SRC ?? src);
 const steps = Number(process.env.STEPS ?? 100_000);
 const widths = (process.env.WIDTHS ?? '40000,200000').split(',').filter(Boolean).map(Number);
 const cliTimeoutMs = Number(process.env.CLI_TIMEOUT_MS ?? 600_000);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 
-console.log(`src: ${src}`);
+console.log(`src: ${src}, cli: ${cliSrc}`);
 
 // 1. c = chain(c, step) in a loop.
 {
@@ -89,7 +92,7 @@ try {
 function timeCli(args: readonly string[]): Promise<{ finished: boolean; ms: number; code: number | null; lines: number; stderr: string }> {
   return new Promise((done) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', `${src}/cli/main.ts`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', `${cliSrc}/cli/main.ts`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));

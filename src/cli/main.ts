@@ -7,9 +7,11 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { App } from '../app.js';
 import { RUN_STATUSES, type RunStatus } from '../store/records.js';
-import { EXIT } from './exit-codes.js';
+import { RunActiveError } from '../errors/index.js';
+import { CliError, EXIT } from './exit-codes.js';
 import { colorsFor, formatCount, formatDuration, formatTime, palette } from './format.js';
 import { renderRun } from './render-run.js';
+import { parseDuration, purgeCommand } from './purge-command.js';
 import { printResult } from './result-command.js';
 import { type ConnectionOptions, openApp, toCliError } from './session.js';
 import { watchRun } from './watch.js';
@@ -174,6 +176,41 @@ connectionOptions(
         : `run ${runId} had already finished (${outcome.status}): nothing to cancel`,
     );
   });
+});
+
+connectionOptions(
+  program
+    .command('delete')
+    .description('delete a finished run (its keys and index entries); --force cancels a running one first')
+    .argument('<run-id>')
+    .option('--force', 'delete it even if it is running')
+    .option('--json', 'print JSON'),
+).action(async (runId: string, options: DataOptions & { force?: boolean }) => {
+  await withApp(options, async (app) => {
+    const outcome = await app
+      .getRun(runId)
+      .delete({ ...(options.force ? { force: true } : {}) })
+      .catch((error: unknown) => {
+        // Not a failure of the command: the run is busy; try again once it finished.
+        if (error instanceof RunActiveError) throw new CliError(error.message, EXIT.notFinished);
+        throw error;
+      });
+    if (options.json) return printJson(outcome);
+    print(`run ${runId} deleted (it was ${outcome.status})`);
+  });
+});
+
+connectionOptions(
+  program
+    .command('purge')
+    .description('delete finished runs, all or by status and age; --dry-run lists them instead')
+    .addOption(new Option('--status <status>', 'only runs with this status (running needs --force)').choices([...RUN_STATUSES]))
+    .option('--older-than <duration>', 'only runs created longer ago than this, e.g. 7d, 12h, 90s', parseDuration)
+    .option('--force', 'delete running runs too (each is cancelled, then deleted)')
+    .option('--dry-run', 'delete nothing; list the runs that would go')
+    .option('--json', 'print JSON'),
+).action(async (options: DataOptions & { status?: RunStatus; olderThan?: number; force?: boolean; dryRun?: boolean }) => {
+  await withApp(options, (app) => purgeCommand(app, options, print));
 });
 
 connectionOptions(
