@@ -251,7 +251,8 @@ export class RunStore {
     try {
       return await call();
     } catch (error) {
-      const code = error instanceof Error ? error.message.split(' ', 1)[0] : '';
+      // Redis puts "ERR " before a one-word error reply (RUN_MISSING): the code is the word after.
+      const code = error instanceof Error ? error.message.replace(/^ERR /, '').split(' ', 1)[0] : '';
       if (code === 'RUN_MISSING') throw await this.missing(runId);
       if (code === 'NODE_MISSING') throw new NodeNotFoundError(runId, nodeId ?? '?');
       if (code === 'RUN_ACTIVE') throw new RunActiveError(runId);
