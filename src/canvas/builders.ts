@@ -3,6 +3,8 @@ import { type AnyCanvas, Canvas, type InputOf, type OutputOf } from './canvas.js
 
 /** Set only while chain() makes a Chain around an array it owns (see Chain). */
 let adopting: { readonly shared: AnyCanvas[]; readonly length: number } | null = null;
+/** The array a chain starting with `head`'s steps appends to (set by Chain's static block: it reads private fields). */
+let appendableSteps: (head: Chain<unknown, unknown>) => AnyCanvas[];
 
 /**
  * Sequential steps; each step's value feeds the next (unless it is immutable).
@@ -36,9 +38,9 @@ export class Chain<In, Out> extends Canvas<In, Out> {
     return this.#own;
   }
 
-  /** The array to append to for a chain that starts with this one's steps: its own when nobody appended to it yet. */
-  static appendable(head: Chain<unknown, unknown>): AnyCanvas[] {
-    return head.#owned && head.#length === head.#shared.length ? head.#shared : [...head.steps];
+  static {
+    // Its own array when nobody appended to it since, else a copy of its steps.
+    appendableSteps = (head) => (head.#owned && head.#length === head.#shared.length ? head.#shared : [...head.steps]);
   }
 }
 
@@ -132,7 +134,7 @@ export function chain(...input: unknown[]): Chain<never, unknown> {
     assertCanvas(`${where}${index}${arrayForm ? ']' : ''}`, step);
     if (flat === null) {
       // A chain first: append to its array (no copy) when nothing was appended to it yet.
-      flat = step instanceof Chain ? Chain.appendable(step) : [step];
+      flat = step instanceof Chain ? appendableSteps(step) : [step];
       continue;
     }
     if (step instanceof Chain) for (const inner of step.steps) flat.push(inner);
