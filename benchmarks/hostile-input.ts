@@ -76,8 +76,10 @@ try {
     await run.result();
     await app.close();
     const inspectStarted = performance.now();
-    const inspection = await createApp({ redis: server.url, prefix }).getRun(run.id).inspect();
+    const reader = createApp({ redis: server.url, prefix });
+    const inspection = await reader.getRun(run.id).inspect();
     const inspectMs = performance.now() - inspectStarted;
+    await reader.close();
     const cli = await timeCli(['inspect', run.id, '--redis', server.url, '--prefix', prefix]);
     console.log(
       `inspect ${width} wide: run.inspect() ${(inspectMs / 1000).toFixed(2)} s (${inspection.nodes.length} nodes); ` +
