@@ -16,11 +16,13 @@ import { Run, type RunContext } from './run/run.js';
 import { RunEvents } from './run/run-events.js';
 import { EventStream } from './run/event-stream.js';
 import { type CeleriacEvent, parseEventPosition } from './store/events.js';
+import { type PurgeOutcome, type PurgeRunsOptions, parsePurgeOptions, purgeRuns } from './run/purge.js';
 import { KeySpace } from './store/keys.js';
 import { type DeadLetters, clearDeadLetters, readDeadLetters } from './store/dead-letters.js';
 import { type RepairReport, repairRuns } from './store/repair.js';
 import { RUN_CURSOR_PATTERN, RunStore } from './store/run-store.js';
 import { RUN_STATUSES, type RunStatus } from './store/records.js';
+import { parseInstant } from './util/instant.js';
 import { describeZodError } from './util/zod.js';
 import { Worker, type WorkerOptions } from './worker/worker.js';
 import { endSpanWithError, startSubmitSpan } from './tracing/spans.js';
@@ -30,6 +32,12 @@ export interface SubmitOptions {
   readonly name?: string;
   /** Use this id instead of a new ULID (idempotent submits: a second submit with it fails with RunExistsError). */
   readonly id?: string;
+  /**
+   * Start no node of the run before this instant: a Date, or an ISO 8601 string with its offset.
+   * The run exists (and can be inspected or cancelled) at once; its first nodes wait in the
+   * delayed set, as with a countdown. A time in the past starts the run at once.
+   */
+  readonly startAt?: Date | string;
 }
 
 /** A contract of any task. */
@@ -228,12 +236,14 @@ export class App {
     if (!idCheck.success) throw new ConfigError('submit()', describeZodError(idCheck.error, 'options.id'));
     const name = options.name ?? '';
     if (typeof name !== 'string') throw new ConfigError('submit()', 'options.name must be a string');
-    const compiled = compileCanvas(canvas);
+    const startAtMs = options.startAt === undefined ? undefined : parseInstant(options.startAt, 'submit(): options.startAt');
+    const compiled = compileCanvas(canvas, { maxNodes: this.config.maxCanvasNodes });
     const plan = planSubmission(compiled, {
       lookup: (task) => this.tasks.get(task),
       maxPayloadBytes: this.config.maxPayloadBytes,
       maxCanvasNodes: this.config.maxCanvasNodes,
       maxCanvasBytes: this.config.maxCanvasBytes,
+      ...(startAtMs !== undefined ? { startAtMs } : {}),
     });
     // Asynchronous schemas settle here, before anything is written.
     if (plan.pendingChecks) await plan.pendingChecks;
@@ -280,6 +290,17 @@ export class App {
       })),
       cursor: page.cursor,
     };
+  }
+
+  /**
+   * Delete many runs: by default every finished run; `status` narrows to one status,
+   * `olderThanMs` to runs created longer ago than that (by Redis's clock). Running runs only
+   * with `force` (each is cancelled, then deleted). `dryRun` deletes nothing and says which runs
+   * would go. Each run is deleted atomically, as by `run.delete()`.
+   */
+  purgeRuns(options: PurgeRunsOptions = {}): Promise<PurgeOutcome> {
+    const parsed = parsePurgeOptions(options);
+    return this.withRedis(() => purgeRuns(this.runs, parsed));
   }
 
   /**

@@ -1,3 +1,4 @@
+export type { PurgeRunsOptions, PurgeOutcome } from './run/purge.js';
 export {
   createApp,
   App,
@@ -34,7 +35,7 @@ export { Canvas, type AnyCanvas, type InputOf, type OutputOf } from './canvas/ca
 export { Signature, type SignatureOptions } from './canvas/signature.js';
 export { Task, type TaskOptions, type RetryPolicy, type TaskHandler } from './canvas/task.js';
 export { defineTask, TaskContract, type ArgsSchema, type Head, type Tail, type Tuple, type SchemaInput, type SchemaOutput } from './canvas/contract.js';
-export type { JsonOf, JsonValueOf, JsonElementOf, JsonObjectOf, JsonRefused, JsonParameters, Flatten } from './canvas/json-of.js';
+export type { JsonOf, JsonSafe, JsonValueOf, JsonElementOf, JsonObjectOf, JsonRefused, JsonParameters, Flatten } from './canvas/json-of.js';
 export {
   chain,
   group,
@@ -50,7 +51,7 @@ export {
   type Accepting,
   type ElementOutput,
 } from './canvas/builders.js';
-export { Run, type RunInspection, type NodeInspection, type ResultOptions, type ReopenOutcome, type CancelOutcome, type RunProgress } from './run/run.js';
+export { Run, type RunInspection, type NodeInspection, type InspectOptions, type DeleteOptions, type DeleteOutcome, type ResultOptions, type ReopenOutcome, type CancelOutcome, type RunProgress } from './run/run.js';
 export { Worker, type WorkerOptions } from './worker/worker.js';
 export type { WorkerEvent, AttemptOutcomeKind } from './worker/events.js';
 export { taskContext, type TaskContext } from './worker/context.js';

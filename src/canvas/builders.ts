@@ -1,12 +1,53 @@
 import { ConfigError } from '../errors/index.js';
 import { type AnyCanvas, Canvas, type InputOf, type OutputOf } from './canvas.js';
 
-/** Sequential steps; each step's value feeds the next (unless it is immutable). */
+/** Set only while chain() makes a Chain around an array it owns (see Chain). */
+let adopting: { readonly shared: AnyCanvas[]; readonly length: number } | null = null;
+/** The array a chain starting with `head`'s steps appends to (set by Chain's static block: it reads private fields). */
+let appendableSteps: (head: Chain<unknown, unknown>) => AnyCanvas[];
+
+/**
+ * Sequential steps; each step's value feeds the next (unless it is immutable).
+ *
+ * `c = chain(c, step)` in a loop must not copy c's steps every time (that is quadratic): chains
+ * built that way share one array, each seeing its first `length` entries. Only a chain that
+ * sees the whole array may append to it; an older one asked for its steps gets a copy, once.
+ */
 export class Chain<In, Out> extends Canvas<In, Out> {
   readonly kind = 'chain' as const;
-  constructor(readonly steps: readonly AnyCanvas[]) {
+  readonly #shared: AnyCanvas[];
+  readonly #length: number;
+  /** Made by chain() around an array no caller holds: the only array appended to. */
+  readonly #owned: boolean;
+  #own: readonly AnyCanvas[] | null = null;
+
+  constructor(steps: readonly AnyCanvas[]) {
     super();
+    const given = adopting;
+    adopting = null;
+    // A hand-made chain keeps the caller's array as it is (never appended to).
+    this.#shared = given ? given.shared : (steps as AnyCanvas[]);
+    this.#length = given ? given.length : steps.length;
+    this.#owned = given !== null;
   }
+
+  /** The steps, flattened (a chain inside a chain is spliced in). */
+  get steps(): readonly AnyCanvas[] {
+    if (!this.#owned || this.#length === this.#shared.length) return this.#shared;
+    this.#own ??= this.#shared.slice(0, this.#length);
+    return this.#own;
+  }
+
+  static {
+    // Its own array when nobody appended to it since, else a copy of its steps.
+    appendableSteps = (head) => (head.#owned && head.#length === head.#shared.length ? head.#shared : [...head.steps]);
+  }
+}
+
+/** A Chain around `steps`, which the caller made and will not touch again. */
+function chainOwning(steps: AnyCanvas[]): Chain<unknown, unknown> {
+  adopting = { shared: steps, length: steps.length };
+  return new Chain(steps);
 }
 
 /** Parallel members, each receiving the group's input; its value is the list of member values. */
@@ -74,20 +115,34 @@ function assertCanvas(where: string, value: unknown): asserts value is AnyCanvas
 }
 
 /**
- * `chain(a, b, c)`: run a, then b with a's value prepended to its args, then c. Nested chains
- * are spliced in. The value is the last step's.
+ * `chain(a, b, c)` or `chain([a, b, c])`: run a, then b with a's value prepended to its args,
+ * then c. Nested chains are spliced in. The value is the last step's. `c = chain(c, step)` in a
+ * loop appends to c's steps without copying them.
+ *
+ * The variadic form checks at compile time that each step accepts the previous step's value;
+ * the array form checks a literal tuple the same way, but not an array built at run time
+ * (`AnyCanvas[]`), whose steps are only checked by the worker.
  */
-export function chain<const T extends readonly AnyCanvas[]>(
-  ...steps: T & ValidChain<T>
-): Chain<ChainInput<T>, ChainOutput<T>> {
-  const flat: AnyCanvas[] = [];
-  steps.forEach((step: unknown, index) => {
-    assertCanvas(`chain() step ${index}`, step);
-    if (step instanceof Chain) flat.push(...step.steps);
+export function chain<const T extends readonly AnyCanvas[]>(steps: T & ValidChain<T>): Chain<ChainInput<T>, ChainOutput<T>>;
+export function chain<const T extends readonly AnyCanvas[]>(...steps: T & ValidChain<T>): Chain<ChainInput<T>, ChainOutput<T>>;
+export function chain(...input: unknown[]): Chain<never, unknown> {
+  const arrayForm = input.length === 1 && Array.isArray(input[0]);
+  const steps: readonly unknown[] = arrayForm ? (input[0] as unknown[]) : input;
+  const where = arrayForm ? 'chain() steps[' : 'chain() step ';
+  let flat: AnyCanvas[] | null = null;
+  for (let index = 0; index < steps.length; index++) {
+    const step = steps[index];
+    assertCanvas(`${where}${index}${arrayForm ? ']' : ''}`, step);
+    if (flat === null) {
+      // A chain first: append to its array (no copy) when nothing was appended to it yet.
+      flat = step instanceof Chain ? appendableSteps(step) : [step];
+      continue;
+    }
+    if (step instanceof Chain) for (const inner of step.steps) flat.push(inner);
     else flat.push(step);
-  });
-  if (flat.length === 0) throw new ConfigError('chain()', 'a chain needs at least one step');
-  return new Chain(flat);
+  }
+  if (flat === null || flat.length === 0) throw new ConfigError('chain()', 'a chain needs at least one step');
+  return chainOwning(flat);
 }
 
 /**
@@ -102,7 +157,7 @@ export function group(...input: unknown[]): Group<unknown, unknown[]> {
   const flat: AnyCanvas[] = [];
   members.forEach((member, index) => {
     assertCanvas(`group() member ${index}`, member);
-    if (member instanceof Group) flat.push(...member.members);
+    if (member instanceof Group) for (const inner of member.members) flat.push(inner);
     else flat.push(member);
   });
   return new Group(flat);

@@ -13,20 +13,28 @@ export type JsonOf<T> = [unknown] extends [T] ? T : T extends undefined | void ?
 /** What the encoder refuses: these become `never` in a JSON form. */
 export type JsonRefused = bigint | symbol | ((...args: never[]) => unknown) | ReadonlyMap<unknown, unknown> | ReadonlySet<unknown> | WeakMap<object, unknown> | WeakSet<object>;
 
+/**
+ * A value JSON carries unchanged. Checked first so that a recursive type that is already JSON
+ * (`type Tree = number | Tree[]`) is returned as it is instead of being expanded without end.
+ */
+export type JsonSafe = string | number | boolean | null | readonly JsonSafe[] | { readonly [key: string]: JsonSafe };
+
 /** The JSON form of a value nested in another (JsonOf without the top-level undefined rule). */
 export type JsonValueOf<T> = [unknown] extends [T]
   ? T
-  : T extends string | number | boolean | null
+  : [T] extends [JsonSafe]
     ? T
-    : T extends { toJSON(...args: never[]): infer J }
-      ? JsonOf<J>
-      : T extends JsonRefused
-        ? never
-        : T extends readonly unknown[]
-          ? { [K in keyof T]: JsonElementOf<T[K]> }
-          : T extends object
-            ? JsonObjectOf<T>
-            : never;
+    : T extends string | number | boolean | null
+      ? T
+      : T extends { toJSON(...args: never[]): infer J }
+        ? JsonOf<J>
+        : T extends JsonRefused
+          ? never
+          : T extends readonly unknown[]
+            ? { [K in keyof T]: JsonElementOf<T[K]> }
+            : T extends object
+              ? JsonObjectOf<T>
+              : never;
 
 /** Inside an array the encoder refuses undefined (JSON.stringify would write null). */
 export type JsonElementOf<T> = [unknown] extends [T] ? T : T extends undefined | void ? never : JsonValueOf<T>;

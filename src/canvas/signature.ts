@@ -9,6 +9,12 @@ export interface SignatureOptions {
   readonly queue?: string;
   /** Hold the node this long after it becomes ready (Celery's countdown). */
   readonly countdownMs?: number;
+  /**
+   * Do not start the node before this instant (Celery's eta): a Date, or an ISO 8601 string with
+   * its offset (`2026-12-07T09:00:00Z`, `...+01:00`). Compared with Redis's clock; an eta in the
+   * past runs at once. With a countdown too, the later of the two holds.
+   */
+  readonly eta?: Date | string;
   /** 0 (default) to 9; a higher number is fetched first from the same queue. */
   readonly priority?: number;
 }
@@ -26,6 +32,8 @@ const signatureOptionsSchema = z
   .object({
     queue: queueNameSchema.optional(),
     countdownMs: z.number().int().min(0).max(2 ** 40).optional(),
+    // Only its type here: whether it is a valid instant is checked at submit, naming the node.
+    eta: z.union([z.instanceof(Date), z.string()], 'must be a Date or an ISO 8601 string').optional(),
     priority: z.number().int().min(0).max(MAX_PRIORITY).optional(),
   })
   .strict();

@@ -4,10 +4,12 @@
  */
 export const EXIT = {
   ok: 0,
-  /** watch: the run failed. */
+  /** watch, result: the run (or node) failed. */
   runFailed: 1,
-  /** watch: the run was cancelled. */
+  /** watch, result: the run (or node) was cancelled. */
   runCancelled: 2,
+  /** result: the run or node has not finished yet (try again later, or pass --wait). */
+  notFinished: 75,
   /** Bad arguments or options. */
   usage: 64,
   /** No such run or node (or the run expired). */

@@ -7,14 +7,16 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { App } from '../app.js';
-import { RunExpiredError, RunNotFoundError } from '../errors/index.js';
+import { RunActiveError, RunExpiredError, RunNotFoundError } from '../errors/index.js';
 import type { RunProgress } from '../run/run.js';
 import { RUN_STATUSES, type RunStatus } from '../store/records.js';
 import { nextPageCommand, runCursor } from './args.js';
-import { EXIT } from './exit-codes.js';
+import { CliError, EXIT } from './exit-codes.js';
 import { colorsFor, formatCount, formatDuration, formatTime, palette } from './format.js';
 import { exitQuietlyOnBrokenPipe } from './output.js';
 import { renderRun, statusSummary } from './render-run.js';
+import { parseDuration, purgeCommand } from './purge-command.js';
+import { printResult } from './result-command.js';
 import { type ConnectionOptions, openApp, toCliError } from './session.js';
 import { watchRun } from './watch.js';
 import { runWorkerCommand } from './worker-command.js';
@@ -151,6 +153,17 @@ connectionOptions(
 
 connectionOptions(
   program
+    .command('result')
+    .description("print a run's value as JSON, or one node's result; exit 1 if it failed, 2 if cancelled, 75 if not finished")
+    .argument('<run-id>')
+    .argument('[node-id]', 'a node of the run (see inspect)')
+    .option('--wait', 'wait for the run to finish'),
+).action(async (runId: string, nodeId: string | undefined, options: ConnectionOptions & { wait?: boolean }) => {
+  await withApp(options, (app) => printResult(app, runId, nodeId, { ...(options.wait ? { wait: true } : {}) }, print));
+});
+
+connectionOptions(
+  program
     .command('watch')
     .description('show live progress until the run ends; exit 0 if it succeeded, 1 if it failed, 2 if cancelled')
     .argument('<run-id>'),
@@ -199,6 +212,41 @@ connectionOptions(
         : `run ${runId} had already finished (${outcome.status}): nothing to cancel`,
     );
   });
+});
+
+connectionOptions(
+  program
+    .command('delete')
+    .description('delete a finished run (its keys and index entries); --force cancels a running one first')
+    .argument('<run-id>')
+    .option('--force', 'delete it even if it is running')
+    .option('--json', 'print JSON'),
+).action(async (runId: string, options: DataOptions & { force?: boolean }) => {
+  await withApp(options, async (app) => {
+    const outcome = await app
+      .getRun(runId)
+      .delete({ ...(options.force ? { force: true } : {}) })
+      .catch((error: unknown) => {
+        // Not a failure of the command: the run is busy; try again once it finished.
+        if (error instanceof RunActiveError) throw new CliError(error.message, EXIT.notFinished);
+        throw error;
+      });
+    if (options.json) return printJson(outcome);
+    print(`run ${runId} deleted (it was ${outcome.status})`);
+  });
+});
+
+connectionOptions(
+  program
+    .command('purge')
+    .description('delete finished runs, all or by status and age; --dry-run lists them instead')
+    .addOption(new Option('--status <status>', 'only runs with this status (running needs --force)').choices([...RUN_STATUSES]))
+    .option('--older-than <duration>', 'only runs created longer ago than this, e.g. 7d, 12h, 90s', parseDuration)
+    .option('--force', 'delete running runs too (each is cancelled, then deleted)')
+    .option('--dry-run', 'delete nothing; list the runs that would go')
+    .option('--json', 'print JSON'),
+).action(async (options: DataOptions & { status?: RunStatus; olderThan?: number; force?: boolean; dryRun?: boolean }) => {
+  await withApp(options, (app) => purgeCommand(app, options, print));
 });
 
 connectionOptions(

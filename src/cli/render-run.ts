@@ -12,6 +12,18 @@ export interface RenderOptions {
   readonly now?: number;
 }
 
+/** One line of a collapsed layer: the nodes of one task in one status. */
+interface Collapsed {
+  readonly first: NodeInspection;
+  count: number;
+  /** The first failed nodes, listed one by one under the line. */
+  readonly failed: NodeInspection[];
+  minTries: number;
+  maxTries: number;
+  minTook: number;
+  maxTook: number;
+}
+
 function durationOf(node: NodeInspection, now: number): number | null {
   if (!node.startedAt) return null;
   return (node.finishedAt?.getTime() ?? now) - node.startedAt.getTime();
@@ -77,7 +89,8 @@ export function renderRun(run: RunInspection, colors: Palette, options: RenderOp
   const generations = topologicalGenerations(graph);
   generations.forEach((layer, depth) => {
     const nodes = layer.map((id) => byId.get(id)).filter((node): node is NodeInspection => node !== undefined);
-    const upstream = new Set(layer.flatMap((id) => graph.inNeighbors(id)));
+    const upstream = new Set<string>();
+    for (const id of layer) graph.forEachInNeighbor(id, (from) => upstream.add(from));
     let shape = '';
     if (depth === 0) shape = 'ready at submit';
     else if (nodes.length === 1 && upstream.size > 1) shape = `joins ${formatCount(upstream.size)} nodes`;
@@ -89,25 +102,36 @@ export function renderRun(run: RunInspection, colors: Palette, options: RenderOp
       for (const node of nodes) lines.push(...nodeLine(node));
       return;
     }
-    // Collapsed: one line per task and status, with the range of attempts and durations.
-    const groups = new Map<string, NodeInspection[]>();
+    // Collapsed: one line per task and status, with the range of attempts and durations. Each
+    // node is looked at once (a run may be 200,000 wide), and no list is spread into a call.
+    const groups = new Map<string, Collapsed>();
     for (const node of nodes) {
       const key = `${node.task}\u0000${node.status}`;
-      groups.set(key, [...(groups.get(key) ?? []), node]);
+      let group = groups.get(key);
+      if (!group) {
+        group = { first: node, count: 0, failed: [], minTries: Infinity, maxTries: -Infinity, minTook: Infinity, maxTook: -Infinity };
+        groups.set(key, group);
+      }
+      group.count++;
+      group.minTries = Math.min(group.minTries, node.attempts);
+      group.maxTries = Math.max(group.maxTries, node.attempts);
+      const duration = durationOf(node, now);
+      if (duration !== null) {
+        group.minTook = Math.min(group.minTook, duration);
+        group.maxTook = Math.max(group.maxTook, duration);
+      }
+      if (node.status === 'failed' && group.failed.length < failuresShown) group.failed.push(node);
     }
     for (const group of groups.values()) {
-      const first = group[0];
-      if (!first) continue;
-      const attempts = group.map((node) => node.attempts);
-      const durations = group.map((node) => durationOf(node, now)).filter((value): value is number => value !== null);
-      const tries = Math.min(...attempts) === Math.max(...attempts) ? `${attempts[0]}` : `${Math.min(...attempts)}-${Math.max(...attempts)}`;
-      const took = durations.length > 0 ? `, ${formatDuration(Math.min(...durations))}-${formatDuration(Math.max(...durations))}` : '';
+      const { first } = group;
+      const tries = group.minTries === group.maxTries ? `${group.minTries}` : `${group.minTries}-${group.maxTries}`;
+      const took = group.minTook <= group.maxTook ? `, ${formatDuration(group.minTook)}-${formatDuration(group.maxTook)}` : '';
       lines.push(
-        `    ${first.task} × ${formatCount(group.length)} ${colors.status(first.status)}` + colors.dim(`  (tries ${tries}${took})`),
+        `    ${first.task} × ${formatCount(group.count)} ${colors.status(first.status)}` + colors.dim(`  (tries ${tries}${took})`),
       );
       if (first.status === 'failed') {
-        for (const node of group.slice(0, failuresShown)) lines.push(...nodeLine(node));
-        if (group.length > failuresShown) lines.push(colors.dim(`      … and ${formatCount(group.length - failuresShown)} more failed`));
+        for (const node of group.failed) lines.push(...nodeLine(node));
+        if (group.count > failuresShown) lines.push(colors.dim(`      … and ${formatCount(group.count - failuresShown)} more failed`));
       }
     }
   });

@@ -25,3 +25,5 @@ export { RedisUnavailableError } from './redis-unavailable-error.js';
 export { RedisFullError } from './redis-full-error.js';
 export { RedisEvictionPolicyError } from './redis-eviction-policy-error.js';
 export { WorkerClosedError } from './worker-closed-error.js';
+export { NestingTooDeepError } from './nesting-too-deep-error.js';
+export { RunActiveError } from './run-active-error.js';

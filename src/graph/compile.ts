@@ -3,7 +3,8 @@ import { type AnyCanvas, Canvas } from '../canvas/canvas.js';
 import { Chain, Chord, Group } from '../canvas/builders.js';
 import type { ContractSpec } from '../canvas/contract-spec.js';
 import { Signature, type SignatureOptions } from '../canvas/signature.js';
-import { CanvasValidationError } from '../errors/index.js';
+import { CanvasTooLargeError, CanvasValidationError, NestingTooDeepError } from '../errors/index.js';
+import { MAX_CANVAS_DEPTH } from './limits.js';
 import { type InputTemplate, templateNodes } from './template.js';
 
 /** One task invocation in the DAG. */
@@ -67,17 +68,30 @@ function childPath(path: string, part: string): string {
   return path ? `${path} > ${part}` : part;
 }
 
+export interface CompileOptions {
+  /** Refuse the canvas (CanvasTooLargeError) as soon as the walk meets more nodes than this. */
+  readonly maxNodes?: number;
+}
+
 /**
  * Compile a canvas into a DAG. Pure: no I/O, no registry. The rules are Celery's (see
  * ../shared CANVAS.md): a chain feeds each value to the next step, a group gives every member
  * its input and yields the list of member values, a chord is a group followed by its body.
+ * A canvas over `maxNodes` or nested deeper than MAX_CANVAS_DEPTH is refused during the walk,
+ * before the rest of it costs anything.
  */
-export function compileCanvas(canvas: unknown): CompiledWorkflow {
+export function compileCanvas(canvas: unknown, options: CompileOptions = {}): CompiledWorkflow {
+  const maxNodes = options.maxNodes ?? Infinity;
   // Plain arrays while compiling: a wide group is compiled on every submit, and building a
   // graphology graph for it costs more than the rest of compiling.
   const nodes: MutableNode[] = [];
   const onPath = new Set<object>();
   let nextId = 0;
+  // Containers (chains, groups, chords) being visited: the recursion's depth.
+  let depth = 0;
+  const enter = (path: string): void => {
+    if (++depth > MAX_CANVAS_DEPTH) throw new NestingTooDeepError('canvas', path || 'canvas', MAX_CANVAS_DEPTH);
+  };
 
   const visit = (item: unknown, path: string, input: InputTemplate | null, after: readonly string[]): Piece => {
     // A signature contains nothing, so it cannot be on its own path (most of a wide group's members).
@@ -90,15 +104,18 @@ export function compileCanvas(canvas: unknown): CompiledWorkflow {
       throw new CanvasValidationError(path, 'the canvas contains itself (a cycle); a workflow must be a DAG');
     }
     onPath.add(item);
+    enter(path);
     try {
       return visitCanvas(item as AnyCanvas, path, input, after);
     } finally {
       onPath.delete(item);
+      depth--;
     }
   };
 
   const visitCanvas = (item: AnyCanvas, path: string, input: InputTemplate | null, after: readonly string[]): Piece => {
     if (item instanceof Signature) {
+      if (nextId >= maxNodes) throw new CanvasTooLargeError('nodes', nextId + 1, maxNodes, true);
       const id = String(nextId++);
       const receives = item.immutable ? null : input;
       const node: MutableNode = {
@@ -160,18 +177,21 @@ export function compileCanvas(canvas: unknown): CompiledWorkflow {
           throw new CanvasValidationError(`${path}[${index}]`, 'the canvas contains itself (a cycle); a workflow must be a DAG');
         }
         onPath.add(member);
+        enter(`${path}[${index}]`);
         try {
           const inner = visitGroup(member.members, `${path}[${index}]`, input, after);
-          if ('list' in inner.value) values.push(...inner.value.list);
-          exits.push(...inner.exits);
+          // Loops, not push(...list): a spread of 100,000+ arguments overflows the stack.
+          if ('list' in inner.value) for (const value of inner.value.list) values.push(value);
+          for (const exit of inner.exits) exits.push(exit);
         } finally {
           onPath.delete(member);
+          depth--;
         }
         return;
       }
       const piece = visit(member, `${path}[${index}]`, input, after);
       values.push(piece.value);
-      exits.push(...piece.exits);
+      for (const exit of piece.exits) exits.push(exit);
     });
     return { value: { list: values }, exits: [...new Set(exits)] };
   };

@@ -7,3 +7,14 @@
 export const DEFAULT_MAX_CANVAS_NODES = 250_000;
 /** All specs together; Redis itself refuses a single request over 512 MB (proto-max-bulk-len). */
 export const DEFAULT_MAX_CANVAS_BYTES = 64 * 1024 * 1024;
+/**
+ * Most levels of arrays and objects inside each other in one value (a node's arguments or a
+ * result). Redis's Lua JSON decoder refuses more than 1000 levels in a spec, and every walk of a
+ * value (ours, a schema's) recurses: past this a stack overflows somewhere.
+ */
+export const MAX_VALUE_DEPTH = 256;
+/**
+ * Most levels of chains, groups and chords inside each other. Each level can add two levels to
+ * an input template (`{"list":[...]}`), which the scripts decode beside the arguments.
+ */
+export const MAX_CANVAS_DEPTH = 200;

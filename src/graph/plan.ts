@@ -1,5 +1,6 @@
 import type { TaskDefinition } from '../canvas/task.js';
 import { CanvasTooLargeError, PayloadTooLargeError, UnknownTaskError } from '../errors/index.js';
+import { parseInstant } from '../util/instant.js';
 import { encodeJson } from '../util/json.js';
 import { DEFAULT_QUEUE } from './spec.js';
 import { checkNodeArgs } from './args-check.js';
@@ -15,6 +16,8 @@ export interface PlannedNode {
   readonly queue: string;
   readonly priority: number;
   readonly countdownMs: number;
+  /** Not before this instant (ms since the epoch); 0 for none. */
+  readonly etaMs: number;
 }
 
 export interface SubmissionPlan {
@@ -38,6 +41,8 @@ export interface PlanContext {
   readonly maxCanvasNodes: number;
   /** Most bytes of all the canvas's specs together (UTF-16 units, a lower bound of UTF-8 bytes). */
   readonly maxCanvasBytes: number;
+  /** The run's startAt (ms since the epoch): no root starts before it. */
+  readonly startAtMs?: number;
 }
 
 /**
@@ -79,6 +84,7 @@ function specJsonOf(
   queue: string,
   priority: number,
   countdownMs: number,
+  etaMs: number,
   queueOf: readonly string[],
   pieces: JsonPieces,
 ): string {
@@ -101,6 +107,8 @@ function specJsonOf(
   if (node.input) json += `,"input":${JSON.stringify(node.input)}`;
   if (priority) json += `,"priority":${priority}`;
   if (countdownMs) json += `,"countdownMs":${countdownMs}`;
+  // Last: complete-nodes' chain fast path takes only a spec that ends with its "input".
+  if (etaMs) json += `,"etaMs":${etaMs}`;
   return `${json}}`;
 }
 
@@ -115,6 +123,7 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
   }
   const queueOf: string[] = [];
   const priorityOf: number[] = [];
+  const argsJsonOf: string[] = [];
 
   const pending: Promise<void>[] = [];
 
@@ -123,6 +132,15 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
     const definition = context.lookup(node.task);
     const contract = node.contract ?? definition;
     if (!contract && !node.byName) throw new UnknownTaskError(node.task, node.path);
+    // Encoded (and so checked for depth) before a schema walks the args: a schema recursing
+    // into 10,000 levels would overflow the stack.
+    const argsJson = encodeJson(node.args, () => `${node.path} args`);
+    if (argsJson.length * 3 > context.maxPayloadBytes) {
+      // Only long strings can be over the limit in bytes (UTF-8 is at most 3 bytes per UTF-16 unit).
+      const bytes = Buffer.byteLength(argsJson);
+      if (bytes > context.maxPayloadBytes) throw new PayloadTooLargeError(`${node.path} args`, bytes, context.maxPayloadBytes);
+    }
+    argsJsonOf.push(argsJson);
     if (contract) {
       const check = checkNodeArgs(node, contract, definition?.handler);
       if (check) {
@@ -140,20 +158,17 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
   const json = new JsonPieces();
   let canvasBytes = 0;
   compiledNodes.forEach((node, index) => {
-    const argsJson = encodeJson(node.args, () => `${node.path} args`);
-    if (argsJson.length * 3 > context.maxPayloadBytes) {
-      // Only long strings can be over the limit in bytes (UTF-8 is at most 3 bytes per UTF-16 unit).
-      const bytes = Buffer.byteLength(argsJson);
-      if (bytes > context.maxPayloadBytes) throw new PayloadTooLargeError(`${node.path} args`, bytes, context.maxPayloadBytes);
-    }
+    const argsJson = argsJsonOf[index] ?? '[]';
     const queue = queueOf[index] ?? DEFAULT_QUEUE;
     const priority = priorityOf[index] ?? 0;
     const countdownMs = node.options.countdownMs ?? 0;
+    let etaMs = node.options.eta === undefined ? 0 : parseInstant(node.options.eta, `${node.path} eta`);
+    if (node.waiting === 0 && context.startAtMs !== undefined) etaMs = Math.max(etaMs, context.startAtMs);
     if (node.waiting === 0) rootQueues.add(queue);
-    const specJson = specJsonOf(node, argsJson, queue, priority, countdownMs, queueOf, json);
+    const specJson = specJsonOf(node, argsJson, queue, priority, countdownMs, etaMs, queueOf, json);
     canvasBytes += specJson.length;
     if (canvasBytes > context.maxCanvasBytes) throw new CanvasTooLargeError('bytes', canvasBytes, context.maxCanvasBytes);
-    nodes.push({ id: node.id, specJson, waiting: node.waiting, queue, priority, countdownMs });
+    nodes.push({ id: node.id, specJson, waiting: node.waiting, queue, priority, countdownMs, etaMs });
   });
 
   return {

@@ -19,6 +19,8 @@ export interface NodeSpec {
   /** 0 to 9, higher first; absent means 0. */
   readonly priority?: number;
   readonly countdownMs?: number;
+  /** Not before this instant (ms since the epoch, Redis's clock); absent means none. */
+  readonly etaMs?: number;
   /** Dependants: nodes that wait for this one. */
   readonly next?: readonly string[];
   /** The queues those dependants are delivered on (complete-node needs their keys). */

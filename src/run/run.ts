@@ -21,6 +21,16 @@ export interface NodeInspection {
   readonly error?: { readonly name: string; readonly message: string; readonly stack?: string; readonly code?: string };
   /** What the node's latest attempt last gave `taskContext().progress()`, if anything (kept once it finished). */
   readonly progress?: unknown;
+  /**
+   * The node's result (its JSON value), with `inspect({ results: true })` only, and only once
+   * the node succeeded (a rerun drops the results of the nodes it resets).
+   */
+  readonly result?: unknown;
+}
+
+export interface InspectOptions {
+  /** Include each succeeded node's result (one more hash read; a wide run's results can be large). */
+  readonly results?: boolean;
 }
 
 export interface RunInspection {
@@ -68,6 +78,16 @@ export interface CancelOutcome {
   readonly cancelledNodes: number;
   /** Attempts that were running and have been told to abort. */
   readonly runningNodes: number;
+}
+
+export interface DeleteOptions {
+  /** Delete a running run too: it is cancelled first (its attempts abort), then deleted. */
+  readonly force?: boolean;
+}
+
+export interface DeleteOutcome {
+  /** The status the run had when it was deleted (`running` only with `force`). */
+  readonly status: RunStatus;
 }
 
 export interface ResultOptions {
@@ -247,14 +267,31 @@ export class Run<R = unknown> {
     return { changed: true, status: 'cancelled', cancelledNodes: outcome.cancelled, runningNodes: outcome.running };
   }
 
+  /**
+   * Delete the run now: its keys and index entries go, and it reads afterwards as never
+   * submitted (RunNotFoundError). Only a finished run, unless `force`; a running one is refused
+   * with RunActiveError. Messages of the run still queued are withdrawn, and a worker still
+   * running one of its attempts finds its report ignored: nothing writes the run again.
+   */
+  async delete(options: DeleteOptions = {}): Promise<DeleteOutcome> {
+    if (typeof options !== 'object' || options === null || (options.force !== undefined && typeof options.force !== 'boolean')) {
+      throw new ConfigError('delete()', 'options.force must be true or false');
+    }
+    return { status: await this.context.withRedis(() => this.context.runs.delete(this.id, options.force === true)) };
+  }
+
   private reopenOutcome(outcome: { reset: number; enqueued: number; status: RunStatus } | { unchanged: RunStatus }): ReopenOutcome {
     if ('unchanged' in outcome) return { changed: false, status: outcome.unchanged, resetNodes: 0, enqueuedNodes: 0 };
     return { changed: true, status: outcome.status, resetNodes: outcome.reset, enqueuedNodes: outcome.enqueued };
   }
 
-  /** The run and every node, read in one consistent snapshot. */
-  async inspect(): Promise<RunInspection> {
-    const snapshot = await this.context.withRedis(() => this.context.runs.snapshot(this.id));
+  /** The run and every node, read in one consistent snapshot; with `results`, each node's result too. */
+  async inspect(options: InspectOptions = {}): Promise<RunInspection> {
+    if (typeof options !== 'object' || options === null) throw new ConfigError('inspect()', 'options must be an object');
+    if (options.results !== undefined && typeof options.results !== 'boolean') {
+      throw new ConfigError('inspect()', 'options.results must be true or false');
+    }
+    const snapshot = await this.context.withRedis(() => this.context.runs.snapshot(this.id, { results: options.results === true }));
     if (!snapshot) throw await this.context.runs.missing(this.id);
     const { meta, nodes } = snapshot;
     return {
@@ -275,6 +312,7 @@ export class Run<R = unknown> {
           ...timeField('finishedAt', node.state.finishedAt),
           ...(parsedError?.success ? { error: parsedError.data } : {}),
           ...(node.state.progress !== undefined ? { progress: JSON.parse(node.state.progress) as unknown } : {}),
+          ...(node.resultJson !== undefined ? { result: JSON.parse(node.resultJson) as unknown } : {}),
         };
       }),
     };

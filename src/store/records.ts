@@ -23,6 +23,7 @@ export const nodeSpecSchema: z.ZodType<NodeSpec> = z.object({
   queue: z.string(),
   priority: z.number().int().optional(),
   countdownMs: z.number().optional(),
+  etaMs: z.number().optional(),
   next: z.array(z.string()).optional(),
   nextQueues: z.array(z.string()).optional(),
 });

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { NodeNotFoundError, RunExpiredError, RunNotFoundError } from '../errors/index.js';
+import { NodeNotFoundError, RunActiveError, RunExpiredError, RunNotFoundError } from '../errors/index.js';
 import type { SubmissionPlan } from '../graph/plan.js';
 import { withSpecDefaults } from '../graph/spec.js';
 import { type InputTemplate, templateNodes } from '../graph/template.js';
@@ -13,6 +13,7 @@ import {
   nodeStateSchema,
   RUN_STATUSES,
 } from './records.js';
+import { sendFlat } from './command.js';
 import { scripts } from './script.js';
 import { writeRun } from './submission.js';
 
@@ -51,6 +52,8 @@ export interface RawNode {
   readonly next: readonly string[];
   readonly state: NodeState;
   readonly errorJson?: string;
+  /** The stored result JSON, read only when the snapshot was asked for results. */
+  readonly resultJson?: string;
 }
 
 export interface Retention {
@@ -124,7 +127,9 @@ export class RunStore {
 
   /** Results (parsed JSON) of the given nodes. */
   async results(runId: string, nodeIds: readonly string[]): Promise<Map<string, unknown>> {
-    const values = nodeIds.length > 0 ? await this.redis.hmget(this.keys.run(runId).results, ...nodeIds) : [];
+    // One flat argument list: a 200,000-wide group's output names 200,000 nodes, more arguments
+    // than a JavaScript call can take.
+    const values = nodeIds.length > 0 ? ((await sendFlat(this.redis, 'hmget', [this.keys.run(runId).results, ...nodeIds])) as (string | null)[]) : [];
     const results = new Map<string, unknown>();
     nodeIds.forEach((id, index) => {
       const value = values[index];
@@ -148,21 +153,17 @@ export class RunStore {
     return { task, errorJson };
   }
 
-  /** A consistent snapshot of the run and all its nodes (one MULTI). */
-  async snapshot(runId: string): Promise<{ meta: RunMeta; nodes: RawNode[] } | null> {
+  /** A consistent snapshot of the run and all its nodes (one MULTI), with their results if asked. */
+  async snapshot(runId: string, options: { readonly results?: boolean } = {}): Promise<{ meta: RunMeta; nodes: RawNode[] } | null> {
     const run = this.keys.run(runId);
-    const replies = await this.redis
-      .multi()
-      .hgetall(run.run)
-      .hgetall(run.nodes)
-      .hgetall(run.specs)
-      .hgetall(run.errors)
-      .exec();
+    const multi = this.redis.multi().hgetall(run.run).hgetall(run.nodes).hgetall(run.specs).hgetall(run.errors);
+    if (options.results) multi.hgetall(run.results);
+    const replies = await multi.exec();
     if (!replies) return null;
-    const [metaFields, nodeFields, specFields, errorFields] = replies.map(([error, value]) => {
+    const [metaFields, nodeFields, specFields, errorFields, resultFields = {}] = replies.map(([error, value]) => {
       if (error) throw error;
       return value as Record<string, string>;
-    }) as [Record<string, string>, Record<string, string>, Record<string, string>, Record<string, string>];
+    }) as [Record<string, string>, Record<string, string>, Record<string, string>, Record<string, string>, Record<string, string>?];
     const meta = parseMeta(runId, metaFields);
     if (!meta) return null;
     // Every node has a spec; a root that never started has no state stored (submit-run).
@@ -170,12 +171,14 @@ export class RunStore {
       const spec = nodeSpecSchema.parse(withSpecDefaults(JSON.parse(specJson)));
       const errorJson = errorFields[id];
       const stateJson = nodeFields[id];
+      const resultJson = resultFields[id];
       return {
         id,
         task: spec.task,
         next: spec.next ?? [],
         state: withStateDefaults(stateJson ? nodeStateSchema.parse(JSON.parse(stateJson)) : INITIAL_ROOT_STATE, meta.createdAt),
         ...(errorJson ? { errorJson } : {}),
+        ...(resultJson !== undefined ? { resultJson } : {}),
       };
     });
     nodes.sort((a, b) => Number(a.id) - Number(b.id));
@@ -223,16 +226,71 @@ export class RunStore {
     return { reset: Number(reply[1]), enqueued: Number(reply[2]), status: reply[3] as RunStatus };
   }
 
-  /** Map the scripts' error replies to typed errors. */
+  /**
+   * delete-run: the run's keys, index entries and tombstone go. A running run is refused with
+   * RunActiveError unless `force`, which cancels it first (withdrawing its queued messages and
+   * aborting its running attempts); a resume racing in between is cancelled again. Returns the
+   * status the run had.
+   */
+  async delete(runId: string, force: boolean): Promise<RunStatus> {
+    for (let round = 1; ; round++) {
+      const meta = await this.requireMeta(runId);
+      if (meta.status === 'running') {
+        if (!force) throw new RunActiveError(runId);
+        await this.cancel(runId);
+      }
+      const keys = [...this.keys.runScriptKeys(runId), ...this.keys.queueScriptKeys(meta.queues)];
+      try {
+        await this.runScript(runId, () => scripts.deleteRun.run(this.redis, keys, [runId, ...meta.queues]));
+        return meta.status;
+      } catch (error) {
+        if (!(error instanceof RunActiveError) || !force || round >= 3) throw error;
+      }
+    }
+  }
+
+  /** Map the scripts' error replies to typed errors, by the code that starts the reply. */
   private async runScript(runId: string, call: () => Promise<unknown>, nodeId: string | null = null): Promise<unknown> {
     try {
       return await call();
     } catch (error) {
-      const message = error instanceof Error ? error.message : '';
-      if (message.includes('RUN_MISSING')) throw await this.missing(runId);
-      if (message.includes('NODE_MISSING')) throw new NodeNotFoundError(runId, nodeId ?? '?');
+      // Redis puts "ERR " before a one-word error reply (RUN_MISSING): the code is the word after.
+      const code = error instanceof Error ? error.message.replace(/^ERR /, '').split(' ', 1)[0] : '';
+      if (code === 'RUN_MISSING') throw await this.missing(runId);
+      if (code === 'NODE_MISSING') throw new NodeNotFoundError(runId, nodeId ?? '?');
+      if (code === 'RUN_ACTIVE') throw new RunActiveError(runId);
       throw error;
     }
+  }
+
+  /** Redis's clock, in ms: the one the scripts stamp runs with. */
+  async now(): Promise<number> {
+    const [seconds, micros] = await this.redis.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  }
+
+  /**
+   * Index members of one index (all runs, or one status), oldest first, created before
+   * `createdBefore` (ms) if given, after the member `after` (exclusive), at most `limit`.
+   */
+  async indexMembers(index: RunStatus | 'all', options: { createdBefore?: number; after?: string; limit: number }): Promise<string[]> {
+    const key = index === 'all' ? this.keys.runIndexes.all : this.keys.runIndexes[index];
+    const start = options.after ? `(${options.after}` : '-';
+    // Members start with the creation time as 15 digits: a lex bound selects by creation time.
+    const end = options.createdBefore === undefined ? '+' : `(${String(Math.max(0, options.createdBefore)).padStart(15, '0')}`;
+    return this.redis.zrangebylex(key, start, end, 'LIMIT', 0, options.limit);
+  }
+
+  /** The statuses of these runs (null for a run whose keys are gone), one round trip. */
+  async statuses(runIds: readonly string[]): Promise<(RunStatus | null)[]> {
+    const pipeline = this.redis.pipeline();
+    for (const id of runIds) pipeline.hget(this.keys.run(id).run, 'status');
+    const replies = (await pipeline.exec()) ?? [];
+    return runIds.map((_id, index) => {
+      const [error, value] = replies[index] ?? [null, null];
+      if (error) throw error;
+      return RUN_STATUSES.find((status) => status === value) ?? null;
+    });
   }
 
   /** Drop the index entries of expired runs (bounded). */

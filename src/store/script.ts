@@ -83,4 +83,5 @@ export const scripts = {
   repairRun: new Script('repair-run'),
   recordProgress: new Script('record-progress'),
   releaseMessages: new Script('release-messages'),
+  deleteRun: new Script('delete-run'),
 } as const;

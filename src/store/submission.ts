@@ -105,7 +105,7 @@ function commitArgs({ runId, name, plan, retention, storedTrace, eventsMaxLen }:
     plan.rootQueues.length,
     ...plan.rootQueues,
   ];
-  // Roots by class (queue, priority, countdown); then each node's dependency count, or -class
+  // Roots by class (queue, priority, countdown, eta); then each node's dependency count, or -class
   // for a root, run-length encoded in id order.
   const classes = new Map<string, number>();
   const classArgs: (string | number)[] = [];
@@ -116,12 +116,12 @@ function commitArgs({ runId, name, plan, retention, storedTrace, eventsMaxLen }:
     if (node.id !== String(index)) throw new Error(`submit: node ${node.id} is out of order (expected ${index})`);
     let next: number = node.waiting;
     if (next === 0) {
-      const key = `${node.queue}|${node.priority}|${node.countdownMs}`;
+      const key = `${node.queue}|${node.priority}|${node.countdownMs}|${node.etaMs}`;
       let rootClass = classes.get(key);
       if (rootClass === undefined) {
         rootClass = classes.size + 1;
         classes.set(key, rootClass);
-        classArgs.push(node.queue, node.priority, node.countdownMs);
+        classArgs.push(node.queue, node.priority, node.countdownMs, node.etaMs);
       }
       next = -rootClass;
     }

@@ -1,4 +1,5 @@
-import { NotJsonError } from '../errors/index.js';
+import { NestingTooDeepError, NotJsonError } from '../errors/index.js';
+import { MAX_VALUE_DEPTH } from '../graph/limits.js';
 
 /**
  * Encode a value for Redis, refusing anything JSON would silently change or drop: functions,
@@ -6,7 +7,8 @@ import { NotJsonError } from '../errors/index.js';
  * without toJSON, and circular references. `undefined` at the top becomes null (a handler that
  * returns nothing produced null, like Celery's None). Objects with toJSON (Date) are accepted,
  * as JSON.stringify would treat them. -0 becomes 0, as in every JSON encoder: refusing it would fail
- * handlers whose arithmetic happened to produce it.
+ * handlers whose arithmetic happened to produce it. A value nested more than MAX_VALUE_DEPTH
+ * levels deep is refused with NestingTooDeepError before anything recurses that deep.
  */
 export function encodeJson(value: unknown, path: string | (() => string)): string {
   const top = value === undefined ? null : value;
@@ -15,8 +17,10 @@ export function encodeJson(value: unknown, path: string | (() => string)): strin
   const problem = top !== null && typeof top === 'object' ? findProblem(top, [], new Set()) : findProblem(top, [], NO_ANCESTORS);
   if (problem) {
     // The path is built only for the error: submit encodes one value per node.
-    const where = (typeof path === 'function' ? path() : path) + problem.at.join('');
-    throw new NotJsonError(where, problem.reason);
+    const base = typeof path === 'function' ? path() : path;
+    // The path to a too-deep level is hundreds of segments long: its start says enough.
+    if (problem.tooDeep) throw new NestingTooDeepError('value', `${base}${problem.at.slice(0, 8).join('')}…`, MAX_VALUE_DEPTH);
+    throw new NotJsonError(base + problem.at.join(''), problem.reason);
   }
   return JSON.stringify(top);
 }
@@ -49,6 +53,8 @@ interface Problem {
   /** Path segments below the top, e.g. ['[1]', '.when']. */
   readonly at: readonly string[];
   readonly reason: string;
+  /** Nested more than MAX_VALUE_DEPTH levels (the walk stopped there). */
+  readonly tooDeep?: true;
 }
 
 /** The first thing JSON cannot carry faithfully, with where it sits; null when there is none. */
@@ -67,6 +73,8 @@ function findProblem(value: unknown, at: string[], ancestors: Set<object>): Prob
   if (value === null) return null;
   if (ancestors.has(value)) return { at: [...at], reason: 'circular reference cannot be stored as JSON' };
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return null;
+  // One path segment per level: the walk stops before the stack could run out.
+  if (at.length >= MAX_VALUE_DEPTH) return { at: [...at], reason: 'nested too deep', tooDeep: true };
   ancestors.add(value);
   let problem: Problem | null = null;
   if (Array.isArray(value)) {
@@ -96,4 +104,24 @@ function findProblem(value: unknown, at: string[], ancestors: Set<object>): Prob
   }
   ancestors.delete(value);
   return problem;
+}
+
+/**
+ * Refuse a value nested more than MAX_VALUE_DEPTH levels deep, walking it without recursion:
+ * for the worker to run before a result schema, which would recurse into it first.
+ */
+export function assertNotTooDeep(value: unknown, path: string): void {
+  if (value === null || typeof value !== 'object') return;
+  const pending: [object, number][] = [[value, 1]];
+  const seen = new Set<object>();
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [item, depth] = next;
+    if (depth > MAX_VALUE_DEPTH) throw new NestingTooDeepError('value', `${path}…`, MAX_VALUE_DEPTH);
+    // A circular value is encodeJson's to refuse (with where it loops); seen keeps this walk finite.
+    if (seen.has(item)) continue;
+    seen.add(item);
+    for (const child of Array.isArray(item) ? item : Object.values(item)) {
+      if (child !== null && typeof child === 'object') pending.push([child as object, depth + 1]);
+    }
+  }
 }

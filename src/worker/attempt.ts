@@ -10,7 +10,7 @@ import {
 } from '../errors/index.js';
 import { fillTemplate } from '../graph/template.js';
 import type { StartedNode } from '../store/node-store.js';
-import { encodeJson } from '../util/json.js';
+import { assertNotTooDeep, encodeJson } from '../util/json.js';
 import { type AnySchema, type ValidationResult, describeIssues, validate } from '../util/schema.js';
 import type { AttemptAbort } from './attempt-abort.js';
 import { runWithContext, type TaskContext } from './context.js';
@@ -158,6 +158,8 @@ export async function runAttempt(
     const returned = runWithContext(context, () => definition.handler(...args));
     let value = await raceAbort(returned instanceof Promise ? returned : Promise.resolve(returned), abort);
     if (definition.resultSchema) {
+      // A schema recurses into the value: one too deep would overflow the stack in it.
+      assertNotTooDeep(value, `result of task "${definition.name}"`);
       const checked = validateWith(definition.resultSchema, value, (issues) =>
         new ResultValidationError(definition.name, describeIssues(issues, 'result'), { issues }),
       );

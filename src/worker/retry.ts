@@ -2,6 +2,7 @@ import type { RetryPolicy } from '../canvas/contract-spec.js';
 import {
   ArgsValidationError,
   CanvasValidationError,
+  NestingTooDeepError,
   NonRetryableError,
   NotJsonError,
   PayloadTooLargeError,
@@ -18,6 +19,7 @@ function isPermanent(error: unknown): boolean {
     error instanceof ArgsValidationError ||
     error instanceof ResultValidationError ||
     error instanceof NotJsonError ||
+    error instanceof NestingTooDeepError ||
     error instanceof PayloadTooLargeError ||
     error instanceof UnknownTaskError ||
     error instanceof CanvasValidationError

@@ -115,8 +115,8 @@ describe('submit refuses bad input with a typed error and writes nothing', () =>
     const { add, tsum } = canvasTasks(app);
     const tooMany = await app.submit(chain(group(Array.from({ length: 100 }, (_, index) => add.si(index, 1))), tsum.s())).catch((caught: unknown) => caught);
     expect(tooMany).toBeInstanceOf(CanvasTooLargeError);
-    expect(tooMany).toMatchObject({ code: 'CANVAS_TOO_LARGE', measure: 'nodes', size: 101, limit: 100 });
-    expect((tooMany as Error).message).toBe('the canvas has 101 nodes, more than maxCanvasNodes (100)');
+    expect(tooMany).toMatchObject({ code: 'CANVAS_TOO_LARGE', measure: 'nodes', size: 101, limit: 100, partial: true });
+    expect((tooMany as Error).message).toBe('the canvas has more than maxCanvasNodes (100) nodes (refused at node 101, before compiling the rest)');
     await expectNothingWritten(app);
 
     // 99 nodes pass the count; their specs together are over 4,000 bytes.

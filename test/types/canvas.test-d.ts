@@ -75,3 +75,16 @@ describe('links whose types do not line up fail to compile', () => {
     add.s(1, 2, 3);
   });
 });
+
+describe('chain() with an array of steps', () => {
+  it('a literal tuple is typed and checked like the variadic form', () => {
+    expectTypeOf(chain([add.s(4, 4), add.s(8)])).toEqualTypeOf(chain(add.s(4, 4), add.s(8)));
+    // @ts-expect-error shout takes a string, add returns a number
+    chain([add.s(1, 2), shout.s()]);
+  });
+
+  it('an array built at run time is not checked: its value is unknown', () => {
+    const steps: import('../../src/index.js').AnyCanvas[] = [add.s(1, 2), shout.s() as never];
+    expectTypeOf(chain(steps)).toEqualTypeOf<import('../../src/index.js').Chain<never, unknown>>();
+  });
+});

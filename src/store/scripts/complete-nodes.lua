@@ -274,7 +274,7 @@ for _, completion in ipairs(completions) do
       else
         local dependantSpec, dependantSpecJson = loadSpec(run.specs, dependantId)
         local queue = queues[dependantSpec.queue]
-        if canTake > 0 and queue.consumed and (dependantSpec.countdownMs or 0) == 0 then
+        if canTake > 0 and queue.consumed and not delayedUntil(dependantSpec.countdownMs, dependantSpec.etaMs, now) then
           canTake = canTake - 1
           local message = newDelivery(runId, dependantId, dependant, dependantSpec, now)
           redis.call('ZADD', queue.leases, formatScore(now + leaseMs), message)

@@ -9,8 +9,8 @@
 
   How an orphan is re-enqueued (its delivery number is kept, so the message is the same one):
     queued   -> ready, in arrival order
-    delayed  -> delayed, due at its countdown's end if it never ran (queuedAt + countdown),
-                else at once (a retry's backoff is not stored)
+    delayed  -> delayed, due at its countdown's end or its eta, whichever is later, if it never
+                ran (delayedUntil from queuedAt), else at once (a retry's backoff is not stored)
     running  -> ready, ahead of every priority, like an expired lease: its next start counts a
                 lease expiry and fences off the attempt that lost it
   A pending node has no message; a finished node needs none. A finished run is not looked at.
@@ -75,9 +75,10 @@ for index, nodeId in ipairs(ids) do
     if not isQueued(queue, message) then
       if status == 'delayed' then
         local due = now
-        if (node.attempts or 0) == 0 and spec.countdownMs then
+        if (node.attempts or 0) == 0 then
           -- A root without queuedAt was queued when the run was created (submit-run).
-          due = math.max(now, (node.queuedAt or tonumber(meta[4]) or now) + spec.countdownMs)
+          local queuedAt = node.queuedAt or tonumber(meta[4]) or now
+          due = math.max(now, delayedUntil(spec.countdownMs, spec.etaMs, queuedAt) or now)
         end
         redis.call('ZADD', queue.delayed, formatScore(due), message)
       elseif status == 'running' then

@@ -28,9 +28,10 @@
   ARGV[9]  the event stream's length (MAXLEN ~) for this run's events, 0: the run records none
   ARGV[10] number of root queues Q whose keys follow KEYS[15]
   ARGV[11 .. 10+Q] those queue names, in KEYS order
-  ARGV[11+Q]       number of root classes C: the distinct (queue, priority, countdown) of the
-                   nodes that depend on nothing
-  ARGV[12+Q ..]    for each class, three values: queue name, priority, countdown in ms
+  ARGV[11+Q]       number of root classes C: the distinct (queue, priority, countdown, eta) of
+                   the nodes that depend on nothing
+  ARGV[12+Q ..]    for each class, four values: queue name, priority, countdown in ms, and eta
+                   (ms since the epoch, by Redis's clock; 0 for none)
   then             the number of nodes N (ids "0" .. N-1)
   then             each node's number of dependencies (> 0), or -k for a root of class k
                    (1-based), run-length encoded in id order: pairs of (value, how many
@@ -41,7 +42,7 @@
   the staging hash does not hold the N specs (Redis restarted or was flushed between the HSETs
   and this call, or the staging expired).
 
-  A queued root (no countdown) gets no state entry: absent means queued, delivery 1
+  A queued root (no countdown, no eta ahead) gets no state entry: absent means queued, delivery 1
   (initialRootState in includes/nodes.lua). The roots are enqueued here in bulk rather than one
   by one through enqueueNode: the same state (queued or delayed, delivery 1; queuedAt is the
   run's createdAt), one INCRBY of the sequence for all of them, and one ZADD per 1000 messages.
@@ -74,13 +75,14 @@ end
 local classCount = tonumber(ARGV[11 + queueCount])
 local classes = {}
 for index = 1, classCount do
-  local base = 12 + queueCount + (index - 1) * 3
+  local base = 12 + queueCount + (index - 1) * 4
   local queue = queues[ARGV[base]]
   -- Check before the first write (Redis does not roll back a script that errors half way).
   if not queue then return refuse('QUEUE_KEYS_MISSING ' .. ARGV[base]) end
-  classes[index] = { queue = queue, priority = tonumber(ARGV[base + 1]), countdown = tonumber(ARGV[base + 2]) }
+  -- due: nil for a root that is ready at once.
+  classes[index] = { queue = queue, priority = tonumber(ARGV[base + 1]), due = delayedUntil(tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3]), now) }
 end
-local nodeCountAt = 12 + queueCount + classCount * 3
+local nodeCountAt = 12 + queueCount + classCount * 4
 local nodeCount = tonumber(ARGV[nodeCountAt])
 local staged = redis.call('HLEN', stagedSpecs)
 if staged ~= nodeCount then return refuse('STAGING_INCOMPLETE ' .. staged .. ' ' .. nodeCount) end
@@ -113,7 +115,7 @@ local firstPair = nodeCountAt + 1
 local readyRoots = 0
 for position = firstPair, #ARGV, 2 do
   local class = classes[-tonumber(ARGV[position])]
-  if class and class.countdown == 0 then readyRoots = readyRoots + tonumber(ARGV[position + 1]) end
+  if class and not class.due then readyRoots = readyRoots + tonumber(ARGV[position + 1]) end
 end
 local sequence = readyRoots > 0 and (redis.call('INCRBY', sequenceKey, readyRoots) - readyRoots) or 0
 -- A delayed root's state leaves out what is implied (memory counts at 100,000 nodes): no
@@ -134,9 +136,9 @@ for position = firstPair, #ARGV, 2 do
     local state = pendingState
     if not pendingState then
       local message = messageFor(runId, nodeId, 1, class.priority)
-      if class.countdown > 0 then
+      if class.due then
         state = delayedState
-        redis.call('ZADD', class.queue.delayed, formatScore(now + class.countdown), message)
+        redis.call('ZADD', class.queue.delayed, formatScore(class.due), message)
       else
         -- No state stored: a root with none is queued, delivery 1 (initialRootState).
         sequence = sequence + 1

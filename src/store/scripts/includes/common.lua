@@ -10,6 +10,16 @@ local function nowMs()
   return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 end
 
+-- When a node made ready now may start: nil at once, else the time it is due. A countdown counts
+-- from now; an eta (ms since the epoch, Redis's clock) is absolute; with both, the later one.
+local function delayedUntil(countdownMs, etaMs, now)
+  local due = now
+  if countdownMs and countdownMs > 0 then due = now + countdownMs end
+  if etaMs and etaMs > due then due = etaMs end
+  if due > now then return due end
+  return nil
+end
+
 -- Lua would print large numbers in exponent form ("1.7e+13"), which Redis reads back rounded.
 local function formatScore(number)
   return string.format('%.0f', number)

@@ -6,9 +6,9 @@
 --   - its spec names one dependant, on the default queue, which the worker consumes;
 --   - that dependant waits for this node alone and was never delivered (PENDING_ONE_JSON), and
 --     its spec ends in '],"input":{"node":"<this node>"}}': it reads this node's result, and
---     has no queue, priority or countdown. specJsonOf writes "args" (an array), then "queue"
---     (a string), "input", "priority" and "countdownMs", in that order, so a "]" right before
---     "input" ends the args, and nothing follows "input";
+--     has no queue, priority, countdown or eta. specJsonOf writes "args" (an array), then "queue"
+--     (a string), "input", "priority", "countdownMs" and "etaMs", in that order, so a "]" right
+--     before "input" ends the args, and nothing follows "input";
 --   - the run is running, has no trace context, and does not finish here.
 -- Then it makes the writes the general path makes for that call, with fewer calls and no
 -- tables: the lease released, the result stored, `unfinished` counted down, the node succeeded

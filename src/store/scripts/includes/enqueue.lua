@@ -6,12 +6,14 @@ local function newDelivery(runId, nodeId, node, spec, now)
 end
 
 -- Hand a node whose dependencies have all succeeded to the workers: into its queue's ready set,
--- or its delayed set when it has a countdown. queue = { ready =, delayed =, signal = } keys.
+-- or its delayed set when it has a countdown or an eta still ahead. queue = { ready =, delayed =,
+-- signal = } keys.
 local function enqueueNode(queue, sequenceKey, runId, nodeId, node, spec, now)
   local message = newDelivery(runId, nodeId, node, spec, now)
-  if spec.countdownMs and spec.countdownMs > 0 then
+  local due = delayedUntil(spec.countdownMs, spec.etaMs, now)
+  if due then
     node.status = 'delayed'
-    redis.call('ZADD', queue.delayed, formatScore(now + spec.countdownMs), message)
+    redis.call('ZADD', queue.delayed, formatScore(due), message)
   else
     node.status = 'queued'
     local sequence = redis.call('INCR', sequenceKey)

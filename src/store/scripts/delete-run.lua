@@ -1,0 +1,66 @@
+--[[
+  delete-run: delete a finished run: its keys, its index entries and its tombstone, so that it
+  reads afterwards as never submitted (RunNotFoundError). A running run is refused (RUN_ACTIVE):
+  the caller cancels it first when the deletion is forced (RunStore.delete), so that its queued
+  messages are withdrawn and its running attempts told to abort.
+
+  A finished run may still have attempts running (an independent branch of a failed run, a
+  handler of a cancelled run that ignores its AbortSignal) and messages left in a queue. Their
+  messages are withdrawn here, wherever they are (ready, delayed, leased): no worker starts
+  them later. A worker still holding such an attempt gets 'stale' from complete-nodes and
+  fail-node (the node's state is gone) and 0 from extend-lease, so nothing it reports writes a
+  key of the deleted run again.
+
+  KEYS[1..13]  the run's keys (runScriptKeys in keys.ts); the app's event stream (KEYS[13]) is
+               left alone: a deleted run's events leave it only when it is trimmed
+  KEYS[14..]   for each queue the run uses (its meta's `queues`), four keys:
+               ready, delayed, leases, signal
+
+  ARGV[1]  run id
+  ARGV[2..] the queue names, in KEYS order
+
+  Returns: { 'deleted', the status the run had, messages withdrawn }
+       or  the error reply RUN_MISSING, RUN_ACTIVE, or QUEUE_KEYS_MISSING <queue>
+]]
+--- @include "common"
+--- @include "nodes"
+--- @include "events"
+--- @include "run"
+--- @include "queues"
+
+local run = runKeysFrom(KEYS)
+local runId = ARGV[1]
+
+local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'nodeCount', 'indexMember')
+local status = meta[1]
+if not status then return redis.error_reply('RUN_MISSING') end
+if status == 'running' then return redis.error_reply('RUN_ACTIVE') end
+local queues, missing = runQueuesFrom(KEYS, RUN_KEY_COUNT + 1, ARGV, 2, meta[2])
+if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) end
+
+-- Every node, ids "0" .. nodeCount - 1: a root that never started has no state stored.
+local withdrawn = 0
+local stored = {}
+local raw = redis.call('HGETALL', run.nodes)
+for position = 1, #raw, 2 do stored[raw[position]] = raw[position + 1] end
+for index = 0, (tonumber(meta[3]) or 0) - 1 do
+  local nodeId = tostring(index)
+  local node = stored[nodeId] and cjson.decode(stored[nodeId]) or initialRootState()
+  if node.status == 'queued' or node.status == 'delayed' or node.status == 'running' then
+    local spec = loadSpec(run.specs, nodeId)
+    if spec then
+      withdrawMessage(queues[spec.queue], messageFor(runId, nodeId, node.delivery, spec.priority))
+      withdrawn = withdrawn + 1
+    end
+  end
+end
+
+redis.call('DEL', unpack(runDataKeys(run)))
+local member = meta[4]
+if member then
+  redis.call('ZREM', run.all, member)
+  for _, key in pairs(run.byStatus) do redis.call('ZREM', key, member) end
+  redis.call('ZREM', run.expiry, member)
+end
+redis.call('ZREM', run.expired, runId)
+return { 'deleted', status, withdrawn }

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { group } from '../../src/index.js';
+import { KeySpace } from '../../src/store/keys.js';
+import { scripts } from '../../src/store/script.js';
+import { keysOf, useApps, useRedis } from '../helpers/apps.js';
+import { canvasTasks } from '../helpers/tasks.js';
+
+/** delete-run driven directly, checking its replies and the keys it leaves behind. */
+describe('the delete-run script', () => {
+  const makeApp = useApps();
+  const redis = useRedis();
+
+  it('refuses a running run and a missing one, and needs every queue of the run, writing nothing', async () => {
+    const app = makeApp();
+    const { add } = canvasTasks(app);
+    const keys = new KeySpace(app.config.prefix);
+    const run = await app.submit(group(add.si(1, 1), add.si(2, 2).set({ queue: 'other' })));
+    const before = await keysOf(redis(), app);
+    const runKeys = keys.runScriptKeys(run.id);
+    const call = (id: string, queues: string[]) => scripts.deleteRun.run(app.redis, [...keys.runScriptKeys(id), ...keys.queueScriptKeys(queues)], [id, ...queues]);
+    await expect(call(run.id, ['default', 'other'])).rejects.toThrow(/RUN_ACTIVE/);
+    await expect(call('no-such-run', [])).rejects.toThrow(/RUN_MISSING/);
+    await app.getRun(run.id).cancel();
+    const cancelled = await keysOf(redis(), app);
+    await expect(call(run.id, ['default'])).rejects.toThrow(/QUEUE_KEYS_MISSING other/);
+    expect(await keysOf(redis(), app)).toEqual(cancelled);
+    expect(before).toContain(runKeys[0]);
+  });
+
+  it('deletes a finished run whose messages are still queued: keys, index entries, tombstone and messages go', async () => {
+    const app = makeApp();
+    const { add } = canvasTasks(app);
+    const keys = new KeySpace(app.config.prefix);
+    const run = await app.submit(group(add.si(1, 1), add.si(2, 2)));
+    const tag = `{${app.config.prefix}}`;
+    // A failed run keeps a queued sibling's message (made by hand: the status set like failNodeForGood would).
+    const member = await redis().hget(`${tag}:run:${run.id}`, 'indexMember');
+    await redis().hset(`${tag}:run:${run.id}`, 'status', 'failed', 'expiresAt', '9999999999999');
+    await redis().zrem(`${tag}:runs:status:running`, member!);
+    await redis().zadd(`${tag}:runs:status:failed`, 0, member!);
+    await redis().zadd(`${tag}:runs:expiry`, 9999999999999, member!);
+    await redis().zadd(`${tag}:runs:expired`, 9999999999999, run.id);
+    const reply = await scripts.deleteRun.run(app.redis, [...keys.runScriptKeys(run.id), ...keys.queueScriptKeys(['default'])], [run.id, 'default']);
+    expect(reply).toEqual(['deleted', 'failed', 2]);
+    // Left: the queue's signal and the app's sequence, which belong to no run.
+    expect(await keysOf(redis(), app)).toEqual([`${tag}:queue:default:signal`, `${tag}:sequence`]);
+  });
+});
