@@ -42,7 +42,7 @@ describe('the delete-run script', () => {
     await redis().zadd(`${tag}:runs:expired`, 9999999999999, run.id);
     const reply = await scripts.deleteRun.run(app.redis, [...keys.runScriptKeys(run.id), ...keys.queueScriptKeys(['default'])], [run.id, 'default']);
     expect(reply).toEqual(['deleted', 'failed', 2]);
-    // Left: the queue's signal and the app's sequence, which belong to no run.
-    expect(await keysOf(redis(), app)).toEqual([`${tag}:queue:default:signal`, `${tag}:sequence`]);
+    // Left: the app's event stream, the queue's signal and the app's sequence, which belong to no run.
+    expect(await keysOf(redis(), app)).toEqual([`${tag}:events`, `${tag}:queue:default:signal`, `${tag}:sequence`]);
   });
 });
