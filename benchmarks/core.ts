@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { type AnyCanvas, chain, createApp, group } from '../src/index.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
+import { median } from './stats.js';
 
 const widths = (process.env.WIDTHS ?? '1000,10000').split(',').map(Number);
 const chainLength = Number(process.env.CHAIN ?? 1000);
@@ -59,12 +60,6 @@ function tasksOf(app: ReturnType<typeof createApp>) {
   const step = app.task({ name: 'step' }, async (value: number) => value + 1);
   return { noop, sum, step };
 }
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 
 const samples: Sample[] = [];
 for (let rep = 0; rep < reps; rep++) {

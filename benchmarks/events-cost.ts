@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { chain, createApp, group } from '../src/index.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
+import { median } from './stats.js';
 
 const pairs = Number(process.env.PAIRS ?? 8);
 const width = Number(process.env.WIDTH ?? 10_000);
@@ -84,11 +85,6 @@ for (let pair = -1; pair < pairs; pair++) {
 await admin.quit();
 await server.stop();
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 const row = (values: number[]): string =>
   `${Math.round(median(values)).toLocaleString('en-US')} (${Math.round(Math.min(...values)).toLocaleString('en-US')}-${Math.round(Math.max(...values)).toLocaleString('en-US')})`;
 console.log(`fan-out/fan-in ${width.toLocaleString('en-US')}, concurrency ${concurrency}, ${pairs} alternating pairs after 1 unmeasured:`);

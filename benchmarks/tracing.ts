@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startRedisServer } from '../test/helpers/redis-server.js';
+import { median } from './stats.js';
 
 const reps = Number(process.env.REPS ?? 5);
 const modes = ['off', 'api', 'sdk'] as const;
@@ -29,11 +30,6 @@ for (let rep = 0; rep < reps; rep++) {
 }
 await server.stop();
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 const of = (mode: string) => samples.filter((sample) => sample.mode === mode);
 const offRate = median(of('off').map((sample) => sample.fanOutRate));
 const offHop = median(of('off').map((sample) => sample.hopMicros));

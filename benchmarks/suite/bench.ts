@@ -21,6 +21,7 @@ import { Redis } from 'ioredis';
 import { startRedisServer } from '../../test/helpers/redis-server.js';
 import { celeryEngine, findCeleryPython } from './celery-engine.js';
 import { bullmqEngine, celeriacEngine, type Engine } from './engines.js';
+import { median } from '../stats.js';
 
 const reps = Number(process.env.REPS ?? 3);
 const concurrency = Number(process.env.CONCURRENCY ?? 50);
@@ -172,11 +173,6 @@ for (const name of ['celeriac', 'bullmq', ...(celeryPython ? (['celery'] as cons
 await admin.quit();
 await server.stop();
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 const format = (value: number): string => (value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2));
 const range = (values: number[]): string =>
   values.length ? `${format(median(values))} (${format(Math.min(...values))}-${format(Math.max(...values))})` : '-';

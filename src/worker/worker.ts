@@ -4,14 +4,7 @@ import type { AppConfig } from '../config.js';
 import type { TaskDefinition } from '../canvas/task.js';
 import { queueNameSchema } from '../canvas/signature.js';
 import { DEFAULT_QUEUE } from '../graph/spec.js';
-import {
-  ConfigError,
-  LeaseExpiredError,
-  LeaseLostError,
-  RedisFullError,
-  RunCancelledError,
-  WorkerClosedError,
-} from '../errors/index.js';
+import { ConfigError, LeaseExpiredError, LeaseLostError, RunCancelledError, WorkerClosedError } from '../errors/index.js';
 import type { KeySpace } from '../store/keys.js';
 import { type NodeMessage, parseMessage } from '../store/messages.js';
 import { type ClaimedMessage, NodeStore, type StartedNode } from '../store/node-store.js';
@@ -24,6 +17,8 @@ import { AttemptAbort } from './attempt-abort.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import type { AttemptOutcomeKind, WorkerEvent } from './events.js';
 import { Housekeeping } from './housekeeping.js';
+import { type Execution, LeaseHeartbeat } from './lease-heartbeat.js';
+import { StartHandBack } from './start-hand-back.js';
 import { WorkerConnections } from './worker-connections.js';
 import { serializeError } from './errors-json.js';
 import { NO_RETRY, retryDelay } from './retry.js';
@@ -88,23 +83,13 @@ const ERROR_BACKOFF_MS = 1000;
 const MAX_COMPLETION_BATCH = 100;
 
 /**
- * One slot's attempt in flight: set while an attempt runs and reports, null between attempts.
- * A slot keeps its entry in `executions` for as long as it runs attempts (a wide group's slot
- * runs hundreds in a row), so the set is not rebuilt for every attempt.
- */
-interface Execution {
-  node: StartedNode | null;
-  abort: AttemptAbort | null;
-}
-
-/**
  * Runs task attempts from its queues, `concurrency` at a time. The fetch loop claims as many
  * messages as it has free slots (one claim script), starts them (one start-nodes script per run
  * among them), and when there is nothing to do blocks on the queues' signal lists until a
  * producer pushes a token or the next delayed message or lease deadline comes due. Successes
  * that finish in the same turn are reported together (one complete-nodes call per run,
  * CompletionBatcher), which may hand the freed slots their next nodes directly (no claim round
- * trip). A heartbeat extends the leases of running attempts every third of the visibility
+ * trip). LeaseHeartbeat extends the leases of running attempts every third of the visibility
  * timeout; Housekeeping prunes expired runs and runs the repair sweep.
  */
 export class Worker {
@@ -120,6 +105,7 @@ export class Worker {
   private readonly onEvent: ((event: WorkerEvent) => void) | undefined;
   private nodes: NodeStore | null = null;
   private completions: CompletionBatcher | null = null;
+  private startHandBack: StartHandBack | null = null;
   /**
    * The error start-nodes records when a delivery exceeds maxLeaseExpiries ("%s" stands for the
    * node id). Sent with every start but rarely used, so it is built once, as a plain string.
@@ -134,7 +120,7 @@ export class Worker {
   private slotFreed: (() => void) | null = null;
   private allIdle: (() => void) | null = null;
   private loopDone: Promise<void> | null = null;
-  private heartbeat: NodeJS.Timeout | null = null;
+  private heartbeat: LeaseHeartbeat | null = null;
   private state: 'new' | 'running' | 'closing' | 'closed' = 'new';
   private closing: Promise<void> | null = null;
 
@@ -182,7 +168,7 @@ export class Worker {
       onError: this.onError,
       // A notice may arrive late (after the run was resumed): abort only what the heartbeat
       // check confirms is cancelled.
-      onCancellation: (runId) => void this.extendLeases(runId),
+      onCancellation: (runId) => void this.heartbeat?.extend(runId),
     });
     this.connections = connections;
     try {
@@ -199,8 +185,16 @@ export class Worker {
 
   /** After the connections are ready: the stores, housekeeping, heartbeat and fetch loop. */
   private startConsuming(commands: Redis): void {
-    this.nodes = new NodeStore(commands, this.context.keys);
-    this.completions = new CompletionBatcher(this.nodes, {
+    const nodes = new NodeStore(commands, this.context.keys);
+    this.nodes = nodes;
+    this.startHandBack = new StartHandBack(nodes, {
+      onError: this.onError,
+      release: (slots) => this.release(slots),
+      pauseFetching: () => {
+        this.fetchPausedUntil = Date.now() + ERROR_BACKOFF_MS;
+      },
+    });
+    this.completions = new CompletionBatcher(nodes, {
       // Half the slots per call: two halves of the slots take turns with Redis (CompletionBatcher).
       maxBatch: Math.min(MAX_COMPLETION_BATCH, Math.ceil(this.concurrency / 2)),
       slots: {
@@ -223,7 +217,8 @@ export class Worker {
       onError: this.onError,
     });
     this.housekeeping.start();
-    this.heartbeat = setInterval(() => void this.extendLeases(), Math.max(50, Math.floor(this.leaseMs / 3)));
+    this.heartbeat = new LeaseHeartbeat({ nodes, executions: this.executions, leaseMs: this.leaseMs, onError: this.onError });
+    this.heartbeat.start();
     this.loopDone = this.fetchLoop();
   }
 
@@ -247,7 +242,7 @@ export class Worker {
     const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.closeTimeoutMs)));
     const drained = await Promise.race([this.drain().then(() => true), deadline.then(() => false)]);
     clearTimeout(timer);
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat?.stop();
     this.state = 'closed';
     if (!drained) {
       // Handlers that honour their signal stop now; the others are left to run out unheard.
@@ -263,7 +258,7 @@ export class Worker {
   private async drain(): Promise<void> {
     await this.loopDone;
     if (this.active > 0) await new Promise<void>((resolve) => (this.allIdle = resolve));
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat?.stop();
     await this.housekeeping?.stop();
     await this.connections?.quit();
   }
@@ -315,7 +310,8 @@ export class Worker {
    */
   private startClaimed(claimed: readonly ClaimedMessage[]): void {
     const nodes = this.nodes;
-    if (!nodes) return;
+    const startHandBack = this.startHandBack;
+    if (!nodes || !startHandBack) return;
     this.active += claimed.length;
     const groups = new Map<string, { runId: string; queue: string; messages: NodeMessage[] }>();
     for (const { queue, message: raw } of claimed) {
@@ -344,21 +340,7 @@ export class Worker {
             else this.release(1);
           }
         },
-        (error: unknown) => {
-          this.onError(error);
-          if (!(error instanceof RedisFullError)) {
-            // Their leases will expire and the messages be redelivered.
-            this.release(messages.length);
-            return;
-          }
-          // Redis is full: the refused start wrote nothing. Hand the messages back now rather
-          // than after their leases, and claim nothing for a while (the claim would succeed).
-          this.fetchPausedUntil = Date.now() + ERROR_BACKOFF_MS;
-          nodes
-            .release(queue, messages)
-            .catch((releaseError: unknown) => this.onError(releaseError))
-            .finally(() => this.release(messages.length));
-        },
+        (error: unknown) => startHandBack.startFailed(error, queue, messages),
       );
     }
   }
@@ -449,36 +431,5 @@ export class Worker {
   private async recordRunSpan(runId: string): Promise<void> {
     const meta = await this.runs?.meta(runId);
     if (meta) recordRunSpan(meta, this.context.config.tracing);
-  }
-
-  /** The run was cancelled: abort its attempts running here (their results will be discarded). */
-  private abortRun(runId: string): void {
-    for (const { node, abort } of this.executions) {
-      if (node && abort && node.message.runId === runId && !abort.aborted) abort.abort(new RunCancelledError(runId));
-    }
-  }
-
-  /** Heartbeat of every attempt in flight (or only those of one run), acting on what it finds. */
-  private async extendLeases(onlyRun?: string): Promise<void> {
-    const nodes = this.nodes;
-    if (!nodes) return;
-    // A snapshot: each slot's attempt as it is now (a slot moves on to its next attempt meanwhile).
-    const inFlight: { readonly node: StartedNode; readonly abort: AttemptAbort }[] = [];
-    for (const { node, abort } of this.executions) {
-      if (node && abort && (onlyRun === undefined || node.message.runId === onlyRun)) inFlight.push({ node, abort });
-    }
-    await Promise.all(
-      inFlight.map(async ({ node, abort }) => {
-        try {
-          const lease = await nodes.extendLease(node, this.leaseMs);
-          if (lease === 'cancelled') this.abortRun(node.message.runId);
-          else if (lease === 'lost' && !abort.aborted) {
-            abort.abort(new LeaseLostError(node.message.runId, node.message.nodeId));
-          }
-        } catch (error) {
-          this.onError(error);
-        }
-      }),
-    );
   }
 }

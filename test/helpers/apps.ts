@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, expect, inject } from 'vitest';
 import { type App, type AppOptions, createApp } from '../../src/index.js';
+import { type RedisServer, startRedisServer } from './redis-server.js';
 
 export const redisUrl = (): string => inject('redisUrl');
 
@@ -49,6 +50,27 @@ export function useApps(): (options?: AppOptions) => App {
     const app = createApp({ redis: redisUrl(), prefix: `test-${randomUUID()}`, ...options });
     apps.push(app);
     return app;
+  };
+}
+
+/**
+ * An app on a private redis-server that the test may kill and restart: append-only with
+ * appendfsync always, so every acknowledged write survives a SIGKILL of the server. After the
+ * test the app is closed, then the server stopped. The prefix is `name` and a fresh UUID.
+ */
+export function useRestartableApp(): (name: string, options?: AppOptions) => Promise<{ readonly server: RedisServer; readonly app: App }> {
+  const made: { readonly server: RedisServer; readonly app: App }[] = [];
+  afterEach(async () => {
+    for (const { app, server } of made.splice(0)) {
+      await app.close();
+      await server.stop();
+    }
+  });
+  return async (name, options = {}) => {
+    const server = await startRedisServer(['--appendonly', 'yes', '--appendfsync', 'always']);
+    const app = createApp({ redis: server.url, prefix: `${name}-${randomUUID()}`, ...options });
+    made.push({ server, app });
+    return { server, app };
   };
 }
 

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { App } from '../../src/index.js';
+import { redisUrl } from './apps.js';
+import { canvasTasks } from './tasks.js';
 
 const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -35,4 +38,9 @@ export function shell(command: string, env: NodeJS.ProcessEnv = {}): Promise<Cli
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** An app with the canvas tasks, and the `--redis`/`--prefix` arguments that point the command line at it. */
+export function cliApp(app: App): { readonly app: App; readonly at: string[] } & ReturnType<typeof canvasTasks> {
+  return { app, at: ['--redis', redisUrl(), '--prefix', app.config.prefix], ...canvasTasks(app) };
 }

@@ -1,21 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { chain, group } from '../../src/index.js';
-import { redisUrl, useApps } from '../helpers/apps.js';
-import { celeriac } from '../helpers/cli.js';
-import { canvasTasks } from '../helpers/tasks.js';
+import { useApps } from '../helpers/apps.js';
+import { celeriac, cliApp } from '../helpers/cli.js';
 
 describe('celeriac result, delete and purge', () => {
   const makeApp = useApps();
 
-  async function setup() {
-    const app = makeApp();
-    const tasks = canvasTasks(app);
-    const at = ['--redis', redisUrl(), '--prefix', app.config.prefix];
-    return { app, at, ...tasks };
-  }
+  const setup = () => cliApp(makeApp());
 
   it("result prints the run's value or one node's as JSON, with exit codes for failed and unfinished", async () => {
-    const { app, at, add, identity } = await setup();
+    const { app, at, add, identity } = setup();
     const boom = app.task({ name: 'boom' }, async () => {
       throw new Error('boom');
     });
@@ -47,7 +41,7 @@ describe('celeriac result, delete and purge', () => {
   });
 
   it('inspect --json with results, delete, and purge with --dry-run', async () => {
-    const { app, at, add } = await setup();
+    const { app, at, add } = setup();
     await app.worker().start();
     const first = await app.submit(add.s(1, 1));
     const second = await app.submit(add.s(2, 2));

@@ -3,9 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { chain, group, type RunInspection } from '../../src/index.js';
 import { redisUrl, useApps } from '../helpers/apps.js';
-import { celeriac, shell } from '../helpers/cli.js';
+import { celeriac, cliApp, shell } from '../helpers/cli.js';
 import { freePort } from '../helpers/redis-server.js';
-import { canvasTasks } from '../helpers/tasks.js';
 
 const cli = `${process.execPath} --import tsx ${fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))}`;
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
@@ -13,15 +12,10 @@ const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${n
 describe('the celeriac command line', () => {
   const makeApp = useApps();
 
-  async function setup() {
-    const app = makeApp();
-    const tasks = canvasTasks(app);
-    const at = ['--redis', redisUrl(), '--prefix', app.config.prefix];
-    return { app, at, ...tasks };
-  }
+  const setup = () => cliApp(makeApp());
 
   it('list, in text and --json, with --status', async () => {
-    const { app, at, add } = await setup();
+    const { app, at, add } = setup();
     const explode = app.task({ name: 'explode' }, async (value: number): Promise<number> => {
       throw new Error(`cannot take ${value}`);
     });
@@ -49,7 +43,7 @@ describe('the celeriac command line', () => {
   });
 
   it('list pages: the "more:" hint repeats every filter and works pasted; a malformed --cursor is refused', async () => {
-    const { app, at } = await setup();
+    const { app, at } = setup();
     const runs = [];
     for (let index = 0; index < 3; index++) runs.push(await app.submit(app.signature('nobody-runs-this', [], { queue: 'nowhere' })));
     const first = await celeriac(['list', '--status', 'running', '--limit', '2', ...at]);
@@ -76,7 +70,7 @@ describe('the celeriac command line', () => {
   });
 
   it('list | head exits quietly: no EPIPE stack, exit 0', async () => {
-    const { app, at } = await setup();
+    const { app, at } = setup();
     // More output than a pipe holds, so that writes go on after head has gone.
     const signature = app.signature('nobody-runs-this', [], { queue: 'nowhere' });
     for (let batch = 0; batch < 10; batch++) await Promise.all(Array.from({ length: 100 }, () => app.submit(signature, { name: 'x'.repeat(20) })));
@@ -86,7 +80,7 @@ describe('the celeriac command line', () => {
   });
 
   it('CELERIAC_PREFIX sets the prefix beside REDIS_URL; a malformed --redis or REDIS_URL is a usage error naming it', async () => {
-    const { app, add } = await setup();
+    const { app, add } = setup();
     const run = await app.submit(add.si(1, 2), { name: 'by-env' });
     const listed = await celeriac(['list'], { REDIS_URL: redisUrl(), CELERIAC_PREFIX: app.config.prefix });
     expect(listed.code).toBe(0);
@@ -108,7 +102,7 @@ describe('the celeriac command line', () => {
   });
 
   it('inspect draws the DAG, collapses a wide fan-out, and --json gives the inspection', async () => {
-    const { app, at, identity, tsum } = await setup();
+    const { app, at, identity, tsum } = setup();
     await app.worker({ concurrency: 50 }).start();
     const run = await app.submit(chain(group(Array.from({ length: 2000 }, (_, index) => identity.si(index))), tsum.s()), { name: 'wide' });
     await run.result({ timeoutMs: 30_000 });
@@ -131,7 +125,7 @@ describe('the celeriac command line', () => {
   });
 
   it('inspect shows failures with their error, and resume, rerun and cancel steer runs (text and --json)', async () => {
-    const { app, at, add } = await setup();
+    const { app, at, add } = setup();
     let broken = true;
     const flaky = app.task({ name: 'flaky' }, async (value: number) => {
       if (broken) throw new RangeError('value out of range');
@@ -169,7 +163,7 @@ describe('the celeriac command line', () => {
   });
 
   it('watch follows a run to its end and exits 0, 1 or 2 for succeeded, failed or cancelled', async () => {
-    const { app, at } = await setup();
+    const { app, at } = setup();
     const slow = app.task({ name: 'slow' }, async (value: number) => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       return value;
@@ -217,7 +211,7 @@ describe('the celeriac command line', () => {
   });
 
   it('dead-letters lists poison messages by reason and --clear forgets them; list and inspect point at them; repair re-enqueues orphans', async () => {
-    const { app, at, add } = await setup();
+    const { app, at, add } = setup();
     const run = await app.submit(chain(add.si(1, 2), add.s(3)));
     const ready = app.keys.queue('default').ready;
     // An orphan: the root's message is gone. repair puts it back.
@@ -256,7 +250,7 @@ describe('the celeriac command line', () => {
   });
 
   it('fails in one line with a distinct exit code: unknown run, unreachable Redis, bad module', async () => {
-    const { at } = await setup();
+    const { at } = setup();
     const unknown = await celeriac(['inspect', 'no-such-run', ...at]);
     expect([unknown.code, unknown.stderr.trim()]).toEqual([66, 'celeriac: run no-such-run does not exist (never submitted under this prefix, or expired)']);
 

@@ -1,37 +1,18 @@
-import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type App, type CeleriacEvent, chain, createApp } from '../../src/index.js';
-import { decodeEntry } from '../../src/store/events.js';
-import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
+import { describe, expect, it } from 'vitest';
+import { type CeleriacEvent, chain } from '../../src/index.js';
+import { useRestartableApp } from '../helpers/apps.js';
+import { collect, retainedEvents } from '../helpers/events.js';
 import { canvasTasks } from '../helpers/tasks.js';
-
-/** Read events until `until` holds for the list so far (the test's timeout fails a stream that stalls). */
-async function collect(stream: AsyncIterable<CeleriacEvent>, until: (events: readonly CeleriacEvent[]) => boolean): Promise<CeleriacEvent[]> {
-  const events: CeleriacEvent[] = [];
-  for await (const event of stream) {
-    events.push(event);
-    if (until(events)) break;
-  }
-  return events;
-}
 
 const succeeded = (runId: string) => (events: readonly CeleriacEvent[]) =>
   events.some((event) => event.type === 'run.succeeded' && event.runId === runId);
 
 describe('the event stream across a Redis restart', () => {
-  let server: RedisServer | null = null;
-  let app: App | null = null;
-  afterEach(async () => {
-    await app?.close();
-    await server?.stop();
-    app = null;
-    server = null;
-  });
+  const restartableApp = useRestartableApp();
 
   it('a consumer that reconnects after the restart, and one that rode it out, miss nothing that was retained', async () => {
-    // appendfsync always: every acknowledged write (the stream's included) survives a SIGKILL.
-    server = await startRedisServer(['--appendonly', 'yes', '--appendfsync', 'always']);
-    app = createApp({ redis: server.url, prefix: `events-restart-${randomUUID()}` });
+    // Its server's AOF keeps every acknowledged write, the stream's included, through the SIGKILL.
+    const { server, app } = await restartableApp('events-restart');
     const { add } = canvasTasks(app);
     await app.worker({ concurrency: 4, onError: () => undefined }).start();
 
@@ -60,8 +41,7 @@ describe('the event stream across a Redis restart', () => {
     const stayed = await steady;
 
     // What the stream holds now: both runs, start to finish.
-    const entries = (await app.redis.xrange(app.keys.events, '-', '+')) as [string, string[]][];
-    const retained = entries.flatMap(([id, fields]) => decodeEntry(id, fields));
+    const retained = await retainedEvents(app);
     expect(retained.filter((event) => event.type === 'run.succeeded').map((event) => event.runId)).toEqual([before.id, after.id]);
     const ids = retained.map((event) => event.id);
     expect([...early, ...resumed].map((event) => event.id)).toEqual(ids);

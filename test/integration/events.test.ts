@@ -8,22 +8,12 @@ import {
   taskContext,
   WorkflowFailedError,
 } from '../../src/index.js';
-import { decodeEntry } from '../../src/store/events.js';
 import { KeySpace } from '../../src/store/keys.js';
 import { NodeStore, type StartedNode } from '../../src/store/node-store.js';
 import { parseMessage } from '../../src/store/messages.js';
 import { keysOf, useApps, useRedis } from '../helpers/apps.js';
 import { canvasTasks } from '../helpers/tasks.js';
-
-/** Read events until `until` holds for the list so far (the test's timeout fails a stream that stalls). */
-async function collect(stream: AsyncIterable<CeleriacEvent>, until: (events: readonly CeleriacEvent[]) => boolean): Promise<CeleriacEvent[]> {
-  const events: CeleriacEvent[] = [];
-  for await (const event of stream) {
-    events.push(event);
-    if (until(events)) break;
-  }
-  return events;
-}
+import { collect, retainedEvents } from '../helpers/events.js';
 
 const hasType = (type: CeleriacEvent['type']) => (events: readonly CeleriacEvent[]) => events.some((event) => event.type === type);
 
@@ -35,8 +25,7 @@ const shape = (event: CeleriacEvent): string => {
 
 /** Everything the app's stream holds now (of one run). */
 async function retained(app: App, runId: string): Promise<CeleriacEvent[]> {
-  const entries = (await app.redis.xrange(app.keys.events, '-', '+')) as [string, string[]][];
-  return entries.flatMap(([id, fields]) => decodeEntry(id, fields)).filter((event) => event.runId === runId);
+  return (await retainedEvents(app)).filter((event) => event.runId === runId);
 }
 
 describe('app.events()', () => {

@@ -1,23 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type App, chain, createApp, group } from '../../src/index.js';
-import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
+import { describe, expect, it } from 'vitest';
+import { chain, group } from '../../src/index.js';
+import { useRestartableApp } from '../helpers/apps.js';
 import { canvasTasks } from '../helpers/tasks.js';
 
 describe('Redis killed and restarted mid-run', () => {
-  let server: RedisServer | null = null;
-  let app: App | null = null;
-  afterEach(async () => {
-    await app?.close();
-    await server?.stop();
-    app = null;
-    server = null;
-  });
+  const restartableApp = useRestartableApp();
 
   it('workers and waiters reconnect, reload their scripts and the run finishes correctly', async () => {
-    // appendfsync always: every acknowledged write survives a SIGKILL of the server.
-    server = await startRedisServer(['--appendonly', 'yes', '--appendfsync', 'always']);
-    app = createApp({ redis: server.url, prefix: `restart-${randomUUID()}`, visibilityTimeoutMs: 1000 });
+    const { server, app } = await restartableApp('restart', { visibilityTimeoutMs: 1000 });
     const { add, tsum } = canvasTasks(app);
     let gateOpen = false;
     const slow = app.task({ name: 'slow' }, async (value: number) => {
