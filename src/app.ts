@@ -24,7 +24,8 @@ import { RUN_CURSOR_PATTERN, RunStore } from './store/run-store.js';
 import { RUN_STATUSES, type RunStatus } from './store/records.js';
 import { parseInstant } from './util/instant.js';
 import { describeZodError } from './util/zod.js';
-import { Worker, type WorkerOptions } from './worker/worker.js';
+import { Worker } from './worker/worker.js';
+import type { WorkerOptions } from './worker/worker-options.js';
 import { endSpanWithError, startSubmitSpan } from './tracing/spans.js';
 
 export interface SubmitOptions {

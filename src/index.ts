@@ -52,7 +52,8 @@ export {
   type ElementOutput,
 } from './canvas/builders.js';
 export { Run, type RunInspection, type NodeInspection, type InspectOptions, type DeleteOptions, type DeleteOutcome, type ResultOptions, type ReopenOutcome, type CancelOutcome, type RunProgress } from './run/run.js';
-export { Worker, type WorkerOptions } from './worker/worker.js';
+export { Worker } from './worker/worker.js';
+export type { WorkerOptions } from './worker/worker-options.js';
 export type { WorkerEvent, AttemptOutcomeKind } from './worker/events.js';
 export { taskContext, type TaskContext } from './worker/context.js';
 export { NODE_STATUSES, RUN_STATUSES, type NodeStatus, type RunStatus } from './store/records.js';

@@ -1,15 +1,11 @@
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
 import type { AppConfig } from '../config.js';
 import type { TaskDefinition } from '../canvas/task.js';
-import { queueNameSchema } from '../canvas/signature.js';
-import { DEFAULT_QUEUE } from '../graph/spec.js';
 import { ConfigError, LeaseExpiredError, LeaseLostError, RunCancelledError, WorkerClosedError } from '../errors/index.js';
 import type { KeySpace } from '../store/keys.js';
 import { type NodeMessage, parseMessage } from '../store/messages.js';
 import { type ClaimedMessage, NodeStore, type StartedNode } from '../store/node-store.js';
 import { RunStore } from '../store/run-store.js';
-import { describeZodError } from '../util/zod.js';
 import { context as otelContext } from '@opentelemetry/api';
 import { attemptTraceparent, endAttemptSpan, recordRunSpan, startAttemptSpan } from '../tracing/spans.js';
 import { runAttempt } from './attempt.js';
@@ -20,52 +16,9 @@ import { Housekeeping } from './housekeeping.js';
 import { type Execution, LeaseHeartbeat } from './lease-heartbeat.js';
 import { StartHandBack } from './start-hand-back.js';
 import { WorkerConnections } from './worker-connections.js';
+import { parseWorkerOptions, type WorkerOptions } from './worker-options.js';
 import { serializeError } from './errors-json.js';
 import { NO_RETRY, retryDelay } from './retry.js';
-
-export interface WorkerOptions {
-  /** Attempts run at once by this worker. Default 16. */
-  readonly concurrency?: number;
-  /** Queues to consume, most preferred first. Default ['default']. */
-  readonly queues?: readonly string[];
-  /**
-   * Called with errors the worker survives: each failed attempt to reach Redis (while start()
-   * waits, and during a later outage), a Redis that may evict keys (RedisEvictionPolicyError, at
-   * start), bugs. Default: console.error.
-   */
-  readonly onError?: (error: unknown) => void;
-  /**
-   * Longest close() waits for the attempts in flight to finish and report. After it, their
-   * AbortSignals fire (WorkerClosedError) and close() disconnects and returns: those attempts are
-   * redelivered when their leases expire (their results, if they come, are not reported). Also
-   * bounds close() when Redis is gone.
-   * Default 20 s.
-   */
-  readonly closeTimeoutMs?: number;
-  /**
-   * How often the repair sweep runs, across all the app's workers: it re-enqueues nodes that
-   * wait for a worker but whose message is in no queue (lost or deleted state; see
-   * docs/reliability.md). 0 turns it off for this worker. Default 60 s.
-   */
-  readonly repairIntervalMs?: number;
-  /**
-   * Told how each attempt ended and of each repair sweep that re-enqueued something (for logs
-   * and metrics). An error it throws goes to onError. Default: only repairs are reported, with
-   * console.warn.
-   */
-  readonly onEvent?: (event: WorkerEvent) => void;
-}
-
-const workerOptionsSchema = z
-  .object({
-    concurrency: z.number().int().min(1).max(10_000).default(16),
-    queues: z.array(queueNameSchema).min(1).default([DEFAULT_QUEUE]),
-    onError: z.function().optional(),
-    closeTimeoutMs: z.number().int().min(0).default(20_000),
-    repairIntervalMs: z.number().int().min(0).default(60_000),
-    onEvent: z.function().optional(),
-  })
-  .strict();
 
 /** What a worker needs from its app. */
 export interface WorkerContext {
@@ -129,10 +82,9 @@ export class Worker {
     private readonly context: WorkerContext,
     options: WorkerOptions = {},
   ) {
-    const parsed = workerOptionsSchema.safeParse(options);
-    if (!parsed.success) throw new ConfigError('app.worker()', describeZodError(parsed.error, 'options'));
-    this.concurrency = parsed.data.concurrency;
-    this.queues = parsed.data.queues;
+    const parsed = parseWorkerOptions(options);
+    this.concurrency = parsed.concurrency;
+    this.queues = parsed.queues;
     this.leaseExpiredJson = JSON.stringify({
       name: 'LeaseExpiredError',
       code: LEASE_EXPIRED_CODE,
@@ -145,8 +97,8 @@ export class Worker {
     this.onError = (error) => {
       if (this.state !== 'closed') onError(error);
     };
-    this.closeTimeoutMs = parsed.data.closeTimeoutMs;
-    this.repairIntervalMs = parsed.data.repairIntervalMs;
+    this.closeTimeoutMs = parsed.closeTimeoutMs;
+    this.repairIntervalMs = parsed.repairIntervalMs;
     this.onEvent = options.onEvent;
   }
 
