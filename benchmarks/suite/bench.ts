@@ -75,6 +75,8 @@ const scenarios: Scenario[] = [
     target: '<= 1/3',
     needsWorker: true,
     measure: async (engine) => (await engine.chain(1000))[1] / 1000,
+    // Every hop writes its events too (the chain's fast path included): their cost per hop.
+    eventsOff: true,
   },
   {
     name: 'mixed canvas, 1,000 x 3-step chains (3,005 nodes)',
@@ -209,7 +211,10 @@ for (const scenario of chosen.filter((chosenScenario) => chosenScenario.eventsOf
     'celeriac median (min-max)': range(off),
     'BullMQ median (min-max)': '-',
     'celeriac / BullMQ': '-',
-    target: `events on / off: ${on.length && off.length ? (median(on) / median(off)).toFixed(2) : '-'} (>= 0.90)`,
+    // As throughput, whichever way the scenario is measured: 0.95 means 5% slower with events on.
+    target: `events on / off: ${
+      on.length && off.length ? (scenario.higherIsBetter ? median(on) / median(off) : median(off) / median(on)).toFixed(2) : '-'
+    }${scenario.name === 'fan-out/fan-in 10,000' ? ' (>= 0.90)' : ''}`,
     ...(celeryPython ? { 'Celery median (min-max)': '-', 'celeriac / Celery': '-' } : {}),
     [`CPU µs/node celeriac | BullMQ${celeryPython ? ' | Celery' : ''}`]: '-',
   });
