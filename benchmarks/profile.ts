@@ -7,6 +7,7 @@
  *
  *   npm run bench:profile                          # fan-out of 10,000
  *   SCENARIO=chain LENGTH=1000 npm run bench:profile
+ *   EVENTS=0 npm run bench:profile                      # with the event stream off
  *   SCENARIO=submit WIDTH=10000 npm run bench:profile
  *   SCENARIO=memory WIDTH=100000 npm run bench:profile   # Redis bytes per node, key by key
  *   SLOWLOG=1 npm run bench:profile                # also Redis time per script (inflated)
@@ -38,7 +39,7 @@ const profileHeap = process.env.PROFILE_HEAP === '1';
 
 const server = await startRedisServer();
 const admin = new Redis(server.url);
-const app = createApp({ redis: server.url, prefix: `profile-${randomUUID()}`, tracing: { enabled: false } });
+const app = createApp({ redis: server.url, prefix: `profile-${randomUUID()}`, tracing: { enabled: false }, events: { enabled: process.env.EVENTS !== '0' } });
 const noop = app.task({ name: 'noop' }, async (value: number) => value);
 const sum = app.task({ name: 'sum' }, async (values: number[]) => values.reduce((a, b) => a + b, 0));
 const step = app.task({ name: 'step' }, async (value: number) => value + 1);
