@@ -15,7 +15,7 @@ import { planSubmission } from './graph/plan.js';
 import { Run, type RunContext } from './run/run.js';
 import { RunEvents } from './run/run-events.js';
 import { EventStream } from './run/event-stream.js';
-import { type CeleriacEvent, parseEventPosition } from './store/events.js';
+import { type CeleriacEvent, lastEntryId, parseEventPosition } from './store/events.js';
 import { type PurgeOutcome, type PurgeRunsOptions, parsePurgeOptions, purgeRuns } from './run/purge.js';
 import { KeySpace } from './store/keys.js';
 import { type DeadLetters, clearDeadLetters, readDeadLetters } from './store/dead-letters.js';
@@ -350,7 +350,8 @@ export class App {
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new ConfigError(where, 'options.signal must be an AbortSignal');
     const stream: EventStream = new EventStream({
       connect: () => connect(this.config, true, 'events-stream'),
-      commands: this.redis,
+      connectTimeoutMs: this.config.connectTimeoutMs,
+      readNow: () => this.withRedis((redis) => lastEntryId(redis, this.keys.events)),
       key: this.keys.events,
       after: position,
       ...(runId !== undefined ? { runId } : {}),

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { whenReady } from '../connection.js';
 import {
   type CeleriacEvent,
   type EventPosition,
@@ -15,8 +16,18 @@ const BLOCK_MS = 5_000;
 export interface EventStreamSource {
   /** A connection of the stream's own (XREAD BLOCK holds it); closed with the stream. */
   readonly connect: () => Redis;
-  /** The app's command connection, for the one read that fixes "now". */
-  readonly commands: Redis;
+  /**
+   * How long the first read waits for that connection (the app's connectTimeoutMs): a Redis that
+   * is down when iteration starts fails it with RedisUnavailableError, as worker.start() does.
+   * Later outages are ridden out.
+   */
+  readonly connectTimeoutMs: number;
+  /**
+   * The one read that fixes "now": the newest entry id, read on the app's command connection
+   * within its connectTimeoutMs (so a Redis that is down fails the iteration with
+   * RedisUnavailableError, as the app's other calls do).
+   */
+  readonly readNow: () => Promise<string>;
   readonly key: string;
   /** Where to start: after this event or entry; null for only what happens from now on. */
   readonly after: EventPosition | null;
@@ -61,7 +72,7 @@ export class EventStream implements AsyncIterableIterator<CeleriacEvent> {
     // "From now" is read at once, on the app's command connection: Redis runs that connection's
     // commands in order, so a stream made before this process submits a run sees all of its events.
     if (this.cursor === null) {
-      this.starting = lastEntryId(source.commands, source.key).then(
+      this.starting = source.readNow().then(
         (id) => void (this.cursor ??= id),
         (error: unknown) => void (this.startError = error),
       );
@@ -106,7 +117,10 @@ export class EventStream implements AsyncIterableIterator<CeleriacEvent> {
   }
 
   private async fill(): Promise<void> {
-    this.connection ??= this.source.connect();
+    if (!this.connection) {
+      this.connection = this.source.connect();
+      await whenReady(this.connection, { timeoutMs: this.source.connectTimeoutMs });
+    }
     const redis = this.connection;
     const { key } = this.source;
     let events: CeleriacEvent[];
