@@ -17,6 +17,7 @@ import { exitQuietlyOnBrokenPipe } from './output.js';
 import { renderRun, statusSummary } from './render-run.js';
 import { parseDuration, purgeCommand } from './purge-command.js';
 import { printResult } from './result-command.js';
+import { followEvents } from './events-command.js';
 import { type ConnectionOptions, openApp, toCliError } from './session.js';
 import { watchRun } from './watch.js';
 import { runWorkerCommand } from './worker-command.js';
@@ -160,6 +161,23 @@ connectionOptions(
     .option('--wait', 'wait for the run to finish'),
 ).action(async (runId: string, nodeId: string | undefined, options: ConnectionOptions & { wait?: boolean }) => {
   await withApp(options, (app) => printResult(app, runId, nodeId, { ...(options.wait ? { wait: true } : {}) }, print));
+});
+
+connectionOptions(
+  program
+    .command('events')
+    .description("print the app's events live (run and node transitions, progress) until Ctrl-C; with --run, until that run ends")
+    .option('--run <run-id>', "only this run's events; end when it succeeds, fails or is cancelled")
+    .option('--after <event-id>', 'start after this event (an id printed before; 0-0 for the oldest retained), not from now')
+    .option('--json', 'print one JSON object per line'),
+).action(async (options: ConnectionOptions & { run?: string; after?: string; json?: boolean }) => {
+  await withApp(options, (app) =>
+    followEvents(
+      app,
+      { ...(options.run !== undefined ? { run: options.run } : {}), ...(options.after !== undefined ? { after: options.after } : {}), json: options.json === true },
+      print,
+    ),
+  );
 });
 
 connectionOptions(
