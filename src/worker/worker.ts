@@ -14,6 +14,7 @@ import { CompletionBatcher } from './completion-batcher.js';
 import type { AttemptOutcomeKind, WorkerEvent } from './events.js';
 import { Housekeeping } from './housekeeping.js';
 import { type Execution, LeaseHeartbeat } from './lease-heartbeat.js';
+import { StallWatch } from './stall-watch.js';
 import { StartHandBack } from './start-hand-back.js';
 import { WorkerConnections } from './worker-connections.js';
 import { parseWorkerOptions, type WorkerOptions } from './worker-options.js';
@@ -43,7 +44,8 @@ const MAX_COMPLETION_BATCH = 100;
  * that finish in the same turn are reported together (one complete-nodes call per run,
  * CompletionBatcher), which may hand the freed slots their next nodes directly (no claim round
  * trip). LeaseHeartbeat extends the leases of running attempts every third of the visibility
- * timeout; Housekeeping prunes expired runs and runs the repair sweep.
+ * timeout; Housekeeping prunes expired runs and runs the repair sweep; StallWatch reports a Redis
+ * that stops answering without dropping the connection.
  */
 export class Worker {
   private readonly concurrency: number;
@@ -74,6 +76,7 @@ export class Worker {
   private allIdle: (() => void) | null = null;
   private loopDone: Promise<void> | null = null;
   private heartbeat: LeaseHeartbeat | null = null;
+  private stallWatch: StallWatch | null = null;
   private state: 'new' | 'running' | 'closing' | 'closed' = 'new';
   private closing: Promise<void> | null = null;
 
@@ -171,6 +174,8 @@ export class Worker {
     this.housekeeping.start();
     this.heartbeat = new LeaseHeartbeat({ nodes, executions: this.executions, leaseMs: this.leaseMs, onError: this.onError });
     this.heartbeat.start();
+    this.stallWatch = new StallWatch({ connection: commands, boundMs: this.context.config.connectTimeoutMs, onError: this.onError });
+    this.stallWatch.start();
     this.loopDone = this.fetchLoop();
   }
 
@@ -195,6 +200,7 @@ export class Worker {
     const drained = await Promise.race([this.drain().then(() => true), deadline.then(() => false)]);
     clearTimeout(timer);
     this.heartbeat?.stop();
+    this.stallWatch?.stop();
     this.state = 'closed';
     if (!drained) {
       // Handlers that honour their signal stop now; the others are left to run out unheard.
@@ -211,6 +217,7 @@ export class Worker {
     await this.loopDone;
     if (this.active > 0) await new Promise<void>((resolve) => (this.allIdle = resolve));
     this.heartbeat?.stop();
+    this.stallWatch?.stop();
     await this.housekeeping?.stop();
     await this.connections?.quit();
   }

@@ -162,6 +162,63 @@ describe('a running worker and Redis going away', () => {
     release();
   });
 
+  it('reports a Redis that stops answering without dropping the connection (SIGSTOP) to onError, and nothing once it answers again; the run finishes', async () => {
+    const server = await startRedisServer([], { password: 's3cret-pass' });
+    servers.push(server);
+    const connectTimeoutMs = 500;
+    const app = appAt(`redis://:s3cret-pass@127.0.0.1:${server.port}`, { connectTimeoutMs });
+    const { add } = canvasTasks(app);
+    let gateOpen = false;
+    const gated = app.task({ name: 'gated' }, async (value: number) => {
+      while (!gateOpen) await new Promise((resolve) => setTimeout(resolve, 20));
+      return value;
+    });
+    const errors: unknown[] = [];
+    await app.worker({ concurrency: 2, onError: (error) => errors.push(error) }).start();
+    const run = await app.submit(chain(gated.s(1), add.s(2)));
+    while ((await run.progress()).counts.running === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    const stallErrors = (): RedisUnavailableError[] => errors.filter((error) => error instanceof RedisUnavailableError);
+
+    server.pause();
+    gateOpen = true; // the handler finishes while Redis is stopped: its completion waits, sent once
+    // A generous overall limit, not a timing assertion: the watch reports within about 1.5 bounds.
+    for (const giveUpAt = Date.now() + 20_000; stallErrors().length === 0 && Date.now() < giveUpAt; ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    server.resume();
+
+    const [stall] = stallErrors();
+    expect(stall).toMatchObject({ code: 'REDIS_UNAVAILABLE', endpoint: `127.0.0.1:${server.port}`, timeoutMs: connectTimeoutMs });
+    expect(stall?.message).not.toContain('s3cret-pass');
+    expect(await run.result({ timeoutMs: 20_000 })).toBe(3);
+    const afterResume = stallErrors().length;
+    const later = await app.submit(add.s(20, 22));
+    expect(await later.result({ timeoutMs: 20_000 })).toBe(42);
+    // Four bounds: a watch that kept reporting would have spoken again by now.
+    await new Promise((resolve) => setTimeout(resolve, 4 * connectTimeoutMs));
+    expect(stallErrors().length).toBe(afterResume);
+  });
+
+  it('close() returns while Redis is stopped (SIGSTOP), with an attempt in flight', async () => {
+    const server = await startRedisServer();
+    servers.push(server);
+    const app = appAt(server.url, { connectTimeoutMs: 500 });
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const task = app.task({ name: 'finishes-during-stall' }, async () => {
+      entered();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return 1;
+    });
+    const worker = app.worker({ closeTimeoutMs: 300, onError: () => undefined });
+    await worker.start();
+    await app.submit(task.si());
+    await inside;
+    server.pause();
+    await worker.close(); // its completion and QUIT get no answer: it gives up after closeTimeoutMs
+    server.resume();
+  });
+
   it('close() returns when Redis never comes back, with attempts in flight', async () => {
     const server = await startRedisServer();
     servers.push(server);
