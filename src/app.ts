@@ -19,6 +19,7 @@ import { type CeleriacEvent, lastEntryId, parseEventPosition } from './store/eve
 import { type PurgeOutcome, type PurgeRunsOptions, parsePurgeOptions, purgeRuns } from './run/purge.js';
 import { KeySpace } from './store/keys.js';
 import { type DeadLetters, clearDeadLetters, readDeadLetters } from './store/dead-letters.js';
+import { type QueueStats, knownQueues, readQueueStats } from './store/queue-stats.js';
 import { type RepairReport, repairRuns } from './store/repair.js';
 import { RUN_CURSOR_PATTERN, RunStore } from './store/run-store.js';
 import { RUN_STATUSES, type RunStatus } from './store/records.js';
@@ -71,6 +72,12 @@ export interface RunSummary {
 export interface RunList {
   readonly runs: readonly RunSummary[];
   readonly cursor: string | null;
+}
+
+/** Options of `app.queues()`. */
+export interface QueuesOptions {
+  /** Queues to report beside the default queue and those of the running runs. */
+  readonly names?: readonly string[];
 }
 
 const listRunsSchema = z
@@ -313,6 +320,19 @@ export class App {
     const limit = options.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 0) throw new ConfigError('deadLetters()', 'options.limit must be a whole number, 0 or more');
     return this.withRedis((redis) => readDeadLetters(redis, this.keys, limit));
+  }
+
+  /**
+   * How many messages each queue holds (ready, delayed, leased, counted at one instant) and how
+   * long its oldest ready message has waited. The queues are those of the running runs, the
+   * default queue and `options.names`, sorted by name: Redis keeps no list of queue names.
+   */
+  async queues(options: QueuesOptions = {}): Promise<QueueStats[]> {
+    const names = options.names ?? [];
+    if (!Array.isArray(names) || names.some((name) => typeof name !== 'string' || name === '' || name.includes('|'))) {
+      throw new ConfigError('queues()', 'options.names must be queue names (non-empty strings without "|")');
+    }
+    return this.withRedis(async (redis) => readQueueStats(redis, this.keys, await knownQueues(redis, this.keys, names)));
   }
 
   /** Forget all dead letters and their counts. Returns how many entries there were. */

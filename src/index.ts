@@ -10,6 +10,7 @@ export {
   type HandlerOf,
   type TaskOf,
   type EventsOptions,
+  type QueuesOptions,
 } from './app.js';
 export { EVENT_TYPES } from './store/events.js';
 export type {
@@ -59,5 +60,6 @@ export { taskContext, type TaskContext } from './worker/context.js';
 export { NODE_STATUSES, RUN_STATUSES, type NodeStatus, type RunStatus } from './store/records.js';
 export type { DeadLetter, DeadLetters } from './store/dead-letters.js';
 export type { RepairReport, RepairedNode } from './store/repair.js';
+export type { QueueStats } from './store/queue-stats.js';
 export { ATTRIBUTES as SPAN_ATTRIBUTES } from './tracing/attributes.js';
 export * from './errors/index.js';

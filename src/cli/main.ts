@@ -18,6 +18,7 @@ import { renderRun, statusSummary } from './render-run.js';
 import { parseDuration, purgeCommand } from './purge-command.js';
 import { printResult } from './result-command.js';
 import { followEvents } from './events-command.js';
+import { formatQueues } from './queues-command.js';
 import { type ConnectionOptions, openApp, toCliError } from './session.js';
 import { watchRun } from './watch.js';
 import { runWorkerCommand } from './worker-command.js';
@@ -287,6 +288,20 @@ connectionOptions(
       print(`${formatTime(entry.at).padEnd(22)}${entry.reason.padEnd(16)}${entry.queue.slice(0, 13).padEnd(14)}${JSON.stringify(entry.message)}`);
     }
     if (cleared !== null) print(`cleared ${formatCount(cleared)} dead letters`);
+  });
+});
+
+connectionOptions(
+  program
+    .command('queues')
+    .description('show how many messages each queue holds (ready, delayed, leased) and how long the oldest ready one has waited')
+    .option('--queue <name...>', 'also show these queues (the default queue and those of running runs are always shown)')
+    .option('--json', 'print JSON'),
+).action(async (options: DataOptions & { queue?: string[] }) => {
+  await withApp(options, async (app) => {
+    const queues = await app.queues({ names: options.queue ?? [] });
+    if (options.json) return printJson(queues);
+    for (const line of formatQueues(queues, colors)) print(line);
   });
 });
 

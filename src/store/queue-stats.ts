@@ -1,0 +1,100 @@
+import type { Redis } from 'ioredis';
+import { DEFAULT_QUEUE } from '../graph/spec.js';
+import type { KeySpace } from './keys.js';
+import { parseMessage } from './messages.js';
+import { nodeStateSchema } from './records.js';
+import { scripts } from './script.js';
+
+/** One queue's messages at one instant (queue-stats.lua). */
+export interface QueueStats {
+  readonly name: string;
+  /** Messages waiting for a worker. */
+  readonly ready: number;
+  /** Messages waiting for a countdown, an eta or a retry's backoff. */
+  readonly delayed: number;
+  /** Messages a worker holds (their attempts are running). */
+  readonly leased: number;
+  /**
+   * How long the ready message that came first has waited, from its node's `queuedAt` (Redis
+   * clock); null when nothing is ready, or its node is gone. A message that was delayed counts
+   * from when it was scheduled, not from when it became due.
+   */
+  readonly oldestReadyAgeMs: number | null;
+}
+
+/** Running runs read from the index per page when the queues are found from the runs' metas. */
+const RUNS_PER_PAGE = 500;
+
+/**
+ * The queues the running runs use (each run's meta keeps its `queues`), the default queue, and
+ * `names`, sorted. Redis keeps no set of queue names: one would cost a write on every submit.
+ */
+export async function knownQueues(redis: Redis, keys: KeySpace, names: readonly string[]): Promise<string[]> {
+  const found = new Set<string>([DEFAULT_QUEUE, ...names]);
+  let after = '-';
+  for (;;) {
+    const members = await redis.zrangebylex(keys.runIndexes.running, after, '+', 'LIMIT', 0, RUNS_PER_PAGE);
+    if (members.length > 0) {
+      const pipeline = redis.pipeline();
+      for (const member of members) pipeline.hget(keys.run(member.slice(member.indexOf(':') + 1)).run, 'queues');
+      for (const [error, queuesJson] of (await pipeline.exec()) ?? []) {
+        if (error) throw error;
+        if (typeof queuesJson !== 'string') continue; // expired or deleted since the index read
+        for (const name of JSON.parse(queuesJson) as unknown[]) if (typeof name === 'string') found.add(name);
+      }
+    }
+    if (members.length < RUNS_PER_PAGE) break;
+    after = `(${members.at(-1)!}`;
+  }
+  return [...found].sort();
+}
+
+/**
+ * The counts of `queues`, consistent with each other (one script), then the age of each queue's
+ * oldest ready message, read from its node's state just after (it may have started meanwhile:
+ * its queuedAt is unchanged by a start, so the age is still that of the delivery).
+ */
+export async function readQueueStats(redis: Redis, keys: KeySpace, queues: readonly string[]): Promise<QueueStats[]> {
+  const scriptKeys: string[] = [];
+  for (const name of queues) {
+    const q = keys.queue(name);
+    scriptKeys.push(q.ready, q.delayed, q.leases);
+  }
+  const reply = await scripts.queueStats.run(redis, scriptKeys, []);
+  if (!Array.isArray(reply) || reply.length !== 1 + 4 * queues.length) throw new Error(`queue-stats: unexpected reply ${String(reply)}`);
+  const now = Number(reply[0]);
+  const counted = queues.map((name, index) => {
+    const base = 1 + 4 * index;
+    const oldest = reply[base + 3];
+    return {
+      name,
+      ready: Number(reply[base]),
+      delayed: Number(reply[base + 1]),
+      leased: Number(reply[base + 2]),
+      oldest: typeof oldest === 'string' && oldest !== '' ? parseMessage(oldest) : null,
+    };
+  });
+  const withOldest = counted.filter((queue) => queue.oldest !== null);
+  const pipeline = redis.pipeline();
+  for (const { oldest } of withOldest) {
+    const run = keys.run(oldest!.runId);
+    pipeline.hget(run.nodes, oldest!.nodeId).hget(run.run, 'createdAt');
+  }
+  const answers = withOldest.length > 0 ? ((await pipeline.exec()) ?? []) : [];
+  const queuedAt = new Map<string, number>();
+  withOldest.forEach((queue, index) => {
+    const [stateError, stateJson] = answers[2 * index] ?? [null, null];
+    const [createdError, createdAt] = answers[2 * index + 1] ?? [null, null];
+    if (stateError) throw stateError;
+    if (createdError) throw createdError;
+    if (typeof createdAt !== 'string') return; // the run is gone
+    // A root that never started has no state: it was queued at the run's creation.
+    const parsed = typeof stateJson === 'string' ? nodeStateSchema.safeParse(JSON.parse(stateJson)) : null;
+    const at = parsed === null ? Number(createdAt) : parsed.success ? (parsed.data.queuedAt ?? Number(createdAt)) : undefined;
+    if (at !== undefined && Number.isFinite(at)) queuedAt.set(queue.name, at);
+  });
+  return counted.map(({ name, ready, delayed, leased }) => {
+    const at = queuedAt.get(name);
+    return { name, ready, delayed, leased, oldestReadyAgeMs: at === undefined ? null : Math.max(0, now - at) };
+  });
+}
