@@ -7,6 +7,7 @@ import { scripts } from './script.js';
 
 /** One queue's messages at one instant (queue-stats.lua). */
 export interface QueueStats {
+  /** The queue's name, as tasks and `.set({ queue })` give it. */
   readonly name: string;
   /** Messages waiting for a worker. */
   readonly ready: number;
