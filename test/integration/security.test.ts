@@ -190,6 +190,8 @@ describe('a user restricted by ACL to the app', () => {
     const listed = await app.listRuns();
     expect(listed.runs.map((summary) => summary.id).sort()).toEqual([run.id, gated.id, stopped.id].sort());
     await expect(app.getRun('never-submitted').inspect()).rejects.toThrow(RunNotFoundError);
+    // Queue counts and the oldest ready message (queue-stats.lua, then HGET of its node).
+    expect((await app.queues()).map((queue) => queue.name)).toContain('default');
 
     // The event stream: read from its start, live (XREAD), and from now (XREVRANGE).
     const events = [];
