@@ -59,5 +59,6 @@ export { taskContext, type TaskContext } from './worker/context.js';
 export { NODE_STATUSES, RUN_STATUSES, type NodeStatus, type RunStatus } from './store/records.js';
 export type { DeadLetter, DeadLetters } from './store/dead-letters.js';
 export type { RepairReport, RepairedNode } from './store/repair.js';
+export type { WorkerInfo, WorkerList } from './store/workers.js';
 export { ATTRIBUTES as SPAN_ATTRIBUTES } from './tracing/attributes.js';
 export * from './errors/index.js';

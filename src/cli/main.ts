@@ -21,6 +21,7 @@ import { followEvents } from './events-command.js';
 import { type ConnectionOptions, openApp, toCliError } from './session.js';
 import { watchRun } from './watch.js';
 import { runWorkerCommand } from './worker-command.js';
+import { printWorkers } from './workers-command.js';
 
 interface DataOptions extends ConnectionOptions {
   readonly json?: boolean;
@@ -288,6 +289,15 @@ connectionOptions(
     }
     if (cleared !== null) print(`cleared ${formatCount(cleared)} dead letters`);
   });
+});
+
+connectionOptions(
+  program
+    .command('workers')
+    .description("list the app's workers: live ones, then silent ones (no beat for 3 intervals, not stopped cleanly)")
+    .option('--json', 'print JSON'),
+).action(async (options: DataOptions) => {
+  await withApp(options, (app) => printWorkers(app, { json: options.json === true }, print, colors));
 });
 
 connectionOptions(

@@ -84,4 +84,5 @@ export const scripts = {
   recordProgress: new Script('record-progress'),
   releaseMessages: new Script('release-messages'),
   deleteRun: new Script('delete-run'),
+  workerHeartbeat: new Script('worker-heartbeat'),
 } as const;
