@@ -34,6 +34,8 @@ export interface WorkerInfo {
 
 /** The app's workers: `live` beat recently; `silent` missed 3 beats and have not said they stopped. */
 export interface WorkerList {
+  /** When the registry was read (Redis's clock, the one `lastSeenAt` is on). */
+  readonly at: Date;
   /** Workers that beat within the last 3 beat intervals, oldest first. */
   readonly live: WorkerInfo[];
   /** Workers that did not (killed, frozen or cut off from Redis) and never said they stopped, oldest first. */
@@ -127,7 +129,7 @@ export async function readWorkers(redis: Redis, keys: KeySpace): Promise<WorkerL
     (now - lastSeen > SILENT_AFTER_BEATS * record.intervalMs ? silent : live).push(info);
   }
   const byStart = (a: WorkerInfo, b: WorkerInfo): number => a.startedAt.getTime() - b.startedAt.getTime() || a.id.localeCompare(b.id);
-  return { live: live.sort(byStart), silent: silent.sort(byStart) };
+  return { at: new Date(now), live: live.sort(byStart), silent: silent.sort(byStart) };
 }
 
 function safeJson(text: string): unknown {

@@ -57,7 +57,7 @@ describe('the worker registry', () => {
     await until(app, (list) => (byId(list.live, worker.id)?.inFlight === 0 ? true : undefined));
 
     await worker.close();
-    expect(await app.workers()).toEqual({ live: [], silent: [] });
+    expect(await app.workers()).toMatchObject({ live: [], silent: [] });
     const keys = new KeySpace(app.config.prefix);
     expect(await redis().exists(keys.workers.records, keys.workers.seen, keys.workers.started)).toBe(0);
   });
@@ -95,7 +95,8 @@ describe('the worker registry', () => {
 
     const json = await celeriac(['workers', '--json'], { REDIS_URL: redisUrl(), CELERIAC_PREFIX: app.config.prefix });
     expect(json.code).toBe(0);
-    const parsed = JSON.parse(json.stdout) as { live: unknown[]; silent: { id: string; pid: number; lastSeenAt: string }[] };
+    const parsed = JSON.parse(json.stdout) as { at: string; live: unknown[]; silent: { id: string; pid: number; lastSeenAt: string }[] };
+    expect(Date.parse(parsed.at)).toBeGreaterThan(silent.lastSeenAt.getTime());
     expect(parsed.live).toEqual([]);
     expect(parsed.silent).toEqual([expect.objectContaining({ id, pid: child.pid, lastSeenAt: silent.lastSeenAt.toISOString() })]);
     const text = await celeriac(['workers'], { REDIS_URL: redisUrl(), CELERIAC_PREFIX: app.config.prefix });
