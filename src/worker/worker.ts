@@ -183,8 +183,7 @@ export class Worker {
     this.heartbeat.start();
     this.stallWatch = new StallWatch({ connection: commands, boundMs: this.context.config.connectTimeoutMs, onError: this.onError });
     this.stallWatch.start();
-    const { queues, concurrency, executions, onError } = this;
-    this.presence = new WorkerPresence({ connection: commands, keys: this.context.keys, id: this.id, queues, concurrency, executions, intervalMs: this.presenceIntervalMs, onError });
+    this.presence = new WorkerPresence({ connection: commands, keys: this.context.keys, id: this.id, queues: this.queues, concurrency: this.concurrency, executions: this.executions, intervalMs: this.presenceIntervalMs, onError: this.onError });
     this.presence.start();
     this.loopDone = this.fetchLoop();
   }
