@@ -1,13 +1,16 @@
 import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { describe, expect, it, vi } from 'vitest';
 import type { App, WorkerInfo, WorkerList } from '../../src/index.js';
 import { KeySpace } from '../../src/store/keys.js';
 import { scripts } from '../../src/store/script.js';
 import { beatWorker, readWorkers, removeWorker } from '../../src/store/workers.js';
 import { redisUrl, useApps, useRedis } from '../helpers/apps.js';
 import { celeriac } from '../helpers/cli.js';
+import { freePort } from '../helpers/redis-server.js';
+import { WorkerPresence } from '../../src/worker/worker-presence.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/presence-worker.ts', import.meta.url));
 
@@ -107,6 +110,32 @@ describe('the worker registry', () => {
     const app = makeApp();
     const result = await celeriac(['workers'], { REDIS_URL: redisUrl(), CELERIAC_PREFIX: app.config.prefix });
     expect(result).toMatchObject({ code: 0, stdout: 'no workers\n' });
+  });
+});
+
+describe('WorkerPresence', () => {
+  it('reports a beat that fails to onError, and keeps its timer', async () => {
+    // A connection to a port nobody listens on, that never retries and queues nothing: every command fails.
+    const client = new Redis({ port: await freePort(), lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null });
+    const errors: unknown[] = [];
+    const presence = new WorkerPresence({
+      connection: client,
+      keys: new KeySpace(`test-${crypto.randomUUID()}`),
+      id: 'w',
+      queues: ['default'],
+      concurrency: 1,
+      executions: new Set(),
+      intervalMs: 20,
+      onError: (error) => errors.push(error),
+    });
+    presence.start();
+    try {
+      await vi.waitFor(() => expect(errors.length).toBeGreaterThanOrEqual(2), { timeout: 10_000 });
+      expect(errors[0]).toBeInstanceOf(Error);
+    } finally {
+      presence.stop();
+      client.disconnect();
+    }
   });
 });
 
