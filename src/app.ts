@@ -21,6 +21,7 @@ import { KeySpace } from './store/keys.js';
 import { type DeadLetters, clearDeadLetters, readDeadLetters } from './store/dead-letters.js';
 import { type QueueStats, knownQueues, readQueueStats } from './store/queue-stats.js';
 import { type RepairReport, repairRuns } from './store/repair.js';
+import { readWorkers, type WorkerList } from './store/workers.js';
 import { RUN_CURSOR_PATTERN, RunStore } from './store/run-store.js';
 import { RUN_STATUSES, type RunStatus } from './store/records.js';
 import { parseInstant } from './util/instant.js';
@@ -112,7 +113,7 @@ export class App {
   /** @internal */
   readonly keys: KeySpace;
   private readonly tasks = new Map<string, TaskDefinition>();
-  private readonly workers = new Set<Worker>();
+  private readonly ownWorkers = new Set<Worker>();
   private commandConnection: Redis | null = null;
   private readonly runEvents: RunEvents;
   private runStore: RunStore | null = null;
@@ -341,6 +342,15 @@ export class App {
   }
 
   /**
+   * The app's running workers, from the registry they keep in Redis: `live` beat within the last
+   * 3 beat intervals (5 s each), `silent` did not and never said they stopped (a killed process, a
+   * frozen host, a lost network); a silent worker is pruned after 24 h. Oldest first.
+   */
+  workers(): Promise<WorkerList> {
+    return this.withRedis((redis) => readWorkers(redis, this.keys));
+  }
+
+  /**
    * Run the repair sweep now: every running run's nodes that wait for a worker but whose message
    * is in no queue are re-enqueued (workers also do this every `repairIntervalMs`). Safe to run
    * at any time, beside workers and other sweeps.
@@ -385,14 +395,14 @@ export class App {
   /** A worker for this app's tasks. Call `start()` to begin consuming. */
   worker(options: WorkerOptions = {}): Worker {
     const worker = new Worker({ config: this.config, keys: this.keys, lookup: (name) => this.tasks.get(name) }, options);
-    this.workers.add(worker);
+    this.ownWorkers.add(worker);
     return worker;
   }
 
   /** Close every worker made by this app (gracefully), then the app's own connections. */
   async close(): Promise<void> {
-    await Promise.all([...this.workers].map((worker) => worker.close()));
-    this.workers.clear();
+    await Promise.all([...this.ownWorkers].map((worker) => worker.close()));
+    this.ownWorkers.clear();
     await Promise.all([...this.eventStreams].map((stream) => stream.close()));
     await this.runEvents.close();
     const connection = this.commandConnection;

@@ -61,5 +61,6 @@ export { NODE_STATUSES, RUN_STATUSES, type NodeStatus, type RunStatus } from './
 export type { DeadLetter, DeadLetters } from './store/dead-letters.js';
 export type { RepairReport, RepairedNode } from './store/repair.js';
 export type { QueueStats } from './store/queue-stats.js';
+export type { WorkerInfo, WorkerList } from './store/workers.js';
 export { ATTRIBUTES as SPAN_ATTRIBUTES } from './tracing/attributes.js';
 export * from './errors/index.js';

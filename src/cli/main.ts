@@ -22,6 +22,7 @@ import { formatQueues } from './queues-command.js';
 import { type ConnectionOptions, openApp, toCliError } from './session.js';
 import { watchRun } from './watch.js';
 import { runWorkerCommand } from './worker-command.js';
+import { printWorkers } from './workers-command.js';
 
 interface DataOptions extends ConnectionOptions {
   readonly json?: boolean;
@@ -303,6 +304,15 @@ connectionOptions(
     if (options.json) return printJson(queues);
     for (const line of formatQueues(queues, colors)) print(line);
   });
+});
+
+connectionOptions(
+  program
+    .command('workers')
+    .description("list the app's workers: live ones, then silent ones (no beat for 3 intervals, not stopped cleanly)")
+    .option('--json', 'print JSON'),
+).action(async (options: DataOptions) => {
+  await withApp(options, (app) => printWorkers(app, { json: options.json === true }, print, colors));
 });
 
 connectionOptions(

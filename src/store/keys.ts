@@ -33,6 +33,10 @@
  *   {p}:repair:lock         string      held by the worker running the repair sweep (with a TTL)
  *   {p}:events              stream      the app's event stream, capped (includes/events.lua writes it,
  *                                       store/events.ts reads it)
+ *   {p}:workers             hash        worker id -> record JSON (store/workers.ts), written by
+ *                                       worker-heartbeat.lua
+ *   {p}:workers:seen        sorted set  worker id by its last beat (ms, Redis's clock)
+ *   {p}:workers:started     sorted set  worker id by its first beat
  */
 export interface RunKeys {
   readonly run: string;
@@ -59,6 +63,13 @@ export interface DeadLetterKeys {
   readonly counts: string;
 }
 
+/** The registry of running workers (worker-heartbeat.lua), in the order the script takes them. */
+export interface WorkerRegistryKeys {
+  readonly records: string;
+  readonly seen: string;
+  readonly started: string;
+}
+
 export interface QueueKeys {
   readonly ready: string;
   readonly delayed: string;
@@ -77,6 +88,7 @@ export class KeySpace {
   readonly repairLock: string;
   /** The app's event stream: one key, so a consumer follows every run with one XREAD. */
   readonly events: string;
+  readonly workers: WorkerRegistryKeys;
   private readonly recentRunKeys = new Map<string, readonly string[]>();
   private readonly queueKeys = new Map<string, QueueKeys>();
 
@@ -86,6 +98,7 @@ export class KeySpace {
     this.deadLetters = { list: `${this.tag}:dead-letters`, counts: `${this.tag}:dead-letters:counts` };
     this.repairLock = `${this.tag}:repair:lock`;
     this.events = `${this.tag}:events`;
+    this.workers = { records: `${this.tag}:workers`, seen: `${this.tag}:workers:seen`, started: `${this.tag}:workers:started` };
     const runs = `${this.tag}:runs`;
     this.runIndexes = {
       all: runs,

@@ -85,4 +85,5 @@ export const scripts = {
   releaseMessages: new Script('release-messages'),
   deleteRun: new Script('delete-run'),
   queueStats: new Script('queue-stats'),
+  workerHeartbeat: new Script('worker-heartbeat'),
 } as const;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { queueNameSchema } from '../canvas/signature.js';
 import { ConfigError } from '../errors/index.js';
 import { DEFAULT_QUEUE } from '../graph/spec.js';
+import { WORKER_BEAT_INTERVAL_MS } from '../store/workers.js';
 import { describeZodError } from '../util/zod.js';
 import type { WorkerEvent } from './events.js';
 
@@ -36,6 +37,8 @@ export interface WorkerOptions {
    * console.warn.
    */
   readonly onEvent?: (event: WorkerEvent) => void;
+  /** @internal How often the worker beats in the worker registry (tests shorten it). Default 5 s. */
+  readonly presenceIntervalMs?: number;
 }
 
 const workerOptionsSchema = z
@@ -46,6 +49,7 @@ const workerOptionsSchema = z
     closeTimeoutMs: z.number().int().min(0).default(20_000),
     repairIntervalMs: z.number().int().min(0).default(60_000),
     onEvent: z.function().optional(),
+    presenceIntervalMs: z.number().int().min(10).default(WORKER_BEAT_INTERVAL_MS),
   })
   .strict();
 
@@ -55,6 +59,7 @@ export interface WorkerSettings {
   readonly queues: readonly string[];
   readonly closeTimeoutMs: number;
   readonly repairIntervalMs: number;
+  readonly presenceIntervalMs: number;
 }
 
 /** Check `app.worker()`'s options; a bad one throws ConfigError naming it. */

@@ -15,6 +15,8 @@ import type { AttemptOutcomeKind, WorkerEvent } from './events.js';
 import { Housekeeping } from './housekeeping.js';
 import { type Execution, LeaseHeartbeat } from './lease-heartbeat.js';
 import { StallWatch } from './stall-watch.js';
+import { WorkerPresence } from './worker-presence.js';
+import { ulid } from 'ulid';
 import { StartHandBack } from './start-hand-back.js';
 import { WorkerConnections } from './worker-connections.js';
 import { parseWorkerOptions, type WorkerOptions } from './worker-options.js';
@@ -57,6 +59,7 @@ export class Worker {
   private connections: WorkerConnections | null = null;
   private housekeeping: Housekeeping | null = null;
   private readonly repairIntervalMs: number;
+  private readonly presenceIntervalMs: number;
   private readonly onEvent: ((event: WorkerEvent) => void) | undefined;
   private nodes: NodeStore | null = null;
   private completions: CompletionBatcher | null = null;
@@ -77,6 +80,9 @@ export class Worker {
   private loopDone: Promise<void> | null = null;
   private heartbeat: LeaseHeartbeat | null = null;
   private stallWatch: StallWatch | null = null;
+  private presence: WorkerPresence | null = null;
+  /** This worker's id in the worker registry (`app.workers()`): a ULID made with the worker. */
+  readonly id = ulid();
   private state: 'new' | 'running' | 'closing' | 'closed' = 'new';
   private closing: Promise<void> | null = null;
 
@@ -102,6 +108,7 @@ export class Worker {
     };
     this.closeTimeoutMs = parsed.closeTimeoutMs;
     this.repairIntervalMs = parsed.repairIntervalMs;
+    this.presenceIntervalMs = parsed.presenceIntervalMs;
     this.onEvent = options.onEvent;
   }
 
@@ -176,6 +183,8 @@ export class Worker {
     this.heartbeat.start();
     this.stallWatch = new StallWatch({ connection: commands, boundMs: this.context.config.connectTimeoutMs, onError: this.onError });
     this.stallWatch.start();
+    this.presence = new WorkerPresence({ connection: commands, keys: this.context.keys, id: this.id, queues: this.queues, concurrency: this.concurrency, executions: this.executions, intervalMs: this.presenceIntervalMs, onError: this.onError });
+    this.presence.start();
     this.loopDone = this.fetchLoop();
   }
 
@@ -201,6 +210,7 @@ export class Worker {
     clearTimeout(timer);
     this.heartbeat?.stop();
     this.stallWatch?.stop();
+    this.presence?.stop();
     this.state = 'closed';
     if (!drained) {
       // Handlers that honour their signal stop now; the others are left to run out unheard.
@@ -219,6 +229,7 @@ export class Worker {
     this.heartbeat?.stop();
     this.stallWatch?.stop();
     await this.housekeeping?.stop();
+    await this.presence?.remove();
     await this.connections?.quit();
   }
 

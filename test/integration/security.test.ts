@@ -212,7 +212,10 @@ describe('a user restricted by ACL to the app', () => {
     expect(await app.clearDeadLetters()).toBe(1);
     expect((await app.repair()).repaired).toEqual([]);
     await vi.waitFor(async () => expect(await admin.exists(app.keys.repairLock)).toBe(1));
+    // The worker registry: the worker's beats (worker-heartbeat.lua) and app.workers() (MULTI, TIME).
+    expect((await app.workers()).live).toHaveLength(1);
     await app.close();
+    expect(await admin.exists(app.keys.workers.records)).toBe(0);
     // CLIENT SETINFO, sent by ioredis to Redis 7.2 and later, is left out of the line: ioredis
     // ignores its refusal (and Redis 7.0 has no such subcommand, so the line would not load).
     const refused = (await aclLog(admin)).filter((entry) => entry.object !== 'client|setinfo');
