@@ -199,30 +199,14 @@ describe('a running worker and Redis going away', () => {
     expect(stallErrors().length).toBe(afterResume);
   });
 
-  it('close() returns while Redis is stopped (SIGSTOP), with an attempt in flight', async () => {
+  it.each([
+    // Its completion and QUIT get no answer: it gives up after closeTimeoutMs.
+    ['is stopped (SIGSTOP)', 500, async (server: RedisServer) => server.pause(), async (server: RedisServer) => server.resume()],
+    ['never comes back', CONNECT_TIMEOUT_MS, (server: RedisServer) => server.kill(), async () => undefined],
+  ] as const)('close() returns when Redis %s, with an attempt in flight', async (_label, connectTimeoutMs, stop, after) => {
     const server = await startRedisServer();
     servers.push(server);
-    const app = appAt(server.url, { connectTimeoutMs: 500 });
-    let entered!: () => void;
-    const inside = new Promise<void>((resolve) => (entered = resolve));
-    const task = app.task({ name: 'finishes-during-stall' }, async () => {
-      entered();
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      return 1;
-    });
-    const worker = app.worker({ closeTimeoutMs: 300, onError: () => undefined });
-    await worker.start();
-    await app.submit(task.si());
-    await inside;
-    server.pause();
-    await worker.close(); // its completion and QUIT get no answer: it gives up after closeTimeoutMs
-    server.resume();
-  });
-
-  it('close() returns when Redis never comes back, with attempts in flight', async () => {
-    const server = await startRedisServer();
-    servers.push(server);
-    const app = appAt(server.url);
+    const app = appAt(server.url, { connectTimeoutMs });
     let entered!: () => void;
     const inside = new Promise<void>((resolve) => (entered = resolve));
     const task = app.task({ name: 'finishes-during-outage' }, async () => {
@@ -234,8 +218,9 @@ describe('a running worker and Redis going away', () => {
     await worker.start();
     await app.submit(task.si());
     await inside;
-    await server.kill();
+    await stop(server);
     await worker.close();
+    await after(server);
     await app.close();
   });
 });
