@@ -4,8 +4,8 @@ export default defineConfig({
   test: {
     globalSetup: ['test/global-setup.ts'],
     include: ['test/**/*.test.ts'],
-    // The chaos suite runs alone, after these (vitest.chaos.config.ts).
-    exclude: [...configDefaults.exclude, 'test/chaos/**'],
+    // The browser and chaos suites run alone, after these (vitest.browser.config.ts, vitest.chaos.config.ts).
+    exclude: [...configDefaults.exclude, 'test/chaos/**', 'test/browser/**'],
     reporters: ['default', './test/reporters/summary-line.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
