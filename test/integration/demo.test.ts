@@ -26,7 +26,7 @@ function runDemo(env: NodeJS.ProcessEnv): Promise<CliResult> {
 describe('npm run demo when nothing answers at REDIS_URL', () => {
   it('starts a private redis-server from the PATH, says so in one line, runs, and stops it at the end', async () => {
     const closed = `redis://127.0.0.1:${await freePort()}`;
-    const result = await runDemo({ REDIS_URL: closed, CELERIAC_PREFIX: `test-demo-${randomUUID()}` });
+    const result = await runDemo({ REDIS_URL: closed, CELERIAC_PREFIX: `test-demo-${randomUUID()}`, CORPUS_PACE_MS: '0' });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const [first, second] = result.stdout.split('\n');

@@ -47,7 +47,11 @@ async function main(): Promise<number> {
   }
 }
 
+/** Each task of the demo waits this long unless CORPUS_PACE_MS says otherwise: long enough to watch it in the dashboard. */
+const DEMO_PACE_MS = '400';
+
 async function runDemo(redisUrl: string, files: string[]): Promise<number> {
+  process.env.CORPUS_PACE_MS ??= DEMO_PACE_MS;
   // The app module reads REDIS_URL when it is first imported, so it is imported once that is decided.
   process.env.REDIS_URL = redisUrl;
   const { app, prefix, tasks } = await import('./app.js');
@@ -60,6 +64,8 @@ async function runDemo(redisUrl: string, files: string[]): Promise<number> {
 
     const run = await app.submit(corpusPipeline(tasks, files), { name: 'corpus-word-stats' });
     console.log(`submitted run ${run.id} (${files.length} documents); waiting for the result…`);
+    const redisOption = redisUrl === 'redis://127.0.0.1:6379' ? '' : ` --redis ${displayUrl(redisUrl)}`;
+    console.log(`watch it live: npm run dashboard -- --prefix ${prefix}${redisOption}, then open http://127.0.0.1:7474/runs/${run.id}`);
     try {
       const report = await run.result({ timeoutMs: 60_000 });
       console.log(`\n${formatDag(await run.inspect())}\n`);

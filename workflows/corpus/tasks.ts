@@ -81,6 +81,15 @@ export const reportSchema = z.object({
 
 export type CorpusReport = z.infer<typeof reportSchema>;
 
+/**
+ * CORPUS_PACE_MS: every task first waits this long (default 0), so that a person can watch the
+ * run advance in the dashboard; `npm run demo` sets it (see demo.ts).
+ */
+function pace(): Promise<void> {
+  const paceMs = Number(process.env.CORPUS_PACE_MS ?? 0);
+  return paceMs > 0 ? new Promise((resolve) => setTimeout(resolve, paceMs)) : Promise.resolve();
+}
+
 const numberFormat = new Intl.NumberFormat('en-US');
 const plural = (n: number, noun: string): string => `${numberFormat.format(n)} ${noun}${n === 1 ? '' : 's'}`;
 
@@ -94,6 +103,7 @@ export function defineCorpusTasks(app: App) {
   const readDocument = app.task(
     { name: 'corpus.readDocument', args: z.tuple([fileNameSchema]), result: documentSchema },
     async (file) => {
+      await pace();
       const raw = await readFile(join(CORPUS_DIR, file), 'utf8');
       const parsed = analysis.parseDocument(raw);
       // A malformed file stays malformed: retrying would not help.
@@ -104,12 +114,16 @@ export function defineCorpusTasks(app: App) {
 
   const tokenize = app.task(
     { name: 'corpus.tokenize', args: z.tuple([documentSchema]), result: tokensSchema },
-    (document) => ({ title: document.title, author: document.author, words: analysis.tokenize(document.text) }),
+    async (document) => {
+      await pace();
+      return { title: document.title, author: document.author, words: analysis.tokenize(document.text) };
+    },
   );
 
   const countWords = app.task(
     { name: 'corpus.countWords', args: z.tuple([tokensSchema]), result: documentCountsSchema },
-    (tokens) => {
+    async (tokens) => {
+      await pace();
       // CORPUS_BUG=1 simulates a bad deploy, for trying recovery (docs/operations.md): counting
       // "breaks" on long texts. Workers started without it have the "fixed" code.
       if (process.env.CORPUS_BUG === '1' && tokens.words.length > 150) {
@@ -121,22 +135,34 @@ export function defineCorpusTasks(app: App) {
 
   const mergeCounts = app.task(
     { name: 'corpus.mergeCounts', args: z.tuple([z.array(documentCountsSchema)]), result: corpusCountsSchema },
-    (documents) => analysis.mergeCounts(documents),
+    async (documents) => {
+      await pace();
+      return analysis.mergeCounts(documents);
+    },
   );
 
   const topWords = app.task(
     { name: 'corpus.topWords', args: z.tuple([corpusCountsSchema, positive]), result: topWordsSchema },
-    (corpus, n) => analysis.topWords(corpus, n),
+    async (corpus, n) => {
+      await pace();
+      return analysis.topWords(corpus, n);
+    },
   );
 
   const vocabularyStats = app.task(
     { name: 'corpus.vocabularyStats', args: z.tuple([corpusCountsSchema]), result: vocabularyStatsSchema },
-    (corpus) => analysis.vocabularyStats(corpus),
+    async (corpus) => {
+      await pace();
+      return analysis.vocabularyStats(corpus);
+    },
   );
 
   const distinctiveWords = app.task(
     { name: 'corpus.distinctiveWords', args: z.tuple([corpusCountsSchema, positive]), result: profilesSchema },
-    (corpus, n) => analysis.distinctiveWords(corpus, n),
+    async (corpus, n) => {
+      await pace();
+      return analysis.distinctiveWords(corpus, n);
+    },
   );
 
   const report = app.task(
@@ -145,7 +171,8 @@ export function defineCorpusTasks(app: App) {
       args: z.tuple([z.tuple([topWordsSchema, vocabularyStatsSchema, profilesSchema])]),
       result: reportSchema,
     },
-    ([top, stats, documents]) => {
+    async ([top, stats, documents]) => {
+      await pace();
       const distinct = numberFormat.format(stats.distinctWords);
       const numbers = `${plural(stats.documents, 'document')}, ${plural(stats.totalWords, 'word')}, ${distinct} distinct`;
       const first = top[0];
