@@ -48,7 +48,7 @@ async function main(): Promise<number> {
 }
 
 /** Each task of the demo waits this long unless CORPUS_PACE_MS says otherwise: long enough to watch it in the dashboard. */
-const DEMO_PACE_MS = '400';
+const DEMO_PACE_MS = '800';
 
 async function runDemo(redisUrl: string, files: string[]): Promise<number> {
   process.env.CORPUS_PACE_MS ??= DEMO_PACE_MS;
