@@ -62,5 +62,6 @@ export type { DeadLetter, DeadLetters } from './store/dead-letters.js';
 export type { RepairReport, RepairedNode } from './store/repair.js';
 export type { QueueStats } from './store/queue-stats.js';
 export type { WorkerInfo, WorkerList } from './store/workers.js';
+export type { QueueThroughput, ThroughputPoint, ThroughputOptions } from './store/throughput.js';
 export { ATTRIBUTES as SPAN_ATTRIBUTES } from './tracing/attributes.js';
 export * from './errors/index.js';
