@@ -38,10 +38,8 @@ export interface NodeDetailInspection extends NodeInspection {
   /** The queue the node is delivered on. */
   readonly queue: string;
   /**
-   * The nodes whose results it receives, in the order its input reads them: derived from the
-   * stored input template, since parents are not stored. A node that receives no value (an
-   * immutable signature, `.si()`, or a first node) lists none, though it may still wait for
-   * nodes before it: those only list it among their `dependants`.
+   * The nodes it waits for: those whose results it receives, in the order its input reads them,
+   * then those it waits for without reading them (an immutable signature's predecessors).
    */
   readonly parents: readonly string[];
   /**
@@ -83,7 +81,7 @@ export function nodeDetailOf(id: string, raw: RawNodeDetail, values: boolean): N
   return {
     ...nodeInspectionOf(id, spec.task, spec.next ?? [], state, raw.errorJson, resultJson),
     queue: spec.queue,
-    parents: spec.input ? templateNodes(spec.input) : [],
+    parents: [...(spec.input ? templateNodes(spec.input) : []), ...(spec.after ?? [])],
     ...(values ? { args: spec.args } : {}),
   };
 }

@@ -25,6 +25,7 @@ export const nodeSpecSchema: z.ZodType<NodeSpec> = z.object({
   countdownMs: z.number().optional(),
   etaMs: z.number().optional(),
   next: z.array(z.string()).optional(),
+  after: z.array(z.string()).optional(),
   nextQueues: z.array(z.string()).optional(),
 });
 

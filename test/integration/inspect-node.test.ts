@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chain, chord, NodeNotFoundError, RunNotFoundError, WorkflowFailedError } from '../../src/index.js';
+import { chain, chord, group, NodeNotFoundError, RunNotFoundError, WorkflowFailedError } from '../../src/index.js';
 import { useApps } from '../helpers/apps.js';
 import { canvasTasks } from '../helpers/tasks.js';
 
@@ -37,6 +37,22 @@ describe('run.inspectNode()', () => {
     expect(plain).toMatchObject({ task: 'add', parents: ['2'], dependants: [] });
     expect(plain).not.toHaveProperty('args');
     expect(plain).not.toHaveProperty('result');
+  });
+
+  it('names as parents the nodes an immutable signature waits for without reading them', async () => {
+    const app = makeApp();
+    const { add, tsum } = canvasTasks(app);
+    await app.worker().start();
+    // 0, then 1 and 2 (immutable: they ignore 0's value), then 3 reading both.
+    const run = await app.submit(chain(add.s(1, 1), group([add.si(1, 1), add.si(2, 2)]), tsum.s()));
+    expect(await run.result({ timeoutMs: 10_000 })).toBe(6);
+    expect((await run.inspectNode('1')).parents).toEqual(['0']);
+    expect((await run.inspectNode('2')).parents).toEqual(['0']);
+    expect((await run.inspectNode('3')).parents).toEqual(['1', '2']);
+    expect((await run.inspectNode('0')).parents).toEqual([]);
+    // Only such a node stores them: the others' specs are as before.
+    const specs = await app.redis.hgetall(app.keys.run(run.id).specs);
+    expect(Object.entries(specs).filter(([, json]) => json.includes('"after"')).map(([id]) => id).sort()).toEqual(['1', '2']);
   });
 
   it('shows a failed node its error and no result; a node not started yet is queued or pending', async () => {
