@@ -36,6 +36,11 @@ export interface CompiledNode extends NodeAttributes {
   readonly next: readonly string[];
   /** How many nodes this one waits for. */
   readonly waiting: number;
+  /**
+   * The nodes it waits for without reading their values (an immutable signature's
+   * predecessors): with the input template's nodes, all of them. Empty for most nodes.
+   */
+  readonly after: readonly string[];
 }
 
 export interface CompiledWorkflow {
@@ -51,6 +56,7 @@ interface MutableNode extends NodeAttributes {
   readonly id: string;
   readonly next: string[];
   waiting: number;
+  readonly after: string[];
   /** Which of the upstream nodes' values this node reads (for EdgeAttributes.carriesData). */
   readonly reads: ReadonlySet<string> | null;
 }
@@ -129,6 +135,7 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
         path: childPath(path, item.task),
         next: [],
         waiting: 0,
+        after: [],
         reads: receives ? new Set(templateNodes(receives)) : null,
       };
       nodes.push(node);
@@ -136,6 +143,7 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
       for (const from of upstream) {
         nodes[Number(from)]!.next.push(id);
         node.waiting++;
+        if (!node.reads?.has(from)) node.after.push(from);
       }
       return { value: { node: id }, exits: [id] };
     }

@@ -109,6 +109,9 @@ function specJsonOf(
   if (countdownMs) json += `,"countdownMs":${countdownMs}`;
   // Last: complete-nodes' chain fast path takes only a spec that ends with its "input".
   if (etaMs) json += `,"etaMs":${etaMs}`;
+  // Only for the rare node that waits for nodes it does not read (an immutable signature after
+  // a step), so that a node's parents can be read from its spec alone (run.inspectNode).
+  if (node.after.length > 0) json += `,"after":${pieces.list(node.after)}`;
   return `${json}}`;
 }
 

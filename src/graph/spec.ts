@@ -21,6 +21,11 @@ export interface NodeSpec {
   readonly countdownMs?: number;
   /** Not before this instant (ms since the epoch, Redis's clock); absent means none. */
   readonly etaMs?: number;
+  /**
+   * Nodes it waits for without reading their results (an immutable signature's predecessors);
+   * absent for most nodes. Its parents are these and the nodes its input reads.
+   */
+  readonly after?: readonly string[];
   /** Dependants: nodes that wait for this one. */
   readonly next?: readonly string[];
   /** The queues those dependants are delivered on (complete-node needs their keys). */

@@ -3,7 +3,9 @@ import type { Redis } from 'ioredis';
 /**
  * The event stream's format, read side (includes/events.lua writes it; nothing else reads it).
  * One stream entry holds the events of one script call: `run`, <run id>, `events`, and one line
- * per event: `<type>|<node id>|<attempt>|<task>|<detail JSON>`. An event's id is its entry's id
+ * per event: `<type>|<node id>|<attempt>|<task>|<detail JSON>`, then, when the call started attempts
+ * for a worker, `worker`, <its registry id> (one per entry: a call starts attempts for one worker
+ * only, and once per entry costs the stream less than once per node.started line). An event's id is its entry's id
  * and its position in the entry (`<ms>-<seq>-<index>`); its time is the entry id's milliseconds
  * (the Redis clock when the transition happened).
  */
@@ -51,7 +53,11 @@ export type RunFailedEvent = EventBase & { readonly type: 'run.failed'; readonly
 export type RunCancelledEvent = EventBase & { readonly type: 'run.cancelled' };
 /** The run was resumed, or rerun from node `from`. A run.succeeded follows when nothing was left to do. */
 export type RunReopenedEvent = EventBase & { readonly type: 'run.reopened'; readonly mode: 'resume' | 'rerun'; readonly from?: string };
-export type NodeStartedEvent = NodeEventBase & { readonly type: 'node.started' };
+export type NodeStartedEvent = NodeEventBase & {
+  readonly type: 'node.started';
+  /** The registry id (as in `app.workers()`) of the worker that started the attempt; absent when a script started it for none. */
+  readonly worker?: string;
+};
 export type NodeSucceededEvent = NodeEventBase & { readonly type: 'node.succeeded' };
 export type NodeFailedEvent = NodeEventBase & { readonly type: 'node.failed'; readonly error: EventError };
 export type NodeRetryingEvent = NodeEventBase & { readonly type: 'node.retrying'; readonly delayMs: number; readonly error: EventError };
@@ -107,8 +113,8 @@ function eventError(value: unknown): EventError {
   };
 }
 
-/** One event from its line, or null when it is not one celeriac writes. */
-function decodeEvent(base: EventBase, line: string): CeleriacEvent | null {
+/** One event from its line, or null when it is not one celeriac writes. `worker`: the entry's. */
+function decodeEvent(base: EventBase, line: string, worker: string | undefined): CeleriacEvent | null {
   const first = line.indexOf('|');
   const second = line.indexOf('|', first + 1);
   const third = line.indexOf('|', second + 1);
@@ -137,6 +143,7 @@ function decodeEvent(base: EventBase, line: string): CeleriacEvent | null {
       return { ...base, type, mode, ...(typeof detail.from === 'string' ? { from: detail.from } : {}) };
     }
     case 'node.started':
+      return { ...node, type, ...(worker !== undefined ? { worker } : {}) };
     case 'node.succeeded':
       return { ...node, type };
     case 'node.failed':
@@ -162,12 +169,13 @@ export function decodeEntry(entryId: string, fields: readonly string[], after = 
   if (fields[0] !== 'run' || fields[1] === undefined || fields[2] !== 'events' || fields[3] === undefined) return [];
   const at = new Date(Number(entryId.slice(0, entryId.indexOf('-'))));
   const runId = fields[1];
+  const worker = fields[4] === 'worker' ? fields[5] : undefined;
   const events: CeleriacEvent[] = [];
   const lines = fields[3].split('\n');
   for (let index = after + 1; index < lines.length; index++) {
     let event: CeleriacEvent | null = null;
     try {
-      event = decodeEvent({ id: `${entryId}-${index}`, at, runId }, lines[index]!);
+      event = decodeEvent({ id: `${entryId}-${index}`, at, runId }, lines[index]!, worker);
     } catch {
       event = null;
     }

@@ -25,6 +25,7 @@ export const nodeSpecSchema: z.ZodType<NodeSpec> = z.object({
   countdownMs: z.number().optional(),
   etaMs: z.number().optional(),
   next: z.array(z.string()).optional(),
+  after: z.array(z.string()).optional(),
   nextQueues: z.array(z.string()).optional(),
 });
 
@@ -43,6 +44,14 @@ export const nodeStateSchema = z.object({
   progress: z.string().optional(),
 });
 export type NodeState = z.infer<typeof nodeStateSchema>;
+
+/** The state of a root that has not started since submit: none is stored (submit-run). */
+export const INITIAL_ROOT_STATE: NodeState = { status: 'queued', delivery: 1 };
+
+/** A root's stored state omits queuedAt until it is enqueued again: it was queued at the run's creation. */
+export function withStateDefaults(state: NodeState, createdAt: number): NodeState {
+  return state.queuedAt === undefined && state.delivery !== undefined ? { ...state, queuedAt: createdAt } : state;
+}
 
 export const nodeErrorSchema = z.object({
   name: z.string(),
