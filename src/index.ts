@@ -63,4 +63,6 @@ export type { RepairReport, RepairedNode } from './store/repair.js';
 export type { QueueStats } from './store/queue-stats.js';
 export type { WorkerInfo, WorkerList } from './store/workers.js';
 export { ATTRIBUTES as SPAN_ATTRIBUTES } from './tracing/attributes.js';
+export { createDashboard, type Dashboard } from './dashboard/server.js';
+export type { DashboardOptions } from './dashboard/options.js';
 export * from './errors/index.js';
