@@ -1,12 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { checkAction, sameSecret } from '../../src/dashboard/guard.js';
+import { checkAction, type GuardSettings, sameSecret } from '../../src/dashboard/guard.js';
 import { HttpError } from '../../src/dashboard/http.js';
 
 const TOKEN = 'a-token-of-sixteen-chars';
-const settings = { token: TOKEN, allowedOrigins: new Set(['https://ops.example.com']) };
+const settings: GuardSettings = { token: TOKEN, allowedOrigins: new Set(['https://ops.example.com']) };
 
-function refusal(headers: IncomingHttpHeaders, options = settings): { status: number; code: string } | null {
+function refusal(headers: IncomingHttpHeaders, options: GuardSettings = settings): { status: number; code: string } | null {
   try {
     checkAction(headers, options);
     return null;
