@@ -149,8 +149,22 @@ describe('dashboard JSON API', () => {
     expect(body).not.toHaveProperty('args');
 
     const withValues = (await getJson<NodeDetail>(`${shown.url}api/runs/${run.id}/nodes/1`)).body;
-    expect(withValues.result).toBe('12');
+    expect(withValues).toMatchObject({ args: '[10]', result: '12', queue: 'default' });
     expect(withValues).not.toHaveProperty('truncated');
+  });
+
+  it('cuts a large value to a few KiB and says so', async () => {
+    const app = makeApp();
+    const big = app.task({ name: 'big' }, async (size: number): Promise<string> => 'x'.repeat(size));
+    await app.worker().start();
+    const run = await app.submit(big.si(100_000));
+    await run.result({ timeoutMs: 10_000 });
+    const { url } = await startDashboard(app, { showValues: true });
+    const detail = (await getJson<NodeDetail>(`${url}api/runs/${run.id}/nodes/0`)).body;
+    expect(detail.args).toBe('[100000]');
+    expect(detail.result!.length).toBeLessThanOrEqual(4 * 1024 + 1);
+    expect(detail.result!.endsWith('…')).toBe(true);
+    expect(detail.truncated).toBe(true);
   });
 
   it('returns values and errors from Redis as data: markup stays text inside the JSON', async () => {
@@ -181,7 +195,10 @@ describe('dashboard JSON API', () => {
     await app.submit(add.si(1, 1));
     const { url } = await startDashboard(app);
     const queues = (await getJson<QueuesPage>(`${url}api/queues`)).body;
-    expect(queues.queues.find((queue) => queue.name === 'default')).toMatchObject({ ready: 1, delayed: 0, leased: 0 });
+    const row = queues.queues.find((queue) => queue.name === 'default');
+    expect(row).toMatchObject({ ready: 1, delayed: 0, leased: 0, bucketMs: 10_000 });
+    // No worker has reported finished attempts yet (they come with its beats).
+    expect(row!.throughput).toEqual([]);
 
     await app.redis.zadd(app.keys.queue('default').ready, 0, 'not a message');
     const worker = app.worker();

@@ -1,6 +1,4 @@
-import type { App } from '../../app.js';
-import { NodeNotFoundError } from '../../errors/index.js';
-import type { NodeDetail, StatusName } from '../api-types.js';
+import type { NodeDetail } from '../api-types.js';
 import type { RequestContext } from '../context.js';
 import { eventJson } from '../event-json.js';
 import { nodeIdParam, runIdParam } from '../params.js';
@@ -18,31 +16,6 @@ export function cutJson(value: unknown, limit = VALUE_LIMIT): { text: string; tr
   return { text: `${text.slice(0, end)}…`, truncated: true };
 }
 
-interface NodeRead {
-  readonly task: string;
-  readonly status: StatusName;
-  readonly queue: string;
-  readonly attempts: number;
-  readonly queuedAt?: Date;
-  readonly startedAt?: Date;
-  readonly finishedAt?: Date;
-  readonly parents: readonly string[];
-  readonly dependants: readonly string[];
-  readonly error?: { readonly name: string; readonly message: string; readonly stack?: string; readonly code?: string };
-  readonly progress?: unknown;
-  readonly args?: unknown;
-  readonly result?: unknown;
-}
-
-/** One node, from the whole run's inspection (its parents are the nodes that list it as a dependant). */
-async function readNode(app: App, runId: string, nodeId: string, values: boolean): Promise<NodeRead> {
-  const inspection = await app.getRun(runId).inspect({ results: values });
-  const node = inspection.nodes.find((candidate) => candidate.id === nodeId);
-  if (!node) throw new NodeNotFoundError(runId, nodeId);
-  const parents = inspection.nodes.filter((candidate) => candidate.dependants.includes(nodeId)).map((candidate) => candidate.id);
-  return { ...node, queue: '', parents };
-}
-
 function ms(date: Date | undefined): number | undefined {
   return date?.getTime();
 }
@@ -52,7 +25,8 @@ export async function nodeDetail({ app, settings, params }: RequestContext): Pro
   const runId = runIdParam(params.id);
   const nodeId = nodeIdParam(params.node);
   const values = settings.showValues;
-  const [node, history] = await Promise.all([readNode(app, runId, nodeId, values), nodeHistory(app, runId, nodeId)]);
+  // One node read alone (never the whole run): the panel answers as fast on a 100,000-node run.
+  const [node, history] = await Promise.all([app.getRun(runId).inspectNode(nodeId, { values }), nodeHistory(app, runId, nodeId)]);
   const args = values && node.args !== undefined ? cutJson(node.args) : undefined;
   const result = values && node.result !== undefined ? cutJson(node.result) : undefined;
   const queuedAt = ms(node.queuedAt);

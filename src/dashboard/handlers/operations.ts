@@ -1,4 +1,5 @@
 import type { DeadLettersPage, QueuesPage, WorkersPage, WorkerRow } from '../api-types.js';
+import { THROUGHPUT_BUCKET_MS } from '../../store/throughput.js';
 import type { WorkerInfo } from '../../store/workers.js';
 import type { RequestContext } from '../context.js';
 import { intParam } from '../params.js';
@@ -6,10 +7,20 @@ import { redisNow } from '../stream-reads.js';
 
 /** GET /api/queues */
 export async function queuesPage({ app }: RequestContext): Promise<QueuesPage> {
-  const [at, queues] = await Promise.all([redisNow(app), app.queues()]);
+  const [at, throughput] = await Promise.all([redisNow(app), app.throughput()]);
+  // Queues that finished work lately are shown too, though no running run uses them now.
+  const queues = await app.queues({ names: throughput.map((entry) => entry.queue) });
+  const byQueue = new Map(throughput.map((entry) => [entry.queue, entry]));
   return {
     at,
-    queues: queues.map((queue) => ({ ...queue, bucketMs: 0, throughput: [] })),
+    queues: queues.map((queue) => {
+      const entry = byQueue.get(queue.name);
+      return {
+        ...queue,
+        bucketMs: entry?.bucketMs ?? THROUGHPUT_BUCKET_MS,
+        throughput: (entry?.points ?? []).map((point) => ({ at: point.at.getTime(), succeeded: point.succeeded, failed: point.failed })),
+      };
+    }),
   };
 }
 
