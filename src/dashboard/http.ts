@@ -75,6 +75,9 @@ export function toApiError(error: unknown): { status: number; body: ApiError } {
 
 /** A request body of at most `limit` bytes, parsed as JSON ({} when empty). */
 export async function readJsonBody(req: IncomingMessage, limit = 16 * 1024): Promise<unknown> {
+  // Mounted behind a body parser (Express's json()), the body was read already and left here.
+  const parsed = (req as IncomingMessage & { body?: unknown }).body;
+  if (parsed !== undefined) return parsed;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {

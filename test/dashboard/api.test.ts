@@ -129,6 +129,15 @@ describe('dashboard JSON API', () => {
     expect(badId.status).toBe(400);
   });
 
+  it('answers 503 REDIS_UNAVAILABLE when Redis does not answer', async () => {
+    // Nothing listens on port 1.
+    const app = makeApp({ redis: 'redis://127.0.0.1:1', connectTimeoutMs: 300 });
+    const { url } = await startDashboard(app);
+    const { status, body } = await getJson<ApiError>(`${url}api/runs`);
+    expect(status).toBe(503);
+    expect(body.error.code).toBe('REDIS_UNAVAILABLE');
+  });
+
   it('details a node: parents, dependants, attempts and history; values only when shown', async () => {
     const app = makeApp();
     const { add, tsum } = canvasTasks(app);
