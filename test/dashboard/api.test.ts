@@ -15,7 +15,7 @@ describe('dashboard JSON API', () => {
     const { url } = await startDashboard(app, { showValues: true });
     const { status, body, headers } = await getJson<DashboardConfig>(`${url}api/config`);
     expect(status).toBe(200);
-    expect(body).toMatchObject({ actions: false, showValues: true, prefix: app.config.prefix });
+    expect(body).toMatchObject({ actions: false, showValues: true, prefix: app.config.prefix, version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
     expect(headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(headers.get('x-content-type-options')).toBe('nosniff');
     expect(headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
@@ -43,7 +43,7 @@ describe('dashboard JSON API', () => {
     expect(cancelled.body.runs.map((run) => run.id)).toEqual(['r4']);
     expect(cancelled.body.cursor).toBeNull();
 
-    const alphas = await getJson<RunsPage>(`${url}api/runs?name=alpha&limit=2`);
+    const alphas = await getJson<RunsPage>(`${url}api/runs?name=ALPHA&limit=2`);
     expect(alphas.body.runs.map((run) => run.name)).toEqual(['alpha-3', 'alpha-2']);
     expect(alphas.body.cursor).not.toBeNull();
     const rest = await getJson<RunsPage>(`${url}api/runs?name=alpha&limit=2&cursor=${encodeURIComponent(alphas.body.cursor!)}`);

@@ -33,14 +33,15 @@ async function listPage(app: App, options: { status?: RunStatusName; limit: numb
   }
 }
 
-/** Runs whose name contains `name`, read page after page (listRuns cannot filter by name), at most `limit`. */
+/** Runs whose name contains `name` (ignoring case), read page after page (listRuns cannot filter by name), at most `limit`. */
 async function matchingRuns(app: App, name: string, status: RunStatusName | undefined, limit: number, cursor: string | undefined) {
   const found: RunSummary[] = [];
+  const wanted = name.toLowerCase();
   let next = cursor;
   for (let page = 0; page < NAME_SCAN_PAGES; page++) {
     const list = await listPage(app, { limit: NAME_SCAN_PAGE, ...(status ? { status } : {}), ...(next ? { cursor: next } : {}) });
     for (const run of list.runs) {
-      if (!run.name.includes(name)) continue;
+      if (!run.name.toLowerCase().includes(wanted)) continue;
       found.push(run);
       // Stopped inside the page: continue right after this run, not after the page.
       if (found.length === limit) return { runs: found, cursor: runCursor(run.createdAt.getTime(), run.id) };
