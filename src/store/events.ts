@@ -51,7 +51,11 @@ export type RunFailedEvent = EventBase & { readonly type: 'run.failed'; readonly
 export type RunCancelledEvent = EventBase & { readonly type: 'run.cancelled' };
 /** The run was resumed, or rerun from node `from`. A run.succeeded follows when nothing was left to do. */
 export type RunReopenedEvent = EventBase & { readonly type: 'run.reopened'; readonly mode: 'resume' | 'rerun'; readonly from?: string };
-export type NodeStartedEvent = NodeEventBase & { readonly type: 'node.started' };
+export type NodeStartedEvent = NodeEventBase & {
+  readonly type: 'node.started';
+  /** The registry id (as in `app.workers()`) of the worker that started the attempt; absent when a script started it for none. */
+  readonly worker?: string;
+};
 export type NodeSucceededEvent = NodeEventBase & { readonly type: 'node.succeeded' };
 export type NodeFailedEvent = NodeEventBase & { readonly type: 'node.failed'; readonly error: EventError };
 export type NodeRetryingEvent = NodeEventBase & { readonly type: 'node.retrying'; readonly delayMs: number; readonly error: EventError };
@@ -136,7 +140,10 @@ function decodeEvent(base: EventBase, line: string): CeleriacEvent | null {
       const mode = detail.mode === 'rerun' ? 'rerun' : 'resume';
       return { ...base, type, mode, ...(typeof detail.from === 'string' ? { from: detail.from } : {}) };
     }
-    case 'node.started':
+    case 'node.started': {
+      const { worker } = parseDetail(detailText);
+      return { ...node, type, ...(typeof worker === 'string' ? { worker } : {}) };
+    }
     case 'node.succeeded':
       return { ...node, type };
     case 'node.failed':

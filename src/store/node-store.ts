@@ -143,6 +143,8 @@ export class NodeStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: KeySpace,
+    /** The worker's registry id, named in the node.started events of what it starts ("" for none). */
+    private readonly workerId = '',
   ) {}
 
   async claim(queues: readonly string[], wanted: number, leaseMs: number, upkeepLimit = UPKEEP_LIMIT): Promise<{
@@ -170,7 +172,7 @@ export class NodeStore {
     maxLeaseExpiries: number,
     leaseExpiredErrorJson: string,
   ): Promise<StartOutcome[]> {
-    const args: (string | number)[] = [runId, maxLeaseExpiries, this.keys.runChannel(runId), leaseExpiredErrorJson, queue];
+    const args: (string | number)[] = [runId, maxLeaseExpiries, this.keys.runChannel(runId), leaseExpiredErrorJson, queue, this.workerId];
     for (const message of messages) args.push(message.nodeId, message.raw, message.delivery);
     const { deadLetters } = this.keys;
     const replies = (await scripts.startNodes.run(
@@ -235,6 +237,7 @@ export class NodeStore {
       fill?.leaseExpiredErrorJson ?? '',
       fill?.claimFromQueues ? UPKEEP_LIMIT : -1,
       queueNames.length,
+      this.workerId,
     ];
     for (const name of queueNames) args.push(name, fill ? fill.queues.indexOf(name) + 1 : 0);
     for (const { node, resultJson, span } of completions) {

@@ -150,7 +150,7 @@ export class Worker {
 
   /** After the connections are ready: the stores, housekeeping, heartbeat and fetch loop. */
   private startConsuming(commands: Redis): void {
-    const nodes = new NodeStore(commands, this.context.keys);
+    const nodes = new NodeStore(commands, this.context.keys, this.id);
     this.nodes = nodes;
     this.startHandBack = new StartHandBack(nodes, {
       onError: this.onError,

@@ -32,10 +32,11 @@ describe('app.events()', () => {
   const makeApp = useApps();
   const redis = useRedis();
 
-  it('tells a run from submit to success: each node started then succeeded, and run.succeeded last', async () => {
+  it('tells a run from submit to success: each node started (by which worker) then succeeded, and run.succeeded last', async () => {
     const app = makeApp();
     const { add, tsum } = canvasTasks(app);
-    await app.worker({ concurrency: 4 }).start();
+    const worker = app.worker({ concurrency: 4 });
+    await worker.start();
     const run = await app.submit(chain(add.si(1, 1), group(add.s(1), add.s(2)), tsum.s()), { name: 'sum' });
     const events = await collect(app.events({ runId: run.id, after: '0-0' }), hasType('run.succeeded'));
     expect(await run.result()).toBe(7);
@@ -46,7 +47,7 @@ describe('app.events()', () => {
       const mine = events.filter((event) => 'nodeId' in event && event.nodeId === nodeId).map(shape);
       const task = nodeId === '3' ? 'tsum' : 'add';
       expect(mine).toEqual([
-        JSON.stringify({ nodeId, task, attempt: 1, type: 'node.started' }),
+        JSON.stringify({ nodeId, task, attempt: 1, type: 'node.started', worker: worker.id }),
         JSON.stringify({ nodeId, task, attempt: 1, type: 'node.succeeded' }),
       ]);
     }
@@ -54,6 +55,21 @@ describe('app.events()', () => {
     const ids = events.map((event) => event.id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const event of events) expect(Math.abs(event.at.getTime() - Date.now())).toBeLessThan(60_000);
+  });
+
+  it('names the starting worker in node.started on every path: a claim, take-next, and a chain hop', async () => {
+    const app = makeApp();
+    const { add } = canvasTasks(app);
+    // One slot: each step of the chain is taken next by the worker that completed the one before
+    // (complete-nodes' chain-step fast path after the first, start-nodes for the first).
+    const worker = app.worker({ concurrency: 1 });
+    await worker.start();
+    const run = await app.submit(chain(add.si(1, 1), add.s(1), add.s(1), group(add.s(1), add.s(2))));
+    expect(await run.result({ timeoutMs: 10_000 })).toEqual([5, 6]);
+    const started = (await retained(app, run.id)).filter((event) => event.type === 'node.started');
+    expect(started.map((event) => event.nodeId).sort()).toEqual(['0', '1', '2', '3', '4']);
+    for (const event of started) expect(event).toMatchObject({ worker: worker.id });
+    expect((await app.workers()).live.map((info) => info.id)).toEqual([worker.id]);
   });
 
   it('reports a retry, a failure for good, the cancelled dependants and the failed run', async () => {

@@ -40,9 +40,11 @@
   ARGV[7]  most due or expired messages to move per queue (upkeep); -1: claim nothing from the
            queues (take-next only)
   ARGV[8]  number of queues Q
-  ARGV[9 .. 8+2Q]  for each queue, in KEYS order, two values: queue name, and the worker's
+  ARGV[9]  the worker's registry id, named in the node.started events of the nodes started
+           here ("": none)
+  ARGV[10 .. 9+2Q] for each queue, in KEYS order, two values: queue name, and the worker's
                    preference for it (1 = most preferred; 0 = the worker does not consume it)
-  ARGV[9+2Q ..]    for each completion, six values: node id, attempt, result JSON, message (its
+  ARGV[10+2Q ..]   for each completion, six values: node id, attempt, result JSON, message (its
                    lease member), the queue it came from, and the attempt's span context (W3C
                    traceparent, "" when tracing is off)
 
@@ -62,6 +64,7 @@
 
 local run = runKeysFrom(KEYS)
 eventsFor(run, ARGV[1])
+eventsWorker(ARGV[9])
 local sequenceKey = KEYS[RUN_KEY_COUNT + 1]
 local runId, channel = ARGV[1], ARGV[2]
 local canTake = tonumber(ARGV[3])
@@ -73,16 +76,16 @@ local queues = {}
 local consumed = {}
 for index = 1, queueCount do
   local base = RUN_KEY_COUNT + 4 + (index - 1) * 4
-  local preference = tonumber(ARGV[10 + (index - 1) * 2])
+  local preference = tonumber(ARGV[11 + (index - 1) * 2])
   local queue = {
-    name = ARGV[9 + (index - 1) * 2],
+    name = ARGV[10 + (index - 1) * 2],
     ready = KEYS[base], delayed = KEYS[base + 1], leases = KEYS[base + 2], signal = KEYS[base + 3],
     consumed = preference > 0,
   }
   queues[queue.name] = queue
   if preference > 0 then consumed[preference] = queue end
 end
-local firstCompletion = 9 + queueCount * 2
+local firstCompletion = 10 + queueCount * 2
 
 -- A chain's hop, the commonest call, takes the fast path when it can (complete-step.lua).
 local stepReply = completeChainStep(run, runId, queues, leaseMs, firstCompletion)

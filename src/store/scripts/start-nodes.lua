@@ -19,7 +19,8 @@
   ARGV[4]  error JSON recorded when a node fails for too many lease expiries ("%s" stands for
            the node id)
   ARGV[5]  name of the queue the messages came from (for dead letters)
-  ARGV[6..] for each message, three values: node id, message (as claimed), delivery number
+  ARGV[6]  the starting worker's registry id, named in the node.started events ("": none)
+  ARGV[7..] for each message, three values: node id, message (as claimed), delivery number
 
   Returns: one reply per message, in ARGV order, each one of
            the started node's JSON string: [attempt, leaseExpiries, attemptOffset, spec,
@@ -38,9 +39,10 @@
 
 local run = runKeysFrom(KEYS)
 eventsFor(run, ARGV[1])
+eventsWorker(ARGV[6])
 local queue = { name = ARGV[5], leases = KEYS[RUN_KEY_COUNT + 1] }
 local batch = { nodeIds = {}, messages = {}, deliveries = {}, queues = {} }
-for position = 6, #ARGV, 3 do
+for position = 7, #ARGV, 3 do
   local index = #batch.nodeIds + 1
   batch.nodeIds[index] = ARGV[position]
   batch.messages[index] = ARGV[position + 1]

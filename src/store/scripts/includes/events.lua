@@ -11,6 +11,9 @@
 -- field `events`, copied from the submitting app's options; a run without it records none.
 local EVENTS_PER_ENTRY = 1000
 local eventsKey, eventsMetaKey, eventsRunId = nil, nil, nil
+-- node.started's detail, `{"worker":"<id>"}`: the worker the caller named (eventsWorker), the
+-- same for every start of one call, so it is encoded once; nil when none was named.
+local startedDetail = nil
 -- nil: the run's setting is not read yet; false: the run records no events.
 local eventsMaxLen = nil
 local eventLines, eventCount = {}, 0
@@ -20,6 +23,11 @@ local eventLines, eventCount = {}, 0
 local function eventsFor(run, runId, maxLen)
   eventsKey, eventsMetaKey, eventsRunId = run.events, run.meta, runId
   if maxLen ~= nil then eventsMaxLen = maxLen end
+end
+
+-- The worker (its registry id) that this call starts attempts for: named in node.started.
+local function eventsWorker(workerId)
+  if workerId and workerId ~= '' then startedDetail = cjson.encode({ worker = workerId }) end
 end
 
 -- Append what was emitted to the stream. Every script that emits calls it before it returns.
