@@ -28,7 +28,9 @@ describe('dashboard event stream (SSE)', () => {
     for (const nodeId of ['0', '1', '2', '3', '4']) {
       expect(events.filter((event) => event.nodeId === nodeId).map((event) => event.type)).toEqual(['node.started', 'node.succeeded']);
     }
-    expect(events.find((event) => event.type === 'node.started')).toMatchObject({ task: 'add', attempt: 1 });
+    // Each attempt names the worker that started it, as the workers page lists it.
+    const [worker] = (await app.workers()).live;
+    expect(events.find((event) => event.type === 'node.started')).toMatchObject({ task: 'add', attempt: 1, worker: worker!.id });
 
     // A page that lost its connection after the fourth event reconnects with that event's id.
     const cut = 3;
