@@ -42,6 +42,24 @@ function write(res: ServerResponse, text: string): void {
   if (!res.writableEnded && !res.destroyed) res.write(text);
 }
 
+/**
+ * Write, and when the socket's buffer is full wait until it drains (or the page goes away): a
+ * slow page then slows its own reads of the stream instead of piling a wide run's events up in
+ * memory.
+ */
+async function writeInTurn(res: ServerResponse, text: string): Promise<void> {
+  if (res.writableEnded || res.destroyed || res.write(text)) return;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 /** Where to start: Last-Event-ID (a reconnect) wins over ?after= (the view's position); else from now. */
 function startPosition({ req, url }: RequestContext): string | undefined {
   const header = req.headers['last-event-id'];
@@ -85,7 +103,7 @@ export function eventsHandler(streams: SseStreams) {
       try {
         for await (const event of events) {
           // Event ids are `<ms>-<seq>-<index>` and JSON has no newline: both fit an SSE field as they are.
-          write(res, `id: ${event.id}\nevent: celeriac\ndata: ${JSON.stringify(eventJson(event))}\n\n`);
+          await writeInTurn(res, `id: ${event.id}\nevent: celeriac\ndata: ${JSON.stringify(eventJson(event))}\n\n`);
         }
       } catch (error) {
         // Redis went away: the browser reconnects (retry:) and resumes from its Last-Event-ID.
