@@ -12,7 +12,9 @@
  *   GET  /api/workers                      WorkersPage
  *   GET  /api/dead-letters?limit=          DeadLettersPage
  *   GET  /api/events?run=&after=           Server-Sent Events, one `event: celeriac` per
- *                                          EventJson, `id:` its event id; `Last-Event-ID` resumes
+ *                                          EventJson, `id:` its event id; `Last-Event-ID` resumes;
+ *                                          `event: celeriac-error` (ApiError) just before the
+ *                                          server ends it on a Redis error (EventSource reconnects)
  *   POST /api/runs/:id/resume              ActionResult (token)
  *   POST /api/runs/:id/rerun  {from?}      ActionResult (token)
  *   POST /api/runs/:id/cancel              ActionResult (token)
