@@ -3,7 +3,9 @@ import type { Redis } from 'ioredis';
 /**
  * The event stream's format, read side (includes/events.lua writes it; nothing else reads it).
  * One stream entry holds the events of one script call: `run`, <run id>, `events`, and one line
- * per event: `<type>|<node id>|<attempt>|<task>|<detail JSON>`. An event's id is its entry's id
+ * per event: `<type>|<node id>|<attempt>|<task>|<detail JSON>`, then, when the call started attempts
+ * for a worker, `worker`, <its registry id> (one per entry: a call starts attempts for one worker
+ * only, and once per entry costs the stream less than once per node.started line). An event's id is its entry's id
  * and its position in the entry (`<ms>-<seq>-<index>`); its time is the entry id's milliseconds
  * (the Redis clock when the transition happened).
  */
@@ -111,8 +113,8 @@ function eventError(value: unknown): EventError {
   };
 }
 
-/** One event from its line, or null when it is not one celeriac writes. */
-function decodeEvent(base: EventBase, line: string): CeleriacEvent | null {
+/** One event from its line, or null when it is not one celeriac writes. `worker`: the entry's. */
+function decodeEvent(base: EventBase, line: string, worker: string | undefined): CeleriacEvent | null {
   const first = line.indexOf('|');
   const second = line.indexOf('|', first + 1);
   const third = line.indexOf('|', second + 1);
@@ -140,10 +142,8 @@ function decodeEvent(base: EventBase, line: string): CeleriacEvent | null {
       const mode = detail.mode === 'rerun' ? 'rerun' : 'resume';
       return { ...base, type, mode, ...(typeof detail.from === 'string' ? { from: detail.from } : {}) };
     }
-    case 'node.started': {
-      const { worker } = parseDetail(detailText);
-      return { ...node, type, ...(typeof worker === 'string' ? { worker } : {}) };
-    }
+    case 'node.started':
+      return { ...node, type, ...(worker !== undefined ? { worker } : {}) };
     case 'node.succeeded':
       return { ...node, type };
     case 'node.failed':
@@ -169,12 +169,13 @@ export function decodeEntry(entryId: string, fields: readonly string[], after = 
   if (fields[0] !== 'run' || fields[1] === undefined || fields[2] !== 'events' || fields[3] === undefined) return [];
   const at = new Date(Number(entryId.slice(0, entryId.indexOf('-'))));
   const runId = fields[1];
+  const worker = fields[4] === 'worker' ? fields[5] : undefined;
   const events: CeleriacEvent[] = [];
   const lines = fields[3].split('\n');
   for (let index = after + 1; index < lines.length; index++) {
     let event: CeleriacEvent | null = null;
     try {
-      event = decodeEvent({ id: `${entryId}-${index}`, at, runId }, lines[index]!);
+      event = decodeEvent({ id: `${entryId}-${index}`, at, runId }, lines[index]!, worker);
     } catch {
       event = null;
     }

@@ -69,6 +69,13 @@ describe('app.events()', () => {
     const started = (await retained(app, run.id)).filter((event) => event.type === 'node.started');
     expect(started.map((event) => event.nodeId).sort()).toEqual(['0', '1', '2', '3', '4']);
     for (const event of started) expect(event).toMatchObject({ worker: worker.id });
+    // Written once per stream entry, after the lines; only node.started events carry it.
+    const entries = (await app.redis.xrange(app.keys.events, '-', '+')) as [string, string[]][];
+    for (const [, fields] of entries.filter(([, fields]) => fields[3]?.includes('node.started|'))) {
+      expect(fields.slice(4)).toEqual(['worker', worker.id]);
+    }
+    const others = (await retained(app, run.id)).filter((event) => event.type !== 'node.started');
+    expect(others.filter((event) => 'worker' in event)).toEqual([]);
     expect((await app.workers()).live.map((info) => info.id)).toEqual([worker.id]);
   });
 

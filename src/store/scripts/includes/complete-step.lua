@@ -50,7 +50,7 @@ local function completeChainStep(run, runId, queues, leaseMs, first)
   local message = messageFor(runId, nextId, 1, 0)
   redis.call('ZADD', nextQueue.leases, formatScore(now + leaseMs), message)
   emitEvent('node.succeeded', nodeId, 1, specTask(specJson))
-  emitEvent('node.started', nextId, 1, specTask(nextSpecJson), startedDetail)
+  emitEvent('node.started', nextId, 1, specTask(nextSpecJson))
   flushEvents()
   local contextJson = plainContextJson(now, now, tonumber(meta[4] or '0'))
   return { 0, { 'completed' }, { message, DEFAULT_QUEUE, FIRST_START_HEAD .. nextSpecJson .. ',' .. contextJson .. ',[' .. resultJson .. '],[]]' }, {} }

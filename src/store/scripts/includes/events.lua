@@ -4,16 +4,18 @@
 -- as one text: one XADD of five arguments per call keeps a wide group's batch nearly as cheap
 -- with events as without (an XADD argument per event cost about twice as much). An entry is
 --   'run', <run id>, 'events', '<type>|<node id>|<attempt>|<task>|<detail JSON>\n...'
--- one line per event, with empty parts where an event has none. Task names hold no '|' or white
+--   [, 'worker', <worker id>]
+-- one line per event, with empty parts where an event has none; `worker` is the registry id of
+-- the worker the call's node.started events started attempts for (start-nodes, complete-nodes). Task names hold no '|' or white
 -- space, and every detail is JSON from an encoder (cjson, JSON.stringify), which escapes line
 -- breaks, so the detail is the rest of its line. A call with more than EVENTS_PER_ENTRY events
 -- writes several entries. The stream is trimmed with MAXLEN ~ to the length in the run's meta
 -- field `events`, copied from the submitting app's options; a run without it records none.
 local EVENTS_PER_ENTRY = 1000
 local eventsKey, eventsMetaKey, eventsRunId = nil, nil, nil
--- node.started's detail, `{"worker":"<id>"}`: the worker the caller named (eventsWorker), the
--- same for every start of one call, so it is encoded once; nil when none was named.
-local startedDetail = nil
+-- The worker the caller named (eventsWorker): every attempt one call starts is started for it,
+-- so it is written once per entry (a trailing `worker`, <id> pair) rather than on each line.
+local eventsWorkerId = nil
 -- nil: the run's setting is not read yet; false: the run records no events.
 local eventsMaxLen = nil
 local eventLines, eventCount = {}, 0
@@ -27,13 +29,18 @@ end
 
 -- The worker (its registry id) that this call starts attempts for: named in node.started.
 local function eventsWorker(workerId)
-  if workerId and workerId ~= '' then startedDetail = cjson.encode({ worker = workerId }) end
+  if workerId and workerId ~= '' then eventsWorkerId = workerId end
 end
 
 -- Append what was emitted to the stream. Every script that emits calls it before it returns.
 local function flushEvents()
   if eventCount == 0 then return end
-  redis.call('XADD', eventsKey, 'MAXLEN', '~', eventsMaxLen, '*', 'run', eventsRunId, 'events', table.concat(eventLines, '\n'))
+  local text = table.concat(eventLines, '\n')
+  if eventsWorkerId then
+    redis.call('XADD', eventsKey, 'MAXLEN', '~', eventsMaxLen, '*', 'run', eventsRunId, 'events', text, 'worker', eventsWorkerId)
+  else
+    redis.call('XADD', eventsKey, 'MAXLEN', '~', eventsMaxLen, '*', 'run', eventsRunId, 'events', text)
+  end
   eventLines, eventCount = {}, 0
 end
 

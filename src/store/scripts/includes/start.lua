@@ -67,7 +67,7 @@ local function startNode(run, nodeId, node, spec, specJson, now, runContext, wri
     attempts = node.attempts
     writes:add(nodeId, node)
   end
-  emitEvent('node.started', nodeId, attempts, specTask(specJson), startedDetail)
+  emitEvent('node.started', nodeId, attempts, specTask(specJson))
   -- A root that has not been re-enqueued was queued when the run was created (submit-run).
   local queuedAt = node.queuedAt or runContext.createdAt or now
   local ids = NO_IDS
