@@ -64,4 +64,6 @@ export type { QueueStats } from './store/queue-stats.js';
 export type { WorkerInfo, WorkerList } from './store/workers.js';
 export type { QueueThroughput, ThroughputPoint, ThroughputOptions } from './store/throughput.js';
 export { ATTRIBUTES as SPAN_ATTRIBUTES } from './tracing/attributes.js';
+export { createDashboard, type Dashboard } from './dashboard/server.js';
+export type { DashboardOptions } from './dashboard/options.js';
 export * from './errors/index.js';

@@ -17,9 +17,10 @@ import { exitQuietlyOnBrokenPipe } from './output.js';
 import { renderRun, statusSummary } from './render-run.js';
 import { parseDuration, purgeCommand } from './purge-command.js';
 import { printResult } from './result-command.js';
+import { serveDashboard } from './dashboard-command.js';
 import { followEvents } from './events-command.js';
 import { formatQueues } from './queues-command.js';
-import { type ConnectionOptions, openApp, toCliError } from './session.js';
+import { type ConnectionOptions, openApp, toCliError, warn } from './session.js';
 import { watchRun } from './watch.js';
 import { runWorkerCommand } from './worker-command.js';
 import { printWorkers } from './workers-command.js';
@@ -39,6 +40,12 @@ const printJson = (value: unknown): void => print(JSON.stringify(value, null, 2)
 function positiveInteger(value: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('must be a whole number above 0');
+  return number;
+}
+
+function port(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0 || number > 65535) throw new InvalidArgumentError('must be a port number, 0 to 65535');
   return number;
 }
 
@@ -327,6 +334,18 @@ connectionOptions(
     print(`looked at ${formatCount(report.nodes)} nodes of ${formatCount(report.runs)} running runs: ${formatCount(report.repaired.length)} re-enqueued`);
     for (const node of report.repaired) print(`  run ${node.runId} node #${node.nodeId} (was ${node.status})`);
   });
+});
+
+connectionOptions(
+  program
+    .command('dashboard')
+    .description('serve the web dashboard (runs and their DAGs live, queues, workers, dead letters) until SIGINT/SIGTERM')
+    .option('--port <port>', 'port to listen on (0: any free port)', port, 7474)
+    .option('--host <host>', 'address to bind (default loopback only: anyone who reaches it sees your runs)', '127.0.0.1')
+    .option('--token <token>', 'turn the actions on; each needs this token (prefer CELERIAC_DASHBOARD_TOKEN: arguments show in ps)')
+    .option('--show-values', "show nodes' args and results (they can hold personal data)"),
+).action(async (options: ConnectionOptions & { port: number; host: string; token?: string; showValues?: boolean }) => {
+  await withApp(options, (app) => serveDashboard(app, options, print, warn));
 });
 
 try {

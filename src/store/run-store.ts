@@ -23,6 +23,11 @@ import { type NodeDetailRead, readNodeDetail } from './node-detail.js';
 /** A run index member, which is also a `list()` cursor: "<createdAt, 15 digits>:<run id>" (submit-run). */
 export const RUN_CURSOR_PATTERN = /^\d{15}:[A-Za-z0-9_-]{1,128}$/;
 
+/** The `list()` cursor that continues after this run (its index member, as submit-run.lua writes it). */
+export function runCursor(createdAtMs: number, runId: string): string {
+  return `${String(createdAtMs).padStart(15, '0')}:${runId}`;
+}
+
 export interface RunMeta {
   readonly id: string;
   readonly name: string;
