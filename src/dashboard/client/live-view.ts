@@ -7,6 +7,9 @@ import { isFinished, statusOfCode, statusOfEvent } from './format.js';
 const STATUS_INDEX: Readonly<Record<StatusName, number>> = Object.fromEntries(STATUS_NAMES.map((name, index) => [name, index])) as Record<StatusName, number>;
 const ZERO = 48; // '0'
 
+/** Status indexes, most advanced first: how counts are listed and stacked in bars. */
+export const DISPLAY_ORDER: readonly number[] = (['succeeded', 'failed', 'running', 'queued', 'delayed', 'pending', 'cancelled'] as const).map((status) => STATUS_INDEX[status]);
+
 export type ApplyResult = 'changed' | 'unchanged' | 'unknown-node' | 'run';
 
 export class LiveView {
@@ -136,11 +139,9 @@ export function groupStatus(counts: Int32Array): StatusName {
 
 /** "9,812 succeeded, 150 running, 38 queued": the non-zero counts, most advanced first. */
 export function countsText(counts: Int32Array): string {
-  const order: StatusName[] = ['succeeded', 'failed', 'running', 'queued', 'delayed', 'pending', 'cancelled'];
   const format = new Intl.NumberFormat('en-US');
-  return order
-    .filter((status) => (counts[STATUS_INDEX[status]] ?? 0) > 0)
-    .map((status) => `${format.format(counts[STATUS_INDEX[status]] ?? 0)} ${status}`)
+  return DISPLAY_ORDER.filter((index) => (counts[index] ?? 0) > 0)
+    .map((index) => `${format.format(counts[index] ?? 0)} ${statusOfCode(index)}`)
     .join(', ');
 }
 

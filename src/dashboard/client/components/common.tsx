@@ -5,6 +5,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { STATUS_NAMES, type StatusName } from '../../api-types.js';
 import { errorText, getJson, type Query } from '../api.js';
 import { count } from '../format.js';
+import { DISPLAY_ORDER } from '../live-view.js';
 import { href, onLinkClick } from '../router.js';
 
 export function StatusBadge({ status }: { status: string }) {
@@ -22,7 +23,10 @@ export function Link({ to, children, class: className, title }: { to: string; ch
 /** A stacked bar of node counts by status, with the non-zero counts spelled out beside it. */
 export function CountsBar({ counts, total, labels = true }: { counts: Readonly<Record<StatusName, number>> | readonly number[]; total: number; labels?: boolean }) {
   const value = (status: StatusName, index: number): number => (Array.isArray(counts) ? (counts as readonly number[])[index] ?? 0 : (counts as Readonly<Record<StatusName, number>>)[status]);
-  const parts = STATUS_NAMES.map((status, index) => ({ status, n: value(status, index) })).filter((part) => part.n > 0);
+  const parts = DISPLAY_ORDER.map((index) => {
+    const status = STATUS_NAMES[index] ?? 'pending';
+    return { status, n: value(status, index) };
+  }).filter((part) => part.n > 0);
   const title = parts.map((part) => `${count(part.n)} ${part.status}`).join(', ');
   return (
     <span class="counts" title={title}>

@@ -4,7 +4,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ViewUnit } from '../../api-types.js';
 import { count, duration, statusOfCode } from '../format.js';
-import { countsText, type LiveView } from '../live-view.js';
+import { countsText, DISPLAY_ORDER, type LiveView } from '../live-view.js';
 import { pathData, type Box, type Layout } from './dag-layout.js';
 
 interface Transform {
@@ -26,6 +26,7 @@ export interface DagProps {
   readonly onExpand: (groupId: string) => void;
 }
 
+const MIN_FIT = 0.6;
 const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 function fit(layout: Layout, svg: SVGSVGElement | null): Transform {
@@ -33,6 +34,11 @@ function fit(layout: Layout, svg: SVGSVGElement | null): Transform {
   const height = svg?.clientHeight ?? 600;
   if (layout.width === 0 || layout.height === 0) return { x: 0, y: 0, k: 1 };
   const k = Math.min(1.25, (width - 20) / layout.width, (height - 20) / layout.height);
+  // A long chain fitted whole would be unreadably small: keep boxes legible and start at its left end.
+  if (k < MIN_FIT) {
+    const legible = Math.min(MIN_FIT, (height - 20) / layout.height);
+    return { x: 10, y: (height - layout.height * legible) / 2, k: legible };
+  }
   return { x: (width - layout.width * k) / 2, y: (height - layout.height * k) / 2, k };
 }
 
@@ -41,11 +47,26 @@ export function Dag(props: DagProps) {
   const svg = useRef<SVGSVGElement>(null);
   const [view, setView] = useState<Transform>({ x: 0, y: 0, k: 1 });
   const drag = useRef<{ x: number; y: number; startX: number; startY: number; moved: boolean } | null>(null);
+  // Until the user pans or zooms, the drawing follows the view's size (a side panel opening).
+  const touched = useRef(false);
+  const latest = useRef(layout);
+  latest.current = layout;
 
   useLayoutEffect(() => {
+    touched.current = false;
     setView(fit(layout, svg.current));
     // Refit on a new expansion only; a refetch that keeps the shape keeps the user's pan and zoom.
   }, [props.fitKey, layout.boxes.length === 0]);
+
+  useEffect(() => {
+    const element = svg.current;
+    if (!element) return;
+    const observer = new ResizeObserver(() => {
+      if (!touched.current) setView(fit(latest.current, element));
+    });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
 
   // Wheel listeners must be non-passive to stop the page from scrolling while zooming.
   useEffect(() => {
@@ -53,6 +74,7 @@ export function Dag(props: DagProps) {
     if (!element) return;
     const onWheel = (event: WheelEvent): void => {
       event.preventDefault();
+      touched.current = true;
       const rect = element.getBoundingClientRect();
       const px = event.clientX - rect.left;
       const py = event.clientY - rect.top;
@@ -77,12 +99,20 @@ export function Dag(props: DagProps) {
     if (!d.moved && Math.abs(dx) + Math.abs(dy) < 4) return;
     if (!d.moved) svg.current?.setPointerCapture(event.pointerId);
     d.moved = true;
+    touched.current = true;
     setView((old) => ({ ...old, x: d.x + dx, y: d.y + dy }));
   };
   const onPointerUp = (event: PointerEvent): void => {
     if (drag.current?.moved) svg.current?.releasePointerCapture(event.pointerId);
     // Left set until the click that follows a drag has been ignored.
     setTimeout(() => (drag.current = null), 0);
+  };
+  const zoomBy = (factor: number): void => {
+    touched.current = true;
+    const element = svg.current;
+    const cx = (element?.clientWidth ?? 0) / 2;
+    const cy = (element?.clientHeight ?? 0) / 2;
+    setView((old) => ({ k: old.k * factor, x: cx - (cx - old.x) * factor, y: cy - (cy - old.y) * factor }));
   };
   const click = (action: () => void) => (event: MouseEvent) => {
     event.stopPropagation();
@@ -120,13 +150,20 @@ export function Dag(props: DagProps) {
         </g>
       </svg>
       <div class="dag-tools">
-        <button class="btn small" onClick={() => setView(fit(layout, svg.current))} title="fit the graph to the view">
+        <button
+          class="btn small"
+          onClick={() => {
+            touched.current = false;
+            setView(fit(layout, svg.current));
+          }}
+          title="fit the graph to the view"
+        >
           Fit
         </button>
-        <button class="btn small" onClick={() => setView((v) => ({ ...v, k: v.k * 1.25 }))}>
+        <button class="btn small" onClick={() => zoomBy(1.25)}>
           +
         </button>
-        <button class="btn small" onClick={() => setView((v) => ({ ...v, k: v.k / 1.25 }))}>
+        <button class="btn small" onClick={() => zoomBy(1 / 1.25)}>
           −
         </button>
       </div>
@@ -187,7 +224,8 @@ function UnitBox({ unit, u, box, live, now, selected, onSelect, onExpand }: Unit
       </text>
       <g transform={`translate(14,${box.height - 16})`}>
         <rect class="bar-bg" width={barWidth} height={6} rx={3} />
-        {Array.from(counts).map((n, index) => {
+        {DISPLAY_ORDER.map((index) => {
+          const n = counts[index] ?? 0;
           if (n === 0) return null;
           const width = (barWidth * n) / Math.max(1, unit.size);
           const x = offset;

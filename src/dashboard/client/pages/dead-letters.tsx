@@ -63,7 +63,7 @@ export function DeadLettersPage() {
             <tr key={`${entry.at}-${index}`} data-testid="dead-letter-row">
               <td class="nowrap">{clock(entry.at)}</td>
               <td class="mono">{entry.queue}</td>
-              <td class="mono">{entry.reason}</td>
+              <td class="mono nowrap">{entry.reason}</td>
               <td class="mono nowrap">
                 {entry.runId !== undefined ? <Link to={`runs/${encodeURIComponent(entry.runId)}`}>{entry.runId}</Link> : '–'}
                 {entry.nodeId !== undefined && ` #${entry.nodeId}`}

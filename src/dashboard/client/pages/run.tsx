@@ -8,12 +8,15 @@ import { ActionMessage, ActionsOff, useAction, useConfig } from '../actions.js';
 import { errorText, getJson, openEvents } from '../api.js';
 import { ErrorNote, Link, StatusBadge, useNow } from '../components/common.js';
 import { Dag } from '../components/dag.js';
+import { askConfirm } from '../components/modal.js';
 import { layoutUnits, type Layout } from '../components/dag-layout.js';
 import { GroupPanel } from '../components/group-panel.js';
 import { NodePanel } from '../components/node-panel.js';
 import { Timeline } from '../components/timeline.js';
 import { ago, clock, count, duration } from '../format.js';
 import { LiveView } from '../live-view.js';
+
+const LARGE_GROUP = 1000;
 
 interface Loaded {
   readonly live: LiveView;
@@ -35,6 +38,18 @@ export function RunPage({ runId }: { runId: string }) {
   const expandKey = expand.join(',');
   const reload = (): void => setReloads((n) => n + 1);
   const [outcome, run] = useAction((result) => result.ok && reload());
+  const expandGroup = (groupId: string): void => {
+    if (expand.includes(groupId) || loaded === null) return;
+    const unit = loaded.live.units[loaded.live.unitIndex.get(groupId) ?? -1];
+    const size = unit?.kind === 'group' ? unit.size : 0;
+    const go = (): void => setExpand((old) => (old.includes(groupId) ? old : [...old, groupId]));
+    // Thousands of boxes take dagre seconds to lay out and are hard to read: ask first.
+    if (size <= LARGE_GROUP) return go();
+    askConfirm('Expand group', `Draw all ${count(size)} nodes of this group one by one? Laying out that many boxes can take a while; the group's panel lists its failed and running members without expanding.`, 'Expand').then(
+      (ok) => ok && go(),
+      () => undefined,
+    );
+  };
 
   useEffect(() => {
     const controller = new AbortController();
@@ -202,7 +217,7 @@ export function RunPage({ runId }: { runId: string }) {
       <div class="run-body">
         <div class="run-main">
           {tab === 'graph' ? (
-            <Dag live={live} layout={layout} version={version} fitKey={`${runId}|${expandKey}`} now={now} selected={selection.unit} onSelect={select} onExpand={(id) => setExpand((old) => (old.includes(id) ? old : [...old, id]))} />
+            <Dag live={live} layout={layout} version={version} fitKey={`${runId}|${expandKey}`} now={now} selected={selection.unit} onSelect={select} onExpand={expandGroup} />
           ) : (
             <Timeline live={live} version={version} now={now} selected={selection.unit} onSelect={select} />
           )}
@@ -217,7 +232,7 @@ export function RunPage({ runId }: { runId: string }) {
             onAction={reload}
           />
         ) : selectedUnit?.kind === 'group' ? (
-          <GroupPanel live={live} unit={selectedUnit} version={version} onSelectNode={selectNode} onExpand={(id) => setExpand((old) => [...old, id])} onClose={() => setSelection({ unit: null, node: null })} />
+          <GroupPanel live={live} unit={selectedUnit} version={version} onSelectNode={selectNode} onExpand={expandGroup} onClose={() => setSelection({ unit: null, node: null })} />
         ) : null}
       </div>
     </div>

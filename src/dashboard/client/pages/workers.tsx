@@ -38,9 +38,9 @@ function WorkerTable({ rows, now, kind }: { rows: readonly WorkerRow[]; now: num
       </thead>
       <tbody>
         {rows.map((worker) => (
-          <tr key={worker.id} data-testid="worker-row" data-worker-id={worker.id} class={kind}>
+          <tr key={worker.id} data-testid="worker-row" data-worker-id={worker.id} class={`w-${kind}`}>
             <td class="mono">
-              <span class={`dot ${kind}`} /> {worker.id}
+              <span class={`dot dot-${kind}`} /> {worker.id}
             </td>
             <td>{worker.host}</td>
             <td class="num">{worker.pid}</td>
