@@ -22,6 +22,7 @@ import { type DeadLetters, clearDeadLetters, readDeadLetters } from './store/dea
 import { type QueueStats, knownQueues, readQueueStats } from './store/queue-stats.js';
 import { type RepairReport, repairRuns } from './store/repair.js';
 import { readWorkers, type WorkerList } from './store/workers.js';
+import { parseThroughputWindow, type QueueThroughput, readThroughput, type ThroughputOptions } from './store/throughput.js';
 import { RUN_CURSOR_PATTERN, RunStore } from './store/run-store.js';
 import { RUN_STATUSES, type RunStatus } from './store/records.js';
 import { parseInstant } from './util/instant.js';
@@ -348,6 +349,17 @@ export class App {
    */
   workers(): Promise<WorkerList> {
     return this.withRedis((redis) => readWorkers(redis, this.keys));
+  }
+
+  /**
+   * Attempts finished per queue in 10 s buckets over the last `windowMs` (default 15 min, at most
+   * 1 h), oldest first, every bucket present (zeros included); the last is the bucket now
+   * filling. Workers count in memory and send their counts with their registry beat (every 5 s),
+   * so a point is up to one beat late, and a killed worker's last beat of counts is lost.
+   */
+  throughput(options: ThroughputOptions = {}): Promise<QueueThroughput[]> {
+    const windowMs = parseThroughputWindow(options);
+    return this.withRedis((redis) => readThroughput(redis, this.keys, windowMs));
   }
 
   /**

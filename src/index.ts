@@ -52,7 +52,7 @@ export {
   type Accepting,
   type ElementOutput,
 } from './canvas/builders.js';
-export { Run, type RunInspection, type NodeInspection, type InspectOptions, type DeleteOptions, type DeleteOutcome, type ResultOptions, type ReopenOutcome, type CancelOutcome, type RunProgress } from './run/run.js';
+export { Run, type RunInspection, type NodeInspection, type NodeDetailInspection, type InspectNodeOptions, type InspectOptions, type DeleteOptions, type DeleteOutcome, type ResultOptions, type ReopenOutcome, type CancelOutcome, type RunProgress } from './run/run.js';
 export { Worker } from './worker/worker.js';
 export type { WorkerOptions } from './worker/worker-options.js';
 export type { WorkerEvent, AttemptOutcomeKind } from './worker/events.js';
@@ -62,5 +62,8 @@ export type { DeadLetter, DeadLetters } from './store/dead-letters.js';
 export type { RepairReport, RepairedNode } from './store/repair.js';
 export type { QueueStats } from './store/queue-stats.js';
 export type { WorkerInfo, WorkerList } from './store/workers.js';
+export type { QueueThroughput, ThroughputPoint, ThroughputOptions } from './store/throughput.js';
 export { ATTRIBUTES as SPAN_ATTRIBUTES } from './tracing/attributes.js';
+export { createDashboard, type Dashboard } from './dashboard/server.js';
+export type { DashboardOptions } from './dashboard/options.js';
 export * from './errors/index.js';

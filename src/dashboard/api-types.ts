@@ -18,6 +18,11 @@
  *   POST /api/runs/:id/cancel              ActionResult (token)
  *   POST /api/dead-letters/clear           ActionResult (token)
  * Actions need `Authorization: Bearer <token>`; failures answer ApiError with a 4xx/5xx status.
+ *
+ * Every other GET that accepts text/html answers index.html (client routes: /runs/:id, /queues,
+ * /workers, /dead-letters). The server adds `<meta name="celeriac-base" content="<base path>">`
+ * to its head (the dashboard may be mounted under e.g. /celeriac/: the client prefixes its API
+ * calls and routes with it), and rewrites `src="./…"` and `href="./…"` to the base path.
  */
 
 export const STATUS_NAMES = ['pending', 'queued', 'delayed', 'running', 'succeeded', 'failed', 'cancelled'] as const;
@@ -83,6 +88,11 @@ export type ViewUnit =
       /** Earliest start and latest finish of its members (the timeline's bar). */
       readonly startedAt?: number;
       readonly finishedAt?: number;
+      /**
+       * Set on what is left of an expanded group past the members drawn (at most 500 per
+       * expansion): the expanded group's id. Expanding this unit's own id draws the next members.
+       */
+      readonly remainderOf?: string;
     };
 
 export interface RunHeader {

@@ -1,32 +1,13 @@
-import { ConfigError, ResultTimeoutError, WorkflowCancelledError, WorkflowFailedError } from '../errors/index.js';
+import { ConfigError, NodeNotFoundError, ResultTimeoutError, WorkflowCancelledError, WorkflowFailedError } from '../errors/index.js';
 import { fillTemplate } from '../graph/template.js';
 import { recordRunSpan, type TracingOptions } from '../tracing/spans.js';
 import type { KeySpace } from '../store/keys.js';
 import { nodeErrorSchema, type NodeStatus, type RunStatus, TERMINAL_RUN_STATUSES } from '../store/records.js';
 import type { RunMeta, RunStore } from '../store/run-store.js';
 import type { RunEvents } from './run-events.js';
+import { type InspectNodeOptions, type NodeDetailInspection, type NodeInspection, nodeDetailOf, nodeInspectionOf, timeField } from './node-inspection.js';
 
-export interface NodeInspection {
-  readonly id: string;
-  readonly task: string;
-  readonly status: NodeStatus;
-  /** Attempts started so far (redeliveries included). */
-  readonly attempts: number;
-  /** Nodes that wait for this one. */
-  readonly dependants: readonly string[];
-  readonly queuedAt?: Date;
-  readonly startedAt?: Date;
-  readonly finishedAt?: Date;
-  /** The last error of this node (for a failed node, the one that failed it). */
-  readonly error?: { readonly name: string; readonly message: string; readonly stack?: string; readonly code?: string };
-  /** What the node's latest attempt last gave `taskContext().progress()`, if anything (kept once it finished). */
-  readonly progress?: unknown;
-  /**
-   * The node's result (its JSON value), with `inspect({ results: true })` only, and only once
-   * the node succeeded (a rerun drops the results of the nodes it resets).
-   */
-  readonly result?: unknown;
-}
+export type { InspectNodeOptions, NodeDetailInspection, NodeInspection } from './node-inspection.js';
 
 export interface InspectOptions {
   /** Include each succeeded node's result (one more hash read; a wide run's results can be large). */
@@ -103,11 +84,6 @@ export interface RunContext {
   readonly events: RunEvents;
   readonly keys: KeySpace;
   readonly tracing: TracingOptions;
-}
-
-/** `{ [name]: Date }` when the time is known, else nothing (optional fields stay absent). */
-function timeField<K extends string>(name: K, ms: number | undefined): { [key in K]?: Date } {
-  return (ms === undefined ? {} : { [name]: new Date(ms) }) as { [key in K]?: Date };
 }
 
 /** What inspect() and progress() both say about the run itself. */
@@ -299,22 +275,26 @@ export class Run<R = unknown> {
       ...(meta.failedNode !== undefined ? { failedNode: meta.failedNode } : {}),
       ...timeField('expiresAt', meta.expiresAt),
       reopened: meta.reopened,
-      nodes: nodes.map((node) => {
-        const parsedError = node.errorJson ? nodeErrorSchema.safeParse(JSON.parse(node.errorJson)) : null;
-        return {
-          id: node.id,
-          task: node.task,
-          status: node.state.status,
-          attempts: node.state.attempts ?? 0,
-          dependants: node.next,
-          ...timeField('queuedAt', node.state.queuedAt),
-          ...timeField('startedAt', node.state.startedAt),
-          ...timeField('finishedAt', node.state.finishedAt),
-          ...(parsedError?.success ? { error: parsedError.data } : {}),
-          ...(node.state.progress !== undefined ? { progress: JSON.parse(node.state.progress) as unknown } : {}),
-          ...(node.resultJson !== undefined ? { result: JSON.parse(node.resultJson) as unknown } : {}),
-        };
-      }),
+      nodes: nodes.map((node): NodeInspection => nodeInspectionOf(node.id, node.task, node.next, node.state, node.errorJson, node.resultJson)),
     };
+  }
+
+  /**
+   * One node, read alone (its state, spec and error: never the whole run, so it answers as fast
+   * on a 100,000-node run). With `values`, its bound args and, once it succeeded, its result.
+   * RunNotFoundError (or RunExpiredError) for an unknown run, NodeNotFoundError for an unknown node.
+   */
+  async inspectNode(nodeId: string, options: InspectNodeOptions = {}): Promise<NodeDetailInspection> {
+    if (typeof nodeId !== 'string' || nodeId.length === 0) throw new ConfigError('inspectNode()', 'the node id must be a non-empty string');
+    if (typeof options !== 'object' || options === null || (options.values !== undefined && typeof options.values !== 'boolean')) {
+      throw new ConfigError('inspectNode()', 'options.values must be true or false');
+    }
+    const values = options.values === true;
+    const read = await this.context.withRedis(() => this.context.runs.node(this.id, nodeId, values));
+    if ('missing' in read) {
+      if (read.missing === 'run') throw await this.context.runs.missing(this.id);
+      throw new NodeNotFoundError(this.id, nodeId);
+    }
+    return nodeDetailOf(nodeId, read.node, values);
   }
 }

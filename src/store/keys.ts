@@ -37,6 +37,9 @@
  *                                       worker-heartbeat.lua
  *   {p}:workers:seen        sorted set  worker id by its last beat (ms, Redis's clock)
  *   {p}:workers:started     sorted set  worker id by its first beat
+ *   {p}:throughput          hash        "<bucket ms>|<queue>|s|f" -> attempts finished in that
+ *                                       bucket (store/throughput.ts), added by worker-heartbeat.lua
+ *   {p}:throughput:index    sorted set  "<bucket ms>|<queue>" by bucket: what to trim past retention
  */
 export interface RunKeys {
   readonly run: string;
@@ -61,6 +64,12 @@ export interface RunIndexKeys {
 export interface DeadLetterKeys {
   readonly list: string;
   readonly counts: string;
+}
+
+/** Attempts finished per queue and bucket (store/throughput.ts), in worker-heartbeat.lua's order. */
+export interface ThroughputKeys {
+  readonly counts: string;
+  readonly index: string;
 }
 
 /** The registry of running workers (worker-heartbeat.lua), in the order the script takes them. */
@@ -89,6 +98,7 @@ export class KeySpace {
   /** The app's event stream: one key, so a consumer follows every run with one XREAD. */
   readonly events: string;
   readonly workers: WorkerRegistryKeys;
+  readonly throughput: ThroughputKeys;
   private readonly recentRunKeys = new Map<string, readonly string[]>();
   private readonly queueKeys = new Map<string, QueueKeys>();
 
@@ -99,6 +109,7 @@ export class KeySpace {
     this.repairLock = `${this.tag}:repair:lock`;
     this.events = `${this.tag}:events`;
     this.workers = { records: `${this.tag}:workers`, seen: `${this.tag}:workers:seen`, started: `${this.tag}:workers:started` };
+    this.throughput = { counts: `${this.tag}:throughput`, index: `${this.tag}:throughput:index` };
     const runs = `${this.tag}:runs`;
     this.runIndexes = {
       all: runs,

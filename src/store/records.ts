@@ -44,6 +44,14 @@ export const nodeStateSchema = z.object({
 });
 export type NodeState = z.infer<typeof nodeStateSchema>;
 
+/** The state of a root that has not started since submit: none is stored (submit-run). */
+export const INITIAL_ROOT_STATE: NodeState = { status: 'queued', delivery: 1 };
+
+/** A root's stored state omits queuedAt until it is enqueued again: it was queued at the run's creation. */
+export function withStateDefaults(state: NodeState, createdAt: number): NodeState {
+  return state.queuedAt === undefined && state.delivery !== undefined ? { ...state, queuedAt: createdAt } : state;
+}
+
 export const nodeErrorSchema = z.object({
   name: z.string(),
   message: z.string(),

@@ -12,13 +12,21 @@ import {
   nodeSpecSchema,
   nodeStateSchema,
   RUN_STATUSES,
+  INITIAL_ROOT_STATE,
+  withStateDefaults,
 } from './records.js';
 import { sendFlat } from './command.js';
 import { scripts } from './script.js';
 import { writeRun } from './submission.js';
+import { type NodeDetailRead, readNodeDetail } from './node-detail.js';
 
 /** A run index member, which is also a `list()` cursor: "<createdAt, 15 digits>:<run id>" (submit-run). */
 export const RUN_CURSOR_PATTERN = /^\d{15}:[A-Za-z0-9_-]{1,128}$/;
+
+/** The `list()` cursor that continues after this run (its index member, as submit-run.lua writes it). */
+export function runCursor(createdAtMs: number, runId: string): string {
+  return `${String(createdAtMs).padStart(15, '0')}:${runId}`;
+}
 
 export interface RunMeta {
   readonly id: string;
@@ -36,14 +44,6 @@ export interface RunMeta {
   readonly queues: readonly string[];
   /** The stored trace context of the run's submit span (tracing was on at submit). */
   readonly trace?: string;
-}
-
-/** The state of a root that has not started since submit: none is stored (submit-run). */
-const INITIAL_ROOT_STATE: NodeState = { status: 'queued', delivery: 1 };
-
-/** A root's stored state omits queuedAt until it is enqueued again: it was queued at the run's creation. */
-function withStateDefaults(state: NodeState, createdAt: number): NodeState {
-  return state.queuedAt === undefined && state.delivery !== undefined ? { ...state, queuedAt: createdAt } : state;
 }
 
 export interface RawNode {
@@ -151,6 +151,11 @@ export class RunStore {
     ]);
     const task = specJson ? nodeSpecSchema.parse(withSpecDefaults(JSON.parse(specJson))).task : '?';
     return { task, errorJson };
+  }
+
+  /** One node, read alone (node-detail.ts). */
+  node(runId: string, nodeId: string, values: boolean): Promise<NodeDetailRead> {
+    return readNodeDetail(this.redis, this.keys, runId, nodeId, values);
   }
 
   /** A consistent snapshot of the run and all its nodes (one MULTI), with their results if asked. */

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { KeySpace } from './keys.js';
 import { scripts } from './script.js';
+import { type ThroughputCounts, throughputArgs, throughputScriptKeys } from './throughput.js';
 
 /** How often a worker beats by default (`worker-presence.ts`). */
 export const WORKER_BEAT_INTERVAL_MS = 5_000;
@@ -63,11 +64,16 @@ const recordSchema = z.object({
 });
 
 function registryKeys(keys: KeySpace): string[] {
-  return [keys.workers.records, keys.workers.seen, keys.workers.started];
+  return [keys.workers.records, keys.workers.seen, keys.workers.started, ...throughputScriptKeys(keys)];
 }
 
-/** One beat: the record stored, the worker's last-seen time set to Redis's now, long-silent workers pruned. */
-export async function beatWorker(redis: Redis, keys: KeySpace, id: string, record: WorkerRecord): Promise<void> {
+const NO_COUNTS: ThroughputCounts = new Map();
+
+/**
+ * One beat: the record stored, the worker's last-seen time set to Redis's now, long-silent
+ * workers pruned, and the attempts it finished since its last beat added to the throughput.
+ */
+export async function beatWorker(redis: Redis, keys: KeySpace, id: string, record: WorkerRecord, counts = NO_COUNTS): Promise<void> {
   const json = JSON.stringify({
     host: record.host,
     pid: record.pid,
@@ -76,12 +82,12 @@ export async function beatWorker(redis: Redis, keys: KeySpace, id: string, recor
     inFlight: record.inFlight,
     intervalMs: record.intervalMs,
   });
-  await scripts.workerHeartbeat.run(redis, registryKeys(keys), ['beat', id, json, WORKER_PRUNE_AFTER_MS, MAX_WORKERS]);
+  await scripts.workerHeartbeat.run(redis, registryKeys(keys), ['beat', id, json, WORKER_PRUNE_AFTER_MS, MAX_WORKERS, ...throughputArgs(counts)]);
 }
 
-/** The worker stopped: it leaves the registry. */
-export async function removeWorker(redis: Redis, keys: KeySpace, id: string): Promise<void> {
-  await scripts.workerHeartbeat.run(redis, registryKeys(keys), ['remove', id, '', 0, 0]);
+/** The worker stopped: it leaves the registry, handing over its last counts. */
+export async function removeWorker(redis: Redis, keys: KeySpace, id: string, counts = NO_COUNTS): Promise<void> {
+  await scripts.workerHeartbeat.run(redis, registryKeys(keys), ['remove', id, '', 0, 0, ...throughputArgs(counts)]);
 }
 
 /** The registry, read in one MULTI with Redis's time, split into live and silent workers (each by start time). */

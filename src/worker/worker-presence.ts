@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { KeySpace } from '../store/keys.js';
 import { beatWorker, removeWorker } from '../store/workers.js';
 import type { Execution } from './lease-heartbeat.js';
+import type { ThroughputTally } from './throughput-tally.js';
 
 export interface WorkerPresenceOptions {
   readonly connection: Redis;
@@ -13,6 +14,8 @@ export interface WorkerPresenceOptions {
   /** The worker's slots: the attempts in flight are counted at each beat, not tracked per attempt. */
   readonly executions: ReadonlySet<Execution>;
   readonly intervalMs: number;
+  /** The attempts finished since the last beat: each beat (and the removal) carries them. */
+  readonly tally: ThroughputTally;
   readonly onError: (error: unknown) => void;
 }
 
@@ -41,8 +44,10 @@ export class WorkerPresence {
   /** Stop beating and leave the registry (sent after any beat in flight, on the same connection). */
   async remove(): Promise<void> {
     this.stop();
+    // Counts of a beat still in flight that fails are put back: wait for it, so they go now.
+    await this.pending;
     try {
-      await removeWorker(this.options.connection, this.options.keys, this.options.id);
+      await removeWorker(this.options.connection, this.options.keys, this.options.id, this.options.tally.take());
     } catch (error) {
       this.options.onError(error);
     }
@@ -50,12 +55,17 @@ export class WorkerPresence {
 
   private beat(): void {
     if (this.pending) return;
-    const { connection, keys, id, queues, concurrency, executions, intervalMs, onError } = this.options;
+    const { connection, keys, id, queues, concurrency, executions, intervalMs, tally, onError } = this.options;
     let inFlight = 0;
     for (const execution of executions) if (execution.node) inFlight++;
     const record = { host: hostname(), pid: process.pid, queues, concurrency, inFlight, intervalMs };
-    this.pending = beatWorker(connection, keys, id, record)
-      .catch(onError)
+    const counts = tally.take();
+    this.pending = beatWorker(connection, keys, id, record, counts)
+      .catch((error: unknown) => {
+        // Most often the beat never reached Redis (an outage): the next one carries its counts.
+        tally.restore(counts);
+        onError(error);
+      })
       .finally(() => (this.pending = null));
   }
 }

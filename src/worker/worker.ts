@@ -16,6 +16,7 @@ import { Housekeeping } from './housekeeping.js';
 import { type Execution, LeaseHeartbeat } from './lease-heartbeat.js';
 import { StallWatch } from './stall-watch.js';
 import { WorkerPresence } from './worker-presence.js';
+import { ThroughputTally } from './throughput-tally.js';
 import { ulid } from 'ulid';
 import { StartHandBack } from './start-hand-back.js';
 import { WorkerConnections } from './worker-connections.js';
@@ -81,6 +82,8 @@ export class Worker {
   private heartbeat: LeaseHeartbeat | null = null;
   private stallWatch: StallWatch | null = null;
   private presence: WorkerPresence | null = null;
+  /** Attempts finished per queue since the last registry beat (`app.throughput()`). */
+  private readonly tally = new ThroughputTally();
   /** This worker's id in the worker registry (`app.workers()`): a ULID made with the worker. */
   readonly id = ulid();
   private state: 'new' | 'running' | 'closing' | 'closed' = 'new';
@@ -183,7 +186,7 @@ export class Worker {
     this.heartbeat.start();
     this.stallWatch = new StallWatch({ connection: commands, boundMs: this.context.config.connectTimeoutMs, onError: this.onError });
     this.stallWatch.start();
-    this.presence = new WorkerPresence({ connection: commands, keys: this.context.keys, id: this.id, queues: this.queues, concurrency: this.concurrency, executions: this.executions, intervalMs: this.presenceIntervalMs, onError: this.onError });
+    this.presence = new WorkerPresence({ connection: commands, keys: this.context.keys, id: this.id, queues: this.queues, concurrency: this.concurrency, executions: this.executions, intervalMs: this.presenceIntervalMs, tally: this.tally, onError: this.onError });
     this.presence.start();
     this.loopDone = this.fetchLoop();
   }
@@ -358,6 +361,7 @@ export class Worker {
         const alone = this.executions.size === 1;
         const report = await completions.complete(node, outcome.resultJson, attemptTraceparent(attemptSpan), this.state === 'running', alone);
         endAttemptSpan(attemptSpan, outcome, tracing);
+        if (report.kind === 'completed') this.tally.succeeded(node.queue);
         if (this.onEvent) this.attemptEnded(node, report.kind);
         if (report.runFinished && node.context.trace) await this.recordRunSpan(node.message.runId);
         return report.next;
@@ -372,6 +376,8 @@ export class Worker {
         return null;
       }
       const failed = await nodes.fail(node, serializeError(outcome.error), delay);
+      // Failed attempts, retried or not; not those fenced off or ended by a cancellation.
+      if (failed === 'retrying' || failed === 'failed' || failed === 'run-failed') this.tally.failed(node.queue);
       // Aborted because its run was cancelled, and reported after a resume had already reset the
       // node: fenced off, but what ended it was the cancellation.
       const reported = failed === 'stale' && outcome.error instanceof RunCancelledError ? 'cancelled' : failed;

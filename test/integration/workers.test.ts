@@ -11,6 +11,7 @@ import { redisUrl, useApps, useRedis } from '../helpers/apps.js';
 import { celeriac } from '../helpers/cli.js';
 import { freePort } from '../helpers/redis-server.js';
 import { WorkerPresence } from '../../src/worker/worker-presence.js';
+import { ThroughputTally } from '../../src/worker/throughput-tally.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/presence-worker.ts', import.meta.url));
 
@@ -114,10 +115,13 @@ describe('the worker registry', () => {
 });
 
 describe('WorkerPresence', () => {
-  it('reports a beat that fails to onError, and keeps its timer', async () => {
+  it('reports a beat that fails to onError, keeps its timer, and keeps the counts the beat carried for the next', async () => {
     // A connection to a port nobody listens on, that never retries and queues nothing: every command fails.
     const client = new Redis({ port: await freePort(), lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null });
     const errors: unknown[] = [];
+    const tally = new ThroughputTally();
+    tally.succeeded('default');
+    tally.failed('other');
     const presence = new WorkerPresence({
       connection: client,
       keys: new KeySpace(`test-${crypto.randomUUID()}`),
@@ -126,12 +130,17 @@ describe('WorkerPresence', () => {
       concurrency: 1,
       executions: new Set(),
       intervalMs: 20,
+      tally,
       onError: (error) => errors.push(error),
     });
     presence.start();
     try {
       await vi.waitFor(() => expect(errors.length).toBeGreaterThanOrEqual(2), { timeout: 10_000 });
       expect(errors[0]).toBeInstanceOf(Error);
+      presence.stop();
+      // A beat still in flight holds the counts until it fails: take them once it has.
+      const expected = new Map([['default', { succeeded: 1, failed: 0 }], ['other', { succeeded: 0, failed: 1 }]]);
+      await vi.waitFor(() => expect(tally.take()).toEqual(expected), { timeout: 10_000 });
     } finally {
       presence.stop();
       client.disconnect();
@@ -166,19 +175,19 @@ describe('worker-heartbeat.lua', () => {
   it('prunes workers silent for longer than the limit, and the oldest beyond the count', async () => {
     const client = redis();
     const keys = new KeySpace(`test-${crypto.randomUUID()}`);
-    const registry = [keys.workers.records, keys.workers.seen, keys.workers.started];
+    const registry = [keys.workers.records, keys.workers.seen, keys.workers.started, keys.throughput.counts, keys.throughput.index];
     for (const id of ['old', 'a', 'b']) await beatWorker(client, keys, id, record);
     // Back-date their beats: 'old' a day ago, 'a' before 'b'.
     const now = Number(await client.zscore(keys.workers.seen, 'b'));
     await client.zadd(keys.workers.seen, now - 86_400_000, 'old', now - 2000, 'a', now - 1000, 'b');
     expect((await readWorkers(client, keys)).silent.map((worker) => worker.id).sort()).toEqual(['old']);
 
-    await scripts.workerHeartbeat.run(client, registry, ['beat', 'c', JSON.stringify(record), 3_600_000, 1000]);
+    await scripts.workerHeartbeat.run(client, registry, ['beat', 'c', JSON.stringify(record), 3_600_000, 1000, 3_600_000, 10_000]);
     expect((await client.zrange(keys.workers.seen, 0, -1)).sort()).toEqual(['a', 'b', 'c']);
     expect(await client.hexists(keys.workers.records, 'old')).toBe(0);
     expect(await client.zscore(keys.workers.started, 'old')).toBeNull();
 
-    await scripts.workerHeartbeat.run(client, registry, ['beat', 'd', JSON.stringify(record), 3_600_000, 2]);
+    await scripts.workerHeartbeat.run(client, registry, ['beat', 'd', JSON.stringify(record), 3_600_000, 2, 3_600_000, 10_000]);
     expect((await client.zrange(keys.workers.seen, 0, -1)).sort()).toEqual(['c', 'd']);
     expect((await client.hkeys(keys.workers.records)).sort()).toEqual(['c', 'd']);
     expect((await client.zrange(keys.workers.started, 0, -1)).sort()).toEqual(['c', 'd']);

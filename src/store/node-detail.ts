@@ -1,0 +1,50 @@
+import type { Redis } from 'ioredis';
+import { type NodeSpec, withSpecDefaults } from '../graph/spec.js';
+import type { KeySpace } from './keys.js';
+import { INITIAL_ROOT_STATE, type NodeState, nodeSpecSchema, nodeStateSchema, withStateDefaults } from './records.js';
+
+/** One node as stored, read without touching the rest of the run (`run.inspectNode`). */
+export interface RawNodeDetail {
+  readonly spec: NodeSpec;
+  readonly state: NodeState;
+  readonly errorJson?: string;
+  /** Only when values were asked for and a result is stored. */
+  readonly resultJson?: string;
+}
+
+/** What a one-node read finds: the node, or which of the run and the node is missing. */
+export type NodeDetailRead = { readonly node: RawNodeDetail } | { readonly missing: 'run' | 'node' };
+
+/**
+ * The node's state, spec, error (and result, with `values`) and the run's createdAt and status,
+ * in one MULTI of single-field reads: O(1) in the run's size, so a 100,000-node run answers as
+ * fast as a 3-node one.
+ */
+export async function readNodeDetail(redis: Redis, keys: KeySpace, runId: string, nodeId: string, values: boolean): Promise<NodeDetailRead> {
+  const run = keys.run(runId);
+  const multi = redis.multi().hmget(run.run, 'createdAt', 'status').hget(run.nodes, nodeId).hget(run.specs, nodeId).hget(run.errors, nodeId);
+  if (values) multi.hget(run.results, nodeId);
+  const replies = await multi.exec();
+  if (!replies) throw new Error('readNodeDetail: the transaction was aborted');
+  for (const [error] of replies) if (error) throw error;
+  const [meta, stateJson, specJson, errorJson, resultJson = null] = replies.map(([, value]) => value) as [
+    (string | null)[],
+    string | null,
+    string | null,
+    string | null,
+    (string | null)?,
+  ];
+  const [createdAt, status] = meta;
+  if (!status) return { missing: 'run' };
+  if (specJson === null) return { missing: 'node' };
+  const spec = nodeSpecSchema.parse(withSpecDefaults(JSON.parse(specJson)));
+  const state = withStateDefaults(stateJson ? nodeStateSchema.parse(JSON.parse(stateJson)) : INITIAL_ROOT_STATE, Number(createdAt));
+  return {
+    node: {
+      spec,
+      state,
+      ...(errorJson !== null ? { errorJson } : {}),
+      ...(resultJson !== null ? { resultJson } : {}),
+    },
+  };
+}
