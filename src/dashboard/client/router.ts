@@ -1,10 +1,12 @@
-// History-API routing under the dashboard's base path. The base is the <base href> when the server
-// writes one, else the folder app.js was loaded from: the dashboard may be mounted at /celeriac/.
+// History-API routing under the dashboard's base path: the dashboard may be mounted at /celeriac/.
+// The server names the base in <meta name="celeriac-base">; failing that a <base href>, else the
+// folder app.js was loaded from.
 import { useEffect, useState } from 'preact/hooks';
 
 function computeBase(): string {
+  const meta = document.querySelector('meta[name="celeriac-base"]')?.getAttribute('content');
   const base = document.querySelector('base');
-  const path = base ? new URL(base.href).pathname : new URL('.', import.meta.url).pathname;
+  const path = meta ? new URL(meta, location.origin).pathname : base ? new URL(base.href).pathname : new URL('.', import.meta.url).pathname;
   return path.endsWith('/') ? path : `${path}/`;
 }
 

@@ -18,7 +18,7 @@ export function ThroughputChart({ points, width = 520, height = 150 }: { points:
         legend: { show: true },
         cursor: { drag: { x: false, y: false } },
         scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-        axes: [{ stroke: '#667085', grid: { stroke: '#eef0f3' } }, { stroke: '#667085', grid: { stroke: '#eef0f3' }, size: 40 }],
+        axes: [{ stroke: '#667085', grid: { stroke: '#eef0f3' } }, { stroke: '#667085', grid: { stroke: '#eef0f3' }, size: 60 }],
         series: [
           {},
           { label: 'succeeded', stroke: '#1f9d55', fill: 'rgba(31,157,85,0.12)', width: 1.5 },

@@ -3,7 +3,7 @@
 // pointer, dragging the background pans, and the drawing is fitted to the view when first drawn.
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ViewUnit } from '../../api-types.js';
-import { count, duration, statusOfCode } from '../format.js';
+import { count, duration, isFinished, statusOfCode } from '../format.js';
 import { countsText, DISPLAY_ORDER, type LiveView } from '../live-view.js';
 import { pathData, type Box, type Layout } from './dag-layout.js';
 
@@ -18,7 +18,7 @@ export interface DagProps {
   readonly layout: Layout;
   /** Bumped on every applied event batch: the arrays in `live` changed in place. */
   readonly version: number;
-  /** The drawing is refitted when this changes (a new expansion), not on every refetch. */
+  /** The drawing is refitted when this changes (a view of a new expansion), not on every refetch. */
   readonly fitKey: string;
   readonly now: number;
   readonly selected: string | null;
@@ -34,10 +34,12 @@ function fit(layout: Layout, svg: SVGSVGElement | null): Transform {
   const height = svg?.clientHeight ?? 600;
   if (layout.width === 0 || layout.height === 0) return { x: 0, y: 0, k: 1 };
   const k = Math.min(1.25, (width - 20) / layout.width, (height - 20) / layout.height);
-  // A long chain fitted whole would be unreadably small: keep boxes legible and start at its left end.
+  // A long chain or a wide expansion fitted whole would be unreadably small: keep boxes legible and
+  // show the drawing from its start (top left) along the side that does not fit.
   if (k < MIN_FIT) {
-    const legible = Math.min(MIN_FIT, (height - 20) / layout.height);
-    return { x: 10, y: (height - layout.height * legible) / 2, k: legible };
+    const fitsX = layout.width * MIN_FIT <= width;
+    const fitsY = layout.height * MIN_FIT <= height;
+    return { x: fitsX ? (width - layout.width * MIN_FIT) / 2 : 10, y: fitsY ? (height - layout.height * MIN_FIT) / 2 : 10, k: MIN_FIT };
   }
   return { x: (width - layout.width * k) / 2, y: (height - layout.height * k) / 2, k };
 }
@@ -54,9 +56,9 @@ export function Dag(props: DagProps) {
 
   useLayoutEffect(() => {
     touched.current = false;
-    setView(fit(layout, svg.current));
+    setView(fit(latest.current, svg.current));
     // Refit on a new expansion only; a refetch that keeps the shape keeps the user's pan and zoom.
-  }, [props.fitKey, layout.boxes.length === 0]);
+  }, [props.fitKey]);
 
   useEffect(() => {
     const element = svg.current;
@@ -186,7 +188,9 @@ function UnitBox({ unit, u, box, live, now, selected, onSelect, onExpand }: Unit
   const status = live.statusOfUnit(u);
   const started = live.startedAt[u]!;
   const finished = live.finishedAt[u]!;
-  const took = Number.isNaN(started) ? undefined : (Number.isNaN(finished) ? now : finished) - started;
+  // A node queued again (resumed, retried) still carries its last start: no duration until it runs.
+  const timed = unit.kind === 'group' || status === 'running' || isFinished(status);
+  const took = !timed || Number.isNaN(started) ? undefined : (Number.isNaN(finished) ? now : finished) - started;
   const frame = (
     <rect class={`unit-box st-${status}${selected ? ' selected' : ''}`} width={box.width} height={box.height} rx={7} ry={7} />
   );
@@ -218,7 +222,7 @@ function UnitBox({ unit, u, box, live, now, selected, onSelect, onExpand }: Unit
       <text x={14} y={22} class="unit-title">
         {clip(unit.task, 22)}
       </text>
-      <text x={14} y={40} class="unit-sub strong">{`group of ${count(unit.size)}`}</text>
+      <text x={14} y={40} class="unit-sub strong">{`${unit.remainderOf !== undefined ? 'the other ' : 'group of '}${count(unit.size)}`}</text>
       <text x={14} y={57} class="unit-sub">
         {clip(countsText(counts), 44)}
       </text>

@@ -46,10 +46,11 @@ export function GroupPanel({ live, unit, onSelectNode, onExpand, onClose }: Grou
       <p>
         group of {count(unit.size)}: {countsText(counts)}
       </p>
+      {unit.remainderOf !== undefined && <p class="muted small">The members of {unit.remainderOf} not drawn yet.</p>}
       <CountsBar counts={Array.from(counts)} total={unit.size} labels={false} />
       <p class="muted small mono">members {unit.members.map(([a, b]) => (a === b ? `#${a}` : `#${a}–#${b}`)).join(', ')}</p>
       <button class="btn" data-testid="expand-group-panel" onClick={() => onExpand(unit.id)}>
-        Expand into {count(unit.size)} nodes
+        {unit.size > 500 ? 'Expand the first 500 members' : `Expand into ${count(unit.size)} nodes`}
       </button>
       {failed.length > 0 && <MemberList title="Failed members" ids={failed} more={(counts[FAILED_CODE] ?? 0) - failed.length} onSelect={onSelectNode} />}
       {running.length > 0 && <MemberList title="Running members" ids={running} more={(counts[RUNNING_CODE] ?? 0) - running.length} onSelect={onSelectNode} />}

@@ -13,9 +13,11 @@ export interface TimelineProps {
 
 export function Timeline({ live, now, selected, onSelect }: TimelineProps) {
   const rows = live.units.map((unit, u) => {
-    const start = live.startedAt[u]!;
+    const status0 = live.statusOfUnit(u);
+    // A node queued again (resumed, retried) keeps its last start: it has no bar until it runs again.
+    const start = unit.kind === 'node' && (status0 === 'pending' || status0 === 'queued' || status0 === 'delayed') ? NaN : live.startedAt[u]!;
     const finish = live.finishedAt[u]!;
-    const status = live.statusOfUnit(u);
+    const status = status0;
     const open = status === 'running' || status === 'queued' || status === 'delayed' || (unit.kind === 'group' && status !== 'succeeded' && status !== 'failed' && status !== 'cancelled');
     const end = Number.isNaN(start) ? NaN : open || Number.isNaN(finish) ? Math.max(now, start) : finish;
     return { unit, status, start, end };

@@ -2,13 +2,12 @@
 // the LiveView's arrays in place and one animation frame re-renders them, so a burst of thousands
 // of events costs O(1) each plus a frame. A node outside the view (a dynamic node) refetches the
 // view; a finished run closes its stream (it is never polled).
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { RunView } from '../../api-types.js';
 import { ActionMessage, ActionsOff, useAction, useConfig } from '../actions.js';
 import { errorText, getJson, openEvents } from '../api.js';
 import { ErrorNote, Link, StatusBadge, useNow } from '../components/common.js';
 import { Dag } from '../components/dag.js';
-import { askConfirm } from '../components/modal.js';
 import { layoutUnits, type Layout } from '../components/dag-layout.js';
 import { GroupPanel } from '../components/group-panel.js';
 import { NodePanel } from '../components/node-panel.js';
@@ -16,12 +15,11 @@ import { Timeline } from '../components/timeline.js';
 import { ago, clock, count, duration } from '../format.js';
 import { LiveView } from '../live-view.js';
 
-const LARGE_GROUP = 1000;
-
 interface Loaded {
   readonly live: LiveView;
   readonly layout: Layout;
-  readonly skew: number;
+  /** The expansion this view was read with: the drawing is refitted when it changes. */
+  readonly expandKey: string;
 }
 
 export function RunPage({ runId }: { runId: string }) {
@@ -38,25 +36,16 @@ export function RunPage({ runId }: { runId: string }) {
   const expandKey = expand.join(',');
   const reload = (): void => setReloads((n) => n + 1);
   const [outcome, run] = useAction((result) => result.ok && reload());
-  const expandGroup = (groupId: string): void => {
-    if (expand.includes(groupId) || loaded === null) return;
-    const unit = loaded.live.units[loaded.live.unitIndex.get(groupId) ?? -1];
-    const size = unit?.kind === 'group' ? unit.size : 0;
-    const go = (): void => setExpand((old) => (old.includes(groupId) ? old : [...old, groupId]));
-    // Thousands of boxes take dagre seconds to lay out and are hard to read: ask first.
-    if (size <= LARGE_GROUP) return go();
-    askConfirm('Expand group', `Draw all ${count(size)} nodes of this group one by one? Laying out that many boxes can take a while; the group's panel lists its failed and running members without expanding.`, 'Expand').then(
-      (ok) => ok && go(),
-      () => undefined,
-    );
-  };
+  // The server draws at most 500 members per expansion and leaves the rest as a group of its own.
+  const expandGroup = (groupId: string): void => setExpand((old) => (old.includes(groupId) ? old : [...old, groupId]));
+
 
   useEffect(() => {
     const controller = new AbortController();
     getJson<RunView>(`runs/${encodeURIComponent(runId)}/view`, { expand: expandKey }, controller.signal).then(
       (view) => {
         const live = new LiveView(view);
-        setLoaded({ live, layout: layoutUnits(live.units, live.edges), skew: 0 });
+        setLoaded({ live, layout: layoutUnits(live.units, live.edges), expandKey });
         setError(null);
       },
       (e: unknown) => !controller.signal.aborted && setError(errorText(e)),
@@ -105,7 +94,7 @@ export function RunPage({ runId }: { runId: string }) {
 
   const finished = live?.finished ?? true;
   const now = useNow(finished ? 60_000 : 1000);
-  const layout = useMemo(() => loaded?.layout ?? null, [loaded]);
+  const layout = loaded?.layout ?? null;
 
   if (live === null || layout === null) {
     return (
@@ -217,7 +206,7 @@ export function RunPage({ runId }: { runId: string }) {
       <div class="run-body">
         <div class="run-main">
           {tab === 'graph' ? (
-            <Dag live={live} layout={layout} version={version} fitKey={`${runId}|${expandKey}`} now={now} selected={selection.unit} onSelect={select} onExpand={expandGroup} />
+            <Dag live={live} layout={layout} version={version} fitKey={`${runId}|${loaded?.expandKey ?? ''}`} now={now} selected={selection.unit} onSelect={select} onExpand={expandGroup} />
           ) : (
             <Timeline live={live} version={version} now={now} selected={selection.unit} onSelect={select} />
           )}

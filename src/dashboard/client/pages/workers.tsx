@@ -23,7 +23,7 @@ export function WorkersPage() {
 
 function WorkerTable({ rows, now, kind }: { rows: readonly WorkerRow[]; now: number; kind: 'live' | 'silent' }) {
   return (
-    <table class="table">
+    <table class="table workers">
       <thead>
         <tr>
           <th>Worker</th>
