@@ -224,7 +224,7 @@ function UnitBox({ unit, u, box, live, now, selected, onSelect, onExpand }: Unit
       </text>
       <text x={14} y={40} class="unit-sub strong">{`${unit.remainderOf !== undefined ? 'the other ' : 'group of '}${count(unit.size)}`}</text>
       <text x={14} y={57} class="unit-sub">
-        {clip(countsText(counts), 44)}
+        {clip(countsText(counts), 40)}
       </text>
       <g transform={`translate(14,${box.height - 16})`}>
         <rect class="bar-bg" width={barWidth} height={6} rx={3} />
