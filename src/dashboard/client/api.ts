@@ -67,12 +67,23 @@ export function errorText(error: unknown): string {
   return String(error);
 }
 
+export interface EventsHandlers {
+  readonly onEvent: (event: EventJson) => void;
+  readonly onOpen?: (open: boolean) => void;
+  /**
+   * The browser gave up on the stream (an answer other than 200, e.g. a Last-Event-ID the stream
+   * no longer holds): the page should re-read what it shows and open a new stream.
+   */
+  readonly onGone: () => void;
+}
+
 /**
  * Opens the event stream. EventSource reconnects by itself and resends Last-Event-ID, so a page
  * that loses its connection catches up without help. Returns the closer.
  */
-export function openEvents(query: Query, onEvent: (event: EventJson) => void, onOpen?: (open: boolean) => void): () => void {
+export function openEvents(query: Query, { onEvent, onOpen, onGone }: EventsHandlers): () => void {
   const source = new EventSource(apiUrl('events', query));
+  let gone: ReturnType<typeof setTimeout> | undefined;
   source.addEventListener('celeriac', (message: MessageEvent<string>) => {
     let event: EventJson;
     try {
@@ -83,6 +94,13 @@ export function openEvents(query: Query, onEvent: (event: EventJson) => void, on
     onEvent(event);
   });
   source.addEventListener('open', () => onOpen?.(true));
-  source.addEventListener('error', () => onOpen?.(source.readyState === EventSource.OPEN));
-  return () => source.close();
+  source.addEventListener('error', () => {
+    onOpen?.(source.readyState === EventSource.OPEN);
+    // CLOSED means no more retries; wait a little so a server that is down is not hammered.
+    if (source.readyState === EventSource.CLOSED && gone === undefined) gone = setTimeout(onGone, 3000);
+  });
+  return () => {
+    clearTimeout(gone);
+    source.close();
+  };
 }

@@ -65,7 +65,8 @@ export function NodePanel({ runId, nodeId, status, onClose, onSelectNode, onActi
   }, [runId, nodeId, status]);
 
   const d = detail?.id === nodeId ? detail : null;
-  const queueDelay = d?.queuedAt !== undefined && d.startedAt !== undefined ? d.startedAt - d.queuedAt : undefined;
+  // A node queued again after its last start has no delay to show until it starts again.
+  const queueDelay = d?.queuedAt !== undefined && d.startedAt !== undefined && d.startedAt >= d.queuedAt ? d.startedAt - d.queuedAt : undefined;
   const took = d?.startedAt !== undefined && d.finishedAt !== undefined ? d.finishedAt - d.startedAt : undefined;
   return (
     <aside class="panel" data-testid="node-panel">

@@ -74,17 +74,21 @@ export function RunPage({ runId }: { runId: string }) {
     let close = (): void => undefined;
     close = openEvents(
       { run: runId, after: live.after },
-      (event) => {
-        if (event.runId !== runId) return;
-        const result = live.apply(event);
-        if (result === 'unknown-node' || event.type === 'run.reopened') later();
-        else if (result !== 'unchanged') paint();
-        if (live.finished) {
-          close();
-          setConnected(false);
-        }
+      {
+        onEvent: (event) => {
+          if (event.runId !== runId) return;
+          const result = live.apply(event);
+          if (result === 'unknown-node' || event.type === 'run.reopened') later();
+          else if (result !== 'unchanged') paint();
+          if (live.finished) {
+            close();
+            setConnected(false);
+          }
+        },
+        onOpen: setConnected,
+        // A fresh view brings a fresh stream position.
+        onGone: reload,
       },
-      setConnected,
     );
     return () => {
       clearTimeout(refetch);

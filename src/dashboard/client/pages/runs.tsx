@@ -19,6 +19,8 @@ export function RunsPage() {
   const [nameInput, setNameInput] = useState(name);
   const [live, setLive] = useState(false);
   const [tick, setTick] = useState(0);
+  // Bumped to open a new event stream when the browser gave up on the last one.
+  const [streams, setStreams] = useState(0);
   // Cursors of the pages before this one, for "newer".
   const back = useRef<string[]>([]);
   const now = useNow(5000);
@@ -46,20 +48,26 @@ export function RunsPage() {
     };
     const close = openEvents(
       {},
-      (event) => {
-        if (event.type.startsWith('run.')) refetch(300);
-        else if (Date.now() - lastCounts > 2000) {
-          lastCounts = Date.now();
-          refetch(300);
-        }
+      {
+        onEvent: (event) => {
+          if (event.type.startsWith('run.')) refetch(300);
+          else if (Date.now() - lastCounts > 2000) {
+            lastCounts = Date.now();
+            refetch(300);
+          }
+        },
+        onOpen: setLive,
+        onGone: () => {
+          setStreams((n) => n + 1);
+          refetch(0);
+        },
       },
-      setLive,
     );
     return () => {
       clearTimeout(debounce);
       close();
     };
-  }, [cursor]);
+  }, [cursor, streams]);
 
   const go = (next: { status?: string; name?: string; cursor?: string }): void => {
     const params = new URLSearchParams();
