@@ -30,8 +30,19 @@ export function RunPage({ runId }: { runId: string }) {
   const [error, setError] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
   const [connected, setConnected] = useState(false);
-  const [tab, setTab] = useState<'graph' | 'timeline'>('graph');
-  const [selection, setSelection] = useState<{ unit: string | null; node: string | null }>({ unit: null, node: null });
+  // The tab and the selected node live in the query (?tab=timeline&node=3): a link shows the same.
+  const initial = new URLSearchParams(location.search);
+  const [tab, setTab] = useState<'graph' | 'timeline'>(initial.get('tab') === 'timeline' ? 'timeline' : 'graph');
+  const [selection, setSelection] = useState<{ unit: string | null; node: string | null }>({ unit: initial.get('unit'), node: initial.get('node') });
+  useEffect(() => {
+    const query = new URLSearchParams();
+    if (tab !== 'graph') query.set('tab', tab);
+    if (selection.node !== null) query.set('node', selection.node);
+    else if (selection.unit !== null) query.set('unit', selection.unit);
+    const search = query.toString();
+    // An absolute path: a <base href> would resolve a bare query against the base path.
+    history.replaceState(history.state, '', location.pathname + (search ? `?${search}` : ''));
+  }, [tab, selection.unit, selection.node]);
   const frame = useRef(0);
   const expandKey = expand.join(',');
   const reload = (): void => setReloads((n) => n + 1);
@@ -117,7 +128,10 @@ export function RunPage({ runId }: { runId: string }) {
     const u = live.nodeUnit[Number(nodeId)];
     setSelection({ unit: u !== undefined && u >= 0 ? (live.units[u]?.id ?? null) : null, node: nodeId });
   };
-  const selectedUnit = selection.unit === null ? undefined : live.units[live.unitIndex.get(selection.unit) ?? -1];
+  // A node opened by a link (?node=) is highlighted through the unit that draws it.
+  const nodeUnit = selection.node === null ? -1 : (live.nodeUnit[Number(selection.node)] ?? -1);
+  const highlighted = selection.unit ?? (nodeUnit >= 0 ? (live.units[nodeUnit]?.id ?? null) : null);
+  const selectedUnit = highlighted === null ? undefined : live.units[live.unitIndex.get(highlighted) ?? -1];
   const nodeCount = live.codes.length;
 
   return (
@@ -210,9 +224,9 @@ export function RunPage({ runId }: { runId: string }) {
       <div class="run-body">
         <div class="run-main">
           {tab === 'graph' ? (
-            <Dag live={live} layout={layout} version={version} fitKey={`${runId}|${loaded?.expandKey ?? ''}`} now={now} selected={selection.unit} onSelect={select} onExpand={expandGroup} />
+            <Dag live={live} layout={layout} version={version} fitKey={`${runId}|${loaded?.expandKey ?? ''}`} now={now} selected={highlighted} onSelect={select} onExpand={expandGroup} />
           ) : (
-            <Timeline live={live} version={version} now={now} selected={selection.unit} onSelect={select} />
+            <Timeline live={live} version={version} now={now} selected={highlighted} onSelect={select} />
           )}
         </div>
         {selection.node !== null ? (
