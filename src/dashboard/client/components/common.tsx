@@ -2,7 +2,7 @@
 // links inside the app, a ticking clock for "x ago", and a poller for the pages without events.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { STATUS_NAMES, type StatusName } from '../../api-types.js';
+import { STATUS_NAMES } from '../../api-types.js';
 import { errorText, getJson, type Query } from '../api.js';
 import { count } from '../format.js';
 import { DISPLAY_ORDER } from '../live-view.js';
@@ -20,13 +20,9 @@ export function Link({ to, children, class: className, title }: { to: string; ch
   );
 }
 
-/** A stacked bar of node counts by status, with the non-zero counts spelled out beside it. */
-export function CountsBar({ counts, total, labels = true }: { counts: Readonly<Record<StatusName, number>> | readonly number[]; total: number; labels?: boolean }) {
-  const value = (status: StatusName, index: number): number => (Array.isArray(counts) ? (counts as readonly number[])[index] ?? 0 : (counts as Readonly<Record<StatusName, number>>)[status]);
-  const parts = DISPLAY_ORDER.map((index) => {
-    const status = STATUS_NAMES[index] ?? 'pending';
-    return { status, n: value(status, index) };
-  }).filter((part) => part.n > 0);
+/** A stacked bar of node counts by status (indexed as STATUS_NAMES), with the non-zero counts spelled out beside it. */
+export function CountsBar({ counts, total, labels = true }: { counts: ArrayLike<number>; total: number; labels?: boolean }) {
+  const parts = DISPLAY_ORDER.map((index) => ({ status: STATUS_NAMES[index] ?? 'pending', n: counts[index] ?? 0 })).filter((part) => part.n > 0);
   const title = parts.map((part) => `${count(part.n)} ${part.status}`).join(', ');
   return (
     <span class="counts" title={title}>

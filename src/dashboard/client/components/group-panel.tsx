@@ -47,7 +47,7 @@ export function GroupPanel({ live, unit, onSelectNode, onExpand, onClose }: Grou
         group of {count(unit.size)}: {countsText(counts)}
       </p>
       {unit.remainderOf !== undefined && <p class="muted small">The members of {unit.remainderOf} not drawn yet.</p>}
-      <CountsBar counts={Array.from(counts)} total={unit.size} labels={false} />
+      <CountsBar counts={counts} total={unit.size} labels={false} />
       <p class="muted small mono">members {unit.members.map(([a, b]) => (a === b ? `#${a}` : `#${a}–#${b}`)).join(', ')}</p>
       <button class="btn" data-testid="expand-group-panel" onClick={() => onExpand(unit.id)}>
         {unit.size > 500 ? 'Expand the first 500 members' : `Expand into ${count(unit.size)} nodes`}

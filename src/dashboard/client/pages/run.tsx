@@ -50,7 +50,6 @@ export function RunPage({ runId }: { runId: string }) {
   // The server draws at most 500 members per expansion and leaves the rest as a group of its own.
   const expandGroup = (groupId: string): void => setExpand((old) => (old.includes(groupId) ? old : [...old, groupId]));
 
-
   useEffect(() => {
     const controller = new AbortController();
     getJson<RunView>(`runs/${encodeURIComponent(runId)}/view`, { expand: expandKey }, controller.signal).then(
@@ -103,6 +102,8 @@ export function RunPage({ runId }: { runId: string }) {
     );
     return () => {
       clearTimeout(refetch);
+      cancelAnimationFrame(frame.current);
+      frame.current = 0;
       close();
     };
   }, [live, runId]);

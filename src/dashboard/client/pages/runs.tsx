@@ -1,7 +1,7 @@
 // Runs, newest first. New runs appear without a reload: run.* events refetch the first page
 // (debounced), and node events refresh the counts at most every 2 s while a page is shown.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { RUN_STATUS_NAMES, type RunsPage as RunsPageJson } from '../../api-types.js';
+import { RUN_STATUS_NAMES, STATUS_NAMES, type RunsPage as RunsPageJson } from '../../api-types.js';
 import { errorText, getJson, openEvents } from '../api.js';
 import { CountsBar, ErrorNote, Link, StatusBadge, useNow } from '../components/common.js';
 import { ago, count, duration } from '../format.js';
@@ -144,7 +144,7 @@ export function RunsPage() {
               <td class="mono muted">{run.id}</td>
               <td class="num">{count(run.nodeCount)}</td>
               <td>
-                <CountsBar counts={run.counts} total={run.nodeCount} />
+                <CountsBar counts={STATUS_NAMES.map((status) => run.counts[status])} total={run.nodeCount} />
               </td>
               <td class="num">{duration((run.finishedAt ?? serverNow) - run.createdAt)}</td>
               <td class="num" title={new Date(run.createdAt).toISOString()}>
