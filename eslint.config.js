@@ -21,6 +21,11 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's client runs in the browser, not in Node.
+    files: ['src/dashboard/client/**'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

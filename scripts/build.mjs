@@ -7,6 +7,7 @@ import { copyFileSync, cpSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import apiExtractor from '@microsoft/api-extractor';
+import { buildClient } from './build-client.mjs';
 
 const { Extractor, ExtractorConfig } = apiExtractor;
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -55,3 +56,6 @@ if (leaks.length > 0) {
 
 // One rolled-up file has no relative imports, so the same text is valid CommonJS declarations.
 copyFileSync(at('dist/celeriac.d.ts'), at('dist/celeriac.d.cts'));
+
+// The dashboard's browser client ships built inside the package: a user never runs a front-end build.
+await buildClient();
