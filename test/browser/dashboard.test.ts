@@ -140,7 +140,7 @@ describe('the dashboard in a real browser', () => {
     await unit(page, '1').click();
     await expect.poll(() => panel.textContent()).toContain('upstream said');
     await shot(page, 'run-failed-node');
-    expect(await page.evaluate(() => (window as { __xss?: string }).__xss)).toBeUndefined();
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
     expect(await page.locator('img[src="x"]').count()).toBe(0);
     expect(dialogs).toEqual([]);
   });
@@ -172,7 +172,7 @@ describe('the dashboard in a real browser', () => {
     await page.getByTestId('token-ok').click();
     await expect.poll(() => page.getByTestId('action-message').textContent()).toMatch(/token/i);
     expect((await run.inspect()).status).toBe('failed');
-    await page.evaluate(() => sessionStorage.clear());
+    await page.evaluate('sessionStorage.clear()');
 
     await page.getByTestId('action-resume').click();
     await page.getByTestId('confirm-ok').click();
