@@ -30,7 +30,7 @@ const widths = (process.env.WIDTHS ?? '10000,100000').split(',').map(Number);
 const pagesOpen = Number(process.env.PAGES ?? 10);
 const concurrency = Number(process.env.CONCURRENCY ?? 50);
 /** How far ahead of the submit a measured fan-out starts: time for the pages to draw it first. */
-const leadMs = Number(process.env.LEAD_MS ?? 6000);
+const leadMs = Number(process.env.LEAD_MS ?? 15_000);
 
 const server = await startRedisServer();
 const admin = new Redis(server.url);
@@ -101,11 +101,11 @@ async function drawing(width: number): Promise<void> {
     await page.goto(`${dashboard.url}/runs/${run.id}`);
     await page.locator('[data-testid="dag-unit"]').first().waitFor({ timeout: 120_000 });
     const drawn = performance.now() - started;
+    // The page's own V8 heap after a full collection: what it keeps to show the run.
     const cdp = await context.newCDPSession(page);
     await cdp.send('HeapProfiler.collectGarbage');
-    await cdp.send('Performance.enable');
-    const { metrics } = await cdp.send('Performance.getMetrics');
-    const heap = (metrics.find((metric) => metric.name === 'JSHeapUsedSize')?.value ?? 0) / 2 ** 20;
+    const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+    const heap = usedSize / 2 ** 20;
     await context.close();
     const label = rep < 0 ? 'warm-up (not measured)' : `rep ${rep + 1}/${reps}`;
     console.log(`${width.toLocaleString('en-US')} nodes, ${label}: view ${view.toFixed(0)} ms (${(bytes / 1024).toFixed(0)} KiB), first drawing ${drawn.toFixed(0)} ms, JS heap ${heap.toFixed(1)} MiB`);
@@ -130,12 +130,14 @@ async function fanOut(withPages: boolean): Promise<{ rate: number; redisMicrosPe
   await app.worker({ concurrency }).start();
   await (await app.submit(noop.si(0))).result({ timeoutMs: 60_000 });
   const dashboard = await serve(app);
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  // A context per page, as 10 people's browsers: one context allows 6 connections to a host,
+  // and each open page holds one for its event stream.
+  const contexts = withPages ? await Promise.all(Array.from({ length: pagesOpen }, () => browser.newContext({ viewport: { width: 1400, height: 900 } }))) : [];
   const startAt = new Date(Date.now() + leadMs);
   const run = await app.submit(canvas(width), { startAt });
   if (withPages) {
     await Promise.all(
-      Array.from({ length: pagesOpen }, async () => {
+      contexts.map(async (context) => {
         const page = await context.newPage();
         await page.goto(`${dashboard.url}/runs/${run.id}`);
         await page.locator('[data-testid="dag-unit"][data-kind="group"]').waitFor({ timeout: 60_000 });
@@ -150,7 +152,7 @@ async function fanOut(withPages: boolean): Promise<{ rate: number; redisMicrosPe
   const elapsed = Date.now() - startAt.getTime();
   const after = await redisStats();
   if (late) console.log('   (the pages were not all drawn before the run started: this pair is skewed)');
-  await context.close();
+  await Promise.all(contexts.map((context) => context.close()));
   await dashboard.close();
   await app.close();
   return {
