@@ -145,6 +145,8 @@ export interface EventJson {
   readonly progress?: unknown;
   /** The worker that started the attempt (node.started). */
   readonly worker?: string;
+  /** node.queued: when a delayed node becomes due (absent when it is ready at once). */
+  readonly dueAt?: number;
 }
 
 export interface NodeDetail {

@@ -135,6 +135,10 @@ describe('the dashboard in a real browser', () => {
     const panel = page.getByTestId('node-panel');
     await expect.poll(() => panel.textContent()).toContain(`upstream said ${XSS}`);
     expect(await panel.textContent()).toContain('at '); // the stack
+    // The attempts table: the one attempt, failed, with the worker that ran it.
+    const worker = (await app.workers()).live[0]?.id ?? 'no live worker';
+    await expect.poll(() => page.getByTestId('attempts').textContent()).toContain('failed');
+    expect(await page.getByTestId('attempts').locator('td[title]').getAttribute('title')).toBe(worker);
     await unit(page, '0').click();
     await expect.poll(() => panel.textContent()).toContain('onerror');
     await unit(page, '1').click();

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { EventJson, NodeDetail } from '../../api-types.js';
 import { ActionMessage, ActionsOff, useAction, useConfig } from '../actions.js';
 import { errorText, getJson } from '../api.js';
+import { attemptRows } from '../attempts.js';
 import { clock, duration } from '../format.js';
 import { StatusBadge } from './common.js';
 
@@ -163,6 +164,7 @@ export function NodePanel({ runId, nodeId, status, onClose, onSelectNode, onActi
           )}
           {d.truncated && <div class="muted small">Values were cut to a few KiB.</div>}
           {!config.showValues && <div class="muted small">Args and results are hidden by the dashboard's settings.</div>}
+          <Attempts detail={d} />
           <section>
             <h3>History</h3>
             {d.history.length === 0 ? (
@@ -195,5 +197,45 @@ function NodeLinks({ ids, onSelect }: { ids: readonly string[]; onSelect: (id: s
       ))}
       {ids.length > shown.length && <span class="muted"> and {ids.length - shown.length} more</span>}
     </span>
+  );
+}
+
+/** One row per attempt: start, queue delay, duration, worker, outcome and error. */
+function Attempts({ detail }: { detail: NodeDetail }) {
+  const rows = attemptRows(detail);
+  if (rows.length === 0) return null;
+  return (
+    <section>
+      <h3>Attempts</h3>
+      <table class="attempts" data-testid="attempts">
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>started</th>
+            <th>waited</th>
+            <th>took</th>
+            <th>worker</th>
+            <th>outcome</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={row.attempt}>
+              <td>{row.attempt}</td>
+              <td class="mono">{row.startedAt === undefined ? '–' : clock(row.startedAt).slice(11)}</td>
+              <td>{duration(row.queueDelayMs)}</td>
+              <td>{duration(row.durationMs)}</td>
+              <td class="mono" title={row.worker}>
+                {row.worker === undefined ? '–' : row.worker.slice(-8)}
+              </td>
+              <td>
+                <span class={`tx-${row.outcome}`}>{row.outcome}</span>
+                {row.error !== undefined && <div class="small">{`${row.error.name}: ${row.error.message}`}</div>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }
