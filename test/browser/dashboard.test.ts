@@ -82,6 +82,8 @@ describe('the dashboard in a real browser', () => {
     await run.result({ timeoutMs: 20_000 });
     await expect.poll(() => unit(page, '3').getAttribute('data-status')).toBe('succeeded');
     await expect.poll(() => page.getByTestId('run-status').textContent()).toContain('succeeded');
+    await page.getByTestId('tab-timeline').click();
+    await shot(page, 'run-timeline');
   });
 
   it('collapses a 10,000-wide group into one box with counts by state, and expands it on demand', async () => {
@@ -110,8 +112,15 @@ describe('the dashboard in a real browser', () => {
     await shot(page, 'run-wide-group');
     await box.getByTestId('expand-group').click();
     await expect.poll(() => page.locator('[data-testid="dag-unit"]').count()).toBeGreaterThan(100);
+    await page.goto(`${url}/workers`);
+    await expect.poll(() => page.locator('body').textContent()).toContain(String(process.pid));
+    await shot(page, 'workers');
     gate.open('member-2');
+    // A worker's finished attempts reach the throughput chart with its beats and at its close.
     await worker.close();
+    await page.goto(`${url}/queues`);
+    await expect.poll(() => page.locator('canvas').count()).toBeGreaterThan(0);
+    await shot(page, 'queues');
   });
 
   it('shows a failed node with its error and stack, and the XSS probe in errors and results stays inert', async () => {
@@ -196,6 +205,7 @@ describe('the dashboard in a real browser', () => {
     await expect.poll(() => page.locator('[data-testid="run-row"]').count()).toBe(0);
     const run = await app.submit(probe.si(), { name: 'arrives-later' });
     await expect.poll(() => page.locator(`[data-testid="run-row"][data-run-id="${run.id}"]`).count()).toBe(1);
+    await shot(page, 'runs');
     await page.goto(`${url}/runs/${run.id}`);
     await expect.poll(() => unit(page, '0').count()).toBe(1);
     expect(await page.getByTestId('action-resume').count()).toBe(0);
