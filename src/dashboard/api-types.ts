@@ -145,6 +145,8 @@ export interface EventJson {
   readonly progress?: unknown;
   /** The worker that started the attempt (node.started). */
   readonly worker?: string;
+  /** When a node.queued node becomes ready (ms); absent when it is ready now. */
+  readonly dueAt?: number;
 }
 
 export interface NodeDetail {
