@@ -24,6 +24,7 @@ export type {
   RunFailedEvent,
   RunCancelledEvent,
   RunReopenedEvent,
+  NodeQueuedEvent,
   NodeStartedEvent,
   NodeSucceededEvent,
   NodeFailedEvent,

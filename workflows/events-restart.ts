@@ -12,7 +12,7 @@ import { startRedisServer } from '../test/helpers/redis-server.js';
 function describeEvent(event: CeleriacEvent): string {
   const parts = [event.id.padEnd(18), event.type.padEnd(15), `run …${event.runId.slice(-6)}`];
   if ('nodeId' in event) parts.push(`node ${event.nodeId}`);
-  if ('task' in event) parts.push(`${event.task}#${event.attempt}`);
+  if ('task' in event) parts.push('attempt' in event ? `${event.task}#${event.attempt}` : event.task);
   return parts.join('  ');
 }
 

@@ -25,6 +25,8 @@ export function formatEvent(event: CeleriacEvent): string {
       return head;
     case 'node.cancelled':
       return `${head}  node ${event.nodeId}${event.attempt !== undefined ? ` #${event.attempt}` : ''}`;
+    case 'node.queued':
+      return `${head}  node ${event.nodeId} ${event.task}${event.dueAt !== undefined ? `  due ${event.dueAt.toISOString()}` : ''}`;
     case 'node.started':
     case 'node.succeeded':
       return `${head}  node ${event.nodeId} ${event.task}#${event.attempt}`;

@@ -15,6 +15,7 @@ export const EVENT_TYPES = [
   'run.failed',
   'run.cancelled',
   'run.reopened',
+  'node.queued',
   'node.started',
   'node.succeeded',
   'node.failed',
@@ -53,6 +54,19 @@ export type RunFailedEvent = EventBase & { readonly type: 'run.failed'; readonly
 export type RunCancelledEvent = EventBase & { readonly type: 'run.cancelled' };
 /** The run was resumed, or rerun from node `from`. A run.succeeded follows when nothing was left to do. */
 export type RunReopenedEvent = EventBase & { readonly type: 'run.reopened'; readonly mode: 'resume' | 'rerun'; readonly from?: string };
+/**
+ * A pending node's dependencies have all succeeded and it waits for a worker: ready now, or, with
+ * `dueAt`, in the delayed set until then (countdown or eta). Not for a run's roots at submit
+ * (run.submitted covers them), nor for a node a worker takes in the same call (node.started);
+ * a reopen emits one for each node it enqueues, after run.reopened.
+ */
+export type NodeQueuedEvent = EventBase & {
+  readonly type: 'node.queued';
+  readonly nodeId: string;
+  readonly task: string;
+  /** When it becomes ready (Redis clock); absent when it is ready now. */
+  readonly dueAt?: Date;
+};
 export type NodeStartedEvent = NodeEventBase & {
   readonly type: 'node.started';
   /** The registry id (as in `app.workers()`) of the worker that started the attempt; absent when a script started it for none. */
@@ -72,6 +86,7 @@ export type CeleriacEvent =
   | RunFailedEvent
   | RunCancelledEvent
   | RunReopenedEvent
+  | NodeQueuedEvent
   | NodeStartedEvent
   | NodeSucceededEvent
   | NodeFailedEvent
@@ -142,6 +157,9 @@ function decodeEvent(base: EventBase, line: string, worker: string | undefined):
       const mode = detail.mode === 'rerun' ? 'rerun' : 'resume';
       return { ...base, type, mode, ...(typeof detail.from === 'string' ? { from: detail.from } : {}) };
     }
+    case 'node.queued':
+      // The detail is the due time in ms (a JSON number), or empty when ready now.
+      return { ...base, type, nodeId, task, ...(detailText !== '' ? { dueAt: new Date(Number(detailText)) } : {}) };
     case 'node.started':
       return { ...node, type, ...(worker !== undefined ? { worker } : {}) };
     case 'node.succeeded':

@@ -46,6 +46,8 @@ describe('app.events()', () => {
     for (const nodeId of ['0', '1', '2', '3']) {
       const mine = events.filter((event) => 'nodeId' in event && event.nodeId === nodeId).map(shape);
       const task = nodeId === '3' ? 'tsum' : 'add';
+      // A node the worker did not take in the call that readied it was queued first (not a root).
+      if (nodeId !== '0' && mine[0] === JSON.stringify({ type: 'node.queued', nodeId, task })) mine.shift();
       expect(mine).toEqual([
         JSON.stringify({ nodeId, task, attempt: 1, type: 'node.started', worker: worker.id }),
         JSON.stringify({ nodeId, task, attempt: 1, type: 'node.succeeded' }),
@@ -107,7 +109,7 @@ describe('app.events()', () => {
     const stream = app.events({ runId: run.id, after: '0-0' });
     await run.cancel();
     await run.resume();
-    const events = await collect(stream, hasType('run.reopened'));
+    const events = await collect(stream, (so) => so.filter((event) => event.type === 'node.queued').length === 2);
     expect(events.map(shape)).toEqual([
       JSON.stringify({ type: 'run.submitted', name: '', nodeCount: 3 }),
       JSON.stringify({ type: 'node.cancelled', nodeId: '0' }),
@@ -115,6 +117,89 @@ describe('app.events()', () => {
       JSON.stringify({ type: 'node.cancelled', nodeId: '2' }),
       JSON.stringify({ type: 'run.cancelled' }),
       JSON.stringify({ type: 'run.reopened', mode: 'resume' }),
+      // The reset nodes that wait for nothing are queued again; node 2 waits for them.
+      JSON.stringify({ type: 'node.queued', nodeId: '0', task: 'add' }),
+      JSON.stringify({ type: 'node.queued', nodeId: '1', task: 'add' }),
+    ]);
+  });
+
+  it('node.queued: the members of a group no worker takes leave pending when their parent succeeds', async () => {
+    const app = makeApp();
+    const { add, tsum, identity } = canvasTasks(app);
+    // The worker consumes the default queue only: the group waits on 'held'.
+    await app.worker({ concurrency: 4 }).start();
+    const held = { queue: 'held' };
+    const run = await app.submit(chain(add.si(1, 1), group(add.s(1).set(held), identity.s().set(held), add.s(3).set(held)), tsum.s()));
+    const events = await collect(
+      app.events({ runId: run.id, after: '0-0' }),
+      (so) => so.filter((event) => event.type === 'node.queued').length === 3,
+    );
+    expect(events.filter((event) => event.type === 'node.queued').map(shape)).toEqual([
+      JSON.stringify({ type: 'node.queued', nodeId: '1', task: 'add' }),
+      JSON.stringify({ type: 'node.queued', nodeId: '2', task: 'identity' }),
+      JSON.stringify({ type: 'node.queued', nodeId: '3', task: 'add' }),
+    ]);
+    // In the call that recorded node 0's success, after it; and no root gets one (run.submitted).
+    expect(events.map((event) => event.type)).toEqual(['run.submitted', 'node.started', 'node.succeeded', 'node.queued', 'node.queued', 'node.queued']);
+    expect((await run.inspect()).nodes.filter((node) => node.status === 'queued').map((node) => node.id)).toEqual(['1', '2', '3']);
+  });
+
+  it('node.queued carries dueAt for a node held by a countdown', async () => {
+    const app = makeApp();
+    const { add } = canvasTasks(app);
+    await app.worker().start();
+    const run = await app.submit(chain(add.si(1, 1), add.s(1).set({ countdownMs: 60_000 })));
+    const events = await collect(app.events({ runId: run.id, after: '0-0' }), hasType('node.queued'));
+    const queued = events.at(-1)!;
+    const succeeded = events.at(-2)!;
+    expect(queued).toMatchObject({ type: 'node.queued', nodeId: '1', task: 'add' });
+    expect(succeeded).toMatchObject({ type: 'node.succeeded', nodeId: '0' });
+    expect(queued.type === 'node.queued' && queued.dueAt?.getTime()).toBe(succeeded.at.getTime() + 60_000);
+    expect((await run.inspect()).nodes[1]).toMatchObject({ status: 'delayed' });
+    await run.cancel();
+  });
+
+  it('every started node was a root, queued, or started in the call that readied it (take-next, chain hop)', async () => {
+    const app = makeApp();
+    const { add, tsum } = canvasTasks(app);
+    // One slot: chain hops take the fast path (node.started, no node.queued); of the group, one
+    // member is taken next and the other two are queued, then claimed.
+    const worker = app.worker({ concurrency: 1 });
+    await worker.start();
+    const run = await app.submit(chain(add.si(1, 1), add.s(1), add.s(1), group(add.s(1), add.s(2), add.s(3)), tsum.s()));
+    expect(await run.result({ timeoutMs: 10_000 })).toBe(18);
+    const events = await retained(app, run.id);
+    const sequences = new Map<string, string[]>();
+    for (const event of events) {
+      if (!('nodeId' in event)) continue;
+      sequences.set(event.nodeId, [...(sequences.get(event.nodeId) ?? []), event.type]);
+    }
+    const direct = ['node.started', 'node.succeeded'];
+    const viaQueue = ['node.queued', 'node.started', 'node.succeeded'];
+    expect(sequences.get('0')).toEqual(direct);
+    expect(sequences.get('1')).toEqual(direct);
+    expect(sequences.get('2')).toEqual(direct);
+    const members = ['3', '4', '5'].map((nodeId) => sequences.get(nodeId));
+    expect(members.filter((sequence) => JSON.stringify(sequence) === JSON.stringify(direct))).toHaveLength(1);
+    expect(members.filter((sequence) => JSON.stringify(sequence) === JSON.stringify(viaQueue))).toHaveLength(2);
+    expect([direct, viaQueue]).toContainEqual(sequences.get('6'));
+  });
+
+  it('node.queued after run.reopened for the node a rerun enqueues', async () => {
+    const app = makeApp();
+    const { add } = canvasTasks(app);
+    // The rerun node goes to a queue no worker consumes, so it stays queued.
+    const run = await app.submit(chain(add.si(1, 1), add.s(1).set({ queue: 'held' })));
+    const worker = app.worker({ queues: ['default', 'held'] });
+    await worker.start();
+    expect(await run.result()).toBe(3);
+    await worker.close();
+    const after = (await retained(app, run.id)).at(-1)!.id;
+    await run.rerun({ from: '1' });
+    const events = await collect(app.events({ runId: run.id, after }), hasType('node.queued'));
+    expect(events.map(shape)).toEqual([
+      JSON.stringify({ type: 'run.reopened', mode: 'rerun', from: '1' }),
+      JSON.stringify({ type: 'node.queued', nodeId: '1', task: 'add' }),
     ]);
   });
 

@@ -42,6 +42,17 @@ describe('dashboard LiveView', () => {
     expect(countsText(live.counts[1]!)).toBe('2 succeeded, 1 failed, 1 queued, 1 pending');
   });
 
+  it('moves a pending node to queued on node.queued, to delayed when it has a dueAt, and a retrying one to delayed', () => {
+    const live = new LiveView(view);
+    expect(live.apply({ id: '2000-0', type: 'node.queued', at: 2000, runId: 'r1', nodeId: '5', task: 'b' })).toBe('changed');
+    expect(countsText(live.counts[1]!)).toBe('1 succeeded, 2 running, 2 queued');
+    expect(live.statusOfNode(5)).toBe('queued');
+    live.apply(event('node.retrying', '2'));
+    expect(countsText(live.counts[1]!)).toBe('1 succeeded, 1 running, 2 queued, 1 delayed');
+    expect(live.apply({ id: '3000-0', type: 'node.queued', at: 3000, runId: 'r1', nodeId: '6', task: 'd', dueAt: 63_000 })).toBe('changed');
+    expect(live.statusOfUnit(2)).toBe('delayed');
+  });
+
   it('tracks a drawn node: status, attempts and times', () => {
     const live = new LiveView(view);
     live.apply({ ...event('node.started', '6', 3000), attempt: 2 });

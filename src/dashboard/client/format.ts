@@ -1,5 +1,5 @@
 // How times, durations and counts read on every page.
-import { STATUS_NAMES, type StatusName } from '../api-types.js';
+import { STATUS_NAMES, type EventJson, type StatusName } from '../api-types.js';
 
 const numbers = new Intl.NumberFormat('en-US');
 export const count = (value: number): string => numbers.format(value);
@@ -36,8 +36,8 @@ export function statusOfCode(code: number): StatusName {
 }
 
 /** Which statuses a node event moves a node into; others (progress) leave it where it is. */
-export function statusOfEvent(type: string): StatusName | undefined {
-  switch (type) {
+export function statusOfEvent(event: Pick<EventJson, 'type' | 'dueAt'>): StatusName | undefined {
+  switch (event.type) {
     case 'node.started':
       return 'running';
     case 'node.succeeded':
@@ -49,7 +49,8 @@ export function statusOfEvent(type: string): StatusName | undefined {
     case 'node.retrying':
       return 'delayed';
     case 'node.queued':
-      return 'queued';
+      // dueAt: it waits in the delayed set (countdown or eta).
+      return event.dueAt !== undefined ? 'delayed' : 'queued';
     default:
       return undefined;
   }

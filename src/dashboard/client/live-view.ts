@@ -100,7 +100,7 @@ export class LiveView {
         return 'run';
       }
     }
-    const next = statusOfEvent(event.type);
+    const next = statusOfEvent(event);
     if (next === undefined || event.nodeId === undefined) return 'unchanged';
     const id = Number(event.nodeId);
     const u = Number.isInteger(id) && id >= 0 && id < this.nodeUnit.length ? this.nodeUnit[id]! : -1;

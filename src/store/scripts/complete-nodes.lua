@@ -7,10 +7,11 @@
   worker that stalled past its lease, a duplicate) changes nothing. Otherwise the result is
   stored, the node marked succeeded, and for each dependant its count of unfinished
   dependencies goes down by one (O(1) per edge, whatever the fan-in width; a join fed by many
-  completions of the batch is read and written once), enqueuing the dependants that reach zero.
+  completions of the batch is read and written once), enqueuing the dependants that reach zero
+  (node.queued each, from enqueueNode).
   Up to ARGV[3] of those are started right here and returned instead ("take-next": the worker
   runs them in the slots the completions freed, saving a claim round trip; a chain hop costs
-  one script call). The run succeeds when its last unfinished node does. A chain's hop (one
+  one script call; those get node.started and no node.queued). The run succeeds when its last unfinished node does. A chain's hop (one
   completion whose next step is taken next) has a fast path that makes the same writes with
   fewer calls and no tables (includes/complete-step.lua).
 

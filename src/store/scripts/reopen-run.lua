@@ -9,7 +9,8 @@
                         then, as for resume, failed and cancelled nodes become runnable again:
                         a run is never left half failed
 
-  A reset node waits for its dependencies that have not succeeded, or is enqueued at once. Its
+  A reset node waits for its dependencies that have not succeeded, or is enqueued at once (a
+  node.queued event each, after the run.reopened event). Its
   attempts keep counting (inspect shows the total), but it gets a fresh retry budget and lease
   expiry count (attemptOffset). Any message of a reset node still in a queue is withdrawn
   first, and a running attempt of a reset node is fenced off (its node is no longer running
@@ -114,6 +115,9 @@ for _, nodeId in ipairs(order) do
   end
 end
 
+-- Before the nodes' node.queued events (enqueueNode): a reader learns the run reopened first.
+emitEvent('run.reopened', nil, nil, nil,
+  mode == 'rerun' and ('{"mode":"rerun","from":"' .. fromNode .. '"}') or '{"mode":"resume"}')
 local enqueued, unfinished = 0, 0
 for _, nodeId in ipairs(order) do
   local node = states[nodeId]
@@ -131,8 +135,6 @@ end
 redis.call('HSET', run.meta, 'unfinished', unfinished)
 redis.call('HINCRBY', run.meta, 'reopened', 1)
 local status = unfinished == 0 and 'succeeded' or 'running'
-emitEvent('run.reopened', nil, nil, nil,
-  mode == 'rerun' and ('{"mode":"rerun","from":"' .. fromNode .. '"}') or '{"mode":"resume"}')
 setRunStatus(run, runId, status, now, channel)
 flushEvents()
 return { 'reopened', resetCount, enqueued, status }
