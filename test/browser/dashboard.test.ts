@@ -153,6 +153,8 @@ describe('the dashboard in a real browser', () => {
     await unit(page, '1').click();
     await expect.poll(() => panel.textContent()).toContain('upstream said');
     await shot(page, 'run-failed-node');
+    await page.getByTestId('attempts').scrollIntoViewIfNeeded();
+    await shot(page, 'run-failed-node-attempts');
     expect(await page.evaluate('window.__xss')).toBeUndefined();
     expect(await page.locator('img[src="x"]').count()).toBe(0);
     expect(dialogs).toEqual([]);

@@ -219,7 +219,7 @@ function Attempts({ detail }: { detail: NodeDetail }) {
           </tr>
         </thead>
         <tbody>
-          {rows.map((row) => (
+          {rows.flatMap((row) => [
             <tr key={row.attempt}>
               <td>{row.attempt}</td>
               <td class="mono">{row.startedAt === undefined ? '–' : clock(row.startedAt).slice(11)}</td>
@@ -230,10 +230,16 @@ function Attempts({ detail }: { detail: NodeDetail }) {
               </td>
               <td>
                 <span class={`tx-${row.outcome}`}>{row.outcome}</span>
-                {row.error !== undefined && <div class="small">{`${row.error.name}: ${row.error.message}`}</div>}
               </td>
-            </tr>
-          ))}
+            </tr>,
+            // The error on a row of its own: a long message would squeeze the times into wrapping.
+            row.error !== undefined && (
+              <tr key={`${row.attempt}-error`} class="attempt-error">
+                <td />
+                <td colSpan={5}>{`${row.error.name}: ${row.error.message}`}</td>
+              </tr>
+            ),
+          ])}
         </tbody>
       </table>
     </section>
