@@ -1,6 +1,5 @@
 import { Redis } from 'ioredis';
 import { ulid } from 'ulid';
-import { z } from 'zod';
 import type { Canvas } from './canvas/canvas.js';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { type ArgsSchema, appTaskWhere, isContract, parseContractOptions, type SchemaInput, type SchemaOutput, TaskContract, type Tuple } from './canvas/contract.js';
@@ -23,86 +22,27 @@ import { type QueueStats, knownQueues, readQueueStats } from './store/queue-stat
 import { type RepairReport, repairRuns } from './store/repair.js';
 import { readWorkers, type WorkerList } from './store/workers.js';
 import { parseThroughputWindow, type QueueThroughput, readThroughput, type ThroughputOptions } from './store/throughput.js';
-import { RUN_CURSOR_PATTERN, RunStore } from './store/run-store.js';
-import { RUN_STATUSES, type RunStatus } from './store/records.js';
+import { RunStore } from './store/run-store.js';
 import { parseInstant } from './util/instant.js';
 import { describeZodError } from './util/zod.js';
 import { Worker } from './worker/worker.js';
 import type { WorkerOptions } from './worker/worker-options.js';
 import { endSpanWithError, startSubmitSpan } from './tracing/spans.js';
+import {
+  type AnyContract,
+  type EventsOptions,
+  type HandlerOf,
+  type ListRunsOptions,
+  listRunsSchema,
+  type QueuesOptions,
+  type RunList,
+  runIdSchema,
+  type SubmitOptions,
+  type TaskOf,
+} from './app-options.js';
 
-export interface SubmitOptions {
-  /** A name to find the run by (shown by inspect). Default: ''. */
-  readonly name?: string;
-  /** Use this id instead of a new ULID (idempotent submits: a second submit with it fails with RunExistsError). */
-  readonly id?: string;
-  /**
-   * Start no node of the run before this instant: a Date, or an ISO 8601 string with its offset.
-   * The run exists (and can be inspected or cancelled) at once; its first nodes wait in the
-   * delayed set, as with a countdown. A time in the past starts the run at once.
-   */
-  readonly startAt?: Date | string;
-}
+export type { AnyContract, EventsOptions, HandlerOf, ListRunsOptions, QueuesOptions, RunList, RunSummary, SubmitOptions, TaskOf } from './app-options.js';
 
-/** A contract of any task. */
-export type AnyContract = TaskContract<readonly unknown[], unknown, readonly unknown[], unknown>;
-/** The handler a contract's types call for (the contract alone decides them, not the handler). */
-export type HandlerOf<C> = C extends TaskContract<readonly unknown[], unknown, infer HA, infer HR> ? TaskHandler<HA, HR> : never;
-/** The task that implementing a contract makes. */
-export type TaskOf<C> = C extends TaskContract<infer A, infer R, infer HA, infer HR> ? Task<A, R, HA, HR> : never;
-
-export interface ListRunsOptions {
-  /** Only runs with this status. */
-  readonly status?: RunStatus;
-  /** Page size, 1 to 1000. Default 50. */
-  readonly limit?: number;
-  /** The `cursor` of the previous page. */
-  readonly cursor?: string;
-}
-
-export interface RunSummary {
-  readonly id: string;
-  readonly name: string;
-  readonly status: RunStatus;
-  readonly createdAt: Date;
-  readonly finishedAt?: Date;
-  readonly nodeCount: number;
-  /** Nodes not yet succeeded, failed or cancelled. */
-  readonly unfinished: number;
-}
-
-export interface RunList {
-  readonly runs: readonly RunSummary[];
-  readonly cursor: string | null;
-}
-
-/** Options of `app.queues()`. */
-export interface QueuesOptions {
-  /** Queues to report beside the default queue and those of the running runs. */
-  readonly names?: readonly string[];
-}
-
-const listRunsSchema = z
-  .object({
-    status: z.enum(RUN_STATUSES).optional(),
-    limit: z.number().int().min(1).max(1000).default(50),
-    cursor: z.string().regex(RUN_CURSOR_PATTERN, 'must be a cursor returned by a previous listRuns() page').optional(),
-  })
-  .strict();
-
-export interface EventsOptions {
-  /** Only this run's events (filtered by the reader: the app has one stream). */
-  readonly runId?: string;
-  /**
-   * Continue after this event (an event's `id`), or after a stream entry id (`'0-0'`: from the
-   * oldest event still retained). Default: only what happens from now on.
-   */
-  readonly after?: string;
-  /** Ends the iteration when aborted. */
-  readonly signal?: AbortSignal;
-}
-
-const runIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be 1-128 letters, digits, "_" or "-"');
 
 /**
  * An app: a task registry, a Redis namespace (`prefix`) and the connections to reach it. Make
