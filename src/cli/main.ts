@@ -7,8 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { App } from '../app.js';
-import { RunActiveError, RunExpiredError, RunNotFoundError } from '../errors/index.js';
-import type { RunProgress } from '../run/run.js';
+import { RunActiveError } from '../errors/index.js';
 import { RUN_STATUSES, type RunStatus } from '../store/records.js';
 import { nextPageCommand, runCursor } from './args.js';
 import { CliError, EXIT } from './exit-codes.js';
@@ -24,6 +23,7 @@ import { type ConnectionOptions, openApp, toCliError, warn } from './session.js'
 import { watchRun } from './watch.js';
 import { runWorkerCommand } from './worker-command.js';
 import { printWorkers } from './workers-command.js';
+import { progressUnlessGone } from '../run/progress-unless-gone.js';
 
 interface DataOptions extends ConnectionOptions {
   readonly json?: boolean;
@@ -64,16 +64,6 @@ async function withApp(options: ConnectionOptions, body: (app: App) => Promise<n
     process.exitCode = (await body(app)) ?? EXIT.ok;
   } finally {
     await app.close();
-  }
-}
-
-/** A run's node counts, or null when it expired since it was listed. */
-async function progressUnlessGone(app: App, runId: string): Promise<RunProgress | null> {
-  try {
-    return await app.getRun(runId).progress();
-  } catch (error) {
-    if (error instanceof RunExpiredError || error instanceof RunNotFoundError) return null;
-    throw error;
   }
 }
 

@@ -1,6 +1,5 @@
 import type { App, RunSummary } from '../../app.js';
-import { ConfigError, RunExpiredError, RunNotFoundError } from '../../errors/index.js';
-import type { RunProgress } from '../../run/run.js';
+import { ConfigError } from '../../errors/index.js';
 import { runCursor } from '../../store/run-store.js';
 import { RUN_STATUS_NAMES, type RunRow, type RunsPage, type RunStatusName, type RunView } from '../api-types.js';
 import type { RequestContext } from '../context.js';
@@ -8,6 +7,7 @@ import { badRequest } from '../http.js';
 import { intParam, runIdParam, stringParam } from '../params.js';
 import { buildRunView } from '../run-view.js';
 import { redisNow, streamPosition } from '../stream-reads.js';
+import { progressUnlessGone } from '../../run/progress-unless-gone.js';
 
 /** Runs read per page while looking for names that match. */
 const NAME_SCAN_PAGE = 200;
@@ -50,15 +50,6 @@ async function matchingRuns(app: App, name: string, status: RunStatusName | unde
     next = list.cursor;
   }
   return { runs: found, cursor: next ?? null };
-}
-
-async function progressUnlessGone(app: App, runId: string): Promise<RunProgress | null> {
-  try {
-    return await app.getRun(runId).progress();
-  } catch (error) {
-    if (error instanceof RunExpiredError || error instanceof RunNotFoundError) return null;
-    throw error;
-  }
 }
 
 /** GET /api/runs?status=&name=&cursor=&limit= */
