@@ -96,15 +96,23 @@ export class SseReader {
     }
   }
 
-  /** Celeriac events until `until` holds for the list so far (the test's timeout fails a stalled stream). */
+  /**
+   * Celeriac events (unpacked from their batches) until `until` holds for the list so far (the
+   * test's timeout fails a stalled stream).
+   */
   async events(until: (events: readonly EventJson[]) => boolean): Promise<EventJson[]> {
     const events: EventJson[] = [];
     for (;;) {
       const message = await this.next();
       if (!message) return events;
       if (message.event !== 'celeriac') continue;
-      events.push(JSON.parse(message.data) as EventJson);
-      if (until(events)) return events;
+      const batch = JSON.parse(message.data) as EventJson[];
+      // The contract: a non-empty array whose last event's id is the message's id.
+      if (!Array.isArray(batch) || batch.length === 0 || batch.at(-1)!.id !== message.id) throw new Error(`not a batch message: ${message.id} ${message.data}`);
+      for (const event of batch) {
+        events.push(event);
+        if (until(events)) return events;
+      }
     }
   }
 
