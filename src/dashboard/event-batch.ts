@@ -114,6 +114,11 @@ export class EventRing {
     private readonly limits: RingLimits,
   ) {}
 
+  /** The newest event's position; null while empty. */
+  get newest(): EventOrder | null {
+    return this.batches.length > this.head ? this.batches.at(-1)!.last : null;
+  }
+
   covers(position: EventOrder): boolean {
     return compareEventOrder(position, this.floor) >= 0;
   }

@@ -12,13 +12,18 @@
  * Redis on its own until it has caught up, then subscribes (sse.ts).
  */
 import type { App } from '../app.js';
-import { type CeleriacEvent, type EventOrder, eventOrder } from '../store/events.js';
+import { type CeleriacEvent, compareEventOrder, type EventOrder, eventOrder } from '../store/events.js';
 import { EventBatch, EventRing, type RingLimits } from './event-batch.js';
 import { HttpError } from './http.js';
 import { streamPosition } from './stream-reads.js';
 
 /** Events per batch at most: a backlog is sent as several batches rather than one huge one. */
 export const BATCH_EVENTS = 2_000;
+/**
+ * Streams are written at most this often: a fan-out's worker writes an entry every millisecond or
+ * so, and a write per entry per page cost more than the reading (a page draws per frame anyway).
+ */
+const FLUSH_MS = 50;
 
 export interface HubOptions extends RingLimits {
   /** How long the reader stays up after its last stream closed (a page moving to another run reopens at once). */
@@ -90,6 +95,10 @@ type HubState =
       readonly subscribers: Set<HubSubscriber>;
       readonly controller: AbortController;
       done: Promise<void>;
+      /** Batches in the ring not yet written to the subscribers, and when they will be. */
+      readonly unsent: EventBatch[];
+      flushTimer: ReturnType<typeof setTimeout> | undefined;
+      lastFlush: number;
     };
 
 export class EventHub {
@@ -143,8 +152,11 @@ export class EventHub {
     if (this.state.kind !== 'running') return false;
     const { position } = subscriber;
     if (position !== null) {
-      if (!this.state.ring.covers(position)) return false;
-      const text = this.state.ring.textAfter(subscriber.runId, position);
+      const { ring } = this.state;
+      if (!ring.covers(position)) return false;
+      const text = ring.textAfter(subscriber.runId, position);
+      // The unsent batches were in that text: the next flush skips them for this stream.
+      advance(subscriber, ring.newest);
       if (text !== '') subscriber.deliver(text);
     }
     this.state.subscribers.add(subscriber);
@@ -185,6 +197,9 @@ export class EventHub {
           subscribers: new Set(),
           controller,
           done: Promise.resolve(),
+          unsent: [],
+          flushTimer: undefined,
+          lastFlush: 0,
         };
         this.state = running;
         running.done = this.pump(reader, running);
@@ -210,6 +225,7 @@ export class EventHub {
     } finally {
       await reader.close();
     }
+    this.flush(running);
     // stop() may have made this state idle already, and acquire() started the next reader since.
     if (this.state === running) this.state = { kind: 'idle' };
     const subscribers = [...running.subscribers];
@@ -220,11 +236,27 @@ export class EventHub {
     }
   }
 
-  private publish({ ring, subscribers }: HubState & { kind: 'running' }, batch: EventBatch): void {
-    ring.push(batch);
-    for (const subscriber of subscribers) {
-      const text = batch.textFor(subscriber.runId, subscriber.position);
-      subscriber.position = batch.last;
+  private publish(running: HubState & { kind: 'running' }, batch: EventBatch): void {
+    running.ring.push(batch);
+    running.unsent.push(batch);
+    if (running.flushTimer !== undefined) return;
+    running.flushTimer = setTimeout(() => this.flush(running), Math.max(0, running.lastFlush + FLUSH_MS - Date.now()));
+    running.flushTimer.unref();
+  }
+
+  /** One write per subscriber for every batch since the last flush. */
+  private flush(running: HubState & { kind: 'running' }): void {
+    clearTimeout(running.flushTimer);
+    running.flushTimer = undefined;
+    running.lastFlush = Date.now();
+    const batches = running.unsent.splice(0);
+    if (batches.length === 0) return;
+    for (const subscriber of running.subscribers) {
+      let text = '';
+      for (const batch of batches) {
+        text += batch.textFor(subscriber.runId, subscriber.position);
+        advance(subscriber, batch.last);
+      }
       if (text !== '') subscriber.deliver(text);
     }
   }
@@ -233,7 +265,13 @@ export class EventHub {
     const state = this.state;
     if (state.kind !== 'running') return;
     this.state = { kind: 'idle' };
+    clearTimeout(state.flushTimer);
     state.controller.abort();
     await state.done;
   }
+}
+
+/** A subscriber's position only moves forward: one that caught up on its own may be ahead of the hub. */
+function advance(subscriber: HubSubscriber, to: EventOrder | null): void {
+  if (to !== null && (subscriber.position === null || compareEventOrder(to, subscriber.position) > 0)) subscriber.position = to;
 }

@@ -9,9 +9,10 @@
  * with the ring. Nothing is polled.
  *
  * Backpressure: a stream reading on its own waits for its page to drain each write. The hub waits
- * for no page, so a hub-fed stream whose unsent output passes `maxPendingBytes` is cut: the
- * browser reconnects with the Last-Event-ID of the last whole message it got, and is replayed
- * from the ring (or from Redis when it fell behind the ring). Memory per page stays bounded.
+ * for no page, so a hub-fed stream whose unsent output is past `maxPendingBytes` when its next
+ * write comes is cut: the browser reconnects with the Last-Event-ID of the last whole message it
+ * got, and is replayed from the ring (or from Redis when it fell behind the ring). Memory per
+ * page stays bounded.
  */
 import type { ServerResponse } from 'node:http';
 import type { App } from '../app.js';
@@ -130,12 +131,14 @@ class Stream implements HubSubscriber {
 
   deliver(text: string): void {
     if (this.over) return;
-    write(this.res, text);
+    // Judged on what earlier writes left unsent: a page that keeps up takes any one write.
     if (this.res.writableLength > this.maxPendingBytes) {
       // Dropping what is buffered frees it now; the page resumes from its last whole message.
       this.res.destroy();
       this.stop();
+      return;
     }
+    write(this.res, text);
   }
 
   fail(message: string): void {
