@@ -139,6 +139,31 @@ describe('dashboard event hub: one reader for every stream', () => {
     await readersBecome(app, 0);
   });
 
+  it("ends every hub-fed stream with celeriac-error when the reader's read fails, and a new stream starts a new reader", async () => {
+    const app = makeApp();
+    const { add } = canvasTasks(app);
+    const { url } = await startDashboard(app);
+    const a = await SseReader.open(`${url}api/events`);
+    const b = await SseReader.open(`${url}api/events?run=01J00000000000000000000000`);
+    // The stream's key holding another type: the reader's next XREAD (within its 5 s block) is answered WRONGTYPE.
+    const admin = redis();
+    await admin.del(app.keys.events);
+    await admin.set(app.keys.events, 'not a stream');
+    for (const { reader } of [a, b]) {
+      let message = await reader.next();
+      while (message !== null && message.event !== 'celeriac-error') message = await reader.next();
+      expect(message?.event).toBe('celeriac-error');
+      expect(JSON.parse(message!.data)).toMatchObject({ error: { code: 'STREAM_ENDED' } });
+      expect(await reader.next()).toBeNull();
+    }
+    await admin.del(app.keys.events);
+    const c = await SseReader.open(`${url}api/events`);
+    const run = await app.submit(add.si(1, 1));
+    await app.worker().start();
+    expect((await c.reader.events(ended(run.id))).at(-1)?.type).toBe('run.succeeded');
+    c.reader.close();
+  });
+
   it('cuts a stream whose page does not read, and keeps feeding the others', async () => {
     const app = makeApp();
     const talker = app.task({ name: 'talker' }, async (n: number) => {
