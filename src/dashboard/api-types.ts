@@ -11,10 +11,13 @@
  *   GET  /api/queues                       QueuesPage
  *   GET  /api/workers                      WorkersPage
  *   GET  /api/dead-letters?limit=          DeadLettersPage
- *   GET  /api/events?run=&after=           Server-Sent Events, one `event: celeriac` per
- *                                          EventJson, `id:` its event id; `Last-Event-ID` resumes;
- *                                          `event: celeriac-error` (ApiError) just before the
- *                                          server ends it on a Redis error (EventSource reconnects)
+ *   GET  /api/events?run=&after=           Server-Sent Events: each `event: celeriac` message is a
+ *                                          batch, `data:` a JSON array of EventJson in stream order
+ *                                          (at most 500 events), `id:` its last event's id;
+ *                                          `Last-Event-ID` resumes after it; `event: celeriac-error`
+ *                                          (ApiError) just before the server ends it on a Redis
+ *                                          error (EventSource reconnects). A page too slow to read
+ *                                          its stream is cut, and reconnects likewise.
  *   POST /api/runs/:id/resume              ActionResult (token)
  *   POST /api/runs/:id/rerun  {from?}      ActionResult (token)
  *   POST /api/runs/:id/cancel              ActionResult (token)

@@ -1,7 +1,8 @@
 /**
  * The dashboard's HTTP server as a request handler: the JSON API of api-types.ts, the event
  * stream (SSE) and the built client. It reads everything through the app and keeps no state of
- * its own but the open event streams, so any number of them can serve one Redis.
+ * its own but the open event streams and their shared reader's ring of recent events (a cache),
+ * so any number of them can serve one Redis.
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -15,7 +16,7 @@ import { listRuns, runView } from './handlers/runs.js';
 import { HttpError, sendJson, setSecurityHeaders, toApiError } from './http.js';
 import { type DashboardOptions, type DashboardSettings, parseDashboardOptions } from './options.js';
 import { Router } from './router.js';
-import { eventsHandler, SseStreams } from './sse.js';
+import { eventsHandler, type SseOptions, SseStreams } from './sse.js';
 import { defaultClientDirectory, StaticFiles } from './static-files.js';
 
 /** A dashboard: mount `handler` in a node:http server (or Express, Fastify, Hono through their raw req/res). */
@@ -64,9 +65,10 @@ function makeRouter(settings: DashboardSettings, streams: SseStreams): Router {
     .post('api/dead-letters/clear', clearDeadLetters);
 }
 
-/** Internal options, for tests: where the built client is. */
+/** Internal options, for tests: where the built client is, the event streams' limits. */
 export interface DashboardInternals {
   readonly clientDirectory?: string;
+  readonly sse?: SseOptions;
 }
 
 /**
@@ -80,7 +82,7 @@ export function createDashboard(app: App, options?: DashboardOptions): Dashboard
 
 /** @internal createDashboard with a client folder of the caller's choosing (tests). */
 export function makeDashboard(app: App, settings: DashboardSettings, internals: DashboardInternals): Dashboard {
-  const streams = new SseStreams();
+  const streams = new SseStreams(app, internals.sse);
   const router = makeRouter(settings, streams);
   const files = new StaticFiles(internals.clientDirectory ?? defaultClientDirectory(), settings.basePath);
   const version = packageVersion();

@@ -1,13 +1,25 @@
 /**
- * GET /api/events: the app's event stream (app.events()) as Server-Sent Events. Each event is
- * sent with its id, so a browser that reconnects sends Last-Event-ID and continues after it,
- * losing nothing the stream still retains. Nothing is polled: each open page holds one blocked
- * XREAD on a connection of its own.
+ * GET /api/events: the app's event stream (app.events()) as Server-Sent Events, one message per
+ * batch of events (event-batch.ts). Each message carries its last event's id, so a browser that
+ * reconnects sends Last-Event-ID and continues after it, losing nothing the stream still retains.
+ *
+ * A stream is fed by the dashboard's one reader (event-hub.ts) when its position is in the
+ * reader's ring (or it has none: from now). Otherwise it reads Redis on its own iterator from
+ * its position, as every stream did before the hub, and joins the hub once it has caught up
+ * with the ring. Nothing is polled.
+ *
+ * Backpressure: a stream reading on its own waits for its page to drain each write. The hub waits
+ * for no page, so a hub-fed stream whose unsent output is past `maxPendingBytes` when its next
+ * write comes is cut: the browser reconnects with the Last-Event-ID of the last whole message it
+ * got, and is replayed from the ring (or from Redis when it fell behind the ring). Memory per
+ * page stays bounded.
  */
 import type { ServerResponse } from 'node:http';
-import { parseEventPosition } from '../store/events.js';
+import type { App } from '../app.js';
+import { type EventOrder, eventOrder } from '../store/events.js';
 import { RESPONDED, type RequestContext } from './context.js';
-import { eventJson } from './event-json.js';
+import { serialiseEvent, sseMessages } from './event-batch.js';
+import { BATCH_EVENTS, BatchReader, DEFAULT_HUB_OPTIONS, EventHub, type HubOptions, type HubSubscriber } from './event-hub.js';
 import { badRequest, HttpError } from './http.js';
 import { runIdParam, stringParam } from './params.js';
 
@@ -16,10 +28,27 @@ const HEARTBEAT_MS = 15_000;
 /** The browser's wait before reconnecting. */
 const RETRY_MS = 2_000;
 
-/** The open streams of one dashboard: close() ends them. */
+export interface SseOptions {
+  readonly hub: HubOptions;
+  /** A hub-fed stream with more unsent output than this is cut (its page reconnects). */
+  readonly maxPendingBytes: number;
+}
+
+/** Above the ring's byte limit, so replaying the whole ring to a fresh stream never cuts it. */
+export const DEFAULT_SSE_OPTIONS: SseOptions = { hub: DEFAULT_HUB_OPTIONS, maxPendingBytes: 2 * DEFAULT_HUB_OPTIONS.maxBytes };
+
+/** The open streams of one dashboard and their shared reader: close() ends them. */
 export class SseStreams {
   private readonly open = new Map<AbortController, Promise<void>>();
   private closed = false;
+  readonly hub: EventHub;
+
+  constructor(
+    app: App,
+    readonly options: SseOptions = DEFAULT_SSE_OPTIONS,
+  ) {
+    this.hub = new EventHub(app, options.hub);
+  }
 
   get isClosed(): boolean {
     return this.closed;
@@ -34,7 +63,7 @@ export class SseStreams {
     this.closed = true;
     const pending = [...this.open];
     for (const [controller] of pending) controller.abort();
-    await Promise.all(pending.map(([, done]) => done));
+    await Promise.all([this.hub.close(), ...pending.map(([, done]) => done)]);
   }
 }
 
@@ -42,10 +71,13 @@ function write(res: ServerResponse, text: string): void {
   if (!res.writableEnded && !res.destroyed) res.write(text);
 }
 
+function errorMessage(message: string): string {
+  return `event: celeriac-error\ndata: ${JSON.stringify({ error: { code: 'STREAM_ENDED', message } })}\n\n`;
+}
+
 /**
  * Write, and when the socket's buffer is full wait until it drains (or the page goes away): a
- * slow page then slows its own reads of the stream instead of piling a wide run's events up in
- * memory.
+ * slow page then slows its own reads of the stream instead of piling events up in memory.
  */
 async function writeInTurn(res: ServerResponse, text: string): Promise<void> {
   if (res.writableEnded || res.destroyed || res.write(text)) return;
@@ -65,12 +97,89 @@ function startPosition({ req, url }: RequestContext): string | undefined {
   const header = req.headers['last-event-id'];
   const lastEventId = Array.isArray(header) ? header[0] : header;
   if (lastEventId !== undefined && lastEventId !== '') {
-    if (!parseEventPosition(lastEventId)) throw badRequest('Last-Event-ID', 'must be an event id sent by this stream');
+    if (!eventOrder(lastEventId)) throw badRequest('Last-Event-ID', 'must be an event id sent by this stream');
     return lastEventId;
   }
   const after = stringParam(url, 'after', 64);
-  if (after !== undefined && !parseEventPosition(after)) throw badRequest('after', 'must be an event id or a stream position ("0-0")');
+  if (after !== undefined && !eventOrder(after)) throw badRequest('after', 'must be an event id or a stream position ("0-0")');
   return after;
+}
+
+/** One open response as the hub sees it; `ended` settles when the stream is over, for whatever reason. */
+class Stream implements HubSubscriber {
+  position: EventOrder | null;
+  readonly ended: Promise<void>;
+  private finish!: () => void;
+  private over = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    readonly runId: string | undefined,
+    start: string | undefined,
+    private readonly maxPendingBytes: number,
+    signal: AbortSignal,
+  ) {
+    this.position = start === undefined ? null : eventOrder(start);
+    this.ended = new Promise((resolve) => (this.finish = resolve));
+    if (signal.aborted) this.stop();
+    else signal.addEventListener('abort', () => this.stop(), { once: true });
+  }
+
+  get isOver(): boolean {
+    return this.over;
+  }
+
+  deliver(text: string): void {
+    if (this.over) return;
+    // Judged on what earlier writes left unsent: a page that keeps up takes any one write.
+    if (this.res.writableLength > this.maxPendingBytes) {
+      // Dropping what is buffered frees it now; the page resumes from its last whole message.
+      this.res.destroy();
+      this.stop();
+      return;
+    }
+    write(this.res, text);
+  }
+
+  fail(message: string): void {
+    // Redis went away: the browser reconnects (retry:) and resumes from its Last-Event-ID.
+    write(this.res, errorMessage(message));
+    this.stop();
+  }
+
+  end(): void {
+    this.stop();
+  }
+
+  stop(): void {
+    this.over = true;
+    this.finish();
+  }
+}
+
+/**
+ * Reads from `stream.position` on an iterator of the stream's own until the hub's ring covers
+ * where it stands, then hands the stream to the hub. Unfiltered, so that every event moves the
+ * position on (a quiet run's stream still catches up); the run filter is applied here.
+ */
+async function catchUp(app: App, hub: EventHub, stream: Stream, res: ServerResponse, start: string | undefined, signal: AbortSignal): Promise<void> {
+  const reader = new BatchReader(app.events({ ...(start !== undefined ? { after: start } : {}), signal }), BATCH_EVENTS);
+  try {
+    while (!stream.isOver) {
+      const events = await reader.next();
+      if (events === null) {
+        stream.end();
+        return;
+      }
+      const { runId } = stream;
+      const mine = runId === undefined ? events : events.filter((event) => event.runId === runId);
+      stream.position = eventOrder(events.at(-1)!.id);
+      if (mine.length > 0) await writeInTurn(res, sseMessages(mine.map(serialiseEvent)));
+      if (!stream.isOver && hub.attach(stream)) return;
+    }
+  } finally {
+    await reader.close();
+  }
 }
 
 /** GET /api/events?run=&after= */
@@ -79,10 +188,21 @@ export function eventsHandler(streams: SseStreams) {
     const { app, req, res, url } = context;
     const runText = stringParam(url, 'run', 128);
     const runId = runText === undefined ? undefined : runIdParam(runText);
-    const after = startPosition(context);
+    const start = startPosition(context);
     if (streams.isClosed) throw new HttpError(503, 'DASHBOARD_CLOSED', 'the dashboard is closing');
+    const { hub } = streams;
     const controller = new AbortController();
-    const events = app.events({ ...(runId !== undefined ? { runId } : {}), ...(after !== undefined ? { after } : {}), signal: controller.signal });
+    const stop = (): void => controller.abort();
+    req.on('close', stop);
+    res.on('close', stop);
+    // The hub reads where the stream stands before the headers go out: a client that waits for
+    // them and then submits a run sees all of its events.
+    let startError: unknown = null;
+    try {
+      await hub.acquire();
+    } catch (error) {
+      startError = error;
+    }
 
     res.statusCode = 200;
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
@@ -95,21 +215,18 @@ export function eventsHandler(streams: SseStreams) {
 
     const heartbeat = setInterval(() => write(res, ': heartbeat\n\n'), HEARTBEAT_MS);
     heartbeat.unref();
-    const stop = (): void => controller.abort();
-    req.on('close', stop);
-    res.on('close', stop);
+    const stream = new Stream(res, runId, start, streams.options.maxPendingBytes, controller.signal);
 
     const done = (async () => {
       try {
-        for await (const event of events) {
-          // Event ids are `<ms>-<seq>-<index>` and JSON has no newline: both fit an SSE field as they are.
-          await writeInTurn(res, `id: ${event.id}\nevent: celeriac\ndata: ${JSON.stringify(eventJson(event))}\n\n`);
-        }
+        if (startError !== null) throw startError;
+        if (!hub.attach(stream)) await catchUp(app, hub, stream, res, start, controller.signal);
+        await stream.ended;
       } catch (error) {
-        // Redis went away: the browser reconnects (retry:) and resumes from its Last-Event-ID.
-        const message = error instanceof Error ? error.message : String(error);
-        write(res, `event: celeriac-error\ndata: ${JSON.stringify({ error: { code: 'STREAM_ENDED', message } })}\n\n`);
+        stream.fail(error instanceof Error ? error.message : String(error));
       } finally {
+        hub.detach(stream);
+        hub.release();
         clearInterval(heartbeat);
         req.off('close', stop);
         res.off('close', stop);

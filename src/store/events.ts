@@ -110,6 +110,24 @@ export function parseEventPosition(text: string): EventPosition | null {
   return match[3] === undefined ? { entry } : { entry, index: Number(match[3]) };
 }
 
+/**
+ * A position as numbers that sort as the stream does: [ms, seq, index], where an entry id alone
+ * (after the whole entry) has index Infinity. Ids do not sort as strings ("9-0" > "10-0").
+ */
+export type EventOrder = readonly [ms: number, seq: number, index: number];
+
+/** The order key of an event id or entry id, or null when it is neither. */
+export function eventOrder(text: string): EventOrder | null {
+  const match = positionPattern.exec(text);
+  if (!match) return null;
+  return [Number(match[1]), Number(match[2]), match[3] === undefined ? Infinity : Number(match[3])];
+}
+
+/** Negative when `a` comes before `b` in the stream, 0 when they are the same position. */
+export function compareEventOrder(a: EventOrder, b: EventOrder): number {
+  return a[0] - b[0] || a[1] - b[1] || (a[2] === b[2] ? 0 : a[2] < b[2] ? -1 : 1);
+}
+
 type Detail = Record<string, unknown>;
 
 function parseDetail(text: string): Detail {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach } from 'vitest';
 import type { EventJson } from '../../src/dashboard/api-types.js';
 import { parseDashboardOptions } from '../../src/dashboard/options.js';
-import { makeDashboard } from '../../src/dashboard/server.js';
+import { type DashboardInternals, makeDashboard } from '../../src/dashboard/server.js';
 import type { App, Dashboard, DashboardOptions } from '../../src/index.js';
 
 export interface RunningDashboard {
@@ -18,7 +18,7 @@ export interface RunningDashboard {
  * (it ends the open event streams), then the server. Register before useApps() so that apps close
  * after the dashboards that read them.
  */
-export function useDashboards(): (app: App, options?: DashboardOptions & { clientDirectory?: string }) => Promise<RunningDashboard> {
+export function useDashboards(): (app: App, options?: DashboardOptions & DashboardInternals) => Promise<RunningDashboard> {
   const running: RunningDashboard[] = [];
   afterEach(async () => {
     for (const { dashboard, server } of running.splice(0)) {
@@ -28,8 +28,8 @@ export function useDashboards(): (app: App, options?: DashboardOptions & { clien
     }
   });
   return async (app, options = {}) => {
-    const { clientDirectory, ...dashboardOptions } = options;
-    const dashboard = makeDashboard(app, parseDashboardOptions(dashboardOptions), clientDirectory !== undefined ? { clientDirectory } : {});
+    const { clientDirectory, sse, ...dashboardOptions } = options;
+    const dashboard = makeDashboard(app, parseDashboardOptions(dashboardOptions), { ...(clientDirectory !== undefined ? { clientDirectory } : {}), ...(sse !== undefined ? { sse } : {}) });
     const server = createServer((req, res) => dashboard.handler(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
@@ -96,15 +96,23 @@ export class SseReader {
     }
   }
 
-  /** Celeriac events until `until` holds for the list so far (the test's timeout fails a stalled stream). */
+  /**
+   * Celeriac events (unpacked from their batches) until `until` holds for the list so far (the
+   * test's timeout fails a stalled stream).
+   */
   async events(until: (events: readonly EventJson[]) => boolean): Promise<EventJson[]> {
     const events: EventJson[] = [];
     for (;;) {
       const message = await this.next();
       if (!message) return events;
       if (message.event !== 'celeriac') continue;
-      events.push(JSON.parse(message.data) as EventJson);
-      if (until(events)) return events;
+      const batch = JSON.parse(message.data) as EventJson[];
+      // The contract: a non-empty array whose last event's id is the message's id.
+      if (!Array.isArray(batch) || batch.length === 0 || batch.at(-1)!.id !== message.id) throw new Error(`not a batch message: ${message.id} ${message.data}`);
+      for (const event of batch) {
+        events.push(event);
+        if (until(events)) return events;
+      }
     }
   }
 

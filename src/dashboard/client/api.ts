@@ -68,7 +68,8 @@ export function errorText(error: unknown): string {
 }
 
 export interface EventsHandlers {
-  readonly onEvent: (event: EventJson) => void;
+  /** One message's events, in stream order: a page applies them all, then draws once. */
+  readonly onEvents: (events: readonly EventJson[]) => void;
   readonly onOpen?: (open: boolean) => void;
   /**
    * The browser gave up on the stream (an answer other than 200, e.g. a Last-Event-ID the stream
@@ -81,17 +82,18 @@ export interface EventsHandlers {
  * Opens the event stream. EventSource reconnects by itself and resends Last-Event-ID, so a page
  * that loses its connection catches up without help. Returns the closer.
  */
-export function openEvents(query: Query, { onEvent, onOpen, onGone }: EventsHandlers): () => void {
+export function openEvents(query: Query, { onEvents, onOpen, onGone }: EventsHandlers): () => void {
   const source = new EventSource(apiUrl('events', query));
   let gone: ReturnType<typeof setTimeout> | undefined;
   source.addEventListener('celeriac', (message: MessageEvent<string>) => {
-    let event: EventJson;
+    let events: unknown;
     try {
-      event = JSON.parse(message.data) as EventJson;
+      events = JSON.parse(message.data);
     } catch {
       return;
     }
-    onEvent(event);
+    // api-types.ts: each message is an array of EventJson.
+    if (Array.isArray(events) && events.length > 0) onEvents(events as EventJson[]);
   });
   source.addEventListener('open', () => onOpen?.(true));
   source.addEventListener('error', () => {

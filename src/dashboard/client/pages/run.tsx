@@ -85,11 +85,17 @@ export function RunPage({ runId }: { runId: string }) {
     close = openEvents(
       { run: runId, after: live.after },
       {
-        onEvent: (event) => {
-          if (event.runId !== runId) return;
-          const result = live.apply(event);
-          if (result === 'unknown-node' || event.type === 'run.reopened') later();
-          else if (result !== 'unchanged') paint();
+        onEvents: (events) => {
+          let changed = false;
+          let refetchView = false;
+          for (const event of events) {
+            if (event.runId !== runId) continue;
+            const result = live.apply(event);
+            if (result === 'unknown-node' || event.type === 'run.reopened') refetchView = true;
+            else if (result !== 'unchanged') changed = true;
+          }
+          if (refetchView) later();
+          else if (changed) paint();
           if (live.finished) {
             close();
             setConnected(false);

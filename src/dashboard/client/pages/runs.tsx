@@ -49,8 +49,8 @@ export function RunsPage() {
     const close = openEvents(
       {},
       {
-        onEvent: (event) => {
-          if (event.type.startsWith('run.')) refetch(300);
+        onEvents: (events) => {
+          if (events.some((event) => event.type.startsWith('run.'))) refetch(300);
           else if (Date.now() - lastCounts > 2000) {
             lastCounts = Date.now();
             refetch(300);
