@@ -15,6 +15,9 @@ import { Timeline } from '../components/timeline.js';
 import { ago, clock, count, duration } from '../format.js';
 import { LiveView } from '../live-view.js';
 
+/** The shortest time between two repaints of a live run (a change still shows well within a second). */
+const PAINT_INTERVAL_MS = 250;
+
 interface Loaded {
   readonly live: LiveView;
   readonly layout: Layout;
@@ -74,12 +77,20 @@ export function RunPage({ runId }: { runId: string }) {
       clearTimeout(refetch);
       refetch = setTimeout(reload, 400);
     };
+    // At most PAINT_INTERVAL_MS apart: during a wide fan-out events arrive all the time, and a
+    // repaint per frame costs the page (and a machine with a worker on it) far more than the eye gains.
+    let lastPaint = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const paint = (): void => {
-      if (frame.current !== 0) return;
-      frame.current = requestAnimationFrame(() => {
-        frame.current = 0;
-        setVersion((v) => v + 1);
-      });
+      if (frame.current !== 0 || timer !== undefined) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        frame.current = requestAnimationFrame(() => {
+          frame.current = 0;
+          lastPaint = performance.now();
+          setVersion((v) => v + 1);
+        });
+      }, Math.max(0, lastPaint + PAINT_INTERVAL_MS - performance.now()));
     };
     let close = (): void => undefined;
     close = openEvents(
@@ -108,6 +119,7 @@ export function RunPage({ runId }: { runId: string }) {
     );
     return () => {
       clearTimeout(refetch);
+      clearTimeout(timer);
       cancelAnimationFrame(frame.current);
       frame.current = 0;
       close();
