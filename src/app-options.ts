@@ -78,3 +78,23 @@ export interface EventsOptions {
 }
 
 export const runIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be 1-128 letters, digits, "_" or "-"');
+
+/** Options of `app.recentEvents()`. */
+export interface RecentEventsOptions {
+  readonly runId: string;
+  /** Only this node's events. */
+  readonly nodeId?: string;
+  /** Most events returned, the newest; 1 to 10,000, default 200. */
+  readonly limit?: number;
+  /** Most stream entries looked at, newest first; 1 to 100,000, default 20,000 (the stream keeps about `events.maxLen`). */
+  readonly scanLimit?: number;
+}
+
+export const recentEventsSchema = z
+  .object({
+    runId: runIdSchema,
+    nodeId: z.string().regex(/^\d{1,9}$/, 'must be a node id (inspect() lists them)').optional(),
+    limit: z.number().int().min(1).max(10_000).default(200),
+    scanLimit: z.number().int().min(1).max(100_000).default(20_000),
+  })
+  .strict();

@@ -15,6 +15,7 @@ import { Run, type RunContext } from './run/run.js';
 import { RunEvents } from './run/run-events.js';
 import { EventStream } from './run/event-stream.js';
 import { type CeleriacEvent, lastEntryId, parseEventPosition } from './store/events.js';
+import { readRecentEvents } from './store/event-history.js';
 import { type PurgeOutcome, type PurgeRunsOptions, parsePurgeOptions, purgeRuns } from './run/purge.js';
 import { KeySpace } from './store/keys.js';
 import { type DeadLetters, clearDeadLetters, readDeadLetters } from './store/dead-letters.js';
@@ -35,13 +36,15 @@ import {
   type ListRunsOptions,
   listRunsSchema,
   type QueuesOptions,
+  type RecentEventsOptions,
+  recentEventsSchema,
   type RunList,
   runIdSchema,
   type SubmitOptions,
   type TaskOf,
 } from './app-options.js';
 
-export type { AnyContract, EventsOptions, HandlerOf, ListRunsOptions, QueuesOptions, RunList, RunSummary, SubmitOptions, TaskOf } from './app-options.js';
+export type { AnyContract, EventsOptions, HandlerOf, ListRunsOptions, QueuesOptions, RecentEventsOptions, RunList, RunSummary, SubmitOptions, TaskOf } from './app-options.js';
 
 
 /**
@@ -342,6 +345,32 @@ export class App {
     });
     if (!signal?.aborted) this.eventStreams.add(stream);
     return stream;
+  }
+
+  /**
+   * Where the event stream stands now: pass it as `events({ after })` to read what happens from
+   * here on, after a read of state (a page's first drawing) that events will then keep current.
+   */
+  eventPosition(): Promise<string> {
+    return this.withRedis((redis) => lastEntryId(redis, this.keys.events));
+  }
+
+  /**
+   * A run's events still in the stream (or one node's, with `nodeId`), oldest first: the newest
+   * `limit` of them, found by looking back over at most `scanLimit` stream entries.
+   */
+  async recentEvents(options: RecentEventsOptions): Promise<CeleriacEvent[]> {
+    const parsed = recentEventsSchema.safeParse(options);
+    if (!parsed.success) throw new ConfigError('recentEvents()', describeZodError(parsed.error, 'options'));
+    return this.withRedis((redis) => readRecentEvents(redis, this.keys.events, parsed.data));
+  }
+
+  /** Redis's clock now: the clock of every time celeriac records (createdAt, startedAt, event times). */
+  time(): Promise<Date> {
+    return this.withRedis(async (redis) => {
+      const [seconds, micros] = await redis.time();
+      return new Date(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000));
+    });
   }
 
   /** A worker for this app's tasks. Call `start()` to begin consuming. */

@@ -11,6 +11,7 @@ export {
   type TaskOf,
   type EventsOptions,
   type QueuesOptions,
+  type RecentEventsOptions,
 } from './app.js';
 export { EVENT_TYPES } from './store/events.js';
 export type {

@@ -15,7 +15,6 @@ import type { App } from '../app.js';
 import { type CeleriacEvent, compareEventOrder, type EventOrder, eventOrder } from '../store/events.js';
 import { EventBatch, EventRing, type RingLimits } from './event-batch.js';
 import { HttpError } from './http.js';
-import { streamPosition } from './stream-reads.js';
 
 /** Events per batch at most: a backlog is sent as several batches rather than one huge one. */
 export const BATCH_EVENTS = 2_000;
@@ -177,7 +176,7 @@ export class EventHub {
 
   private start(): void {
     if (this.closed) throw new HttpError(503, 'DASHBOARD_CLOSED', 'the dashboard is closing');
-    const ready = streamPosition(this.app).then(
+    const ready = this.app.eventPosition().then(
       (now) => {
         // Closed while reading the position: stay idle.
         if (this.closed) {

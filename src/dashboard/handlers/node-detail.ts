@@ -2,7 +2,6 @@ import type { NodeDetail } from '../api-types.js';
 import type { RequestContext } from '../context.js';
 import { eventJson } from '../event-json.js';
 import { nodeIdParam, runIdParam } from '../params.js';
-import { nodeHistory } from '../stream-reads.js';
 
 /** Args and results are cut to this many characters of JSON: the panel shows a glimpse, not a dump. */
 export const VALUE_LIMIT = 4 * 1024;
@@ -26,7 +25,7 @@ export async function nodeDetail({ app, settings, params }: RequestContext): Pro
   const nodeId = nodeIdParam(params.node);
   const values = settings.showValues;
   // One node read alone (never the whole run): the panel answers as fast on a 100,000-node run.
-  const [node, history] = await Promise.all([app.getRun(runId).inspectNode(nodeId, { values }), nodeHistory(app, runId, nodeId)]);
+  const [node, history] = await Promise.all([app.getRun(runId).inspectNode(nodeId, { values }), app.recentEvents({ runId, nodeId })]);
   const args = values && node.args !== undefined ? cutJson(node.args) : undefined;
   const result = values && node.result !== undefined ? cutJson(node.result) : undefined;
   const queuedAt = ms(node.queuedAt);

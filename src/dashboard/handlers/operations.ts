@@ -3,11 +3,10 @@ import { THROUGHPUT_BUCKET_MS } from '../../store/throughput.js';
 import type { WorkerInfo } from '../../store/workers.js';
 import type { RequestContext } from '../context.js';
 import { intParam } from '../params.js';
-import { redisNow } from '../stream-reads.js';
 
 /** GET /api/queues */
 export async function queuesPage({ app }: RequestContext): Promise<QueuesPage> {
-  const [at, throughput] = await Promise.all([redisNow(app), app.throughput()]);
+  const [at, throughput] = await Promise.all([app.time().then((time) => time.getTime()), app.throughput()]);
   // Queues that finished work lately are shown too, though no running run uses them now.
   const queues = await app.queues({ names: throughput.map((entry) => entry.queue) });
   const byQueue = new Map(throughput.map((entry) => [entry.queue, entry]));

@@ -6,7 +6,6 @@ import type { RequestContext } from '../context.js';
 import { badRequest } from '../http.js';
 import { intParam, runIdParam, stringParam } from '../params.js';
 import { buildRunView } from '../run-view.js';
-import { redisNow, streamPosition } from '../stream-reads.js';
 import { progressUnlessGone } from '../../run/progress-unless-gone.js';
 
 /** Runs read per page while looking for names that match. */
@@ -58,7 +57,7 @@ export async function listRuns({ app, url }: RequestContext): Promise<RunsPage> 
   const name = stringParam(url, 'name');
   const cursor = stringParam(url, 'cursor', 200);
   const limit = intParam(url, 'limit', 1, 200, 50);
-  const at = await redisNow(app);
+  const at = (await app.time()).getTime();
   const page =
     name === undefined
       ? await listPage(app, { limit, ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) })
@@ -97,7 +96,7 @@ export async function runView({ app, url, params }: RequestContext): Promise<Run
   const expand = expandParam(url);
   // Read before inspecting: an event between the two is then sent again (harmless: statuses are
   // set, not counted) rather than lost.
-  const after = await streamPosition(app);
+  const after = await app.eventPosition();
   const inspection = await app.getRun(runId).inspect();
   const graph = buildRunView(inspection.nodes, { expand });
   return {
