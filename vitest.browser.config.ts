@@ -9,6 +9,8 @@ export default defineConfig({
     reporters: ['default', './test/reporters/summary-line.ts'],
     fileParallelism: false,
     testTimeout: 120_000,
+    // A page catches up by itself, but a loaded machine may take seconds: polls wait, never fail on time alone.
+    expect: { poll: { timeout: 15_000 } },
     hookTimeout: 60_000,
   },
 });

@@ -56,7 +56,12 @@ export function RunsPage() {
             refetch(300);
           }
         },
-        onOpen: setLive,
+        // Read the list again once the stream is open: a run submitted between the first read
+        // and the subscription sends its run.submitted before this page listens.
+        onOpen: (open) => {
+          setLive(open);
+          if (open) refetch(0);
+        },
         onGone: () => {
           setStreams((n) => n + 1);
           refetch(0);
