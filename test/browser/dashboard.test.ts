@@ -198,6 +198,71 @@ describe('the dashboard in a real browser', () => {
     await expect.poll(() => unit(page, '1').getAttribute('data-status')).toBe('succeeded');
   });
 
+  it('cancels a running run and reruns a finished one from a selected node, each after a confirmation', async () => {
+    const app = makeApp();
+    const gate = gates();
+    const { step, stepAfter } = pipelineTasks(app, gate);
+    await app.worker({ concurrency: 4 }).start();
+    const { url } = await serve(app, { token: TOKEN });
+    const page = await newPage();
+
+    const stuck = await app.submit(chain(step.si('held'), stepAfter.s('never')));
+    await page.goto(`${url}/runs/${stuck.id}`);
+    await expect.poll(() => unit(page, '0').getAttribute('data-status')).toBe('running');
+    await page.getByTestId('action-cancel').click();
+    await page.getByTestId('confirm-ok').click();
+    await page.getByTestId('token-input').fill(TOKEN);
+    await page.getByTestId('token-ok').click();
+    await expect.poll(() => page.getByTestId('action-message').textContent()).toMatch(/cancelled/i);
+    await expect.poll(() => page.getByTestId('run-status').textContent()).toContain('cancelled');
+    await expect.poll(() => unit(page, '1').getAttribute('data-status')).toBe('cancelled');
+    gate.open('held');
+
+    gate.open('first');
+    gate.open('second');
+    const done = await app.submit(chain(step.si('first'), stepAfter.s('second')));
+    await done.result({ timeoutMs: 20_000 });
+    await page.goto(`${url}/runs/${done.id}`);
+    await expect.poll(() => unit(page, '1').getAttribute('data-status')).toBe('succeeded');
+    await unit(page, '1').click();
+    await page.getByTestId('action-rerun').click();
+    await page.getByTestId('confirm-ok').click();
+    // The token is kept for the session (sessionStorage): no second prompt.
+    await expect.poll(() => page.getByTestId('node-panel').getByTestId('action-message').textContent()).toMatch(/rerun/i);
+    await expect.poll(async () => (await done.inspect()).reopened).toBe(1);
+    await expect.poll(() => page.getByTestId('run-status').textContent()).toContain('succeeded');
+    const inspection = await done.inspect();
+    // Node 0 kept its one attempt; node 1 ran again.
+    expect(inspection.nodes.map((node) => node.attempts)).toEqual([1, 2]);
+  });
+
+  it('lists dead letters with their reasons and clears them with the token', async () => {
+    const app = makeApp();
+    const { probe } = pipelineTasks(app, gates());
+    const worker = app.worker();
+    await worker.start();
+    // Not a celeriac message: the worker dead-letters it (and keeps its text, which holds the probe).
+    await app.redis.zadd(app.keys.queue('default').ready, 0, `garbage ${XSS}`);
+    await (await app.submit(probe.si())).result({ timeoutMs: 20_000 });
+    await expect.poll(async () => (await app.deadLetters()).total).toBe(1);
+    const { url } = await serve(app, { token: TOKEN });
+    const page = await newPage();
+    await page.goto(`${url}/dead-letters`);
+    const row = page.getByTestId('dead-letter-row');
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await row.textContent()).toContain('malformed');
+    expect(await row.textContent()).toContain(`garbage ${XSS}`);
+    await shot(page, 'dead-letters');
+    await page.getByTestId('action-clear').click();
+    await page.getByTestId('confirm-ok').click();
+    await page.getByTestId('token-input').fill(TOKEN);
+    await page.getByTestId('token-ok').click();
+    await expect.poll(() => page.getByTestId('action-message').textContent()).toMatch(/cleared/i);
+    await expect.poll(() => row.count()).toBe(0);
+    expect((await app.deadLetters()).total).toBe(0);
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
+  });
+
   it('lists a new run on the runs page without a reload, and the actions are off without a token', async () => {
     const app = makeApp();
     const { probe } = pipelineTasks(app, gates());
