@@ -6,7 +6,10 @@
  *    answer to /api/runs/:id/view, the time from navigation to the first drawn DAG box, and the
  *    page's JS heap after a garbage collection (CDP Performance.getMetrics). A fresh browser
  *    context per repetition, so nothing is cached between them; medians with min-max.
- * 2. The cost of 10 open dashboards to the 10,000-wide fan-out: pairs of runs, with and without
+ * 2. How long a change takes to reach an open run page: a node's handler is held until the
+ *    benchmark lets it go, and the clock runs from then until the page shows the node succeeded
+ *    (LATENCY_REPS times, default 10).
+ * 3. The cost of 10 open dashboards to the 10,000-wide fan-out: pairs of runs, with and without
  *    10 pages open on the run's page (each holding its SSE stream), alternating the order. The
  *    run is submitted with `startAt` a few seconds ahead so that the pages have drawn it before
  *    it starts; the clock runs from `startAt` to the result. Reports nodes/s, Redis's CPU per node
@@ -25,8 +28,9 @@ import { startRedisServer } from '../test/helpers/redis-server.js';
 import { median } from './stats.js';
 
 const reps = Number(process.env.REPS ?? 5);
+const latencyReps = Number(process.env.LATENCY_REPS ?? 10);
 const pairs = Number(process.env.PAIRS ?? 4);
-const widths = (process.env.WIDTHS ?? '10000,100000').split(',').map(Number);
+const widths = (process.env.WIDTHS ?? '10000,100000').split(',').map(Number).filter((width) => width > 0);
 const pagesOpen = Number(process.env.PAGES ?? 10);
 const concurrency = Number(process.env.CONCURRENCY ?? 50);
 /** How far ahead of the submit a measured fan-out starts: time for the pages to draw it first. */
@@ -123,7 +127,45 @@ async function drawing(width: number): Promise<void> {
   await app.close();
 }
 
-/** Part 2: one 10,000-wide fan-out, with or without `pagesOpen` dashboards on its run page. */
+/** Run in the page on every animation frame: does node 0's box show `status`? (This file has no DOM types.) */
+function nodeShows(status: string): boolean {
+  const page = globalThis as unknown as { document: { querySelector(selector: string): { getAttribute(name: string): string | null } | null } };
+  return page.document.querySelector('[data-testid="dag-unit"][data-unit-id="0"]')?.getAttribute('data-status') === status;
+}
+
+/** Part 2: from a node's handler returning to the open run page showing it succeeded. */
+async function latency(): Promise<void> {
+  await admin.flushall();
+  const app = makeApp();
+  const gate: { release?: () => void } = {};
+  const held = app.task({ name: 'held' }, () => new Promise<string>((resolve) => (gate.release = () => resolve('done'))));
+  const after = app.task({ name: 'after' }, async (value: string) => value);
+  await app.worker({ concurrency: 4 }).start();
+  const dashboard = await serve(app);
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const samples: number[] = [];
+  for (let rep = -1; rep < latencyReps; rep++) {
+    delete gate.release;
+    const run = await app.submit(chain(held.si(), after.s()));
+    await page.goto(`${dashboard.url}/runs/${run.id}`);
+    await page.waitForFunction(nodeShows, 'running', { polling: 'raf' });
+    let release: (() => void) | undefined;
+    while (!(release = gate.release as (() => void) | undefined)) await new Promise((resolve) => setTimeout(resolve, 5));
+    const started = performance.now();
+    release();
+    await page.waitForFunction(nodeShows, 'succeeded', { polling: 'raf' });
+    const took = performance.now() - started;
+    if (rep >= 0) samples.push(took);
+    await run.result({ timeoutMs: 60_000 });
+  }
+  console.log(`== a node's success reaches the open run page in ${summary(samples)} ms (${latencyReps} reps)`);
+  await context.close();
+  await dashboard.close();
+  await app.close();
+}
+
+/** Part 3: one 10,000-wide fan-out, with or without `pagesOpen` dashboards on its run page. */
 async function fanOut(withPages: boolean): Promise<{ rate: number; redisMicrosPerNode: number; commandsPerNode: number }> {
   const width = 10_000;
   await admin.flushall();
@@ -166,10 +208,11 @@ async function fanOut(withPages: boolean): Promise<{ rate: number; redisMicrosPe
 
 try {
   for (const width of widths) await drawing(width);
+  if (latencyReps > 0) await latency();
   const rows = { with: [] as number[], without: [] as number[] };
   const cpu = { with: [] as number[], without: [] as number[] };
   const commands = { with: [] as number[], without: [] as number[] };
-  for (let pair = -1; pair < pairs; pair++) {
+  for (let pair = pairs > 0 ? -1 : 0; pair < pairs; pair++) {
     for (const withPages of pair % 2 === 0 ? [true, false] : [false, true]) {
       const outcome = await fanOut(withPages);
       const label = pair < 0 ? 'warm-up (not measured)' : `pair ${pair + 1}/${pairs}`;
@@ -184,13 +227,17 @@ try {
       commands[key].push(outcome.commandsPerNode);
     }
   }
+  if (pairs > 0) report(rows, cpu, commands);
+} finally {
+  await browser.close();
+  await admin.quit();
+  await server.stop();
+}
+
+function report(rows: { with: number[]; without: number[] }, cpu: { with: number[]; without: number[] }, commands: { with: number[]; without: number[] }): void {
   console.log(`== 10,000-wide fan-out, no dashboard: ${summary(rows.without)} nodes/s, Redis ${summary(cpu.without, 1)} µs CPU/node, ${summary(commands.without, 2)} commands/node`);
   console.log(
     `== 10,000-wide fan-out, ${pagesOpen} dashboards: ${summary(rows.with)} nodes/s, Redis ${summary(cpu.with, 1)} µs CPU/node, ${summary(commands.with, 2)} commands/node`,
   );
   console.log(`== throughput with/without: ${(median(rows.with) / median(rows.without)).toFixed(2)}`);
-} finally {
-  await browser.close();
-  await admin.quit();
-  await server.stop();
 }
