@@ -61,7 +61,7 @@ export type { WorkerEvent, AttemptOutcomeKind } from './worker/events.js';
 export { taskContext, type TaskContext } from './worker/context.js';
 export { NODE_STATUSES, RUN_STATUSES, type NodeStatus, type RunStatus } from './store/records.js';
 export type { DeadLetter, DeadLetters } from './store/dead-letters.js';
-export type { RepairReport, RepairedNode } from './store/repair.js';
+export type { DamagedRun, RepairReport, RepairedNode } from './store/repair.js';
 export type { QueueStats } from './store/queue-stats.js';
 export type { WorkerInfo, WorkerList } from './store/workers.js';
 export type { QueueThroughput, ThroughputPoint, ThroughputOptions } from './store/throughput.js';

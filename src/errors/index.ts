@@ -27,3 +27,4 @@ export { RedisEvictionPolicyError } from './redis-eviction-policy-error.js';
 export { WorkerClosedError } from './worker-closed-error.js';
 export { NestingTooDeepError } from './nesting-too-deep-error.js';
 export { RunActiveError } from './run-active-error.js';
+export { RunDamagedError } from './run-damaged-error.js';

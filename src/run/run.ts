@@ -1,5 +1,5 @@
-import { ConfigError, NodeNotFoundError, ResultTimeoutError, WorkflowCancelledError, WorkflowFailedError } from '../errors/index.js';
-import { fillTemplate } from '../graph/template.js';
+import { ConfigError, NodeNotFoundError, ResultTimeoutError, RunDamagedError, WorkflowCancelledError, WorkflowFailedError } from '../errors/index.js';
+import { fillTemplate, templateNodes } from '../graph/template.js';
 import { recordRunSpan, type TracingOptions } from '../tracing/spans.js';
 import type { KeySpace } from '../store/keys.js';
 import { nodeErrorSchema, type NodeStatus, type RunStatus, TERMINAL_RUN_STATUSES } from '../store/records.js';
@@ -187,7 +187,13 @@ export class Run<R = unknown> {
 
   private async value(meta: RunMeta): Promise<R> {
     const results = await this.context.runs.output(meta);
-    return fillTemplate(meta.output, (nodeId) => results.get(nodeId) ?? null) as R;
+    // A succeeded run has every result its output reads: one missing is damage, never a null.
+    const missing = templateNodes(meta.output).filter((nodeId) => !results.has(nodeId));
+    if (missing.length > 0) {
+      const some = missing.slice(0, 5).map((nodeId) => `#${nodeId}`).join(', ');
+      throw new RunDamagedError(this.id, `it succeeded but the result of ${missing.length === 1 ? 'node' : `${missing.length} nodes, among them`} ${some} is missing`);
+    }
+    return fillTemplate(meta.output, (nodeId) => results.get(nodeId)) as R;
   }
 
   private async failure(meta: RunMeta): Promise<WorkflowFailedError> {

@@ -10,12 +10,21 @@ export interface RepairedNode {
   readonly status: string;
 }
 
+/** A running run the sweep could not check: its stored state is missing or malformed. */
+export interface DamagedRun {
+  readonly runId: string;
+  /** What failed, as Redis or the script said it. */
+  readonly reason: string;
+}
+
 export interface RepairReport {
   /** Running runs looked at. */
   readonly runs: number;
   /** Nodes looked at. */
   readonly nodes: number;
   readonly repaired: readonly RepairedNode[];
+  /** Runs that could not be checked; the sweep went on with the others. */
+  readonly damaged: readonly DamagedRun[];
 }
 
 /** Runs read from the index per page, and nodes looked at per script call. */
@@ -31,6 +40,7 @@ const NODES_PER_CALL = 1000;
  */
 export async function repairRuns(redis: Redis, keys: KeySpace): Promise<RepairReport> {
   const repaired: RepairedNode[] = [];
+  const damaged: DamagedRun[] = [];
   let runs = 0;
   let nodes = 0;
   let after = '-';
@@ -38,7 +48,16 @@ export async function repairRuns(redis: Redis, keys: KeySpace): Promise<RepairRe
     const members = await redis.zrangebylex(keys.runIndexes.running, after, '+', 'LIMIT', 0, RUNS_PER_PAGE);
     for (const member of members) {
       const runId = member.slice(member.indexOf(':') + 1);
-      const checked = await repairRun(redis, keys, runId);
+      let checked: Awaited<ReturnType<typeof repairRun>>;
+      try {
+        checked = await repairRun(redis, keys, runId);
+      } catch (error) {
+        // One damaged run (a key deleted by hand, a malformed value) must not stop the sweep for
+        // every run after it; a Redis that went away still ends it.
+        if (!(error instanceof Error) || (error.name !== 'ReplyError' && !(error instanceof SyntaxError))) throw error;
+        damaged.push({ runId, reason: error.message });
+        continue;
+      }
       if (checked === null) continue;
       runs++;
       nodes += checked.nodes;
@@ -47,7 +66,7 @@ export async function repairRuns(redis: Redis, keys: KeySpace): Promise<RepairRe
     if (members.length < RUNS_PER_PAGE) break;
     after = `(${members.at(-1)!}`;
   }
-  return { runs, nodes, repaired };
+  return { runs, nodes, repaired, damaged };
 }
 
 /** One run, all its nodes; null when it is not running (any more) or gone. */

@@ -220,7 +220,7 @@ describe('the celeriac command line', () => {
     expect(repaired.code).toBe(0);
     expect(repaired.stdout).toBe(`looked at 2 nodes of 1 running runs: 1 re-enqueued\n  run ${run.id} node #0 (was queued)\n`);
     const again = await celeriac(['repair', '--json', ...at]);
-    expect(JSON.parse(again.stdout)).toEqual({ runs: 1, nodes: 2, repaired: [] });
+    expect(JSON.parse(again.stdout)).toEqual({ runs: 1, nodes: 2, repaired: [], damaged: [] });
 
     // Poison next to real work: a garbage message and one naming a node the run does not have.
     await app.redis.zadd(ready, 0, 'garbage', 0, `${run.id}|7|1|0`);

@@ -28,7 +28,8 @@
   Returns: { 'checked', nodes looked at, next node id to look at (-1: done), repaired node id,
              its status, repaired node id, its status, ... }
        or  { 'unchanged', status }  when the run is not running
-       or  the error reply RUN_MISSING, or QUEUE_KEYS_MISSING <queue>
+       or  the error reply RUN_MISSING, or QUEUE_KEYS_MISSING <queue>, or RUN_DAMAGED <what>
+           (a node of the range has no spec)
 ]]
 --- @include "common"
 --- @include "nodes"
@@ -65,6 +66,9 @@ local function isQueued(queue, message)
 end
 
 for index, nodeId in ipairs(ids) do
+  -- Every node of the run has a spec from submit on: without one the run cannot be checked (or
+  -- ever advanced), which is damage to report, not a node to skip.
+  if not specs[index] then return redis.error_reply('RUN_DAMAGED node ' .. nodeId .. ' has no spec') end
   -- A root that never started has no state: queued, delivery 1 (nodes.lua).
   local node = states[index] and cjson.decode(states[index]) or (specs[index] and initialRootState())
   local status = node and node.status

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { chain, group, RunDamagedError } from '../../src/index.js';
+import { useApps, useRedis } from '../helpers/apps.js';
+
+describe('damaged state is refused, never answered wrongly', () => {
+  const makeApp = useApps();
+  const redis = useRedis();
+
+  it('result() of a succeeded run whose results are gone rejects with RunDamagedError instead of resolving null', async () => {
+    const app = makeApp();
+    const add = app.task({ name: 'add' }, async (x: number, y: number) => x + y);
+    await app.worker().start();
+    const run = await app.submit(chain(add.si(1, 1), add.s(1)));
+    expect(await run.result({ timeoutMs: 10_000 })).toBe(3);
+    await redis().del(app.keys.run(run.id).results);
+    const error = await run.result({ timeoutMs: 10_000 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RunDamagedError);
+    expect(error).toMatchObject({ code: 'RUN_DAMAGED', runId: run.id });
+    expect((error as Error).message).toContain('node #1');
+  });
+
+  it('the repair sweep reports a run whose specs are gone as damaged and goes on to repair the runs after it', async () => {
+    const app = makeApp();
+    const add = app.task({ name: 'add' }, async (x: number, y: number) => x + y);
+    const broken = await app.submit(add.si(1, 1));
+    const orphaned = await app.submit(chain(group(add.si(1, 1), add.si(2, 2)), add.si(0, 0)));
+    const client = redis();
+    // The first run loses its specs and its one message: repairing it needs the spec it lost.
+    await client.del(app.keys.run(broken.id).specs);
+    expect(await client.zrem(app.keys.queue('default').ready, `${broken.id}|0|1|0`)).toBe(1);
+    // The later run loses one root's message, as a restored snapshot might.
+    expect(await client.zrem(app.keys.queue('default').ready, `${orphaned.id}|1|1|0`)).toBe(1);
+
+    const report = await app.repair();
+    expect(report.damaged).toHaveLength(1);
+    expect(report.damaged[0]).toMatchObject({ runId: broken.id, reason: 'RUN_DAMAGED node 0 has no spec' });
+    expect(report.repaired).toEqual([{ runId: orphaned.id, nodeId: '1', status: 'queued' }]);
+  });
+});
