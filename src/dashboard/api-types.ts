@@ -30,13 +30,12 @@
  * calls and routes with it), and rewrites `src="./…"` and `href="./…"` to the base path.
  */
 
+// The store's NODE_STATUSES and RUN_STATUSES, copied because this module is compiled for the
+// browser without the store; test/unit/dashboard-run-view.test.ts holds the copies equal.
 export const STATUS_NAMES = ['pending', 'queued', 'delayed', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type StatusName = (typeof STATUS_NAMES)[number];
 export const RUN_STATUS_NAMES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
 export type RunStatusName = (typeof RUN_STATUS_NAMES)[number];
-
-/** One character per node status in RunView.statuses: the status's index in STATUS_NAMES. */
-export const STATUS_CODES = '0123456';
 
 export interface ApiError {
   readonly error: { readonly code: string; readonly message: string };

@@ -1,8 +1,7 @@
 /**
- * One reader of the event stream per dashboard. Every open SSE stream used to run its own
- * app.events() iterator (a blocked XREAD each, every entry decoded once per page); the hub runs
- * one, decodes and serialises each event once, and hands each subscribed stream the SSE text of
- * its filter. It keeps the newest events in a ring, so a stream that opens at a recent position
+ * One reader of the event stream per dashboard, so that open pages cost neither a blocked XREAD
+ * nor a decode each: the hub runs one app.events() iterator, decodes and serialises each event
+ * once, and hands each subscribed stream the SSE text of its filter. It keeps the newest events in a ring, so a stream that opens at a recent position
  * (a run view's `after`, a reconnect's Last-Event-ID) is replayed from memory.
  *
  * States: idle (no iterator) → starting (reading where the stream stands now: the ring's floor)

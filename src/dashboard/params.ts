@@ -1,10 +1,11 @@
+import { runIdSchema } from '../app-options.js';
 import { badRequest } from './http.js';
 
-const RUN_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const NODE_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 
 export function runIdParam(value: string | undefined): string {
-  if (value === undefined || !RUN_ID.test(value)) throw badRequest('run id', 'must be 1-128 letters, digits, "_" or "-"');
+  // The app's own rule for run ids, so the page refuses exactly what the app would.
+  if (value === undefined || !runIdSchema.safeParse(value).success) throw badRequest('run id', 'must be 1-128 letters, digits, "_" or "-"');
   return value;
 }
 

@@ -5,8 +5,7 @@
  *
  * A stream is fed by the dashboard's one reader (event-hub.ts) when its position is in the
  * reader's ring (or it has none: from now). Otherwise it reads Redis on its own iterator from
- * its position, as every stream did before the hub, and joins the hub once it has caught up
- * with the ring. Nothing is polled.
+ * its position, and joins the hub once it has caught up with the ring. Nothing is polled.
  *
  * Backpressure: a stream reading on its own waits for its page to drain each write. The hub waits
  * for no page, so a hub-fed stream whose unsent output is past `maxPendingBytes` when its next

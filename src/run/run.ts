@@ -186,9 +186,10 @@ export class Run<R = unknown> {
   }
 
   private async value(meta: RunMeta): Promise<R> {
-    const results = await this.context.runs.output(meta);
+    const nodeIds = templateNodes(meta.output);
+    const results = await this.context.runs.results(meta.id, nodeIds);
     // A succeeded run has every result its output reads: one missing is damage, never a null.
-    const missing = templateNodes(meta.output).filter((nodeId) => !results.has(nodeId));
+    const missing = results.size === nodeIds.length ? [] : nodeIds.filter((nodeId) => !results.has(nodeId));
     if (missing.length > 0) {
       const some = missing.slice(0, 5).map((nodeId) => `#${nodeId}`).join(', ');
       throw new RunDamagedError(this.id, `it succeeded but the result of ${missing.length === 1 ? 'node' : `${missing.length} nodes, among them`} ${some} is missing`);

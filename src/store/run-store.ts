@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { NodeNotFoundError, RunActiveError, RunExpiredError, RunNotFoundError } from '../errors/index.js';
 import type { SubmissionPlan } from '../graph/plan.js';
 import { withSpecDefaults } from '../graph/spec.js';
-import { type InputTemplate, templateNodes } from '../graph/template.js';
+import type { InputTemplate } from '../graph/template.js';
 import type { KeySpace } from './keys.js';
 import {
   NODE_STATUSES,
@@ -138,10 +138,6 @@ export class RunStore {
     return results;
   }
 
-  /** The results the run's output template reads. */
-  async output(meta: RunMeta): Promise<Map<string, unknown>> {
-    return this.results(meta.id, templateNodes(meta.output));
-  }
 
   async nodeError(runId: string, nodeId: string): Promise<{ task: string; errorJson: string | null }> {
     const run = this.keys.run(runId);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { StatusName } from '../../src/dashboard/api-types.js';
+import { RUN_STATUS_NAMES, STATUS_NAMES, type StatusName } from '../../src/dashboard/api-types.js';
+import { NODE_STATUSES, RUN_STATUSES } from '../../src/store/records.js';
 import { buildRunView, toRanges, type ViewNode } from '../../src/dashboard/run-view.js';
 
 /** A small DAG builder: nodes get ids '0'..'n-1' in the order added. */
@@ -109,5 +110,10 @@ describe('buildRunView', () => {
       [5, 5],
       [7, 8],
     ]);
+  });
+
+  it('draws with the store\'s statuses: the page\'s copies (api-types.ts) are the same lists in the same order', () => {
+    expect(STATUS_NAMES).toEqual(NODE_STATUSES);
+    expect(RUN_STATUS_NAMES).toEqual(RUN_STATUSES);
   });
 });
