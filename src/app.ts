@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import type { Canvas } from './canvas/canvas.js';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
@@ -14,10 +14,12 @@ import { planSubmission } from './graph/plan.js';
 import { Run, type RunContext } from './run/run.js';
 import { RunEvents } from './run/run-events.js';
 import { EventStream } from './run/event-stream.js';
-import { type CeleriacEvent, lastEntryId, parseEventPosition } from './store/events.js';
+import { type CeleriacEvent, formatStreamPosition, lastEntryId, parseStreamPosition } from './store/events.js';
 import { readRecentEvents } from './store/event-history.js';
 import { type PurgeOutcome, type PurgeRunsOptions, parsePurgeOptions, purgeRuns } from './run/purge.js';
 import { KeySpace } from './store/keys.js';
+import { checkShardCount } from './store/shard-count.js';
+import { isCluster, type RedisClient } from './store/redis-client.js';
 import { type DeadLetters, clearDeadLetters, readDeadLetters } from './store/dead-letters.js';
 import { type QueueStats, knownQueues, readQueueStats } from './store/queue-stats.js';
 import { type RepairReport, repairRuns } from './store/repair.js';
@@ -58,22 +60,24 @@ export class App {
   readonly keys: KeySpace;
   private readonly tasks = new Map<string, TaskDefinition>();
   private readonly ownWorkers = new Set<Worker>();
-  private commandConnection: Redis | null = null;
+  private commandConnection: RedisClient | null = null;
+  /** The shard count check against Redis (checkShards), done once per app. */
+  private shardsChecked: Promise<void> | null = null;
   private readonly runEvents: RunEvents;
   private runStore: RunStore | null = null;
   private readonly eventStreams = new Set<EventStream>();
 
   constructor(private readonly options: AppOptions = {}) {
     this.config = parseAppOptions(options);
-    this.keys = new KeySpace(this.config.prefix);
+    this.keys = new KeySpace(this.config.prefix, this.config.shards);
     this.runEvents = new RunEvents(() => connect(this.config, true, 'events'), this.config.connectTimeoutMs);
   }
 
   /** The app's command connection (the caller's own instance, if one was given). */
-  get redis(): Redis {
+  get redis(): RedisClient {
     if (!this.commandConnection) {
-      this.commandConnection =
-        this.config.redis instanceof Redis ? this.config.redis : connect(this.config, false, 'commands');
+      const { redis } = this.config;
+      this.commandConnection = redis instanceof Redis || redis instanceof Cluster ? redis : connect(this.config, false, 'commands');
     }
     return this.commandConnection;
   }
@@ -88,9 +92,31 @@ export class App {
    * that is down or does not answer fails the call with RedisUnavailableError instead of leaving
    * it waiting, as does one that goes away during it.
    */
-  private withRedis<T>(operation: (redis: Redis) => Promise<T>): Promise<T> {
+  private withRedis<T>(operation: (redis: RedisClient) => Promise<T>): Promise<T> {
     const redis = this.redis;
-    return withConnection(redis, this.config.connectTimeoutMs, () => operation(redis));
+    return withConnection(redis, this.config.connectTimeoutMs, async () => {
+      await this.checkShards(redis);
+      return operation(redis);
+    });
+  }
+
+  /**
+   * The first call that reaches Redis records the app's shard count for its prefix, or finds the
+   * count recorded and refuses another (ShardCountError): with another count, runs would be
+   * looked for in the wrong shards.
+   */
+  private checkShards(redis: RedisClient): Promise<void> {
+    this.shardsChecked ??= checkShardCount(redis, this.keys).then(
+      (done) => {
+        // Not recorded (Redis was full): the next call tries again.
+        if (!done) this.shardsChecked = null;
+      },
+      (error: unknown) => {
+        this.shardsChecked = null;
+        throw error;
+      },
+    );
+    return this.shardsChecked;
   }
 
   /**
@@ -270,7 +296,7 @@ export class App {
   /**
    * How many messages each queue holds (ready, delayed, leased, counted at one instant) and how
    * long its oldest ready message has waited. The queues are those of the running runs, the
-   * default queue and `options.names`, sorted by name: Redis keeps no list of queue names.
+   * default queue and `options.names`, sorted by name: RedisClient keeps no list of queue names.
    */
   async queues(options: QueuesOptions = {}): Promise<QueueStats[]> {
     const names = options.names ?? [];
@@ -328,16 +354,21 @@ export class App {
       const parsed = runIdSchema.safeParse(runId);
       if (!parsed.success) throw new ConfigError(where, describeZodError(parsed.error, 'options.runId'));
     }
-    const position = after === undefined ? null : typeof after === 'string' ? parseEventPosition(after) : null;
+    const shardCount = this.keys.shards.length;
+    const position = after === undefined ? null : typeof after === 'string' ? parseStreamPosition(after, shardCount) : null;
     if (after !== undefined && !position) {
-      throw new ConfigError(where, `options.after must be an event id ("<ms>-<seq>-<index>") or a stream id ("0-0"), not ${JSON.stringify(after)}`);
+      const shape = shardCount === 1 ? '"<ms>-<seq>-<index>"' : `${shardCount} comma-separated stream positions, one per shard`;
+      throw new ConfigError(where, `options.after must be an event id or cursor (${shape}) or "0-0" for the start, not ${JSON.stringify(after)}`);
     }
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new ConfigError(where, 'options.signal must be an AbortSignal');
     const stream: EventStream = new EventStream({
       connect: () => connect(this.config, true, 'events-stream'),
       connectTimeoutMs: this.config.connectTimeoutMs,
-      readNow: () => this.withRedis((redis) => lastEntryId(redis, this.keys.events)),
-      key: this.keys.events,
+      readNow: () => this.withRedis((redis) => this.lastEntryIds(redis)),
+      keys: this.keys.shards.map((shard) => shard.events),
+      // A run's events are all in its shard's stream.
+      follow: runId !== undefined ? [this.keys.shardOf(runId)] : this.keys.shards.map((shard) => shard.index),
+      separateReads: isCluster(this.redis),
       after: position,
       ...(runId !== undefined ? { runId } : {}),
       ...(signal !== undefined ? { signal } : {}),
@@ -352,7 +383,12 @@ export class App {
    * here on, after a read of state (a page's first drawing) that events will then keep current.
    */
   eventPosition(): Promise<string> {
-    return this.withRedis((redis) => lastEntryId(redis, this.keys.events));
+    return this.withRedis(async (redis) => formatStreamPosition((await this.lastEntryIds(redis)).map((entry) => ({ entry }))));
+  }
+
+  /** The newest entry of every shard's event stream, in shard order. */
+  private lastEntryIds(redis: RedisClient): Promise<string[]> {
+    return Promise.all(this.keys.shards.map((shard) => lastEntryId(redis, shard.events)));
   }
 
   /**
@@ -362,7 +398,7 @@ export class App {
   async recentEvents(options: RecentEventsOptions): Promise<CeleriacEvent[]> {
     const parsed = recentEventsSchema.safeParse(options);
     if (!parsed.success) throw new ConfigError('recentEvents()', describeZodError(parsed.error, 'options'));
-    return this.withRedis((redis) => readRecentEvents(redis, this.keys.events, parsed.data));
+    return this.withRedis((redis) => readRecentEvents(redis, this.keys, parsed.data));
   }
 
   /** Redis's clock now: the clock of every time celeriac records (createdAt, startedAt, event times). */

@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import type { RedisClient } from './store/redis-client.js';
 import { z } from 'zod';
 import { ConfigError } from './errors/index.js';
 import { describeZodError } from './util/zod.js';
@@ -8,6 +9,17 @@ import { DEFAULT_MAX_CANVAS_BYTES, DEFAULT_MAX_CANVAS_NODES } from './graph/limi
 export interface RedisConnectionOptions extends RedisOptions {
   readonly url?: string;
 }
+
+/** A Redis Cluster: some of its nodes to start from (the rest are discovered), and ioredis's Cluster options. */
+export interface ClusterConnectionOptions {
+  readonly cluster: readonly { readonly host: string; readonly port: number }[];
+  /** ioredis ClusterOptions; credentials and TLS go in its `redisOptions`. */
+  readonly clusterOptions?: ClusterOptions;
+}
+
+/** The shard count of an app on Redis Cluster when `shards` is not given. */
+export const DEFAULT_CLUSTER_SHARDS = 16;
+const MAX_SHARDS = 1024;
 
 export interface AppOptions {
   /**
@@ -23,10 +35,20 @@ export interface AppOptions {
    *   `{ url: 'rediss://redis.internal:6380', password: secret, tls: { ca: readFileSync('ca.pem') } }`.
    *   A setting goes in the URL or in the options, not both; `tls` needs a rediss:// URL.
    * - an ioredis instance: duplicated per role, with its options (credentials and TLS
-   *   included); not closed by app.close().
+   *   included); not closed by app.close();
+   * - a Redis Cluster: `{ cluster: [{ host, port }, ...], clusterOptions? }`, or an ioredis
+   *   Cluster instance (duplicated per role). Runs are spread over `shards` (docs/scaling.md).
    * Bad input throws ConfigError. Default: REDIS_URL, else redis://127.0.0.1:6379.
    */
-  readonly redis?: string | RedisConnectionOptions | Redis;
+  readonly redis?: string | RedisConnectionOptions | Redis | ClusterConnectionOptions | Cluster;
+  /**
+   * How many shards the app's runs are spread over (docs/scaling.md). Each shard has its own
+   * keys, queues and event stream under one hash tag, so on Redis Cluster shards land on
+   * different primaries and every script still runs in one slot. Fixed for a prefix once it is
+   * used: an app that says another count for the same prefix is refused (ShardCountError).
+   * Default: 1 on one Redis, 16 on a Redis Cluster.
+   */
+  readonly shards?: number;
   /**
    * Namespace of every key; apps (and tests) with different prefixes never see each other.
    * Default: CELERIAC_PREFIX, else `celeriac`.
@@ -86,6 +108,7 @@ const prefixSchema = z
 const appOptionsSchema = z
   .object({
     redis: z.unknown().optional(),
+    shards: z.number().int().min(1).max(MAX_SHARDS).optional(),
     prefix: prefixSchema.default('celeriac'),
     connectTimeoutMs: z.number().int().min(1).default(10_000),
     visibilityTimeoutMs: z.number().int().min(100).default(30_000),
@@ -112,8 +135,12 @@ const appOptionsSchema = z
   })
   .strict();
 
+/** The `redis` option, checked. */
+export type RedisSource = string | RedisConnectionOptions | Redis | ClusterConnectionOptions | Cluster;
+
 export interface AppConfig {
-  readonly redis: string | RedisConnectionOptions | Redis;
+  readonly redis: RedisSource;
+  readonly shards: number;
   readonly prefix: string;
   readonly connectTimeoutMs: number;
   readonly visibilityTimeoutMs: number;
@@ -130,7 +157,8 @@ export function parseAppOptions(options: AppOptions = {}): AppConfig {
   const parsed = appOptionsSchema.safeParse({ ...options, prefix: options.prefix ?? prefixFromEnv() });
   if (!parsed.success) throw new ConfigError('createApp()', describeZodError(parsed.error, 'options'), { cause: parsed.error });
   const redis = parseRedisOption(options.redis ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  return { ...parsed.data, redis };
+  const clustered = redis instanceof Cluster || isClusterOptions(redis);
+  return { ...parsed.data, redis, shards: parsed.data.shards ?? (clustered ? DEFAULT_CLUSTER_SHARDS : 1) };
 }
 
 /** CELERIAC_PREFIX, the default prefix beside REDIS_URL (unset or empty: none). */
@@ -149,8 +177,33 @@ function redisOptionError(problem: string): ConfigError {
   return new ConfigError('createApp()', `options.redis${problem}`);
 }
 
-function parseRedisOption(redis: unknown): string | RedisConnectionOptions | Redis {
-  if (typeof redis === 'string' || redis instanceof Redis) return redis;
+function isClusterOptions(redis: RedisSource): redis is ClusterConnectionOptions {
+  // Instances answer to `cluster` too: it is the CLUSTER command.
+  return typeof redis === 'object' && !(redis instanceof Redis) && !(redis instanceof Cluster) && 'cluster' in redis;
+}
+
+function parseClusterOption(redis: { readonly cluster: unknown; readonly clusterOptions?: unknown }): ClusterConnectionOptions {
+  const { cluster, clusterOptions } = redis;
+  if (!Array.isArray(cluster) || cluster.length === 0) {
+    throw redisOptionError('.cluster must be a non-empty list of { host, port }, e.g. [{ host: "10.0.0.5", port: 7000 }]');
+  }
+  cluster.forEach((node: unknown, index) => {
+    const { host, port } = (typeof node === 'object' && node !== null ? node : {}) as { host?: unknown; port?: unknown };
+    if (typeof host !== 'string' || host === '' || !Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) {
+      throw redisOptionError(`.cluster[${index}] must be { host: string, port: 1-65535 }`);
+    }
+  });
+  if (clusterOptions !== undefined && (typeof clusterOptions !== 'object' || clusterOptions === null || Array.isArray(clusterOptions))) {
+    throw redisOptionError('.clusterOptions must be ioredis Cluster options');
+  }
+  const extra = Object.keys(redis).filter((key) => key !== 'cluster' && key !== 'clusterOptions');
+  if (extra.length > 0) throw redisOptionError(`: ${extra.join(', ')} cannot go beside cluster; put them in clusterOptions.redisOptions`);
+  return redis as ClusterConnectionOptions;
+}
+
+function parseRedisOption(redis: unknown): RedisSource {
+  if (typeof redis === 'string' || redis instanceof Redis || redis instanceof Cluster) return redis;
+  if (typeof redis === 'object' && redis !== null && 'cluster' in redis && !Array.isArray(redis)) return parseClusterOption(redis);
   if (typeof redis !== 'object' || redis === null || Array.isArray(redis)) {
     throw redisOptionError(' must be a URL string, ioredis options (optionally with a url) or an ioredis instance');
   }
@@ -221,12 +274,22 @@ export function isCertificateError(error: unknown): error is Error {
 }
 
 /**
- * One ioredis connection from the app's `redis` option (a URL, options with an optional url, or
- * an instance to duplicate), with `extra` options over it.
+ * One ioredis connection from the app's `redis` option (a URL, options with an optional url, a
+ * cluster, or an instance to duplicate), with `extra` options over it (over each node's, on a cluster).
  */
-export function newRedis(source: string | RedisConnectionOptions | Redis, extra: RedisOptions): Redis {
+export function newRedis(source: RedisSource, extra: RedisOptions): RedisClient {
   if (source instanceof Redis) return source.duplicate(extra);
+  if (source instanceof Cluster) return source.duplicate(undefined, { redisOptions: { ...source.options.redisOptions, ...extra } });
   if (typeof source === 'string') return new Redis(source, extra);
+  if (isClusterOptions(source)) {
+    const { lazyConnect, ...perNode } = extra;
+    const options = source.clusterOptions ?? {};
+    return new Cluster([...source.cluster], {
+      ...options,
+      ...(lazyConnect !== undefined ? { lazyConnect } : {}),
+      redisOptions: { ...options.redisOptions, ...perNode },
+    });
+  }
   const { url, ...rest } = source;
   return url === undefined ? new Redis({ ...rest, ...extra }) : new Redis(url, { ...rest, ...extra });
 }
@@ -235,7 +298,7 @@ export function newRedis(source: string | RedisConnectionOptions | Redis, extra:
  * A new connection for one purpose. `persistent` connections (workers, subscribers) retry their
  * commands across outages instead of failing them after ioredis's default 20 attempts.
  */
-export function connect(config: AppConfig, persistent: boolean, role: string, options: RedisOptions = {}): Redis {
+export function connect(config: AppConfig, persistent: boolean, role: string, options: RedisOptions = {}): RedisClient {
   const source = config.redis;
   // Named so that `CLIENT LIST` shows which app and role each connection serves.
   const extra: RedisOptions = {
@@ -247,6 +310,12 @@ export function connect(config: AppConfig, persistent: boolean, role: string, op
     ...(persistent ? { maxRetriesPerRequest: null } : {}),
   };
   const connection = newRedis(source, extra);
+  if (connection instanceof Cluster) {
+    // Errors reach callers as rejected commands; the listener keeps ioredis from printing each
+    // failed reconnect as an "unhandled error event".
+    connection.on('error', () => undefined);
+    return connection;
+  }
   // A refused AUTH fails the waiting commands with Redis's own error (ioredis does it). A
   // certificate that fails verification would not: the commands would wait through the
   // reconnects (forever on a persistent connection) and end, if ever, with a "max retries" error

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from './store/redis-client.js';
 import { isCertificateError } from './config.js';
 import { RedisUnavailableError } from './errors/index.js';
 import { replyCode } from './store/redis-errors.js';
@@ -11,7 +12,12 @@ import { replyCode } from './store/redis-errors.js';
  */
 
 /** Where a connection points, for messages: host:port or the socket path, never credentials. */
-export function endpointOf(connection: Redis): string {
+export function endpointOf(connection: RedisClient): string {
+  if (connection instanceof Cluster) {
+    const nodes = connection.nodes('master');
+    const named = nodes.length > 0 ? nodes.map((node) => `${node.options.host ?? 'localhost'}:${node.options.port ?? 6379}`) : ['(no node reached yet)'];
+    return `the Redis Cluster at ${named.join(', ')}`;
+  }
   const { host, port, path } = connection.options;
   return path ? path : `${host ?? 'localhost'}:${port ?? 6379}`;
 }
@@ -33,7 +39,7 @@ function isConfigurationError(error: Error): boolean {
 }
 
 /** Calls waiting for the same connection share one wait, so that a stalled attempt is abandoned once. */
-const waiting = new WeakMap<Redis, Promise<void>>();
+const waiting = new WeakMap<RedisClient, Promise<void>>();
 
 export interface ReadyOptions {
   /** Give up after this long (the app's connectTimeoutMs). */
@@ -48,7 +54,7 @@ export interface ReadyOptions {
  * with the server's refusal or the certificate error at once (isConfigurationError).
  * The connection itself keeps reconnecting; a later call waits again.
  */
-export function whenReady(connection: Redis, options: ReadyOptions): Promise<void> {
+export function whenReady(connection: RedisClient, options: ReadyOptions): Promise<void> {
   if (connection.status === 'ready') return Promise.resolve();
   let wait = waiting.get(connection);
   if (!wait) {
@@ -63,7 +69,7 @@ export function whenReady(connection: Redis, options: ReadyOptions): Promise<voi
   return wait;
 }
 
-function waitForReady(connection: Redis, { timeoutMs, onAttemptFailed }: ReadyOptions): Promise<void> {
+function waitForReady(connection: RedisClient, { timeoutMs, onAttemptFailed }: ReadyOptions): Promise<void> {
   const endpoint = endpointOf(connection);
   const attemptMs = Math.min(MAX_ATTEMPT_MS, Math.max(MIN_ATTEMPT_MS, Math.floor(timeoutMs / 4)));
   return new Promise<void>((resolve, reject) => {
@@ -83,7 +89,7 @@ function waitForReady(connection: Redis, { timeoutMs, onAttemptFailed }: ReadyOp
       failed(new Error(`Redis at ${endpoint} accepted the connection but did not answer within ${attemptMs} ms`));
       // Destroyed, not ended: a stopped server never acknowledges an end, so the socket would
       // never close and ioredis never try again (disconnect(true) only ends it).
-      if (connection.status === 'connect') connection.stream.destroy();
+      if (connection.status === 'connect' && connection instanceof Redis) connection.stream.destroy();
     };
     const onConnect = (): void => {
       clearTimeout(attemptTimer);
@@ -123,10 +129,10 @@ function waitForReady(connection: Redis, { timeoutMs, onAttemptFailed }: ReadyOp
 
 /**
  * Run `operation` once `connection` is ready (whenReady), and say a command that ioredis gave up
- * on after its reconnect attempts (Redis went away meanwhile: maxRetriesPerRequest on a
+ * on after its reconnect attempts (RedisClient went away meanwhile: maxRetriesPerRequest on a
  * non-persistent connection) as RedisUnavailableError too. Such a command was never sent.
  */
-export async function withConnection<T>(connection: Redis, timeoutMs: number, operation: () => Promise<T>): Promise<T> {
+export async function withConnection<T>(connection: RedisClient, timeoutMs: number, operation: () => Promise<T>): Promise<T> {
   await whenReady(connection, { timeoutMs });
   try {
     return await operation();
@@ -145,7 +151,7 @@ const QUIT_TIMEOUT_MS = 2000;
  * Close a connection without waiting on a server that is not there: QUIT when it is ready
  * (replies still pending arrive first), for at most a moment; else, or then, drop it.
  */
-export async function closeConnection(connection: Redis): Promise<void> {
+export async function closeConnection(connection: RedisClient): Promise<void> {
   if (connection.status === 'ready') {
     let timer: NodeJS.Timeout | undefined;
     const gaveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, QUIT_TIMEOUT_MS)));
@@ -160,7 +166,7 @@ export async function closeConnection(connection: Redis): Promise<void> {
  * managed Redis that hides it): then nothing is said. INFO, not CONFIG GET: the ACL that
  * docs/security.md gives allows INFO (ioredis's ready check needs it) but not CONFIG.
  */
-export async function evictionPolicy(connection: Redis): Promise<string | null> {
+export async function evictionPolicy(connection: RedisClient): Promise<string | null> {
   try {
     const info = await connection.info('memory');
     return /^maxmemory_policy:(\S+)/m.exec(info)?.[1] ?? null;

@@ -33,7 +33,8 @@ export type {
   NodeCancelledEvent,
   NodeProgressEvent,
 } from './store/events.js';
-export type { AppOptions, RedisConnectionOptions } from './config.js';
+export type { AppOptions, ClusterConnectionOptions, RedisConnectionOptions } from './config.js';
+export type { RedisClient } from './store/redis-client.js';
 export { Canvas, type AnyCanvas, type InputOf, type OutputOf } from './canvas/canvas.js';
 export { Signature, type SignatureOptions } from './canvas/signature.js';
 export { Task, type TaskOptions, type RetryPolicy, type TaskHandler } from './canvas/task.js';

@@ -4,6 +4,7 @@ import { startRedisServer } from './helpers/redis-server.js';
 declare module 'vitest' {
   export interface ProvidedContext {
     redisUrl: string;
+    redisTarget: import('./helpers/target.js').TestTarget;
   }
 }
 
@@ -11,5 +12,6 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const server = await startRedisServer();
   project.provide('redisUrl', server.url);
+  project.provide('redisTarget', { url: server.url });
   return () => server.stop();
 }

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Redis } from 'ioredis';
 import { type App, createApp } from '../app.js';
-import { newRedis, type RedisConnectionOptions } from '../config.js';
+import { newRedis, type RedisConnectionOptions, type RedisSource } from '../config.js';
 import { endpointOf, evictionPolicy, whenReady } from '../connection.js';
 import {
   CeleriacError,
@@ -71,10 +70,10 @@ export function displayUrl(url: string): string {
  * settings (credentials, TLS and CA included), and fail in one line when it cannot be reached.
  * Warns when Redis may evict keys.
  */
-export async function ensureReachable(redis: string | RedisConnectionOptions | Redis, timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Promise<void> {
+export async function ensureReachable(redis: RedisSource, timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Promise<void> {
   const probe = newRedis(redis, { lazyConnect: true, maxRetriesPerRequest: 0 });
   // What to name in the message: the URL when there is one, else where the options point.
-  const url = typeof redis === 'string' ? redis : (redis instanceof Redis ? undefined : redis.url) ?? endpointOf(probe);
+  const url = typeof redis === 'string' ? redis : (typeof redis === 'object' && 'url' in redis ? redis.url : undefined) ?? endpointOf(probe);
   probe.on('error', () => undefined);
   try {
     await whenReady(probe, { timeoutMs });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis-client.js';
 import { closeConnection, whenReady } from '../connection.js';
 
 type Listener = () => void;
@@ -15,12 +15,12 @@ interface Subscription {
 }
 
 export class RunEvents {
-  private connection: Redis | null = null;
-  private ready: Promise<Redis> | null = null;
+  private connection: RedisClient | null = null;
+  private ready: Promise<RedisClient> | null = null;
   private readonly subscriptions = new Map<string, Subscription>();
 
   constructor(
-    private readonly createConnection: () => Redis,
+    private readonly createConnection: () => RedisClient,
     private readonly connectTimeoutMs: number,
   ) {}
 
@@ -29,7 +29,7 @@ export class RunEvents {
    * before ioredis's ready check would put the connection in subscriber mode and fail that check.
    * Not ready within connectTimeoutMs: RedisUnavailableError, and the next call starts afresh.
    */
-  private whenReady(): Promise<Redis> {
+  private whenReady(): Promise<RedisClient> {
     if (this.ready) return this.ready;
     const connection = this.createConnection();
     this.connection = connection;
@@ -63,7 +63,7 @@ export class RunEvents {
    * waiter re-reads its run, but only once its channel is subscribed again (ioredis resubscribes
    * after 'ready'; subscribing once more ourselves is harmless and tells us when it is done).
    */
-  private resubscribed(connection: Redis): void {
+  private resubscribed(connection: RedisClient): void {
     const channels = [...this.subscriptions.keys()];
     if (channels.length === 0) return;
     const notify = (): void => {

@@ -1,4 +1,5 @@
-import { Command, type Redis } from 'ioredis';
+import { Command } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 
 /**
  * Send one command whose arguments are already a flat list of strings, through ioredis's public
@@ -9,7 +10,7 @@ import { Command, type Redis } from 'ioredis';
  *
  * A connection with a keyPrefix goes through ioredis's own method, which prefixes the keys.
  */
-export function sendFlat(redis: Redis, name: string, args: string[]): Promise<unknown> {
+export function sendFlat(redis: RedisClient, name: string, args: string[]): Promise<unknown> {
   if (redis.options.keyPrefix) return redis.call(name, args);
   const command = new Command(name, [], { replyEncoding: 'utf8' });
   command.args = args;

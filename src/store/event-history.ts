@@ -1,5 +1,6 @@
-import type { Redis } from 'ioredis';
 import { type CeleriacEvent, decodeEntry } from './events.js';
+import type { KeySpace } from './keys.js';
+import type { RedisClient } from './redis-client.js';
 
 /** Entries per XREVRANGE while looking back. */
 const PAGE = 1_000;
@@ -17,8 +18,15 @@ export interface RecentEventsQuery {
  * A run's (or one of its nodes') events still in the stream, oldest first: a bounded look back
  * from the newest entry, since a live reader cannot tell that it has seen everything.
  */
-export async function readRecentEvents(redis: Redis, key: string, query: RecentEventsQuery): Promise<CeleriacEvent[]> {
+export async function readRecentEvents(redis: RedisClient, keys: KeySpace, query: RecentEventsQuery): Promise<CeleriacEvent[]> {
   const { runId, nodeId, limit, scanLimit } = query;
+  // A run's events are all in its shard's stream. Their ids name that shard's entry and the
+  // start of every other shard's: a cursor no later than where any live reader stands.
+  const shard = keys.shardOf(runId);
+  const key = keys.shards[shard]!.events;
+  const single = keys.shards.length === 1;
+  const idOf = (entry: string) => (index: number): string =>
+    single ? `${entry}-${index}` : keys.shards.map((_unused, k) => (k === shard ? `${entry}-${index}` : '0-0')).join(',');
   const found: CeleriacEvent[] = [];
   let end = '+';
   let read = 0;
@@ -27,7 +35,7 @@ export async function readRecentEvents(redis: Redis, key: string, query: RecentE
     for (const [id, fields] of entries) {
       // The run id is the entry's second field: other runs' entries are skipped undecoded.
       if (fields[1] !== runId) continue;
-      const events = decodeEntry(id, fields);
+      const events = decodeEntry(id, fields, -1, idOf(id));
       for (let k = events.length - 1; k >= 0; k--) {
         const event = events[k]!;
         if (nodeId === undefined || ('nodeId' in event && event.nodeId === nodeId)) found.push(event);

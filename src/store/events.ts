@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 
 /**
  * The event stream's format, read side (includes/events.lua writes it; nothing else reads it).
@@ -94,38 +94,87 @@ export type CeleriacEvent =
   | NodeCancelledEvent
   | NodeProgressEvent;
 
-/** Where a reader stands: after stream entry `entry`, or inside it, after its event `index`. */
+/** Where a reader stands in one shard's stream: after entry `entry`, or inside it, after its event `index`. */
 export interface EventPosition {
   readonly entry: string;
   readonly index?: number;
 }
 
+/**
+ * Where a reader stands in every shard's stream, in shard order. Its text (an event's id, a
+ * cursor) is the shards' positions joined by commas; with one shard it is that shard's position
+ * alone (`<ms>-<seq>-<index>` or `<ms>-<seq>`), as it was before shards.
+ */
+export type StreamPosition = readonly EventPosition[];
+
 const positionPattern = /^(\d+)-(\d+)(?:-(\d+))?$/;
 
-/** An event id (`<ms>-<seq>-<index>`), or a stream entry id (`<ms>-<seq>`, e.g. `0-0` for the start), or null. */
-export function parseEventPosition(text: string): EventPosition | null {
+function parseOne(text: string): EventPosition | null {
   const match = positionPattern.exec(text);
   if (!match) return null;
   const entry = `${match[1]}-${match[2]}`;
   return match[3] === undefined ? { entry } : { entry, index: Number(match[3]) };
 }
 
-/**
- * A position as numbers that sort as the stream does: [ms, seq, index], where an entry id alone
- * (after the whole entry) has index Infinity. Ids do not sort as strings ("9-0" > "10-0").
- */
-export type EventOrder = readonly [ms: number, seq: number, index: number];
-
-/** The order key of an event id or entry id, or null when it is neither. */
-export function eventOrder(text: string): EventOrder | null {
-  const match = positionPattern.exec(text);
-  if (!match) return null;
-  return [Number(match[1]), Number(match[2]), match[3] === undefined ? Infinity : Number(match[3])];
+function formatOne(position: EventPosition): string {
+  return position.index === undefined ? position.entry : `${position.entry}-${position.index}`;
 }
 
-/** Negative when `a` comes before `b` in the stream, 0 when they are the same position. */
+/** The text of a position: an event id or a cursor. */
+export function formatStreamPosition(position: StreamPosition): string {
+  return position.map(formatOne).join(',');
+}
+
+/**
+ * An event id or cursor of an app with `shards` shards, or null when it is not one. `0-0` (the
+ * start) is accepted for any shard count and means the start of every shard's stream.
+ */
+export function parseStreamPosition(text: string, shards: number): StreamPosition | null {
+  const parts = text.split(',');
+  if (parts.length === 1 && shards > 1 && text === '0-0') return Array.from({ length: shards }, () => ({ entry: '0-0' }));
+  if (parts.length !== shards) return null;
+  const positions: EventPosition[] = [];
+  for (const part of parts) {
+    const position = parseOne(part);
+    if (!position) return null;
+    positions.push(position);
+  }
+  return positions;
+}
+
+/**
+ * A position as numbers that sort as the streams do: [ms, seq, index] per shard, where an entry
+ * id alone (after the whole entry) has index Infinity. Ids do not sort as strings ("9-0" > "10-0").
+ */
+export type EventOrder = readonly number[];
+
+/** The order key of an event id or cursor (of any shard count), or null when it is neither. */
+export function eventOrder(text: string): EventOrder | null {
+  const order: number[] = [];
+  for (const part of text.split(',')) {
+    const match = positionPattern.exec(part);
+    if (!match) return null;
+    order.push(Number(match[1]), Number(match[2]), match[3] === undefined ? Infinity : Number(match[3]));
+  }
+  return order;
+}
+
+/**
+ * Negative when `a` comes before `b`, 0 when they are the same position, positive when after.
+ * With several shards positions are ordered shard by shard: those one reader hands out always
+ * are, but two that each lead in another shard (or of different shard counts) are not, and
+ * compare as NaN, so every `<`, `>` and `<=` test on them is false.
+ */
 export function compareEventOrder(a: EventOrder, b: EventOrder): number {
-  return a[0] - b[0] || a[1] - b[1] || (a[2] === b[2] ? 0 : a[2] < b[2] ? -1 : 1);
+  if (a.length !== b.length) return Number.NaN;
+  let sign = 0;
+  for (let base = 0; base < a.length; base += 3) {
+    const one = a[base]! - b[base]! || a[base + 1]! - b[base + 1]! || (a[base + 2] === b[base + 2] ? 0 : a[base + 2]! < b[base + 2]! ? -1 : 1);
+    if (one === 0) continue;
+    if (sign !== 0 && Math.sign(one) !== sign) return Number.NaN;
+    sign = Math.sign(one);
+  }
+  return sign;
 }
 
 type Detail = Record<string, unknown>;
@@ -201,7 +250,12 @@ function decodeEvent(base: EventBase, line: string, worker: string | undefined):
  * The events of one stream entry, in order, from index `after + 1` on. Parts that do not decode
  * (an entry written by hand) are skipped rather than ending a consumer's stream.
  */
-export function decodeEntry(entryId: string, fields: readonly string[], after = -1): CeleriacEvent[] {
+export function decodeEntry(
+  entryId: string,
+  fields: readonly string[],
+  after = -1,
+  idOf: (index: number) => string = (index) => `${entryId}-${index}`,
+): CeleriacEvent[] {
   if (fields[0] !== 'run' || fields[1] === undefined || fields[2] !== 'events' || fields[3] === undefined) return [];
   const at = new Date(Number(entryId.slice(0, entryId.indexOf('-'))));
   const runId = fields[1];
@@ -211,7 +265,7 @@ export function decodeEntry(entryId: string, fields: readonly string[], after = 
   for (let index = after + 1; index < lines.length; index++) {
     let event: CeleriacEvent | null = null;
     try {
-      event = decodeEvent({ id: `${entryId}-${index}`, at, runId }, lines[index]!, worker);
+      event = decodeEvent({ id: idOf(index), at, runId }, lines[index]!, worker);
     } catch {
       event = null;
     }
@@ -220,39 +274,30 @@ export function decodeEntry(entryId: string, fields: readonly string[], after = 
   return events;
 }
 
-type StreamEntries = [id: string, fields: string[]][];
+export type StreamEntries = [id: string, fields: string[]][];
 
-/** The id of the stream's newest entry, or `0-0` when it is empty or missing. */
-export async function lastEntryId(redis: Redis, key: string): Promise<string> {
+/** The id of a stream's newest entry, or `0-0` when it is empty or missing. */
+export async function lastEntryId(redis: RedisClient, key: string): Promise<string> {
   const newest = (await redis.xrevrange(key, '+', '-', 'COUNT', 1)) as StreamEntries;
   return newest[0]?.[0] ?? '0-0';
 }
 
-/** One entry's events after its event `index` ([] when the entry is no longer retained). */
-export async function readEntryAfter(redis: Redis, key: string, entry: string, index: number): Promise<CeleriacEvent[]> {
-  const entries = (await redis.xrange(key, entry, entry)) as StreamEntries;
-  const found = entries[0];
-  return found ? decodeEntry(found[0], found[1], index) : [];
+/** One entry's fields ([] when the entry is no longer retained). */
+export async function readEntry(redis: RedisClient, key: string, entry: string): Promise<StreamEntries> {
+  return (await redis.xrange(key, entry, entry)) as StreamEntries;
 }
 
 /**
- * The entries after `entry` (up to `count`), waiting up to `blockMs` for one: their events, and the
- * id of the last entry read (`entry` when none came).
+ * The entries after `entries[k]` in each stream `keys[k]` (up to `count` each), waiting up to
+ * `blockMs` for one: one XREAD, so the keys must share a slot on Redis Cluster.
  */
-export async function readEntries(
-  redis: Redis,
-  key: string,
-  entry: string,
+export async function readStreams(
+  redis: RedisClient,
+  keys: readonly string[],
+  entries: readonly string[],
   count: number,
   blockMs: number,
-): Promise<{ readonly events: CeleriacEvent[]; readonly last: string }> {
-  const reply = (await redis.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', key, entry)) as [string, StreamEntries][] | null;
-  const entries = reply?.[0]?.[1] ?? [];
-  const events: CeleriacEvent[] = [];
-  let last = entry;
-  for (const [id, fields] of entries) {
-    for (const event of decodeEntry(id, fields)) events.push(event);
-    last = id;
-  }
-  return { events, last };
+): Promise<Map<string, StreamEntries>> {
+  const reply = (await redis.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', ...keys, ...entries)) as [string, StreamEntries][] | null;
+  return new Map(reply ?? []);
 }

@@ -1,9 +1,14 @@
 /**
  * Every Redis key celeriac uses is built here, and nowhere else.
  *
- * All keys of an app share one hash tag, `{<prefix>}`: a script touches a run's keys and queue
- * keys together, so on Redis Cluster they must live in one slot. (An app therefore lives on one
- * shard; scale out across shards with several prefixes.)
+ * An app's runs are spread over `shards` shards. A shard's keys share one hash tag, `{<prefix>}`
+ * when there is one shard and `{<prefix>:<n>}` for shard n of several: every script touches the
+ * keys of one shard only (a run's keys, its shard's queues, indexes and event stream), so on Redis
+ * Cluster it runs in one slot, and different shards land on different primaries. A run's shard is
+ * a hash of its id (shardOf), fixed by the shard count, which `{<prefix>}:meta` records so that an
+ * app configured with another count is refused instead of losing track of runs.
+ *
+ * Keys of one shard ({p} below is the shard's tag):
  *
  *   {p}:run:<id>            hash        the run's meta: name, status, createdAt, finishedAt,
  *                                       nodeCount, unfinished, output, failedNode
@@ -30,9 +35,12 @@
  *                                       { at, queue, message, reason, runId?, nodeId? }; the
  *                                       newest 10,000 are kept (includes/dead-letter.lua)
  *   {p}:dead-letters:counts hash        reason -> how many messages were dead-lettered for it
- *   {p}:repair:lock         string      held by the worker running the repair sweep (with a TTL)
  *   {p}:events              stream      the app's event stream, capped (includes/events.lua writes it,
  *                                       store/events.ts reads it)
+ *
+ * Keys of the app as a whole, tagged `{<prefix>}` whatever the shard count:
+ *   {p}:meta                hash        shards: the shard count the prefix was created with
+ *   {p}:repair:lock         string      held by the worker running the repair sweep (with a TTL)
  *   {p}:workers             hash        worker id -> record JSON (store/workers.ts), written by
  *                                       worker-heartbeat.lua
  *   {p}:workers:seen        sorted set  worker id by its last beat (ms, Redis's clock)
@@ -86,30 +94,30 @@ export interface QueueKeys {
   readonly signal: string;
 }
 
-/** How many runs' key lists a KeySpace remembers (then it starts over). */
+/** How many runs' key lists a ShardKeys remembers (then it starts over). */
 const RECENT_RUN_KEYS = 1024;
 
-export class KeySpace {
+/** The keys of one shard: its runs, their indexes, its queues, dead letters and event stream. */
+export class ShardKeys {
   private readonly tag: string;
   readonly sequence: string;
   readonly runIndexes: RunIndexKeys;
   readonly deadLetters: DeadLetterKeys;
-  readonly repairLock: string;
-  /** The app's event stream: one key, so a consumer follows every run with one XREAD. */
+  /** The shard's event stream: one key, so a consumer follows all of the shard's runs with one XREAD. */
   readonly events: string;
-  readonly workers: WorkerRegistryKeys;
-  readonly throughput: ThroughputKeys;
   private readonly recentRunKeys = new Map<string, readonly string[]>();
   private readonly queueKeys = new Map<string, QueueKeys>();
 
-  constructor(readonly prefix: string) {
-    this.tag = `{${prefix}}`;
+  constructor(
+    readonly prefix: string,
+    /** This shard's number, 0 to shards - 1. */
+    readonly index: number,
+    shards: number,
+  ) {
+    this.tag = shards === 1 ? `{${prefix}}` : `{${prefix}:${index}}`;
     this.sequence = `${this.tag}:sequence`;
     this.deadLetters = { list: `${this.tag}:dead-letters`, counts: `${this.tag}:dead-letters:counts` };
-    this.repairLock = `${this.tag}:repair:lock`;
     this.events = `${this.tag}:events`;
-    this.workers = { records: `${this.tag}:workers`, seen: `${this.tag}:workers:seen`, started: `${this.tag}:workers:started` };
-    this.throughput = { counts: `${this.tag}:throughput`, index: `${this.tag}:throughput:index` };
     const runs = `${this.tag}:runs`;
     this.runIndexes = {
       all: runs,
@@ -190,9 +198,64 @@ export class KeySpace {
   runChannel(runId: string): string {
     return `${this.tag}:events:run:${runId}`;
   }
+}
 
-  /** Pub/sub channel on which cancel-run names a run whose running attempts must abort. */
-  get cancellationsChannel(): string {
-    return `${this.tag}:events:cancellations`;
+/** FNV-1a (32 bits) of a run id: spreads ids evenly, and is the same in every process and version. */
+function hashRunId(runId: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < runId.length; index++) {
+    hash ^= runId.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** The keys of an app: its shards, and the few keys of the app as a whole. */
+export class KeySpace {
+  /** Every shard, by number. */
+  readonly shards: readonly ShardKeys[];
+  /** The shard count this app was configured with, and the count it checks against Redis. */
+  readonly meta: string;
+  readonly workers: WorkerRegistryKeys;
+  readonly throughput: ThroughputKeys;
+  /** Held by the worker running the repair sweep, which covers every shard. */
+  readonly repairLock: string;
+  /** Pub/sub channel on which cancel-run names a run whose running attempts must abort (not a key). */
+  readonly cancellationsChannel: string;
+
+  constructor(
+    readonly prefix: string,
+    shardCount = 1,
+  ) {
+    const tag = `{${prefix}}`;
+    this.shards = Array.from({ length: shardCount }, (_unused, index) => new ShardKeys(prefix, index, shardCount));
+    this.meta = `${tag}:meta`;
+    this.workers = { records: `${tag}:workers`, seen: `${tag}:workers:seen`, started: `${tag}:workers:started` };
+    this.throughput = { counts: `${tag}:throughput`, index: `${tag}:throughput:index` };
+    this.repairLock = `${tag}:repair:lock`;
+    this.cancellationsChannel = `${tag}:events:cancellations`;
+  }
+
+  /** The number of the shard that holds a run. */
+  shardOf(runId: string): number {
+    return this.shards.length === 1 ? 0 : hashRunId(runId) % this.shards.length;
+  }
+
+  /** The keys of the shard that holds a run. */
+  forRun(runId: string): ShardKeys {
+    return this.shards[this.shardOf(runId)]!;
+  }
+
+  /** Shorthands for the run's own keys, in its shard. */
+  run(runId: string): RunKeys {
+    return this.forRun(runId).run(runId);
+  }
+
+  runScriptKeys(runId: string): readonly string[] {
+    return this.forRun(runId).runScriptKeys(runId);
+  }
+
+  runChannel(runId: string): string {
+    return this.forRun(runId).runChannel(runId);
   }
 }

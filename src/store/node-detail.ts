@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import { type NodeSpec, withSpecDefaults } from '../graph/spec.js';
 import type { KeySpace } from './keys.js';
 import { INITIAL_ROOT_STATE, type NodeState, nodeSpecSchema, nodeStateSchema, withStateDefaults } from './records.js';
@@ -20,7 +20,7 @@ export type NodeDetailRead = { readonly node: RawNodeDetail } | { readonly missi
  * in one MULTI of single-field reads: O(1) in the run's size, so a 100,000-node run answers as
  * fast as a 3-node one.
  */
-export async function readNodeDetail(redis: Redis, keys: KeySpace, runId: string, nodeId: string, values: boolean): Promise<NodeDetailRead> {
+export async function readNodeDetail(redis: RedisClient, keys: KeySpace, runId: string, nodeId: string, values: boolean): Promise<NodeDetailRead> {
   const run = keys.run(runId);
   const multi = redis.multi().hmget(run.run, 'createdAt', 'status').hget(run.nodes, nodeId).hget(run.specs, nodeId).hget(run.errors, nodeId);
   if (values) multi.hget(run.results, nodeId);

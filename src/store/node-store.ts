@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import { type NodeSpec, withSpecDefaults } from '../graph/spec.js';
 import { templateNodes } from '../graph/template.js';
-import type { KeySpace } from './keys.js';
+import type { KeySpace, ShardKeys } from './keys.js';
 import { type NodeMessage, parseMessage } from './messages.js';
 import { scripts } from './script.js';
 
@@ -14,7 +14,7 @@ export interface StartedNode {
   /** Attempts made before the run was last resumed: the retry budget counts from here. */
   readonly attemptOffset: number;
   readonly spec: NodeSpec;
-  /** Times (Redis clock) and tracing context that came with the start. */
+  /** Times (RedisClient clock) and tracing context that came with the start. */
   readonly context: StartContext;
   /** Upstream results read by the node's input template, parsed, by node id. */
   readonly inputs: ReadonlyMap<string, unknown>;
@@ -34,6 +34,8 @@ export interface StartContext {
 }
 
 export interface ClaimedMessage {
+  /** The shard whose queue it came from. */
+  readonly shard: number;
   readonly queue: string;
   readonly message: string;
 }
@@ -141,22 +143,24 @@ const UPKEEP_LIMIT = 100;
  */
 export class NodeStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: KeySpace,
     /** The worker's registry id, named in the node.started events of what it starts ("" for none). */
     private readonly workerId = '',
   ) {}
 
-  async claim(queues: readonly string[], wanted: number, leaseMs: number, upkeepLimit = UPKEEP_LIMIT): Promise<{
+  /** Claim from the queues of one shard. */
+  async claim(shard: number, queues: readonly string[], wanted: number, leaseMs: number, upkeepLimit = UPKEEP_LIMIT): Promise<{
     wakeInMs: number;
     claimed: ClaimedMessage[];
   }> {
-    const keys = [this.keys.sequence, ...this.keys.queueScriptKeys(queues)];
+    const shardKeys = this.shard(shard);
+    const keys = [shardKeys.sequence, ...shardKeys.queueScriptKeys(queues)];
     const reply = (await scripts.claim.run(this.redis, keys, [wanted, leaseMs, upkeepLimit])) as unknown[];
     const claimed: ClaimedMessage[] = [];
     for (let index = 1; index < reply.length; index += 2) {
       const queue = queues[Number(reply[index]) - 1];
-      if (queue !== undefined) claimed.push({ queue, message: String(reply[index + 1]) });
+      if (queue !== undefined) claimed.push({ shard, queue, message: String(reply[index + 1]) });
     }
     return { wakeInMs: Number(reply[0]), claimed };
   }
@@ -174,10 +178,11 @@ export class NodeStore {
   ): Promise<StartOutcome[]> {
     const args: (string | number)[] = [runId, maxLeaseExpiries, this.keys.runChannel(runId), leaseExpiredErrorJson, queue, this.workerId];
     for (const message of messages) args.push(message.nodeId, message.raw, message.delivery);
-    const { deadLetters } = this.keys;
+    const shard = this.keys.forRun(runId);
+    const { deadLetters } = shard;
     const replies = (await scripts.startNodes.run(
       this.redis,
-      [...this.keys.runScriptKeys(runId), this.keys.queue(queue).leases, deadLetters.list, deadLetters.counts],
+      [...shard.runScriptKeys(runId), shard.queue(queue).leases, deadLetters.list, deadLetters.counts],
       args,
     )) as (string | [string, string])[];
     return replies.map((reply, index) =>
@@ -190,10 +195,14 @@ export class NodeStore {
    * start-nodes that Redis refused for lack of memory. Returns how many went back.
    */
   async release(queue: string, messages: readonly NodeMessage[]): Promise<number> {
-    const q = this.keys.queue(queue);
+    const first = messages[0];
+    if (!first) return 0;
+    // Messages of one run (start-nodes takes one run's), so of one shard.
+    const shard = this.keys.forRun(first.runId);
+    const q = shard.queue(queue);
     const reply = await scripts.releaseMessages.run(
       this.redis,
-      [this.keys.sequence, q.ready, q.leases, q.signal],
+      [shard.sequence, q.ready, q.leases, q.signal],
       messages.map((message) => message.raw),
     );
     return Number(reply);
@@ -220,13 +229,14 @@ export class NodeStore {
       for (const queue of node.spec.nextQueues ?? []) addQueue(queue);
     }
     for (const queue of fill?.queues ?? []) addQueue(queue);
-    const { deadLetters } = this.keys;
+    const shard = this.keys.forRun(runId);
+    const { deadLetters } = shard;
     const keys = [
-      ...this.keys.runScriptKeys(runId),
-      this.keys.sequence,
+      ...shard.runScriptKeys(runId),
+      shard.sequence,
       deadLetters.list,
       deadLetters.counts,
-      ...this.keys.queueScriptKeys(queueNames),
+      ...shard.queueScriptKeys(queueNames),
     ];
     const args: (string | number)[] = [
       runId,
@@ -258,7 +268,7 @@ export class NodeStore {
     }
     const claimed: ClaimedMessage[] = [];
     for (let index = 0; index < claimedFlat.length; index += 2) {
-      claimed.push({ queue: String(claimedFlat[index]), message: String(claimedFlat[index + 1]) });
+      claimed.push({ shard: shard.index, queue: String(claimedFlat[index]), message: String(claimedFlat[index + 1]) });
     }
     return { runFinished: runFinished === 1, outcomes, started, claimed };
   }
@@ -289,10 +299,11 @@ export class NodeStore {
 
   async fail(node: StartedNode, errorJson: string, retryDelayMs: number | null): Promise<FailOutcome> {
     const { runId, nodeId } = node.message;
-    const q = this.keys.queue(node.queue);
+    const shard = this.keys.forRun(runId);
+    const q = shard.queue(node.queue);
     const reply = await scripts.failNode.run(
       this.redis,
-      [...this.keys.runScriptKeys(runId), q.leases, q.delayed, q.signal],
+      [...shard.runScriptKeys(runId), q.leases, q.delayed, q.signal],
       [runId, nodeId, node.attempt, errorJson, node.message.raw, retryDelayMs ?? -1, this.keys.runChannel(runId)],
     );
     return reply as FailOutcome;
@@ -302,13 +313,21 @@ export class NodeStore {
    * A claimed message that is not celeriac's format leaves its queue's leases and becomes a dead
    * letter (dead-letter.lua). False when it had already left (nothing recorded twice).
    */
-  async deadLetter(queue: string, raw: string, reason: string): Promise<boolean> {
-    const { deadLetters } = this.keys;
-    const reply = await scripts.deadLetter.run(this.redis, [this.keys.queue(queue).leases, deadLetters.list, deadLetters.counts], [queue, raw, reason]);
+  async deadLetter(claimed: ClaimedMessage, reason: string): Promise<boolean> {
+    const shard = this.shard(claimed.shard);
+    const { deadLetters } = shard;
+    const { queue, message } = claimed;
+    const reply = await scripts.deadLetter.run(this.redis, [shard.queue(queue).leases, deadLetters.list, deadLetters.counts], [queue, message, reason]);
     return reply === 1;
   }
 
   /** A running attempt's progress (record-progress.lua): false when the attempt was fenced off. */
+  private shard(index: number): ShardKeys {
+    const shard = this.keys.shards[index];
+    if (!shard) throw new Error(`no shard ${index} (the app has ${this.keys.shards.length})`);
+    return shard;
+  }
+
   async recordProgress(node: StartedNode, progressJson: string): Promise<boolean> {
     const { runId, nodeId } = node.message;
     const reply = await scripts.recordProgress.run(this.redis, this.keys.runScriptKeys(runId), [runId, nodeId, node.attempt, progressJson]);
@@ -317,10 +336,11 @@ export class NodeStore {
 
   /** Heartbeat: whether this attempt still holds its lease, or its run was cancelled. */
   async extendLease(node: StartedNode, leaseMs: number): Promise<'held' | 'lost' | 'cancelled'> {
-    const run = this.keys.run(node.message.runId);
+    const shard = this.keys.forRun(node.message.runId);
+    const run = shard.run(node.message.runId);
     const reply = await scripts.extendLease.run(
       this.redis,
-      [run.run, run.nodes, this.keys.queue(node.queue).leases],
+      [run.run, run.nodes, shard.queue(node.queue).leases],
       [node.message.nodeId, node.attempt, node.message.raw, leaseMs],
     );
     return reply === 1 ? 'held' : reply === 2 ? 'cancelled' : 'lost';

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import { DEFAULT_QUEUE } from '../graph/spec.js';
-import type { KeySpace } from './keys.js';
+import type { KeySpace, ShardKeys } from './keys.js';
 import { parseMessage } from './messages.js';
 import { nodeStateSchema } from './records.js';
 import { scripts } from './script.js';
@@ -16,7 +16,7 @@ export interface QueueStats {
   /** Messages a worker holds (their attempts are running). */
   readonly leased: number;
   /**
-   * How long the ready message that came first has waited, from its node's `queuedAt` (Redis
+   * How long the ready message that came first has waited, from its node's `queuedAt` (RedisClient
    * clock); null when nothing is ready, or its node is gone. A message that was delayed counts
    * from when it was scheduled, not from when it became due.
    */
@@ -30,32 +30,54 @@ const RUNS_PER_PAGE = 500;
  * The queues the running runs use (each run's meta keeps its `queues`), the default queue, and
  * `names`, sorted. Redis keeps no set of queue names: one would cost a write on every submit.
  */
-export async function knownQueues(redis: Redis, keys: KeySpace, names: readonly string[]): Promise<string[]> {
+export async function knownQueues(redis: RedisClient, keys: KeySpace, names: readonly string[]): Promise<string[]> {
   const found = new Set<string>([DEFAULT_QUEUE, ...names]);
-  let after = '-';
-  for (;;) {
-    const members = await redis.zrangebylex(keys.runIndexes.running, after, '+', 'LIMIT', 0, RUNS_PER_PAGE);
-    if (members.length > 0) {
-      const pipeline = redis.pipeline();
-      for (const member of members) pipeline.hget(keys.run(member.slice(member.indexOf(':') + 1)).run, 'queues');
-      for (const [error, queuesJson] of (await pipeline.exec()) ?? []) {
-        if (error) throw error;
-        if (typeof queuesJson !== 'string') continue; // expired or deleted since the index read
-        for (const name of JSON.parse(queuesJson) as unknown[]) if (typeof name === 'string') found.add(name);
+  for (const shard of keys.shards) {
+    let after = '-';
+    for (;;) {
+      const members = await redis.zrangebylex(shard.runIndexes.running, after, '+', 'LIMIT', 0, RUNS_PER_PAGE);
+      if (members.length > 0) {
+        // One shard's keys: one slot, so one pipeline even on Redis Cluster.
+        const pipeline = redis.pipeline();
+        for (const member of members) pipeline.hget(shard.run(member.slice(member.indexOf(':') + 1)).run, 'queues');
+        for (const [error, queuesJson] of (await pipeline.exec()) ?? []) {
+          if (error) throw error;
+          if (typeof queuesJson !== 'string') continue; // expired or deleted since the index read
+          for (const name of JSON.parse(queuesJson) as unknown[]) if (typeof name === 'string') found.add(name);
+        }
       }
+      if (members.length < RUNS_PER_PAGE) break;
+      after = `(${members.at(-1)!}`;
     }
-    if (members.length < RUNS_PER_PAGE) break;
-    after = `(${members.at(-1)!}`;
   }
   return [...found].sort();
 }
 
 /**
- * The counts of `queues`, consistent with each other (one script), then the age of each queue's
- * oldest ready message, read from its node's state just after (it may have started meanwhile:
- * its queuedAt is unchanged by a start, so the age is still that of the delivery).
+ * The counts of `queues`, summed over the shards (each shard's counts consistent with each other:
+ * one script per shard), then the age of each queue's oldest ready message, read from its node's
+ * state just after (it may have started meanwhile: its queuedAt is unchanged by a start, so the
+ * age is still that of the delivery).
  */
-export async function readQueueStats(redis: Redis, keys: KeySpace, queues: readonly string[]): Promise<QueueStats[]> {
+export async function readQueueStats(redis: RedisClient, keys: KeySpace, queues: readonly string[]): Promise<QueueStats[]> {
+  const perShard = await Promise.all(keys.shards.map((shard) => readShardQueueStats(redis, shard, queues)));
+  return queues.map((name, index) => {
+    let ready = 0;
+    let delayed = 0;
+    let leased = 0;
+    let oldestReadyAgeMs: number | null = null;
+    for (const stats of perShard) {
+      const queue = stats[index]!;
+      ready += queue.ready;
+      delayed += queue.delayed;
+      leased += queue.leased;
+      if (queue.oldestReadyAgeMs !== null) oldestReadyAgeMs = Math.max(oldestReadyAgeMs ?? 0, queue.oldestReadyAgeMs);
+    }
+    return { name, ready, delayed, leased, oldestReadyAgeMs };
+  });
+}
+
+async function readShardQueueStats(redis: RedisClient, keys: ShardKeys, queues: readonly string[]): Promise<QueueStats[]> {
   const scriptKeys: string[] = [];
   for (const name of queues) {
     const q = keys.queue(name);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import type { KeySpace } from './keys.js';
 import { scripts } from './script.js';
 
@@ -38,43 +38,46 @@ const NODES_PER_CALL = 1000;
  * `celeriac repair`'s) never enqueue a node twice. Runs are walked by their index member, so
  * runs finishing during the sweep do not make it skip others.
  */
-export async function repairRuns(redis: Redis, keys: KeySpace): Promise<RepairReport> {
+export async function repairRuns(redis: RedisClient, keys: KeySpace): Promise<RepairReport> {
   const repaired: RepairedNode[] = [];
   const damaged: DamagedRun[] = [];
   let runs = 0;
   let nodes = 0;
-  let after = '-';
-  for (;;) {
-    const members = await redis.zrangebylex(keys.runIndexes.running, after, '+', 'LIMIT', 0, RUNS_PER_PAGE);
-    for (const member of members) {
-      const runId = member.slice(member.indexOf(':') + 1);
-      let checked: Awaited<ReturnType<typeof repairRun>>;
-      try {
-        checked = await repairRun(redis, keys, runId);
-      } catch (error) {
-        // One damaged run (a key deleted by hand, a malformed value) must not stop the sweep for
-        // every run after it; a Redis that went away still ends it.
-        if (!(error instanceof Error) || (error.name !== 'ReplyError' && !(error instanceof SyntaxError))) throw error;
-        damaged.push({ runId, reason: error.message });
-        continue;
+  for (const shard of keys.shards) {
+    let after = '-';
+    for (;;) {
+      const members = await redis.zrangebylex(shard.runIndexes.running, after, '+', 'LIMIT', 0, RUNS_PER_PAGE);
+      for (const member of members) {
+        const runId = member.slice(member.indexOf(':') + 1);
+        let checked: Awaited<ReturnType<typeof repairRun>>;
+        try {
+          checked = await repairRun(redis, keys, runId);
+        } catch (error) {
+          // One damaged run (a key deleted by hand, a malformed value) must not stop the sweep for
+          // every run after it; a Redis that went away still ends it.
+          if (!(error instanceof Error) || (error.name !== 'ReplyError' && !(error instanceof SyntaxError))) throw error;
+          damaged.push({ runId, reason: error.message });
+          continue;
+        }
+        if (checked === null) continue;
+        runs++;
+        nodes += checked.nodes;
+        repaired.push(...checked.repaired);
       }
-      if (checked === null) continue;
-      runs++;
-      nodes += checked.nodes;
-      repaired.push(...checked.repaired);
+      if (members.length < RUNS_PER_PAGE) break;
+      after = `(${members.at(-1)!}`;
     }
-    if (members.length < RUNS_PER_PAGE) break;
-    after = `(${members.at(-1)!}`;
   }
   return { runs, nodes, repaired, damaged };
 }
 
 /** One run, all its nodes; null when it is not running (any more) or gone. */
-async function repairRun(redis: Redis, keys: KeySpace, runId: string): Promise<{ nodes: number; repaired: RepairedNode[] } | null> {
+async function repairRun(redis: RedisClient, keys: KeySpace, runId: string): Promise<{ nodes: number; repaired: RepairedNode[] } | null> {
   const queuesJson = await redis.hget(keys.run(runId).run, 'queues');
   if (queuesJson === null) return null;
   const queues = JSON.parse(queuesJson) as string[];
-  const scriptKeys = [...keys.runScriptKeys(runId), keys.sequence, ...keys.queueScriptKeys(queues)];
+  const shard = keys.forRun(runId);
+  const scriptKeys = [...shard.runScriptKeys(runId), shard.sequence, ...shard.queueScriptKeys(queues)];
   const repaired: RepairedNode[] = [];
   let nodes = 0;
   let next = 0;

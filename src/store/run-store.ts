@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import { NodeNotFoundError, RunActiveError, RunExpiredError, RunNotFoundError } from '../errors/index.js';
 import type { SubmissionPlan } from '../graph/plan.js';
 import { withSpecDefaults } from '../graph/spec.js';
@@ -87,6 +87,18 @@ function parseMeta(id: string, fields: Record<string, string>): RunMeta | null {
   };
 }
 
+/**
+ * The first `limit` of several shards' index pages, each already in order: run index members
+ * ("<createdAt>:<id>") sort the same way in every shard, so the merge is a global order.
+ */
+export function mergeMembers(pages: readonly (readonly string[])[], limit: number, order: 'ascending' | 'descending'): string[] {
+  if (pages.length === 1) return pages[0]!.slice(0, limit);
+  const all = pages.flat();
+  all.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (order === 'descending') all.reverse();
+  return all.slice(0, limit);
+}
+
 export interface RunPage {
   readonly runs: readonly RunMeta[];
   /** Pass back to get the next (older) page; null on the last page. */
@@ -96,7 +108,7 @@ export interface RunPage {
 /** Run-level reads and transitions (submit, cancel, resume/rerun, list, prune). */
 export class RunStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: KeySpace,
   ) {}
 
@@ -113,7 +125,7 @@ export class RunStore {
   async missing(runId: string): Promise<RunExpiredError | RunNotFoundError> {
     // A tombstone is written when the run finishes and its keys are set to expire then: with the
     // run's keys gone, it means the run expired (compared on no clock, so clock skew cannot lie).
-    const expiredAt = await this.redis.zscore(this.keys.runIndexes.expired, runId);
+    const expiredAt = await this.redis.zscore(this.keys.forRun(runId).runIndexes.expired, runId);
     if (expiredAt !== null) return new RunExpiredError(runId, new Date(Number(expiredAt)));
     return new RunNotFoundError(runId);
   }
@@ -206,9 +218,10 @@ export class RunStore {
   /** cancel-run: returns how many nodes were cancelled and attempts were still running, or the status it had already finished with. */
   async cancel(runId: string): Promise<{ cancelled: number; running: number } | { unchanged: RunStatus }> {
     const meta = await this.requireMeta(runId);
-    const keys = [...this.keys.runScriptKeys(runId), ...this.keys.queueScriptKeys(meta.queues)];
+    const shard = this.keys.forRun(runId);
+    const keys = [...shard.runScriptKeys(runId), ...shard.queueScriptKeys(meta.queues)];
     const reply = (await this.runScript(runId, () =>
-      scripts.cancelRun.run(this.redis, keys, [runId, this.keys.runChannel(runId), this.keys.cancellationsChannel, ...meta.queues]),
+      scripts.cancelRun.run(this.redis, keys, [runId, shard.runChannel(runId), this.keys.cancellationsChannel, ...meta.queues]),
     )) as unknown[];
     if (reply[0] === 'unchanged') return { unchanged: reply[1] as RunStatus };
     return { cancelled: Number(reply[1]), running: Number(reply[2]) };
@@ -220,8 +233,9 @@ export class RunStore {
     from: string | null,
   ): Promise<{ reset: number; enqueued: number; status: RunStatus } | { unchanged: RunStatus }> {
     const meta = await this.requireMeta(runId);
-    const keys = [...this.keys.runScriptKeys(runId), this.keys.sequence, ...this.keys.queueScriptKeys(meta.queues)];
-    const args = [runId, from === null ? 'resume' : 'rerun', from ?? '', this.keys.runChannel(runId), ...meta.queues];
+    const shard = this.keys.forRun(runId);
+    const keys = [...shard.runScriptKeys(runId), shard.sequence, ...shard.queueScriptKeys(meta.queues)];
+    const args = [runId, from === null ? 'resume' : 'rerun', from ?? '', shard.runChannel(runId), ...meta.queues];
     const reply = (await this.runScript(runId, () => scripts.reopenRun.run(this.redis, keys, args), from)) as unknown[];
     if (reply[0] === 'unchanged') return { unchanged: reply[1] as RunStatus };
     return { reset: Number(reply[1]), enqueued: Number(reply[2]), status: reply[3] as RunStatus };
@@ -240,7 +254,8 @@ export class RunStore {
         if (!force) throw new RunActiveError(runId);
         await this.cancel(runId);
       }
-      const keys = [...this.keys.runScriptKeys(runId), ...this.keys.queueScriptKeys(meta.queues)];
+      const shard = this.keys.forRun(runId);
+      const keys = [...shard.runScriptKeys(runId), ...shard.queueScriptKeys(meta.queues)];
       try {
         await this.runScript(runId, () => scripts.deleteRun.run(this.redis, keys, [runId, ...meta.queues]));
         return meta.status;
@@ -275,44 +290,88 @@ export class RunStore {
    * `createdBefore` (ms) if given, after the member `after` (exclusive), at most `limit`.
    */
   async indexMembers(index: RunStatus | 'all', options: { createdBefore?: number; after?: string; limit: number }): Promise<string[]> {
-    const key = index === 'all' ? this.keys.runIndexes.all : this.keys.runIndexes[index];
     const start = options.after ? `(${options.after}` : '-';
     // Members start with the creation time as 15 digits: a lex bound selects by creation time.
     const end = options.createdBefore === undefined ? '+' : `(${String(Math.max(0, options.createdBefore)).padStart(15, '0')}`;
-    return this.redis.zrangebylex(key, start, end, 'LIMIT', 0, options.limit);
+    // Each shard's first `limit`, merged: members are unique and ordered the same in every shard.
+    const pages = await Promise.all(
+      this.keys.shards.map((shard) =>
+        this.redis.zrangebylex(index === 'all' ? shard.runIndexes.all : shard.runIndexes[index], start, end, 'LIMIT', 0, options.limit),
+      ),
+    );
+    return mergeMembers(pages, options.limit, 'ascending');
   }
 
   /** The statuses of these runs (null for a run whose keys are gone), one round trip. */
   async statuses(runIds: readonly string[]): Promise<(RunStatus | null)[]> {
-    const pipeline = this.redis.pipeline();
-    for (const id of runIds) pipeline.hget(this.keys.run(id).run, 'status');
-    const replies = (await pipeline.exec()) ?? [];
-    return runIds.map((_id, index) => {
-      const [error, value] = replies[index] ?? [null, null];
-      if (error) throw error;
-      return RUN_STATUSES.find((status) => status === value) ?? null;
-    });
+    const values = await this.hgetOfRuns(runIds, 'status');
+    return values.map((value) => RUN_STATUSES.find((status) => status === value) ?? null);
   }
 
-  /** Drop the index entries of expired runs (bounded). */
+  /** Drop the index entries of expired runs (bounded, per shard). */
   async prune(): Promise<number> {
-    return Number(await scripts.pruneRuns.run(this.redis, this.keys.indexScriptKeys(), [PRUNE_BATCH, EXPIRED_RUN_MEMORY_MS]));
+    const pruned = await Promise.all(
+      this.keys.shards.map((shard) => scripts.pruneRuns.run(this.redis, shard.indexScriptKeys(), [PRUNE_BATCH, EXPIRED_RUN_MEMORY_MS])),
+    );
+    return pruned.reduce<number>((sum, count) => sum + Number(count), 0);
+  }
+
+  /**
+   * All fields of each run's meta hash, in order, one pipeline per shard: on Redis Cluster a
+   * pipeline must stay in one slot.
+   */
+  private async metaFieldsOfRuns(runIds: readonly string[]): Promise<Record<string, string>[]> {
+    return this.perShard(runIds, (pipeline, id) => pipeline.hgetall(this.keys.run(id).run), (value) => (value ?? {}) as Record<string, string>);
+  }
+
+  private async hgetOfRuns(runIds: readonly string[], field: string): Promise<(string | null)[]> {
+    return this.perShard(runIds, (pipeline, id) => pipeline.hget(this.keys.run(id).run, field), (value) => (typeof value === 'string' ? value : null));
+  }
+
+  private async perShard<T>(
+    runIds: readonly string[],
+    add: (pipeline: ReturnType<RedisClient['pipeline']>, runId: string) => void,
+    decode: (value: unknown) => T,
+  ): Promise<T[]> {
+    const byShard = new Map<number, number[]>();
+    runIds.forEach((id, position) => {
+      const shard = this.keys.shardOf(id);
+      let positions = byShard.get(shard);
+      if (!positions) byShard.set(shard, (positions = []));
+      positions.push(position);
+    });
+    const results: T[] = new Array<T>(runIds.length);
+    await Promise.all(
+      [...byShard.values()].map(async (positions) => {
+        const pipeline = this.redis.pipeline();
+        for (const position of positions) add(pipeline, runIds[position]!);
+        const replies = (await pipeline.exec()) ?? [];
+        positions.forEach((position, index) => {
+          const [error, value] = replies[index] ?? [null, null];
+          if (error) throw error;
+          results[position] = decode(value);
+        });
+      }),
+    );
+    return results;
   }
 
   /** Newest first, from the index (never a SCAN of the keyspace). */
   async list(options: { status?: RunStatus; limit: number; cursor?: string }): Promise<RunPage> {
     await this.prune();
-    const index = options.status ? this.keys.runIndexes[options.status] : this.keys.runIndexes.all;
+    const { status } = options;
     const start = options.cursor ? `(${options.cursor}` : '+';
-    const members = await this.redis.zrevrangebylex(index, start, '-', 'LIMIT', 0, options.limit);
-    const pipeline = this.redis.pipeline();
-    for (const member of members) pipeline.hgetall(this.keys.run(member.slice(member.indexOf(':') + 1)).run);
-    const replies = (await pipeline.exec()) ?? [];
+    const pages = await Promise.all(
+      this.keys.shards.map((shard) =>
+        this.redis.zrevrangebylex(status ? shard.runIndexes[status] : shard.runIndexes.all, start, '-', 'LIMIT', 0, options.limit),
+      ),
+    );
+    const members = mergeMembers(pages, options.limit, 'descending');
+    const ids = members.map((member) => member.slice(member.indexOf(':') + 1));
+    const fields = await this.metaFieldsOfRuns(ids);
     const runs: RunMeta[] = [];
-    members.forEach((member, position) => {
-      const [error, fields] = replies[position] ?? [null, {}];
-      if (error) throw error;
-      const meta = parseMeta(member.slice(member.indexOf(':') + 1), fields as Record<string, string>);
+    ids.forEach((id, position) => {
+      const meta = parseMeta(id, fields[position] ?? {});
       if (meta) runs.push(meta); // an expired run not pruned yet is skipped
     });
     const last = members.at(-1);

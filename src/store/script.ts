@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from './redis-client.js';
 import { sendFlat } from './command.js';
 import { decodeRedisError, replyCode } from './redis-errors.js';
 
@@ -25,14 +25,14 @@ function loadSource(name: string): string {
 export class Script {
   readonly source: string;
   readonly sha: string;
-  private readonly loading = new WeakMap<Redis, Promise<void>>();
+  private readonly loading = new WeakMap<RedisClient, Promise<void>>();
 
   constructor(readonly name: string) {
     this.source = loadSource(name);
     this.sha = createHash('sha1').update(this.source).digest('hex');
   }
 
-  async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  async run(redis: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
     // One array, not spread arguments: a 100,000-node submit has 300,000 of them, more than a
     // JavaScript call can take.
     const command: string[] = [this.sha, String(keys.length)];
@@ -44,6 +44,9 @@ export class Script {
       if (replyCode(error) !== 'NOSCRIPT') throw decodeRedisError(error, this.name);
     }
     try {
+      // On a cluster SCRIPT LOAD would reach one node at random, not the one that holds the keys:
+      // EVAL goes there, and leaves the script cached on that node for the next EVALSHA.
+      if (isCluster(redis)) return await sendFlat(redis, 'eval', [this.source, ...command.slice(1)]);
       await this.load(redis);
       return await sendFlat(redis, 'evalsha', command);
     } catch (error) {
@@ -51,7 +54,7 @@ export class Script {
     }
   }
 
-  private load(redis: Redis): Promise<void> {
+  private load(redis: RedisClient): Promise<void> {
     let loading = this.loading.get(redis);
     if (!loading) {
       loading = redis.script('LOAD', this.source).then(

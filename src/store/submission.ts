@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import { RunExistsError, SubmitInterruptedError } from '../errors/index.js';
 import type { SubmissionPlan } from '../graph/plan.js';
-import type { KeySpace } from './keys.js';
+import type { KeySpace, ShardKeys } from './keys.js';
 import { sendFlat } from './command.js';
 import { decodeRedisError } from './redis-errors.js';
 import { scripts } from './script.js';
@@ -40,15 +40,15 @@ export interface Staging {
  * nothing reads the staging hash, and a refused commit deletes it. Staging takes the specs out
  * of the script's arguments, which Redis converts to Lua strings and back: for a large run that
  * conversion costs more than the HSETs and the commit together (see the header of
- * scripts/submit-run.lua). Returns the run's creation time (ms, Redis clock).
+ * scripts/submit-run.lua). Returns the run's creation time (ms, RedisClient clock).
  */
-export function writeRun(redis: Redis, keys: KeySpace, request: SubmitRequest): Promise<number> {
+export function writeRun(redis: RedisClient, keys: KeySpace, request: SubmitRequest): Promise<number> {
   return commitRun(redis, keys, request, stageSpecs(redis, keys, request));
 }
 
 /** Send the plan's specs to a new staging hash, without waiting for the replies. */
-export function stageSpecs(redis: Redis, keys: KeySpace, { runId, plan }: SubmitRequest): Staging {
-  const key = keys.stagedSpecs(runId, randomUUID());
+export function stageSpecs(redis: RedisClient, keys: KeySpace, { runId, plan }: SubmitRequest): Staging {
+  const key = keys.forRun(runId).stagedSpecs(runId, randomUUID());
   const writes: Promise<unknown>[] = [];
   for (let first = 0; first < plan.nodes.length; first += STAGE_BATCH) {
     const batch: string[] = [key];
@@ -63,9 +63,10 @@ export function stageSpecs(redis: Redis, keys: KeySpace, { runId, plan }: Submit
  * Commit a staged run with submit-run. Throws RunExistsError, SubmitInterruptedError (the staged
  * specs were lost), or the error Redis gave a staging write; in every case nothing is left.
  */
-export async function commitRun(redis: Redis, keys: KeySpace, request: SubmitRequest, staging: Staging): Promise<number> {
+export async function commitRun(redis: RedisClient, keys: KeySpace, request: SubmitRequest, staging: Staging): Promise<number> {
   const { runId, plan } = request;
-  const scriptKeys = [...keys.runScriptKeys(runId), keys.sequence, staging.key, ...rootQueueKeys(keys, plan)];
+  const shard = keys.forRun(runId);
+  const scriptKeys = [...shard.runScriptKeys(runId), shard.sequence, staging.key, ...rootQueueKeys(shard, plan)];
   const committed = scripts.submitRun.run(redis, scriptKeys, commitArgs(request));
   const [writes, outcome] = await Promise.all([
     Promise.allSettled(staging.writes),
@@ -81,7 +82,7 @@ export async function commitRun(redis: Redis, keys: KeySpace, request: SubmitReq
   throw outcome;
 }
 
-function rootQueueKeys(keys: KeySpace, plan: SubmissionPlan): string[] {
+function rootQueueKeys(keys: ShardKeys, plan: SubmissionPlan): string[] {
   const queueKeys: string[] = [];
   for (const queue of plan.rootQueues) {
     const q = keys.queue(queue);

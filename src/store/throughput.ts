@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import { ConfigError } from '../errors/index.js';
 import type { KeySpace } from './keys.js';
 
@@ -23,7 +23,7 @@ export const DEFAULT_THROUGHPUT_WINDOW_MS = 15 * 60 * 1000;
 
 /** One bucket of a queue's throughput. */
 export interface ThroughputPoint {
-  /** The bucket's start (Redis's clock). */
+  /** The bucket's start (RedisClient's clock). */
   readonly at: Date;
   /** Attempts that succeeded. */
   readonly succeeded: number;
@@ -55,10 +55,10 @@ export function throughputArgs(counts: ThroughputCounts): (string | number)[] {
 }
 
 /**
- * Every queue with counts still retained, over the last `windowMs` (Redis's clock), in buckets
+ * Every queue with counts still retained, over the last `windowMs` (RedisClient's clock), in buckets
  * of THROUGHPUT_BUCKET_MS: the last point is the bucket now filling. Sorted by queue name.
  */
-export async function readThroughput(redis: Redis, keys: KeySpace, windowMs: number): Promise<QueueThroughput[]> {
+export async function readThroughput(redis: RedisClient, keys: KeySpace, windowMs: number): Promise<QueueThroughput[]> {
   const replies = await redis.multi().time().hgetall(keys.throughput.counts).exec();
   if (!replies) throw new Error('readThroughput: the transaction was aborted');
   for (const [error] of replies) if (error) throw error;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import { z } from 'zod';
 import type { KeySpace } from './keys.js';
 import { scripts } from './script.js';
@@ -27,15 +27,15 @@ export interface WorkerInfo {
   readonly concurrency: number;
   /** Attempts running at its last beat. */
   readonly inFlight: number;
-  /** Its first beat (Redis's clock). */
+  /** Its first beat (RedisClient's clock). */
   readonly startedAt: Date;
-  /** Its last beat (Redis's clock). */
+  /** Its last beat (RedisClient's clock). */
   readonly lastSeenAt: Date;
 }
 
 /** The app's workers: `live` beat recently; `silent` missed 3 beats and have not said they stopped. */
 export interface WorkerList {
-  /** When the registry was read (Redis's clock, the one `lastSeenAt` is on). */
+  /** When the registry was read (RedisClient's clock, the one `lastSeenAt` is on). */
   readonly at: Date;
   /** Workers that beat within the last 3 beat intervals, oldest first. */
   readonly live: WorkerInfo[];
@@ -73,7 +73,7 @@ const NO_COUNTS: ThroughputCounts = new Map();
  * One beat: the record stored, the worker's last-seen time set to Redis's now, long-silent
  * workers pruned, and the attempts it finished since its last beat added to the throughput.
  */
-export async function beatWorker(redis: Redis, keys: KeySpace, id: string, record: WorkerRecord, counts = NO_COUNTS): Promise<void> {
+export async function beatWorker(redis: RedisClient, keys: KeySpace, id: string, record: WorkerRecord, counts = NO_COUNTS): Promise<void> {
   const json = JSON.stringify({
     host: record.host,
     pid: record.pid,
@@ -86,12 +86,12 @@ export async function beatWorker(redis: Redis, keys: KeySpace, id: string, recor
 }
 
 /** The worker stopped: it leaves the registry, handing over its last counts. */
-export async function removeWorker(redis: Redis, keys: KeySpace, id: string, counts = NO_COUNTS): Promise<void> {
+export async function removeWorker(redis: RedisClient, keys: KeySpace, id: string, counts = NO_COUNTS): Promise<void> {
   await scripts.workerHeartbeat.run(redis, registryKeys(keys), ['remove', id, '', 0, 0, ...throughputArgs(counts)]);
 }
 
 /** The registry, read in one MULTI with Redis's time, split into live and silent workers (each by start time). */
-export async function readWorkers(redis: Redis, keys: KeySpace): Promise<WorkerList> {
+export async function readWorkers(redis: RedisClient, keys: KeySpace): Promise<WorkerList> {
   const replies = await redis
     .multi()
     .hgetall(keys.workers.records)

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis-client.js';
 import type { KeySpace } from '../store/keys.js';
 import { type RepairReport, repairRuns } from '../store/repair.js';
 import type { RunStore } from '../store/run-store.js';
@@ -28,7 +28,7 @@ export class Housekeeping {
   private sweeping: Promise<void> | null = null;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: KeySpace,
     private readonly runs: RunStore,
     private readonly options: HousekeepingOptions,

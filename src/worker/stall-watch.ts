@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis-client.js';
 import { endpointOf } from '../connection.js';
 import { RedisUnavailableError } from '../errors/index.js';
 
 export interface StallWatchOptions {
   /** The worker's commands connection: the probe queues behind whatever the worker sent on it. */
-  readonly connection: Redis;
+  readonly connection: RedisClient;
   /** How long a probe may go unanswered before Redis counts as stalled (the app's connectTimeoutMs). */
   readonly boundMs: number;
   readonly onError: (error: unknown) => void;

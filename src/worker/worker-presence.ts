@@ -1,12 +1,12 @@
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis-client.js';
 import type { KeySpace } from '../store/keys.js';
 import { beatWorker, removeWorker } from '../store/workers.js';
 import type { Execution } from './lease-heartbeat.js';
 import type { ThroughputTally } from './throughput-tally.js';
 
 export interface WorkerPresenceOptions {
-  readonly connection: Redis;
+  readonly connection: RedisClient;
   readonly keys: KeySpace;
   readonly id: string;
   readonly queues: readonly string[];

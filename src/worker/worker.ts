@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis-client.js';
 import type { AppConfig } from '../config.js';
 import type { TaskDefinition } from '../canvas/task.js';
 import { ConfigError, LeaseExpiredError, LeaseLostError, RunCancelledError, WorkerClosedError } from '../errors/index.js';
@@ -6,6 +6,7 @@ import type { KeySpace } from '../store/keys.js';
 import { type NodeMessage, parseMessage } from '../store/messages.js';
 import { type ClaimedMessage, NodeStore, type StartedNode } from '../store/node-store.js';
 import { RunStore } from '../store/run-store.js';
+import { checkShardCount } from '../store/shard-count.js';
 import { context as otelContext } from '@opentelemetry/api';
 import { attemptTraceparent, endAttemptSpan, recordRunSpan, startAttemptSpan } from '../tracing/spans.js';
 import { runAttempt } from './attempt.js';
@@ -55,7 +56,7 @@ export class Worker {
   private readonly queues: readonly string[];
   private readonly onError: (error: unknown) => void;
   private readonly closeTimeoutMs: number;
-  /** The fetch loop claims nothing before this time (Date.now()): Redis refused to start what it claimed. */
+  /** The fetch loop claims nothing before this time (Date.now()): RedisClient refused to start what it claimed. */
   private fetchPausedUntil = 0;
   private connections: WorkerConnections | null = null;
   private housekeeping: Housekeeping | null = null;
@@ -72,6 +73,8 @@ export class Worker {
   private readonly leaseExpiredJson: string;
   private runs: RunStore | null = null;
   private active = 0;
+  /** The shard the next claim starts with. */
+  private nextShard = 0;
   private readonly executions = new Set<Execution>();
   /** taskContext().progress() of the attempts running here (false once the worker has stopped). */
   private readonly recordProgress = (node: StartedNode, progressJson: string): Promise<boolean> =>
@@ -130,6 +133,7 @@ export class Worker {
     const connections = new WorkerConnections({
       config: this.context.config,
       cancellationsChannel: this.context.keys.cancellationsChannel,
+      signals: this.context.keys.shards.flatMap((shard) => this.queues.map((queue) => shard.queue(queue).signal)),
       onError: this.onError,
       // A notice may arrive late (after the run was resumed): abort only what the heartbeat
       // check confirms is cancelled.
@@ -144,12 +148,20 @@ export class Worker {
       connections.disconnect();
       throw error;
     }
+    try {
+      await checkShardCount(connections.commands, this.context.keys);
+    } catch (error) {
+      this.state = 'closed';
+      this.closing = Promise.resolve();
+      connections.disconnect();
+      throw error;
+    }
     // close() was called while start() waited: it has disconnected everything already.
     if (this.state === 'running') this.startConsuming(connections.commands);
   }
 
   /** After the connections are ready: the stores, housekeeping, heartbeat and fetch loop. */
-  private startConsuming(commands: Redis): void {
+  private startConsuming(commands: RedisClient): void {
     const nodes = new NodeStore(commands, this.context.keys, this.id);
     this.nodes = nodes;
     this.startHandBack = new StartHandBack(nodes, {
@@ -252,7 +264,7 @@ export class Worker {
           this.slotFreed = null;
           continue;
         }
-        const { wakeInMs, claimed } = await nodes.claim(this.queues, free, this.leaseMs);
+        const { wakeInMs, claimed } = await this.claim(nodes, free);
         if (claimed.length > 0) {
           this.startClaimed(claimed);
           continue;
@@ -266,13 +278,32 @@ export class Worker {
     }
   }
 
+  /**
+   * Claim up to `free` messages from every shard's queues, one claim script per shard (each runs
+   * in its shard's slot), starting from the next shard each time so that no shard waits behind
+   * another. wakeInMs is the soonest any shard has something due (it only matters when nothing
+   * was claimed, and then every shard was asked).
+   */
+  private async claim(nodes: NodeStore, free: number): Promise<{ wakeInMs: number; claimed: ClaimedMessage[] }> {
+    this.connections?.takeSignal();
+    const shardCount = this.context.keys.shards.length;
+    const first = this.nextShard;
+    this.nextShard = (first + 1) % shardCount;
+    let wakeInMs = -1;
+    const claimed: ClaimedMessage[] = [];
+    for (let offset = 0; offset < shardCount && claimed.length < free; offset++) {
+      const reply = await nodes.claim((first + offset) % shardCount, this.queues, free - claimed.length, this.leaseMs);
+      for (const message of reply.claimed) claimed.push(message);
+      if (reply.wakeInMs >= 0) wakeInMs = wakeInMs < 0 ? reply.wakeInMs : Math.min(wakeInMs, reply.wakeInMs);
+    }
+    return { wakeInMs, claimed };
+  }
+
   /** Block until a producer signals one of our queues, or `wakeInMs` passes. */
   private async idle(wakeInMs: number): Promise<void> {
     const seconds = wakeInMs < 0 ? MAX_IDLE_SECONDS : Math.min(wakeInMs / 1000, MAX_IDLE_SECONDS);
-    const blocking = this.connections?.blocking;
-    if (seconds < 0.001 || !blocking) return;
-    const signals = this.queues.map((queue) => this.context.keys.queue(queue).signal);
-    await blocking.blpop(...signals, Number(seconds.toFixed(3)));
+    if (seconds < 0.001 || !this.connections) return;
+    await this.connections.waitForSignal(seconds);
   }
 
   /**
@@ -287,12 +318,13 @@ export class Worker {
     if (!nodes || !startHandBack) return;
     this.active += claimed.length;
     const groups = new Map<string, { runId: string; queue: string; messages: NodeMessage[] }>();
-    for (const { queue, message: raw } of claimed) {
-      const message = parseMessage(raw);
+    for (const item of claimed) {
+      const { queue } = item;
+      const message = parseMessage(item.message);
       if (!message) {
         // Not one of ours: a dead letter, so that it is neither redelivered forever nor lost.
         void nodes
-          .deadLetter(queue, raw, 'malformed')
+          .deadLetter(item, 'malformed')
           .catch((error: unknown) => this.onError(error))
           .finally(() => this.release(1));
         continue;

@@ -242,7 +242,7 @@ describe('the dashboard in a real browser', () => {
     const worker = app.worker();
     await worker.start();
     // Not a celeriac message: the worker dead-letters it (and keeps its text, which holds the probe).
-    await app.redis.zadd(app.keys.queue('default').ready, 0, `garbage ${XSS}`);
+    await app.redis.zadd(app.keys.shards[0]!.queue('default').ready, 0, `garbage ${XSS}`);
     await (await app.submit(probe.si())).result({ timeoutMs: 20_000 });
     await expect.poll(async () => (await app.deadLetters()).total).toBe(1);
     const { url } = await serve(app, { token: TOKEN });

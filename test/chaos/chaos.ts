@@ -102,9 +102,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await pause(options.retentionMs + 500);
     await app.listRuns(); // prunes the warm-up run's index entries
     const baseline = await usedMemory(admin);
-    const tombstonesKey = app.keys.runIndexes.expired;
+    const tombstonesKey = app.keys.shards[0]!.runIndexes.expired;
     const baselineKeys = await prefixBytes(admin, tombstonesKey);
-    const tombstonesBefore = await admin.zcard(app.keys.runIndexes.expired);
+    const tombstonesBefore = await admin.zcard(app.keys.shards[0]!.runIndexes.expired);
     log(`redis ${server.url} (AOF, appendfsync always), ${options.workers} workers x ${options.concurrency}; baseline ${baseline} B, the app's keys ${baselineKeys} B`);
 
     const planned = planRuns(tasks, options.runs, options.seed, { maxWidth: options.maxWidth, maxChain: options.maxChain });
@@ -113,7 +113,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const faulting = injectFaults(
       server,
       pool,
-      { seed: options.seed, prefix: PREFIX, visibilityTimeoutMs: options.visibilityTimeoutMs, everyMs: options.faultEveryMs, readyKey: app.keys.queue('default').ready, delayedKey: app.keys.queue('default').delayed },
+      { seed: options.seed, prefix: PREFIX, visibilityTimeoutMs: options.visibilityTimeoutMs, everyMs: options.faultEveryMs, readyKey: app.keys.shards[0]!.queue('default').ready, delayedKey: app.keys.shards[0]!.queue('default').delayed },
       () => Date.now() - started > options.durationMs,
     );
     // Outcomes are read as runs finish, from the first submit on: retention is short here.
@@ -316,7 +316,7 @@ async function diagnose(app: ReturnType<typeof chaosApp>['app'], admin: Redis, i
     lines.push(`run ${id}: ${counts.join(', ')}`);
     if (lines.length >= 5) break;
   }
-  const queue = app.keys.queue('default');
+  const queue = app.keys.shards[0]!.queue('default');
   lines.push(`queue default: ready ${await admin.zcard(queue.ready)}, delayed ${await admin.zcard(queue.delayed)}, leases ${await admin.zcard(queue.leases)}`);
   lines.push(`workers alive: ${pool.alive()} of ${pool.size}; clients: ${String(await admin.client('LIST')).split('\n').filter((line) => line.includes('name=celeriac')).length}`);
   return lines.join('\n');

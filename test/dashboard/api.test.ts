@@ -209,7 +209,7 @@ describe('dashboard JSON API', () => {
     // No worker has reported finished attempts yet (they come with its beats).
     expect(row!.throughput).toEqual([]);
 
-    await app.redis.zadd(app.keys.queue('default').ready, 0, 'not a message');
+    await app.redis.zadd(app.keys.shards[0]!.queue('default').ready, 0, 'not a message');
     const worker = app.worker();
     await worker.start();
     const workers = (await getJson<WorkersPage>(`${url}api/workers`)).body;

@@ -84,7 +84,7 @@ describe('dashboard event hub: one reader for every stream', () => {
     const events = await live.reader.events(ended(run.id));
 
     // Redis no longer holds these events: only the ring can send them.
-    await redis().del(app.keys.events);
+    await redis().del(app.keys.shards[0]!.events);
     const cut = 2;
     const replayed = await SseReader.open(`${url}api/events?run=${run.id}&after=${events[cut]!.id}`);
     expect(await replayed.reader.events(ended(run.id))).toEqual(events.slice(cut + 1));
@@ -147,8 +147,8 @@ describe('dashboard event hub: one reader for every stream', () => {
     const b = await SseReader.open(`${url}api/events?run=01J00000000000000000000000`);
     // The stream's key holding another type: the reader's next XREAD (within its 5 s block) is answered WRONGTYPE.
     const admin = redis();
-    await admin.del(app.keys.events);
-    await admin.set(app.keys.events, 'not a stream');
+    await admin.del(app.keys.shards[0]!.events);
+    await admin.set(app.keys.shards[0]!.events, 'not a stream');
     for (const { reader } of [a, b]) {
       let message = await reader.next();
       while (message !== null && message.event !== 'celeriac-error') message = await reader.next();
@@ -156,7 +156,7 @@ describe('dashboard event hub: one reader for every stream', () => {
       expect(JSON.parse(message!.data)).toMatchObject({ error: { code: 'STREAM_ENDED' } });
       expect(await reader.next()).toBeNull();
     }
-    await admin.del(app.keys.events);
+    await admin.del(app.keys.shards[0]!.events);
     const c = await SseReader.open(`${url}api/events`);
     const run = await app.submit(add.si(1, 1));
     await app.worker().start();

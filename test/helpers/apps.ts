@@ -1,21 +1,39 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
+import type { RedisClient } from '../../src/store/redis-client.js';
+import { type TestTarget, targetClient, targetNodes, targetOptions } from './target.js';
 import { afterEach, expect, inject } from 'vitest';
 import { type App, type AppOptions, createApp } from '../../src/index.js';
 import { type RedisServer, startRedisServer } from './redis-server.js';
 
 export const redisUrl = (): string => inject('redisUrl');
 
-/** A plain connection to the test Redis, closed after the test. */
-export function useRedis(): () => Redis {
-  const clients: Redis[] = [];
+/** Where this suite's apps live (test/helpers/target.ts). */
+export const testTarget = (): TestTarget => inject('redisTarget');
+
+/** A plain connection to the test Redis (a Cluster client in the cluster suite), closed after the test. */
+export function useRedis(): () => RedisClient {
+  const clients: RedisClient[] = [];
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((client) => client.quit()));
   });
   return () => {
-    const client = new Redis(redisUrl());
+    const client = targetClient(testTarget());
     clients.push(client);
     return client;
+  };
+}
+
+/** Plain connections to every node of the test Redis (one, or each node of the cluster), closed after the test. */
+export function useNodes(): () => readonly Redis[] {
+  const made: Redis[][] = [];
+  afterEach(async () => {
+    await Promise.all(made.splice(0).flat().map((client) => client.quit()));
+  });
+  return () => {
+    const nodes = targetNodes(testTarget());
+    made.push(nodes);
+    return nodes;
   };
 }
 
@@ -29,12 +47,12 @@ export function useApps(): (options?: AppOptions) => App {
     const closing = apps.splice(0);
     await Promise.all(closing.map((app) => app.close()));
     if (closing.length === 0) return;
-    const admin = new Redis(redisUrl());
+    const admins = targetNodes(testTarget());
     try {
       // A closing connection may take a moment to disappear from CLIENT LIST.
       let leaked: string[] = [];
       for (let attempt = 0; attempt < 50; attempt++) {
-        const list = String(await admin.client('LIST'));
+        const list = (await Promise.all(admins.map((admin) => admin.client('LIST')))).map(String).join('\n');
         leaked = closing.flatMap((app) =>
           list.split('\n').filter((line) => line.includes(`name=celeriac:${app.config.prefix}:`)),
         );
@@ -43,11 +61,11 @@ export function useApps(): (options?: AppOptions) => App {
       }
       expect(leaked, 'connections left open after app.close()').toEqual([]);
     } finally {
-      await admin.quit();
+      await Promise.all(admins.map((admin) => admin.quit()));
     }
   });
   return (options = {}) => {
-    const app = createApp({ redis: redisUrl(), prefix: `test-${randomUUID()}`, ...options });
+    const app = createApp({ ...targetOptions(testTarget()), prefix: `test-${randomUUID()}`, ...options });
     apps.push(app);
     return app;
   };
@@ -74,7 +92,11 @@ export function useRestartableApp(): (name: string, options?: AppOptions) => Pro
   };
 }
 
-/** Every key under an app's prefix. */
-export async function keysOf(redis: Redis, app: App): Promise<string[]> {
-  return (await redis.keys(`{${app.config.prefix}}:*`)).sort();
+/** Every key under an app's prefix, in every shard, on every node. */
+export async function keysOf(redis: RedisClient, app: App): Promise<string[]> {
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  // "{prefix}:..." and, with several shards, "{prefix:n}:...".
+  const pattern = `{${app.config.prefix}[}:]*`;
+  const found = await Promise.all(nodes.map((node) => node.keys(pattern)));
+  return found.flat().sort();
 }

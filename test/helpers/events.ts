@@ -13,6 +13,6 @@ export async function collect(stream: AsyncIterable<CeleriacEvent>, until: (even
 
 /** Every event the app's stream holds now, read from Redis directly rather than through app.events(). */
 export async function retainedEvents(app: App): Promise<CeleriacEvent[]> {
-  const entries = (await app.redis.xrange(app.keys.events, '-', '+')) as [string, string[]][];
+  const entries = (await app.redis.xrange(app.keys.shards[0]!.events, '-', '+')) as [string, string[]][];
   return entries.flatMap(([id, fields]) => decodeEntry(id, fields));
 }

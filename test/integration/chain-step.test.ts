@@ -51,7 +51,7 @@ describe('complete-nodes: a chain hop', () => {
   });
 
   async function startRoot(): Promise<StartedNode> {
-    const { claimed } = await nodes.claim(['default'], 1, 30_000);
+    const { claimed } = await nodes.claim(0, ['default'], 1, 30_000);
     const message = parseMessage(claimed[0]!.message)!;
     const outcome = await nodes.start(message, claimed[0]!.queue, 5, '{}');
     if (!('started' in outcome)) throw new Error(`skipped: ${outcome.skipped}`);
@@ -69,16 +69,16 @@ describe('complete-nodes: a chain hop', () => {
   /** A run's node states, results, meta, the leases of its messages and its events, comparable across runs. */
   async function snapshot(runId: string): Promise<string> {
     const run = keys.run(runId);
-    const leases = await admin.zrange(keys.queue('default').leases, 0, -1);
+    const leases = await admin.zrange(keys.shards[0]!.queue('default').leases, 0, -1);
     return normalize(
       JSON.stringify({
         nodes: await admin.hgetall(run.nodes),
         results: await admin.hgetall(run.results),
         meta: await admin.hgetall(run.run),
         leases: leases.filter((member) => member.startsWith(runId)),
-        ready: (await admin.zrange(keys.queue('default').ready, 0, -1)).filter((member) => member.startsWith(runId)),
+        ready: (await admin.zrange(keys.shards[0]!.queue('default').ready, 0, -1)).filter((member) => member.startsWith(runId)),
         // The events each path wrote, in order, without their ids and times.
-        events: ((await admin.xrange(keys.events, '-', '+')) as [string, string[]][])
+        events: ((await admin.xrange(keys.shards[0]!.events, '-', '+')) as [string, string[]][])
           .flatMap(([id, fields]) => decodeEntry(id, fields))
           .filter((event) => event.runId === runId)
           .map(({ id: _id, at: _at, ...event }) => event),
@@ -143,7 +143,7 @@ describe('complete-nodes: a chain hop', () => {
     [outcome, reads] = await complete(await startRoot(), '1', WORKER_FILL);
     expect(reads).toBeGreaterThanOrEqual(2);
     expect(outcome.started).toEqual([]);
-    expect(await admin.zrange(keys.queue('other').ready, 0, -1)).toEqual([`${elsewhere.id}|1|1|0`]);
+    expect(await admin.zrange(keys.shards[0]!.queue('other').ready, 0, -1)).toEqual([`${elsewhere.id}|1|1|0`]);
     await elsewhere.cancel();
 
     // No slot to fill (a closing worker): the next step is enqueued.
@@ -151,7 +151,7 @@ describe('complete-nodes: a chain hop', () => {
     [outcome, reads] = await complete(await startRoot(), '1', null);
     expect(reads).toBeGreaterThanOrEqual(2);
     expect(outcome.started).toEqual([]);
-    expect(await admin.zrange(keys.queue('default').ready, 0, -1)).toEqual([`${closing.id}|1|1|0`]);
+    expect(await admin.zrange(keys.shards[0]!.queue('default').ready, 0, -1)).toEqual([`${closing.id}|1|1|0`]);
     expect(JSON.parse((await admin.hget(keys.run(closing.id).nodes, '1'))!)).toMatchObject({ status: 'queued', delivery: 1 });
     await closing.cancel();
 
@@ -217,7 +217,7 @@ describe('complete-nodes: a chain hop', () => {
     [outcome, reads] = await complete(await startRoot(), '1', { ...WORKER_FILL, queues: ['other'] });
     expect(reads).toBeGreaterThanOrEqual(2);
     expect(outcome.started).toEqual([]);
-    expect(await admin.zrange(keys.queue('default').ready, 0, -1)).toEqual([`${otherWorker.id}|1|1|0`]);
+    expect(await admin.zrange(keys.shards[0]!.queue('default').ready, 0, -1)).toEqual([`${otherWorker.id}|1|1|0`]);
     await otherWorker.cancel();
 
     // Two completions in one call, one slot to fill: both are recorded, one next step is taken.

@@ -213,7 +213,7 @@ describe('the celeriac command line', () => {
   it('dead-letters lists poison messages by reason and --clear forgets them; list and inspect point at them; repair re-enqueues orphans', async () => {
     const { app, at, add } = setup();
     const run = await app.submit(chain(add.si(1, 2), add.s(3)));
-    const ready = app.keys.queue('default').ready;
+    const ready = app.keys.shards[0]!.queue('default').ready;
     // An orphan: the root's message is gone. repair puts it back.
     await app.redis.zrem(ready, `${run.id}|0|1|0`);
     const repaired = await celeriac(['repair', ...at]);

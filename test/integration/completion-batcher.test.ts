@@ -25,7 +25,7 @@ describe('CompletionBatcher', () => {
     const { identity, tsum } = canvasTasks(app);
     const run = await app.submit(chain(group(Array.from({ length: roots }, (_, index) => identity.si(index + 1))), tsum.s()));
     const nodes = new CountingNodeStore(app.redis, new KeySpace(app.config.prefix));
-    const { claimed } = await nodes.claim(['default'], roots, 30_000);
+    const { claimed } = await nodes.claim(0, ['default'], roots, 30_000);
     const outcomes = await nodes.startMany(run.id, 'default', claimed.map(({ message }) => parseMessage(message)!), 5, '{}');
     const started = outcomes.map((outcome) => ('started' in outcome ? outcome.started : null)).filter((node): node is StartedNode => node !== null);
     expect(started).toHaveLength(roots);

@@ -27,9 +27,9 @@ describe('damaged state is refused, never answered wrongly', () => {
     const client = redis();
     // The first run loses its specs and its one message: repairing it needs the spec it lost.
     await client.del(app.keys.run(broken.id).specs);
-    expect(await client.zrem(app.keys.queue('default').ready, `${broken.id}|0|1|0`)).toBe(1);
+    expect(await client.zrem(app.keys.shards[0]!.queue('default').ready, `${broken.id}|0|1|0`)).toBe(1);
     // The later run loses one root's message, as a restored snapshot might.
-    expect(await client.zrem(app.keys.queue('default').ready, `${orphaned.id}|1|1|0`)).toBe(1);
+    expect(await client.zrem(app.keys.shards[0]!.queue('default').ready, `${orphaned.id}|1|1|0`)).toBe(1);
 
     const report = await app.repair();
     expect(report.damaged).toHaveLength(1);

@@ -23,7 +23,7 @@ describe('dead letters: messages no worker can act on', () => {
     expect(await done.result({ timeoutMs: 10_000 })).toBe(3);
     await worker.close();
 
-    const ready = app.keys.queue('default').ready;
+    const ready = app.keys.shards[0]!.queue('default').ready;
     const client = redis();
     const poison = {
       garbage: 'this is not a message',
@@ -52,7 +52,7 @@ describe('dead letters: messages no worker can act on', () => {
     for (const entry of letters.entries) expect(entry.at).toBeInstanceOf(Date);
 
     // Nothing is left in the queue's sets: none of it will be delivered again.
-    const queue = app.keys.queue('default');
+    const queue = app.keys.shards[0]!.queue('default');
     expect(await client.zcard(queue.ready)).toBe(0);
     expect(await client.zcard(queue.leases)).toBe(0);
     expect(errors).toEqual([]);
@@ -69,11 +69,11 @@ describe('dead letters: messages no worker can act on', () => {
     const client = redis();
     // Fill the list to its cap directly (each entry is what dead-letter.lua writes), then add two.
     const entry = JSON.stringify({ at: 1, queue: 'default', message: 'old', reason: 'malformed' });
-    for (let first = 0; first < 10_000; first += 1000) await client.lpush(app.keys.deadLetters.list, ...Array(1000).fill(entry));
-    await client.hset(app.keys.deadLetters.counts, 'malformed', 10_000);
+    for (let first = 0; first < 10_000; first += 1000) await client.lpush(app.keys.shards[0]!.deadLetters.list, ...Array(1000).fill(entry));
+    await client.hset(app.keys.shards[0]!.deadLetters.counts, 'malformed', 10_000);
     const worker = app.worker({ concurrency: 2 });
-    await inject(client, app.keys.queue('default').ready, 'new garbage 1');
-    await inject(client, app.keys.queue('default').ready, 'new garbage 2');
+    await inject(client, app.keys.shards[0]!.queue('default').ready, 'new garbage 1');
+    await inject(client, app.keys.shards[0]!.queue('default').ready, 'new garbage 2');
     await worker.start();
     for (let attempt = 0; attempt < 500 && (await app.deadLetters({ limit: 0 })).total < 10_002; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -81,6 +81,6 @@ describe('dead letters: messages no worker can act on', () => {
     const letters = await app.deadLetters({ limit: 3 });
     expect(letters.total).toBe(10_002);
     expect(letters.entries.map((letter) => letter.message).sort()).toEqual(['new garbage 1', 'new garbage 2', 'old']);
-    expect(await client.llen(app.keys.deadLetters.list)).toBe(10_000);
+    expect(await client.llen(app.keys.shards[0]!.deadLetters.list)).toBe(10_000);
   });
 });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/store/redis-client.js';
 import { describe, expect, it } from 'vitest';
 import { type App, ConfigError, group, RunActiveError, RunNotFoundError, WorkflowFailedError } from '../../src/index.js';
 import { keysOf, useApps, useRedis } from '../helpers/apps.js';
@@ -6,7 +6,7 @@ import { settled } from '../helpers/runs.js';
 import { canvasTasks } from '../helpers/tasks.js';
 
 /** Every key, index entry and queue message that names the run. */
-async function traces(redis: Redis, app: App, runId: string): Promise<string[]> {
+async function traces(redis: RedisClient, app: App, runId: string): Promise<string[]> {
   const found: string[] = [];
   for (const key of await keysOf(redis, app)) {
     if (key.includes(runId)) found.push(key);

@@ -17,7 +17,7 @@ describe('the delete-run script', () => {
     const run = await app.submit(group(add.si(1, 1), add.si(2, 2).set({ queue: 'other' })));
     const before = await keysOf(redis(), app);
     const runKeys = keys.runScriptKeys(run.id);
-    const call = (id: string, queues: string[]) => scripts.deleteRun.run(app.redis, [...keys.runScriptKeys(id), ...keys.queueScriptKeys(queues)], [id, ...queues]);
+    const call = (id: string, queues: string[]) => scripts.deleteRun.run(app.redis, [...keys.runScriptKeys(id), ...keys.shards[0]!.queueScriptKeys(queues)], [id, ...queues]);
     await expect(call(run.id, ['default', 'other'])).rejects.toThrow(/RUN_ACTIVE/);
     await expect(call('no-such-run', [])).rejects.toThrow(/RUN_MISSING/);
     await app.getRun(run.id).cancel();
@@ -40,9 +40,9 @@ describe('the delete-run script', () => {
     await redis().zadd(`${tag}:runs:status:failed`, 0, member!);
     await redis().zadd(`${tag}:runs:expiry`, 9999999999999, member!);
     await redis().zadd(`${tag}:runs:expired`, 9999999999999, run.id);
-    const reply = await scripts.deleteRun.run(app.redis, [...keys.runScriptKeys(run.id), ...keys.queueScriptKeys(['default'])], [run.id, 'default']);
+    const reply = await scripts.deleteRun.run(app.redis, [...keys.runScriptKeys(run.id), ...keys.shards[0]!.queueScriptKeys(['default'])], [run.id, 'default']);
     expect(reply).toEqual(['deleted', 'failed', 2]);
-    // Left: the app's event stream, the queue's signal and the app's sequence, which belong to no run.
-    expect(await keysOf(redis(), app)).toEqual([`${tag}:events`, `${tag}:queue:default:signal`, `${tag}:sequence`]);
+    // Left: the app's event stream, shard count, the queue's signal and the app's sequence, which belong to no run.
+    expect(await keysOf(redis(), app)).toEqual([`${tag}:events`, `${tag}:meta`, `${tag}:queue:default:signal`, `${tag}:sequence`]);
   });
 });

@@ -1,16 +1,16 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/store/redis-client.js';
 import { describe, expect, it } from 'vitest';
 import { type App, chain, ConfigError } from '../../src/index.js';
 import { keysOf, useApps, useRedis } from '../helpers/apps.js';
 import { canvasTasks } from '../helpers/tasks.js';
 
 /** Redis's clock, which the scripts compare etas with. */
-async function redisNow(redis: Redis): Promise<number> {
+async function redisNow(redis: RedisClient): Promise<number> {
   const [seconds, micros] = await redis.time();
   return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
 }
 
-async function delayedScore(redis: Redis, app: App, runId: string, nodeId: string): Promise<number | null> {
+async function delayedScore(redis: RedisClient, app: App, runId: string, nodeId: string): Promise<number | null> {
   const score = await redis.zscore(`{${app.config.prefix}}:queue:default:delayed`, `${runId}|${nodeId}|1|0`);
   return score === null ? null : Number(score);
 }

@@ -72,7 +72,7 @@ describe('app.events()', () => {
     expect(started.map((event) => event.nodeId).sort()).toEqual(['0', '1', '2', '3', '4']);
     for (const event of started) expect(event).toMatchObject({ worker: worker.id });
     // Written once per stream entry, after the lines; only node.started events carry it.
-    const entries = (await app.redis.xrange(app.keys.events, '-', '+')) as [string, string[]][];
+    const entries = (await app.redis.xrange(app.keys.shards[0]!.events, '-', '+')) as [string, string[]][];
     for (const [, fields] of entries.filter(([, fields]) => fields[3]?.includes('node.started|'))) {
       expect(fields.slice(4)).toEqual(['worker', worker.id]);
     }
@@ -269,7 +269,7 @@ describe('app.events()', () => {
     await app.worker().start();
     const run = await app.submit(chain(add.si(1, 1), add.s(1)));
     expect(await run.result()).toBe(3);
-    expect(await keysOf(redis(), app)).not.toContain(app.keys.events);
+    expect(await keysOf(redis(), app)).not.toContain(app.keys.shards[0]!.events);
     expect(await app.redis.hget(`{${app.config.prefix}}:run:${run.id}`, 'events')).toBeNull();
   });
 
@@ -277,7 +277,7 @@ describe('app.events()', () => {
     const app = makeApp({ events: { maxLen: 100 } });
     const { add } = canvasTasks(app);
     for (let index = 0; index < 300; index++) await app.submit(add.si(index, 1));
-    const length = await app.redis.xlen(app.keys.events);
+    const length = await app.redis.xlen(app.keys.shards[0]!.events);
     // MAXLEN ~ trims whole stream nodes (100 entries each by default), so a little more is kept.
     expect(length).toBeGreaterThanOrEqual(100);
     expect(length).toBeLessThan(300);
@@ -320,7 +320,7 @@ describe('taskContext().progress()', () => {
     const { add } = canvasTasks(app);
     const run = await app.submit(add.si(1, 1));
     const nodes = new NodeStore(app.redis, new KeySpace(app.config.prefix));
-    const { claimed } = await nodes.claim(['default'], 1, 30_000);
+    const { claimed } = await nodes.claim(0, ['default'], 1, 30_000);
     const outcome = await nodes.start(parseMessage(claimed[0]!.message)!, 'default', 5, '{}');
     const started = (outcome as { started: StartedNode }).started;
     const stale: StartedNode = { ...started, attempt: started.attempt + 1 };

@@ -71,7 +71,7 @@ describe('failure, retries, timeouts and countdowns', () => {
     const statuses = Object.fromEntries((await settled(run)).nodes.map((node) => [node.id, node.status]));
     // slow finished and kept its result; its dependant never ran in the failed run.
     expect(statuses).toEqual({ '0': 'succeeded', '1': 'cancelled', '2': 'failed' });
-    const raw = await app.redis.hget(`{${app.config.prefix}}:run:${run.id}:results`, '0');
+    const raw = await app.redis.hget(app.keys.run(run.id).results, '0');
     expect(raw).toBe('40');
   });
 

@@ -67,13 +67,13 @@ describe('queue-stats.lua', () => {
   it('counts each set and returns the oldest ready message across priority bands', async () => {
     const app = makeApp();
     const keys = new KeySpace(app.config.prefix);
-    const q = keys.queue('q');
+    const q = keys.shards[0]!.queue('q');
     const band = 2 ** 44;
     // Priority 9 (band 0) arrived last; priority 0 (band 9) came second; a redelivery (band -1) came third.
     await app.redis.zadd(q.ready, 0 * band + 30, 'r|1|1|9', 9 * band + 10, 'r|2|1|0', 9 * band + 40, 'r|3|1|0', -band + 20, 'r|4|1|0');
     await app.redis.zadd(q.delayed, 1, 'r|5|1|0', 2, 'r|6|1|0');
     await app.redis.zadd(q.leases, 1, 'r|7|1|0');
-    const empty = keys.queue('empty');
+    const empty = keys.shards[0]!.queue('empty');
     const reply = (await scripts.queueStats.run(app.redis, [q.ready, q.delayed, q.leases, empty.ready, empty.delayed, empty.leases], [])) as unknown[];
     expect(reply.length).toBe(9);
     expect(Number(reply[0])).toBeGreaterThan(0);

@@ -48,8 +48,8 @@ describe('Redis out of memory (noeviction at maxmemory)', () => {
     await app.submit(add.s(3, 4).set({ priority: 5 }));
     const keys = new KeySpace(app.config.prefix);
     const nodes = new NodeStore(app.redis, keys);
-    const queue = keys.queue('default');
-    const { claimed } = await nodes.claim(['default'], 10, 60_000);
+    const queue = keys.shards[0]!.queue('default');
+    const { claimed } = await nodes.claim(0, ['default'], 10, 60_000);
     expect(claimed).toHaveLength(2);
     const messages = claimed.map(({ message }) => parseMessage(message)!);
     expect(await admin.zcard(queue.ready)).toBe(0);
@@ -67,7 +67,7 @@ describe('Redis out of memory (noeviction at maxmemory)', () => {
     expect(await admin.llen(queue.signal)).toBe(1);
     await free();
     // The handed-back message is claimed again, as the same delivery.
-    const again = await nodes.claim(['default'], 10, 60_000);
+    const again = await nodes.claim(0, ['default'], 10, 60_000);
     expect(again.claimed.map(({ message }) => message)).toEqual([messages[0]!.raw]);
   });
 

@@ -10,7 +10,7 @@ describe('repair: nodes that wait for a worker with no message anywhere', () => 
     const app = makeApp();
     const add = app.task({ name: 'add' }, async (x: number, y: number) => x + y);
     const run = await app.submit(chain(group(add.si(1, 1), add.si(2, 2)), add.si(0, 0)));
-    const ready = app.keys.queue('default').ready;
+    const ready = app.keys.shards[0]!.queue('default').ready;
     const client = redis();
     // Lose one root's message, as a Redis restored from an older snapshot might.
     expect(await client.zrem(ready, `${run.id}|1|1|0`)).toBe(1);
@@ -32,7 +32,7 @@ describe('repair: nodes that wait for a worker with no message anywhere', () => 
     const app = makeApp();
     const add = app.task({ name: 'add' }, async (x: number, y: number) => x + y);
     const run = await app.submit(chain(add.si(1, 1), add.s(1)));
-    await redis().zrem(app.keys.queue('default').ready, `${run.id}|0|1|0`);
+    await redis().zrem(app.keys.shards[0]!.queue('default').ready, `${run.id}|0|1|0`);
     await app.worker({ concurrency: 2, repairIntervalMs: 0 }).start();
     const outcome = await run.result({ timeoutMs: 500 }).catch((error: unknown) => error);
     expect((outcome as Error).name).toBe('ResultTimeoutError');
@@ -59,7 +59,7 @@ describe('repair: nodes that wait for a worker with no message anywhere', () => 
     });
     await worker.start();
     const run = await app.submit(slow.si());
-    const leases = app.keys.queue('default').leases;
+    const leases = app.keys.shards[0]!.queue('default').leases;
     const client = redis();
     // Wait until the first attempt runs, then lose its lease entry (its 60 s lease would
     // otherwise keep the node for a minute after a crash).
@@ -82,7 +82,7 @@ describe('repair: nodes that wait for a worker with no message anywhere', () => 
     const app = makeApp();
     const add = app.task({ name: 'add' }, async (x: number, y: number) => x + y);
     const run = await app.submit(add.si(1, 2).set({ countdownMs: 60_000 }));
-    const delayed = app.keys.queue('default').delayed;
+    const delayed = app.keys.shards[0]!.queue('default').delayed;
     const client = redis();
     const [message, score] = await client.zrange(delayed, 0, -1, 'WITHSCORES');
     expect(message).toBe(`${run.id}|0|1|0`);

@@ -17,7 +17,7 @@ describe('Lua scripts', () => {
     const keys = new KeySpace(app.config.prefix);
     const nodes = new NodeStore(app.redis, keys);
     const startOne = async (): Promise<StartedNode> => {
-      const { claimed } = await nodes.claim(['default'], 1, 30_000);
+      const { claimed } = await nodes.claim(0, ['default'], 1, 30_000);
       const [first] = claimed;
       if (!first) throw new Error('nothing to claim');
       const message = parseMessage(first.message);
@@ -36,6 +36,7 @@ describe('Lua scripts', () => {
     expect(await keysOf(redis(), app)).toEqual(
       [
         `${tag}:events`,
+        `${tag}:meta`, // the shard count, recorded by the app's first call
         `${tag}:queue:default:ready`,
         `${tag}:queue:default:signal`,
         `${tag}:run:${run.id}`,
@@ -72,7 +73,7 @@ describe('Lua scripts', () => {
     const first = await startOne();
     expect(first.attempt).toBe(1);
     // The lease expires (as if the worker stalled) and the node is redelivered: attempt 2.
-    await redis().zadd(keys.queue('default').leases, 0, first.message.raw);
+    await redis().zadd(keys.shards[0]!.queue('default').leases, 0, first.message.raw);
     const second = await startOne();
     expect(second.attempt).toBe(2);
     expect(second.leaseExpiries).toBe(1);
@@ -86,7 +87,7 @@ describe('Lua scripts', () => {
     // A duplicate completion of the same attempt changes nothing either.
     expect(await nodes.complete(second, '999', null)).toEqual({ kind: 'stale' });
     expect(await redis().hget(keys.run(run.id).results, '0')).toBe('2');
-    expect(await redis().zcard(keys.queue('default').leases)).toBe(0);
+    expect(await redis().zcard(keys.shards[0]!.queue('default').leases)).toBe(0);
   });
 
   it('complete-nodes fences a root\'s first attempt, whose state it reads and rewrites as text', async () => {
@@ -153,10 +154,10 @@ describe('Lua scripts', () => {
     const { app, nodes, startOne, add, keys } = await setup();
     const run = await app.submit(add.si(1, 1));
     const first = await startOne();
-    const queue = keys.queue('default');
+    const queue = keys.shards[0]!.queue('default');
     // The lease expires and claim's upkeep moves the message back to ready; nothing started it yet.
     await redis().zadd(queue.leases, 0, first.message.raw);
-    await nodes.claim(['other-queue', 'default'], 0, 30_000);
+    await nodes.claim(0, ['other-queue', 'default'], 0, 30_000);
     expect(await redis().zrange(queue.ready, 0, -1)).toEqual([first.message.raw]);
     // The stalled worker now reports a failure with a retry left: it must change nothing.
     expect(await nodes.fail(first, '{"name":"LeaseLostError","message":"lost"}', 0)).toBe('stale');
@@ -177,10 +178,10 @@ describe('Lua scripts', () => {
     const keys = new KeySpace(app.config.prefix);
     const nodes = new NodeStore(app.redis, keys);
     const run = await app.submit(add.si(1, 1));
-    const stale = await nodes.claim(['default'], 1, 30_000); // worker A claims...
+    const stale = await nodes.claim(0, ['default'], 1, 30_000); // worker A claims...
     await run.cancel(); // ...the run is cancelled and resumed before A's start-node
     await run.resume();
-    const fresh = await nodes.claim(['default'], 1, 30_000); // worker B claims the new delivery
+    const fresh = await nodes.claim(0, ['default'], 1, 30_000); // worker B claims the new delivery
     expect(fresh.claimed[0]?.message).toBe(`${run.id}|0|2|0`);
     const lost = '{"name":"LeaseExpiredError","message":"lost"}';
     expect(await nodes.start(parseMessage(stale.claimed[0]!.message)!, 'default', 0, lost)).toEqual({ skipped: 'stale-message' });
@@ -210,10 +211,10 @@ describe('Lua scripts', () => {
   it('claim puts a redelivery ahead of every priority', async () => {
     const { app, nodes, add, keys } = await setup();
     await app.submit(add.si(1, 1));
-    const { claimed } = await nodes.claim(['default'], 1, 30_000);
+    const { claimed } = await nodes.claim(0, ['default'], 1, 30_000);
     await app.submit(add.si(2, 2).set({ priority: 9 }));
-    await redis().zadd(keys.queue('default').leases, 0, claimed[0]!.message);
-    const next = await nodes.claim(['default'], 1, 30_000);
+    await redis().zadd(keys.shards[0]!.queue('default').leases, 0, claimed[0]!.message);
+    const next = await nodes.claim(0, ['default'], 1, 30_000);
     expect(next.claimed[0]?.message).toBe(claimed[0]!.message);
   });
 
@@ -238,7 +239,7 @@ describe('Lua scripts', () => {
       ['2', 3],
     ]);
     expect(next?.missingInputs).toEqual([]);
-    expect(await redis().zscore(keys.queue('default').leases, `${run.id}|3|1|0`)).not.toBeNull();
+    expect(await redis().zscore(keys.shards[0]!.queue('default').leases, `${run.id}|3|1|0`)).not.toBeNull();
     await nodes.complete(next!, '6', null);
     expect(await redis().hget(keys.run(run.id).run, 'status')).toBe('succeeded');
     expect(await run.result()).toBe(6);
@@ -248,7 +249,7 @@ describe('Lua scripts', () => {
     const { app, nodes, identity, tsum, keys } = await setup();
     const first = await app.submit(chain(group(identity.si(1), identity.si(2), identity.si(3), identity.si(4)), tsum.s()));
     const other = await app.submit(identity.si(9));
-    const { claimed } = await nodes.claim(['default'], 2, 30_000);
+    const { claimed } = await nodes.claim(0, ['default'], 2, 30_000);
     const started = await nodes.startMany(first.id, 'default', claimed.map((entry) => parseMessage(entry.message)!), 5, '{}');
     const running = started.map((outcome) => ('started' in outcome ? outcome.started : null));
     expect(running.map((node) => node?.message.nodeId)).toEqual(['0', '1']);
@@ -271,9 +272,9 @@ describe('Lua scripts', () => {
       ['2', 1],
       ['3', 1],
     ]);
-    expect(outcome.claimed).toEqual([{ queue: 'default', message: `${other.id}|0|1|0` }]);
-    expect(await redis().zscore(keys.queue('default').leases, `${other.id}|0|1|0`)).not.toBeNull();
-    expect(await redis().zcard(keys.queue('default').ready)).toBe(0);
+    expect(outcome.claimed).toEqual([{ shard: 0, queue: 'default', message: `${other.id}|0|1|0` }]);
+    expect(await redis().zscore(keys.shards[0]!.queue('default').leases, `${other.id}|0|1|0`)).not.toBeNull();
+    expect(await redis().zcard(keys.shards[0]!.queue('default').ready)).toBe(0);
     const states = await redis().hgetall(keys.run(first.id).nodes);
     expect(JSON.parse(states['0']!)).toMatchObject({ status: 'succeeded' });
     expect(JSON.parse(states['2']!)).toMatchObject({ status: 'running', attempts: 1 });
@@ -312,7 +313,7 @@ describe('Lua scripts', () => {
   it('reopen-run and cancel-run treat a root with no stored state as queued (delivery 1)', async () => {
     const { app, nodes, startOne, add, keys } = await setup();
     const run = await app.submit(group(add.si(1, 1), add.si(2, 2)));
-    const ready = keys.queue('default').ready;
+    const ready = keys.shards[0]!.queue('default').ready;
     // A rerun from a root that never started: its first message is withdrawn, a second delivery queued.
     await run.rerun({ from: '0' });
     expect((await redis().zrange(ready, 0, -1)).sort()).toEqual([`${run.id}|0|2|0`, `${run.id}|1|1|0`].sort());
@@ -336,7 +337,7 @@ describe('Lua scripts', () => {
     const run = await app.submit(chain(add.si(1, 1), add.s(1), add.s(1)));
     const first = await startOne();
     expect(await nodes.fail(first, '{"name":"Error","message":"once"}', 0)).toBe('retrying');
-    expect(await redis().zrange(keys.queue('default').delayed, 0, -1)).toEqual([`${run.id}|0|1|0`]);
+    expect(await redis().zrange(keys.shards[0]!.queue('default').delayed, 0, -1)).toEqual([`${run.id}|0|1|0`]);
     const second = await startOne(); // claim promotes the due retry
     expect(second.attempt).toBe(2);
     expect(await nodes.fail(second, '{"name":"Error","message":"twice"}', null)).toBe('run-failed');
@@ -352,21 +353,21 @@ describe('Lua scripts', () => {
     const started = await startOne();
     await nodes.complete(started, '2', null);
     // Put a duplicate of the message back, as a redelivery race could.
-    await redis().zadd(keys.queue('default').ready, 0, started.message.raw);
-    const { claimed } = await nodes.claim(['default'], 1, 30_000);
+    await redis().zadd(keys.shards[0]!.queue('default').ready, 0, started.message.raw);
+    const { claimed } = await nodes.claim(0, ['default'], 1, 30_000);
     const outcome = await nodes.start(parseMessage(claimed[0]!.message)!, 'default', 5, '{}');
     expect(outcome).toEqual({ skipped: 'node-succeeded' });
-    expect(await redis().zcard(keys.queue('default').leases)).toBe(0);
+    expect(await redis().zcard(keys.shards[0]!.queue('default').leases)).toBe(0);
     expect(await run.result()).toBe(2);
   });
 
   it('start-nodes fails a node whose lease expired more than maxLeaseExpiries times', async () => {
     const { app, nodes, add, keys } = await setup();
     const run = await app.submit(add.si(1, 1));
-    const leases = keys.queue('default').leases;
+    const leases = keys.shards[0]!.queue('default').leases;
     let outcome: Awaited<ReturnType<NodeStore['start']>> | null = null;
     for (let delivery = 0; delivery < 4; delivery++) {
-      const { claimed } = await nodes.claim(['default'], 1, 30_000);
+      const { claimed } = await nodes.claim(0, ['default'], 1, 30_000);
       outcome = await nodes.start(parseMessage(claimed[0]!.message)!, 'default', 2, '{"name":"LeaseExpiredError","message":"lost"}');
       if ('skipped' in outcome) break;
       await redis().zadd(leases, 0, claimed[0]!.message); // the worker dies: its lease expires
@@ -378,7 +379,7 @@ describe('Lua scripts', () => {
   it('claim respects priority, then arrival order', async () => {
     const { app, nodes, add } = await setup();
     await app.submit(group(add.si(1, 0), add.si(2, 0).set({ priority: 9 }), add.si(3, 0), add.si(4, 0).set({ priority: 5 })));
-    const { claimed } = await nodes.claim(['default'], 4, 30_000);
+    const { claimed } = await nodes.claim(0, ['default'], 4, 30_000);
     expect(claimed.map((item) => parseMessage(item.message)?.nodeId)).toEqual(['1', '3', '0', '2']);
   });
 });

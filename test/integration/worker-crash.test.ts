@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { chain } from '../../src/index.js';
-import { redisUrl, useApps, useRedis } from '../helpers/apps.js';
+import { testTarget, useApps, useRedis } from '../helpers/apps.js';
+import { targetEnv } from '../helpers/target.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/crash-worker.ts', import.meta.url));
 
@@ -22,7 +23,7 @@ describe('a worker process killed with SIGKILL mid-task', () => {
     const run = await app.submit(chain(app.signature('step', [1], { immutable: true }), step, step));
 
     const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
-      env: { ...process.env, REDIS_URL: redisUrl(), CELERIAC_PREFIX: prefix },
+      env: { ...process.env, ...targetEnv(testTarget()), CELERIAC_PREFIX: prefix },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));

@@ -31,6 +31,8 @@ end
 local function claimMessages(queueList, wanted, now, leaseMs)
   local messages, queueIndexes = {}, {}
   for index, queue in ipairs(queueList) do
+    -- Whoever claims has looked: the token is put back below only if work is left.
+    redis.call('DEL', queue.signal)
     if #messages < wanted then
       local popped = redis.call('ZPOPMIN', queue.ready, wanted - #messages)
       local deadline = formatScore(now + leaseMs)

@@ -60,9 +60,14 @@ end
 
 -- One token in a queue's signal list wakes one blocked worker; workers re-signal while work
 -- remains, so one token is enough and the list never grows.
+-- The token wakes one worker blocked on the list (BLPOP, one Redis). The message on the channel
+-- of the same name wakes the workers of a Redis Cluster, where one BLPOP cannot wait on every
+-- shard's lists; they take no token, so each claim takes it (claim.lua) and puts it back while
+-- work is left.
 local function ensureSignal(signalKey)
   if redis.call('LLEN', signalKey) == 0 then
     redis.call('RPUSH', signalKey, '1')
+    redis.call('PUBLISH', signalKey, '1')
   end
 end
 
