@@ -5,7 +5,8 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     include: ['test/**/*.test.ts'],
     // The browser and chaos suites run alone, after these (vitest.browser.config.ts, vitest.chaos.config.ts).
-    exclude: [...configDefaults.exclude, 'test/chaos/**', 'test/browser/**'],
+    // The cluster suite's own files run there (vitest.cluster.config.ts), but for the sharding one.
+    exclude: [...configDefaults.exclude, 'test/chaos/**', 'test/browser/**', 'test/integration/cluster/!(sharding).test.ts'],
     reporters: ['default', './test/reporters/summary-line.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -97,6 +97,8 @@ export interface AppOptions {
 }
 
 const DAY = 24 * 60 * 60 * 1000;
+/** The prefix of an app that names none. */
+export const DEFAULT_PREFIX = 'celeriac';
 const DEFAULT_EVENTS_MAX_LEN = 10_000;
 
 const prefixSchema = z
@@ -109,7 +111,7 @@ const appOptionsSchema = z
   .object({
     redis: z.unknown().optional(),
     shards: z.number().int().min(1).max(MAX_SHARDS).optional(),
-    prefix: prefixSchema.default('celeriac'),
+    prefix: prefixSchema.default(DEFAULT_PREFIX),
     connectTimeoutMs: z.number().int().min(1).default(10_000),
     visibilityTimeoutMs: z.number().int().min(100).default(30_000),
     maxPayloadBytes: z.number().int().min(16).default(1024 * 1024),

@@ -12,6 +12,9 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const server = await startRedisServer();
   project.provide('redisUrl', server.url);
-  project.provide('redisTarget', { url: server.url });
+  // CELERIAC_TEST_SHARDS=n runs the suite with each app's runs over n shards (a check by hand:
+  // tests that name keys assume one shard).
+  const shards = Number(process.env.CELERIAC_TEST_SHARDS ?? 0);
+  project.provide('redisTarget', { url: server.url, ...(shards > 1 ? { shards } : {}) });
   return () => server.stop();
 }

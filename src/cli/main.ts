@@ -52,6 +52,7 @@ function port(value: string): number {
 function connectionOptions(command: Command): Command {
   return command
     .option('--redis <url>', 'Redis URL, redis:// or rediss:// (default: REDIS_URL, else redis://127.0.0.1:6379)')
+    .option('--cluster <nodes>', 'a Redis Cluster instead: host:port of some of its nodes, comma-separated (default: REDIS_CLUSTER)')
     .option('--prefix <prefix>', 'key prefix of the app (default: CELERIAC_PREFIX, else celeriac)')
     .option('--tls-ca <file>', "PEM file of the CA that signed the server's certificate (with a rediss:// URL)")
     .option('--connect-timeout <ms>', 'how long to wait for Redis before giving up (default: the app\'s connectTimeoutMs, 10000)', positiveInteger);

@@ -57,9 +57,9 @@ const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 14
  */
 export async function runWorkerCommand(modulePath: string, options: WorkerCommandOptions, log: (line: string) => void): Promise<number> {
   let app = await loadApp(modulePath);
-  if (options.redis !== undefined || options.prefix !== undefined || options.tlsCa !== undefined || options.connectTimeout !== undefined) {
+  if (options.redis !== undefined || options.cluster !== undefined || options.prefix !== undefined || options.tlsCa !== undefined || options.connectTimeout !== undefined) {
     app = app.withOptions({
-      ...(options.redis !== undefined || options.tlsCa !== undefined ? { redis: redisOptionOf(options) } : {}),
+      ...(options.redis !== undefined || options.cluster !== undefined || options.tlsCa !== undefined ? { redis: redisOptionOf(options) } : {}),
       ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
       ...(options.connectTimeout !== undefined ? { connectTimeoutMs: options.connectTimeout } : {}),
     });

@@ -1,5 +1,5 @@
 import { ShardCountError } from '../errors/index.js';
-import type { KeySpace } from './keys.js';
+import { KeySpace } from './keys.js';
 import type { RedisClient } from './redis-client.js';
 import { isOutOfMemory } from './redis-errors.js';
 
@@ -25,4 +25,11 @@ export async function checkShardCount(redis: RedisClient, keys: KeySpace): Promi
   const count = Number(recorded);
   if (Number.isInteger(count) && count !== configured) throw new ShardCountError(keys.prefix, configured, count);
   return true;
+}
+
+/** The shard count recorded for a prefix, or null when no app has used it yet. */
+export async function recordedShardCount(redis: RedisClient, prefix: string): Promise<number | null> {
+  const recorded = await redis.hget(new KeySpace(prefix).meta, 'shards');
+  const count = Number(recorded);
+  return recorded !== null && Number.isInteger(count) && count >= 1 ? count : null;
 }
