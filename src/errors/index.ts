@@ -28,3 +28,4 @@ export { WorkerClosedError } from './worker-closed-error.js';
 export { NestingTooDeepError } from './nesting-too-deep-error.js';
 export { RunActiveError } from './run-active-error.js';
 export { RunDamagedError } from './run-damaged-error.js';
+export { QueueKeysMissingError } from './queue-keys-missing-error.js';
