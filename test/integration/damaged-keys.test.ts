@@ -50,19 +50,28 @@ describe.each(['running', 'succeeded'] as const)('a %s run with one of its keys 
   const makeApp = useApps();
   const redis = useRedis();
 
-  /** One run per operation (operations change the run), each then damaged the same way. */
+  /**
+   * One run per operation (operations change the run), each then damaged the same way. A running
+   * run is half done: its group succeeded, and its join waits, queued, on a queue no worker takes
+   * yet; a succeeded run is done.
+   */
   async function damagedRuns(key: RunKey, count: number): Promise<{ app: App; runs: Run[]; tasks: ReturnType<typeof tasksOf> }> {
     const app = makeApp();
     const tasks = tasksOf(app);
     const { add, sum } = tasks;
     const runs: Run[] = [];
-    for (let index = 0; index < count; index++) runs.push(await app.submit(chain(group(add.si(1, 1), add.si(2, 2)), sum.s())));
+    const join = state === 'running' ? sum.s().set({ queue: 'later' }) : sum.s();
+    for (let index = 0; index < count; index++) runs.push(await app.submit(chain(group(add.si(1, 1), add.si(2, 2)), join)));
+    const worker = app.worker();
+    await worker.start();
     if (state === 'succeeded') {
-      const worker = app.worker();
-      await worker.start();
       for (const run of runs) expect(await run.result({ timeoutMs: 10_000 })).toBe(VALUE);
-      await worker.close();
+    } else {
+      for (const run of runs) {
+        while ((await run.progress()).counts.succeeded < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
     }
+    await worker.close();
     for (const run of runs) await redis().del(app.keys.run(run.id)[key]);
     return { app, runs, tasks };
   }
@@ -149,7 +158,8 @@ describe.each(['running', 'succeeded'] as const)('a %s run with one of its keys 
     const errors: unknown[] = [];
     const { app, runs } = await damagedRuns(key, 1);
     const run = runs[0]!;
-    const worker = app.worker({ onError: (error) => errors.push(error) });
+    const deadLettersBefore = (await app.deadLetters({ limit: 100 })).entries.length;
+    const worker = app.worker({ queues: ['default', 'later'], onError: (error) => errors.push(error) });
     await worker.start();
     // A rerun after the damage gives a succeeded run's nodes to the worker too.
     const rerun = await settle(run.rerun({ from: '0' }));
@@ -159,5 +169,12 @@ describe.each(['running', 'succeeded'] as const)('a %s run with one of its keys 
     expectTyped(result, run.id, 'result');
     if ('value' in result) expect(result.value).toBe(VALUE);
     for (const error of errors) expect(error, String(error)).toBeInstanceOf(CeleriacError);
+    if (state === 'running' && key === 'specs') {
+      // The queued join has a state but no spec: its message is set aside, named as damage.
+      const { entries } = await app.deadLetters({ limit: 100 });
+      expect(entries.slice(0, entries.length - deadLettersBefore).map((entry) => [entry.runId, entry.nodeId, entry.reason])).toEqual([
+        [run.id, '2', 'run-damaged'],
+      ]);
+    }
   });
 });
