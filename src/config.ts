@@ -322,8 +322,9 @@ export function connect(config: AppConfig, persistent: boolean, role: string, op
   // certificate that fails verification would not: the commands would wait through the
   // reconnects (forever on a persistent connection) and end, if ever, with a "max retries" error
   // that hides the cause. Fail them with the certificate error, through the method ioredis uses
-  // for a refused AUTH (recoverFromFatalError); reconnecting goes on, so a fixed certificate is
-  // picked up. Done at 'close': from inside the socket's 'error' event it drew a second TLS error.
+  // for a refused AUTH (recoverFromFatalError, internal to ioredis: test/integration/
+  // ioredis-contract.test.ts holds it to the pinned version); reconnecting goes on, so a fixed
+  // certificate is picked up. Done at 'close': from inside the socket's 'error' event it drew a second TLS error.
   let certificateError: Error | null = null;
   const failedSockets = new WeakSet<object>();
   // Also the listener that keeps ioredis from printing every failed reconnect as an "unhandled

@@ -25,6 +25,7 @@ export type {
   RunFailedEvent,
   RunCancelledEvent,
   RunReopenedEvent,
+  RunDamagedEvent,
   NodeQueuedEvent,
   NodeStartedEvent,
   NodeSucceededEvent,

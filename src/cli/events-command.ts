@@ -20,6 +20,8 @@ export function formatEvent(event: CeleriacEvent): string {
       return `${head}  (node ${event.failedNode})`;
     case 'run.reopened':
       return `${head}  ${event.mode}${event.from !== undefined ? ` from node ${event.from}` : ''}`;
+    case 'run.damaged':
+      return `${head}  ${event.reason}`;
     case 'run.succeeded':
     case 'run.cancelled':
       return head;

@@ -321,7 +321,7 @@ connectionOptions(
 ).action(async (options: DataOptions) => {
   await withApp(options, async (app) => {
     const report = await app.repair();
-    if (options.json) return printJson(report);
+    if (options.json) return printJson({ ...report, damaged: report.damaged.map(({ runId, reason }) => ({ runId, reason })) });
     print(`looked at ${formatCount(report.nodes)} nodes of ${formatCount(report.runs)} running runs: ${formatCount(report.repaired.length)} re-enqueued`);
     for (const node of report.repaired) print(`  run ${node.runId} node #${node.nodeId} (was ${node.status})`);
     for (const run of report.damaged) print(`  run ${run.runId} could not be checked (damaged): ${run.reason}`);

@@ -10,8 +10,8 @@ export class RunDamagedError extends CeleriacError {
   /** What was found missing or malformed. */
   readonly reason: string;
 
-  constructor(runId: string, reason: string) {
-    super(`run ${runId} is damaged: ${reason}`);
+  constructor(runId: string, reason: string, options?: { cause?: unknown }) {
+    super(`run ${runId} is damaged: ${reason}`, options);
     this.runId = runId;
     this.reason = reason;
   }

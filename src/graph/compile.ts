@@ -1,4 +1,3 @@
-import { DirectedGraph } from 'graphology';
 import { type AnyCanvas, Canvas } from '../canvas/canvas.js';
 import { Chain, Chord, Group } from '../canvas/builders.js';
 import type { ContractSpec } from '../canvas/contract-spec.js';
@@ -22,13 +21,6 @@ export interface NodeAttributes {
   readonly path: string;
 }
 
-/** An edge a -> b: b may start only after a succeeded. `carriesData`: a's value reaches b's args. */
-export interface EdgeAttributes {
-  readonly carriesData: boolean;
-}
-
-export type WorkflowGraph = DirectedGraph<NodeAttributes, EdgeAttributes>;
-
 /** A node with its edges, as planning reads it. */
 export interface CompiledNode extends NodeAttributes {
   readonly id: string;
@@ -46,8 +38,6 @@ export interface CompiledNode extends NodeAttributes {
 export interface CompiledWorkflow {
   /** Nodes are numbered "0", "1", ... in canvas order, which is also a topological order. */
   readonly nodes: readonly CompiledNode[];
-  /** The same DAG as a graphology graph (built on first use: submit itself does not need it). */
-  readonly graph: WorkflowGraph;
   /** Which results, in which nesting, form the run's value. */
   readonly output: InputTemplate;
 }
@@ -57,8 +47,6 @@ interface MutableNode extends NodeAttributes {
   readonly next: string[];
   waiting: number;
   readonly after: string[];
-  /** Which of the upstream nodes' values this node reads (for EdgeAttributes.carriesData). */
-  readonly reads: ReadonlySet<string> | null;
 }
 
 /** What flows out of a compiled piece of canvas. */
@@ -136,14 +124,14 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
         next: [],
         waiting: 0,
         after: [],
-        reads: receives ? new Set(templateNodes(receives)) : null,
       };
       nodes.push(node);
+      const reads = receives ? new Set(templateNodes(receives)) : null;
       const upstream = after.length > 1 ? new Set(after) : after;
       for (const from of upstream) {
         nodes[Number(from)]!.next.push(id);
         node.waiting++;
-        if (!node.reads?.has(from)) node.after.push(from);
+        if (!reads?.has(from)) node.after.push(from);
       }
       return { value: { node: id }, exits: [id] };
     }
@@ -208,26 +196,5 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
   if (nodes.length === 0) {
     throw new CanvasValidationError('canvas', 'the canvas has no task to run (an empty group?)');
   }
-  let graph: WorkflowGraph | null = null;
-  return {
-    nodes,
-    output: top.value,
-    get graph(): WorkflowGraph {
-      graph ??= toGraph(nodes);
-      return graph;
-    },
-  };
-}
-
-function toGraph(nodes: readonly MutableNode[]): WorkflowGraph {
-  const graph: WorkflowGraph = new DirectedGraph({ multi: false, allowSelfLoops: false });
-  for (const { id, task, args, input, options, byName, contract, path } of nodes) {
-    graph.addNode(id, { task, args, input, options, byName, contract, path });
-  }
-  for (const node of nodes) {
-    for (const dependant of node.next) {
-      graph.addEdge(node.id, dependant, { carriesData: nodes[Number(dependant)]!.reads?.has(node.id) ?? false });
-    }
-  }
-  return graph;
+  return { nodes, output: top.value };
 }

@@ -7,6 +7,8 @@ import type { RedisClient } from './redis-client.js';
  * their arguments through Array.prototype.flat, a cost per argument that a chain hop pays on
  * every call and a large submit's staging HSETs pay thousands of times. Here the command is made
  * empty and given the list as is: the strings need none of the conversions ioredis would apply.
+ * Assigning `args` after construction is not documented by ioredis: test/integration/
+ * ioredis-contract.test.ts holds it to the pinned version.
  *
  * A connection with a keyPrefix goes through ioredis's own method, which prefixes the keys.
  */

@@ -10,7 +10,8 @@ export interface DeadLetter {
   /**
    * Why: `malformed` (not celeriac's message format), `run-missing`, `node-missing`,
    * `node-succeeded` / `node-failed` / `node-cancelled` (a duplicate delivery of a finished node,
-   * expected after a lease expired while its attempt went on to finish), `node-pending`.
+   * expected after a lease expired while its attempt went on to finish), `node-pending`,
+   * `run-damaged` (the node has a state but its spec is gone).
    */
   readonly reason: string;
   /** When the message names them. */

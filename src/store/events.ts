@@ -15,6 +15,7 @@ export const EVENT_TYPES = [
   'run.failed',
   'run.cancelled',
   'run.reopened',
+  'run.damaged',
   'node.queued',
   'node.started',
   'node.succeeded',
@@ -55,6 +56,11 @@ export type RunCancelledEvent = EventBase & { readonly type: 'run.cancelled' };
 /** The run was resumed, or rerun from node `from`. A run.succeeded follows when nothing was left to do. */
 export type RunReopenedEvent = EventBase & { readonly type: 'run.reopened'; readonly mode: 'resume' | 'rerun'; readonly from?: string };
 /**
+ * The repair sweep found the running run's stored state missing or malformed (`reason`, e.g.
+ * `node 3 has no state`) and left it as it is; written once per new finding.
+ */
+export type RunDamagedEvent = EventBase & { readonly type: 'run.damaged'; readonly reason: string };
+/**
  * A pending node's dependencies have all succeeded and it waits for a worker: ready now, or, with
  * `dueAt`, in the delayed set until then (countdown or eta). Not for a run's roots at submit
  * (run.submitted covers them), nor for a node a worker takes in the same call (node.started);
@@ -86,6 +92,7 @@ export type CeleriacEvent =
   | RunFailedEvent
   | RunCancelledEvent
   | RunReopenedEvent
+  | RunDamagedEvent
   | NodeQueuedEvent
   | NodeStartedEvent
   | NodeSucceededEvent
@@ -224,6 +231,8 @@ function decodeEvent(base: EventBase, line: string, worker: string | undefined):
       const mode = detail.mode === 'rerun' ? 'rerun' : 'resume';
       return { ...base, type, mode, ...(typeof detail.from === 'string' ? { from: detail.from } : {}) };
     }
+    case 'run.damaged':
+      return { ...base, type, reason: String(parseDetail(detailText).reason ?? '') };
     case 'node.queued':
       // The detail is the due time in ms (a JSON number), or empty when ready now.
       return { ...base, type, nodeId, task, ...(detailText !== '' ? { dueAt: new Date(Number(detailText)) } : {}) };

@@ -1,7 +1,17 @@
 import type { RedisClient } from './redis-client.js';
 import { type NodeSpec, withSpecDefaults } from '../graph/spec.js';
 import type { KeySpace } from './keys.js';
-import { INITIAL_ROOT_STATE, type NodeState, nodeSpecSchema, nodeStateSchema, withStateDefaults } from './records.js';
+import { RunDamagedError } from '../errors/index.js';
+import {
+  INITIAL_ROOT_STATE,
+  type NodeState,
+  nodeSpecSchema,
+  nodeStateSchema,
+  parseStored,
+  RUN_STATUSES,
+  stateMissingDamage,
+  withStateDefaults,
+} from './records.js';
 
 /** One node as stored, read without touching the rest of the run (`run.inspectNode`). */
 export interface RawNodeDetail {
@@ -22,7 +32,7 @@ export type NodeDetailRead = { readonly node: RawNodeDetail } | { readonly missi
  */
 export async function readNodeDetail(redis: RedisClient, keys: KeySpace, runId: string, nodeId: string, values: boolean): Promise<NodeDetailRead> {
   const run = keys.run(runId);
-  const multi = redis.multi().hmget(run.run, 'createdAt', 'status').hget(run.nodes, nodeId).hget(run.specs, nodeId).hget(run.errors, nodeId);
+  const multi = redis.multi().hmget(run.run, 'createdAt', 'status', 'nodeCount').hget(run.nodes, nodeId).hget(run.specs, nodeId).hget(run.errors, nodeId);
   if (values) multi.hget(run.results, nodeId);
   const replies = await multi.exec();
   if (!replies) throw new Error('readNodeDetail: the transaction was aborted');
@@ -34,11 +44,22 @@ export async function readNodeDetail(redis: RedisClient, keys: KeySpace, runId: 
     string | null,
     (string | null)?,
   ];
-  const [createdAt, status] = meta;
-  if (!status) return { missing: 'run' };
-  if (specJson === null) return { missing: 'node' };
-  const spec = nodeSpecSchema.parse(withSpecDefaults(JSON.parse(specJson)));
-  const state = withStateDefaults(stateJson ? nodeStateSchema.parse(JSON.parse(stateJson)) : INITIAL_ROOT_STATE, Number(createdAt));
+  const [createdAt, status, nodeCount] = meta;
+  const runStatus = RUN_STATUSES.find((known) => known === status);
+  if (!runStatus) return { missing: 'run' };
+  if (specJson === null) {
+    // Ids are "0" .. nodeCount - 1: one of them without a spec is damage, not an unknown node.
+    if (/^(0|[1-9]\d*)$/.test(nodeId) && Number(nodeId) < Number(nodeCount)) throw new RunDamagedError(runId, `node ${nodeId} has no spec`);
+    return { missing: 'node' };
+  }
+  const spec = parseStored(runId, `the spec of node ${nodeId}`, () => nodeSpecSchema.parse(withSpecDefaults(JSON.parse(specJson))));
+  if (stateJson === null) {
+    const damage = stateMissingDamage(nodeId, spec, runStatus);
+    if (damage) throw new RunDamagedError(runId, damage);
+  }
+  const stored = stateJson ? parseStored(runId, `the state of node ${nodeId}`, () => nodeStateSchema.parse(JSON.parse(stateJson))) : INITIAL_ROOT_STATE;
+  if (values && stored.status === 'succeeded' && resultJson === null) throw new RunDamagedError(runId, `node ${nodeId} succeeded but its result is missing`);
+  const state = withStateDefaults(stored, Number(createdAt));
   return {
     node: {
       spec,

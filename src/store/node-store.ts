@@ -42,13 +42,6 @@ export interface ClaimedMessage {
 
 export type StartOutcome = { readonly started: StartedNode } | { readonly skipped: string };
 
-export type CompleteOutcome =
-  | { readonly kind: 'stale' }
-  /** The run was cancelled: the result was dropped and the node cancelled. */
-  | { readonly kind: 'discarded' }
-  /** runFinished: this completion made the run succeed. */
-  | { readonly kind: 'completed'; readonly next: StartedNode | null; readonly runFinished: boolean };
-
 /** run-failed: this failure failed the run. */
 export type FailOutcome = 'stale' | 'retrying' | 'cancelled' | 'failed' | 'run-failed';
 
@@ -208,12 +201,6 @@ export class NodeStore {
     return Number(reply);
   }
 
-  /** Start one claimed message (start-nodes with one message). */
-  async start(message: NodeMessage, queue: string, maxLeaseExpiries: number, leaseExpiredErrorJson: string): Promise<StartOutcome> {
-    const [outcome] = await this.startMany(message.runId, queue, [message], maxLeaseExpiries, leaseExpiredErrorJson);
-    return outcome!;
-  }
-
   /** Report successful attempts of one run in one call (complete-nodes), filling free slots. */
   async completeMany(runId: string, completions: readonly Completion[], fill: FillSlots | null): Promise<BatchCompleteOutcome> {
     const queueNames: string[] = [];
@@ -271,30 +258,6 @@ export class NodeStore {
       claimed.push({ shard: shard.index, queue: String(claimedFlat[index]), message: String(claimedFlat[index + 1]) });
     }
     return { runFinished: runFinished === 1, outcomes, started, claimed };
-  }
-
-  /**
-   * Report one successful attempt (complete-nodes with one completion). With `takeNext`, one
-   * dependant of it may be started and handed back (no claims from the queues).
-   */
-  async complete(
-    node: StartedNode,
-    resultJson: string,
-    takeNext: { readonly consumedQueues: ReadonlySet<string>; readonly leaseMs: number } | null,
-    span = '',
-  ): Promise<CompleteOutcome> {
-    const fill: FillSlots | null = takeNext && {
-      count: 1,
-      queues: [...takeNext.consumedQueues],
-      leaseMs: takeNext.leaseMs,
-      maxLeaseExpiries: 0,
-      leaseExpiredErrorJson: '',
-      claimFromQueues: false,
-    };
-    const outcome = await this.completeMany(node.message.runId, [{ node, resultJson, span }], fill);
-    const kind = outcome.outcomes[0];
-    if (kind === 'stale' || kind === 'discarded') return { kind };
-    return { kind: 'completed', next: outcome.started[0] ?? null, runFinished: outcome.runFinished };
   }
 
   async fail(node: StartedNode, errorJson: string, retryDelayMs: number | null): Promise<FailOutcome> {

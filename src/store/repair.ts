@@ -1,6 +1,17 @@
 import type { RedisClient } from './redis-client.js';
+import { RunDamagedError } from '../errors/index.js';
 import type { KeySpace } from './keys.js';
+import { scriptReply } from './redis-errors.js';
 import { scripts } from './script.js';
+
+function parseQueues(json: string): string[] | null {
+  try {
+    const value: unknown = JSON.parse(json);
+    return Array.isArray(value) && value.every((queue) => typeof queue === 'string') ? value : null;
+  } catch {
+    return null;
+  }
+}
 
 /** A node the sweep found with no message anywhere, and re-enqueued. */
 export interface RepairedNode {
@@ -13,8 +24,10 @@ export interface RepairedNode {
 /** A running run the sweep could not check: its stored state is missing or malformed. */
 export interface DamagedRun {
   readonly runId: string;
-  /** What failed, as Redis or the script said it. */
+  /** What is missing or malformed, e.g. `node 3 has no state`. */
   readonly reason: string;
+  /** The same, as the error inspect() and result() would reject with. */
+  readonly error: RunDamagedError;
 }
 
 export interface RepairReport {
@@ -53,10 +66,13 @@ export async function repairRuns(redis: RedisClient, keys: KeySpace): Promise<Re
         try {
           checked = await repairRun(redis, keys, runId);
         } catch (error) {
-          // One damaged run (a key deleted by hand, a malformed value) must not stop the sweep for
-          // every run after it; a Redis that went away still ends it.
-          if (!(error instanceof Error) || (error.name !== 'ReplyError' && !(error instanceof SyntaxError))) throw error;
-          damaged.push({ runId, reason: error.message });
+          // One damaged run must not stop the sweep for every run after it; a Redis that went
+          // away still ends it.
+          if (!(error instanceof RunDamagedError)) throw error;
+          checked = error;
+        }
+        if (checked instanceof RunDamagedError) {
+          damaged.push({ runId, reason: checked.reason, error: checked });
           continue;
         }
         if (checked === null) continue;
@@ -71,11 +87,16 @@ export async function repairRuns(redis: RedisClient, keys: KeySpace): Promise<Re
   return { runs, nodes, repaired, damaged };
 }
 
-/** One run, all its nodes; null when it is not running (any more) or gone. */
-async function repairRun(redis: RedisClient, keys: KeySpace, runId: string): Promise<{ nodes: number; repaired: RepairedNode[] } | null> {
+/** One run, all its nodes; null when it is not running (any more) or gone; the damage repair-run found. */
+async function repairRun(
+  redis: RedisClient,
+  keys: KeySpace,
+  runId: string,
+): Promise<{ nodes: number; repaired: RepairedNode[] } | RunDamagedError | null> {
   const queuesJson = await redis.hget(keys.run(runId).run, 'queues');
   if (queuesJson === null) return null;
-  const queues = JSON.parse(queuesJson) as string[];
+  const queues = parseQueues(queuesJson);
+  if (!queues) return new RunDamagedError(runId, 'its list of queues is malformed');
   const shard = keys.forRun(runId);
   const scriptKeys = [...shard.runScriptKeys(runId), shard.sequence, ...shard.queueScriptKeys(queues)];
   const repaired: RepairedNode[] = [];
@@ -87,9 +108,10 @@ async function repairRun(redis: RedisClient, keys: KeySpace, runId: string): Pro
       reply = (await scripts.repairRun.run(redis, scriptKeys, [runId, next, NODES_PER_CALL, ...queues])) as unknown[];
     } catch (error) {
       // Expired and deleted between the index read and this call.
-      if (error instanceof Error && error.message.startsWith('RUN_MISSING')) return null;
+      if (scriptReply(error)?.code === 'RUN_MISSING') return null;
       throw error;
     }
+    if (reply[0] === 'damaged') return new RunDamagedError(runId, String(reply[1]));
     if (reply[0] !== 'checked') return nodes > 0 ? { nodes, repaired } : null;
     nodes += Number(reply[1]);
     next = Number(reply[2]);

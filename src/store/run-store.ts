@@ -1,5 +1,5 @@
 import type { RedisClient } from './redis-client.js';
-import { NodeNotFoundError, RunActiveError, RunExpiredError, RunNotFoundError } from '../errors/index.js';
+import { NodeNotFoundError, RunActiveError, RunDamagedError, RunExpiredError, RunNotFoundError } from '../errors/index.js';
 import type { SubmissionPlan } from '../graph/plan.js';
 import { withSpecDefaults } from '../graph/spec.js';
 import type { InputTemplate } from '../graph/template.js';
@@ -13,9 +13,12 @@ import {
   nodeStateSchema,
   RUN_STATUSES,
   INITIAL_ROOT_STATE,
+  parseStored,
+  stateMissingDamage,
   withStateDefaults,
 } from './records.js';
 import { sendFlat } from './command.js';
+import { scriptReply } from './redis-errors.js';
 import { scripts } from './script.js';
 import { writeRun } from './submission.js';
 import { type NodeDetailRead, readNodeDetail } from './node-detail.js';
@@ -179,17 +182,30 @@ export class RunStore {
     }) as [Record<string, string>, Record<string, string>, Record<string, string>, Record<string, string>, Record<string, string>?];
     const meta = parseMeta(runId, metaFields);
     if (!meta) return null;
-    // Every node has a spec; a root that never started has no state stored (submit-run).
+    // Every node has a spec; a root that never started has no state stored (submit-run). What
+    // cannot be listed truly is refused: a node left out or shown queued would be a wrong answer.
+    const specCount = Object.keys(specFields).length;
+    if (specCount < meta.nodeCount) {
+      throw new RunDamagedError(runId, `${meta.nodeCount - specCount} of its ${meta.nodeCount} node specs are missing`);
+    }
     const nodes: RawNode[] = Object.entries(specFields).map(([id, specJson]) => {
-      const spec = nodeSpecSchema.parse(withSpecDefaults(JSON.parse(specJson)));
+      const spec = parseStored(runId, `the spec of node ${id}`, () => nodeSpecSchema.parse(withSpecDefaults(JSON.parse(specJson))));
       const errorJson = errorFields[id];
       const stateJson = nodeFields[id];
       const resultJson = resultFields[id];
+      if (stateJson === undefined) {
+        const damage = stateMissingDamage(id, spec, meta.status);
+        if (damage) throw new RunDamagedError(runId, damage);
+      }
+      const state = stateJson ? parseStored(runId, `the state of node ${id}`, () => nodeStateSchema.parse(JSON.parse(stateJson))) : INITIAL_ROOT_STATE;
+      if (options.results && state.status === 'succeeded' && resultJson === undefined) {
+        throw new RunDamagedError(runId, `node ${id} succeeded but its result is missing`);
+      }
       return {
         id,
         task: spec.task,
         next: spec.next ?? [],
-        state: withStateDefaults(stateJson ? nodeStateSchema.parse(JSON.parse(stateJson)) : INITIAL_ROOT_STATE, meta.createdAt),
+        state: withStateDefaults(state, meta.createdAt),
         ...(errorJson ? { errorJson } : {}),
         ...(resultJson !== undefined ? { resultJson } : {}),
       };
@@ -209,7 +225,11 @@ export class RunStore {
     if (!meta) return null;
     const counts = Object.fromEntries(NODE_STATUSES.map((status) => [status, 0])) as Record<NodeStatus, number>;
     const states = (statesReply?.[1] ?? []) as string[];
-    for (const json of states) counts[nodeStateSchema.parse(JSON.parse(json)).status]++;
+    // Every node of a succeeded run has a state: fewer is damage, not nodes still queued.
+    if (meta.status === 'succeeded' && states.length < meta.nodeCount) {
+      throw new RunDamagedError(runId, `${meta.nodeCount - states.length} of its ${meta.nodeCount} node states are missing`);
+    }
+    for (const json of states) counts[parseStored(runId, 'a node state', () => nodeStateSchema.parse(JSON.parse(json))).status]++;
     // The nodes with no state stored are roots that never started: queued (submit-run).
     counts.queued += Math.max(0, meta.nodeCount - states.length);
     return { meta, counts };
@@ -270,8 +290,7 @@ export class RunStore {
     try {
       return await call();
     } catch (error) {
-      // Redis puts "ERR " before a one-word error reply (RUN_MISSING): the code is the word after.
-      const code = error instanceof Error ? error.message.replace(/^ERR /, '').split(' ', 1)[0] : '';
+      const code = scriptReply(error)?.code;
       if (code === 'RUN_MISSING') throw await this.missing(runId);
       if (code === 'NODE_MISSING') throw new NodeNotFoundError(runId, nodeId ?? '?');
       if (code === 'RUN_ACTIVE') throw new RunActiveError(runId);

@@ -5,7 +5,8 @@ import { type App, type AnyCanvas, chain, createApp, group } from '../../src/ind
 import { decodeEntry } from '../../src/store/events.js';
 import { KeySpace } from '../../src/store/keys.js';
 import { parseMessage } from '../../src/store/messages.js';
-import { type BatchCompleteOutcome, type FillSlots, NodeStore, type StartedNode } from '../../src/store/node-store.js';
+import { type BatchCompleteOutcome, type FillSlots, type StartedNode } from '../../src/store/node-store.js';
+import { SteppingNodeStore } from '../helpers/node-steps.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { canvasTasks } from '../helpers/tasks.js';
 
@@ -35,14 +36,14 @@ describe('complete-nodes: a chain hop', () => {
   let admin: Redis;
   let app: App;
   let keys: KeySpace;
-  let nodes: NodeStore;
+  let nodes: SteppingNodeStore;
 
   beforeEach(async () => {
     server = await startRedisServer();
     admin = new Redis(server.url);
     app = createApp({ redis: server.url, prefix: `step-${randomUUID()}` });
     keys = new KeySpace(app.config.prefix);
-    nodes = new NodeStore(app.redis, keys);
+    nodes = new SteppingNodeStore(app.redis, keys);
   });
   afterEach(async () => {
     await app.close();

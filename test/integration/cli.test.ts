@@ -210,6 +210,21 @@ describe('the celeriac command line', () => {
     expect(result.stderr).toContain('celeriac: worker closed');
   });
 
+  it('inspect and repair name a damaged run and what it lost', async () => {
+    const { app, at, add } = setup();
+    const run = await app.submit(chain(add.si(1, 2), add.s(3)));
+    // Node 1 waits for node 0 and has had a state since submit: without it the run is damaged.
+    await app.redis.hdel(app.keys.run(run.id).nodes, '1');
+    const inspected = await celeriac(['inspect', run.id, ...at]);
+    expect(inspected.code).toBe(70);
+    expect(inspected.stderr).toBe(`celeriac: RUN_DAMAGED: run ${run.id} is damaged: node 1 has no state\n`);
+    const repaired = await celeriac(['repair', ...at]);
+    expect(repaired.code).toBe(0);
+    expect(repaired.stdout).toBe(`looked at 0 nodes of 0 running runs: 0 re-enqueued\n  run ${run.id} could not be checked (damaged): node 1 has no state\n`);
+    const json = await celeriac(['repair', '--json', ...at]);
+    expect(JSON.parse(json.stdout)).toEqual({ runs: 0, nodes: 0, repaired: [], damaged: [{ runId: run.id, reason: 'node 1 has no state' }] });
+  });
+
   it('dead-letters lists poison messages by reason and --clear forgets them; list and inspect point at them; repair re-enqueues orphans', async () => {
     const { app, at, add } = setup();
     const run = await app.submit(chain(add.si(1, 2), add.s(3)));

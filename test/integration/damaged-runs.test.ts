@@ -33,7 +33,8 @@ describe('damaged state is refused, never answered wrongly', () => {
 
     const report = await app.repair();
     expect(report.damaged).toHaveLength(1);
-    expect(report.damaged[0]).toMatchObject({ runId: broken.id, reason: 'RUN_DAMAGED node 0 has no spec' });
+    expect(report.damaged[0]).toMatchObject({ runId: broken.id, reason: '1 of its 1 node specs are missing' });
+    expect(report.damaged[0]!.error).toBeInstanceOf(RunDamagedError);
     expect(report.repaired).toEqual([{ runId: orphaned.id, nodeId: '1', status: 'queued' }]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { group } from '../../src/index.js';
+import { group, QueueKeysMissingError } from '../../src/index.js';
 import { KeySpace } from '../../src/store/keys.js';
 import { scripts } from '../../src/store/script.js';
 import { keysOf, useApps, useRedis } from '../helpers/apps.js';
@@ -22,7 +22,8 @@ describe('the delete-run script', () => {
     await expect(call('no-such-run', [])).rejects.toThrow(/RUN_MISSING/);
     await app.getRun(run.id).cancel();
     const cancelled = await keysOf(redis(), app);
-    await expect(call(run.id, ['default'])).rejects.toThrow(/QUEUE_KEYS_MISSING other/);
+    await expect(call(run.id, ['default'])).rejects.toMatchObject({ code: 'QUEUE_KEYS_MISSING', operation: 'delete-run', queue: 'other' });
+    await expect(call(run.id, ['default'])).rejects.toBeInstanceOf(QueueKeysMissingError);
     expect(await keysOf(redis(), app)).toEqual(cancelled);
     expect(before).toContain(runKeys[0]);
   });

@@ -9,7 +9,8 @@ import {
   WorkflowFailedError,
 } from '../../src/index.js';
 import { KeySpace } from '../../src/store/keys.js';
-import { NodeStore, type StartedNode } from '../../src/store/node-store.js';
+import type { StartedNode } from '../../src/store/node-store.js';
+import { SteppingNodeStore } from '../helpers/node-steps.js';
 import { parseMessage } from '../../src/store/messages.js';
 import { keysOf, useApps, useRedis } from '../helpers/apps.js';
 import { canvasTasks } from '../helpers/tasks.js';
@@ -319,7 +320,7 @@ describe('taskContext().progress()', () => {
     const app = makeApp();
     const { add } = canvasTasks(app);
     const run = await app.submit(add.si(1, 1));
-    const nodes = new NodeStore(app.redis, new KeySpace(app.config.prefix));
+    const nodes = new SteppingNodeStore(app.redis, new KeySpace(app.config.prefix));
     const { claimed } = await nodes.claim(0, ['default'], 1, 30_000);
     const outcome = await nodes.start(parseMessage(claimed[0]!.message)!, 'default', 5, '{}');
     const started = (outcome as { started: StartedNode }).started;

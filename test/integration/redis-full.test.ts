@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chain, RedisEvictionPolicyError, RedisFullError } from '../../src/index.js';
 import { KeySpace } from '../../src/store/keys.js';
 import { parseMessage } from '../../src/store/messages.js';
-import { NodeStore } from '../../src/store/node-store.js';
+import { SteppingNodeStore } from '../helpers/node-steps.js';
 import { useAppsOn } from '../helpers/private-apps.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { canvasTasks } from '../helpers/tasks.js';
@@ -47,7 +47,7 @@ describe('Redis out of memory (noeviction at maxmemory)', () => {
     await app.submit(add.s(1, 2));
     await app.submit(add.s(3, 4).set({ priority: 5 }));
     const keys = new KeySpace(app.config.prefix);
-    const nodes = new NodeStore(app.redis, keys);
+    const nodes = new SteppingNodeStore(app.redis, keys);
     const queue = keys.shards[0]!.queue('default');
     const { claimed } = await nodes.claim(0, ['default'], 10, 60_000);
     expect(claimed).toHaveLength(2);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { chain, group } from '../../src/index.js';
 import { KeySpace } from '../../src/store/keys.js';
 import { parseMessage } from '../../src/store/messages.js';
-import { NodeStore, type StartedNode } from '../../src/store/node-store.js';
+import type { StartedNode } from '../../src/store/node-store.js';
+import { SteppingNodeStore } from '../helpers/node-steps.js';
 import { keysOf, useApps, useRedis } from '../helpers/apps.js';
 import { canvasTasks } from '../helpers/tasks.js';
 
@@ -15,7 +16,7 @@ describe('Lua scripts', () => {
     const app = makeApp();
     const tasks = canvasTasks(app);
     const keys = new KeySpace(app.config.prefix);
-    const nodes = new NodeStore(app.redis, keys);
+    const nodes = new SteppingNodeStore(app.redis, keys);
     const startOne = async (): Promise<StartedNode> => {
       const { claimed } = await nodes.claim(0, ['default'], 1, 30_000);
       const [first] = claimed;
@@ -176,7 +177,7 @@ describe('Lua scripts', () => {
     const app = makeApp({ maxLeaseExpiries: 0 });
     const { add } = canvasTasks(app);
     const keys = new KeySpace(app.config.prefix);
-    const nodes = new NodeStore(app.redis, keys);
+    const nodes = new SteppingNodeStore(app.redis, keys);
     const run = await app.submit(add.si(1, 1));
     const stale = await nodes.claim(0, ['default'], 1, 30_000); // worker A claims...
     await run.cancel(); // ...the run is cancelled and resumed before A's start-node
@@ -365,7 +366,7 @@ describe('Lua scripts', () => {
     const { app, nodes, add, keys } = await setup();
     const run = await app.submit(add.si(1, 1));
     const leases = keys.shards[0]!.queue('default').leases;
-    let outcome: Awaited<ReturnType<NodeStore['start']>> | null = null;
+    let outcome: Awaited<ReturnType<SteppingNodeStore['start']>> | null = null;
     for (let delivery = 0; delivery < 4; delivery++) {
       const { claimed } = await nodes.claim(0, ['default'], 1, 30_000);
       outcome = await nodes.start(parseMessage(claimed[0]!.message)!, 'default', 2, '{"name":"LeaseExpiredError","message":"lost"}');

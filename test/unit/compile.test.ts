@@ -4,13 +4,16 @@ import { compileCanvas } from '../../src/graph/compile.js';
 import { Chain } from '../../src/canvas/builders.js';
 import { Signature } from '../../src/canvas/signature.js';
 import { canvasTasks } from '../helpers/tasks.js';
+import { workflowGraph } from '../helpers/workflow-graph.js';
 
 // No Redis here: createApp connects lazily and these tests never touch the connection.
 const app = createApp({ prefix: 'unit' });
 const { add, tsum, identity } = canvasTasks(app);
 
 function shape(canvas: unknown) {
-  const { graph, output } = compileCanvas(canvas);
+  const compiled = compileCanvas(canvas);
+  const { output } = compiled;
+  const graph = workflowGraph(compiled);
   const nodes = graph.mapNodes((id, node) => ({ id, task: node.task, input: node.input, args: node.args }));
   const edges = graph.mapEdges((_edge, attributes, source, target) => `${source}->${target}${attributes.carriesData ? '' : ' (order only)'}`);
   return { nodes, edges, output };
@@ -74,7 +77,7 @@ describe('compileCanvas', () => {
 
   it('a wide fan-in compiles in linear size: one edge per member', () => {
     const members = Array.from({ length: 5000 }, (_, index) => identity.si(index));
-    const { graph } = compileCanvas(chain(group(members), tsum.s()));
+    const graph = workflowGraph(compileCanvas(chain(group(members), tsum.s())));
     expect(graph.order).toBe(5001);
     expect(graph.size).toBe(5000);
     expect(graph.inDegree('5000')).toBe(5000);

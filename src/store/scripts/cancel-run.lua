@@ -31,6 +31,8 @@ local runId, channel, cancellations = ARGV[1], ARGV[2], ARGV[3]
 local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'nodeCount')
 if not meta[1] then return redis.error_reply('RUN_MISSING') end
 if meta[1] ~= 'running' then return { 'unchanged', meta[1] } end
+local damage = missingSpecs(run, tonumber(meta[3]))
+if damage then return runDamaged(runId, damage) end
 local queues, missing = runQueuesFrom(KEYS, RUN_KEY_COUNT + 1, ARGV, 4, meta[2])
 if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) end
 

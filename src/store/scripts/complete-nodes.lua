@@ -181,7 +181,7 @@ for position = firstCompletion, #ARGV, 6 do
     local ownQueue = queues[ARGV[position + 4]]
     if not ownQueue then return redis.error_reply('QUEUE_KEYS_MISSING ' .. ARGV[position + 4]) end
     local specJson = specJsons[nodeId]
-    if not specJson then return redis.error_reply('SPEC_MISSING node ' .. nodeId .. ' of run ' .. runId) end
+    if not specJson then return runDamaged(runId, 'node ' .. nodeId .. ' has no spec') end
     local next, nextQueues = specRouting(specJson)
     for _, queueName in ipairs(nextQueues or NO_IDS) do
       if not queues[queueName] then return redis.error_reply('QUEUE_KEYS_MISSING ' .. queueName) end

@@ -46,6 +46,8 @@ local runId, mode, fromNode, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'nodeCount')
 local runStatus = meta[1]
 if not runStatus then return redis.error_reply('RUN_MISSING') end
+local damage = missingSpecs(run, tonumber(meta[3]))
+if damage then return runDamaged(runId, damage) end
 local queues, missing = runQueuesFrom(KEYS, RUN_KEY_COUNT + 2, ARGV, 5, meta[2])
 if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) end
 if mode == 'rerun' and redis.call('HEXISTS', run.specs, fromNode) == 0 then

@@ -28,8 +28,11 @@
   Returns: { 'checked', nodes looked at, next node id to look at (-1: done), repaired node id,
              its status, repaired node id, its status, ... }
        or  { 'unchanged', status }  when the run is not running
-       or  the error reply RUN_MISSING, or QUEUE_KEYS_MISSING <queue>, or RUN_DAMAGED <what>
-           (a node of the range has no spec)
+       or  { 'damaged', what }  when the run cannot be checked: specs missing, a node of the
+           range without its spec, or a node with parents (an input or `after`) without its
+           state. Recorded in the meta's `damaged` field, and announced by a run.damaged event
+           when it is new: a sweep runs every few minutes and must not repeat it each time.
+       or  the error reply RUN_MISSING, or QUEUE_KEYS_MISSING <queue>
 ]]
 --- @include "common"
 --- @include "nodes"
@@ -50,7 +53,19 @@ if meta[1] ~= 'running' then return { 'unchanged', meta[1] } end
 local queues, missing = runQueuesFrom(KEYS, RUN_KEY_COUNT + 2, ARGV, 4, meta[2])
 if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) end
 
+local function damaged(what)
+  if redis.call('HGET', run.meta, 'damaged') ~= what then
+    redis.call('HSET', run.meta, 'damaged', what)
+    eventsFor(run, runId, redis.call('HGET', run.meta, 'events') or false)
+    emitEvent('run.damaged', nil, nil, nil, cjson.encode({ reason = what }))
+    flushEvents()
+  end
+  return { 'damaged', what }
+end
+
 local nodeCount = tonumber(meta[3])
+local damage = missingSpecs(run, nodeCount)
+if damage then return damaged(damage) end
 local last = math.min(first + most - 1, nodeCount - 1)
 local ids = {}
 for index = first, last do ids[#ids + 1] = tostring(index) end
@@ -65,12 +80,27 @@ local function isQueued(queue, message)
     or redis.call('ZSCORE', queue.leases, message)
 end
 
+-- Checked first, for the whole range: a damaged run is left as it is, for a person to look at.
+local nodes = {}
 for index, nodeId in ipairs(ids) do
   -- Every node of the run has a spec from submit on: without one the run cannot be checked (or
   -- ever advanced), which is damage to report, not a node to skip.
-  if not specs[index] then return redis.error_reply('RUN_DAMAGED node ' .. nodeId .. ' has no spec') end
-  -- A root that never started has no state: queued, delivery 1 (nodes.lua).
-  local node = states[index] and cjson.decode(states[index]) or (specs[index] and initialRootState())
+  if not specs[index] then return damaged('node ' .. nodeId .. ' has no spec') end
+  if states[index] then
+    local decoded, value = pcall(cjson.decode, states[index])
+    if not decoded then return damaged('node ' .. nodeId .. ' has a malformed state') end
+    nodes[index] = value
+  else
+    -- Only a root that never started has no state (queued, delivery 1: nodes.lua); a node with
+    -- parents has had one since submit.
+    local spec = decodeSpec(specs[index])
+    if spec.input or spec.after then return damaged('node ' .. nodeId .. ' has no state') end
+    nodes[index] = initialRootState()
+  end
+end
+
+for index, nodeId in ipairs(ids) do
+  local node = nodes[index]
   local status = node and node.status
   if status == 'queued' or status == 'delayed' or status == 'running' then
     local spec = decodeSpec(specs[index])

@@ -65,7 +65,7 @@ end
 if redis.call('EXISTS', run.meta) == 1 then return refuse('RUN_EXISTS') end
 
 local now = nowMs()
-local eventsMaxLen = tonumber(ARGV[9])
+local maxEvents = tonumber(ARGV[9])
 local queueCount = tonumber(ARGV[10])
 local queues = {}
 for index = 1, queueCount do
@@ -103,7 +103,7 @@ redis.call('HSET', run.meta,
   'indexMember', indexMember)
 if ARGV[8] ~= '' then redis.call('HSET', run.meta, 'trace', ARGV[8]) end
 -- Every later script reads the run's event setting from here (events.lua).
-if eventsMaxLen > 0 then redis.call('HSET', run.meta, 'events', eventsMaxLen) end
+if maxEvents > 0 then redis.call('HSET', run.meta, 'events', maxEvents) end
 redis.call('ZADD', run.all, 0, indexMember)
 redis.call('ZADD', run.byStatus.running, 0, indexMember)
 -- RENAME keeps the staging hash's expiry: the run's specs live until its retention says.
@@ -160,7 +160,7 @@ for _, queue in pairs(queues) do
   ensureSignal(queue.signal)
 end
 
-eventsFor(run, runId, eventsMaxLen > 0 and ARGV[9] or false)
+eventsFor(run, runId, maxEvents > 0 and ARGV[9] or false)
 emitEvent('run.submitted', nil, nil, nil, cjson.encode({ name = ARGV[2], nodeCount = nodeCount }))
 flushEvents()
 return now

@@ -4,6 +4,13 @@
 -- path (complete-step.lua) runs with only this, run.lua and its own helpers (node and spec
 -- helpers are in nodes.lua).
 
+-- The error reply for a run whose stored state is missing or malformed (a key deleted by hand,
+-- evicted, or restored from an older snapshot): RUN_DAMAGED <run id> <what>. Returned before the
+-- script writes anything; store/redis-errors.ts makes it a RunDamagedError.
+local function runDamaged(runId, what)
+  return redis.error_reply('RUN_DAMAGED ' .. runId .. ' ' .. what)
+end
+
 -- Redis's own clock, so that every worker and submitter agrees on "now" whatever their clocks say.
 local function nowMs()
   local time = redis.call('TIME')

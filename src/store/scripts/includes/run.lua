@@ -11,6 +11,14 @@ local function runKeysFrom(keys)
   }
 end
 
+-- A run's specs are all written at submit and never removed while the run exists: fewer than
+-- nodeCount means keys were lost. Returns what is missing (for runDamaged), or nil. One HLEN.
+local function missingSpecs(run, nodeCount)
+  local stored = redis.call('HLEN', run.specs)
+  if stored >= nodeCount then return nil end
+  return (nodeCount - stored) .. ' of its ' .. nodeCount .. ' node specs are missing'
+end
+
 local function runDataKeys(run)
   return { run.meta, run.nodes, run.specs, run.results, run.errors }
 end

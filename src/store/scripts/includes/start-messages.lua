@@ -18,6 +18,7 @@
 --   pending                        -> nothing; a dead letter, reason node-pending (no message
 --                                     of a pending node is ever written)
 --   no such run / node             -> nothing; a dead letter, reason run-missing / node-missing
+--   a state but no spec           -> nothing; a dead letter, reason run-damaged
 --   any state, message of an earlier delivery -> nothing (a claim that raced with cancel-run
 --                                     or reopen-run, which withdrew that message): not a dead
 --                                     letter, a race the fencing is there for
@@ -57,6 +58,8 @@ local function startMessages(run, batch, options, now)
       return poison(index, 'node-' .. status)
     end
     if status == 'pending' then return poison(index, 'node-pending') end
+    -- A node with a state and no spec: the run's specs were lost. Nothing can start it.
+    if not specJsons[nodeId] then return poison(index, 'run-damaged') end
 
     if runStatus ~= 'running' then
       -- The rare paths below read and write nodes directly: write what is batched first.
