@@ -115,7 +115,8 @@ export async function ensureReachable(redis: RedisSource, timeoutMs = DEFAULT_CO
     // certificate error comes as it is.
     const cause = error instanceof RedisUnavailableError ? error.cause : error;
     const reason = cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error);
-    throw new CliError(`cannot reach Redis at ${displayUrl(url)}: ${reason} (set --redis or REDIS_URL, or --cluster or REDIS_CLUSTER)`, EXIT.unavailable);
+    const settings = typeof redis === 'object' && 'cluster' in redis ? '--cluster or REDIS_CLUSTER' : '--redis or REDIS_URL';
+    throw new CliError(`cannot reach Redis at ${displayUrl(url)}: ${reason} (set ${settings})`, EXIT.unavailable);
   } finally {
     probe.disconnect();
   }
