@@ -13,6 +13,7 @@
  *   REPS=5 WARMUP_REPS=1                  repetitions
  *   PRIMARIES=0,1,2,3                     configurations; 0 is the plain redis-server (no cluster)
  *   SHARDS=12 PLAIN_SHARDS=1              shards of the apps on a cluster, on the plain server
+ *   PREFIX=scaling                        the apps' prefix, which decides the primary of each shard
  *   WORKERS=2 CONCURRENCY=50              worker processes, and each one's concurrency
  *   FAN_OUTS=400 WIDTH=50 CHAINS=100 CHAIN_LENGTH=10
  *                                         the workload: FAN_OUTS runs of chain(group(WIDTH x noop),
@@ -45,8 +46,12 @@ const width = Number(process.env.WIDTH ?? 50);
 const chains = Number(process.env.CHAINS ?? 100);
 const chainLength = Number(process.env.CHAIN_LENGTH ?? 10);
 const utilisation = Number(process.env.TARGET_UTILISATION ?? 0.7);
-/** The same prefix every repetition (keys are flushed between them), so a shard stays on one primary. */
-const PREFIX = 'scaling';
+/**
+ * The same prefix every repetition (keys are flushed between them), so a shard stays on one
+ * primary. Where a shard's hash tag falls is fixed by the prefix: with 12 shards, `scaling` puts
+ * 8 and 4 of them on 2 primaries and 7, 3 and 2 on 3; `scaling-40` puts 6 and 6, and 4, 4 and 4.
+ */
+const PREFIX = process.env.PREFIX ?? 'scaling';
 const workerFile = fileURLToPath(new URL('./scaling-worker.ts', import.meta.url));
 
 /** A Redis to measure on: a plain server, or a cluster with one admin connection per primary. */
@@ -322,7 +327,7 @@ const summaries: Summary[] = topologies.map((topology) => {
 
 const nodes = samples[0]?.nodes ?? 0;
 console.log(
-  `celeriac scaling: ${fanOuts} x chain(group(${width} x noop), sum) + ${chains} x chain of ${chainLength} = ${nodes.toLocaleString('en-US')} nodes, all submitted at once; ` +
+  `celeriac scaling, prefix ${PREFIX}: ${fanOuts} x chain(group(${width} x noop), sum) + ${chains} x chain of ${chainLength} = ${nodes.toLocaleString('en-US')} nodes, all submitted at once; ` +
     `${workerCount} worker processes of concurrency ${concurrency}; ${reps} repetitions after ${warmUpReps} unmeasured, configurations alternating; ` +
     `load average ${loadBefore.map((value) => value.toFixed(1)).join(' ')} before, ${loadAfter.map((value) => value.toFixed(1)).join(' ')} after`,
 );
@@ -410,6 +415,7 @@ writeFileSync(
       concurrency,
       clusterShards,
       plainShards,
+      prefix: PREFIX,
       loadBefore,
       loadAfter,
       samples,
