@@ -20,6 +20,9 @@
  *                                         sum) and CHAINS runs of a CHAIN_LENGTH-step chain, all
  *                                         submitted at once (21,400 nodes by default)
  *   TARGET_UTILISATION=0.7                the model's busy fraction of a core (Redis and workers)
+ *   IDLE_MS=1000                          how long each primary's cost with the workers idle is
+ *                                         measured before the workload (its background: cron,
+ *                                         cluster bus, the workers' beats and wake-ups)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -46,6 +49,7 @@ const width = Number(process.env.WIDTH ?? 50);
 const chains = Number(process.env.CHAINS ?? 100);
 const chainLength = Number(process.env.CHAIN_LENGTH ?? 10);
 const utilisation = Number(process.env.TARGET_UTILISATION ?? 0.7);
+const idleMs = Number(process.env.IDLE_MS ?? 1000);
 /**
  * The same prefix every repetition (keys are flushed between them), so a shard stays on one
  * primary. Where a shard's hash tag falls is fixed by the prefix: with 12 shards, `scaling` puts
@@ -193,6 +197,9 @@ interface PrimarySample {
   readonly commands: number;
   readonly scriptCalls: number;
   readonly scriptMicros: number;
+  /** The primary's CPU per second and commands per second with the workers idle, just before. */
+  readonly idleCpuMicrosPerSecond: number;
+  readonly idleCommandsPerSecond: number;
 }
 
 interface Sample {
@@ -235,6 +242,13 @@ async function measure(topology: Topology, rep: number): Promise<Sample> {
   const runs = workload(tasks);
   const nodes = runs.reduce((total, run) => total + run.nodes, 0);
 
+  // The background: what each primary spends with the workers connected and idle.
+  const idleBefore = await Promise.all(topology.admins.map((admin) => counters(admin)));
+  const idleStarted = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, idleMs));
+  const idleAfter = await Promise.all(topology.admins.map((admin) => counters(admin)));
+  const idleSeconds = (performance.now() - idleStarted) / 1000;
+
   const cpuBefore = await Promise.all(topology.admins.map(async (admin) => (await counters(admin)).cpuMicros));
   await Promise.all(topology.admins.map((admin) => admin.config('RESETSTAT')));
   const workerCpuBefore = await Promise.all(workers.map((worker) => worker.cpuMicros()));
@@ -271,6 +285,9 @@ async function measure(topology: Topology, rep: number): Promise<Sample> {
       commands: counted.commands,
       scriptCalls: counted.scriptCalls,
       scriptMicros: counted.scriptMicros,
+      idleCpuMicrosPerSecond: (idleAfter[index]!.cpuMicros - idleBefore[index]!.cpuMicros) / idleSeconds,
+      // Less the INFO that read the counters.
+      idleCommandsPerSecond: (idleAfter[index]!.commands - idleBefore[index]!.commands - 1) / idleSeconds,
     })),
   };
 }
@@ -306,6 +323,8 @@ interface Summary {
   readonly of: readonly Sample[];
   /** Medians over the repetitions. */
   readonly redisMicrosPerNode: number;
+  /** The same less each primary's idle CPU over the workload's time. */
+  readonly redisNetMicrosPerNode: number;
   readonly workerMicrosPerNode: number;
   readonly submitterMicrosPerNode: number;
   readonly commandsPerNode: number;
@@ -318,6 +337,7 @@ const summaries: Summary[] = topologies.map((topology) => {
     topology,
     of,
     redisMicrosPerNode: perNode((sample) => sum(sample.perPrimary.map((primary) => primary.cpuMicros))),
+    redisNetMicrosPerNode: perNode((sample) => sum(sample.perPrimary.map((primary) => primary.cpuMicros - (primary.idleCpuMicrosPerSecond * sample.elapsedMs) / 1000))),
     workerMicrosPerNode: perNode((sample) => sample.workerCpuMicros),
     submitterMicrosPerNode: perNode((sample) => sample.submitterCpuMicros),
     commandsPerNode: perNode((sample) => sum(sample.perPrimary.map((primary) => primary.commands))),
@@ -343,6 +363,7 @@ console.table(
       .map((_admin, index) => (median(summary.of.map((sample) => sample.perPrimary[index]!.commands)) / 1000).toFixed(1))
       .join(' | '),
     'Redis CPU µs/node (all primaries)': format(summary.redisMicrosPerNode),
+    'the same less idle': format(summary.redisNetMicrosPerNode),
     'commands/node': format(summary.commandsPerNode),
     'worker CPU µs/node': format(summary.workerMicrosPerNode),
     'submitter CPU µs/node': format(summary.submitterMicrosPerNode),
@@ -368,6 +389,8 @@ console.table(
         'CPU µs per own node': perOwnNode((primary) => primary.cpuMicros),
         'script µs per own node': perOwnNode((primary) => primary.scriptMicros),
         'commands per own node': perOwnNode((primary) => primary.commands),
+        'idle CPU ms/s': format(median(of.map((primary) => primary.idleCpuMicrosPerSecond / 1000))),
+        'idle commands/s': format(median(of.map((primary) => primary.idleCommandsPerSecond))),
       };
     }),
   ),
@@ -378,11 +401,14 @@ const largest = summaries.filter((summary) => summary.topology.primaries > 0).at
 const model = largest
   ? [100_000, 1_000_000].map((target) => {
       const redisCores = (target * largest.redisMicrosPerNode) / 1e6;
+      const redisNetCores = (target * largest.redisNetMicrosPerNode) / 1e6;
       const workerCores = (target * largest.workerMicrosPerNode) / 1e6;
       return {
         target,
         redisCores,
         primaries: Math.ceil(redisCores / utilisation),
+        redisNetCores,
+        primariesNet: Math.ceil(redisNetCores / utilisation),
         workerCores,
         workerProcesses: Math.ceil(workerCores / utilisation),
         commandsPerSecond: target * largest.commandsPerNode,
@@ -391,14 +417,16 @@ const model = largest
   : [];
 if (largest) {
   console.log(
-    `Model (not a measurement), from "${largest.topology.label}": ${format(largest.redisMicrosPerNode)} µs of Redis CPU per node over all primaries, ` +
-      `${format(largest.workerMicrosPerNode)} µs of worker CPU per node, ${format(largest.commandsPerNode)} commands per node; ` +
-      `each primary and each worker process (one core each) kept ${Math.round(utilisation * 100)}% busy; load spread evenly over the shards`,
+    `Model (not a measurement), from "${largest.topology.label}": ${format(largest.redisMicrosPerNode)} µs of Redis CPU per node over all primaries ` +
+      `(${format(largest.redisNetMicrosPerNode)} less idle), ${format(largest.workerMicrosPerNode)} µs of worker CPU per node, ` +
+      `${format(largest.commandsPerNode)} commands per node; each primary and each worker process (one core each) kept ${Math.round(utilisation * 100)}% busy; ` +
+      'load spread evenly over the shards and the shards evenly over the primaries',
   );
   for (const row of model) {
     console.log(
-      `  ${row.target.toLocaleString('en-US')} nodes/s: Redis ${row.redisCores.toFixed(1)} cores -> ${row.primaries} primaries; ` +
-        `workers ${row.workerCores.toFixed(1)} cores -> ${row.workerProcesses} worker processes; ${Math.round(row.commandsPerSecond).toLocaleString('en-US')} commands/s in all`,
+      `  ${row.target.toLocaleString('en-US')} nodes/s: Redis ${row.redisCores.toFixed(1)} cores -> ${row.primaries} primaries ` +
+        `(less idle: ${row.redisNetCores.toFixed(1)} cores -> ${row.primariesNet}); workers ${row.workerCores.toFixed(1)} cores -> ${row.workerProcesses} worker processes; ` +
+        `${Math.round(row.commandsPerSecond).toLocaleString('en-US')} commands/s in all`,
     );
   }
 }
