@@ -10,18 +10,31 @@
  *   WARMUP_REPS=1                   unmeasured repetitions first (default 1; see below)
  *
  *   CELERY=0 npm run bench          leave Celery out
+ *   ONLY=scaling npm run bench      only the scaling benchmark (benchmarks/scaling.ts: 1, 2 and 3
+ *                                   Redis Cluster primaries; REPS passes on); SCALING=1 runs it
+ *                                   after the suite
  *
  * Celery joins as a third engine when a python3 imports celery and redis (Debian's python3-celery
  * and python3-redis; CELERY_PYTHON names another interpreter); the table says so when it does not.
  * Its worker log goes to .bench-out/celery-worker.log.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { startRedisServer } from '../../test/helpers/redis-server.js';
 import { celeryEngine, findCeleryPython } from './celery-engine.js';
 import { bullmqEngine, celeriacEngine, type Engine } from './engines.js';
 import { median } from '../stats.js';
+
+/** benchmarks/scaling.ts in a process of its own (it starts its own Redis Clusters and worker processes). */
+const runScaling = (): void =>
+  void execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../scaling.ts', import.meta.url))], { stdio: 'inherit' });
+if (process.env.ONLY === 'scaling') {
+  runScaling();
+  process.exit(0);
+}
 
 const reps = Number(process.env.REPS ?? 3);
 const concurrency = Number(process.env.CONCURRENCY ?? 50);
@@ -239,3 +252,4 @@ if (full) {
 console.log(`Celery: ${'python' in celeryFound ? `${celeryFound.python}, prefork pool of ${process.env.CELERY_BENCH_PROCESSES ?? 2} processes` : celeryFound.skipped}`);
 for (const scenario of chosen) if (celeryPython && scenario.celerySkipped) console.log(`Celery, ${scenario.name}: ${scenario.celerySkipped}`);
 writeFileSync('.bench-out/bench.json', JSON.stringify({ date: new Date().toISOString(), reps, warmUpReps, concurrency, samples, memory, rows }, null, 2));
+if (process.env.SCALING === '1') runScaling();
