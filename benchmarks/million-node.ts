@@ -1,0 +1,164 @@
+/**
+ * Million-node runs (issue 17): how long each operation on one very wide run blocks Redis.
+ * Submits `chain(group(NODES × noop), sum)` to a private redis-server and measures, with SLOWLOG
+ * (every command slower than 1 ms, with its duration), the largest single command of: submit,
+ * inspect, cancel, resume, the run itself, a rerun of the last node, the start of the chord body
+ * that rerun makes, and delete. Also the memory the run holds in Redis per node and the cost per
+ * node against a 1,000-node run.
+ *
+ *   npm run bench:million                   # NODES=200000
+ *   NODES=1000000 npm run bench:million
+ *
+ * Env: NODES (default 200000), PORT (default 6393), CONCURRENCY (default 200). Prints a table
+ * and writes .bench-out/million-node-<NODES>.json.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
+import { type App, chain, createApp, group } from '../src/index.js';
+import { scripts } from '../src/store/script.js';
+
+const nodes = Number(process.env.NODES ?? 200_000);
+const port = Number(process.env.PORT ?? 6393);
+const concurrency = Number(process.env.CONCURRENCY ?? 200);
+const url = `redis://127.0.0.1:${port}`;
+
+const dir = mkdtempSync(join(tmpdir(), 'celeriac-million-'));
+const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], {
+  stdio: 'ignore',
+});
+const admin = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: (times) => (times > 100 ? null : 50) });
+// Refused until the server listens: the client retries meanwhile.
+admin.on('error', () => undefined);
+await admin.ping();
+await admin.config('SET', 'latency-monitor-threshold', '20');
+await admin.config('SET', 'slowlog-log-slower-than', '1000');
+await admin.config('SET', 'slowlog-max-len', '100000');
+
+const scriptNames = new Map<string, string>(Object.values(scripts).map((script) => [script.sha, script.name]));
+
+interface Largest {
+  /** Duration of the slowest single command, ms (0 when none took 1 ms). */
+  readonly ms: number;
+  /** That command: its name, or the script's for EVALSHA. */
+  readonly command: string;
+  /** Commands that took 1 ms or more. */
+  readonly slow: number;
+}
+
+type SlowEntry = [number, number, number, string[], ...unknown[]];
+
+async function slowest(): Promise<Largest> {
+  const entries = (await admin.call('SLOWLOG', 'GET', '-1')) as SlowEntry[];
+  await admin.call('SLOWLOG', 'RESET');
+  let top: SlowEntry | undefined;
+  for (const entry of entries) if (!top || entry[2] > top[2]) top = entry;
+  if (!top) return { ms: 0, command: '-', slow: 0 };
+  const [name = '?', sha = ''] = top[3];
+  const command = name.toLowerCase() === 'evalsha' ? (scriptNames.get(sha) ?? 'evalsha') : name.toLowerCase();
+  return { ms: top[2] / 1000, command, slow: entries.length };
+}
+
+async function usedMemory(): Promise<number> {
+  const info = await admin.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
+}
+
+function tasksOf(app: App) {
+  const noop = app.task({ name: 'noop' }, async (value: number) => value);
+  const sum = app.task({ name: 'sum' }, async (values: number[]) => values.reduce((a, b) => a + b, 0));
+  return { noop, sum };
+}
+
+function wide(app: App, width: number) {
+  const { noop, sum } = tasksOf(app);
+  return chain(group(Array.from({ length: width }, (_, i) => noop.si(i))), sum.s());
+}
+
+interface Row {
+  readonly operation: string;
+  readonly wallMs: number;
+  readonly largest: Largest;
+}
+const rows: Row[] = [];
+async function measure<T>(operation: string, action: () => Promise<T>): Promise<T> {
+  await admin.call('SLOWLOG', 'RESET');
+  const started = performance.now();
+  const value = await action();
+  rows.push({ operation, wallMs: performance.now() - started, largest: await slowest() });
+  return value;
+}
+
+/** Submit and run a `width`-wide chord to the end: ms from submit to result. */
+async function baseline(width: number): Promise<number> {
+  const app = createApp({ redis: url, prefix: `base-${width}` });
+  const canvas = wide(app, width);
+  const worker = app.worker({ concurrency });
+  await worker.start();
+  const started = performance.now();
+  const run = await app.submit(canvas);
+  await run.result({ timeoutMs: 600_000 });
+  const ms = performance.now() - started;
+  await run.delete();
+  await app.close();
+  return ms;
+}
+
+const oneK = await baseline(1000);
+
+const app = createApp({ redis: url, prefix: 'million' });
+const canvas = wide(app, nodes);
+const memoryBefore = await usedMemory();
+const submitStarted = performance.now();
+const run = await measure('submit', () => app.submit(canvas));
+const memoryAfter = await usedMemory();
+const bytesPerNode = (memoryAfter - memoryBefore) / (nodes + 1);
+await measure('inspect (queued)', () => run.inspect());
+await measure('cancel', () => run.cancel());
+await measure('resume', () => run.resume());
+const worker = app.worker({ concurrency });
+await worker.start();
+const expected = (nodes * (nodes - 1)) / 2;
+const value = await measure('run to the end (workers)', () => run.result({ timeoutMs: 3_600_000 }));
+const runMs = performance.now() - submitStarted;
+if (value !== expected) throw new Error(`sum is ${String(value)}, expected ${expected}`);
+// No worker while the rerun resets the body, so that the body's start is measured apart.
+await worker.close();
+await measure('rerun of the last node', () => run.rerun({ from: String(nodes) }));
+const bodyWorker = app.worker({ concurrency });
+await measure('chord body start (sum after the rerun)', async () => {
+  await bodyWorker.start();
+  return run.result({ timeoutMs: 600_000 });
+});
+await bodyWorker.close();
+await measure('inspect (succeeded)', () => run.inspect());
+await measure('delete', () => run.delete());
+await app.close();
+
+const latency = (await admin.call('LATENCY', 'LATEST')) as [string, number, number, number][];
+const table = rows.map((row) => ({
+  operation: row.operation,
+  'wall ms': Math.round(row.wallMs),
+  'largest command ms': Number(row.largest.ms.toFixed(1)),
+  'largest command': row.largest.command,
+  'commands ≥ 1 ms': row.largest.slow,
+}));
+const perNodeUs = (runMs * 1000) / (nodes + 1);
+const perNode1kUs = (oneK * 1000) / 1001;
+console.log(`celeriac million-node benchmark: chain(group(${nodes} × noop), sum), worker concurrency ${concurrency}, Redis on port ${port}`);
+console.table(table);
+console.log(`submit ${Math.round(rows[0]!.wallMs)} ms; ${Math.round(bytesPerNode)} B/node in Redis after submit`);
+console.log(`per node: ${perNodeUs.toFixed(1)} µs (submit to result) vs ${perNode1kUs.toFixed(1)} µs for 1,001 nodes (${(perNodeUs / perNode1kUs).toFixed(2)}x)`);
+console.log('LATENCY LATEST (event, at, latest ms, max ms):', JSON.stringify(latency));
+mkdirSync('.bench-out', { recursive: true });
+writeFileSync(
+  `.bench-out/million-node-${nodes}.json`,
+  JSON.stringify({ date: new Date().toISOString(), nodes, concurrency, bytesPerNode, perNodeUs, perNode1kUs, runMs, rows, latency }, null, 2),
+);
+await admin.quit();
+server.kill('SIGTERM');
+await new Promise((resolve) => server.once('exit', resolve));
+rmSync(dir, { recursive: true, force: true });
