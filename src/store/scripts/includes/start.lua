@@ -7,7 +7,8 @@
 -- fresh retry budget, while `attempts` keeps counting across resumes). inputs: the upstream
 -- results the node's input template reads, in the template's first-seen order (templateNodes in
 -- graph/template.ts walks it the same way), with null where a result is missing, or null when
--- the node reads no input; missing: the ids of the missing ones. One string per started node,
+-- the node reads no input, or false when its template is too large to read here (the worker
+-- reads the inputs: decodeSpec's LARGE_SPEC_BYTES); missing: the ids of the missing ones. One string per started node,
 -- which the worker reads with one JSON.parse: a reply of separate values costs the worker more
 -- to parse for a group's members (redis-parser, then a parse of the spec and one of the
 -- context), and Redis a table and nine bulk strings per node.
@@ -71,6 +72,15 @@ local function startNode(run, nodeId, node, spec, specJson, now, runContext, wri
   -- A root that has not been re-enqueued was queued when the run was created (submit-run).
   local queuedAt = node.queuedAt or runContext.createdAt or now
   local ids = NO_IDS
+  -- A template too large to read here (decodeSpec): the worker reads the inputs itself, in
+  -- bounded reads after this start, fenced by this attempt like everything it reports.
+  if spec.inputDeferred then
+    local head = '[' .. attempts .. ',' .. (node.leaseExpiries or 0) .. ',' .. (node.attemptOffset or 0) .. ','
+    local context = runContext.trace
+      and cjson.encode({ queuedAt = queuedAt, startedAt = now, reopened = runContext.reopened, trace = runContext.trace })
+      or plainContextJson(queuedAt, now, runContext.reopened)
+    return head .. specJson .. ',' .. context .. ',false,[]]'
+  end
   if spec.input and spec.input.node then
     ids = { spec.input.node }
   elseif spec.input then
