@@ -42,6 +42,10 @@ export const nodeStateSchema = z.object({
   finishedAt: z.number().optional(),
   /** The JSON text the current attempt last gave taskContext().progress() (record-progress.lua). */
   progress: z.string().optional(),
+  /** Set while a reopen sweep reset the node ahead of its turn: the sweep's token (reopen-nodes.lua). */
+  hold: z.number().optional(),
+  /** With `hold`: the rerun reaches the node, so its dependants are reset too (reopen-nodes.lua). */
+  rerun: z.number().optional(),
 });
 export type NodeState = z.infer<typeof nodeStateSchema>;
 

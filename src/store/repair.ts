@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { KeySpace } from './keys.js';
 import { scripts } from './script.js';
+import { SWEEP_NODES, finishCancel, finishReopen } from './sweeps.js';
 
 /** A node the sweep found with no message anywhere, and re-enqueued. */
 export interface RepairedNode {
@@ -32,8 +33,9 @@ const RUNS_PER_PAGE = 100;
 const NODES_PER_CALL = 1000;
 
 /**
- * The repair sweep: every running run, a range of nodes per repair-run call, re-enqueuing the
- * orphans (nodes waiting for a worker whose message is in no queue set; see repair-run.lua).
+ * The repair sweep: first the cancel and reopen sweeps left half done by a process that died
+ * between their steps (sweeps.ts), carried on to their end; then every running run, a range of
+ * nodes per repair-run call, re-enqueuing the orphans (nodes waiting for a worker whose message is in no queue set; see repair-run.lua).
  * Each call is atomic and re-checks what it repairs, so two sweeps at once (a worker's and
  * `celeriac repair`'s) never enqueue a node twice. Runs are walked by their index member, so
  * runs finishing during the sweep do not make it skip others.
@@ -43,6 +45,8 @@ export async function repairRuns(redis: Redis, keys: KeySpace): Promise<RepairRe
   const damaged: DamagedRun[] = [];
   let runs = 0;
   let nodes = 0;
+  await finishSweepsIn(redis, keys, keys.runIndexes.cancelled);
+  await finishSweepsIn(redis, keys, keys.runIndexes.running);
   let after = '-';
   for (;;) {
     const members = await redis.zrangebylex(keys.runIndexes.running, after, '+', 'LIMIT', 0, RUNS_PER_PAGE);
@@ -67,6 +71,32 @@ export async function repairRuns(redis: Redis, keys: KeySpace): Promise<RepairRe
     after = `(${members.at(-1)!}`;
   }
   return { runs, nodes, repaired, damaged };
+}
+
+/**
+ * Carry on the sweeps left half done in the runs of one status index: a page of runs' meta
+ * fields at a time (one pipelined read), then the sweep of each run that has one.
+ */
+async function finishSweepsIn(redis: Redis, keys: KeySpace, index: string): Promise<void> {
+  let after = '-';
+  for (;;) {
+    const members = await redis.zrangebylex(index, after, '+', 'LIMIT', 0, RUNS_PER_PAGE);
+    const pipeline = redis.pipeline();
+    const runIds = members.map((member) => member.slice(member.indexOf(':') + 1));
+    for (const runId of runIds) pipeline.hmget(keys.run(runId).run, 'queues', 'cancelCursor', 'reopenCursor');
+    const replies = (await pipeline.exec()) ?? [];
+    for (const [position, runId] of runIds.entries()) {
+      const [error, fields] = replies[position] ?? [null, null];
+      if (error) throw error;
+      const [queuesJson, cancelCursor, reopenCursor] = (fields ?? []) as (string | null)[];
+      if (!queuesJson || (cancelCursor === null && reopenCursor === null)) continue;
+      const queues = JSON.parse(queuesJson) as string[];
+      if (cancelCursor !== null) await finishCancel(redis, keys, runId, queues, SWEEP_NODES);
+      if (reopenCursor !== null) await finishReopen(redis, keys, runId, queues, SWEEP_NODES);
+    }
+    if (members.length < RUNS_PER_PAGE) break;
+    after = `(${members.at(-1)!}`;
+  }
 }
 
 /** One run, all its nodes; null when it is not running (any more) or gone. */

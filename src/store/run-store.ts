@@ -19,6 +19,7 @@ import { sendFlat } from './command.js';
 import { scripts } from './script.js';
 import { writeRun } from './submission.js';
 import { type NodeDetailRead, readNodeDetail } from './node-detail.js';
+import { SWEEP_NODES, finishCancel, finishReopen } from './sweeps.js';
 
 /** A run index member, which is also a `list()` cursor: "<createdAt, 15 digits>:<run id>" (submit-run). */
 export const RUN_CURSOR_PATTERN = /^\d{15}:[A-Za-z0-9_-]{1,128}$/;
@@ -65,6 +66,8 @@ export interface Retention {
 /** How long an expired run is still recognised as expired (rather than unknown). */
 const EXPIRED_RUN_MEMORY_MS = 7 * 24 * 60 * 60 * 1000;
 const PRUNE_BATCH = 1000;
+/** Results per HMGET when many are read (a wide group's output): each read stays short for Redis. */
+const RESULTS_BATCH = 5000;
 
 function parseMeta(id: string, fields: Record<string, string>): RunMeta | null {
   if (!fields.status) return null;
@@ -98,6 +101,8 @@ export class RunStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: KeySpace,
+    /** Node ids per cancel-nodes / reopen-nodes call (sweeps.ts). */
+    private readonly sweepNodes = SWEEP_NODES,
   ) {}
 
   /** Write the whole run, all or nothing, in one round trip (submission.ts). Returns the creation time. */
@@ -127,17 +132,22 @@ export class RunStore {
 
   /** Results (parsed JSON) of the given nodes. */
   async results(runId: string, nodeIds: readonly string[]): Promise<Map<string, unknown>> {
-    // One flat argument list: a 200,000-wide group's output names 200,000 nodes, more arguments
-    // than a JavaScript call can take.
-    const values = nodeIds.length > 0 ? ((await sendFlat(this.redis, 'hmget', [this.keys.run(runId).results, ...nodeIds])) as (string | null)[]) : [];
+    // Pipelined reads of RESULTS_BATCH each: a million-wide group's output in one HMGET would
+    // hold Redis for as long as it takes to read them all.
+    const key = this.keys.run(runId).results;
+    const reads: Promise<unknown>[] = [];
+    for (let first = 0; first < nodeIds.length; first += RESULTS_BATCH) {
+      reads.push(sendFlat(this.redis, 'hmget', [key, ...nodeIds.slice(first, first + RESULTS_BATCH)]));
+    }
+    const batches = (await Promise.all(reads)) as (string | null)[][];
     const results = new Map<string, unknown>();
-    nodeIds.forEach((id, index) => {
-      const value = values[index];
-      if (typeof value === 'string') results.set(id, JSON.parse(value));
+    batches.forEach((values, batch) => {
+      values.forEach((value, index) => {
+        if (typeof value === 'string') results.set(nodeIds[batch * RESULTS_BATCH + index]!, JSON.parse(value));
+      });
     });
     return results;
   }
-
 
   async nodeError(runId: string, nodeId: string): Promise<{ task: string; errorJson: string | null }> {
     const run = this.keys.run(runId);
@@ -203,18 +213,26 @@ export class RunStore {
     return { meta, counts };
   }
 
-  /** cancel-run: returns how many nodes were cancelled and attempts were still running, or the status it had already finished with. */
+  /**
+   * cancel-run, then cancel-nodes until its sweep is done: returns how many nodes were cancelled
+   * and attempts were still running, or the status the run had already finished with. A cancel
+   * sweep left half done (its process died) is carried on first, whatever this call returns.
+   */
   async cancel(runId: string): Promise<{ cancelled: number; running: number } | { unchanged: RunStatus }> {
     const meta = await this.requireMeta(runId);
     const keys = [...this.keys.runScriptKeys(runId), ...this.keys.queueScriptKeys(meta.queues)];
     const reply = (await this.runScript(runId, () =>
       scripts.cancelRun.run(this.redis, keys, [runId, this.keys.runChannel(runId), this.keys.cancellationsChannel, ...meta.queues]),
     )) as unknown[];
+    const swept = await this.runScript(runId, () => finishCancel(this.redis, this.keys, runId, meta.queues, this.sweepNodes));
     if (reply[0] === 'unchanged') return { unchanged: reply[1] as RunStatus };
-    return { cancelled: Number(reply[1]), running: Number(reply[2]) };
+    return swept;
   }
 
-  /** reopen-run: resume (from = null) or rerun from a node. */
+  /**
+   * reopen-run: resume (from = null) or rerun from a node; then reopen-nodes until its sweep is
+   * done. A sweep left half done by an earlier call (its process died) is finished first.
+   */
   async reopen(
     runId: string,
     from: string | null,
@@ -222,9 +240,15 @@ export class RunStore {
     const meta = await this.requireMeta(runId);
     const keys = [...this.keys.runScriptKeys(runId), this.keys.sequence, ...this.keys.queueScriptKeys(meta.queues)];
     const args = [runId, from === null ? 'resume' : 'rerun', from ?? '', this.keys.runChannel(runId), ...meta.queues];
-    const reply = (await this.runScript(runId, () => scripts.reopenRun.run(this.redis, keys, args), from)) as unknown[];
-    if (reply[0] === 'unchanged') return { unchanged: reply[1] as RunStatus };
-    return { reset: Number(reply[1]), enqueued: Number(reply[2]), status: reply[3] as RunStatus };
+    // Each round that finds another sweep going on ('busy') finishes it, then begins again.
+    for (;;) {
+      const reply = (await this.runScript(runId, () => scripts.reopenRun.run(this.redis, keys, args), from)) as unknown[];
+      if (reply[0] === 'unchanged') return { unchanged: reply[1] as RunStatus };
+      const swept = await this.runScript(runId, () => finishReopen(this.redis, this.keys, runId, meta.queues, this.sweepNodes));
+      if (reply[0] === 'reopening') {
+        return { reset: swept.reset, enqueued: swept.enqueued, status: swept.status ?? (await this.requireMeta(runId)).status };
+      }
+    }
   }
 
   /**
@@ -251,7 +275,7 @@ export class RunStore {
   }
 
   /** Map the scripts' error replies to typed errors, by the code that starts the reply. */
-  private async runScript(runId: string, call: () => Promise<unknown>, nodeId: string | null = null): Promise<unknown> {
+  private async runScript<T>(runId: string, call: () => Promise<T>, nodeId: string | null = null): Promise<T> {
     try {
       return await call();
     } catch (error) {
