@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { KeySpace } from './keys.js';
 import { scripts } from './script.js';
-import { SWEEP_NODES, finishCancel, finishReopen } from './sweeps.js';
+import { SWEEP_NODES, finishCancel, finishReopen, finishRoots } from './sweeps.js';
 
 /** A node the sweep found with no message anywhere, and re-enqueued. */
 export interface RepairedNode {
@@ -33,8 +33,9 @@ const RUNS_PER_PAGE = 100;
 const NODES_PER_CALL = 1000;
 
 /**
- * The repair sweep: first the cancel and reopen sweeps left half done by a process that died
- * between their steps (sweeps.ts), carried on to their end; then every running run, a range of
+ * The repair sweep: first the cancel and reopen sweeps, and the roots a submit left to
+ * enqueue-roots, left half done by a process that died between their steps (sweeps.ts), carried
+ * on to their end; then every running run, a range of
  * nodes per repair-run call, re-enqueuing the orphans (nodes waiting for a worker whose message is in no queue set; see repair-run.lua).
  * Each call is atomic and re-checks what it repairs, so two sweeps at once (a worker's and
  * `celeriac repair`'s) never enqueue a node twice. Runs are walked by their index member, so
@@ -83,14 +84,15 @@ async function finishSweepsIn(redis: Redis, keys: KeySpace, index: string): Prom
     const members = await redis.zrangebylex(index, after, '+', 'LIMIT', 0, RUNS_PER_PAGE);
     const pipeline = redis.pipeline();
     const runIds = members.map((member) => member.slice(member.indexOf(':') + 1));
-    for (const runId of runIds) pipeline.hmget(keys.run(runId).run, 'queues', 'cancelCursor', 'reopenCursor');
+    for (const runId of runIds) pipeline.hmget(keys.run(runId).run, 'queues', 'cancelCursor', 'reopenCursor', 'rootsCursor');
     const replies = (await pipeline.exec()) ?? [];
     for (const [position, runId] of runIds.entries()) {
       const [error, fields] = replies[position] ?? [null, null];
       if (error) throw error;
-      const [queuesJson, cancelCursor, reopenCursor] = (fields ?? []) as (string | null)[];
-      if (!queuesJson || (cancelCursor === null && reopenCursor === null)) continue;
+      const [queuesJson, cancelCursor, reopenCursor, rootsCursor] = (fields ?? []) as (string | null)[];
+      if (!queuesJson || (cancelCursor === null && reopenCursor === null && rootsCursor === null)) continue;
       const queues = JSON.parse(queuesJson) as string[];
+      if (rootsCursor !== null) await finishRoots(redis, keys, runId, queues, SWEEP_NODES);
       if (cancelCursor !== null) await finishCancel(redis, keys, runId, queues, SWEEP_NODES);
       if (reopenCursor !== null) await finishReopen(redis, keys, runId, queues, SWEEP_NODES);
     }

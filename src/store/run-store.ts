@@ -19,7 +19,7 @@ import { sendFlat } from './command.js';
 import { scripts } from './script.js';
 import { writeRun } from './submission.js';
 import { type NodeDetailRead, readNodeDetail } from './node-detail.js';
-import { SWEEP_NODES, finishCancel, finishReopen } from './sweeps.js';
+import { SWEEP_NODES, finishCancel, finishReopen, finishRoots } from './sweeps.js';
 
 /** A run index member, which is also a `list()` cursor: "<createdAt, 15 digits>:<run id>" (submit-run). */
 export const RUN_CURSOR_PATTERN = /^\d{15}:[A-Za-z0-9_-]{1,128}$/;
@@ -107,7 +107,7 @@ export class RunStore {
 
   /** Write the whole run, all or nothing, in one round trip (submission.ts). Returns the creation time. */
   submit(runId: string, name: string, plan: SubmissionPlan, retention: Retention, storedTrace = '', eventsMaxLen = 0): Promise<number> {
-    return writeRun(this.redis, this.keys, { runId, name, plan, retention, storedTrace, eventsMaxLen });
+    return writeRun(this.redis, this.keys, { runId, name, plan, retention, storedTrace, eventsMaxLen }, this.sweepNodes);
   }
 
   async meta(runId: string): Promise<RunMeta | null> {
@@ -245,6 +245,8 @@ export class RunStore {
       const reply = (await this.runScript(runId, () => scripts.reopenRun.run(this.redis, keys, args), from)) as unknown[];
       if (reply[0] === 'unchanged') return { unchanged: reply[1] as RunStatus };
       const swept = await this.runScript(runId, () => finishReopen(this.redis, this.keys, runId, meta.queues, this.sweepNodes));
+      // A submit cut short may have left ready roots without their message (enqueue-roots).
+      await this.runScript(runId, () => finishRoots(this.redis, this.keys, runId, meta.queues, this.sweepNodes));
       if (reply[0] === 'reopening') {
         return { reset: swept.reset, enqueued: swept.enqueued, status: swept.status ?? (await this.requireMeta(runId)).status };
       }
@@ -266,6 +268,11 @@ export class RunStore {
       }
       const keys = [...this.keys.runScriptKeys(runId), ...this.keys.queueScriptKeys(meta.queues)];
       try {
+        // Messages first, a range of nodes per call: delete-run then has none left to look for.
+        for (;;) {
+          const step = (await this.runScript(runId, () => scripts.deleteNodes.run(this.redis, keys, [runId, this.sweepNodes, ...meta.queues]))) as unknown[];
+          if (step[0] === 'done') break;
+        }
         await this.runScript(runId, () => scripts.deleteRun.run(this.redis, keys, [runId, ...meta.queues]));
         return meta.status;
       } catch (error) {

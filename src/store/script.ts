@@ -71,6 +71,7 @@ export class Script {
 
 export const scripts = {
   submitRun: new Script('submit-run'),
+  enqueueRoots: new Script('enqueue-roots'),
   claim: new Script('claim'),
   startNodes: new Script('start-nodes'),
   completeNodes: new Script('complete-nodes'),
@@ -86,6 +87,7 @@ export const scripts = {
   recordProgress: new Script('record-progress'),
   releaseMessages: new Script('release-messages'),
   deleteRun: new Script('delete-run'),
+  deleteNodes: new Script('delete-nodes'),
   queueStats: new Script('queue-stats'),
   workerHeartbeat: new Script('worker-heartbeat'),
 } as const;

@@ -83,3 +83,17 @@ export async function finishReopen(
     if (step.done) return { reset, enqueued, status: step.status };
   }
 }
+
+/**
+ * Enqueue the ready roots submit-run left to enqueue-roots, a range of node ids per call, until
+ * none is left. Returns how many were enqueued.
+ */
+export async function finishRoots(redis: Redis, keys: KeySpace, runId: string, queues: readonly string[], limit: number): Promise<number> {
+  const scriptKeys = [...keys.runScriptKeys(runId), keys.sequence, ...keys.queueScriptKeys(queues)];
+  let enqueued = 0;
+  for (;;) {
+    const reply = (await scripts.enqueueRoots.run(redis, scriptKeys, [runId, limit, ...queues])) as unknown[];
+    enqueued += Number(reply[1]);
+    if (reply[0] === 'done') return enqueued;
+  }
+}

@@ -2,7 +2,10 @@ import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { type App, chain, group, type Run, WorkflowCancelledError } from '../../src/index.js';
 import { RunStore } from '../../src/store/run-store.js';
+import { compileCanvas } from '../../src/graph/compile.js';
+import { planSubmission } from '../../src/graph/plan.js';
 import { scripts } from '../../src/store/script.js';
+import { commitArgs, rootQueueKeys, stageSpecs, type SubmitRequest } from '../../src/store/submission.js';
 import { cancelStep, reopenStep } from '../../src/store/sweeps.js';
 import { useApps, useRedis } from '../helpers/apps.js';
 
@@ -199,5 +202,62 @@ describe('cancel and reopen of a run larger than one sweep call', () => {
     const run = await app.submit(wideChord(app, width));
     await app.worker({ concurrency: 100 }).start();
     expect(await run.result({ timeoutMs: 30_000 })).toBe((width * (width - 1)) / 2);
+  });
+
+  it('submit enqueues a wide group past its commit share in bounded calls', async () => {
+    const app = makeApp();
+    const width = 5000;
+    const run = await app.submit(wideChord(app, width));
+    const client = redis();
+    expect(await client.zcard(app.keys.queue('default').ready)).toBe(width);
+    expect(await client.hexists(app.keys.run(run.id).run, 'rootsCursor')).toBe(0);
+    await app.worker({ concurrency: 100 }).start();
+    expect(await run.result({ timeoutMs: 30_000 })).toBe((width * (width - 1)) / 2);
+  });
+
+  it('a submit cut short after its commit: the roots left without a message are enqueued by the repair sweep, not repaired twice', async () => {
+    const app = makeApp();
+    const width = 5000;
+    const plan = planSubmission(compileCanvas(wideChord(app, width)), {
+      lookup: () => undefined,
+      maxPayloadBytes: 1_000_000,
+      maxCanvasNodes: 100_000,
+      maxCanvasBytes: 100_000_000,
+    });
+    const request: SubmitRequest = { runId: 'cut-short', name: '', plan, retention: app.config.retention, storedTrace: '', eventsMaxLen: 0 };
+    const client = redis();
+    const staging = stageSpecs(client, app.keys, request);
+    await Promise.all(staging.writes);
+    // The commit alone, as a client that dies right after it leaves the run.
+    const reply = (await scripts.submitRun.run(
+      client,
+      [...app.keys.runScriptKeys(request.runId), app.keys.sequence, staging.key, ...rootQueueKeys(app.keys, plan)],
+      commitArgs(request),
+    )) as unknown[];
+    expect(reply[1]).toBe(1);
+    const ready = app.keys.queue('default').ready;
+    expect(await client.zcard(ready)).toBeLessThan(width);
+    const run = app.getRun(request.runId);
+    expect((await run.progress()).counts.queued).toBe(width);
+
+    // Not orphans: repair-run leaves them to enqueue-roots, which the repair sweep carries on.
+    expect((await app.repair()).repaired).toEqual([]);
+    expect(await client.zcard(ready)).toBe(width);
+    expect(await client.hexists(app.keys.run(run.id).run, 'rootsCursor')).toBe(0);
+    await app.worker({ concurrency: 100 }).start();
+    expect(await run.result({ timeoutMs: 30_000 })).toBe((width * (width - 1)) / 2);
+  });
+
+  it('delete withdraws the messages of a run larger than one call, then its keys go', async () => {
+    const app = makeApp();
+    const run = await app.submit(wideChord(app));
+    const client = redis();
+    // A cancel cut short: most members are still queued with their message.
+    await beginCancel(client, app, run);
+    await cancelStep(client, app.keys, run.id, ['default'], SWEEP);
+    expect(await client.zcard(app.keys.queue('default').ready)).toBe(WIDTH - SWEEP);
+    expect(await new RunStore(client, app.keys, SWEEP).delete(run.id, false)).toBe('cancelled');
+    expect(await client.zcard(app.keys.queue('default').ready)).toBe(0);
+    expect(await client.exists(...Object.values(app.keys.run(run.id)))).toBe(0);
   });
 });

@@ -89,7 +89,8 @@ end
 
 -- A cancel sweep left half done stops here: the nodes it had not reached are as they were while
 -- the run ran (queued with their message, pending), which is right for a running run.
-redis.call('HDEL', run.meta, 'cancelCursor')
+-- A delete cut short starts over if it comes again: the reopen enqueues nodes behind its cursor.
+redis.call('HDEL', run.meta, 'cancelCursor', 'deleteCursor')
 local token = redis.call('HINCRBY', run.meta, 'reopened', 1)
 -- The sweep's hold on `unfinished`, released by reopen-nodes when it is done.
 redis.call('HINCRBY', run.meta, 'unfinished', 1)
