@@ -44,7 +44,7 @@ export const nodeStateSchema = z.object({
   progress: z.string().optional(),
   /** Set while a reopen sweep reset the node ahead of its turn: the sweep's token (reopen-nodes.lua). */
   hold: z.number().optional(),
-  /** With `hold`: the rerun reaches the node, so its dependants are reset too (reopen-nodes.lua). */
+  /** With `hold`: the rerun reaches the node, so its dependants are reset too; 2 when it was succeeded until then (reopen-nodes.lua). */
   rerun: z.number().optional(),
 });
 export type NodeState = z.infer<typeof nodeStateSchema>;

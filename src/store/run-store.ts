@@ -66,6 +66,8 @@ export interface Retention {
 /** How long an expired run is still recognised as expired (rather than unknown). */
 const EXPIRED_RUN_MEMORY_MS = 7 * 24 * 60 * 60 * 1000;
 const PRUNE_BATCH = 1000;
+/** Node ids per read of a large run's hashes (inspect, progress): each read stays short for Redis. */
+const READ_PAGE = 5000;
 /** Results per HMGET when many are read (a wide group's output): each read stays short for Redis. */
 const RESULTS_BATCH = 5000;
 
@@ -164,17 +166,17 @@ export class RunStore {
     return readNodeDetail(this.redis, this.keys, runId, nodeId, values);
   }
 
-  /** A consistent snapshot of the run and all its nodes (one MULTI), with their results if asked. */
+  /**
+   * The run and all its nodes, with their results if asked: one consistent snapshot (one MULTI)
+   * for a run of up to READ_PAGE nodes; a larger run is read a page of node ids at a time (one
+   * MULTI per page, pipelined), so that no read holds Redis long, and each page is consistent
+   * in itself but not with the others.
+   */
   async snapshot(runId: string, options: { readonly results?: boolean } = {}): Promise<{ meta: RunMeta; nodes: RawNode[] } | null> {
     const run = this.keys.run(runId);
-    const multi = this.redis.multi().hgetall(run.run).hgetall(run.nodes).hgetall(run.specs).hgetall(run.errors);
-    if (options.results) multi.hgetall(run.results);
-    const replies = await multi.exec();
-    if (!replies) return null;
-    const [metaFields, nodeFields, specFields, errorFields, resultFields = {}] = replies.map(([error, value]) => {
-      if (error) throw error;
-      return value as Record<string, string>;
-    }) as [Record<string, string>, Record<string, string>, Record<string, string>, Record<string, string>, Record<string, string>?];
+    const hashes = [run.nodes, run.specs, run.errors, ...(options.results ? [run.results] : [])];
+    const { metaFields, fields } = await this.readPaged(run.run, hashes);
+    const [nodeFields = {}, specFields = {}, errorFields = {}, resultFields = {}] = fields;
     const meta = parseMeta(runId, metaFields);
     if (!meta) return null;
     // Every node has a spec; a root that never started has no state stored (submit-run).
@@ -196,17 +198,15 @@ export class RunStore {
     return { meta, nodes };
   }
 
-  /** How many nodes are in each state (one MULTI; reads node states only, not specs). */
+  /** How many nodes are in each state (reads node states only, not specs; in pages for a large run, as snapshot()). */
   async progress(runId: string): Promise<{ meta: RunMeta; counts: Record<NodeStatus, number> } | null> {
     const run = this.keys.run(runId);
-    const replies = await this.redis.multi().hgetall(run.run).hvals(run.nodes).exec();
-    const [metaReply, statesReply] = replies ?? [];
-    if (metaReply?.[0]) throw metaReply[0];
-    if (statesReply?.[0]) throw statesReply[0];
-    const meta = parseMeta(runId, (metaReply?.[1] ?? {}) as Record<string, string>);
+    const { metaFields, fields } = await this.readPaged(run.run, [run.nodes]);
+    const meta = parseMeta(runId, metaFields);
     if (!meta) return null;
+    const [stateFields = {}] = fields;
+    const states = Object.values(stateFields);
     const counts = Object.fromEntries(NODE_STATUSES.map((status) => [status, 0])) as Record<NodeStatus, number>;
-    const states = (statesReply?.[1] ?? []) as string[];
     for (const json of states) counts[nodeStateSchema.parse(JSON.parse(json)).status]++;
     // The nodes with no state stored are roots that never started: queued (submit-run).
     counts.queued += Math.max(0, meta.nodeCount - states.length);
@@ -279,6 +279,45 @@ export class RunStore {
         if (!(error instanceof RunActiveError) || !force || round >= 3) throw error;
       }
     }
+  }
+
+  /**
+   * The run's meta and each hash's fields: for a run of up to READ_PAGE nodes in one MULTI (one
+   * consistent read), else fields "0" .. nodeCount - 1 a page of READ_PAGE ids per HMGET, one
+   * MULTI per page, pipelined. One object per hash, absent fields left out.
+   */
+  private async readPaged(metaKey: string, hashes: readonly string[]): Promise<{ metaFields: Record<string, string>; fields: Record<string, string>[] }> {
+    const replyOf = ([error, value]: [Error | null, unknown]): unknown => {
+      if (error) throw error;
+      return value;
+    };
+    const count = Number(await this.redis.hget(metaKey, 'nodeCount'));
+    if (!(count > READ_PAGE)) {
+      const multi = this.redis.multi().hgetall(metaKey);
+      for (const key of hashes) multi.hgetall(key);
+      const [metaFields, ...fields] = ((await multi.exec()) ?? []).map((reply) => replyOf(reply) as Record<string, string>);
+      return { metaFields: metaFields ?? {}, fields };
+    }
+    const fields: Record<string, string>[] = hashes.map(() => ({}));
+    const pages: Promise<void>[] = [];
+    for (let first = 0; first < count; first += READ_PAGE) {
+      const ids: string[] = [];
+      for (let id = first; id < Math.min(first + READ_PAGE, count); id++) ids.push(String(id));
+      const multi = this.redis.multi();
+      for (const key of hashes) multi.hmget(key, ...ids);
+      pages.push(
+        multi.exec().then((replies) => {
+          hashes.forEach((_key, index) => {
+            const values = replyOf(replies?.[index] ?? [null, []]) as (string | null)[];
+            values.forEach((value, position) => {
+              if (value !== null) fields[index]![String(first + position)] = value;
+            });
+          });
+        }),
+      );
+    }
+    const [metaFields] = await Promise.all([this.redis.hgetall(metaKey), ...pages]);
+    return { metaFields, fields };
   }
 
   /** Map the scripts' error replies to typed errors, by the code that starts the reply. */

@@ -202,6 +202,12 @@ describe('cancel and reopen of a run larger than one sweep call', () => {
     const run = await app.submit(wideChord(app, width));
     await app.worker({ concurrency: 100 }).start();
     expect(await run.result({ timeoutMs: 30_000 })).toBe((width * (width - 1)) / 2);
+    // Over 5,000 nodes, inspect() and progress() read in pages: every node is there once.
+    const inspection = await run.inspect({ results: true });
+    expect(inspection.nodes.map((node) => node.id)).toEqual(Array.from({ length: width + 1 }, (_, id) => String(id)));
+    expect(inspection.nodes.every((node) => node.status === 'succeeded')).toBe(true);
+    expect(inspection.nodes[width]!.result).toBe((width * (width - 1)) / 2);
+    expect((await run.progress()).counts.succeeded).toBe(width + 1);
   });
 
   it('submit enqueues a wide group past its commit share in bounded calls', async () => {
@@ -259,5 +265,33 @@ describe('cancel and reopen of a run larger than one sweep call', () => {
     expect(await new RunStore(client, app.keys, SWEEP).delete(run.id, false)).toBe('cancelled');
     expect(await client.zcard(app.keys.queue('default').ready)).toBe(0);
     expect(await client.exists(...Object.values(app.keys.run(run.id)))).toBe(0);
+  });
+
+  it('a rerun of a running run: a pending join of a reset node and of a running one waits for both', async () => {
+    const app = makeApp();
+    let version = 1;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const inside = new Promise<void>((resolve) => (started = resolve));
+    const first = app.task({ name: 'first' }, async () => 1);
+    const second = app.task({ name: 'second' }, async (value: number) => value * 10 + version);
+    const slow = app.task({ name: 'slow' }, async () => {
+      started();
+      await gate;
+      return 100;
+    });
+    const join = app.task({ name: 'join' }, async (values: number[]) => values.reduce((a, b) => a + b, 0));
+    // 0 first -> 1 second -> 3 join; 2 slow -> 3 join
+    const run = await app.submit(chain(group(chain(first.si(), second.s()), slow.si()), join.s()));
+    await app.worker({ concurrency: 4 }).start();
+    await inside;
+    await untilSucceeded(run, 2);
+    version = 2;
+    // Node 1 was succeeded: the join's count did not include it, and must now.
+    expect(await new RunStore(redis(), app.keys, SWEEP).reopen(run.id, '0')).toMatchObject({ reset: 2, status: 'running' });
+    release();
+    expect(await run.result({ timeoutMs: 20_000 })).toBe(112);
+    expect((await run.inspect()).nodes.map((node) => node.attempts)).toEqual([2, 2, 1, 1]);
   });
 });

@@ -15,8 +15,8 @@
       rerun reaches it, status pending, a fresh retry budget (attemptOffset).
     - At a node's turn, for each dependant reset by this sweep, it adds one to the dependant's
       `waiting` if it is not succeeded (complete-nodes subtracts it again when it succeeds). A
-      pending dependant that was not reset gets one more when this node was succeeded and has
-      just been reset. Every dependency has its turn before its dependant, so when a node's own
+      pending dependant that was not reset gets one more when this node was succeeded until its
+      reset (now, or ahead of its turn: its state's `rerun` is 2). Every dependency has its turn before its dependant, so when a node's own
       turn comes, every dependency that is not succeeded has been counted.
     - A node reset ahead of its turn holds one extra `waiting` (its state's `hold` is this
       sweep's token) until its turn: complete-nodes cannot make it ready before all its
@@ -141,8 +141,10 @@ for _, nodeId in ipairs(ids) do
       local wasSucceeded = node.status == 'succeeded'
       local reset, reaches = false, false
       if node.hold == token then
-        -- Reset ahead of its turn: release the hold.
-        reset, reaches = true, node.rerun == 1
+        -- Reset ahead of its turn: release the hold. rerun 2: the rerun reached it while it was
+        -- succeeded, which its pending dependants' counts do not include.
+        reset, reaches = true, node.rerun ~= nil
+        wasSucceeded = node.rerun == 2
         node.hold, node.rerun = nil, nil
         node.waiting = node.waiting - 1
         if node.waiting == 0 then
@@ -164,7 +166,7 @@ for _, nodeId in ipairs(ids) do
           local status = dependant.status
           if dependant.hold == token then
             dependant.waiting = dependant.waiting + 1
-            if reaches and dependant.rerun ~= 1 then
+            if reaches and dependant.rerun == nil then
               dependant.rerun = 1
               redis.call('HDEL', run.results, dependantId)
             end
@@ -180,7 +182,7 @@ for _, nodeId in ipairs(ids) do
             -- The hold, and this node, which is not succeeded.
             dependant.waiting = 2
             dependant.hold = token
-            if reaches then dependant.rerun = 1 end
+            if reaches then dependant.rerun = status == 'succeeded' and 2 or 1 end
             writes:add(dependantId, dependant)
           end
         end

@@ -87,7 +87,8 @@ local function specRouting(raw)
     for id in string.gmatch(list, '%d+') do next[#next + 1] = id end
     return next, DEFAULT_NEXT_QUEUES
   end
-  if not list and not string.find(raw, '"next":', 1, true) then return nil, nil end
+  -- (A large spec goes to decodeSpec, which is cheap for it, rather than through a search of its text.)
+  if not list and #raw < LARGE_SPEC_BYTES and not string.find(raw, '"next":', 1, true) then return nil, nil end
   local spec = decodeSpec(raw)
   return spec.next, spec.nextQueues
 end
