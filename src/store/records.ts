@@ -12,7 +12,11 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 
 const templateSchema: z.ZodType<InputTemplate> = z.lazy(() =>
-  z.union([z.object({ node: z.string() }), z.object({ list: z.array(templateSchema) })]),
+  z.union([
+    z.object({ node: z.string() }),
+    z.object({ list: z.array(templateSchema) }),
+    z.object({ range: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]) }),
+  ]),
 );
 
 /** Parses a stored NodeSpec (graph/spec.ts). */

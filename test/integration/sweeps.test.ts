@@ -210,6 +210,19 @@ describe('cancel and reopen of a run larger than one sweep call', () => {
     expect((await run.progress()).counts.succeeded).toBe(width + 1);
   });
 
+  it('a join of a wide group of chains, whose template is stored as a list over 64 KB, gets its inputs from the worker', async () => {
+    const app = makeApp();
+    const width = 5001;
+    const first = app.task({ name: 'first' }, async (value: number) => value);
+    const double = app.task({ name: 'double' }, async (value: number) => value * 2);
+    const sum = app.task({ name: 'sum' }, async (values: number[]) => values.reduce((a, b) => a + b, 0));
+    // The members' last nodes are 1, 3, 5...: no range, a list (decodeSpec's LARGE_SPEC_BYTES).
+    const run = await app.submit(chain(group(Array.from({ length: width }, (_, i) => chain(first.si(i), double.s()))), sum.s()));
+    expect((await redis().hget(app.keys.run(run.id).specs, String(2 * width)))!.length).toBeGreaterThan(65_536);
+    await app.worker({ concurrency: 100 }).start();
+    expect(await run.result({ timeoutMs: 30_000 })).toBe(width * (width - 1));
+  });
+
   it('submit enqueues a wide group past its commit share in bounded calls', async () => {
     const app = makeApp();
     const width = 5000;
