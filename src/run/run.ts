@@ -270,7 +270,7 @@ export class Run<R = unknown> {
 
   /**
    * The run and every node, with `results` each node's result too: read in one consistent
-   * snapshot for a run of up to 5,000 nodes; a larger run is read in pages of 5,000 node ids, each
+   * snapshot for a run of up to 2,000 nodes; a larger run is read in pages of 2,000 node ids, each
    * consistent in itself, so that no read holds Redis long.
    */
   async inspect(options: InspectOptions = {}): Promise<RunInspection> {

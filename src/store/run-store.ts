@@ -67,7 +67,7 @@ export interface Retention {
 const EXPIRED_RUN_MEMORY_MS = 7 * 24 * 60 * 60 * 1000;
 const PRUNE_BATCH = 1000;
 /** Node ids per read of a large run's hashes (inspect, progress): each read stays short for Redis. */
-const READ_PAGE = 5000;
+const READ_PAGE = 2000;
 /** Results per HMGET when many are read (a wide group's output): each read stays short for Redis. */
 const RESULTS_BATCH = 5000;
 

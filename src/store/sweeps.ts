@@ -8,7 +8,7 @@ import { scripts } from './script.js';
  * Redis while it runs, so a run of any size is swept in calls of this many nodes
  * (docs/performance.md, "Million-node runs", has what one call costs).
  */
-export const SWEEP_NODES = 1000;
+export const SWEEP_NODES = 500;
 
 /** One cancel-nodes call: nodes cancelled and attempts found running in its range. */
 export type CancelStep =

@@ -202,7 +202,7 @@ describe('cancel and reopen of a run larger than one sweep call', () => {
     const run = await app.submit(wideChord(app, width));
     await app.worker({ concurrency: 100 }).start();
     expect(await run.result({ timeoutMs: 30_000 })).toBe((width * (width - 1)) / 2);
-    // Over 5,000 nodes, inspect() and progress() read in pages: every node is there once.
+    // Over 2,000 nodes, inspect() and progress() read in pages: every node is there once.
     const inspection = await run.inspect({ results: true });
     expect(inspection.nodes.map((node) => node.id)).toEqual(Array.from({ length: width + 1 }, (_, id) => String(id)));
     expect(inspection.nodes.every((node) => node.status === 'succeeded')).toBe(true);

@@ -53,8 +53,14 @@ end
 local specs = loadRaw(run.specs, roots)
 local sequence = #roots > 0 and (redis.call('INCRBY', sequenceKey, #roots) - #roots) or 0
 local readyArgs = {}
+-- A spec with neither "queue" nor "priority" in its text is on the default queue with priority 0
+-- (specs are stored without their defaults): not decoded. (The same text inside args only costs
+-- a decode.)
+local DEFAULT_ROOT = { queue = DEFAULT_QUEUE }
 for _, nodeId in ipairs(roots) do
-  local spec = decodeSpec(specs[nodeId])
+  local raw = specs[nodeId]
+  local spec = DEFAULT_ROOT
+  if string.find(raw, '"queue":', 1, true) or string.find(raw, '"priority":', 1, true) then spec = decodeSpec(raw) end
   local queue = queues[spec.queue]
   sequence = sequence + 1
   local args = readyArgs[queue]
