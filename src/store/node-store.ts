@@ -62,7 +62,7 @@ type StartedJson = [
   attemptOffset: number,
   spec: NodeSpec,
   context: StartContext,
-  /** false: the template is too large for the script to read; the worker reads the inputs (readDeferredInputs). */
+  /** false: the template is too large for the script to read; the worker reads the inputs (withDeferredInputs). */
   inputs: unknown[] | null | false,
   missing: string[],
 ];
