@@ -5,6 +5,7 @@ import { encodeJson } from '../util/json.js';
 import { DEFAULT_QUEUE } from './spec.js';
 import { checkNodeArgs } from './args-check.js';
 import type { CompiledNode, CompiledWorkflow } from './compile.js';
+import { compactTemplate } from './template.js';
 
 
 /** A node ready to be written by submit-run. */
@@ -104,7 +105,7 @@ function specJsonOf(
   }
   json += `"task":${pieces.string(node.task)},"args":${argsJson}`;
   if (queue !== DEFAULT_QUEUE) json += `,"queue":${pieces.string(queue)}`;
-  if (node.input) json += `,"input":${JSON.stringify(node.input)}`;
+  if (node.input) json += `,"input":${JSON.stringify(compactTemplate(node.input))}`;
   if (priority) json += `,"priority":${priority}`;
   if (countdownMs) json += `,"countdownMs":${countdownMs}`;
   // Last: complete-nodes' chain fast path takes only a spec that ends with its "input".
@@ -176,7 +177,7 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
 
   return {
     nodes,
-    outputJson: JSON.stringify(compiled.output),
+    outputJson: JSON.stringify(compactTemplate(compiled.output)),
     rootQueues: [...rootQueues],
     queues: [...new Set(queueOf)],
     pendingChecks: pending.length > 0 ? Promise.all(pending).then(() => undefined) : null,

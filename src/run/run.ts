@@ -268,7 +268,11 @@ export class Run<R = unknown> {
     return { changed: true, status: outcome.status, resetNodes: outcome.reset, enqueuedNodes: outcome.enqueued };
   }
 
-  /** The run and every node, read in one consistent snapshot; with `results`, each node's result too. */
+  /**
+   * The run and every node, with `results` each node's result too: read in one consistent
+   * snapshot for a run of up to 2,000 nodes; a larger run is read in pages of 2,000 node ids, each
+   * consistent in itself, so that no read holds Redis long.
+   */
   async inspect(options: InspectOptions = {}): Promise<RunInspection> {
     if (typeof options !== 'object' || options === null) throw new ConfigError('inspect()', 'options must be an object');
     if (options.results !== undefined && typeof options.results !== 'boolean') {

@@ -3,6 +3,7 @@ import { type NodeSpec, withSpecDefaults } from '../graph/spec.js';
 import { templateNodes } from '../graph/template.js';
 import type { KeySpace, ShardKeys } from './keys.js';
 import { type NodeMessage, parseMessage } from './messages.js';
+import { sendFlat } from './command.js';
 import { scripts } from './script.js';
 
 /** A node attempt a worker now holds under a lease. */
@@ -56,16 +57,20 @@ type StartedJson = [
   attemptOffset: number,
   spec: NodeSpec,
   context: StartContext,
-  inputs: unknown[] | null,
+  /** false: the template is too large for the script to read; the worker reads the inputs (withDeferredInputs). */
+  inputs: unknown[] | null | false,
   missing: string[],
 ];
+
+/** Results per HMGET when a worker reads a wide join's inputs itself. */
+const INPUT_READ_BATCH = 5000;
 
 /**
  * A started node from its JSON (includes/start.lua), read with one JSON.parse. The spec was
  * validated at submit and is written only by submit-run, so it is trusted here (no schema parse
  * on the hot path).
  */
-function parseStarted(message: NodeMessage, queue: string, json: string): StartedNode {
+function parseStarted(message: NodeMessage, queue: string, json: string): StartedNode & { readonly deferredInputs: boolean } {
   const [attempt, leaseExpiries, attemptOffset, storedSpec, context, values, missing] = JSON.parse(json) as StartedJson;
   const spec = withSpecDefaults(storedSpec);
   let inputs = NO_INPUTS;
@@ -89,7 +94,47 @@ function parseStarted(message: NodeMessage, queue: string, json: string): Starte
     context,
     inputs,
     missingInputs: missing.length > 0 ? missing : NO_MISSING,
+    deferredInputs: values === false,
   };
+}
+
+/**
+ * The inputs of started nodes whose template the start script left to the worker (a join of a
+ * very wide group): read in pipelined HMGETs of INPUT_READ_BATCH results, so that no single read
+ * holds Redis long. Read after the start, not atomically with it: a result can only change under
+ * this attempt by a rerun that resets an upstream node, and that rerun resets this node too, so
+ * whatever the attempt reports is fenced off (stale).
+ */
+async function withDeferredInputs(
+  redis: RedisClient,
+  keys: KeySpace,
+  started: readonly (StartedNode & { readonly deferredInputs: boolean })[],
+): Promise<readonly StartedNode[]> {
+  // The common case, on a wide group's hot path: nothing to read, nothing copied.
+  if (!started.some((node) => node.deferredInputs)) return started;
+  return Promise.all(
+    started.map(async ({ deferredInputs, ...node }): Promise<StartedNode> => {
+      if (!deferredInputs || !node.spec.input) return node;
+      const ids = templateNodes(node.spec.input);
+      const key = keys.run(node.message.runId).results;
+      const reads: Promise<unknown>[] = [];
+      for (let first = 0; first < ids.length; first += INPUT_READ_BATCH) {
+        reads.push(sendFlat(redis, 'hmget', [key, ...ids.slice(first, first + INPUT_READ_BATCH)]));
+      }
+      const values = ((await Promise.all(reads)) as (string | null)[][]).flat();
+      const inputs = new Map<string, unknown>();
+      const missing: string[] = [];
+      ids.forEach((id, index) => {
+        const value = values[index];
+        if (typeof value === 'string') inputs.set(id, JSON.parse(value));
+        else {
+          inputs.set(id, null);
+          missing.push(id);
+        }
+      });
+      return { ...node, inputs, missingInputs: missing.length > 0 ? missing : NO_MISSING };
+    }),
+  );
 }
 
 /** One successful attempt to report. */
@@ -178,9 +223,10 @@ export class NodeStore {
       [...shard.runScriptKeys(runId), shard.queue(queue).leases, deadLetters.list, deadLetters.counts],
       args,
     )) as (string | [string, string])[];
-    return replies.map((reply, index) =>
-      typeof reply === 'string' ? { started: parseStarted(messages[index]!, queue, reply) } : { skipped: String(reply[1]) },
-    );
+    const parsed = replies.map((reply, index) => (typeof reply === 'string' ? parseStarted(messages[index]!, queue, reply) : null));
+    const started = await withDeferredInputs(this.redis, this.keys, parsed.filter((node) => node !== null));
+    let next = 0;
+    return replies.map((reply, index) => (parsed[index] ? { started: started[next++]! } : { skipped: String(reply[1]) }));
   }
 
   /**
@@ -247,12 +293,13 @@ export class NodeStore {
       string[],
     ];
     // Three values per started node: message, queue, and the node's JSON.
-    const started: StartedNode[] = [];
+    const parsed: (StartedNode & { readonly deferredInputs: boolean })[] = [];
     for (let index = 0; index < startedFlat.length; index += 3) {
       const message = parseMessage(startedFlat[index]!);
       if (!message) throw new Error(`complete-nodes returned a malformed message: ${startedFlat[index]}`);
-      started.push(parseStarted(message, startedFlat[index + 1]!, startedFlat[index + 2]!));
+      parsed.push(parseStarted(message, startedFlat[index + 1]!, startedFlat[index + 2]!));
     }
+    const started = await withDeferredInputs(this.redis, this.keys, parsed);
     const claimed: ClaimedMessage[] = [];
     for (let index = 0; index < claimedFlat.length; index += 2) {
       claimed.push({ shard: shard.index, queue: String(claimedFlat[index]), message: String(claimedFlat[index + 1]) });

@@ -13,7 +13,11 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 
 const templateSchema: z.ZodType<InputTemplate> = z.lazy(() =>
-  z.union([z.object({ node: z.string() }), z.object({ list: z.array(templateSchema) })]),
+  z.union([
+    z.object({ node: z.string() }),
+    z.object({ list: z.array(templateSchema) }),
+    z.object({ range: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]) }),
+  ]),
 );
 
 /** Parses a stored NodeSpec (graph/spec.ts). */
@@ -43,6 +47,10 @@ export const nodeStateSchema = z.object({
   finishedAt: z.number().optional(),
   /** The JSON text the current attempt last gave taskContext().progress() (record-progress.lua). */
   progress: z.string().optional(),
+  /** Set while a reopen sweep reset the node ahead of its turn: the sweep's token (reopen-nodes.lua). */
+  hold: z.number().optional(),
+  /** With `hold`: the rerun reaches the node, so its dependants are reset too; 2 when it was succeeded until then (reopen-nodes.lua). */
+  rerun: z.number().optional(),
 });
 export type NodeState = z.infer<typeof nodeStateSchema>;
 

@@ -3,6 +3,7 @@ import { RunDamagedError } from '../errors/index.js';
 import type { KeySpace } from './keys.js';
 import { scriptReply } from './redis-errors.js';
 import { scripts } from './script.js';
+import { SWEEP_NODES, finishCancel, finishReopen, finishRoots } from './sweeps.js';
 
 function parseQueues(json: string): string[] | null {
   try {
@@ -57,6 +58,8 @@ export async function repairRuns(redis: RedisClient, keys: KeySpace): Promise<Re
   let runs = 0;
   let nodes = 0;
   for (const shard of keys.shards) {
+    await finishSweepsIn(redis, keys, shard.runIndexes.cancelled);
+    await finishSweepsIn(redis, keys, shard.runIndexes.running);
     let after = '-';
     for (;;) {
       const members = await redis.zrangebylex(shard.runIndexes.running, after, '+', 'LIMIT', 0, RUNS_PER_PAGE);
@@ -85,6 +88,34 @@ export async function repairRuns(redis: RedisClient, keys: KeySpace): Promise<Re
     }
   }
   return { runs, nodes, repaired, damaged };
+}
+
+/**
+ * Carry on the sweeps left half done in the runs of one status index: a page of runs' meta
+ * fields at a time (one pipelined read: the index and its runs are one shard's, so one slot),
+ * then the sweep of each run that has one.
+ */
+async function finishSweepsIn(redis: RedisClient, keys: KeySpace, index: string): Promise<void> {
+  let after = '-';
+  for (;;) {
+    const members = await redis.zrangebylex(index, after, '+', 'LIMIT', 0, RUNS_PER_PAGE);
+    const pipeline = redis.pipeline();
+    const runIds = members.map((member) => member.slice(member.indexOf(':') + 1));
+    for (const runId of runIds) pipeline.hmget(keys.run(runId).run, 'queues', 'cancelCursor', 'reopenCursor', 'rootsCursor');
+    const replies = (await pipeline.exec()) ?? [];
+    for (const [position, runId] of runIds.entries()) {
+      const [error, fields] = replies[position] ?? [null, null];
+      if (error) throw error;
+      const [queuesJson, cancelCursor, reopenCursor, rootsCursor] = (fields ?? []) as (string | null)[];
+      if (!queuesJson || (cancelCursor === null && reopenCursor === null && rootsCursor === null)) continue;
+      const queues = JSON.parse(queuesJson) as string[];
+      if (rootsCursor !== null) await finishRoots(redis, keys, runId, queues, SWEEP_NODES);
+      if (cancelCursor !== null) await finishCancel(redis, keys, runId, queues, SWEEP_NODES);
+      if (reopenCursor !== null) await finishReopen(redis, keys, runId, queues, SWEEP_NODES);
+    }
+    if (members.length < RUNS_PER_PAGE) break;
+    after = `(${members.at(-1)!}`;
+  }
 }
 
 /** One run, all its nodes; null when it is not running (any more) or gone; the damage repair-run found. */

@@ -22,6 +22,7 @@ import { scriptReply } from './redis-errors.js';
 import { scripts } from './script.js';
 import { writeRun } from './submission.js';
 import { type NodeDetailRead, readNodeDetail } from './node-detail.js';
+import { SWEEP_NODES, finishCancel, finishReopen, finishRoots } from './sweeps.js';
 
 /** A run index member, which is also a `list()` cursor: "<createdAt, 15 digits>:<run id>" (submit-run). */
 export const RUN_CURSOR_PATTERN = /^\d{15}:[A-Za-z0-9_-]{1,128}$/;
@@ -68,6 +69,10 @@ export interface Retention {
 /** How long an expired run is still recognised as expired (rather than unknown). */
 const EXPIRED_RUN_MEMORY_MS = 7 * 24 * 60 * 60 * 1000;
 const PRUNE_BATCH = 1000;
+/** Node ids per read of a large run's hashes (inspect, progress): each read stays short for Redis. */
+const READ_PAGE = 2000;
+/** Results per HMGET when many are read (a wide group's output): each read stays short for Redis. */
+const RESULTS_BATCH = 5000;
 
 function parseMeta(id: string, fields: Record<string, string>): RunMeta | null {
   if (!fields.status) return null;
@@ -113,11 +118,13 @@ export class RunStore {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: KeySpace,
+    /** Node ids per cancel-nodes / reopen-nodes call (sweeps.ts). */
+    private readonly sweepNodes = SWEEP_NODES,
   ) {}
 
   /** Write the whole run, all or nothing, in one round trip (submission.ts). Returns the creation time. */
   submit(runId: string, name: string, plan: SubmissionPlan, retention: Retention, storedTrace = '', eventsMaxLen = 0): Promise<number> {
-    return writeRun(this.redis, this.keys, { runId, name, plan, retention, storedTrace, eventsMaxLen });
+    return writeRun(this.redis, this.keys, { runId, name, plan, retention, storedTrace, eventsMaxLen }, this.sweepNodes);
   }
 
   async meta(runId: string): Promise<RunMeta | null> {
@@ -142,17 +149,22 @@ export class RunStore {
 
   /** Results (parsed JSON) of the given nodes. */
   async results(runId: string, nodeIds: readonly string[]): Promise<Map<string, unknown>> {
-    // One flat argument list: a 200,000-wide group's output names 200,000 nodes, more arguments
-    // than a JavaScript call can take.
-    const values = nodeIds.length > 0 ? ((await sendFlat(this.redis, 'hmget', [this.keys.run(runId).results, ...nodeIds])) as (string | null)[]) : [];
+    // Pipelined reads of RESULTS_BATCH each: a million-wide group's output in one HMGET would
+    // hold Redis for as long as it takes to read them all.
+    const key = this.keys.run(runId).results;
+    const reads: Promise<unknown>[] = [];
+    for (let first = 0; first < nodeIds.length; first += RESULTS_BATCH) {
+      reads.push(sendFlat(this.redis, 'hmget', [key, ...nodeIds.slice(first, first + RESULTS_BATCH)]));
+    }
+    const batches = (await Promise.all(reads)) as (string | null)[][];
     const results = new Map<string, unknown>();
-    nodeIds.forEach((id, index) => {
-      const value = values[index];
-      if (typeof value === 'string') results.set(id, JSON.parse(value));
+    batches.forEach((values, batch) => {
+      values.forEach((value, index) => {
+        if (typeof value === 'string') results.set(nodeIds[batch * RESULTS_BATCH + index]!, JSON.parse(value));
+      });
     });
     return results;
   }
-
 
   async nodeError(runId: string, nodeId: string): Promise<{ task: string; errorJson: string | null }> {
     const run = this.keys.run(runId);
@@ -169,17 +181,17 @@ export class RunStore {
     return readNodeDetail(this.redis, this.keys, runId, nodeId, values);
   }
 
-  /** A consistent snapshot of the run and all its nodes (one MULTI), with their results if asked. */
+  /**
+   * The run and all its nodes, with their results if asked: one consistent snapshot (one MULTI)
+   * for a run of up to READ_PAGE nodes; a larger run is read a page of node ids at a time (one
+   * MULTI per page, pipelined), so that no read holds Redis long, and each page is consistent
+   * in itself but not with the others.
+   */
   async snapshot(runId: string, options: { readonly results?: boolean } = {}): Promise<{ meta: RunMeta; nodes: RawNode[] } | null> {
     const run = this.keys.run(runId);
-    const multi = this.redis.multi().hgetall(run.run).hgetall(run.nodes).hgetall(run.specs).hgetall(run.errors);
-    if (options.results) multi.hgetall(run.results);
-    const replies = await multi.exec();
-    if (!replies) return null;
-    const [metaFields, nodeFields, specFields, errorFields, resultFields = {}] = replies.map(([error, value]) => {
-      if (error) throw error;
-      return value as Record<string, string>;
-    }) as [Record<string, string>, Record<string, string>, Record<string, string>, Record<string, string>, Record<string, string>?];
+    const hashes = [run.nodes, run.specs, run.errors, ...(options.results ? [run.results] : [])];
+    const { metaFields, fields } = await this.readPaged(run.run, hashes);
+    const [nodeFields = {}, specFields = {}, errorFields = {}, resultFields = {}] = fields;
     const meta = parseMeta(runId, metaFields);
     if (!meta) return null;
     // Every node has a spec; a root that never started has no state stored (submit-run). What
@@ -214,17 +226,15 @@ export class RunStore {
     return { meta, nodes };
   }
 
-  /** How many nodes are in each state (one MULTI; reads node states only, not specs). */
+  /** How many nodes are in each state (reads node states only, not specs; in pages for a large run, as snapshot()). */
   async progress(runId: string): Promise<{ meta: RunMeta; counts: Record<NodeStatus, number> } | null> {
     const run = this.keys.run(runId);
-    const replies = await this.redis.multi().hgetall(run.run).hvals(run.nodes).exec();
-    const [metaReply, statesReply] = replies ?? [];
-    if (metaReply?.[0]) throw metaReply[0];
-    if (statesReply?.[0]) throw statesReply[0];
-    const meta = parseMeta(runId, (metaReply?.[1] ?? {}) as Record<string, string>);
+    const { metaFields, fields } = await this.readPaged(run.run, [run.nodes]);
+    const meta = parseMeta(runId, metaFields);
     if (!meta) return null;
+    const [stateFields = {}] = fields;
+    const states = Object.values(stateFields);
     const counts = Object.fromEntries(NODE_STATUSES.map((status) => [status, 0])) as Record<NodeStatus, number>;
-    const states = (statesReply?.[1] ?? []) as string[];
     // Every node of a succeeded run has a state: fewer is damage, not nodes still queued.
     if (meta.status === 'succeeded' && states.length < meta.nodeCount) {
       throw new RunDamagedError(runId, `${meta.nodeCount - states.length} of its ${meta.nodeCount} node states are missing`);
@@ -235,7 +245,11 @@ export class RunStore {
     return { meta, counts };
   }
 
-  /** cancel-run: returns how many nodes were cancelled and attempts were still running, or the status it had already finished with. */
+  /**
+   * cancel-run, then cancel-nodes until its sweep is done: returns how many nodes were cancelled
+   * and attempts were still running, or the status the run had already finished with. A cancel
+   * sweep left half done (its process died) is carried on first, whatever this call returns.
+   */
   async cancel(runId: string): Promise<{ cancelled: number; running: number } | { unchanged: RunStatus }> {
     const meta = await this.requireMeta(runId);
     const shard = this.keys.forRun(runId);
@@ -243,11 +257,15 @@ export class RunStore {
     const reply = (await this.runScript(runId, () =>
       scripts.cancelRun.run(this.redis, keys, [runId, shard.runChannel(runId), this.keys.cancellationsChannel, ...meta.queues]),
     )) as unknown[];
+    const swept = await this.runScript(runId, () => finishCancel(this.redis, this.keys, runId, meta.queues, this.sweepNodes));
     if (reply[0] === 'unchanged') return { unchanged: reply[1] as RunStatus };
-    return { cancelled: Number(reply[1]), running: Number(reply[2]) };
+    return swept;
   }
 
-  /** reopen-run: resume (from = null) or rerun from a node. */
+  /**
+   * reopen-run: resume (from = null) or rerun from a node; then reopen-nodes until its sweep is
+   * done. A sweep left half done by an earlier call (its process died) is finished first.
+   */
   async reopen(
     runId: string,
     from: string | null,
@@ -256,9 +274,17 @@ export class RunStore {
     const shard = this.keys.forRun(runId);
     const keys = [...shard.runScriptKeys(runId), shard.sequence, ...shard.queueScriptKeys(meta.queues)];
     const args = [runId, from === null ? 'resume' : 'rerun', from ?? '', shard.runChannel(runId), ...meta.queues];
-    const reply = (await this.runScript(runId, () => scripts.reopenRun.run(this.redis, keys, args), from)) as unknown[];
-    if (reply[0] === 'unchanged') return { unchanged: reply[1] as RunStatus };
-    return { reset: Number(reply[1]), enqueued: Number(reply[2]), status: reply[3] as RunStatus };
+    // Each round that finds another sweep going on ('busy') finishes it, then begins again.
+    for (;;) {
+      const reply = (await this.runScript(runId, () => scripts.reopenRun.run(this.redis, keys, args), from)) as unknown[];
+      if (reply[0] === 'unchanged') return { unchanged: reply[1] as RunStatus };
+      const swept = await this.runScript(runId, () => finishReopen(this.redis, this.keys, runId, meta.queues, this.sweepNodes));
+      // A submit cut short may have left ready roots without their message (enqueue-roots).
+      await this.runScript(runId, () => finishRoots(this.redis, this.keys, runId, meta.queues, this.sweepNodes));
+      if (reply[0] === 'reopening') {
+        return { reset: swept.reset, enqueued: swept.enqueued, status: swept.status ?? (await this.requireMeta(runId)).status };
+      }
+    }
   }
 
   /**
@@ -277,6 +303,11 @@ export class RunStore {
       const shard = this.keys.forRun(runId);
       const keys = [...shard.runScriptKeys(runId), ...shard.queueScriptKeys(meta.queues)];
       try {
+        // Messages first, a range of nodes per call: delete-run then has none left to look for.
+        for (;;) {
+          const step = (await this.runScript(runId, () => scripts.deleteNodes.run(this.redis, keys, [runId, this.sweepNodes, ...meta.queues]))) as unknown[];
+          if (step[0] === 'done') break;
+        }
         await this.runScript(runId, () => scripts.deleteRun.run(this.redis, keys, [runId, ...meta.queues]));
         return meta.status;
       } catch (error) {
@@ -285,8 +316,47 @@ export class RunStore {
     }
   }
 
+  /**
+   * The run's meta and each hash's fields: for a run of up to READ_PAGE nodes in one MULTI (one
+   * consistent read), else fields "0" .. nodeCount - 1 a page of READ_PAGE ids per HMGET, one
+   * MULTI per page, pipelined. One object per hash, absent fields left out.
+   */
+  private async readPaged(metaKey: string, hashes: readonly string[]): Promise<{ metaFields: Record<string, string>; fields: Record<string, string>[] }> {
+    const replyOf = ([error, value]: [Error | null, unknown]): unknown => {
+      if (error) throw error;
+      return value;
+    };
+    const count = Number(await this.redis.hget(metaKey, 'nodeCount'));
+    if (!(count > READ_PAGE)) {
+      const multi = this.redis.multi().hgetall(metaKey);
+      for (const key of hashes) multi.hgetall(key);
+      const [metaFields, ...fields] = ((await multi.exec()) ?? []).map((reply) => replyOf(reply) as Record<string, string>);
+      return { metaFields: metaFields ?? {}, fields };
+    }
+    const fields: Record<string, string>[] = hashes.map(() => ({}));
+    const pages: Promise<void>[] = [];
+    for (let first = 0; first < count; first += READ_PAGE) {
+      const ids: string[] = [];
+      for (let id = first; id < Math.min(first + READ_PAGE, count); id++) ids.push(String(id));
+      const multi = this.redis.multi();
+      for (const key of hashes) multi.hmget(key, ...ids);
+      pages.push(
+        multi.exec().then((replies) => {
+          hashes.forEach((_key, index) => {
+            const values = replyOf(replies?.[index] ?? [null, []]) as (string | null)[];
+            values.forEach((value, position) => {
+              if (value !== null) fields[index]![String(first + position)] = value;
+            });
+          });
+        }),
+      );
+    }
+    const [metaFields] = await Promise.all([this.redis.hgetall(metaKey), ...pages]);
+    return { metaFields, fields };
+  }
+
   /** Map the scripts' error replies to typed errors, by the code that starts the reply. */
-  private async runScript(runId: string, call: () => Promise<unknown>, nodeId: string | null = null): Promise<unknown> {
+  private async runScript<T>(runId: string, call: () => Promise<T>, nodeId: string | null = null): Promise<T> {
     try {
       return await call();
     } catch (error) {

@@ -74,19 +74,23 @@ export class Script {
 
 export const scripts = {
   submitRun: new Script('submit-run'),
+  enqueueRoots: new Script('enqueue-roots'),
   claim: new Script('claim'),
   startNodes: new Script('start-nodes'),
   completeNodes: new Script('complete-nodes'),
   failNode: new Script('fail-node'),
   extendLease: new Script('extend-lease'),
   cancelRun: new Script('cancel-run'),
+  cancelNodes: new Script('cancel-nodes'),
   reopenRun: new Script('reopen-run'),
+  reopenNodes: new Script('reopen-nodes'),
   pruneRuns: new Script('prune-runs'),
   deadLetter: new Script('dead-letter'),
   repairRun: new Script('repair-run'),
   recordProgress: new Script('record-progress'),
   releaseMessages: new Script('release-messages'),
   deleteRun: new Script('delete-run'),
+  deleteNodes: new Script('delete-nodes'),
   queueStats: new Script('queue-stats'),
   workerHeartbeat: new Script('worker-heartbeat'),
 } as const;

@@ -6,6 +6,7 @@ import type { KeySpace, ShardKeys } from './keys.js';
 import { sendFlat } from './command.js';
 import { decodeRedisError } from './redis-errors.js';
 import { scripts } from './script.js';
+import { SWEEP_NODES, finishRoots } from './sweeps.js';
 
 /** Specs per staging HSET (2 arguments each): the same batch size the scripts write in. */
 const STAGE_BATCH = 1000;
@@ -42,8 +43,8 @@ export interface Staging {
  * conversion costs more than the HSETs and the commit together (see the header of
  * scripts/submit-run.lua). Returns the run's creation time (ms, RedisClient clock).
  */
-export function writeRun(redis: RedisClient, keys: KeySpace, request: SubmitRequest): Promise<number> {
-  return commitRun(redis, keys, request, stageSpecs(redis, keys, request));
+export function writeRun(redis: RedisClient, keys: KeySpace, request: SubmitRequest, sweepNodes = SWEEP_NODES): Promise<number> {
+  return commitRun(redis, keys, request, stageSpecs(redis, keys, request), sweepNodes);
 }
 
 /** Send the plan's specs to a new staging hash, without waiting for the replies. */
@@ -60,19 +61,28 @@ export function stageSpecs(redis: RedisClient, keys: KeySpace, { runId, plan }: 
 }
 
 /**
- * Commit a staged run with submit-run. Throws RunExistsError, SubmitInterruptedError (the staged
- * specs were lost), or the error Redis gave a staging write; in every case nothing is left.
+ * Commit a staged run with submit-run, then enqueue the ready roots it left to enqueue-roots
+ * (`sweepNodes` node ids per call). Throws RunExistsError, SubmitInterruptedError (the staged
+ * specs were lost), or the error Redis gave a staging write; in every case nothing is left. Once
+ * committed the run stands: an error while enqueueing the roots leaves them to the repair sweep.
  */
-export async function commitRun(redis: RedisClient, keys: KeySpace, request: SubmitRequest, staging: Staging): Promise<number> {
+export async function commitRun(redis: RedisClient, keys: KeySpace, request: SubmitRequest, staging: Staging, sweepNodes = SWEEP_NODES): Promise<number> {
   const { runId, plan } = request;
   const shard = keys.forRun(runId);
   const scriptKeys = [...shard.runScriptKeys(runId), shard.sequence, staging.key, ...rootQueueKeys(shard, plan)];
   const committed = scripts.submitRun.run(redis, scriptKeys, commitArgs(request));
   const [writes, outcome] = await Promise.all([
     Promise.allSettled(staging.writes),
-    committed.then(Number, (error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
+    committed.then(
+      (reply) => reply as [number, number],
+      (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+    ),
   ]);
-  if (!(outcome instanceof Error)) return outcome;
+  if (!(outcome instanceof Error)) {
+    const [createdAt, rootsLeft] = outcome;
+    if (Number(rootsLeft) === 1) await finishRoots(redis, keys, runId, plan.queues, sweepNodes);
+    return Number(createdAt);
+  }
   // A staging write Redis refused (out of memory, say) explains a short staging better than the commit.
   const refused = writes.find((write) => write.status === 'rejected');
   if (refused) throw decodeRedisError(refused.reason, 'submit');
@@ -82,7 +92,7 @@ export async function commitRun(redis: RedisClient, keys: KeySpace, request: Sub
   throw outcome;
 }
 
-function rootQueueKeys(keys: ShardKeys, plan: SubmissionPlan): string[] {
+export function rootQueueKeys(keys: ShardKeys, plan: SubmissionPlan): string[] {
   const queueKeys: string[] = [];
   for (const queue of plan.rootQueues) {
     const q = keys.queue(queue);
@@ -92,7 +102,7 @@ function rootQueueKeys(keys: ShardKeys, plan: SubmissionPlan): string[] {
 }
 
 /** ARGV of submit-run (see its header): the run, its root classes, and the nodes' dependency counts. */
-function commitArgs({ runId, name, plan, retention, storedTrace, eventsMaxLen }: SubmitRequest): (string | number)[] {
+export function commitArgs({ runId, name, plan, retention, storedTrace, eventsMaxLen }: SubmitRequest): (string | number)[] {
   const args: (string | number)[] = [
     runId,
     name,

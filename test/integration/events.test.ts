@@ -113,10 +113,11 @@ describe('app.events()', () => {
     const events = await collect(stream, (so) => so.filter((event) => event.type === 'node.queued').length === 2);
     expect(events.map(shape)).toEqual([
       JSON.stringify({ type: 'run.submitted', name: '', nodeCount: 3 }),
+      // The run is cancelled first (nothing of it starts from then on), then its nodes, a range per call.
+      JSON.stringify({ type: 'run.cancelled' }),
       JSON.stringify({ type: 'node.cancelled', nodeId: '0' }),
       JSON.stringify({ type: 'node.cancelled', nodeId: '1' }),
       JSON.stringify({ type: 'node.cancelled', nodeId: '2' }),
-      JSON.stringify({ type: 'run.cancelled' }),
       JSON.stringify({ type: 'run.reopened', mode: 'resume' }),
       // The reset nodes that wait for nothing are queued again; node 2 waits for them.
       JSON.stringify({ type: 'node.queued', nodeId: '0', task: 'add' }),

@@ -1,9 +1,14 @@
 --[[
-  cancel-run: stop a running run. Nodes that have not started (pending, queued, delayed) are
-  cancelled at once and their messages withdrawn from the queues, so no worker starts them.
-  Running attempts are told through the cancellations channel (and their next heartbeat); their
-  late results are discarded by complete-node. The run becomes cancelled; result() rejects with
-  WorkflowCancelledError. A run that already finished is left as it is.
+  cancel-run: begin cancelling a running run. The run becomes cancelled at once: from then on no
+  worker starts a node of it (start-nodes cancels a node of a run that is not running instead),
+  late results are discarded by complete-nodes, and result() rejects with
+  WorkflowCancelledError. Running attempts are told through the cancellations channel (and
+  their next heartbeat). The nodes that had not started (pending, queued, delayed) are then
+  cancelled and their messages withdrawn by cancel-nodes, a bounded range of node ids per call
+  (RunStore.cancel loops), from the meta's cancelCursor. A process that dies between those calls
+  leaves a run that is cancelled and safe (what it had not reached cannot start), and the next
+  cancel() or the repair sweep carries the sweep on. A run that already finished is left as it
+  is. Costs O(1) in the run's size.
 
   KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
   KEYS[14..]   for each queue the run uses (its meta's `queues`), four keys:
@@ -14,12 +19,11 @@
   ARGV[3]  the app's cancellations channel (workers abort the run's running attempts)
   ARGV[4..] the queue names, in KEYS order
 
-  Returns: { 'cancelled', nodes cancelled now, attempts still running }
+  Returns: { 'cancelling' }  call cancel-nodes until it is done
        or  { 'unchanged', status }  when the run had already finished
        or  the error reply RUN_MISSING
 ]]
 --- @include "common"
---- @include "nodes"
 --- @include "events"
 --- @include "run"
 --- @include "queues"
@@ -36,31 +40,10 @@ if damage then return runDamaged(runId, damage) end
 local queues, missing = runQueuesFrom(KEYS, RUN_KEY_COUNT + 1, ARGV, 4, meta[2])
 if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) end
 
-local now = nowMs()
-local cancelled, running = 0, 0
--- Every node, ids "0" .. nodeCount - 1: a root that never started has no state stored.
-local stored = {}
-local raw = redis.call('HGETALL', run.nodes)
-for position = 1, #raw, 2 do stored[raw[position]] = raw[position + 1] end
-for index = 0, tonumber(meta[3]) - 1 do
-  local nodeId = tostring(index)
-  local node = stored[nodeId] and cjson.decode(stored[nodeId]) or initialRootState()
-  if node.status == 'pending' or node.status == 'queued' or node.status == 'delayed' then
-    if node.status ~= 'pending' then
-      local spec = loadSpec(run.specs, nodeId)
-      withdrawMessage(queues[spec.queue], messageFor(runId, nodeId, node.delivery, spec.priority))
-    end
-    node.status = 'cancelled'
-    node.finishedAt = now
-    saveNode(run.nodes, nodeId, node)
-    emitEvent('node.cancelled', nodeId)
-    cancelled = cancelled + 1
-  elseif node.status == 'running' then
-    running = running + 1
-  end
-end
-if cancelled > 0 then redis.call('HINCRBY', run.meta, 'unfinished', -cancelled) end
-setRunStatus(run, runId, 'cancelled', now, channel)
-if running > 0 then redis.call('PUBLISH', cancellations, runId) end
+-- A reopen sweep still going on goes on in its cleanup mode (reopen-nodes.lua).
+redis.call('HSET', run.meta, 'cancelCursor', 0)
+setRunStatus(run, runId, 'cancelled', nowMs(), channel)
+-- Whether any attempt is running is known only once every node is looked at: told anyway.
+redis.call('PUBLISH', cancellations, runId)
 flushEvents()
-return { 'cancelled', cancelled, running }
+return { 'cancelling' }

@@ -11,6 +11,11 @@
   fail-node (the node's state is gone) and 0 from extend-lease, so nothing it reports writes a
   key of the deleted run again.
 
+  The nodes' messages are looked for from the meta's deleteCursor on: RunStore.delete first
+  walks the run with delete-nodes, a bounded range per call, so that this call has no node left
+  to look at and stays short whatever the run's size; called alone, it walks every node. The
+  keys go by UNLINK: a large hash is freed in the background, not while Redis waits.
+
   KEYS[1..13]  the run's keys (runScriptKeys in keys.ts); the app's event stream (KEYS[13]) is
                left alone: a deleted run's events leave it only when it is trimmed
   KEYS[14..]   for each queue the run uses (its meta's `queues`), four keys:
@@ -31,20 +36,19 @@
 local run = runKeysFrom(KEYS)
 local runId = ARGV[1]
 
-local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'nodeCount', 'indexMember')
+local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'nodeCount', 'indexMember', 'deleteCursor')
 local status = meta[1]
 if not status then return redis.error_reply('RUN_MISSING') end
 if status == 'running' then return redis.error_reply('RUN_ACTIVE') end
 local queues, missing = runQueuesFrom(KEYS, RUN_KEY_COUNT + 1, ARGV, 2, meta[2])
 if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) end
 
--- Every node, ids "0" .. nodeCount - 1: a root that never started has no state stored.
+-- The nodes delete-nodes has not looked at yet (all of them when it was not called).
 local withdrawn = 0
-local stored = {}
-local raw = redis.call('HGETALL', run.nodes)
-for position = 1, #raw, 2 do stored[raw[position]] = raw[position + 1] end
-for index = 0, (tonumber(meta[3]) or 0) - 1 do
-  local nodeId = tostring(index)
+local ids = {}
+for index = tonumber(meta[5] or '0'), (tonumber(meta[3]) or 0) - 1 do ids[#ids + 1] = tostring(index) end
+local stored = loadRaw(run.nodes, ids)
+for _, nodeId in ipairs(ids) do
   local node = stored[nodeId] and cjson.decode(stored[nodeId]) or initialRootState()
   if node.status == 'queued' or node.status == 'delayed' or node.status == 'running' then
     local spec = loadSpec(run.specs, nodeId)
@@ -55,7 +59,7 @@ for index = 0, (tonumber(meta[3]) or 0) - 1 do
   end
 end
 
-redis.call('DEL', unpack(runDataKeys(run)))
+redis.call('UNLINK', unpack(runDataKeys(run)))
 local member = meta[4]
 if member then
   redis.call('ZREM', run.all, member)

@@ -1,6 +1,6 @@
 --[[
-  reopen-run: resume a run, or rerun part of it. Succeeded nodes keep their results and never
-  run again, except those downstream of a rerun's node.
+  reopen-run: begin a resume or a rerun. Succeeded nodes keep their results and never run
+  again, except those downstream of a rerun's node.
 
     resume              failed and cancelled nodes become runnable again (in a cancelled run, so do
                         the nodes whose attempts were still running and are being aborted); a run
@@ -9,12 +9,19 @@
                         then, as for resume, failed and cancelled nodes become runnable again:
                         a run is never left half failed
 
-  A reset node waits for its dependencies that have not succeeded, or is enqueued at once (a
-  node.queued event each, after the run.reopened event). Its
-  attempts keep counting (inspect shows the total), but it gets a fresh retry budget and lease
-  expiry count (attemptOffset). Any message of a reset node still in a queue is withdrawn
-  first, and a running attempt of a reset node is fenced off (its node is no longer running
-  with that attempt). The run becomes running again and stops expiring. Costs O(nodes + edges).
+  This call only begins: the run becomes running at once (one run.reopened event), and the
+  nodes are reset by reopen-nodes, a bounded range of node ids per call, until it says the
+  sweep is done (RunStore.reopen loops; see reopen-nodes.lua for why the run may be running
+  while the sweep goes on). Costs O(1) in the run's size, plus O(messages leased on the run's
+  queues) for a cancelled run: the attempts still running in it are fenced off here (their node
+  becomes cancelled, their lease goes), so that their abort reports, arriving once the run is
+  running again, are stale instead of failing it.
+
+  The sweep is written in the run's meta (reopenCursor: next node id; reopenFrom: X or "";
+  reopenToken: the run's `reopened` count, which marks the nodes this sweep reset ahead of
+  their turn), and `unfinished` holds one more than the nodes while it lasts, so that the run
+  cannot succeed before the sweep has reset every node it must. A sweep left half done (its
+  process died) is finished by the next reopen-run caller or by the repair sweep.
 
   KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
   KEYS[14]     sequence
@@ -27,8 +34,9 @@
   ARGV[4]  run's pub/sub channel
   ARGV[5..] the queue names, in KEYS order
 
-  Returns: { 'reopened', nodes reset, nodes enqueued, run status now }
+  Returns: { 'reopening' }  the sweep has begun: call reopen-nodes until it is done
        or  { 'unchanged', status }
+       or  { 'busy' }  an earlier sweep is not done: finish it with reopen-nodes, then call again
        or  the error replies RUN_MISSING, NODE_MISSING
 ]]
 --- @include "common"
@@ -36,107 +44,65 @@
 --- @include "events"
 --- @include "run"
 --- @include "queues"
---- @include "enqueue"
 
 local run = runKeysFrom(KEYS)
 eventsFor(run, ARGV[1])
-local sequenceKey = KEYS[RUN_KEY_COUNT + 1]
 local runId, mode, fromNode, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 
-local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'nodeCount')
+local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'reopenCursor', 'nodeCount')
 local runStatus = meta[1]
 if not runStatus then return redis.error_reply('RUN_MISSING') end
-local damage = missingSpecs(run, tonumber(meta[3]))
+local damage = missingSpecs(run, tonumber(meta[4]))
 if damage then return runDamaged(runId, damage) end
 local queues, missing = runQueuesFrom(KEYS, RUN_KEY_COUNT + 2, ARGV, 5, meta[2])
 if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) end
 if mode == 'rerun' and redis.call('HEXISTS', run.specs, fromNode) == 0 then
   return redis.error_reply('NODE_MISSING')
 end
+if meta[3] then return { 'busy' } end
 if mode == 'resume' and (runStatus == 'running' or runStatus == 'succeeded') then
   return { 'unchanged', runStatus }
 end
 
--- Every node, in id order ("0" .. nodeCount - 1): a root that never started has no state stored.
-local states, specs, order = {}, {}, {}
-local raw = redis.call('HGETALL', run.nodes)
-for position = 1, #raw, 2 do states[raw[position]] = cjson.decode(raw[position + 1]) end
-for index = 0, tonumber(meta[3]) - 1 do
-  local nodeId = tostring(index)
-  order[#order + 1] = nodeId
-  states[nodeId] = states[nodeId] or initialRootState()
-end
-raw = redis.call('HGETALL', run.specs)
-for position = 1, #raw, 2 do specs[raw[position]] = decodeSpec(raw[position + 1]) end
-
--- Which nodes to reset.
-local reset = {}
-if mode == 'rerun' then
-  local stack = { fromNode }
-  while #stack > 0 do
-    local nodeId = table.remove(stack)
-    if not reset[nodeId] then
-      reset[nodeId] = 'rerun'
-      for _, dependant in ipairs(specs[nodeId].next or {}) do stack[#stack + 1] = dependant end
-    end
-  end
-end
--- In a cancelled run, attempts still running are being aborted by their workers: reset them
--- too, so that their abort reports (fenced off by the withdrawn lease) do not fail the
--- reopened run. In a failed run they are independent branches and may finish.
-for _, nodeId in ipairs(order) do
-  local status = states[nodeId].status
-  if not reset[nodeId] and (status == 'failed' or status == 'cancelled' or (status == 'running' and runStatus == 'cancelled')) then
-    reset[nodeId] = 'resume'
-  end
-end
-
 local now = nowMs()
-local resetCount = 0
-for _, nodeId in ipairs(order) do
-  if reset[nodeId] then
-    local node, spec = states[nodeId], specs[nodeId]
-    withdrawMessage(queues[spec.queue], messageFor(runId, nodeId, node.delivery, spec.priority))
-    if reset[nodeId] == 'rerun' then redis.call('HDEL', run.results, nodeId) end
-    node.status = 'pending'
-    node.waiting = 0
-    node.attemptOffset = node.attempts or 0
-    node.leaseExpiries = nil
-    node.finishedAt = nil
-    node.progress = nil
-    resetCount = resetCount + 1
-  end
-end
-
--- A reset node waits for each dependency that has not succeeded (O(edges)).
-for _, nodeId in ipairs(order) do
-  if states[nodeId].status ~= 'succeeded' then
-    for _, dependant in ipairs(specs[nodeId].next or {}) do
-      if reset[dependant] then states[dependant].waiting = states[dependant].waiting + 1 end
+-- In a cancelled run, attempts still running are being aborted by their workers: fence them off
+-- now (their node cancelled, their lease withdrawn), before the run is running again, so that
+-- their abort reports are stale; the sweep then resets them with the other cancelled nodes.
+-- Their messages are in the leases of the run's queues, so this costs what is leased there.
+if runStatus == 'cancelled' then
+  local fenced = 0
+  for _, queue in pairs(queues) do
+    for _, message in ipairs(redis.call('ZRANGE', queue.leases, 0, -1)) do
+      local messageRun, nodeId, delivery = messageParts(message)
+      if messageRun == runId then
+        local node = loadNode(run.nodes, nodeId)
+        if node and node.status == 'running' and node.delivery == tonumber(delivery) then
+          node.status = 'cancelled'
+          node.finishedAt = now
+          saveNode(run.nodes, nodeId, node)
+          fenced = fenced + 1
+        end
+        redis.call('ZREM', queue.leases, message)
+      end
     end
   end
+  if fenced > 0 then redis.call('HINCRBY', run.meta, 'unfinished', -fenced) end
 end
 
--- Before the nodes' node.queued events (enqueueNode): a reader learns the run reopened first.
+-- A cancel sweep left half done stops here: the nodes it had not reached are as they were while
+-- the run ran (queued with their message, pending), which is right for a running run.
+-- A delete cut short starts over if it comes again: the reopen enqueues nodes behind its cursor.
+redis.call('HDEL', run.meta, 'cancelCursor', 'deleteCursor')
+local token = redis.call('HINCRBY', run.meta, 'reopened', 1)
+-- The sweep's hold on `unfinished`, released by reopen-nodes when it is done.
+redis.call('HINCRBY', run.meta, 'unfinished', 1)
+-- A running or succeeded run has no failed or cancelled node: a rerun's sweep starts at X, as
+-- node ids are a topological order (graph/compile.ts) and nothing before X is reset.
+local first = 0
+if mode == 'rerun' and (runStatus == 'running' or runStatus == 'succeeded') then first = tonumber(fromNode) end
+redis.call('HSET', run.meta, 'reopenCursor', first, 'reopenFrom', fromNode, 'reopenToken', token)
 emitEvent('run.reopened', nil, nil, nil,
   mode == 'rerun' and ('{"mode":"rerun","from":"' .. fromNode .. '"}') or '{"mode":"resume"}')
-local enqueued, unfinished = 0, 0
-for _, nodeId in ipairs(order) do
-  local node = states[nodeId]
-  if reset[nodeId] then
-    if node.waiting == 0 then
-      enqueueNode(queues[specs[nodeId].queue], sequenceKey, runId, nodeId, node, specs[nodeId], now)
-      enqueued = enqueued + 1
-    end
-    saveNode(run.nodes, nodeId, node)
-  end
-  local status = node.status
-  if status ~= 'succeeded' and status ~= 'failed' and status ~= 'cancelled' then unfinished = unfinished + 1 end
-end
-
-redis.call('HSET', run.meta, 'unfinished', unfinished)
-redis.call('HINCRBY', run.meta, 'reopened', 1)
-local status = unfinished == 0 and 'succeeded' or 'running'
-setRunStatus(run, runId, status, now, channel)
+setRunStatus(run, runId, 'running', now, channel)
 flushEvents()
-return { 'reopened', resetCount, enqueued, status }
+return { 'reopening' }

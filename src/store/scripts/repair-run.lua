@@ -13,7 +13,9 @@
                 ran (delayedUntil from queuedAt), else at once (a retry's backoff is not stored)
     running  -> ready, ahead of every priority, like an expired lease: its next start counts a
                 lease expiry and fences off the attempt that lost it
-  A pending node has no message; a finished node needs none. A finished run is not looked at.
+  A pending node has no message; a finished node needs none; a ready root that submit-run left
+  to enqueue-roots (past the meta's rootsCursor) gets its message from there. A finished run is
+  not looked at.
 
   KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
   KEYS[14]     sequence
@@ -47,7 +49,7 @@ local sequenceKey = KEYS[RUN_KEY_COUNT + 1]
 local runId = ARGV[1]
 local first, most = tonumber(ARGV[2]), tonumber(ARGV[3])
 
-local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'nodeCount', 'createdAt')
+local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'nodeCount', 'createdAt', 'rootsCursor')
 if not meta[1] then return redis.error_reply('RUN_MISSING') end
 if meta[1] ~= 'running' then return { 'unchanged', meta[1] } end
 local queues, missing = runQueuesFrom(KEYS, RUN_KEY_COUNT + 2, ARGV, 4, meta[2])
@@ -101,6 +103,8 @@ end
 
 for index, nodeId in ipairs(ids) do
   local node = nodes[index]
+  -- A ready root past rootsCursor has no message yet: enqueue-roots adds it, not a repair.
+  if not states[index] and meta[5] and tonumber(nodeId) >= tonumber(meta[5]) then node = nil end
   local status = node and node.status
   if status == 'queued' or status == 'delayed' or status == 'running' then
     local spec = decodeSpec(specs[index])

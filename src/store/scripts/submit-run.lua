@@ -37,10 +37,16 @@
                    (1-based), run-length encoded in id order: pairs of (value, how many
                    consecutive nodes have it). A 10,000-wide chord is two pairs.
 
-  Returns: the run's creation time (ms, Redis clock), or an error reply, with nothing written
+  Returns: { the run's creation time (ms, Redis clock), 1 when ready roots are left to
+  enqueue-roots (the meta's rootsCursor names the first), else 0 }, or an error reply, with nothing written
   and the staging hash deleted: "RUN_EXISTS", or "STAGING_INCOMPLETE <found> <expected>" when
   the staging hash does not hold the N specs (Redis restarted or was flushed between the HSETs
   and this call, or the staging expired).
+
+  Only the first COMMIT_READY_ROOTS ready roots (in id order) are enqueued here; the others stay
+  without a message until enqueue-roots adds them, a bounded range per call, right after (the
+  submitting client calls it; the repair sweep does if that client died, and repair-run leaves
+  them alone meanwhile). They read as queued all along.
 
   A queued root (no countdown, no eta ahead) gets no state entry: absent means queued, delivery 1
   (initialRootState in includes/nodes.lua). The roots are enqueued here in bulk rather than one
@@ -50,6 +56,10 @@
 --- @include "common"
 --- @include "events"
 --- @include "run"
+
+-- Ready roots this call enqueues at most: a million-wide group's messages are added by
+-- enqueue-roots, a bounded number per call, so that no call holds Redis long.
+local COMMIT_READY_ROOTS = 2000
 
 local run = runKeysFrom(KEYS)
 local sequenceKey = KEYS[RUN_KEY_COUNT + 1]
@@ -117,7 +127,11 @@ for position = firstPair, #ARGV, 2 do
   local class = classes[-tonumber(ARGV[position])]
   if class and not class.due then readyRoots = readyRoots + tonumber(ARGV[position + 1]) end
 end
-local sequence = readyRoots > 0 and (redis.call('INCRBY', sequenceKey, readyRoots) - readyRoots) or 0
+-- The first COMMIT_READY_ROOTS of them are enqueued here; enqueue-roots enqueues the others.
+local readyLeft = math.min(readyRoots, COMMIT_READY_ROOTS)
+local sequence = readyLeft > 0 and (redis.call('INCRBY', sequenceKey, readyLeft) - readyLeft) or 0
+-- The id of the first ready root left to enqueue-roots (nil: none is).
+local rootsCursor = nil
 -- A delayed root's state leaves out what is implied (memory counts at 100,000 nodes): no
 -- waiting means 0, and no queuedAt means the run's createdAt. A queued root has no state at all
 -- until it starts (initialRootState in nodes.lua).
@@ -130,7 +144,14 @@ for position = firstPair, #ARGV, 2 do
   local class = classes[-waiting]
   -- The text of PENDING_ONE_JSON (common.lua) for one dependency: complete-nodes compares it.
   local pendingState = waiting > 0 and ('{"status":"pending","waiting":' .. waiting .. '}') or nil
-  for _ = 1, tonumber(ARGV[position + 1]) do
+  local count = tonumber(ARGV[position + 1])
+  local pairStart = nodeIndex
+  local readyClass = not pendingState and not class.due
+  -- Ready roots past this call's share need nothing here (no state): skipped without a loop.
+  if readyClass and readyLeft < count then
+    rootsCursor = rootsCursor or (nodeIndex + readyLeft)
+  end
+  for _ = 1, (readyClass and math.min(count, readyLeft) or count) do
     local nodeId = tostring(nodeIndex)
     nodeIndex = nodeIndex + 1
     local state = pendingState
@@ -141,6 +162,7 @@ for position = firstPair, #ARGV, 2 do
         redis.call('ZADD', class.queue.delayed, formatScore(class.due), message)
       else
         -- No state stored: a root with none is queued, delivery 1 (initialRootState).
+        readyLeft = readyLeft - 1
         sequence = sequence + 1
         local readyArgs = class.queue.readyArgs
         readyArgs[#readyArgs + 1] = readyScore(class.priority, sequence)
@@ -152,8 +174,10 @@ for position = firstPair, #ARGV, 2 do
       stateArgs[#stateArgs + 1] = state
     end
   end
+  nodeIndex = pairStart + count
 end
 callInChunks('HSET', run.nodes, stateArgs)
+if rootsCursor then redis.call('HSET', run.meta, 'rootsCursor', rootsCursor) end
 for _, queue in pairs(queues) do
   callInChunks('ZADD', queue.ready, queue.readyArgs)
   -- Also for delayed roots: a blocked worker wakes up and shortens its wait to the due time.
@@ -163,4 +187,4 @@ end
 eventsFor(run, runId, maxEvents > 0 and ARGV[9] or false)
 emitEvent('run.submitted', nil, nil, nil, cjson.encode({ name = ARGV[2], nodeCount = nodeCount }))
 flushEvents()
-return now
+return { now, rootsCursor and 1 or 0 }

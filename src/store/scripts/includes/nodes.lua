@@ -34,8 +34,27 @@ end
 -- Specs are stored without their defaults (they are most of a wide group's memory): no
 -- "queue" means "default" (DEFAULT_QUEUE, common.lua), and no "nextQueues" beside "next" means
 -- { "default" }.
+--
+-- A spec of LARGE_SPEC_BYTES or more with an "input" (a join of a very wide group: its
+-- template names every member) is decoded without its template, which would cost Redis a
+-- table per member: spec.inputDeferred is set instead, and the worker reads such a node's
+-- template and inputs itself (startNode). The template is cut out by its text: it starts at the
+-- first ',"input":{"' and ends at the last '}' before the spec's own, as every field specJsonOf
+-- (graph/plan.ts) writes after "input" is a number or a list of ids. Such a text inside args
+-- cuts the args' brackets in two, which cjson refuses: then the spec is decoded whole.
+local LARGE_SPEC_BYTES = 65536
+local function withoutTemplate(raw)
+  local from = string.find(raw, ',"input":{"', 1, true)
+  if not from then return nil end
+  local position = #raw - 1
+  while position > from and string.byte(raw, position) ~= 125 do position = position - 1 end
+  local ok, spec = pcall(cjson.decode, string.sub(raw, 1, from - 1) .. string.sub(raw, position + 1))
+  if not ok or spec.input then return nil end
+  spec.inputDeferred = true
+  return spec
+end
 local function decodeSpec(raw)
-  local spec = cjson.decode(raw)
+  local spec = #raw >= LARGE_SPEC_BYTES and withoutTemplate(raw) or cjson.decode(raw)
   spec.queue = spec.queue or DEFAULT_QUEUE
   if spec.next and not spec.nextQueues then spec.nextQueues = { DEFAULT_QUEUE } end
   return spec
@@ -68,7 +87,8 @@ local function specRouting(raw)
     for id in string.gmatch(list, '%d+') do next[#next + 1] = id end
     return next, DEFAULT_NEXT_QUEUES
   end
-  if not list and not string.find(raw, '"next":', 1, true) then return nil, nil end
+  -- (A large spec goes to decodeSpec, which is cheap for it, rather than through a search of its text.)
+  if not list and #raw < LARGE_SPEC_BYTES and not string.find(raw, '"next":', 1, true) then return nil, nil end
   local spec = decodeSpec(raw)
   return spec.next, spec.nextQueues
 end

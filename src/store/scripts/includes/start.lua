@@ -7,7 +7,8 @@
 -- fresh retry budget, while `attempts` keeps counting across resumes). inputs: the upstream
 -- results the node's input template reads, in the template's first-seen order (templateNodes in
 -- graph/template.ts walks it the same way), with null where a result is missing, or null when
--- the node reads no input; missing: the ids of the missing ones. One string per started node,
+-- the node reads no input, or false when it reads too many for this call (MAX_START_INPUTS, or a
+-- spec over decodeSpec's LARGE_SPEC_BYTES): the worker reads them; missing: the ids of the missing ones. One string per started node,
 -- which the worker reads with one JSON.parse: a reply of separate values costs the worker more
 -- to parse for a group's members (redis-parser, then a parse of the spec and one of the
 -- context), and Redis a table and nine bulk strings per node.
@@ -20,8 +21,29 @@ local function collectTemplateNodes(template, ids, seen)
     end
   elseif template.list then
     for _, item in ipairs(template.list) do collectTemplateNodes(item, ids, seen) end
+  elseif template.range then
+    -- Consecutive node ids (compactTemplate in graph/template.ts).
+    for index = template.range[1], template.range[1] + template.range[2] - 1 do
+      local id = tostring(index)
+      if not seen[id] then
+        seen[id] = true
+        ids[#ids + 1] = id
+      end
+    end
   end
 end
+
+-- At most how many node ids a template reads (a node read twice counts twice), without listing them.
+local function templateSize(template)
+  if template.node then return 1 end
+  if template.range then return template.range[2] end
+  local size = 0
+  for _, item in ipairs(template.list or {}) do size = size + templateSize(item) end
+  return size
+end
+-- A start reads at most this many inputs itself; a node that reads more (the join of a very wide
+-- group) gets them from its worker, in bounded reads (see startNode).
+local MAX_START_INPUTS = 5000
 
 -- What every start in one script call shares, read once: the run's trace context, how many
 -- times it was reopened, when it was created, and its status (nil when the run is missing).
@@ -71,6 +93,15 @@ local function startNode(run, nodeId, node, spec, specJson, now, runContext, wri
   -- A root that has not been re-enqueued was queued when the run was created (submit-run).
   local queuedAt = node.queuedAt or runContext.createdAt or now
   local ids = NO_IDS
+  -- Too many inputs to read here: the worker reads them itself, in bounded reads after this
+  -- start, fenced by this attempt like everything it reports. No span links then.
+  if spec.inputDeferred or (spec.input and not spec.input.node and templateSize(spec.input) > MAX_START_INPUTS) then
+    local head = '[' .. attempts .. ',' .. (node.leaseExpiries or 0) .. ',' .. (node.attemptOffset or 0) .. ','
+    local context = runContext.trace
+      and cjson.encode({ queuedAt = queuedAt, startedAt = now, reopened = runContext.reopened, trace = runContext.trace })
+      or plainContextJson(queuedAt, now, runContext.reopened)
+    return head .. specJson .. ',' .. context .. ',false,[]]'
+  end
   if spec.input and spec.input.node then
     ids = { spec.input.node }
   elseif spec.input then

@@ -1,0 +1,59 @@
+--[[
+  delete-nodes: one bounded step before delete-run: withdraw the queued, delayed and leased
+  messages of the run's nodes, node ids from the meta's deleteCursor (0 at first), at most
+  ARGV[2] of them, so that delete-run has none left to look for and costs O(1) in the run's
+  size. Nothing else changes: the run reads as it did until delete-run deletes it. A process
+  that dies between calls leaves a finished run with a cursor, which the next delete carries on
+  (a resume or rerun in between removes the cursor: reopen-run).
+
+  KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
+  KEYS[14..]   for each queue the run uses (its meta's `queues`), four keys:
+               ready, delayed, leases, signal
+
+  ARGV[1]  run id
+  ARGV[2]  most node ids to handle in this call
+  ARGV[3..] the queue names, in KEYS order
+
+  Returns: { 'more', messages withdrawn }  call again
+       or  { 'done', messages withdrawn }  every node was looked at: call delete-run
+       or  the error reply RUN_MISSING, RUN_ACTIVE, or QUEUE_KEYS_MISSING <queue>
+]]
+--- @include "common"
+--- @include "nodes"
+--- @include "queues"
+
+local runMeta = KEYS[1]
+local nodesKey, specsKey = KEYS[2], KEYS[3]
+local runId, limit = ARGV[1], tonumber(ARGV[2])
+
+local meta = redis.call('HMGET', runMeta, 'status', 'queues', 'nodeCount', 'deleteCursor')
+local status = meta[1]
+if not status then return redis.error_reply('RUN_MISSING') end
+if status == 'running' then return redis.error_reply('RUN_ACTIVE') end
+local queues, missing = runQueuesFrom(KEYS, 14, ARGV, 3, meta[2])
+if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) end
+local nodeCount, first = tonumber(meta[3]) or 0, tonumber(meta[4] or '0')
+local last = math.min(first + limit, nodeCount) - 1
+
+local ids = {}
+for index = first, last do ids[#ids + 1] = tostring(index) end
+local raw = loadRaw(nodesKey, ids)
+local withdrawn = 0
+for _, nodeId in ipairs(ids) do
+  local text = raw[nodeId]
+  -- A node that finished has no message: skipped without decoding (most of a finished run's).
+  local finished = text and (string.find(text, '"status":"succeeded"', 1, true) or string.find(text, '"status":"failed"', 1, true)
+    or string.find(text, '"status":"cancelled"', 1, true) or string.find(text, '"status":"pending"', 1, true))
+  if not finished then
+    local node = text and cjson.decode(text) or initialRootState()
+    if node.status == 'queued' or node.status == 'delayed' or node.status == 'running' then
+      local spec = loadSpec(specsKey, nodeId)
+      if spec then
+        withdrawMessage(queues[spec.queue], messageFor(runId, nodeId, node.delivery, spec.priority))
+        withdrawn = withdrawn + 1
+      end
+    end
+  end
+end
+redis.call('HSET', runMeta, 'deleteCursor', last + 1)
+return { last + 1 >= nodeCount and 'done' or 'more', withdrawn }

@@ -1,0 +1,213 @@
+--[[
+  reopen-nodes: one bounded step of the sweep reopen-run began: node ids from the meta's
+  reopenCursor, at most ARGV[2] of them, in id order. Each call is atomic and moves the cursor,
+  so a process that dies between calls leaves a sweep that the next call (from anyone: the next
+  resume or rerun, the repair sweep) carries on where it stopped.
+
+  The run is running while the sweep goes on, so workers run what it has already enqueued. That
+  is safe because node ids are a topological order (graph/compile.ts: every dependency of a node
+  has a smaller id) and each node is handled at its turn as follows:
+
+    - A node to reset (a failed or cancelled one; a rerun's X and, through the edges of the
+      nodes reset for the rerun, everything downstream of X) is reset either at its own turn or
+      earlier, by the turn of its first dependency that is not succeeded ("ahead of its turn").
+      Reset: its message withdrawn (a running attempt is fenced off), its result dropped if the
+      rerun reaches it, status pending, a fresh retry budget (attemptOffset).
+    - At a node's turn, for each dependant reset by this sweep, it adds one to the dependant's
+      `waiting` if it is not succeeded (complete-nodes subtracts it again when it succeeds). A
+      pending dependant that was not reset gets one more when this node was succeeded until its
+      reset (now, or ahead of its turn: its state's `rerun` is 2). Every dependency has its turn before its dependant, so when a node's own
+      turn comes, every dependency that is not succeeded has been counted.
+    - A node reset ahead of its turn holds one extra `waiting` (its state's `hold` is this
+      sweep's token) until its turn: complete-nodes cannot make it ready before all its
+      dependencies are counted. At its turn the hold is released, and the node is enqueued if
+      nothing is left to wait for. A node reset at its own turn waits for nothing: enqueued.
+    - A succeeded node that is not reset is skipped (its dependants are counted by others).
+
+  `unfinished` holds one extra while the sweep lasts (reopen-run), released by the last call:
+  the run succeeds then if nothing is left. If the run stopped running meanwhile (a node failed
+  for good, or it was cancelled), the sweep resets nothing more: it only releases the holds of
+  the nodes it had reset ahead of their turn, cancelling those left waiting for nothing, so that
+  a later resume finds consistent counts. Costs O(nodes in the range + their edges).
+
+  KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
+  KEYS[14]     sequence
+  KEYS[15..]   for each queue the run uses (its meta's `queues`), four keys:
+               ready, delayed, leases, signal
+
+  ARGV[1]  run id
+  ARGV[2]  most node ids to handle in this call
+  ARGV[3]  run's pub/sub channel
+  ARGV[4..] the queue names, in KEYS order
+
+  Returns: { 'more', nodes reset, nodes enqueued }           call again
+       or  { 'done', nodes reset, nodes enqueued, run status } the sweep is over
+       or  { 'idle', run status }                              no sweep to carry on
+       or  the error replies RUN_MISSING, QUEUE_KEYS_MISSING <queue>
+]]
+--- @include "common"
+--- @include "nodes"
+--- @include "events"
+--- @include "run"
+--- @include "queues"
+--- @include "enqueue"
+
+local run = runKeysFrom(KEYS)
+eventsFor(run, ARGV[1])
+local sequenceKey = KEYS[RUN_KEY_COUNT + 1]
+local runId, limit, channel = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+
+local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'nodeCount', 'reopenCursor', 'reopenFrom', 'reopenToken')
+local runStatus = meta[1]
+if not runStatus then return redis.error_reply('RUN_MISSING') end
+if not meta[4] then return { 'idle', runStatus } end
+local queues, missing = runQueuesFrom(KEYS, RUN_KEY_COUNT + 2, ARGV, 4, meta[2])
+if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) end
+local nodeCount, first, fromNode, token = tonumber(meta[3]), tonumber(meta[4]), meta[5], tonumber(meta[6])
+local last = math.min(first + limit, nodeCount) - 1
+local cleanup = runStatus ~= 'running'
+local now = nowMs()
+
+-- The states this call reads and changes, by node id, written at the end.
+local states = {}
+local ids = {}
+for index = first, last do ids[#ids + 1] = tostring(index) end
+local raw = loadRaw(run.nodes, ids)
+local writes = NodeWrites.new(run.nodes)
+local function stateOf(nodeId)
+  local node = states[nodeId]
+  if node then return node end
+  local text = raw[nodeId]
+  if text == nil and tonumber(nodeId) > last then text = redis.call('HGET', run.nodes, nodeId) or nil end
+  node = text and cjson.decode(text) or initialRootState()
+  states[nodeId] = node
+  return node
+end
+
+local resetCount, enqueued, unfinishedDelta = 0, 0, 0
+
+local function isTerminal(status)
+  return status == 'succeeded' or status == 'failed' or status == 'cancelled'
+end
+
+-- Reset a node to pending: its message withdrawn (fencing a running attempt), its result
+-- dropped when the rerun reaches it.
+local function resetNode(nodeId, node, spec, dropResult)
+  local prior = node.status
+  if prior == 'queued' or prior == 'delayed' or prior == 'running' then
+    withdrawMessage(queues[spec.queue], messageFor(runId, nodeId, node.delivery, spec.priority))
+  end
+  if dropResult then redis.call('HDEL', run.results, nodeId) end
+  if isTerminal(prior) then unfinishedDelta = unfinishedDelta + 1 end
+  node.status = 'pending'
+  node.waiting = 0
+  node.attemptOffset = node.attempts or 0
+  node.leaseExpiries = nil
+  node.finishedAt = nil
+  node.progress = nil
+  resetCount = resetCount + 1
+end
+
+local function enqueue(nodeId, node, spec)
+  enqueueNode(queues[spec.queue], sequenceKey, runId, nodeId, node, spec, now)
+  enqueued = enqueued + 1
+end
+
+for _, nodeId in ipairs(ids) do
+  local text = raw[nodeId]
+  -- A succeeded node (the most common, and never held) is skipped without decoding, unless it is
+  -- the rerun's X or was reset earlier in this call. A progress text inside a state is escaped,
+  -- so it cannot match.
+  local skip = text and not states[nodeId] and nodeId ~= fromNode and string.find(text, '"status":"succeeded"', 1, true)
+  if not skip then
+    local node = stateOf(nodeId)
+    if cleanup then
+      if node.hold == token then
+        node.hold, node.rerun = nil, nil
+        if node.status == 'pending' then
+          node.waiting = node.waiting - 1
+          -- Nothing left to wait for in a run that stopped: cancelled, as its run would have.
+          if node.waiting <= 0 then
+            node.status = 'cancelled'
+            node.finishedAt = now
+            unfinishedDelta = unfinishedDelta - 1
+            emitEvent('node.cancelled', nodeId)
+          end
+        end
+        writes:add(nodeId, node)
+      end
+    else
+      local spec
+      local wasSucceeded = node.status == 'succeeded'
+      local reset, reaches = false, false
+      if node.hold == token then
+        -- Reset ahead of its turn: release the hold. rerun 2: the rerun reached it while it was
+        -- succeeded, which its pending dependants' counts do not include.
+        reset, reaches = true, node.rerun ~= nil
+        wasSucceeded = node.rerun == 2
+        node.hold, node.rerun = nil, nil
+        node.waiting = node.waiting - 1
+        if node.waiting == 0 then
+          spec = loadSpec(run.specs, nodeId)
+          enqueue(nodeId, node, spec)
+        end
+        writes:add(nodeId, node)
+      elseif (nodeId == fromNode and node.status ~= 'pending') or node.status == 'failed' or node.status == 'cancelled' then
+        reset, reaches = true, nodeId == fromNode
+        spec = loadSpec(run.specs, nodeId)
+        resetNode(nodeId, node, spec, reaches)
+        enqueue(nodeId, node, spec)
+        writes:add(nodeId, node)
+      end
+      if reset or node.status ~= 'succeeded' then
+        local next = specRouting(redis.call('HGET', run.specs, nodeId))
+        for _, dependantId in ipairs(next or {}) do
+          local dependant = stateOf(dependantId)
+          local status = dependant.status
+          if dependant.hold == token then
+            dependant.waiting = dependant.waiting + 1
+            if reaches and dependant.rerun == nil then
+              dependant.rerun = 1
+              redis.call('HDEL', run.results, dependantId)
+            end
+            writes:add(dependantId, dependant)
+          elseif status == 'pending' then
+            -- Its waiting already counts this node unless it was succeeded until just now.
+            if reset and wasSucceeded then
+              dependant.waiting = (dependant.waiting or 0) + 1
+              writes:add(dependantId, dependant)
+            end
+          elseif status == 'failed' or status == 'cancelled' or (reaches and status ~= 'pending') then
+            resetNode(dependantId, dependant, loadSpec(run.specs, dependantId), reaches)
+            -- The hold, and this node, which is not succeeded.
+            dependant.waiting = 2
+            dependant.hold = token
+            if reaches then dependant.rerun = status == 'succeeded' and 2 or 1 end
+            writes:add(dependantId, dependant)
+          end
+        end
+      end
+    end
+  end
+end
+writes:flush()
+if unfinishedDelta ~= 0 then redis.call('HINCRBY', run.meta, 'unfinished', unfinishedDelta) end
+
+if last + 1 < nodeCount then
+  redis.call('HSET', run.meta, 'reopenCursor', last + 1)
+  if cleanup then applyRetention(run) end
+  flushEvents()
+  return { 'more', resetCount, enqueued }
+end
+
+-- The sweep is over: release its hold on `unfinished`.
+redis.call('HDEL', run.meta, 'reopenCursor', 'reopenFrom', 'reopenToken')
+local unfinished = redis.call('HINCRBY', run.meta, 'unfinished', -1)
+if runStatus == 'running' and unfinished == 0 then
+  setRunStatus(run, runId, 'succeeded', now, channel)
+  runStatus = 'succeeded'
+elseif cleanup then
+  applyRetention(run)
+end
+flushEvents()
+return { 'done', resetCount, enqueued, runStatus }

@@ -1,0 +1,310 @@
+import type { RedisClient } from '../../src/store/redis-client.js';
+import { describe, expect, it } from 'vitest';
+import { type App, chain, group, type Run, WorkflowCancelledError } from '../../src/index.js';
+import { RunStore } from '../../src/store/run-store.js';
+import { compileCanvas } from '../../src/graph/compile.js';
+import { planSubmission } from '../../src/graph/plan.js';
+import { scripts } from '../../src/store/script.js';
+import { commitArgs, rootQueueKeys, stageSpecs, type SubmitRequest } from '../../src/store/submission.js';
+import { cancelStep, reopenStep } from '../../src/store/sweeps.js';
+import { useApps, useRedis } from '../helpers/apps.js';
+
+/** Members of the wide chord: a sweep of SWEEP nodes per call needs 11 calls for it. */
+const WIDTH = 1000;
+const SWEEP = 100;
+const SUM = (WIDTH * (WIDTH - 1)) / 2;
+
+function wideChord(app: App, width = WIDTH) {
+  const noop = app.task({ name: 'noop' }, async (value: number) => value);
+  const sum = app.task({ name: 'sum' }, async (values: number[]) => values.reduce((a, b) => a + b, 0));
+  return chain(group(Array.from({ length: width }, (_, i) => noop.si(i))), sum.s());
+}
+
+/** cancel-run alone, as a process that dies right after it would leave the run. */
+async function beginCancel(redis: RedisClient, app: App, run: Run): Promise<unknown> {
+  const queues = ['default'];
+  return scripts.cancelRun.run(redis, [...app.keys.runScriptKeys(run.id), ...app.keys.shards[0]!.queueScriptKeys(queues)], [
+    run.id,
+    app.keys.runChannel(run.id),
+    app.keys.cancellationsChannel,
+    ...queues,
+  ]);
+}
+
+/** reopen-run alone (resume, or rerun from `from`), as a process that dies right after it would leave the run. */
+async function beginReopen(redis: RedisClient, app: App, run: Run, from: string | null = null): Promise<unknown> {
+  const queues = ['default'];
+  return scripts.reopenRun.run(redis, [...app.keys.runScriptKeys(run.id), app.keys.shards[0]!.sequence, ...app.keys.shards[0]!.queueScriptKeys(queues)], [
+    run.id,
+    from === null ? 'resume' : 'rerun',
+    from ?? '',
+    app.keys.runChannel(run.id),
+    ...queues,
+  ]);
+}
+
+async function statuses(run: Run): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const node of (await run.inspect()).nodes) counts.set(node.status, (counts.get(node.status) ?? 0) + 1);
+  return counts;
+}
+
+async function untilSucceeded(run: Run, count: number): Promise<void> {
+  while (((await run.progress()).counts.succeeded ?? 0) < count) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+describe('cancel and reopen of a run larger than one sweep call', () => {
+  const makeApp = useApps();
+  const redis = useRedis();
+
+  it('cancel sweeps the whole run in bounded calls: every node cancelled, every message withdrawn', async () => {
+    const app = makeApp();
+    const run = await app.submit(wideChord(app));
+    const client = redis();
+    const outcome = await new RunStore(client, app.keys, SWEEP).cancel(run.id);
+    expect(outcome).toEqual({ cancelled: WIDTH + 1, running: 0 });
+    expect(await statuses(run)).toEqual(new Map([['cancelled', WIDTH + 1]]));
+    expect(await client.zcard(app.keys.shards[0]!.queue('default').ready)).toBe(0);
+    expect(await client.hget(app.keys.run(run.id).run, 'unfinished')).toBe('0');
+    await expect(run.result({ timeoutMs: 5000 })).rejects.toBeInstanceOf(WorkflowCancelledError);
+  });
+
+  it('a cancel cut short after its first call leaves a cancelled run that starts nothing, and the repair sweep finishes it', async () => {
+    const app = makeApp();
+    const run = await app.submit(wideChord(app));
+    const client = redis();
+    expect(await beginCancel(client, app, run)).toEqual(['cancelling']);
+    expect(await cancelStep(client, app.keys, run.id, ['default'], SWEEP)).toEqual({ done: false, cancelled: SWEEP, running: 0 });
+    // The process dies here. The run reads as cancelled, whole.
+    await expect(run.result({ timeoutMs: 5000 })).rejects.toBeInstanceOf(WorkflowCancelledError);
+    expect((await statuses(run)).get('cancelled')).toBe(SWEEP);
+
+    // A worker claiming what the sweep did not reach starts none of it: it cancels it.
+    const worker = app.worker({ concurrency: 50, repairIntervalMs: 0 });
+    await worker.start();
+    while ((await client.zcard(app.keys.shards[0]!.queue('default').ready)) > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await app.repair();
+    await worker.close();
+    expect((await run.inspect()).nodes.every((node) => node.attempts === 0)).toBe(true);
+    expect(await statuses(run)).toEqual(new Map([['cancelled', WIDTH + 1]]));
+    expect(await client.hget(app.keys.run(run.id).run, 'unfinished')).toBe('0');
+    expect(await client.hexists(app.keys.run(run.id).run, 'cancelCursor')).toBe(0);
+    expect(await client.zcard(app.keys.shards[0]!.queue('default').ready)).toBe(0);
+  });
+
+  it('a resume after a cancel cut short runs the whole run once', async () => {
+    const app = makeApp();
+    const run = await app.submit(wideChord(app));
+    const client = redis();
+    await beginCancel(client, app, run);
+    await cancelStep(client, app.keys, run.id, ['default'], SWEEP);
+    const resumed = await new RunStore(client, app.keys, SWEEP).reopen(run.id, null);
+    // Only what the cancel reached is reset; the rest kept its place in the queue.
+    expect(resumed).toEqual({ reset: SWEEP, enqueued: SWEEP, status: 'running' });
+    await app.worker({ concurrency: 50 }).start();
+    expect(await run.result({ timeoutMs: 20_000 })).toBe(SUM);
+    const inspection = await run.inspect();
+    expect(inspection.nodes.every((node) => node.status === 'succeeded' && node.attempts === 1)).toBe(true);
+  });
+
+  it('resume sweeps in bounded calls and the run finishes with every result', async () => {
+    const app = makeApp();
+    const run = await app.submit(wideChord(app));
+    const client = redis();
+    const store = new RunStore(client, app.keys, SWEEP);
+    await store.cancel(run.id);
+    expect(await store.reopen(run.id, null)).toEqual({ reset: WIDTH + 1, enqueued: WIDTH, status: 'running' });
+    await app.worker({ concurrency: 50 }).start();
+    expect(await run.result({ timeoutMs: 20_000 })).toBe(SUM);
+    expect(await client.hget(app.keys.run(run.id).run, 'unfinished')).toBe('0');
+  });
+
+  it('a resume cut short: the join waits for the sweep, whatever the workers finish meanwhile, and the repair sweep finishes it', async () => {
+    const app = makeApp();
+    const run = await app.submit(wideChord(app));
+    const client = redis();
+    await new RunStore(client, app.keys, SWEEP).cancel(run.id);
+    expect(await beginReopen(client, app, run)).toEqual(['reopening']);
+    for (let step = 0; step < 3; step++) {
+      expect(await reopenStep(client, app.keys, run.id, ['default'], SWEEP)).toEqual({ done: false, reset: step === 0 ? SWEEP + 1 : SWEEP, enqueued: SWEEP });
+    }
+    // The process dies here: the workers run the members the sweep enqueued.
+    const worker = app.worker({ concurrency: 50, repairIntervalMs: 0 });
+    await worker.start();
+    await untilSucceeded(run, 3 * SWEEP);
+    const inspection = await run.inspect();
+    expect(inspection.status).toBe('running');
+    // The join was reset ahead of its turn and holds: it is not ready although its counted members succeeded.
+    expect(inspection.nodes[WIDTH]!.status).toBe('pending');
+    expect(inspection.nodes.filter((node) => node.status === 'cancelled')).toHaveLength(WIDTH - 3 * SWEEP);
+
+    await app.repair();
+    expect(await run.result({ timeoutMs: 20_000 })).toBe(SUM);
+    expect(await client.hexists(app.keys.run(run.id).run, 'reopenCursor')).toBe(0);
+  });
+
+  it('a cancel during a resume sweep stops it cleanly, and a later resume finishes the run', async () => {
+    const app = makeApp();
+    const run = await app.submit(wideChord(app));
+    const client = redis();
+    const store = new RunStore(client, app.keys, SWEEP);
+    await store.cancel(run.id);
+    await beginReopen(client, app, run);
+    await reopenStep(client, app.keys, run.id, ['default'], SWEEP);
+    await reopenStep(client, app.keys, run.id, ['default'], SWEEP);
+    expect(await store.cancel(run.id)).toEqual({ cancelled: 2 * SWEEP + 1, running: 0 });
+    // The reopen sweep, carried on by the repair sweep, only releases what it held.
+    await app.repair();
+    expect(await statuses(run)).toEqual(new Map([['cancelled', WIDTH + 1]]));
+    expect(await client.hget(app.keys.run(run.id).run, 'unfinished')).toBe('0');
+
+    expect(await store.reopen(run.id, null)).toEqual({ reset: WIDTH + 1, enqueued: WIDTH, status: 'running' });
+    await app.worker({ concurrency: 50 }).start();
+    expect(await run.result({ timeoutMs: 20_000 })).toBe(SUM);
+  });
+
+  it('a rerun of the last node resets it alone; a rerun from a member resets it and the join', async () => {
+    const app = makeApp();
+    const run = await app.submit(wideChord(app));
+    await app.worker({ concurrency: 50 }).start();
+    expect(await run.result({ timeoutMs: 20_000 })).toBe(SUM);
+    const store = new RunStore(redis(), app.keys, SWEEP);
+    expect(await store.reopen(run.id, String(WIDTH))).toEqual({ reset: 1, enqueued: 1, status: 'running' });
+    expect(await run.result({ timeoutMs: 20_000 })).toBe(SUM);
+    // The join is enqueued by the sweep or by the member's completion, whichever comes last.
+    expect(await store.reopen(run.id, '5')).toMatchObject({ reset: 2, status: 'running' });
+    expect(await run.result({ timeoutMs: 20_000 })).toBe(SUM);
+    const attempts = (await run.inspect()).nodes.map((node) => node.attempts);
+    expect(attempts.filter((count) => count === 1)).toHaveLength(WIDTH - 1);
+    expect([attempts[5], attempts[WIDTH]]).toEqual([2, 3]);
+  });
+
+  it('a rerun cut short from a member of a succeeded run: the join keeps its hold until the sweep reaches it', async () => {
+    const app = makeApp();
+    const run = await app.submit(wideChord(app));
+    const worker = app.worker({ concurrency: 50, repairIntervalMs: 0 });
+    await worker.start();
+    expect(await run.result({ timeoutMs: 20_000 })).toBe(SUM);
+    const client = redis();
+    expect(await beginReopen(client, app, run, '0')).toEqual(['reopening']);
+    // The sweep starts at node 0: the member is reset and enqueued, the join reset ahead of its turn.
+    expect(await reopenStep(client, app.keys, run.id, ['default'], SWEEP)).toEqual({ done: false, reset: 2, enqueued: 1 });
+    await untilSucceeded(run, WIDTH);
+    expect((await run.inspect()).nodes[WIDTH]!.status).toBe('pending');
+    await app.repair();
+    expect(await run.result({ timeoutMs: 20_000 })).toBe(SUM);
+  });
+
+  it('a join too wide for its start script to read its inputs gets them from the worker', async () => {
+    const app = makeApp();
+    // The join's template is over 64 KB (decodeSpec's LARGE_SPEC_BYTES).
+    const width = 6000;
+    const run = await app.submit(wideChord(app, width));
+    await app.worker({ concurrency: 100 }).start();
+    expect(await run.result({ timeoutMs: 30_000 })).toBe((width * (width - 1)) / 2);
+    // Over 2,000 nodes, inspect() and progress() read in pages: every node is there once.
+    const inspection = await run.inspect({ results: true });
+    expect(inspection.nodes.map((node) => node.id)).toEqual(Array.from({ length: width + 1 }, (_, id) => String(id)));
+    expect(inspection.nodes.every((node) => node.status === 'succeeded')).toBe(true);
+    expect(inspection.nodes[width]!.result).toBe((width * (width - 1)) / 2);
+    expect((await run.progress()).counts.succeeded).toBe(width + 1);
+  });
+
+  it('a join of a wide group of chains, whose template is stored as a list over 64 KB, gets its inputs from the worker', async () => {
+    const app = makeApp();
+    const width = 5001;
+    const first = app.task({ name: 'first' }, async (value: number) => value);
+    const double = app.task({ name: 'double' }, async (value: number) => value * 2);
+    const sum = app.task({ name: 'sum' }, async (values: number[]) => values.reduce((a, b) => a + b, 0));
+    // The members' last nodes are 1, 3, 5...: no range, a list (decodeSpec's LARGE_SPEC_BYTES).
+    const run = await app.submit(chain(group(Array.from({ length: width }, (_, i) => chain(first.si(i), double.s()))), sum.s()));
+    expect((await redis().hget(app.keys.run(run.id).specs, String(2 * width)))!.length).toBeGreaterThan(65_536);
+    await app.worker({ concurrency: 100 }).start();
+    expect(await run.result({ timeoutMs: 30_000 })).toBe(width * (width - 1));
+  });
+
+  it('submit enqueues a wide group past its commit share in bounded calls', async () => {
+    const app = makeApp();
+    const width = 5000;
+    const run = await app.submit(wideChord(app, width));
+    const client = redis();
+    expect(await client.zcard(app.keys.shards[0]!.queue('default').ready)).toBe(width);
+    expect(await client.hexists(app.keys.run(run.id).run, 'rootsCursor')).toBe(0);
+    await app.worker({ concurrency: 100 }).start();
+    expect(await run.result({ timeoutMs: 30_000 })).toBe((width * (width - 1)) / 2);
+  });
+
+  it('a submit cut short after its commit: the roots left without a message are enqueued by the repair sweep, not repaired twice', async () => {
+    const app = makeApp();
+    const width = 5000;
+    const plan = planSubmission(compileCanvas(wideChord(app, width)), {
+      lookup: () => undefined,
+      maxPayloadBytes: 1_000_000,
+      maxCanvasNodes: 100_000,
+      maxCanvasBytes: 100_000_000,
+    });
+    const request: SubmitRequest = { runId: 'cut-short', name: '', plan, retention: app.config.retention, storedTrace: '', eventsMaxLen: 0 };
+    const client = redis();
+    const staging = stageSpecs(client, app.keys, request);
+    await Promise.all(staging.writes);
+    // The commit alone, as a client that dies right after it leaves the run.
+    const reply = (await scripts.submitRun.run(
+      client,
+      [...app.keys.runScriptKeys(request.runId), app.keys.forRun(request.runId).sequence, staging.key, ...rootQueueKeys(app.keys.forRun(request.runId), plan)],
+      commitArgs(request),
+    )) as unknown[];
+    expect(reply[1]).toBe(1);
+    const ready = app.keys.shards[0]!.queue('default').ready;
+    expect(await client.zcard(ready)).toBeLessThan(width);
+    const run = app.getRun(request.runId);
+    expect((await run.progress()).counts.queued).toBe(width);
+
+    // Not orphans: repair-run leaves them to enqueue-roots, which the repair sweep carries on.
+    expect((await app.repair()).repaired).toEqual([]);
+    expect(await client.zcard(ready)).toBe(width);
+    expect(await client.hexists(app.keys.run(run.id).run, 'rootsCursor')).toBe(0);
+    await app.worker({ concurrency: 100 }).start();
+    expect(await run.result({ timeoutMs: 30_000 })).toBe((width * (width - 1)) / 2);
+  });
+
+  it('delete withdraws the messages of a run larger than one call, then its keys go', async () => {
+    const app = makeApp();
+    const run = await app.submit(wideChord(app));
+    const client = redis();
+    // A cancel cut short: most members are still queued with their message.
+    await beginCancel(client, app, run);
+    await cancelStep(client, app.keys, run.id, ['default'], SWEEP);
+    expect(await client.zcard(app.keys.shards[0]!.queue('default').ready)).toBe(WIDTH - SWEEP);
+    expect(await new RunStore(client, app.keys, SWEEP).delete(run.id, false)).toBe('cancelled');
+    expect(await client.zcard(app.keys.shards[0]!.queue('default').ready)).toBe(0);
+    expect(await client.exists(...Object.values(app.keys.run(run.id)))).toBe(0);
+  });
+
+  it('a rerun of a running run: a pending join of a reset node and of a running one waits for both', async () => {
+    const app = makeApp();
+    let version = 1;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const inside = new Promise<void>((resolve) => (started = resolve));
+    const first = app.task({ name: 'first' }, async () => 1);
+    const second = app.task({ name: 'second' }, async (value: number) => value * 10 + version);
+    const slow = app.task({ name: 'slow' }, async () => {
+      started();
+      await gate;
+      return 100;
+    });
+    const join = app.task({ name: 'join' }, async (values: number[]) => values.reduce((a, b) => a + b, 0));
+    // 0 first -> 1 second -> 3 join; 2 slow -> 3 join
+    const run = await app.submit(chain(group(chain(first.si(), second.s()), slow.si()), join.s()));
+    await app.worker({ concurrency: 4 }).start();
+    await inside;
+    await untilSucceeded(run, 2);
+    version = 2;
+    // Node 1 was succeeded: the join's count did not include it, and must now.
+    expect(await new RunStore(redis(), app.keys, SWEEP).reopen(run.id, '0')).toMatchObject({ reset: 2, status: 'running' });
+    release();
+    expect(await run.result({ timeoutMs: 20_000 })).toBe(112);
+    expect((await run.inspect()).nodes.map((node) => node.attempts)).toEqual([2, 2, 1, 1]);
+  });
+});
