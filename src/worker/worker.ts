@@ -1,4 +1,3 @@
-import type { RedisClient } from '../store/redis-client.js';
 import type { AppConfig } from '../config.js';
 import type { TaskDefinition } from '../canvas/task.js';
 import { ConfigError, LeaseExpiredError, LeaseLostError, RunCancelledError, WorkerClosedError } from '../errors/index.js';
@@ -21,6 +20,7 @@ import { ThroughputTally } from './throughput-tally.js';
 import { ulid } from 'ulid';
 import { StartHandBack } from './start-hand-back.js';
 import { WorkerConnections } from './worker-connections.js';
+import { ShardClaims } from './shard-claims.js';
 import { parseWorkerOptions, type WorkerOptions } from './worker-options.js';
 import { serializeError } from './errors-json.js';
 import { NO_RETRY, retryDelay } from './retry.js';
@@ -32,8 +32,6 @@ export interface WorkerContext {
   readonly lookup: (task: string) => TaskDefinition | undefined;
 }
 
-/** Longest a worker with nothing to do blocks before looking again (a safety net, not polling). */
-const MAX_IDLE_SECONDS = 5;
 const LEASE_EXPIRED_CODE = new LeaseExpiredError('').code;
 /** After an unexpected error in the fetch loop, or a start Redis refused for lack of memory. */
 const ERROR_BACKOFF_MS = 1000;
@@ -73,8 +71,7 @@ export class Worker {
   private readonly leaseExpiredJson: string;
   private runs: RunStore | null = null;
   private active = 0;
-  /** The shard the next claim starts with. */
-  private nextShard = 0;
+  private claims: ShardClaims | null = null;
   private readonly executions = new Set<Execution>();
   /** taskContext().progress() of the attempts running here (false once the worker has stopped). */
   private readonly recordProgress = (node: StartedNode, progressJson: string): Promise<boolean> =>
@@ -157,13 +154,15 @@ export class Worker {
       throw error;
     }
     // close() was called while start() waited: it has disconnected everything already.
-    if (this.state === 'running') this.startConsuming(connections.commands);
+    if (this.state === 'running') this.startConsuming(connections);
   }
 
   /** After the connections are ready: the stores, housekeeping, heartbeat and fetch loop. */
-  private startConsuming(commands: RedisClient): void {
+  private startConsuming(connections: WorkerConnections): void {
+    const { commands } = connections;
     const nodes = new NodeStore(commands, this.context.keys, this.id);
     this.nodes = nodes;
+    this.claims = new ShardClaims(nodes, connections, { shardCount: this.context.keys.shards.length, queues: this.queues, leaseMs: this.leaseMs });
     this.startHandBack = new StartHandBack(nodes, {
       onError: this.onError,
       release: (slots) => this.release(slots),
@@ -249,8 +248,8 @@ export class Worker {
   }
 
   private async fetchLoop(): Promise<void> {
-    const nodes = this.nodes;
-    if (!nodes) return;
+    const claims = this.claims;
+    if (!claims) return;
     while (this.state === 'running') {
       try {
         const pausedFor = this.fetchPausedUntil - Date.now();
@@ -264,46 +263,18 @@ export class Worker {
           this.slotFreed = null;
           continue;
         }
-        const { wakeInMs, claimed } = await this.claim(nodes, free);
+        const { wakeInMs, claimed } = await claims.claim(free);
         if (claimed.length > 0) {
           this.startClaimed(claimed);
           continue;
         }
-        await this.idle(wakeInMs);
+        await claims.idle(wakeInMs);
       } catch (error) {
         if (this.state !== 'running') break;
         this.onError(error);
         await new Promise((resolve) => setTimeout(resolve, ERROR_BACKOFF_MS));
       }
     }
-  }
-
-  /**
-   * Claim up to `free` messages from every shard's queues, one claim script per shard (each runs
-   * in its shard's slot), starting from the next shard each time so that no shard waits behind
-   * another. wakeInMs is the soonest any shard has something due (it only matters when nothing
-   * was claimed, and then every shard was asked).
-   */
-  private async claim(nodes: NodeStore, free: number): Promise<{ wakeInMs: number; claimed: ClaimedMessage[] }> {
-    this.connections?.takeSignal();
-    const shardCount = this.context.keys.shards.length;
-    const first = this.nextShard;
-    this.nextShard = (first + 1) % shardCount;
-    let wakeInMs = -1;
-    const claimed: ClaimedMessage[] = [];
-    for (let offset = 0; offset < shardCount && claimed.length < free; offset++) {
-      const reply = await nodes.claim((first + offset) % shardCount, this.queues, free - claimed.length, this.leaseMs);
-      for (const message of reply.claimed) claimed.push(message);
-      if (reply.wakeInMs >= 0) wakeInMs = wakeInMs < 0 ? reply.wakeInMs : Math.min(wakeInMs, reply.wakeInMs);
-    }
-    return { wakeInMs, claimed };
-  }
-
-  /** Block until a producer signals one of our queues, or `wakeInMs` passes. */
-  private async idle(wakeInMs: number): Promise<void> {
-    const seconds = wakeInMs < 0 ? MAX_IDLE_SECONDS : Math.min(wakeInMs / 1000, MAX_IDLE_SECONDS);
-    if (seconds < 0.001 || !this.connections) return;
-    await this.connections.waitForSignal(seconds);
   }
 
   /**
