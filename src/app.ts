@@ -83,7 +83,12 @@ export class App {
   }
 
   private get runs(): RunStore {
-    this.runStore ??= new RunStore(this.redis, this.keys);
+    if (!this.runStore) {
+      const { replication } = this.config;
+      // A shortfall is thrown to the caller of submit, cancel, resume, rerun or delete.
+      const wait = replication && { replicas: replication.waitReplicas, timeoutMs: replication.timeoutMs, onShortfall: null };
+      this.runStore = new RunStore(this.redis, this.keys, wait);
+    }
     return this.runStore;
   }
 

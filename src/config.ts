@@ -94,10 +94,26 @@ export interface AppOptions {
    * fixed for a run when it is submitted.
    */
   readonly events?: { readonly enabled?: boolean; readonly maxLen?: number };
+  /**
+   * Wait for replicas to copy each state transition before it counts as done. Redis replicates
+   * asynchronously: a transition its primary acknowledged but had not yet sent to a replica is
+   * lost if that primary fails and the replica takes over (docs/reliability.md, "Redis Cluster
+   * failover"). With this set, each submit, start, completion, failure, cancel, resume/rerun and
+   * delete is followed, on the same primary, by `WAIT waitReplicas timeoutMs`, one more round trip
+   * per call (a few per cent of a 2,000-wide group, about twice the time of a long chain:
+   * docs/reliability.md has the figures). When fewer replicas acknowledge within `timeoutMs`, the
+   * transition still stands (it was applied on the primary) and ReplicationTimeoutError
+   * (REPLICATION_TIMEOUT) says so: thrown by submit, cancel, resume, rerun and delete; given to a
+   * worker's onError, the worker carrying on. WAIT narrows the window, it does not close it: Redis
+   * can still promote a replica that had not acknowledged. Default: unset, no waiting.
+   * `timeoutMs` defaults to 100.
+   */
+  readonly replication?: { readonly waitReplicas: number; readonly timeoutMs?: number };
 }
 
 const DAY = 24 * 60 * 60 * 1000;
 const DEFAULT_EVENTS_MAX_LEN = 10_000;
+const DEFAULT_REPLICATION_TIMEOUT_MS = 100;
 
 const prefixSchema = z
   .string()
@@ -132,6 +148,12 @@ const appOptionsSchema = z
       .object({ enabled: z.boolean().default(true), maxLen: z.number().int().min(1).default(DEFAULT_EVENTS_MAX_LEN) })
       .strict()
       .default({ enabled: true, maxLen: DEFAULT_EVENTS_MAX_LEN }),
+    // WAIT's timeout 0 would block forever: at least 1 ms.
+    replication: z
+      .object({ waitReplicas: z.number().int().min(1).max(100), timeoutMs: z.number().int().min(1).default(DEFAULT_REPLICATION_TIMEOUT_MS) })
+      .strict()
+      .nullable()
+      .default(null),
   })
   .strict();
 
@@ -151,6 +173,8 @@ export interface AppConfig {
   readonly retention: { readonly succeededMs: number; readonly failedMs: number; readonly cancelledMs: number };
   readonly tracing: { readonly enabled: boolean; readonly recordArgs: boolean; readonly recordResults: boolean };
   readonly events: { readonly enabled: boolean; readonly maxLen: number };
+  /** null: transitions do not wait for replicas. */
+  readonly replication: { readonly waitReplicas: number; readonly timeoutMs: number } | null;
 }
 
 export function parseAppOptions(options: AppOptions = {}): AppConfig {

@@ -29,3 +29,4 @@ export { NestingTooDeepError } from './nesting-too-deep-error.js';
 export { RunActiveError } from './run-active-error.js';
 export { RunDamagedError } from './run-damaged-error.js';
 export { ShardCountError } from './shard-count-error.js';
+export { ReplicationTimeoutError } from './replication-timeout-error.js';

@@ -16,7 +16,7 @@ import {
   withStateDefaults,
 } from './records.js';
 import { sendFlat } from './command.js';
-import { scripts } from './script.js';
+import { type ReplicationWait, scripts } from './script.js';
 import { writeRun } from './submission.js';
 import { type NodeDetailRead, readNodeDetail } from './node-detail.js';
 
@@ -110,11 +110,13 @@ export class RunStore {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: KeySpace,
+    /** Wait for replicas after submit, cancel, reopen and delete (AppOptions.replication). */
+    private readonly replication: ReplicationWait | null = null,
   ) {}
 
   /** Write the whole run, all or nothing, in one round trip (submission.ts). Returns the creation time. */
   submit(runId: string, name: string, plan: SubmissionPlan, retention: Retention, storedTrace = '', eventsMaxLen = 0): Promise<number> {
-    return writeRun(this.redis, this.keys, { runId, name, plan, retention, storedTrace, eventsMaxLen });
+    return writeRun(this.redis, this.keys, { runId, name, plan, retention, storedTrace, eventsMaxLen, replication: this.replication });
   }
 
   async meta(runId: string): Promise<RunMeta | null> {
@@ -221,7 +223,7 @@ export class RunStore {
     const shard = this.keys.forRun(runId);
     const keys = [...shard.runScriptKeys(runId), ...shard.queueScriptKeys(meta.queues)];
     const reply = (await this.runScript(runId, () =>
-      scripts.cancelRun.run(this.redis, keys, [runId, shard.runChannel(runId), this.keys.cancellationsChannel, ...meta.queues]),
+      scripts.cancelRun.run(this.redis, keys, [runId, shard.runChannel(runId), this.keys.cancellationsChannel, ...meta.queues], this.replication),
     )) as unknown[];
     if (reply[0] === 'unchanged') return { unchanged: reply[1] as RunStatus };
     return { cancelled: Number(reply[1]), running: Number(reply[2]) };
@@ -236,7 +238,7 @@ export class RunStore {
     const shard = this.keys.forRun(runId);
     const keys = [...shard.runScriptKeys(runId), shard.sequence, ...shard.queueScriptKeys(meta.queues)];
     const args = [runId, from === null ? 'resume' : 'rerun', from ?? '', shard.runChannel(runId), ...meta.queues];
-    const reply = (await this.runScript(runId, () => scripts.reopenRun.run(this.redis, keys, args), from)) as unknown[];
+    const reply = (await this.runScript(runId, () => scripts.reopenRun.run(this.redis, keys, args, this.replication), from)) as unknown[];
     if (reply[0] === 'unchanged') return { unchanged: reply[1] as RunStatus };
     return { reset: Number(reply[1]), enqueued: Number(reply[2]), status: reply[3] as RunStatus };
   }
@@ -257,7 +259,7 @@ export class RunStore {
       const shard = this.keys.forRun(runId);
       const keys = [...shard.runScriptKeys(runId), ...shard.queueScriptKeys(meta.queues)];
       try {
-        await this.runScript(runId, () => scripts.deleteRun.run(this.redis, keys, [runId, ...meta.queues]));
+        await this.runScript(runId, () => scripts.deleteRun.run(this.redis, keys, [runId, ...meta.queues], this.replication));
         return meta.status;
       } catch (error) {
         if (!(error instanceof RunActiveError) || !force || round >= 3) throw error;

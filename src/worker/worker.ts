@@ -162,7 +162,10 @@ export class Worker {
 
   /** After the connections are ready: the stores, housekeeping, heartbeat and fetch loop. */
   private startConsuming(commands: RedisClient): void {
-    const nodes = new NodeStore(commands, this.context.keys, this.id);
+    const { replication } = this.context.config;
+    // A shortfall goes to onError and the worker carries on: the transition was applied.
+    const wait = replication && { replicas: replication.waitReplicas, timeoutMs: replication.timeoutMs, onShortfall: this.onError };
+    const nodes = new NodeStore(commands, this.context.keys, this.id, wait);
     this.nodes = nodes;
     this.startHandBack = new StartHandBack(nodes, {
       onError: this.onError,
