@@ -155,7 +155,13 @@ const appOptionsSchema = z
       .nullable()
       .default(null),
   })
-  .strict();
+  .strict()
+  // A worker's start or completion that waits longer than its lease loses the node to another
+  // worker; a primary left with no replica (after a failover) makes every call wait the full timeout.
+  .refine((options) => options.replication === null || options.replication.timeoutMs * 4 <= options.visibilityTimeoutMs, {
+    message: 'must be at most a quarter of visibilityTimeoutMs',
+    path: ['replication', 'timeoutMs'],
+  });
 
 /** The `redis` option, checked. */
 export type RedisSource = string | RedisConnectionOptions | Redis | ClusterConnectionOptions | Cluster;
