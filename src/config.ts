@@ -99,14 +99,16 @@ export interface AppOptions {
    * asynchronously: a transition its primary acknowledged but had not yet sent to a replica is
    * lost if that primary fails and the replica takes over (docs/reliability.md, "Redis Cluster
    * failover"). With this set, each submit, start, completion, failure, cancel, resume/rerun and
-   * delete is followed, on the same primary, by `WAIT waitReplicas timeoutMs`, one more round trip
-   * per call (a few per cent of a 2,000-wide group, about twice the time of a long chain:
-   * docs/reliability.md has the figures). When fewer replicas acknowledge within `timeoutMs`, the
-   * transition still stands (it was applied on the primary) and ReplicationTimeoutError
-   * (REPLICATION_TIMEOUT) says so: thrown by submit, cancel, resume, rerun and delete; given to a
-   * worker's onError, the worker carrying on. WAIT narrows the window, it does not close it: Redis
-   * can still promote a replica that had not acknowledged. Default: unset, no waiting.
-   * `timeoutMs` defaults to 100.
+   * delete is followed, on the same primary, by `WAIT waitReplicas timeoutMs`: one more round
+   * trip per call, whose measured cost is in docs/reliability.md. When fewer replicas acknowledge
+   * within `timeoutMs`, the transition still stands (it was applied on the primary) and
+   * ReplicationTimeoutError (REPLICATION_TIMEOUT) says so: thrown by submit, cancel, resume,
+   * rerun and delete; given to a worker's onError, the worker carrying on. A primary with fewer
+   * replicas than asked (one just promoted, until its old primary rejoins) makes every call on its
+   * shards wait the whole `timeoutMs` and report so. WAIT narrows the window, it does not close
+   * it: Redis may still promote a replica that had not acknowledged. Needs `+wait` in an ACL.
+   * `timeoutMs`: default 100, at most a quarter of visibilityTimeoutMs (a worker's call that
+   * waits longer than its lease would lose the node). Default: unset, no waiting.
    */
   readonly replication?: { readonly waitReplicas: number; readonly timeoutMs?: number };
 }
