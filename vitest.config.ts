@@ -4,8 +4,9 @@ export default defineConfig({
   test: {
     globalSetup: ['test/global-setup.ts'],
     include: ['test/**/*.test.ts'],
-    // The browser and chaos suites run alone, after these (vitest.browser.config.ts, vitest.chaos.config.ts).
-    exclude: [...configDefaults.exclude, 'test/chaos/**', 'test/browser/**'],
+    // The browser, chaos and cluster-only suites run alone, after these (vitest.browser.config.ts,
+    // vitest.chaos.config.ts, vitest.cluster.config.ts).
+    exclude: [...configDefaults.exclude, 'test/chaos/**', 'test/browser/**', 'test/integration/cluster/**'],
     reporters: ['default', './test/reporters/summary-line.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
