@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type App, type AppOptions, chain, chord, createApp, group, ReplicationTimeoutError, RunNotFoundError, taskContext } from '../../../src/index.js';
 import { type RedisCluster, startRedisCluster } from '../../helpers/redis-cluster.js';
@@ -94,6 +95,32 @@ describe('Redis Cluster failover: a primary SIGKILLed, its replica promoted', ()
     // Shortfalls: the promoted replica is a primary with no replica of its own until one is added.
     const shortfalls = workerErrors.filter((error) => error instanceof ReplicationTimeoutError).length;
     report(label, executions, { promotedAfterMs, workerErrors: workerErrors.length - shortfalls, replicationShortfalls: shortfalls });
+  });
+
+  it('WAIT goes, with its script, to the primary that holds the run (a keyless WAIT alone would go anywhere)', async () => {
+    const app = makeApp(`failover-route-${randomUUID()}`, { replication: { waitReplicas: 1, timeoutMs: 250 } });
+    const step = app.task({ name: 'step' }, async (value: number) => value + 1);
+    const runs = await Promise.all(Array.from({ length: 12 }, (_, index) => app.submit(step.si(index))));
+    const expected = new Map<number, number>();
+    for (const run of runs) {
+      const primary = await cluster.primaryOf(app.keys.forRun(run.id).run(run.id).run);
+      expected.set(primary.port, (expected.get(primary.port) ?? 0) + 1);
+    }
+    const waits = new Map<number, number>();
+    for (const node of cluster.nodes) {
+      const client = new Redis(node.url);
+      const stats = String(await client.info('commandstats'));
+      await client.quit();
+      const calls = Number(/^cmdstat_wait:calls=(\d+)/m.exec(stats)?.[1] ?? 0);
+      if (calls > 0) waits.set(node.port, calls);
+    }
+    // WAITs only on the primaries that committed the submits (and acknowledged: no error above):
+    // one per submit, or two where the script was not cached yet (EVALSHA refused, then EVAL).
+    expect([...waits.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [port, submits] of expected) {
+      expect(waits.get(port)).toBeGreaterThanOrEqual(submits);
+      expect(waits.get(port)).toBeLessThanOrEqual(2 * submits);
+    }
   });
 
   it('a submit acknowledged with waitReplicas: 1 survives the failover of its primary; unacknowledged ones may not', async () => {
