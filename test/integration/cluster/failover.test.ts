@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { type ClusterOptions, Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type App, type AppOptions, chain, chord, createApp, group, ReplicationTimeoutError, RunNotFoundError, taskContext } from '../../../src/index.js';
 import { type RedisCluster, startRedisCluster } from '../../helpers/redis-cluster.js';
@@ -8,7 +8,9 @@ import { type RedisCluster, startRedisCluster } from '../../helpers/redis-cluste
 // replica. The replica is promoted and the runs finish with the right results. Replication is
 // asynchronous: what the dead primary had acknowledged but not yet sent may be lost. A lost
 // completion shows as a node run twice (at-least-once), a lost submit as a run that is not
-// there. The test counts both and prints them (docs/reliability.md); it asserts correctness only.
+// there. A node also runs twice when its worker's report failed during the outage (ioredis gave up
+// retrying) and its lease then expired: the cases with longer leases and retries tell the causes
+// apart. The test counts and prints them (docs/reliability.md); it asserts correctness only.
 
 const SHARDS = 6;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -26,8 +28,9 @@ describe('Redis Cluster failover: a primary SIGKILLed, its replica promoted', ()
     await cluster.stop();
   });
 
-  function makeApp(prefix: string, options: AppOptions = {}): App {
-    const app = createApp({ redis: { cluster: cluster.startupNodes }, shards: SHARDS, prefix, visibilityTimeoutMs: 1000, ...options });
+  function makeApp(prefix: string, options: AppOptions = {}, clusterOptions?: ClusterOptions): App {
+    const redis = { cluster: cluster.startupNodes, ...(clusterOptions ? { clusterOptions } : {}) };
+    const app = createApp({ redis, shards: SHARDS, prefix, visibilityTimeoutMs: 1000, ...options });
     apps.push(app);
     return app;
   }
@@ -61,8 +64,16 @@ describe('Redis Cluster failover: a primary SIGKILLed, its replica promoted', ()
   it.each([
     { label: 'asynchronous replication (default)', options: {} },
     { label: 'replication: { waitReplicas: 1 }', options: { replication: { waitReplicas: 1, timeoutMs: 50 } } },
-  ])('runs in flight finish with the right results: $label', async ({ label, options }) => {
-    const app = makeApp(`failover-${randomUUID()}`, options);
+    // Leases outlive the outage: a node that runs twice then had an acknowledged transition lost.
+    { label: 'leases longer than the failover', options: { visibilityTimeoutMs: 10_000 } },
+    // ioredis's retries outlive the outage too (16 x 100 ms by default, shorter than a failover).
+    {
+      label: 'leases and retries longer than the failover',
+      options: { visibilityTimeoutMs: 10_000 },
+      clusterOptions: { maxRedirections: 40, retryDelayOnFailover: 250 },
+    },
+  ] as { label: string; options: AppOptions; clusterOptions?: ClusterOptions }[])('runs in flight finish with the right results: $label', async ({ label, options, clusterOptions }) => {
+    const app = makeApp(`failover-${randomUUID()}`, options, clusterOptions);
     const { executions, step, sum } = countingTasks(app, 100);
     const workerErrors: unknown[] = [];
     await app.worker({ concurrency: 8, onError: (error) => workerErrors.push(error) }).start();
@@ -95,6 +106,13 @@ describe('Redis Cluster failover: a primary SIGKILLed, its replica promoted', ()
     // Shortfalls: the promoted replica is a primary with no replica of its own until one is added.
     const shortfalls = workerErrors.filter((error) => error instanceof ReplicationTimeoutError).length;
     report(label, executions, { promotedAfterMs, workerErrors: workerErrors.length - shortfalls, replicationShortfalls: shortfalls });
+    const kinds = new Map<string, number>();
+    for (const error of workerErrors) {
+      if (error instanceof ReplicationTimeoutError) continue;
+      const kind = (error instanceof Error ? error.message : String(error)).replace(/\d+/g, 'N').slice(0, 80);
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    }
+    console.log(`failover (${label}) worker errors: ${JSON.stringify(Object.fromEntries(kinds))}`);
   });
 
   it('WAIT goes, with its script, to the primary that holds the run (a keyless WAIT alone would go anywhere)', async () => {
