@@ -102,6 +102,8 @@ export class Script {
         // keyless, does not: follow it here, once the slot map is fresh.
         if (code !== null && REDIRECTIONS.has(code) && isCluster(redis) && ++redirections <= MAX_REDIRECTIONS) {
           const cluster = redis;
+          // A slot being failed over or migrated answers the same until that ends: pause as ioredis does.
+          if (code === 'CLUSTERDOWN' || code === 'TRYAGAIN') await new Promise((resolve) => setTimeout(resolve, cluster.options.retryDelayOnFailover ?? 100));
           await new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve()));
           continue;
         }
