@@ -13,7 +13,12 @@ export interface RedisConnectionOptions extends RedisOptions {
 /** A Redis Cluster: some of its nodes to start from (the rest are discovered), and ioredis's Cluster options. */
 export interface ClusterConnectionOptions {
   readonly cluster: readonly { readonly host: string; readonly port: number }[];
-  /** ioredis ClusterOptions; credentials and TLS go in its `redisOptions`. */
+  /**
+   * ioredis ClusterOptions; credentials and TLS go in its `redisOptions`. ioredis gives up on a
+   * command after `maxRedirections` (16) tries `retryDelayOnFailover` (100 ms) apart: make their
+   * product outlast a failover (above cluster-node-timeout), or a worker's reports during one fail
+   * and their nodes run again (docs/reliability.md, "Redis Cluster failover").
+   */
   readonly clusterOptions?: ClusterOptions;
 }
 
