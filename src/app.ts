@@ -26,6 +26,7 @@ import { type RepairReport, repairRuns } from './store/repair.js';
 import { readWorkers, type WorkerList } from './store/workers.js';
 import { parseThroughputWindow, type QueueThroughput, readThroughput, type ThroughputOptions } from './store/throughput.js';
 import { RunStore } from './store/run-store.js';
+import { SWEEP_NODES } from './store/sweeps.js';
 import { parseInstant } from './util/instant.js';
 import { describeZodError } from './util/zod.js';
 import { Worker } from './worker/worker.js';
@@ -83,7 +84,12 @@ export class App {
   }
 
   private get runs(): RunStore {
-    this.runStore ??= new RunStore(this.redis, this.keys);
+    if (!this.runStore) {
+      const { replication } = this.config;
+      // A shortfall is thrown to the caller of submit, cancel, resume, rerun or delete.
+      const wait = replication && { replicas: replication.waitReplicas, timeoutMs: replication.timeoutMs, onShortfall: null };
+      this.runStore = new RunStore(this.redis, this.keys, SWEEP_NODES, wait);
+    }
     return this.runStore;
   }
 

@@ -13,7 +13,12 @@ export interface RedisConnectionOptions extends RedisOptions {
 /** A Redis Cluster: some of its nodes to start from (the rest are discovered), and ioredis's Cluster options. */
 export interface ClusterConnectionOptions {
   readonly cluster: readonly { readonly host: string; readonly port: number }[];
-  /** ioredis ClusterOptions; credentials and TLS go in its `redisOptions`. */
+  /**
+   * ioredis ClusterOptions; credentials and TLS go in its `redisOptions`. ioredis gives up on a
+   * command after `maxRedirections` (16) tries `retryDelayOnFailover` (100 ms) apart: make their
+   * product outlast a failover (above cluster-node-timeout), or a worker's reports during one fail
+   * and their nodes run again (docs/reliability.md, "Redis Cluster failover").
+   */
   readonly clusterOptions?: ClusterOptions;
 }
 
@@ -94,12 +99,30 @@ export interface AppOptions {
    * fixed for a run when it is submitted.
    */
   readonly events?: { readonly enabled?: boolean; readonly maxLen?: number };
+  /**
+   * Wait for replicas to copy each state transition before it counts as done. Redis replicates
+   * asynchronously: a transition its primary acknowledged but had not yet sent to a replica is
+   * lost if that primary fails and the replica takes over (docs/reliability.md, "Redis Cluster
+   * failover"). With this set, each submit, start, completion, failure, cancel, resume/rerun and
+   * delete is followed, on the same primary, by `WAIT waitReplicas timeoutMs`: one more round
+   * trip per call, whose measured cost is in docs/reliability.md. When fewer replicas acknowledge
+   * within `timeoutMs`, the transition still stands (it was applied on the primary) and
+   * ReplicationTimeoutError (REPLICATION_TIMEOUT) says so: thrown by submit, cancel, resume,
+   * rerun and delete; given to a worker's onError, the worker carrying on. A primary with fewer
+   * replicas than asked (one just promoted, until its old primary rejoins) makes every call on its
+   * shards wait the whole `timeoutMs` and report so. WAIT narrows the window, it does not close
+   * it: Redis may still promote a replica that had not acknowledged. Needs `+wait` in an ACL.
+   * `timeoutMs`: default 100, at most a quarter of visibilityTimeoutMs (a worker's call that
+   * waits longer than its lease would lose the node). Default: unset, no waiting.
+   */
+  readonly replication?: { readonly waitReplicas: number; readonly timeoutMs?: number };
 }
 
 const DAY = 24 * 60 * 60 * 1000;
 /** The prefix of an app that names none. */
 export const DEFAULT_PREFIX = 'celeriac';
 const DEFAULT_EVENTS_MAX_LEN = 10_000;
+const DEFAULT_REPLICATION_TIMEOUT_MS = 100;
 
 const prefixSchema = z
   .string()
@@ -134,8 +157,20 @@ const appOptionsSchema = z
       .object({ enabled: z.boolean().default(true), maxLen: z.number().int().min(1).default(DEFAULT_EVENTS_MAX_LEN) })
       .strict()
       .default({ enabled: true, maxLen: DEFAULT_EVENTS_MAX_LEN }),
+    // WAIT's timeout 0 would block forever: at least 1 ms.
+    replication: z
+      .object({ waitReplicas: z.number().int().min(1).max(100), timeoutMs: z.number().int().min(1).default(DEFAULT_REPLICATION_TIMEOUT_MS) })
+      .strict()
+      .nullable()
+      .default(null),
   })
-  .strict();
+  .strict()
+  // A worker's start or completion that waits longer than its lease loses the node to another
+  // worker; a primary left with no replica (after a failover) makes every call wait the full timeout.
+  .refine((options) => options.replication === null || options.replication.timeoutMs * 4 <= options.visibilityTimeoutMs, {
+    message: 'must be at most a quarter of visibilityTimeoutMs',
+    path: ['replication', 'timeoutMs'],
+  });
 
 /** The `redis` option, checked. */
 export type RedisSource = string | RedisConnectionOptions | Redis | ClusterConnectionOptions | Cluster;
@@ -153,6 +188,8 @@ export interface AppConfig {
   readonly retention: { readonly succeededMs: number; readonly failedMs: number; readonly cancelledMs: number };
   readonly tracing: { readonly enabled: boolean; readonly recordArgs: boolean; readonly recordResults: boolean };
   readonly events: { readonly enabled: boolean; readonly maxLen: number };
+  /** null: transitions do not wait for replicas. */
+  readonly replication: { readonly waitReplicas: number; readonly timeoutMs: number } | null;
 }
 
 export function parseAppOptions(options: AppOptions = {}): AppConfig {

@@ -30,3 +30,4 @@ export { RunActiveError } from './run-active-error.js';
 export { RunDamagedError } from './run-damaged-error.js';
 export { ShardCountError } from './shard-count-error.js';
 export { QueueKeysMissingError } from './queue-keys-missing-error.js';
+export { ReplicationTimeoutError } from './replication-timeout-error.js';

@@ -4,7 +4,7 @@ import { templateNodes } from '../graph/template.js';
 import type { KeySpace, ShardKeys } from './keys.js';
 import { type NodeMessage, parseMessage } from './messages.js';
 import { sendFlat } from './command.js';
-import { scripts } from './script.js';
+import { type ReplicationWait, scripts } from './script.js';
 
 /** A node attempt a worker now holds under a lease. */
 export interface StartedNode {
@@ -185,6 +185,13 @@ export class NodeStore {
     private readonly keys: KeySpace,
     /** The worker's registry id, named in the node.started events of what it starts ("" for none). */
     private readonly workerId = '',
+    /**
+     * Wait for replicas after starts, completions and failures (AppOptions.replication). Claims
+     * do not wait: a claim only precedes a start on the same primary, whose WAIT covers it (a
+     * primary replicates in order), and a claim lost alone puts its message back before any
+     * handler ran.
+     */
+    private readonly replication: ReplicationWait | null = null,
   ) {}
 
   /** Claim from the queues of one shard. */
@@ -222,6 +229,7 @@ export class NodeStore {
       this.redis,
       [...shard.runScriptKeys(runId), shard.queue(queue).leases, deadLetters.list, deadLetters.counts],
       args,
+      this.replication,
     )) as (string | [string, string])[];
     const parsed = replies.map((reply, index) => (typeof reply === 'string' ? parseStarted(messages[index]!, queue, reply) : null));
     const started = await withDeferredInputs(this.redis, this.keys, parsed.filter((node) => node !== null));
@@ -286,7 +294,7 @@ export class NodeStore {
     for (const { node, resultJson, span } of completions) {
       args.push(node.message.nodeId, node.attempt, resultJson, node.message.raw, node.queue, span);
     }
-    const [runFinished, outcomes, startedFlat, claimedFlat] = (await scripts.completeNodes.run(this.redis, keys, args)) as [
+    const [runFinished, outcomes, startedFlat, claimedFlat] = (await scripts.completeNodes.run(this.redis, keys, args, this.replication)) as [
       number,
       CompletionKind[],
       string[],
@@ -315,6 +323,7 @@ export class NodeStore {
       this.redis,
       [...shard.runScriptKeys(runId), q.leases, q.delayed, q.signal],
       [runId, nodeId, node.attempt, errorJson, node.message.raw, retryDelayMs ?? -1, this.keys.runChannel(runId)],
+      this.replication,
     );
     return reply as FailOutcome;
   }

@@ -19,7 +19,7 @@ import {
 } from './records.js';
 import { sendFlat } from './command.js';
 import { scriptReply } from './redis-errors.js';
-import { scripts } from './script.js';
+import { type ReplicationWait, scripts } from './script.js';
 import { writeRun } from './submission.js';
 import { type NodeDetailRead, readNodeDetail } from './node-detail.js';
 import { SWEEP_NODES, finishCancel, finishReopen, finishRoots } from './sweeps.js';
@@ -120,11 +120,13 @@ export class RunStore {
     private readonly keys: KeySpace,
     /** Node ids per cancel-nodes / reopen-nodes call (sweeps.ts). */
     private readonly sweepNodes = SWEEP_NODES,
+    /** Wait for replicas after submit, cancel, reopen and delete (AppOptions.replication). */
+    private readonly replication: ReplicationWait | null = null,
   ) {}
 
   /** Write the whole run, all or nothing, in one round trip (submission.ts). Returns the creation time. */
   submit(runId: string, name: string, plan: SubmissionPlan, retention: Retention, storedTrace = '', eventsMaxLen = 0): Promise<number> {
-    return writeRun(this.redis, this.keys, { runId, name, plan, retention, storedTrace, eventsMaxLen }, this.sweepNodes);
+    return writeRun(this.redis, this.keys, { runId, name, plan, retention, storedTrace, eventsMaxLen, replication: this.replication }, this.sweepNodes);
   }
 
   async meta(runId: string): Promise<RunMeta | null> {
@@ -255,7 +257,7 @@ export class RunStore {
     const shard = this.keys.forRun(runId);
     const keys = [...shard.runScriptKeys(runId), ...shard.queueScriptKeys(meta.queues)];
     const reply = (await this.runScript(runId, () =>
-      scripts.cancelRun.run(this.redis, keys, [runId, shard.runChannel(runId), this.keys.cancellationsChannel, ...meta.queues]),
+      scripts.cancelRun.run(this.redis, keys, [runId, shard.runChannel(runId), this.keys.cancellationsChannel, ...meta.queues], this.replication),
     )) as unknown[];
     const swept = await this.runScript(runId, () => finishCancel(this.redis, this.keys, runId, meta.queues, this.sweepNodes));
     if (reply[0] === 'unchanged') return { unchanged: reply[1] as RunStatus };
@@ -276,7 +278,7 @@ export class RunStore {
     const args = [runId, from === null ? 'resume' : 'rerun', from ?? '', shard.runChannel(runId), ...meta.queues];
     // Each round that finds another sweep going on ('busy') finishes it, then begins again.
     for (;;) {
-      const reply = (await this.runScript(runId, () => scripts.reopenRun.run(this.redis, keys, args), from)) as unknown[];
+      const reply = (await this.runScript(runId, () => scripts.reopenRun.run(this.redis, keys, args, this.replication), from)) as unknown[];
       if (reply[0] === 'unchanged') return { unchanged: reply[1] as RunStatus };
       const swept = await this.runScript(runId, () => finishReopen(this.redis, this.keys, runId, meta.queues, this.sweepNodes));
       // A submit cut short may have left ready roots without their message (enqueue-roots).
@@ -308,7 +310,7 @@ export class RunStore {
           const step = (await this.runScript(runId, () => scripts.deleteNodes.run(this.redis, keys, [runId, this.sweepNodes, ...meta.queues]))) as unknown[];
           if (step[0] === 'done') break;
         }
-        await this.runScript(runId, () => scripts.deleteRun.run(this.redis, keys, [runId, ...meta.queues]));
+        await this.runScript(runId, () => scripts.deleteRun.run(this.redis, keys, [runId, ...meta.queues], this.replication));
         return meta.status;
       } catch (error) {
         if (!(error instanceof RunActiveError) || !force || round >= 3) throw error;

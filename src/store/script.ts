@@ -3,6 +3,28 @@ import { readFileSync } from 'node:fs';
 import { isCluster, type RedisClient } from './redis-client.js';
 import { sendFlat } from './command.js';
 import { decodeRedisError, replyCode } from './redis-errors.js';
+import { ReplicationTimeoutError } from '../errors/index.js';
+
+/**
+ * Wait for replicas after a state transition (AppOptions.replication): the script and `WAIT
+ * replicas timeoutMs` go as one pipeline, so on a cluster both reach the node that holds the
+ * script's keys (a keyless WAIT alone would go to a node at random), on one connection (WAIT
+ * counts the replicas that have this connection's last write).
+ */
+export interface ReplicationWait {
+  readonly replicas: number;
+  readonly timeoutMs: number;
+  /**
+   * Told of a shortfall, after which the call returns the script's reply as usual (a worker: its
+   * onError, then it carries on). null: the call throws the shortfall instead.
+   */
+  readonly onShortfall: ((error: ReplicationTimeoutError) => void) | null;
+}
+
+/** Replies that say the slot is served elsewhere or not at the moment: the script did not run. */
+const REDIRECTIONS: ReadonlySet<string> = new Set(['MOVED', 'ASK', 'TRYAGAIN', 'CLUSTERDOWN']);
+/** How many redirections a replicated call follows before it gives up (ioredis's own default). */
+const MAX_REDIRECTIONS = 16;
 
 const scriptsDirectory = new URL('./scripts/', import.meta.url);
 const includePattern = /^--- @include "([a-z-]+)"$/gm;
@@ -32,12 +54,19 @@ export class Script {
     this.sha = createHash('sha1').update(this.source).digest('hex');
   }
 
-  async run(redis: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  /** Run the script; with `wait`, also wait for replicas to acknowledge what it wrote (ReplicationWait). */
+  async run(
+    redis: RedisClient,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+    wait: ReplicationWait | null = null,
+  ): Promise<unknown> {
     // One array, not spread arguments: a 100,000-node submit has 300,000 of them, more than a
     // JavaScript call can take.
     const command: string[] = [this.sha, String(keys.length)];
     for (const key of keys) command.push(key);
     for (const arg of args) command.push(typeof arg === 'string' ? arg : String(arg));
+    if (wait !== null) return this.runReplicated(redis, command, wait);
     try {
       return await sendFlat(redis, 'evalsha', command);
     } catch (error) {
@@ -51,6 +80,43 @@ export class Script {
       return await sendFlat(redis, 'evalsha', command);
     } catch (error) {
       throw decodeRedisError(error, this.name);
+    }
+  }
+
+  private async runReplicated(redis: RedisClient, command: string[], wait: ReplicationWait): Promise<unknown> {
+    let name = 'evalsha';
+    for (let redirections = 0; ; ) {
+      const pipeline = redis.pipeline();
+      pipeline.call(name, name === 'eval' ? [this.source, ...command.slice(1)] : command);
+      pipeline.call('wait', wait.replicas, wait.timeoutMs);
+      const [scriptResult, waitResult] = ((await pipeline.exec()) ?? []) as ([Error | null, unknown] | undefined)[];
+      const scriptError = scriptResult ? scriptResult[0] : new Error(`${this.name}: the pipeline returned no reply`);
+      if (scriptError) {
+        const code = replyCode(scriptError);
+        // The server has not cached the script: EVAL both runs and caches it, on the node of the keys.
+        if (code === 'NOSCRIPT' && name === 'evalsha') {
+          name = 'eval';
+          continue;
+        }
+        // ioredis follows a redirection only when every command of a pipeline got it, and WAIT,
+        // keyless, does not: follow it here, once the slot map is fresh.
+        if (code !== null && REDIRECTIONS.has(code) && isCluster(redis) && ++redirections <= MAX_REDIRECTIONS) {
+          const cluster = redis;
+          // A slot being failed over or migrated answers the same until that ends: pause as ioredis does.
+          if (code === 'CLUSTERDOWN' || code === 'TRYAGAIN') await new Promise((resolve) => setTimeout(resolve, cluster.options.retryDelayOnFailover ?? 100));
+          await new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve()));
+          continue;
+        }
+        throw decodeRedisError(scriptError, this.name);
+      }
+      const reply = scriptResult?.[1];
+      const waitError = waitResult?.[0] ?? null;
+      const acknowledged = waitError === null ? Number(waitResult?.[1]) : 0;
+      if (acknowledged >= wait.replicas) return reply;
+      const shortfall = new ReplicationTimeoutError(this.name, acknowledged, wait.replicas, wait.timeoutMs, waitError ? { cause: waitError } : undefined);
+      if (wait.onShortfall === null) throw shortfall;
+      wait.onShortfall(shortfall);
+      return reply;
     }
   }
 

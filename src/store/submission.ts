@@ -5,7 +5,7 @@ import type { SubmissionPlan } from '../graph/plan.js';
 import type { KeySpace, ShardKeys } from './keys.js';
 import { sendFlat } from './command.js';
 import { decodeRedisError } from './redis-errors.js';
-import { scripts } from './script.js';
+import { type ReplicationWait, scripts } from './script.js';
 import { SWEEP_NODES, finishRoots } from './sweeps.js';
 
 /** Specs per staging HSET (2 arguments each): the same batch size the scripts write in. */
@@ -26,6 +26,8 @@ export interface SubmitRequest {
   readonly storedTrace: string;
   /** The event stream's length for this run's events (MAXLEN ~), 0 when the app has events off. */
   readonly eventsMaxLen: number;
+  /** Wait for replicas after the commit (AppOptions.replication); null or absent: do not. */
+  readonly replication?: ReplicationWait | null;
 }
 
 /** Specs on their way into a staging hash: where, and the HSETs (and PEXPIREs) already sent. */
@@ -70,7 +72,7 @@ export async function commitRun(redis: RedisClient, keys: KeySpace, request: Sub
   const { runId, plan } = request;
   const shard = keys.forRun(runId);
   const scriptKeys = [...shard.runScriptKeys(runId), shard.sequence, staging.key, ...rootQueueKeys(shard, plan)];
-  const committed = scripts.submitRun.run(redis, scriptKeys, commitArgs(request));
+  const committed = scripts.submitRun.run(redis, scriptKeys, commitArgs(request), request.replication ?? null);
   const [writes, outcome] = await Promise.all([
     Promise.allSettled(staging.writes),
     committed.then(

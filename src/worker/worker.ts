@@ -160,7 +160,10 @@ export class Worker {
   /** After the connections are ready: the stores, housekeeping, heartbeat and fetch loop. */
   private startConsuming(connections: WorkerConnections): void {
     const { commands } = connections;
-    const nodes = new NodeStore(commands, this.context.keys, this.id);
+    const { replication } = this.context.config;
+    // A shortfall goes to onError and the worker carries on: the transition was applied.
+    const wait = replication && { replicas: replication.waitReplicas, timeoutMs: replication.timeoutMs, onShortfall: this.onError };
+    const nodes = new NodeStore(commands, this.context.keys, this.id, wait);
     this.nodes = nodes;
     this.claims = new ShardClaims(nodes, connections, { shardCount: this.context.keys.shards.length, queues: this.queues, leaseMs: this.leaseMs });
     this.startHandBack = new StartHandBack(nodes, {
