@@ -15,9 +15,11 @@ export interface ClusterConnectionOptions {
   readonly cluster: readonly { readonly host: string; readonly port: number }[];
   /**
    * ioredis ClusterOptions; credentials and TLS go in its `redisOptions`. ioredis gives up on a
-   * command after `maxRedirections` (16) tries `retryDelayOnFailover` (100 ms) apart: make their
-   * product outlast a failover (above cluster-node-timeout), or a worker's reports during one fail
-   * and their nodes run again (docs/reliability.md, "Redis Cluster failover").
+   * command after `maxRedirections` tries `retryDelayOnFailover` ms apart (its defaults, 16 and
+   * 100 ms, last 1.6 s: less than a failover). Unless set here, celeriac retries for as long as a
+   * failover may take: 60 s on the connections of workers and subscribers, so that a worker's
+   * reports during one wait instead of failing (and their nodes running again), and the app's
+   * `connectTimeoutMs` on its command connection (docs/reliability.md, "Redis Cluster failover").
    */
   readonly clusterOptions?: ClusterOptions;
 }
@@ -333,6 +335,28 @@ export function newRedis(source: RedisSource, extra: RedisOptions): RedisClient 
   return url === undefined ? new Redis({ ...rest, ...extra }) : new Redis(url, { ...rest, ...extra });
 }
 
+/** How long a worker's or subscriber's cluster command retries through a failover. */
+const PERSISTENT_RETRY_MS = 60_000;
+const FAILOVER_RETRY_DELAY_MS = 200;
+
+/** Cluster options whose redirection retries last `ms`, unless the user chose them. */
+function withFailoverRetries(source: ClusterConnectionOptions, ms: number): ClusterConnectionOptions {
+  const options = source.clusterOptions ?? {};
+  const onFailover = options.retryDelayOnFailover ?? FAILOVER_RETRY_DELAY_MS;
+  // During a failover a command meets a closed connection (retryDelayOnFailover) or CLUSTERDOWN.
+  const onClusterDown = options.retryDelayOnClusterDown ?? FAILOVER_RETRY_DELAY_MS;
+  const shortest = Math.max(1, Math.min(onFailover, onClusterDown));
+  return {
+    ...source,
+    clusterOptions: {
+      retryDelayOnFailover: onFailover,
+      retryDelayOnClusterDown: onClusterDown,
+      maxRedirections: Math.max(16, Math.ceil(ms / shortest)),
+      ...options,
+    },
+  };
+}
+
 /**
  * A new connection for one purpose. `persistent` connections (workers, subscribers) retry their
  * commands across outages instead of failing them after ioredis's default 20 attempts.
@@ -348,7 +372,7 @@ export function connect(config: AppConfig, persistent: boolean, role: string, op
     connectionName: `celeriac:${config.prefix}:${role}`,
     ...(persistent ? { maxRetriesPerRequest: null } : {}),
   };
-  const connection = newRedis(source, extra);
+  const connection = newRedis(isClusterOptions(source) ? withFailoverRetries(source, persistent ? PERSISTENT_RETRY_MS : config.connectTimeoutMs) : source, extra);
   if (connection instanceof Cluster) {
     // Errors reach callers as rejected commands; the listener keeps ioredis from printing each
     // failed reconnect as an "unhandled error event".
