@@ -13,7 +13,7 @@ export function replyCode(error: unknown): string | null {
 }
 
 /** The codes our scripts reply with (redis.error_reply), and what follows each code. */
-const SCRIPT_CODES = new Set(['RUN_MISSING', 'RUN_ACTIVE', 'NODE_MISSING', 'RUN_DAMAGED', 'QUEUE_KEYS_MISSING']);
+const SCRIPT_CODES = new Set(['RUN_MISSING', 'RUN_ACTIVE', 'NODE_MISSING', 'RUN_DAMAGED', 'QUEUE_KEYS_MISSING', 'RUN_EXISTS', 'STAGING_INCOMPLETE']);
 
 /**
  * The code and the rest of one of our scripts' error replies, or null for any other error. Redis

@@ -4,7 +4,7 @@ import { RunExistsError, SubmitInterruptedError } from '../errors/index.js';
 import type { SubmissionPlan } from '../graph/plan.js';
 import type { KeySpace, ShardKeys } from './keys.js';
 import { sendFlat } from './command.js';
-import { decodeRedisError } from './redis-errors.js';
+import { decodeRedisError, scriptReply } from './redis-errors.js';
 import { type ReplicationWait, scripts } from './script.js';
 import { SWEEP_NODES, finishRoots } from './sweeps.js';
 
@@ -88,9 +88,13 @@ export async function commitRun(redis: RedisClient, keys: KeySpace, request: Sub
   // A staging write Redis refused (out of memory, say) explains a short staging better than the commit.
   const refused = writes.find((write) => write.status === 'rejected');
   if (refused) throw decodeRedisError(refused.reason, 'submit');
-  if (outcome.message.includes('RUN_EXISTS')) throw new RunExistsError(runId);
-  const incomplete = /STAGING_INCOMPLETE (\d+) (\d+)/.exec(outcome.message);
-  if (incomplete) throw new SubmitInterruptedError(runId, Number(incomplete[2]), Number(incomplete[1]));
+  const reply = scriptReply(outcome);
+  if (reply?.code === 'RUN_EXISTS') throw new RunExistsError(runId);
+  if (reply?.code === 'STAGING_INCOMPLETE') {
+    // STAGING_INCOMPLETE <found> <expected>
+    const [found, expected] = reply.detail.split(' ').map(Number);
+    throw new SubmitInterruptedError(runId, expected ?? 0, found ?? 0);
+  }
   throw outcome;
 }
 
