@@ -11,7 +11,7 @@ async function redisNow(redis: RedisClient): Promise<number> {
 }
 
 async function delayedScore(redis: RedisClient, app: App, runId: string, nodeId: string): Promise<number | null> {
-  const score = await redis.zscore(`{${app.config.prefix}}:queue:default:delayed`, `${runId}|${nodeId}|1|0`);
+  const score = await redis.zscore(app.keys.forRun(runId).queue('default').delayed, `${runId}|${nodeId}|1|0`);
   return score === null ? null : Number(score);
 }
 
