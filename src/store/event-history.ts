@@ -1,4 +1,4 @@
-import { type CeleriacEvent, decodeEntry } from './events.js';
+import { type CeleriacEvent, decodeEntry, formatStreamPosition } from './events.js';
 import type { KeySpace } from './keys.js';
 import type { RedisClient } from './redis-client.js';
 
@@ -24,9 +24,8 @@ export async function readRecentEvents(redis: RedisClient, keys: KeySpace, query
   // start of every other shard's: a cursor no later than where any live reader stands.
   const shard = keys.shardOf(runId);
   const key = keys.shards[shard]!.events;
-  const single = keys.shards.length === 1;
   const idOf = (entry: string) => (index: number): string =>
-    single ? `${entry}-${index}` : keys.shards.map((_unused, k) => (k === shard ? `${entry}-${index}` : '0-0')).join(',');
+    formatStreamPosition(keys.shards.map((_unused, k) => (k === shard ? { entry, index } : { entry: '0-0' })));
   const found: CeleriacEvent[] = [];
   let end = '+';
   let read = 0;

@@ -21,6 +21,7 @@
 --- @include "common"
 --- @include "nodes"
 --- @include "queues"
+--- @include "withdraw"
 
 local runMeta = KEYS[1]
 local nodesKey, specsKey = KEYS[2], KEYS[3]
@@ -37,23 +38,6 @@ local last = math.min(first + limit, nodeCount) - 1
 
 local ids = {}
 for index = first, last do ids[#ids + 1] = tostring(index) end
-local raw = loadRaw(nodesKey, ids)
-local withdrawn = 0
-for _, nodeId in ipairs(ids) do
-  local text = raw[nodeId]
-  -- A node that finished has no message: skipped without decoding (most of a finished run's).
-  local finished = text and (string.find(text, '"status":"succeeded"', 1, true) or string.find(text, '"status":"failed"', 1, true)
-    or string.find(text, '"status":"cancelled"', 1, true) or string.find(text, '"status":"pending"', 1, true))
-  if not finished then
-    local node = text and cjson.decode(text) or initialRootState()
-    if node.status == 'queued' or node.status == 'delayed' or node.status == 'running' then
-      local spec = loadSpec(specsKey, nodeId)
-      if spec then
-        withdrawMessage(queues[spec.queue], messageFor(runId, nodeId, node.delivery, spec.priority))
-        withdrawn = withdrawn + 1
-      end
-    end
-  end
-end
+local withdrawn = withdrawWaitingMessages(nodesKey, specsKey, runId, ids, queues)
 redis.call('HSET', runMeta, 'deleteCursor', last + 1)
 return { last + 1 >= nodeCount and 'done' or 'more', withdrawn }

@@ -32,6 +32,7 @@
 --- @include "events"
 --- @include "run"
 --- @include "queues"
+--- @include "withdraw"
 
 local run = runKeysFrom(KEYS)
 local runId = ARGV[1]
@@ -44,20 +45,9 @@ local queues, missing = runQueuesFrom(KEYS, RUN_KEY_COUNT + 1, ARGV, 2, meta[2])
 if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) end
 
 -- The nodes delete-nodes has not looked at yet (all of them when it was not called).
-local withdrawn = 0
 local ids = {}
 for index = tonumber(meta[5] or '0'), (tonumber(meta[3]) or 0) - 1 do ids[#ids + 1] = tostring(index) end
-local stored = loadRaw(run.nodes, ids)
-for _, nodeId in ipairs(ids) do
-  local node = stored[nodeId] and cjson.decode(stored[nodeId]) or initialRootState()
-  if node.status == 'queued' or node.status == 'delayed' or node.status == 'running' then
-    local spec = loadSpec(run.specs, nodeId)
-    if spec then
-      withdrawMessage(queues[spec.queue], messageFor(runId, nodeId, node.delivery, spec.priority))
-      withdrawn = withdrawn + 1
-    end
-  end
-end
+local withdrawn = withdrawWaitingMessages(run.nodes, run.specs, runId, ids, queues)
 
 redis.call('UNLINK', unpack(runDataKeys(run)))
 local member = meta[4]
