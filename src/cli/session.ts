@@ -115,8 +115,12 @@ export async function ensureReachable(redis: RedisSource, timeoutMs = DEFAULT_CO
     // certificate error comes as it is.
     const cause = error instanceof RedisUnavailableError ? error.cause : error;
     const reason = cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error);
-    const settings = typeof redis === 'object' && 'cluster' in redis ? '--cluster or REDIS_CLUSTER' : '--redis or REDIS_URL';
-    throw new CliError(`cannot reach Redis at ${displayUrl(url)}: ${reason} (set ${settings})`, EXIT.unavailable);
+    if (typeof redis === 'object' && 'cluster' in redis && Array.isArray(redis.cluster)) {
+      // The nodes it was told of: before it reaches one, the client knows no other.
+      const nodes = redis.cluster.map(({ host, port }) => `${host}:${port}`).join(', ');
+      throw new CliError(`cannot reach the Redis Cluster at ${nodes}: ${reason} (set --cluster or REDIS_CLUSTER)`, EXIT.unavailable);
+    }
+    throw new CliError(`cannot reach Redis at ${displayUrl(url)}: ${reason} (set --redis or REDIS_URL)`, EXIT.unavailable);
   } finally {
     probe.disconnect();
   }
