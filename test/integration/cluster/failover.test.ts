@@ -116,7 +116,7 @@ describe('Redis Cluster failover: a primary SIGKILLed, its replica promoted', ()
   });
 
   it('WAIT goes, with its script, to the primary that holds the run (a keyless WAIT alone would go anywhere)', async () => {
-    const app = makeApp(`failover-route-${randomUUID()}`, { replication: { waitReplicas: 1, timeoutMs: 250 } });
+    const app = makeApp(`failover-route-${randomUUID()}`, { visibilityTimeoutMs: 20_000, replication: { waitReplicas: 1, timeoutMs: 5_000 } });
     const step = app.task({ name: 'step' }, async (value: number) => value + 1);
     const runs = await Promise.all(Array.from({ length: 12 }, (_, index) => app.submit(step.si(index))));
     const expected = new Map<number, number>();
