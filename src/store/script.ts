@@ -145,6 +145,7 @@ export const scripts = {
   claim: new Script('claim'),
   startNodes: new Script('start-nodes'),
   completeNodes: new Script('complete-nodes'),
+  completeStep: new Script('complete-step'),
   failNode: new Script('fail-node'),
   extendLease: new Script('extend-lease'),
   cancelRun: new Script('cancel-run'),
