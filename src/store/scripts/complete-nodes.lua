@@ -12,7 +12,8 @@
   Up to ARGV[3] of those are started right here and returned instead ("take-next": the worker
   runs them in the slots the completions freed, saving a claim round trip; a chain hop costs
   one script call; those get node.started and no node.queued). The run succeeds when its last
-  unfinished node does.
+  unfinished node does. A chain's hop usually goes to complete-step.lua first (the worker sends
+  this script when that one answers that the call is not a plain hop).
 
   Slots the worker still has free after take-next are filled from its queues, like claim does
   (upkeep, then ZPOPMIN in its order of preference): messages of this run are started here too,
