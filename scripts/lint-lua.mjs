@@ -1,4 +1,5 @@
-// Lints every top-level script of src/store/scripts with luacheck, as Redis will run it: its
+// Lints every top-level script of src/store/scripts with luacheck, as Redis will run it: after
+// the constants prelude (src/store/lua-constants.ts, which is why this runs under tsx), its
 // `--- @include "x"` lines expanded the way src/store/script.ts expands them. A script is linted
 // whole because an include's functions are only defined, or only undefined, in the scripts that
 // include it. Findings are reported against the original file and line.
@@ -7,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LUA_PRELUDE } from '../src/store/lua-constants.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const scriptsDir = join(root, 'src/store/scripts');
@@ -31,6 +33,11 @@ for (const name of readdirSync(scriptsDir).filter((f) => f.endsWith('.lua')).sor
   const file = join(scriptsDir, name);
   const out = [];
   const map = [];
+  const preludeFile = join(root, 'src/store/lua-constants.ts');
+  LUA_PRELUDE.replace(/\n$/, '').split('\n').forEach((text, index) => {
+    out.push(text);
+    map.push({ file: preludeFile, line: index + 1, include: true });
+  });
   readFileSync(file, 'utf8').split('\n').forEach((text, index) => {
     const match = includeLine.exec(text);
     if (!match) {

@@ -1,6 +1,7 @@
 import { templateNodes } from '../graph/template.js';
 import type { RawNodeDetail } from '../store/node-detail.js';
-import { type NodeState, type NodeStatus, nodeErrorSchema } from '../store/records.js';
+import { type NodeStatus, nodeErrorSchema } from '../store/records.js';
+import type { NodeState } from '../store/node-state.js';
 
 export interface NodeInspection {
   readonly id: string;

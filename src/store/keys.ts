@@ -12,7 +12,7 @@
  *
  *   {p}:run:<id>            hash        the run's meta: name, status, createdAt, finishedAt,
  *                                       nodeCount, unfinished, output, failedNode
- *   {p}:run:<id>:nodes      hash        node id -> state JSON (fields: records.ts nodeStateSchema); a
+ *   {p}:run:<id>:nodes      hash        node id -> state (format: node-state.ts); a
  *                                       root that never started has none (absent = queued)
  *   {p}:run:<id>:specs      hash        node id -> spec JSON (fields: graph/spec.ts NodeSpec)
  *   {p}:run:<id>:specs:staging:<token>

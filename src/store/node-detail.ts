@@ -2,16 +2,8 @@ import type { RedisClient } from './redis-client.js';
 import { type NodeSpec, withSpecDefaults } from '../graph/spec.js';
 import type { KeySpace } from './keys.js';
 import { RunDamagedError } from '../errors/index.js';
-import {
-  INITIAL_ROOT_STATE,
-  type NodeState,
-  nodeSpecSchema,
-  nodeStateSchema,
-  parseStored,
-  RUN_STATUSES,
-  stateMissingDamage,
-  withStateDefaults,
-} from './records.js';
+import { nodeSpecSchema, parseStored, RUN_STATUSES, stateMissingDamage } from './records.js';
+import { type NodeState, readNodeState } from './node-state.js';
 
 /** One node as stored, read without touching the rest of the run (`run.inspectNode`). */
 export interface RawNodeDetail {
@@ -57,9 +49,8 @@ export async function readNodeDetail(redis: RedisClient, keys: KeySpace, runId: 
     const damage = stateMissingDamage(nodeId, spec, runStatus);
     if (damage) throw new RunDamagedError(runId, damage);
   }
-  const stored = stateJson ? parseStored(runId, `the state of node ${nodeId}`, () => nodeStateSchema.parse(JSON.parse(stateJson))) : INITIAL_ROOT_STATE;
-  if (values && stored.status === 'succeeded' && resultJson === null) throw new RunDamagedError(runId, `node ${nodeId} succeeded but its result is missing`);
-  const state = withStateDefaults(stored, Number(createdAt));
+  const state = readNodeState(runId, nodeId, stateJson, Number(createdAt));
+  if (values && state.status === 'succeeded' && resultJson === null) throw new RunDamagedError(runId, `node ${nodeId} succeeded but its result is missing`);
   return {
     node: {
       spec,

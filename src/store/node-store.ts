@@ -62,6 +62,18 @@ type StartedJson = [
   missing: string[],
 ];
 
+/**
+ * Whether a completion call is worth sending to complete-step first: one untraced completion with
+ * one slot to fill, of a node that reads its one predecessor's result and has one dependant (a
+ * chain's step). A group's member has no input or is batched, a chain's first step has no input:
+ * those go to complete-nodes at once, so complete-step rarely answers "not a hop".
+ */
+function isLikelyHop(completions: readonly Completion[], fill: FillSlots | null): boolean {
+  if (completions.length !== 1 || fill?.count !== 1) return false;
+  const { node, span } = completions[0]!;
+  return span === '' && node.spec.next?.length === 1 && node.spec.input !== undefined && 'node' in node.spec.input;
+}
+
 /** Results per HMGET when a worker reads a wide join's inputs itself. */
 const INPUT_READ_BATCH = 5000;
 
@@ -255,7 +267,11 @@ export class NodeStore {
     return Number(reply);
   }
 
-  /** Report successful attempts of one run in one call (complete-nodes), filling free slots. */
+  /**
+   * Report successful attempts of one run in one call (complete-nodes), filling free slots. A call
+   * that looks like a chain's hop goes to complete-step first (see isLikelyHop), and to
+   * complete-nodes, with the same keys and arguments, only when complete-step answers that it is not one.
+   */
   async completeMany(runId: string, completions: readonly Completion[], fill: FillSlots | null): Promise<BatchCompleteOutcome> {
     const queueNames: string[] = [];
     const seen = new Set<string>();
@@ -294,7 +310,9 @@ export class NodeStore {
     for (const { node, resultJson, span } of completions) {
       args.push(node.message.nodeId, node.attempt, resultJson, node.message.raw, node.queue, span);
     }
-    const [runFinished, outcomes, startedFlat, claimedFlat] = (await scripts.completeNodes.run(this.redis, keys, args, this.replication)) as [
+    const stepReply = isLikelyHop(completions, fill) ? await scripts.completeStep.run(this.redis, keys, args, this.replication) : null;
+    const reply = stepReply ?? (await scripts.completeNodes.run(this.redis, keys, args, this.replication));
+    const [runFinished, outcomes, startedFlat, claimedFlat] = reply as [
       number,
       CompletionKind[],
       string[],

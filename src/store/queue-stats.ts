@@ -2,7 +2,7 @@ import type { RedisClient } from './redis-client.js';
 import { DEFAULT_QUEUE } from '../graph/spec.js';
 import type { KeySpace, ShardKeys } from './keys.js';
 import { parseMessage } from './messages.js';
-import { nodeStateSchema } from './records.js';
+import { decodeNodeState } from './node-state.js';
 import { scripts } from './script.js';
 
 /** One queue's messages at one instant (queue-stats.lua). */
@@ -112,8 +112,8 @@ async function readShardQueueStats(redis: RedisClient, keys: ShardKeys, queues: 
     if (createdError) throw createdError;
     if (typeof createdAt !== 'string') return; // the run is gone
     // A root that never started has no state: it was queued at the run's creation.
-    const parsed = typeof stateJson === 'string' ? nodeStateSchema.safeParse(JSON.parse(stateJson)) : null;
-    const at = parsed === null ? Number(createdAt) : parsed.success ? (parsed.data.queuedAt ?? Number(createdAt)) : undefined;
+    const parsed = typeof stateJson === 'string' ? decodeNodeState(stateJson) : undefined;
+    const at = parsed === undefined ? Number(createdAt) : parsed !== null ? (parsed.queuedAt ?? Number(createdAt)) : undefined;
     if (at !== undefined && Number.isFinite(at)) queuedAt.set(queue.name, at);
   });
   return counted.map(({ name, ready, delayed, leased }) => {

@@ -22,7 +22,9 @@ const SCRIPT_CODES = new Set(['RUN_MISSING', 'RUN_ACTIVE', 'NODE_MISSING', 'RUN_
 export function scriptReply(error: unknown): { readonly code: string; readonly detail: string } | null {
   const code = replyCode(error);
   if (code === null) return null;
-  const message = (error as Error).message;
+  // A reply raised by error() mid-script (a node state that does not decode, node-state.lua) has
+  // Redis's " script: <sha>, on @user_script:<line>." after it.
+  const message = (error as Error).message.replace(/ script: [0-9a-f]{40}, on @user_script:\d+\.$/, '');
   const text = code === 'ERR' ? message.slice(4) : message;
   const space = text.indexOf(' ');
   const scriptCode = space < 0 ? text : text.slice(0, space);

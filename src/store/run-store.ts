@@ -4,19 +4,8 @@ import type { SubmissionPlan } from '../graph/plan.js';
 import { withSpecDefaults } from '../graph/spec.js';
 import type { InputTemplate } from '../graph/template.js';
 import type { KeySpace } from './keys.js';
-import {
-  NODE_STATUSES,
-  type NodeState,
-  type NodeStatus,
-  type RunStatus,
-  nodeSpecSchema,
-  nodeStateSchema,
-  RUN_STATUSES,
-  INITIAL_ROOT_STATE,
-  parseStored,
-  stateMissingDamage,
-  withStateDefaults,
-} from './records.js';
+import { NODE_STATUSES, type NodeStatus, type RunStatus, nodeSpecSchema, RUN_STATUSES, parseStored, stateMissingDamage } from './records.js';
+import { type NodeState, nodeStatusOf, readNodeState } from './node-state.js';
 import { sendFlat } from './command.js';
 import { scriptReply } from './redis-errors.js';
 import { type ReplicationWait, scripts } from './script.js';
@@ -211,7 +200,7 @@ export class RunStore {
         const damage = stateMissingDamage(id, spec, meta.status);
         if (damage) throw new RunDamagedError(runId, damage);
       }
-      const state = stateJson ? parseStored(runId, `the state of node ${id}`, () => nodeStateSchema.parse(JSON.parse(stateJson))) : INITIAL_ROOT_STATE;
+      const state = readNodeState(runId, id, stateJson, meta.createdAt);
       if (options.results && state.status === 'succeeded' && resultJson === undefined) {
         throw new RunDamagedError(runId, `node ${id} succeeded but its result is missing`);
       }
@@ -219,7 +208,7 @@ export class RunStore {
         id,
         task: spec.task,
         next: spec.next ?? [],
-        state: withStateDefaults(state, meta.createdAt),
+        state,
         ...(errorJson ? { errorJson } : {}),
         ...(resultJson !== undefined ? { resultJson } : {}),
       };
@@ -241,7 +230,7 @@ export class RunStore {
     if (meta.status === 'succeeded' && states.length < meta.nodeCount) {
       throw new RunDamagedError(runId, `${meta.nodeCount - states.length} of its ${meta.nodeCount} node states are missing`);
     }
-    for (const json of states) counts[parseStored(runId, 'a node state', () => nodeStateSchema.parse(JSON.parse(json))).status]++;
+    for (const text of states) counts[nodeStatusOf(runId, text)]++;
     // The nodes with no state stored are roots that never started: queued (submit-run).
     counts.queued += Math.max(0, meta.nodeCount - states.length);
     return { meta, counts };

@@ -4,6 +4,7 @@ import { isCluster, type RedisClient } from './redis-client.js';
 import { sendFlat } from './command.js';
 import { decodeRedisError, replyCode } from './redis-errors.js';
 import { ReplicationTimeoutError } from '../errors/index.js';
+import { LUA_PRELUDE } from './lua-constants.js';
 
 /**
  * Wait for replicas after a state transition (AppOptions.replication): the script and `WAIT
@@ -31,14 +32,14 @@ const includePattern = /^--- @include "([a-z-]+)"$/gm;
 
 function loadSource(name: string): string {
   const source = readFileSync(new URL(`${name}.lua`, scriptsDirectory), 'utf8');
-  return source.replace(includePattern, (_line, include: string) =>
+  return LUA_PRELUDE + source.replace(includePattern, (_line, include: string) =>
     readFileSync(new URL(`includes/${include}.lua`, scriptsDirectory), 'utf8'),
   );
 }
 
 /**
  * One Lua script from `scripts/<name>.lua`, its `--- @include "x"` lines replaced by
- * `scripts/includes/x.lua`. Runs by EVALSHA. When the server does not have it cached (a fresh
+ * `scripts/includes/x.lua`, after the constants it shares with TypeScript (LUA_PRELUDE). Runs by EVALSHA. When the server does not have it cached (a fresh
  * or restarted server, SCRIPT FLUSH), the first caller loads it with SCRIPT LOAD and every
  * caller that missed at the same time waits for that one load, then retries: without this,
  * every concurrent first caller would send the whole script with EVAL, each costing Redis a
@@ -144,6 +145,7 @@ export const scripts = {
   claim: new Script('claim'),
   startNodes: new Script('start-nodes'),
   completeNodes: new Script('complete-nodes'),
+  completeStep: new Script('complete-step'),
   failNode: new Script('fail-node'),
   extendLease: new Script('extend-lease'),
   cancelRun: new Script('cancel-run'),

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type App, type AnyCanvas, chain, createApp, group } from '../../src/index.js';
+import { RunDamagedError } from '../../src/errors/index.js';
 import { decodeEntry } from '../../src/store/events.js';
 import { KeySpace } from '../../src/store/keys.js';
 import { parseMessage } from '../../src/store/messages.js';
+import { decodeNodeState } from '../../src/store/node-state.js';
 import { type BatchCompleteOutcome, type FillSlots, type StartedNode } from '../../src/store/node-store.js';
 import { SteppingNodeStore } from '../helpers/node-steps.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
@@ -19,19 +21,20 @@ const WORKER_FILL: FillSlots = {
   leaseExpiredErrorJson: '{}',
   claimFromQueues: true,
 };
-/** The same offer with a second slot and no claims: complete-nodes' general path, same outcome. */
+/** The same offer with a second slot and no claims: never sent to complete-step (NodeStore.completeMany), same outcome. */
 const GENERAL_FILL: FillSlots = { ...WORKER_FILL, count: 2, claimFromQueues: false };
 
 /** Timestamps (ms, 13 digits; 15 zero-padded in index members) and run ids out of stored text, so two runs' keys can be compared. */
 const normalize = (text: string, runId: string): string => text.replaceAll(runId, '<run>').replace(/\d{13,15}/g, '<time>');
 
 /**
- * complete-nodes' fast path for a chain hop (scripts/includes/complete-step.lua), against its
- * general path. On a private redis-server, so that INFO commandstats counts this test's calls
- * only: the fast path reads with one HMGET per call (the run's meta), the general path with at
- * least two (the nodes and specs of the batch, then the meta).
+ * complete-step (a chain's hop, which the worker sends first when a call looks like one) against
+ * complete-nodes. On a private redis-server, so that INFO commandstats counts this test's calls
+ * only: complete-step reads with one HMGET (the run's meta), complete-nodes with at least two
+ * (the nodes and specs of the batch, then the meta), so a call that made two or more went to
+ * complete-nodes.
  */
-describe('complete-nodes: a chain hop', () => {
+describe('complete-step: a chain hop', () => {
   let server: RedisServer;
   let admin: Redis;
   let app: App;
@@ -59,13 +62,21 @@ describe('complete-nodes: a chain hop', () => {
     return outcome.started;
   }
 
-  /** One complete-nodes call, and how many HMGETs it made inside Redis. */
+  /** One completion call, and how many HMGETs it made inside Redis. */
   async function complete(node: StartedNode, resultJson: string, fill: FillSlots | null, span = ''): Promise<[BatchCompleteOutcome, number]> {
     await admin.config('RESETSTAT');
     const outcome = await nodes.completeMany(node.message.runId, [{ node, resultJson, span }], fill);
     const hmgets = Number(/cmdstat_hmget:calls=(\d+)/.exec(await admin.info('commandstats'))?.[1] ?? 0);
     return [outcome, hmgets];
   }
+
+  /** A chain's first step, taken next when its root completes (the root reads nothing: complete-nodes). */
+  async function startStep(): Promise<StartedNode> {
+    const [outcome, reads] = await complete(await startRoot(), '0', WORKER_FILL);
+    expect(reads).toBeGreaterThanOrEqual(2);
+    return outcome.started[0]!;
+  }
+  const stateOf = async (runId: string, nodeId: string) => decodeNodeState((await admin.hget(keys.run(runId).nodes, nodeId))!);
 
   /** A run's node states, results, meta, the leases of its messages and its events, comparable across runs. */
   async function snapshot(runId: string): Promise<string> {
@@ -88,155 +99,164 @@ describe('complete-nodes: a chain hop', () => {
     );
   }
 
-  it('takes the fast path, leaving the same states, results, meta, leases and reply as the general path', async () => {
+  it('makes a hop leave the same states, results, meta, leases, events and reply as complete-nodes', async () => {
     const { identity } = canvasTasks(app);
     const pair = app.task({ name: 'pair' }, async (value: unknown, bound: unknown) => [value, bound]);
-    // The last step has a bound argument (the fast path splices its spec into the reply as is).
-    const canvas = (): AnyCanvas => chain(identity.si(1), identity.s(), pair.s(10));
+    // The last steps have a bound argument (their spec goes into the reply as is).
+    const canvas = (): AnyCanvas => chain(identity.si(1), identity.s(), pair.s(10), pair.s(20));
     const fast = await app.submit(canvas());
     const general = await app.submit(canvas());
     let fastNode = await startRoot();
     let generalNode = await startRoot();
     expect([fastNode.message.runId, generalNode.message.runId]).toEqual([fast.id, general.id]);
 
-    // Two hops each: the root (its state is startedRootJson's text), then a step (startedStepJson's).
-    for (const hop of [0, 1]) {
+    // Three hops each: the root's (complete-nodes for both: the root reads nothing), then two steps'.
+    for (const hop of [0, 1, 2]) {
       const [fastOutcome, fastReads] = await complete(fastNode, String(hop + 1), WORKER_FILL);
       const [generalOutcome, generalReads] = await complete(generalNode, String(hop + 1), GENERAL_FILL);
-      expect(fastReads).toBe(1);
+      if (hop === 0) expect(fastReads).toBeGreaterThanOrEqual(2);
+      else expect(fastReads).toBe(1);
       expect(generalReads).toBeGreaterThanOrEqual(2);
+      expect(await stateOf(fast.id, String(hop))).toEqual({ status: 'succeeded', delivery: 1, attempts: 1, ...(hop === 0 ? {} : { waiting: 0, queuedAt: expect.any(Number) }), startedAt: expect.any(Number), finishedAt: expect.any(Number) });
+      expect(await stateOf(fast.id, String(hop + 1))).toEqual({ status: 'running', waiting: 0, delivery: 1, attempts: 1, queuedAt: expect.any(Number), startedAt: expect.any(Number) });
       expect(fastOutcome.outcomes).toEqual(['completed']);
       expect(normalize(JSON.stringify(fastOutcome), fast.id)).toBe(normalize(JSON.stringify(generalOutcome), general.id));
       expect(await snapshot(fast.id)).toBe(await snapshot(general.id));
       const next = fastOutcome.started[0]!;
       expect(next).toMatchObject({ attempt: 1, leaseExpiries: 0, attemptOffset: 0, missingInputs: [] });
       expect(next.message).toMatchObject({ runId: fast.id, nodeId: String(hop + 1), delivery: 1 });
-      expect([...next.inputs]).toEqual([[String(hop), hop + 1]]);
-      expect(next.spec.args).toEqual(hop === 0 ? [] : [10]);
       expect(next.context.queuedAt).toBe(next.context.startedAt);
       fastNode = next;
       generalNode = generalOutcome.started[0]!;
     }
-    // The last step has no dependant: the general path finishes the run, for both.
-    const [last, lastReads] = await complete(fastNode, '3', WORKER_FILL);
+    // The last step has no dependant: complete-nodes finishes the run, for both.
+    const [last, lastReads] = await complete(fastNode, '4', WORKER_FILL);
     expect(lastReads).toBeGreaterThanOrEqual(2);
     expect(last.runFinished).toBe(true);
-    await complete(generalNode, '3', WORKER_FILL);
-    expect(await fast.result()).toBe(3);
+    await complete(generalNode, '4', WORKER_FILL);
+    expect(await fast.result()).toBe(4);
     expect(await snapshot(fast.id)).toBe(await snapshot(general.id));
     const inspection = await fast.inspect();
-    expect(inspection.nodes.map((node) => [node.status, node.attempts])).toEqual([['succeeded', 1], ['succeeded', 1], ['succeeded', 1]]);
-    expect(await admin.hgetall(keys.run(fast.id).results)).toEqual({ 0: '1', 1: '2', 2: '3' });
+    expect(inspection.nodes.map((node) => [node.status, node.attempts])).toEqual([['succeeded', 1], ['succeeded', 1], ['succeeded', 1], ['succeeded', 1]]);
   });
 
-  it('leaves to the general path every hop it does not cover, which then does what it always did', async () => {
+  it('answers "not a hop" for every other call, which complete-nodes then takes as it always did', async () => {
     const { identity } = canvasTasks(app);
 
     // A next step with a priority (its message carries it).
-    const urgent = await app.submit(chain(identity.si(1), identity.s().set({ priority: 5 })));
-    let [outcome, reads] = await complete(await startRoot(), '1', WORKER_FILL);
+    const urgent = await app.submit(chain(identity.si(1), identity.s(), identity.s().set({ priority: 5 })));
+    let [outcome, reads] = await complete(await startStep(), '1', WORKER_FILL);
     expect(reads).toBeGreaterThanOrEqual(2);
-    expect(outcome.started[0]!.message.raw).toBe(`${urgent.id}|1|1|5`);
+    expect(outcome.started[0]!.message.raw).toBe(`${urgent.id}|2|1|5`);
     await urgent.cancel();
 
     // A next step on another queue: enqueued there, not taken by a worker that does not consume it.
-    const elsewhere = await app.submit(chain(identity.si(1), identity.s().set({ queue: 'other' })));
-    [outcome, reads] = await complete(await startRoot(), '1', WORKER_FILL);
+    const elsewhere = await app.submit(chain(identity.si(1), identity.s(), identity.s().set({ queue: 'other' })));
+    [outcome, reads] = await complete(await startStep(), '1', WORKER_FILL);
     expect(reads).toBeGreaterThanOrEqual(2);
     expect(outcome.started).toEqual([]);
-    expect(await admin.zrange(keys.shards[0]!.queue('other').ready, 0, -1)).toEqual([`${elsewhere.id}|1|1|0`]);
+    expect(await admin.zrange(keys.shards[0]!.queue('other').ready, 0, -1)).toEqual([`${elsewhere.id}|2|1|0`]);
     await elsewhere.cancel();
 
     // No slot to fill (a closing worker): the next step is enqueued.
-    const closing = await app.submit(chain(identity.si(1), identity.s()));
-    [outcome, reads] = await complete(await startRoot(), '1', null);
+    const closing = await app.submit(chain(identity.si(1), identity.s(), identity.s()));
+    [outcome, reads] = await complete(await startStep(), '1', null);
     expect(reads).toBeGreaterThanOrEqual(2);
     expect(outcome.started).toEqual([]);
-    expect(await admin.zrange(keys.shards[0]!.queue('default').ready, 0, -1)).toEqual([`${closing.id}|1|1|0`]);
-    expect(JSON.parse((await admin.hget(keys.run(closing.id).nodes, '1'))!)).toMatchObject({ status: 'queued', delivery: 1 });
+    expect(await admin.zrange(keys.shards[0]!.queue('default').ready, 0, -1)).toEqual([`${closing.id}|2|1|0`]);
+    expect(await stateOf(closing.id, '2')).toMatchObject({ status: 'queued', delivery: 1 });
     await closing.cancel();
 
     // A traced attempt (its span context is recorded on the node).
-    const traced = await app.submit(chain(identity.si(1), identity.s()));
+    const traced = await app.submit(chain(identity.si(1), identity.s(), identity.s()));
     const span = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-    [outcome, reads] = await complete(await startRoot(), '1', WORKER_FILL, span);
+    [outcome, reads] = await complete(await startStep(), '1', WORKER_FILL, span);
     expect(reads).toBeGreaterThanOrEqual(2);
-    expect(JSON.parse((await admin.hget(keys.run(traced.id).nodes, '0'))!)).toMatchObject({ status: 'succeeded', span });
+    expect(await stateOf(traced.id, '1')).toMatchObject({ status: 'succeeded' });
+    // The span is Lua's alone (span links): read from the state's text.
+    expect((await admin.hget(keys.run(traced.id).nodes, '1'))!.split('|')[11]).toBe(span);
     await traced.cancel();
 
     // A run traced at submit (its trace context stored), completed by a worker that traces nothing:
     // the next step still gets the run's trace context.
-    const tracedAtSubmit = await app.submit(chain(identity.si(1), identity.s()));
+    const tracedAtSubmit = await app.submit(chain(identity.si(1), identity.s(), identity.s()));
     const trace = '{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01"}';
+    const tracedStep = await startStep();
     await admin.hset(keys.run(tracedAtSubmit.id).run, 'trace', trace);
-    [outcome, reads] = await complete(await startRoot(), '1', WORKER_FILL);
+    [outcome, reads] = await complete(tracedStep, '1', WORKER_FILL);
     expect(reads).toBeGreaterThanOrEqual(2);
     expect(outcome.started[0]!.context.trace).toBe(trace);
     await tracedAtSubmit.cancel();
 
     // A cancelled run: the result is discarded and nothing starts.
-    const cancelled = await app.submit(chain(identity.si(1), identity.s()));
-    const root = await startRoot();
+    const cancelled = await app.submit(chain(identity.si(1), identity.s(), identity.s()));
+    const cancelledStep = await startStep();
     await cancelled.cancel();
-    [outcome, reads] = await complete(root, '1', WORKER_FILL);
+    [outcome, reads] = await complete(cancelledStep, '1', WORKER_FILL);
     expect(reads).toBeGreaterThanOrEqual(2);
     expect(outcome.outcomes).toEqual(['discarded']);
     expect(outcome.started).toEqual([]);
 
     // A failed run (another branch failed for good; the chain's next step is still pending): the
     // result is kept and the next step cancelled, not started.
-    const failed = await app.submit(group(chain(identity.si(1), identity.s()), identity.si(2)));
+    const failed = await app.submit(group(chain(identity.si(1), identity.s(), identity.s()), identity.si(2)));
     const roots = [await startRoot(), await startRoot()];
     const chainRoot = roots.find((node) => node.spec.next)!;
     const other = roots.find((node) => !node.spec.next)!;
+    const failedStep = (await complete(chainRoot, '1', WORKER_FILL))[0].started[0]!;
     expect(await nodes.fail(other, '{"name":"Error","message":"boom"}', null)).toBe('run-failed');
-    [outcome, reads] = await complete(chainRoot, '1', WORKER_FILL);
+    [outcome, reads] = await complete(failedStep, '2', WORKER_FILL);
     expect(reads).toBeGreaterThanOrEqual(2);
     expect(outcome.started).toEqual([]);
-    expect(await admin.hget(keys.run(failed.id).results, chainRoot.message.nodeId)).toBe('1');
-    const nextId = chainRoot.spec.next![0]!;
-    expect(JSON.parse((await admin.hget(keys.run(failed.id).nodes, nextId))!)).toMatchObject({ status: 'cancelled' });
+    expect(await admin.hget(keys.run(failed.id).results, failedStep.message.nodeId)).toBe('2');
+    expect(await stateOf(failed.id, failedStep.spec.next![0]!)).toMatchObject({ status: 'cancelled' });
 
     // A next step whose input is not the node just completed (not a spec submit writes; a guard).
-    const rewired = await app.submit(chain(identity.si(1), identity.s()));
-    await admin.hset(keys.run(rewired.id).specs, '1', '{"task":"identity","args":[],"input":{"node":"7"}}');
-    [outcome, reads] = await complete(await startRoot(), '1', WORKER_FILL);
+    const rewired = await app.submit(chain(identity.si(1), identity.s(), identity.s()));
+    await admin.hset(keys.run(rewired.id).specs, '2', '{"task":"identity","args":[],"input":{"node":"7"}}');
+    [outcome, reads] = await complete(await startStep(), '1', WORKER_FILL);
     expect(reads).toBeGreaterThanOrEqual(2);
     expect(outcome.started[0]!.missingInputs).toEqual(['7']);
     await rewired.cancel();
 
-    // A next step delivered before (its state as a resume leaves it): its next delivery is the third.
-    const resumed = await app.submit(chain(identity.si(1), identity.s()));
-    await admin.hset(keys.run(resumed.id).nodes, '1', '{"status":"pending","waiting":1,"delivery":2}');
-    [outcome, reads] = await complete(await startRoot(), '1', WORKER_FILL);
-    expect(reads).toBeGreaterThanOrEqual(2);
+    // A next step delivered before (its state as a resume leaves it, never started): still a hop,
+    // and its next delivery is the third.
+    const resumed = await app.submit(chain(identity.si(1), identity.s(), identity.s()));
+    const resumedStep = await startStep();
+    // pending, waiting 1, delivery 2 (the positional text of includes/node-state.lua).
+    await admin.hset(keys.run(resumed.id).nodes, '2', 'p|1||||2|||||||');
+    [outcome, reads] = await complete(resumedStep, '1', WORKER_FILL);
+    expect(reads).toBe(1);
     expect(outcome.started[0]!.message.delivery).toBe(3);
     await resumed.cancel();
 
     // A worker that does not consume the next step's queue: the step is enqueued for others.
-    const otherWorker = await app.submit(chain(identity.si(1), identity.s()));
-    [outcome, reads] = await complete(await startRoot(), '1', { ...WORKER_FILL, queues: ['other'] });
+    const otherWorker = await app.submit(chain(identity.si(1), identity.s(), identity.s()));
+    const otherStep = await startStep();
+    [outcome, reads] = await complete(otherStep, '1', { ...WORKER_FILL, queues: ['other'] });
     expect(reads).toBeGreaterThanOrEqual(2);
     expect(outcome.started).toEqual([]);
-    expect(await admin.zrange(keys.shards[0]!.queue('default').ready, 0, -1)).toEqual([`${otherWorker.id}|1|1|0`]);
+    expect(await admin.zrange(keys.shards[0]!.queue('default').ready, 0, -1)).toEqual([`${otherWorker.id}|2|1|0`]);
     await otherWorker.cancel();
 
-    // Two completions in one call, one slot to fill: both are recorded, one next step is taken.
-    const pair = await app.submit(group(chain(identity.si(1), identity.s()), chain(identity.si(2), identity.s())));
-    const pairRoots = [await startRoot(), await startRoot()];
-    const both = await nodes.completeMany(pair.id, pairRoots.map((node, index) => ({ node, resultJson: String(index + 1), span: '' })), WORKER_FILL);
-    expect(both.outcomes).toEqual(['completed', 'completed']);
-    expect(both.started).toHaveLength(1);
-    expect(await admin.hlen(keys.run(pair.id).results)).toBe(2);
-    await pair.cancel();
+    // A state in another format (an older release's JSON) is damage, never read as something else.
+    const older = await app.submit(chain(identity.si(1), identity.s(), identity.s()));
+    const olderStep = await startStep();
+    await admin.hset(keys.run(older.id).nodes, '1', '{"status":"running","delivery":1,"attempts":1,"startedAt":1}');
+    await expect(complete(olderStep, '1', WORKER_FILL)).rejects.toThrow(RunDamagedError);
+    await expect(older.inspect()).rejects.toThrow(RunDamagedError);
+    await expect(older.progress()).rejects.toThrow(RunDamagedError);
+    expect(await admin.hget(keys.run(older.id).results, '1')).toBeNull();
+    await admin.hset(keys.run(older.id).nodes, '1', 'r||1|||1||1|||||');
+    await older.cancel();
 
     // A completion of an attempt other than the first: fenced off.
-    const forged = await app.submit(chain(identity.si(1), identity.s()));
-    const forgedRoot = await startRoot();
-    [outcome, reads] = await complete({ ...forgedRoot, attempt: 2 }, '"forged"', WORKER_FILL);
+    const forged = await app.submit(chain(identity.si(1), identity.s(), identity.s()));
+    const forgedStep = await startStep();
+    [outcome, reads] = await complete({ ...forgedStep, attempt: 2 }, '"forged"', WORKER_FILL);
     expect(reads).toBeGreaterThanOrEqual(2);
     expect(outcome.outcomes).toEqual(['stale']);
-    expect(await admin.hget(keys.run(forged.id).results, '0')).toBeNull();
+    expect(await admin.hget(keys.run(forged.id).results, '1')).toBeNull();
     await forged.cancel();
   });
 });

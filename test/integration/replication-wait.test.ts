@@ -34,7 +34,8 @@ describe('replication: { waitReplicas } (WAIT after each transition)', () => {
     // The run was committed: it runs, each start and completion short of its replica too.
     expect(await app.getRun<number>(id).result({ timeoutMs: 10_000 })).toBe(4);
     const operations = new Set(errors.map((error) => (error instanceof ReplicationTimeoutError ? error.operation : String(error))));
-    expect(operations).toEqual(new Set(['start-nodes', 'complete-nodes']));
+    // (A chain step's hop goes to complete-step when it is sent alone with one slot, which timing decides.)
+    expect(new Set([...operations].filter((operation) => operation !== 'complete-step'))).toEqual(new Set(['start-nodes', 'complete-nodes']));
     // Waiting went to the server that ran the scripts: WAIT is in its command stats.
     expect(String(await redis().info('commandstats'))).toMatch(/cmdstat_wait:calls=\d+/);
   });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chain, group } from '../../src/index.js';
 import { KeySpace } from '../../src/store/keys.js';
 import { parseMessage } from '../../src/store/messages.js';
+import { decodeNodeState } from '../../src/store/node-state.js';
 import type { StartedNode } from '../../src/store/node-store.js';
 import { SteppingNodeStore } from '../helpers/node-steps.js';
 import { keysOf, useApps, useRedis } from '../helpers/apps.js';
@@ -56,7 +57,7 @@ describe('Lua scripts', () => {
     expect(await redis().zrange(`${tag}:runs`, 0, -1)).toEqual([`${meta.createdAt!.padStart(15, '0')}:${run.id}`]);
     expect(await redis().zrange(`${tag}:queue:default:ready`, 0, -1)).toEqual([`${run.id}|0|1|0`, `${run.id}|1|1|0`]);
     const states = await redis().hgetall(`${tag}:run:${run.id}:nodes`);
-    expect(JSON.parse(states['2']!)).toEqual({ status: 'pending', waiting: 2 });
+    expect(decodeNodeState(states['2']!)).toEqual({ status: 'pending', waiting: 2 });
     // Stored without what is implied: a queued root has no state until it starts, and specs
     // leave out the default queue (a wide group's memory is mostly these two hashes).
     expect(Object.keys(states)).toEqual(['2']);
@@ -91,21 +92,21 @@ describe('Lua scripts', () => {
     expect(await redis().zcard(keys.shards[0]!.queue('default').leases)).toBe(0);
   });
 
-  it('complete-nodes fences a root\'s first attempt, whose state it reads and rewrites as text', async () => {
+  it('complete-nodes fences a root\'s first attempt, and records its success', async () => {
     const { app, nodes, startOne, add, keys } = await setup();
     const run = await app.submit(chain(add.si(1, 1), add.s(1)));
     const first = await startOne();
     const statesKey = keys.run(run.id).nodes;
     const running = await redis().hget(statesKey, '0');
-    expect(JSON.parse(running!)).toEqual({ status: 'running', delivery: 1, attempts: 1, startedAt: expect.any(Number) });
+    expect(decodeNodeState(running!)).toEqual({ status: 'running', delivery: 1, attempts: 1, startedAt: expect.any(Number) });
     // A completion naming any other attempt changes nothing.
     expect(await nodes.complete({ ...first, attempt: 2 }, '"forged"', null)).toEqual({ kind: 'stale' });
     expect(await redis().hget(statesKey, '0')).toBe(running);
     expect(await redis().hget(keys.run(run.id).results, '0')).toBeNull();
 
     expect(await nodes.complete(first, '2', null)).toMatchObject({ kind: 'completed' });
-    const { startedAt } = JSON.parse(running!) as { startedAt: number };
-    const succeeded = JSON.parse((await redis().hget(statesKey, '0'))!) as Record<string, unknown>;
+    const { startedAt } = decodeNodeState(running!) as { startedAt: number };
+    const succeeded = decodeNodeState((await redis().hget(statesKey, '0'))!)!;
     expect(succeeded).toEqual({ status: 'succeeded', delivery: 1, attempts: 1, startedAt, finishedAt: expect.any(Number) });
     expect(succeeded.finishedAt as number).toBeGreaterThanOrEqual(startedAt);
     // The same attempt again (a duplicate report) is fenced off by the succeeded state.
@@ -114,7 +115,7 @@ describe('Lua scripts', () => {
     expect((await run.inspect()).nodes[0]).toMatchObject({ status: 'succeeded', attempts: 1 });
   });
 
-  it('complete-nodes takes a chain step next as text, hands it the result it just stored, and fences its attempt', async () => {
+  it('complete-nodes takes a chain step next, hands it the result it just stored, and fences its attempt', async () => {
     const { app, nodes, startOne, add, keys } = await setup();
     const run = await app.submit(chain(add.si(1, 1), add.s(10), add.s(100)));
     const statesKey = keys.run(run.id).nodes;
@@ -127,8 +128,8 @@ describe('Lua scripts', () => {
     expect([...step.inputs]).toEqual([['0', 2]]);
     expect(step).toMatchObject({ attempt: 1, leaseExpiries: 0, attemptOffset: 0, missingInputs: [] });
     const running = (await redis().hget(statesKey, '1'))!;
-    const { queuedAt, startedAt } = JSON.parse(running) as { queuedAt: number; startedAt: number };
-    expect(JSON.parse(running)).toEqual({ status: 'running', waiting: 0, delivery: 1, queuedAt, attempts: 1, startedAt });
+    const { queuedAt, startedAt } = decodeNodeState(running) as { queuedAt: number; startedAt: number };
+    expect(decodeNodeState(running)).toEqual({ status: 'running', waiting: 0, delivery: 1, queuedAt, attempts: 1, startedAt });
     expect(queuedAt).toBe(startedAt);
     expect(step.context).toMatchObject({ queuedAt, startedAt });
 
@@ -137,10 +138,10 @@ describe('Lua scripts', () => {
     expect(await redis().hget(statesKey, '1')).toBe(running);
     expect(await redis().hget(keys.run(run.id).results, '1')).toBeNull();
 
-    // The step is finished as text too, and its own dependant is still taken next.
+    // The step is finished, and its own dependant is taken next too.
     const last = await nodes.complete(step, '12', takeNext);
     if (last.kind !== 'completed' || !last.next) throw new Error('the last step was not taken next');
-    const succeeded = JSON.parse((await redis().hget(statesKey, '1'))!) as Record<string, unknown>;
+    const succeeded = decodeNodeState((await redis().hget(statesKey, '1'))!)!;
     expect(succeeded).toEqual({ status: 'succeeded', waiting: 0, delivery: 1, queuedAt, attempts: 1, startedAt, finishedAt: expect.any(Number) });
     expect(await nodes.complete(step, '999', null)).toEqual({ kind: 'stale' });
     expect([...last.next.inputs]).toEqual([['1', 12]]);
@@ -223,7 +224,7 @@ describe('Lua scripts', () => {
     const { app, nodes, startOne, identity, tsum, keys } = await setup();
     const run = await app.submit(chain(group(identity.si(1), identity.si(2), identity.si(3)), tsum.s()));
     const started = [await startOne(), await startOne(), await startOne()];
-    const waiting = async () => JSON.parse((await redis().hget(keys.run(run.id).nodes, '3'))!) as { waiting: number; status: string };
+    const waiting = async () => decodeNodeState((await redis().hget(keys.run(run.id).nodes, '3'))!) as { waiting: number; status: string };
     await nodes.complete(started[0]!, '1', null);
     expect(await waiting()).toEqual({ status: 'pending', waiting: 2 });
     await nodes.complete(started[1]!, '2', null);
@@ -277,10 +278,10 @@ describe('Lua scripts', () => {
     expect(await redis().zscore(keys.shards[0]!.queue('default').leases, `${other.id}|0|1|0`)).not.toBeNull();
     expect(await redis().zcard(keys.shards[0]!.queue('default').ready)).toBe(0);
     const states = await redis().hgetall(keys.run(first.id).nodes);
-    expect(JSON.parse(states['0']!)).toMatchObject({ status: 'succeeded' });
-    expect(JSON.parse(states['2']!)).toMatchObject({ status: 'running', attempts: 1 });
+    expect(decodeNodeState(states['0']!)).toMatchObject({ status: 'succeeded' });
+    expect(decodeNodeState(states['2']!)).toMatchObject({ status: 'running', attempts: 1 });
     // The join was written once for the two completions.
-    expect(JSON.parse(states['4']!)).toEqual({ status: 'pending', waiting: 2 });
+    expect(decodeNodeState(states['4']!)).toEqual({ status: 'pending', waiting: 2 });
     // The last two complete with take-next: the join starts for this worker.
     const last = await nodes.completeMany(
       first.id,
@@ -318,7 +319,7 @@ describe('Lua scripts', () => {
     // A rerun from a root that never started: its first message is withdrawn, a second delivery queued.
     await run.rerun({ from: '0' });
     expect((await redis().zrange(ready, 0, -1)).sort()).toEqual([`${run.id}|0|2|0`, `${run.id}|1|1|0`].sort());
-    expect(JSON.parse((await redis().hget(keys.run(run.id).nodes, '0'))!)).toMatchObject({ status: 'queued', delivery: 2 });
+    expect(decodeNodeState((await redis().hget(keys.run(run.id).nodes, '0'))!)).toMatchObject({ status: 'queued', delivery: 2 });
     expect(await redis().hexists(keys.run(run.id).nodes, '1')).toBe(0);
     // cancel-run cancels both, the one with no state included, and withdraws both messages.
     expect(await run.cancel()).toMatchObject({ changed: true, cancelledNodes: 2 });

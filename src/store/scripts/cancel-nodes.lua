@@ -23,6 +23,7 @@
 ]]
 --- @include "common"
 --- @include "nodes"
+--- @include "node-state"
 --- @include "events"
 --- @include "run"
 --- @include "queues"
@@ -30,6 +31,7 @@
 local run = runKeysFrom(KEYS)
 eventsFor(run, ARGV[1])
 local runId, limit = ARGV[1], tonumber(ARGV[2])
+statesOfRun(runId)
 
 local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'nodeCount', 'cancelCursor')
 if not meta[1] then return redis.error_reply('RUN_MISSING') end
@@ -44,21 +46,18 @@ local ids = {}
 for index = first, last do ids[#ids + 1] = tostring(index) end
 local raw = loadRaw(run.nodes, ids)
 local writes = NodeWrites.new(run.nodes)
--- A state of a node that has finished or started is skipped without decoding (most of them, in
--- a run cancelled late); a progress text inside a state is escaped, so it cannot match.
-local function settled(text)
-  return string.find(text, '"status":"succeeded"', 1, true) or string.find(text, '"status":"failed"', 1, true)
-    or string.find(text, '"status":"cancelled"', 1, true)
-end
+-- A state of a node that has finished is skipped without decoding (most of them, in a run
+-- cancelled late): its status is read alone.
 local toCancel, cancelled, running = {}, 0, 0
 for _, nodeId in ipairs(ids) do
   local text = raw[nodeId]
-  if not (text and settled(text)) then
-    local node = text and cjson.decode(text) or initialRootState()
-    if node.status == 'pending' or node.status == 'queued' or node.status == 'delayed' then
+  local status = text and stateStatus(text, nodeId)
+  if status ~= NODE_SUCCEEDED and status ~= NODE_FAILED and status ~= NODE_CANCELLED then
+    local node = text and readState(text, nodeId) or initialRootState()
+    if node.status == NODE_PENDING or node.status == NODE_QUEUED or node.status == NODE_DELAYED then
       toCancel[#toCancel + 1] = nodeId
       raw[nodeId] = node
-    elseif node.status == 'running' then
+    elseif node.status == NODE_RUNNING then
       running = running + 1
     end
   end
@@ -66,23 +65,23 @@ end
 -- Only the specs of nodes with a message (a pending join's spec may be large).
 local queued = {}
 for _, nodeId in ipairs(toCancel) do
-  if raw[nodeId].status ~= 'pending' then queued[#queued + 1] = nodeId end
+  if raw[nodeId].status ~= NODE_PENDING then queued[#queued + 1] = nodeId end
 end
 local specs = loadRaw(run.specs, queued)
 for _, nodeId in ipairs(toCancel) do
   local node = raw[nodeId]
-  if node.status ~= 'pending' then
+  if node.status ~= NODE_PENDING then
     local spec = decodeSpec(specs[nodeId])
     withdrawMessage(queues[spec.queue], messageFor(runId, nodeId, node.delivery, spec.priority))
   end
-  node.status = 'cancelled'
+  node.status = NODE_CANCELLED
   node.finishedAt = now
   writes:add(nodeId, node)
   emitEvent('node.cancelled', nodeId)
   cancelled = cancelled + 1
 end
 writes:flush()
-if cancelled > 0 then redis.call('HINCRBY', run.meta, 'unfinished', -cancelled) end
+if cancelled > 0 then countUnfinished(run, -cancelled) end
 
 local done = last + 1 >= nodeCount
 if done then redis.call('HDEL', run.meta, 'cancelCursor') else redis.call('HSET', run.meta, 'cancelCursor', last + 1) end

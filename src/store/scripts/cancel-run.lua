@@ -34,7 +34,7 @@ local runId, channel, cancellations = ARGV[1], ARGV[2], ARGV[3]
 
 local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'nodeCount')
 if not meta[1] then return redis.error_reply('RUN_MISSING') end
-if meta[1] ~= 'running' then return { 'unchanged', meta[1] } end
+if meta[1] ~= RUN_RUNNING then return { 'unchanged', meta[1] } end
 local damage = missingSpecs(run, tonumber(meta[3]))
 if damage then return runDamaged(runId, damage) end
 local queues, missing = runQueuesFrom(KEYS, RUN_KEY_COUNT + 1, ARGV, 4, meta[2])
@@ -42,7 +42,7 @@ if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) en
 
 -- A reopen sweep still going on goes on in its cleanup mode (reopen-nodes.lua).
 redis.call('HSET', run.meta, 'cancelCursor', 0)
-setRunStatus(run, runId, 'cancelled', nowMs(), channel)
+setRunStatus(run, runId, RUN_CANCELLED, nowMs(), channel)
 -- Whether any attempt is running is known only once every node is looked at: told anyway.
 redis.call('PUBLISH', cancellations, runId)
 flushEvents()

@@ -11,9 +11,9 @@
   (node.queued each, from enqueueNode).
   Up to ARGV[3] of those are started right here and returned instead ("take-next": the worker
   runs them in the slots the completions freed, saving a claim round trip; a chain hop costs
-  one script call; those get node.started and no node.queued). The run succeeds when its last unfinished node does. A chain's hop (one
-  completion whose next step is taken next) has a fast path that makes the same writes with
-  fewer calls and no tables (includes/complete-step.lua).
+  one script call; those get node.started and no node.queued). The run succeeds when its last
+  unfinished node does. A chain's hop usually goes to complete-step.lua first (the worker sends
+  this script when that one answers that the call is not a plain hop).
 
   Slots the worker still has free after take-next are filled from its queues, like claim does
   (upkeep, then ZPOPMIN in its order of preference): messages of this run are started here too,
@@ -61,13 +61,22 @@
 --- @include "common"
 --- @include "events"
 --- @include "run"
---- @include "complete-step"
+--- @include "nodes"
+--- @include "node-state"
+--- @include "cancel"
+--- @include "fail"
+--- @include "enqueue"
+--- @include "start"
+--- @include "dead-letter"
+--- @include "start-messages"
+--- @include "claim"
 
 local run = runKeysFrom(KEYS)
 eventsFor(run, ARGV[1])
 eventsWorker(ARGV[9])
 local sequenceKey = KEYS[RUN_KEY_COUNT + 1]
 local runId, channel = ARGV[1], ARGV[2]
+statesOfRun(runId)
 local canTake = tonumber(ARGV[3])
 local leaseMs = tonumber(ARGV[4])
 local upkeepLimit = tonumber(ARGV[7])
@@ -87,23 +96,6 @@ for index = 1, queueCount do
   if preference > 0 then consumed[preference] = queue end
 end
 local firstCompletion = 10 + queueCount * 2
-
--- A chain's hop, the commonest call, takes the fast path when it can (complete-step.lua).
-local stepReply = completeChainStep(run, runId, queues, leaseMs, firstCompletion)
-if stepReply then return stepReply end
-
--- The general path. Its helpers are included here, inside a function, so that Lua makes their
--- closures only when the fast path did not answer (it makes a closure of every local function
--- each time a script runs, which a chain hop would pay for nothing).
-local generalReply = (function()
---- @include "nodes"
---- @include "cancel"
---- @include "fail"
---- @include "enqueue"
---- @include "start"
---- @include "dead-letter"
---- @include "start-messages"
---- @include "claim"
 
 local now = nowMs()
 local reply = { 0, {}, {}, {} }
@@ -145,6 +137,13 @@ local function fillSlots()
   return reply
 end
 
+-- Every reply after the first pass: the free slots filled, and the events of the call written.
+local function finish()
+  fillSlots()
+  flushEvents()
+  return reply
+end
+
 -- First pass, before any write (Redis does not roll back a script's writes when it errors
 -- later): fence each completion and check that every queue it touches has its keys here.
 local ids = {}
@@ -157,23 +156,8 @@ local fenced = {}
 for position = firstCompletion, #ARGV, 6 do
   local nodeId, attempt, span = ARGV[position], tonumber(ARGV[position + 1]), ARGV[position + 5]
   local raw = rawStates[nodeId]
-  -- A root's or a chain step's first attempt is read and rewritten as text (startedRootJson
-  -- and startedStepJson in common.lua): no table, decode or encode for most of a wide group's
-  -- members and a chain's steps. Any other state (retries, redeliveries, spans to record) is
-  -- decoded. queuedAt is set for a step only.
-  local startedAt, queuedAt = nil, nil
-  if span == '' and raw then
-    startedAt = startedRootAt(raw)
-    if not startedAt then queuedAt, startedAt = startedStepAt(raw) end
-  end
-  local node = nil
-  if raw and not startedAt then node = cjson.decode(raw) end
-  local current
-  if startedAt then
-    current = attempt == 1
-  else
-    current = node ~= nil and node.status == 'running' and node.attempts == attempt
-  end
+  local node = raw and readState(raw, nodeId)
+  local current = node and node.status == NODE_RUNNING and node.attempts == attempt
   if not current or fenced[nodeId] then
     outcomes[#outcomes + 1] = 'stale'
   else
@@ -188,14 +172,14 @@ for position = firstCompletion, #ARGV, 6 do
     end
     outcomes[#outcomes + 1] = 'completed'
     completions[#completions + 1] = {
-      nodeId = nodeId, node = node, raw = raw, startedAt = startedAt, queuedAt = queuedAt, next = next,
+      nodeId = nodeId, node = node, next = next,
       resultJson = ARGV[position + 2], message = ARGV[position + 3], ownQueue = ownQueue, span = span,
       outcome = #outcomes, attempt = attempt, specJson = specJson,
     }
   end
 end
 
-if #completions == 0 then return fillSlots() end
+if #completions == 0 then return finish() end
 
 local runContext = loadRunContext(run)
 local runStatus = runContext.status
@@ -208,52 +192,45 @@ for _, completion in ipairs(completions) do
 end
 for key, members in pairs(leasesByKey) do redis.call('ZREM', key, unpack(members)) end
 
-if runStatus == 'cancelled' then
+if runStatus == RUN_CANCELLED then
   for _, completion in ipairs(completions) do
-    cancelStartedNode(run, completion.nodeId, completion.node or cjson.decode(completion.raw), now)
+    cancelStartedNode(run, completion.nodeId, completion.node, now)
     outcomes[completion.outcome] = 'discarded'
   end
   applyRetention(run)
-  return fillSlots()
+  return finish()
 end
 
 local writes = NodeWrites.new(run.nodes)
 -- known: the results stored below by node id, for the dependants started here (startNode).
 local results, retried, known = {}, {}, {}
-local finishedAt = formatScore(now)
 for _, completion in ipairs(completions) do
   local node = completion.node
   results[#results + 1] = completion.nodeId
   results[#results + 1] = completion.resultJson
   known[completion.nodeId] = completion.resultJson
   emitEvent('node.succeeded', completion.nodeId, completion.attempt, specTask(completion.specJson))
-  if completion.queuedAt then
-    writes:add(completion.nodeId, succeededStepJson(completion.queuedAt, completion.startedAt, finishedAt))
-  elseif completion.startedAt then
-    writes:add(completion.nodeId, succeededRootJson(completion.startedAt, finishedAt))
-  else
-    -- Only an earlier attempt can have left an error (fail-node records them).
-    if node.attempts > 1 then retried[#retried + 1] = completion.nodeId end
-    node.status = 'succeeded'
-    node.finishedAt = now
-    if completion.span ~= '' then node.span = completion.span end
-    writes:add(completion.nodeId, node)
-  end
+  -- Only an earlier attempt can have left an error (fail-node records them).
+  if node.attempts > 1 then retried[#retried + 1] = completion.nodeId end
+  node.status = NODE_SUCCEEDED
+  node.finishedAt = now
+  if completion.span ~= '' then node.span = completion.span end
+  writes:add(completion.nodeId, node)
 end
 redis.call('HSET', run.results, unpack(results))
 if #retried > 0 then redis.call('HDEL', run.errors, unpack(retried)) end
-local unfinished = redis.call('HINCRBY', run.meta, 'unfinished', -#completions)
+local unfinished = countUnfinished(run, -#completions)
 -- Written now when something below reads them from Redis: cancelNodes, or a dependant started
 -- below reading its upstream nodes' span contexts. Otherwise with the dependants' states.
-if runStatus ~= 'running' or runContext.trace then writes:flush() end
+if runStatus ~= RUN_RUNNING or runContext.trace then writes:flush() end
 
-if runStatus ~= 'running' then
+if runStatus ~= RUN_RUNNING then
   -- A failed run: keep the results, start nothing after them.
   for _, completion in ipairs(completions) do
     if completion.next then cancelNodes(run, completion.next, now) end
   end
   applyRetention(run)
-  return fillSlots()
+  return finish()
 end
 
 -- Each dependant is read once however many completions of the batch feed it, and written once.
@@ -263,15 +240,10 @@ for _, completion in ipairs(completions) do
     local dependant = dependants[dependantId]
     if dependant == nil then
       local raw = redis.call('HGET', run.nodes, dependantId)
-      if raw == PENDING_ONE_JSON then
-        dependant = { status = 'pending', waiting = 1 }
-        pendingOneSteps[dependant] = true
-      else
-        dependant = raw and cjson.decode(raw) or false
-      end
+      dependant = raw and readState(raw, dependantId) or false
       dependants[dependantId] = dependant
     end
-    if dependant and dependant.status == 'pending' then
+    if dependant and dependant.status == NODE_PENDING then
       dependant.waiting = dependant.waiting - 1
       if dependant.waiting > 0 then
         writes:add(dependantId, dependant)
@@ -297,10 +269,7 @@ end
 writes:flush()
 
 if unfinished == 0 then
-  setRunStatus(run, runId, 'succeeded', now, channel)
+  setRunStatus(run, runId, RUN_SUCCEEDED, now, channel)
   reply[1] = 1
 end
-return fillSlots()
-end)()
-flushEvents()
-return generalReply
+return finish()

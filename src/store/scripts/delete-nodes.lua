@@ -20,17 +20,19 @@
 ]]
 --- @include "common"
 --- @include "nodes"
+--- @include "node-state"
 --- @include "queues"
 --- @include "withdraw"
 
 local runMeta = KEYS[1]
 local nodesKey, specsKey = KEYS[2], KEYS[3]
 local runId, limit = ARGV[1], tonumber(ARGV[2])
+statesOfRun(runId)
 
 local meta = redis.call('HMGET', runMeta, 'status', 'queues', 'nodeCount', 'deleteCursor')
 local status = meta[1]
 if not status then return redis.error_reply('RUN_MISSING') end
-if status == 'running' then return redis.error_reply('RUN_ACTIVE') end
+if status == RUN_RUNNING then return redis.error_reply('RUN_ACTIVE') end
 local queues, missing = runQueuesFrom(KEYS, 14, ARGV, 3, meta[2])
 if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) end
 local nodeCount, first = tonumber(meta[3]) or 0, tonumber(meta[4] or '0')

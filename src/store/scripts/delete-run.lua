@@ -29,6 +29,7 @@
 ]]
 --- @include "common"
 --- @include "nodes"
+--- @include "node-state"
 --- @include "events"
 --- @include "run"
 --- @include "queues"
@@ -36,11 +37,12 @@
 
 local run = runKeysFrom(KEYS)
 local runId = ARGV[1]
+statesOfRun(runId)
 
 local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'nodeCount', 'indexMember', 'deleteCursor')
 local status = meta[1]
 if not status then return redis.error_reply('RUN_MISSING') end
-if status == 'running' then return redis.error_reply('RUN_ACTIVE') end
+if status == RUN_RUNNING then return redis.error_reply('RUN_ACTIVE') end
 local queues, missing = runQueuesFrom(KEYS, RUN_KEY_COUNT + 1, ARGV, 2, meta[2])
 if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) end
 

@@ -25,6 +25,7 @@
 --- @include "common"
 --- @include "events"
 --- @include "nodes"
+--- @include "node-state"
 --- @include "run"
 --- @include "queues"
 
@@ -35,7 +36,7 @@ local runId, limit = ARGV[1], tonumber(ARGV[2])
 local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'nodeCount', 'rootsCursor')
 if not meta[1] then return redis.error_reply('RUN_MISSING') end
 if not meta[4] then return { 'done', 0 } end
-if meta[1] ~= 'running' then
+if meta[1] ~= RUN_RUNNING then
   redis.call('HDEL', run.meta, 'rootsCursor')
   return { 'done', 0 }
 end

@@ -5,7 +5,7 @@
   the worker when the run was cancelled, so that it aborts the handler.
 
   KEYS[1]  run meta   hash: the run's meta
-  KEYS[2]  nodes      hash: node id -> state JSON
+  KEYS[2]  nodes      hash: node id -> state (includes/node-state.lua)
   KEYS[3]  leases     of the node's queue
 
   ARGV[1]  node id
@@ -17,13 +17,14 @@
 ]]
 --- @include "common"
 --- @include "nodes"
+--- @include "node-state"
 
 local metaKey, nodesKey, leasesKey = KEYS[1], KEYS[2], KEYS[3]
-if redis.call('HGET', metaKey, 'status') == 'cancelled' then
+if redis.call('HGET', metaKey, 'status') == RUN_CANCELLED then
   return 2
 end
 local node = loadNode(nodesKey, ARGV[1])
-if not node or node.status ~= 'running' or node.attempts ~= tonumber(ARGV[2]) then
+if not node or node.status ~= NODE_RUNNING or node.attempts ~= tonumber(ARGV[2]) then
   return 0
 end
 if not redis.call('ZSCORE', leasesKey, ARGV[3]) then

@@ -25,6 +25,7 @@
 ]]
 --- @include "common"
 --- @include "nodes"
+--- @include "node-state"
 --- @include "events"
 --- @include "run"
 --- @include "cancel"
@@ -34,11 +35,12 @@ local run = runKeysFrom(KEYS)
 eventsFor(run, ARGV[1])
 local leasesKey, delayedKey, signalKey = KEYS[RUN_KEY_COUNT + 1], KEYS[RUN_KEY_COUNT + 2], KEYS[RUN_KEY_COUNT + 3]
 local runId, nodeId, attempt, errorJson, message = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
+statesOfRun(runId)
 local retryDelayMs = tonumber(ARGV[6])
 local channel = ARGV[7]
 
 local node = loadNode(run.nodes, nodeId)
-if not node or node.status ~= 'running' or node.attempts ~= attempt then
+if not node or node.status ~= NODE_RUNNING or node.attempts ~= attempt then
   return 'stale'
 end
 -- The attempt must still hold its lease. Once the lease expired and claim moved the message
@@ -52,7 +54,7 @@ local now = nowMs()
 redis.call('HSET', run.errors, nodeId, errorJson)
 local runStatus = redis.call('HGET', run.meta, 'status')
 
-if runStatus == 'cancelled' or (retryDelayMs >= 0 and runStatus ~= 'running') then
+if runStatus == RUN_CANCELLED or (retryDelayMs >= 0 and runStatus ~= RUN_RUNNING) then
   cancelStartedNode(run, nodeId, node, now)
   applyRetention(run)
   flushEvents()
@@ -60,7 +62,7 @@ if runStatus == 'cancelled' or (retryDelayMs >= 0 and runStatus ~= 'running') th
 end
 
 if retryDelayMs >= 0 then
-  node.status = 'delayed'
+  node.status = NODE_DELAYED
   node.queuedAt = now
   saveNode(run.nodes, nodeId, node)
   redis.call('ZADD', delayedKey, formatScore(now + retryDelayMs), message)
@@ -71,7 +73,7 @@ if retryDelayMs >= 0 then
   return 'retrying'
 end
 
-local wasRunning = runStatus == 'running'
+local wasRunning = runStatus == RUN_RUNNING
 failNodeForGood(run, runId, nodeId, node, now, channel, errorJson)
 flushEvents()
 return wasRunning and 'run-failed' or 'failed'

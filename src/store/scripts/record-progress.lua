@@ -16,15 +16,17 @@
 ]]
 --- @include "common"
 --- @include "nodes"
+--- @include "node-state"
 --- @include "events"
 --- @include "run"
 
 local run = runKeysFrom(KEYS)
 eventsFor(run, ARGV[1])
+statesOfRun(ARGV[1])
 local nodeId, attempt, progressJson = ARGV[2], tonumber(ARGV[3]), ARGV[4]
 
 local node = loadNode(run.nodes, nodeId)
-if not node or node.status ~= 'running' or node.attempts ~= attempt then return 0 end
+if not node or node.status ~= NODE_RUNNING or node.attempts ~= attempt then return 0 end
 node.progress = progressJson
 saveNode(run.nodes, nodeId, node)
 emitEvent('node.progress', nodeId, attempt, specTask(redis.call('HGET', run.specs, nodeId)), progressJson)

@@ -47,6 +47,7 @@
 ]]
 --- @include "common"
 --- @include "nodes"
+--- @include "node-state"
 --- @include "events"
 --- @include "run"
 --- @include "queues"
@@ -56,6 +57,7 @@ local run = runKeysFrom(KEYS)
 eventsFor(run, ARGV[1])
 local sequenceKey = KEYS[RUN_KEY_COUNT + 1]
 local runId, limit, channel = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+statesOfRun(runId)
 
 local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'nodeCount', 'reopenCursor', 'reopenFrom', 'reopenToken')
 local runStatus = meta[1]
@@ -65,7 +67,7 @@ local queues, missing = runQueuesFrom(KEYS, RUN_KEY_COUNT + 2, ARGV, 4, meta[2])
 if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) end
 local nodeCount, first, fromNode, token = tonumber(meta[3]), tonumber(meta[4]), meta[5], tonumber(meta[6])
 local last = math.min(first + limit, nodeCount) - 1
-local cleanup = runStatus ~= 'running'
+local cleanup = runStatus ~= RUN_RUNNING
 local now = nowMs()
 
 -- The states this call reads and changes, by node id, written at the end.
@@ -79,7 +81,7 @@ local function stateOf(nodeId)
   if node then return node end
   local text = raw[nodeId]
   if text == nil and tonumber(nodeId) > last then text = redis.call('HGET', run.nodes, nodeId) or nil end
-  node = text and cjson.decode(text) or initialRootState()
+  node = text and readState(text, nodeId) or initialRootState()
   states[nodeId] = node
   return node
 end
@@ -87,19 +89,19 @@ end
 local resetCount, enqueued, unfinishedDelta = 0, 0, 0
 
 local function isTerminal(status)
-  return status == 'succeeded' or status == 'failed' or status == 'cancelled'
+  return status == NODE_SUCCEEDED or status == NODE_FAILED or status == NODE_CANCELLED
 end
 
 -- Reset a node to pending: its message withdrawn (fencing a running attempt), its result
 -- dropped when the rerun reaches it.
 local function resetNode(nodeId, node, spec, dropResult)
   local prior = node.status
-  if prior == 'queued' or prior == 'delayed' or prior == 'running' then
+  if prior == NODE_QUEUED or prior == NODE_DELAYED or prior == NODE_RUNNING then
     withdrawMessage(queues[spec.queue], messageFor(runId, nodeId, node.delivery, spec.priority))
   end
   if dropResult then redis.call('HDEL', run.results, nodeId) end
   if isTerminal(prior) then unfinishedDelta = unfinishedDelta + 1 end
-  node.status = 'pending'
+  node.status = NODE_PENDING
   node.waiting = 0
   node.attemptOffset = node.attempts or 0
   node.leaseExpiries = nil
@@ -116,19 +118,18 @@ end
 for _, nodeId in ipairs(ids) do
   local text = raw[nodeId]
   -- A succeeded node (the most common, and never held) is skipped without decoding, unless it is
-  -- the rerun's X or was reset earlier in this call. A progress text inside a state is escaped,
-  -- so it cannot match.
-  local skip = text and not states[nodeId] and nodeId ~= fromNode and string.find(text, '"status":"succeeded"', 1, true)
+  -- the rerun's X or was reset earlier in this call.
+  local skip = text and not states[nodeId] and nodeId ~= fromNode and stateStatus(text, nodeId) == NODE_SUCCEEDED
   if not skip then
     local node = stateOf(nodeId)
     if cleanup then
       if node.hold == token then
         node.hold, node.rerun = nil, nil
-        if node.status == 'pending' then
+        if node.status == NODE_PENDING then
           node.waiting = node.waiting - 1
           -- Nothing left to wait for in a run that stopped: cancelled, as its run would have.
           if node.waiting <= 0 then
-            node.status = 'cancelled'
+            node.status = NODE_CANCELLED
             node.finishedAt = now
             unfinishedDelta = unfinishedDelta - 1
             emitEvent('node.cancelled', nodeId)
@@ -138,7 +139,7 @@ for _, nodeId in ipairs(ids) do
       end
     else
       local spec
-      local wasSucceeded = node.status == 'succeeded'
+      local wasSucceeded = node.status == NODE_SUCCEEDED
       local reset, reaches = false, false
       if node.hold == token then
         -- Reset ahead of its turn: release the hold. rerun 2: the rerun reached it while it was
@@ -152,14 +153,14 @@ for _, nodeId in ipairs(ids) do
           enqueue(nodeId, node, spec)
         end
         writes:add(nodeId, node)
-      elseif (nodeId == fromNode and node.status ~= 'pending') or node.status == 'failed' or node.status == 'cancelled' then
+      elseif (nodeId == fromNode and node.status ~= NODE_PENDING) or node.status == NODE_FAILED or node.status == NODE_CANCELLED then
         reset, reaches = true, nodeId == fromNode
         spec = loadSpec(run.specs, nodeId)
         resetNode(nodeId, node, spec, reaches)
         enqueue(nodeId, node, spec)
         writes:add(nodeId, node)
       end
-      if reset or node.status ~= 'succeeded' then
+      if reset or node.status ~= NODE_SUCCEEDED then
         local next = specRouting(redis.call('HGET', run.specs, nodeId))
         for _, dependantId in ipairs(next or {}) do
           local dependant = stateOf(dependantId)
@@ -171,18 +172,18 @@ for _, nodeId in ipairs(ids) do
               redis.call('HDEL', run.results, dependantId)
             end
             writes:add(dependantId, dependant)
-          elseif status == 'pending' then
+          elseif status == NODE_PENDING then
             -- Its waiting already counts this node unless it was succeeded until just now.
             if reset and wasSucceeded then
               dependant.waiting = (dependant.waiting or 0) + 1
               writes:add(dependantId, dependant)
             end
-          elseif status == 'failed' or status == 'cancelled' or (reaches and status ~= 'pending') then
+          elseif status == NODE_FAILED or status == NODE_CANCELLED or (reaches and status ~= NODE_PENDING) then
             resetNode(dependantId, dependant, loadSpec(run.specs, dependantId), reaches)
             -- The hold, and this node, which is not succeeded.
             dependant.waiting = 2
             dependant.hold = token
-            if reaches then dependant.rerun = status == 'succeeded' and 2 or 1 end
+            if reaches then dependant.rerun = status == NODE_SUCCEEDED and 2 or 1 end
             writes:add(dependantId, dependant)
           end
         end
@@ -191,7 +192,7 @@ for _, nodeId in ipairs(ids) do
   end
 end
 writes:flush()
-if unfinishedDelta ~= 0 then redis.call('HINCRBY', run.meta, 'unfinished', unfinishedDelta) end
+if unfinishedDelta ~= 0 then countUnfinished(run, unfinishedDelta) end
 
 if last + 1 < nodeCount then
   redis.call('HSET', run.meta, 'reopenCursor', last + 1)
@@ -202,10 +203,10 @@ end
 
 -- The sweep is over: release its hold on `unfinished`.
 redis.call('HDEL', run.meta, 'reopenCursor', 'reopenFrom', 'reopenToken')
-local unfinished = redis.call('HINCRBY', run.meta, 'unfinished', -1)
-if runStatus == 'running' and unfinished == 0 then
-  setRunStatus(run, runId, 'succeeded', now, channel)
-  runStatus = 'succeeded'
+local unfinished = countUnfinished(run, -1)
+if runStatus == RUN_RUNNING and unfinished == 0 then
+  setRunStatus(run, runId, RUN_SUCCEEDED, now, channel)
+  runStatus = RUN_SUCCEEDED
 elseif cleanup then
   applyRetention(run)
 end

@@ -41,6 +41,7 @@
 ]]
 --- @include "common"
 --- @include "nodes"
+--- @include "node-state"
 --- @include "events"
 --- @include "run"
 --- @include "queues"
@@ -48,6 +49,7 @@
 local run = runKeysFrom(KEYS)
 eventsFor(run, ARGV[1])
 local runId, mode, fromNode, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+statesOfRun(runId)
 
 local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'reopenCursor', 'nodeCount')
 local runStatus = meta[1]
@@ -60,7 +62,7 @@ if mode == 'rerun' and redis.call('HEXISTS', run.specs, fromNode) == 0 then
   return redis.error_reply('NODE_MISSING')
 end
 if meta[3] then return { 'busy' } end
-if mode == 'resume' and (runStatus == 'running' or runStatus == 'succeeded') then
+if mode == 'resume' and (runStatus == RUN_RUNNING or runStatus == RUN_SUCCEEDED) then
   return { 'unchanged', runStatus }
 end
 
@@ -69,15 +71,15 @@ local now = nowMs()
 -- now (their node cancelled, their lease withdrawn), before the run is running again, so that
 -- their abort reports are stale; the sweep then resets them with the other cancelled nodes.
 -- Their messages are in the leases of the run's queues, so this costs what is leased there.
-if runStatus == 'cancelled' then
+if runStatus == RUN_CANCELLED then
   local fenced = 0
   for _, queue in pairs(queues) do
     for _, message in ipairs(redis.call('ZRANGE', queue.leases, 0, -1)) do
       local messageRun, nodeId, delivery = messageParts(message)
       if messageRun == runId then
         local node = loadNode(run.nodes, nodeId)
-        if node and node.status == 'running' and node.delivery == tonumber(delivery) then
-          node.status = 'cancelled'
+        if node and node.status == NODE_RUNNING and node.delivery == tonumber(delivery) then
+          node.status = NODE_CANCELLED
           node.finishedAt = now
           saveNode(run.nodes, nodeId, node)
           fenced = fenced + 1
@@ -86,7 +88,7 @@ if runStatus == 'cancelled' then
       end
     end
   end
-  if fenced > 0 then redis.call('HINCRBY', run.meta, 'unfinished', -fenced) end
+  if fenced > 0 then countUnfinished(run, -fenced) end
 end
 
 -- A cancel sweep left half done stops here: the nodes it had not reached are as they were while
@@ -95,14 +97,14 @@ end
 redis.call('HDEL', run.meta, 'cancelCursor', 'deleteCursor')
 local token = redis.call('HINCRBY', run.meta, 'reopened', 1)
 -- The sweep's hold on `unfinished`, released by reopen-nodes when it is done.
-redis.call('HINCRBY', run.meta, 'unfinished', 1)
+countUnfinished(run, 1)
 -- A running or succeeded run has no failed or cancelled node: a rerun's sweep starts at X, as
 -- node ids are a topological order (graph/compile.ts) and nothing before X is reset.
 local first = 0
-if mode == 'rerun' and (runStatus == 'running' or runStatus == 'succeeded') then first = tonumber(fromNode) end
+if mode == 'rerun' and (runStatus == RUN_RUNNING or runStatus == RUN_SUCCEEDED) then first = tonumber(fromNode) end
 redis.call('HSET', run.meta, 'reopenCursor', first, 'reopenFrom', fromNode, 'reopenToken', token)
 emitEvent('run.reopened', nil, nil, nil,
   mode == 'rerun' and ('{"mode":"rerun","from":"' .. fromNode .. '"}') or '{"mode":"resume"}')
-setRunStatus(run, runId, 'running', now, channel)
+setRunStatus(run, runId, RUN_RUNNING, now, channel)
 flushEvents()
 return { 'reopening' }

@@ -38,6 +38,7 @@
 ]]
 --- @include "common"
 --- @include "nodes"
+--- @include "node-state"
 --- @include "events"
 --- @include "run"
 --- @include "queues"
@@ -47,11 +48,12 @@ local run = runKeysFrom(KEYS)
 eventsFor(run, ARGV[1], false)
 local sequenceKey = KEYS[RUN_KEY_COUNT + 1]
 local runId = ARGV[1]
+statesOfRun(runId)
 local first, most = tonumber(ARGV[2]), tonumber(ARGV[3])
 
 local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'nodeCount', 'createdAt', 'rootsCursor')
 if not meta[1] then return redis.error_reply('RUN_MISSING') end
-if meta[1] ~= 'running' then return { 'unchanged', meta[1] } end
+if meta[1] ~= RUN_RUNNING then return { 'unchanged', meta[1] } end
 local queues, missing = runQueuesFrom(KEYS, RUN_KEY_COUNT + 2, ARGV, 4, meta[2])
 if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) end
 
@@ -89,11 +91,11 @@ for index, nodeId in ipairs(ids) do
   -- ever advanced), which is damage to report, not a node to skip.
   if not specs[index] then return damaged('node ' .. nodeId .. ' has no spec') end
   if states[index] then
-    local decoded, value = pcall(cjson.decode, states[index])
-    if not decoded then return damaged('node ' .. nodeId .. ' has a malformed state') end
-    nodes[index] = value
+    local node = decodeState(states[index])
+    if not node then return damaged('node ' .. nodeId .. ' has a malformed state') end
+    nodes[index] = node
   else
-    -- Only a root that never started has no state (queued, delivery 1: nodes.lua); a node with
+    -- Only a root that never started has no state (queued, delivery 1: node-state.lua); a node with
     -- parents has had one since submit.
     local spec = decodeSpec(specs[index])
     if spec.input or spec.after then return damaged('node ' .. nodeId .. ' has no state') end
@@ -106,12 +108,12 @@ for index, nodeId in ipairs(ids) do
   -- A ready root past rootsCursor has no message yet: enqueue-roots adds it, not a repair.
   if not states[index] and meta[5] and tonumber(nodeId) >= tonumber(meta[5]) then node = nil end
   local status = node and node.status
-  if status == 'queued' or status == 'delayed' or status == 'running' then
+  if status == NODE_QUEUED or status == NODE_DELAYED or status == NODE_RUNNING then
     local spec = decodeSpec(specs[index])
     local queue = queues[spec.queue]
     local message = messageFor(runId, nodeId, node.delivery, spec.priority)
     if not isQueued(queue, message) then
-      if status == 'delayed' then
+      if status == NODE_DELAYED then
         local due = now
         if (node.attempts or 0) == 0 then
           -- A root without queuedAt was queued when the run was created (submit-run).
@@ -119,7 +121,7 @@ for index, nodeId in ipairs(ids) do
           due = math.max(now, delayedUntil(spec.countdownMs, spec.etaMs, queuedAt) or now)
         end
         redis.call('ZADD', queue.delayed, formatScore(due), message)
-      elseif status == 'running' then
+      elseif status == NODE_RUNNING then
         redis.call('ZADD', queue.ready, formatScore(redis.call('INCR', sequenceKey) - PRIORITY_BAND), message)
       else
         redis.call('ZADD', queue.ready, readyScore(spec.priority or 0, redis.call('INCR', sequenceKey)), message)

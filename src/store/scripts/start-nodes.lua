@@ -29,6 +29,7 @@
 ]]
 --- @include "common"
 --- @include "nodes"
+--- @include "node-state"
 --- @include "events"
 --- @include "run"
 --- @include "cancel"
@@ -39,6 +40,7 @@
 
 local run = runKeysFrom(KEYS)
 eventsFor(run, ARGV[1])
+statesOfRun(ARGV[1])
 eventsWorker(ARGV[6])
 local queue = { name = ARGV[5], leases = KEYS[RUN_KEY_COUNT + 1] }
 local batch = { nodeIds = {}, messages = {}, deliveries = {}, queues = {} }

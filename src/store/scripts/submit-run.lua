@@ -49,11 +49,13 @@
   them alone meanwhile). They read as queued all along.
 
   A queued root (no countdown, no eta ahead) gets no state entry: absent means queued, delivery 1
-  (initialRootState in includes/nodes.lua). The roots are enqueued here in bulk rather than one
+  (initialRootState in includes/node-state.lua). The roots are enqueued here in bulk rather than one
   by one through enqueueNode: the same state (queued or delayed, delivery 1; queuedAt is the
   run's createdAt), one INCRBY of the sequence for all of them, and one ZADD per 1000 messages.
 ]]
 --- @include "common"
+--- @include "nodes"
+--- @include "node-state"
 --- @include "events"
 --- @include "run"
 
@@ -101,7 +103,7 @@ if staged ~= nodeCount then return refuse('STAGING_INCOMPLETE ' .. staged .. ' '
 local indexMember = string.format('%015d', now) .. ':' .. runId
 redis.call('HSET', run.meta,
   'name', ARGV[2],
-  'status', 'running',
+  'status', RUN_RUNNING,
   'createdAt', now,
   'nodeCount', nodeCount,
   'unfinished', nodeCount,
@@ -134,16 +136,15 @@ local sequence = readyLeft > 0 and (redis.call('INCRBY', sequenceKey, readyLeft)
 local rootsCursor = nil
 -- A delayed root's state leaves out what is implied (memory counts at 100,000 nodes): no
 -- waiting means 0, and no queuedAt means the run's createdAt. A queued root has no state at all
--- until it starts (initialRootState in nodes.lua).
-local delayedState = cjson.encode({ status = 'delayed', delivery = 1 })
+-- until it starts (initialRootState in node-state.lua).
+local delayedState = encodeState({ status = NODE_DELAYED, delivery = 1 })
 
 local stateArgs = {}
 local nodeIndex = 0
 for position = firstPair, #ARGV, 2 do
   local waiting = tonumber(ARGV[position])
   local class = classes[-waiting]
-  -- The text of PENDING_ONE_JSON (common.lua) for one dependency: complete-nodes compares it.
-  local pendingState = waiting > 0 and ('{"status":"pending","waiting":' .. waiting .. '}') or nil
+  local pendingState = waiting > 0 and encodeState({ status = NODE_PENDING, waiting = waiting }) or nil
   local count = tonumber(ARGV[position + 1])
   local pairStart = nodeIndex
   local readyClass = not pendingState and not class.due
@@ -161,7 +162,7 @@ for position = firstPair, #ARGV, 2 do
         state = delayedState
         redis.call('ZADD', class.queue.delayed, formatScore(class.due), message)
       else
-        -- No state stored: a root with none is queued, delivery 1 (initialRootState).
+        -- No state stored: a root with none is queued, delivery 1 (initialRootState, node-state.lua).
         readyLeft = readyLeft - 1
         sequence = sequence + 1
         local readyArgs = class.queue.readyArgs

@@ -9,8 +9,8 @@ local function cancelNodes(run, startIds, now)
   while #stack > 0 do
     local nodeId = table.remove(stack)
     local node = loadNodeOrRoot(run.nodes, run.specs, nodeId)
-    if node and (node.status == 'pending' or node.status == 'queued' or node.status == 'delayed') then
-      node.status = 'cancelled'
+    if node and (node.status == NODE_PENDING or node.status == NODE_QUEUED or node.status == NODE_DELAYED) then
+      node.status = NODE_CANCELLED
       node.finishedAt = now
       saveNode(run.nodes, nodeId, node)
       emitEvent('node.cancelled', nodeId)
@@ -21,20 +21,18 @@ local function cancelNodes(run, startIds, now)
       end
     end
   end
-  if cancelled > 0 then
-    redis.call('HINCRBY', run.meta, 'unfinished', -cancelled)
-  end
+  if cancelled > 0 then countUnfinished(run, -cancelled) end
   return cancelled
 end
 
 -- A node that had started (running, or failed and about to retry) will not be tried again
 -- because its run ended: cancel it and everything downstream of it.
 local function cancelStartedNode(run, nodeId, node, now)
-  node.status = 'cancelled'
+  node.status = NODE_CANCELLED
   node.finishedAt = now
   saveNode(run.nodes, nodeId, node)
   emitEvent('node.cancelled', nodeId, node.attempts)
-  redis.call('HINCRBY', run.meta, 'unfinished', -1)
+  countUnfinished(run, -1)
   local spec = loadSpec(run.specs, nodeId)
   if spec and spec.next then cancelNodes(run, spec.next, now) end
 end

@@ -1,8 +1,6 @@
 -- Helpers shared by every script (inlined where a script says --- @include "common"): the
--- clock, queue scores and messages, and the text forms of the commonest node states. Kept small:
--- Lua makes a closure of every local function each time a script runs, and complete-nodes' fast
--- path (complete-step.lua) runs with only this, run.lua and its own helpers (node and spec
--- helpers are in nodes.lua).
+-- clock, queue scores and messages. Kept small: Lua makes a closure of every local function each
+-- time a script runs (spec helpers are in nodes.lua, node states in node-state.lua).
 
 -- The error reply for a run whose stored state is missing or malformed (a key deleted by hand,
 -- evicted, or restored from an older snapshot): RUN_DAMAGED <run id> <what>. Returned before the
@@ -78,9 +76,6 @@ local function ensureSignal(signalKey)
   end
 end
 
--- Specs are stored without their defaults: no "queue" means this one (see nodes.lua).
-local DEFAULT_QUEUE = 'default'
-
 -- A spec's task name, read without decoding the spec (for events): specJsonOf (graph/plan.ts)
 -- writes "task" before "args", after only "next" and "nextQueues", which hold no quote. A name
 -- with an escaped character in its JSON is read by decoding the spec.
@@ -89,40 +84,6 @@ local function specTask(raw)
   local task, after = string.match(raw, '"task":"([^"\\]*)(.)')
   if after == '"' then return task end
   return cjson.decode(raw).task
-end
-
--- A root that has not started since submit has no state stored (UNSTARTED_ROOT, nodes.lua).
--- Such a root's first attempt, as text: startNode writes it without cjson, and complete-nodes
--- reads it back with one pattern and writes the succeeded state as text too (a wide group's
--- members are such roots: decoding and re-encoding their states was about a fifth of Redis's
--- time per member). Any other state goes through cjson.
-local function startedRootJson(now)
-  return string.format('{"status":"running","delivery":1,"attempts":1,"startedAt":%.0f}', now)
-end
--- startedAt of a state that is exactly startedRootJson's text, else nil.
-local function startedRootAt(raw)
-  return string.match(raw, '^{"status":"running","delivery":1,"attempts":1,"startedAt":(%d+)}$')
-end
--- finishedAt: formatScore(now), made once by a caller that finishes many.
-local function succeededRootJson(startedAt, finishedAt)
-  return '{"status":"succeeded","delivery":1,"attempts":1,"startedAt":' .. startedAt .. ',"finishedAt":' .. finishedAt .. '}'
-end
-
--- A chain's steps get the same treatment. submit-run writes a node with one dependency as
--- PENDING_ONE_JSON; when complete-nodes takes it next (started in the call that made it ready,
--- so queuedAt = startedAt = now), its first attempt is written as startedStepJson's text, read
--- back with startedStepAt's pattern and finished as succeededStepJson. Any other state of such
--- a node (enqueued, retried, traced) goes through cjson.
-local PENDING_ONE_JSON = '{"status":"pending","waiting":1}'
-local function startedStepJson(now)
-  return string.format('{"status":"running","waiting":0,"delivery":1,"queuedAt":%.0f,"attempts":1,"startedAt":%.0f}', now, now)
-end
--- queuedAt and startedAt of a state that is exactly startedStepJson's text, else nil.
-local function startedStepAt(raw)
-  return string.match(raw, '^{"status":"running","waiting":0,"delivery":1,"queuedAt":(%d+),"attempts":1,"startedAt":(%d+)}$')
-end
-local function succeededStepJson(queuedAt, startedAt, finishedAt)
-  return '{"status":"succeeded","waiting":0,"delivery":1,"queuedAt":' .. queuedAt .. ',"attempts":1,"startedAt":' .. startedAt .. ',"finishedAt":' .. finishedAt .. '}'
 end
 
 -- A started node goes to its worker as one JSON array (startNode in start.lua): [attempt,

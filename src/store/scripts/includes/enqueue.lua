@@ -15,12 +15,12 @@ local function enqueueNode(queue, sequenceKey, runId, nodeId, node, spec, now)
   local message = newDelivery(runId, nodeId, node, spec, now)
   local due = delayedUntil(spec.countdownMs, spec.etaMs, now)
   if due then
-    node.status = 'delayed'
+    node.status = NODE_DELAYED
     local dueText = formatScore(due)
     redis.call('ZADD', queue.delayed, dueText, message)
     emitEvent('node.queued', nodeId, nil, spec.task, dueText)
   else
-    node.status = 'queued'
+    node.status = NODE_QUEUED
     local sequence = redis.call('INCR', sequenceKey)
     redis.call('ZADD', queue.ready, readyScore(spec.priority or 0, sequence), message)
     emitEvent('node.queued', nodeId, nil, spec.task)

@@ -6,7 +6,7 @@ local function runKeysFrom(keys)
   return {
     meta = keys[1], nodes = keys[2], specs = keys[3], results = keys[4], errors = keys[5],
     all = keys[6],
-    byStatus = { running = keys[7], succeeded = keys[8], failed = keys[9], cancelled = keys[10] },
+    byStatus = { [RUN_RUNNING] = keys[7], [RUN_SUCCEEDED] = keys[8], [RUN_FAILED] = keys[9], [RUN_CANCELLED] = keys[10] },
     expiry = keys[11], expired = keys[12], events = keys[13],
   }
 end
@@ -17,6 +17,14 @@ local function missingSpecs(run, nodeCount)
   local stored = redis.call('HLEN', run.specs)
   if stored >= nodeCount then return nil end
   return (nodeCount - stored) .. ' of its ' .. nodeCount .. ' node specs are missing'
+end
+
+-- The one place the run's count of unfinished nodes changes (meta field `unfinished`, set at
+-- submit): by -n when n nodes finish, +1 while a reopen sweep holds the run open (reopen-run).
+-- Returns the new count. What follows 0 differs by caller (a node that finished by failing does
+-- not make its run succeed), so the callers that can reach it decide.
+local function countUnfinished(run, delta)
+  return redis.call('HINCRBY', run.meta, 'unfinished', delta)
 end
 
 local function runDataKeys(run)
@@ -43,14 +51,14 @@ local function setRunStatus(run, runId, status, now, channel, detail)
   if old and run.byStatus[old] then redis.call('ZREM', run.byStatus[old], member) end
   redis.call('ZADD', run.byStatus[status], 0, member)
   redis.call('HSET', run.meta, 'status', status)
-  if status == 'running' then
+  if status == RUN_RUNNING then
     redis.call('HDEL', run.meta, 'finishedAt', 'expiresAt', 'failedNode')
     for _, key in ipairs(runDataKeys(run)) do redis.call('PERSIST', key) end
     redis.call('ZREM', run.expiry, member)
     redis.call('ZREM', run.expired, runId)
     return
   end
-  local retain = tonumber(({ succeeded = meta[3], failed = meta[4], cancelled = meta[5] })[status])
+  local retain = tonumber(({ [RUN_SUCCEEDED] = meta[3], [RUN_FAILED] = meta[4], [RUN_CANCELLED] = meta[5] })[status])
   local expiresAt = now + retain
   redis.call('HSET', run.meta, 'finishedAt', now, 'expiresAt', expiresAt)
   applyRetention(run)

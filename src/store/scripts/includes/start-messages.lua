@@ -1,5 +1,5 @@
--- Start claimed messages of one run (needs the common, run, cancel, fail, start and dead-letter
--- includes). batch: parallel lists, one entry per message (no table per message: a wide group's
+-- Start claimed messages of one run (needs the common, run, nodes, node-state, cancel, fail, start
+-- and dead-letter includes). batch: parallel lists, one entry per message (no table per message: a wide group's
 -- batch has dozens): { nodeIds =, messages =, deliveries = (numbers), queues = } where each of
 -- queues is a table { name =, leases = } (the same table for the messages of one queue);
 -- options: { runId =, maxLeaseExpiries =, channel =, leaseExpiredErrorJson = ("%s" stands for
@@ -26,7 +26,7 @@
 -- with one HMGET each and the new states written with one HSET.
 local function startMessages(run, batch, options, now)
   local ids, messages, deliveries, queues = batch.nodeIds, batch.messages, batch.deliveries, batch.queues
-  local nodes = loadMany(run.nodes, ids)
+  local nodes = loadStates(run.nodes, ids)
   local specJsons = loadRaw(run.specs, ids)
   local runContext = loadRunContext(run)
   local runStatus = runContext.status
@@ -47,24 +47,24 @@ local function startMessages(run, batch, options, now)
     local nodeId = ids[index]
 
     if not runStatus then return poison(index, 'run-missing') end
-    local node = nodes[nodeId] or (specJsons[nodeId] and UNSTARTED_ROOT)
+    local node = nodes[nodeId] or (specJsons[nodeId] and initialRootState())
     if not node then return poison(index, 'node-missing') end
     -- Another message of the same node in this batch already started it: this one is of an
     -- earlier delivery.
     if startedHere[nodeId] then return skip(index, 'stale-message') end
     if (node.delivery or 0) ~= deliveries[index] then return skip(index, 'stale-message') end
     local status = node.status
-    if status == 'succeeded' or status == 'failed' or status == 'cancelled' then
+    if status == NODE_SUCCEEDED or status == NODE_FAILED or status == NODE_CANCELLED then
       return poison(index, 'node-' .. status)
     end
-    if status == 'pending' then return poison(index, 'node-pending') end
+    if status == NODE_PENDING then return poison(index, 'node-pending') end
     -- A node with a state and no spec: the run's specs were lost. Nothing can start it.
     if not specJsons[nodeId] then return poison(index, 'run-damaged') end
 
-    if runStatus ~= 'running' then
+    if runStatus ~= RUN_RUNNING then
       -- The rare paths below read and write nodes directly: write what is batched first.
       writes:flush()
-      if status == 'running' then
+      if status == NODE_RUNNING then
         -- Its worker was lost, and a finished run tries nothing again.
         cancelStartedNode(run, nodeId, node, now)
       else
@@ -74,7 +74,7 @@ local function startMessages(run, batch, options, now)
       return skip(index, 'run-' .. runStatus)
     end
 
-    if status == 'running' then
+    if status == NODE_RUNNING then
       node.leaseExpiries = (node.leaseExpiries or 0) + 1
       if node.leaseExpiries > options.maxLeaseExpiries then
         writes:flush()

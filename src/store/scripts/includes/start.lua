@@ -54,41 +54,21 @@ local function loadRunContext(run)
   }
 end
 
--- writes: a NodeWrites batch (nodes.lua) the new state joins, written by its caller.
+-- writes: a NodeWrites batch (node-state.lua) the new state joins, written by its caller.
 -- known: results by node id that this call has just stored (complete-nodes passes its
 -- completions'), used instead of reading them back: a chain step reads the step before it.
--- node may be UNSTARTED_ROOT (nodes.lua), shared by every root with no state yet: it is not
--- changed, and the started state (startedRootJson), the same for all such roots started in this
--- call, is made once.
--- Nodes read as PENDING_ONE_JSON (common.lua) in this call, by their state table: startNode
--- writes their first attempt as startedStepJson's text.
-local pendingOneSteps = {}
 local NO_IDS = {}
-local rootStartedJson, rootStartedAt = nil, nil
 -- Without a trace a context depends only on queuedAt within one call (startedAt is the call's
 -- now, reopened the run's): the members of a group share one.
 local contextJsonByQueuedAt = {}
 local function startNode(run, nodeId, node, spec, specJson, now, runContext, writes, known)
-  local attempts
-  if node == UNSTARTED_ROOT then
-    attempts = 1
-    if rootStartedAt ~= now then
-      rootStartedJson = startedRootJson(now)
-      rootStartedAt = now
-    end
-    writes:add(nodeId, rootStartedJson)
-  elseif pendingOneSteps[node] and node.delivery == 1 and node.queuedAt == now then
-    attempts = 1
-    writes:add(nodeId, startedStepJson(now))
-  else
-    node.status = 'running'
-    node.attempts = (node.attempts or 0) + 1
-    node.startedAt = now
-    -- Progress belongs to the attempt that recorded it (record-progress.lua).
-    node.progress = nil
-    attempts = node.attempts
-    writes:add(nodeId, node)
-  end
+  node.status = NODE_RUNNING
+  node.attempts = (node.attempts or 0) + 1
+  node.startedAt = now
+  -- Progress belongs to the attempt that recorded it (record-progress.lua).
+  node.progress = nil
+  local attempts = node.attempts
+  writes:add(nodeId, node)
   emitEvent('node.started', nodeId, attempts, specTask(specJson))
   -- A root that has not been re-enqueued was queued when the run was created (submit-run).
   local queuedAt = node.queuedAt or runContext.createdAt or now
@@ -116,9 +96,9 @@ local function startNode(run, nodeId, node, spec, specJson, now, runContext, wri
     for first = 1, #ids, 1000 do
       local chunk = {}
       for index = first, math.min(first + 999, #ids) do chunk[#chunk + 1] = ids[index] end
-      for _, raw in ipairs(redis.call('HMGET', run.nodes, unpack(chunk))) do
+      for index, raw in ipairs(redis.call('HMGET', run.nodes, unpack(chunk))) do
         if raw then
-          local upstream = cjson.decode(raw)
+          local upstream = readState(raw, chunk[index])
           if upstream.span and #links < MAX_SPAN_LINKS then links[#links + 1] = upstream.span end
         end
       end
