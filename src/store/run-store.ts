@@ -1,5 +1,5 @@
 import type { RedisClient } from './redis-client.js';
-import { NodeNotFoundError, RunActiveError, RunDamagedError, RunExpiredError, RunNotFoundError } from '../errors/index.js';
+import { RunActiveError, RunDamagedError, RunExpiredError, RunNotFoundError } from '../errors/index.js';
 import type { SubmissionPlan } from '../graph/plan.js';
 import { withSpecDefaults } from '../graph/spec.js';
 import type { InputTemplate } from '../graph/template.js';
@@ -18,8 +18,12 @@ import {
   withStateDefaults,
 } from './records.js';
 import { sendFlat } from './command.js';
-import { scriptReply } from './redis-errors.js';
-import { type ReplicationWait, scripts } from './script.js';
+import type { ReplicationWait } from './script.js';
+import { cancelRun } from './scripts/cancel-run.js';
+import { deleteNodes } from './scripts/delete-nodes.js';
+import { deleteRun } from './scripts/delete-run.js';
+import { pruneRuns } from './scripts/prune-runs.js';
+import { reopenRun } from './scripts/reopen-run.js';
 import { writeRun } from './submission.js';
 import { type NodeDetailRead, readNodeDetail } from './node-detail.js';
 import { SWEEP_NODES, finishCancel, finishReopen, finishRoots } from './sweeps.js';
@@ -254,14 +258,10 @@ export class RunStore {
    */
   async cancel(runId: string): Promise<{ cancelled: number; running: number } | { unchanged: RunStatus }> {
     const meta = await this.requireMeta(runId);
-    const shard = this.keys.forRun(runId);
-    const keys = [...shard.runScriptKeys(runId), ...shard.queueScriptKeys(meta.queues)];
-    const reply = (await this.runScript(runId, () =>
-      scripts.cancelRun.run(this.redis, keys, [runId, shard.runChannel(runId), this.keys.cancellationsChannel, ...meta.queues], this.replication),
-    )) as unknown[];
+    const input = { shard: this.keys.forRun(runId), runId, queues: meta.queues, cancellationsChannel: this.keys.cancellationsChannel };
+    const reply = await this.runScript(runId, () => cancelRun.run(this.redis, input, this.replication));
     const swept = await this.runScript(runId, () => finishCancel(this.redis, this.keys, runId, meta.queues, this.sweepNodes));
-    if (reply[0] === 'unchanged') return { unchanged: reply[1] as RunStatus };
-    return swept;
+    return 'unchanged' in reply ? reply : swept;
   }
 
   /**
@@ -273,17 +273,15 @@ export class RunStore {
     from: string | null,
   ): Promise<{ reset: number; enqueued: number; status: RunStatus } | { unchanged: RunStatus }> {
     const meta = await this.requireMeta(runId);
-    const shard = this.keys.forRun(runId);
-    const keys = [...shard.runScriptKeys(runId), shard.sequence, ...shard.queueScriptKeys(meta.queues)];
-    const args = [runId, from === null ? 'resume' : 'rerun', from ?? '', shard.runChannel(runId), ...meta.queues];
+    const input = { shard: this.keys.forRun(runId), runId, queues: meta.queues, from };
     // Each round that finds another sweep going on ('busy') finishes it, then begins again.
     for (;;) {
-      const reply = (await this.runScript(runId, () => scripts.reopenRun.run(this.redis, keys, args, this.replication), from)) as unknown[];
-      if (reply[0] === 'unchanged') return { unchanged: reply[1] as RunStatus };
+      const reply = await this.runScript(runId, () => reopenRun.run(this.redis, input, this.replication));
+      if ('unchanged' in reply) return reply;
       const swept = await this.runScript(runId, () => finishReopen(this.redis, this.keys, runId, meta.queues, this.sweepNodes));
       // A submit cut short may have left ready roots without their message (enqueue-roots).
       await this.runScript(runId, () => finishRoots(this.redis, this.keys, runId, meta.queues, this.sweepNodes));
-      if (reply[0] === 'reopening') {
+      if ('reopening' in reply) {
         return { reset: swept.reset, enqueued: swept.enqueued, status: swept.status ?? (await this.requireMeta(runId)).status };
       }
     }
@@ -302,15 +300,14 @@ export class RunStore {
         if (!force) throw new RunActiveError(runId);
         await this.cancel(runId);
       }
-      const shard = this.keys.forRun(runId);
-      const keys = [...shard.runScriptKeys(runId), ...shard.queueScriptKeys(meta.queues)];
+      const input = { shard: this.keys.forRun(runId), runId, queues: meta.queues, limit: this.sweepNodes };
       try {
         // Messages first, a range of nodes per call: delete-run then has none left to look for.
         for (;;) {
-          const step = (await this.runScript(runId, () => scripts.deleteNodes.run(this.redis, keys, [runId, this.sweepNodes, ...meta.queues]))) as unknown[];
-          if (step[0] === 'done') break;
+          const step = await this.runScript(runId, () => deleteNodes.run(this.redis, input));
+          if (step.done) break;
         }
-        await this.runScript(runId, () => scripts.deleteRun.run(this.redis, keys, [runId, ...meta.queues], this.replication));
+        await this.runScript(runId, () => deleteRun.run(this.redis, input, this.replication));
         return meta.status;
       } catch (error) {
         if (!(error instanceof RunActiveError) || !force || round >= 3) throw error;
@@ -357,15 +354,12 @@ export class RunStore {
     return { metaFields, fields };
   }
 
-  /** Map the scripts' error replies to typed errors, by the code that starts the reply. */
-  private async runScript<T>(runId: string, call: () => Promise<T>, nodeId: string | null = null): Promise<T> {
+  /** A run a script found missing may be remembered as expired: say so (RunExpiredError). */
+  private async runScript<T>(runId: string, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (error) {
-      const code = scriptReply(error)?.code;
-      if (code === 'RUN_MISSING') throw await this.missing(runId);
-      if (code === 'NODE_MISSING') throw new NodeNotFoundError(runId, nodeId ?? '?');
-      if (code === 'RUN_ACTIVE') throw new RunActiveError(runId);
+      if (error instanceof RunNotFoundError) throw await this.missing(runId);
       throw error;
     }
   }
@@ -402,9 +396,9 @@ export class RunStore {
   /** Drop the index entries of expired runs (bounded, per shard). */
   async prune(): Promise<number> {
     const pruned = await Promise.all(
-      this.keys.shards.map((shard) => scripts.pruneRuns.run(this.redis, shard.indexScriptKeys(), [PRUNE_BATCH, EXPIRED_RUN_MEMORY_MS])),
+      this.keys.shards.map((shard) => pruneRuns.run(this.redis, { shard, limit: PRUNE_BATCH, expiredMemoryMs: EXPIRED_RUN_MEMORY_MS })),
     );
-    return pruned.reduce<number>((sum, count) => sum + Number(count), 0);
+    return pruned.reduce((sum, count) => sum + count, 0);
   }
 
   /**

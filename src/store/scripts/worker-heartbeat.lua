@@ -37,7 +37,7 @@ local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 
 if action ~= 'beat' and action ~= 'remove' then
-  return redis.error_reply('ERR worker-heartbeat: unknown action ' .. tostring(action))
+  return redis.error_reply('ARGUMENTS_INVALID unknown action ' .. tostring(action))
 end
 
 local retentionMs, bucketMs = tonumber(ARGV[6]), tonumber(ARGV[7])

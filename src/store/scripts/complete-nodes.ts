@@ -1,0 +1,93 @@
+import type { ShardKeys } from '../keys.js';
+import { defineScript } from '../script.js';
+import { arrayReply, badReply, integerReply, oneOf, stringsReply } from '../script-reply.js';
+
+export type CompletionKind = 'completed' | 'stale' | 'discarded';
+const COMPLETION_KINDS: readonly CompletionKind[] = ['completed', 'stale', 'discarded'];
+
+/** One successful attempt, as complete-nodes needs it. */
+export interface CompleteNodesCompletion {
+  readonly node: { readonly message: { readonly nodeId: string; readonly raw: string }; readonly attempt: number; readonly queue: string };
+  readonly resultJson: string;
+  /** The attempt's span context (W3C traceparent); "" when tracing is off. */
+  readonly span: string;
+}
+
+export interface CompleteNodesInput {
+  readonly shard: ShardKeys;
+  readonly runId: string;
+  readonly completions: readonly CompleteNodesCompletion[];
+  /** Every queue the call may touch (the completions', their next nodes', the fill's), once each. */
+  readonly queueNames: readonly string[];
+  /** The worker's free slots; null: start nothing. */
+  readonly fill: {
+    readonly count: number;
+    readonly queues: readonly string[];
+    readonly leaseMs: number;
+    readonly maxLeaseExpiries: number;
+    readonly leaseExpiredErrorJson: string;
+    readonly claimFromQueues: boolean;
+  } | null;
+  /** Most due or expired messages a claim moves per queue. */
+  readonly upkeepLimit: number;
+  readonly workerId: string;
+}
+
+export interface CompleteNodesReply {
+  readonly runFinished: boolean;
+  /** One per completion, in order. */
+  readonly outcomes: readonly CompletionKind[];
+  /** Nodes started for the worker: the message, its queue, the started node's JSON (includes/start.lua). */
+  readonly started: readonly { readonly message: string; readonly queue: string; readonly json: string }[];
+  /** Messages of other runs now leased to the worker. */
+  readonly claimed: readonly { readonly queue: string; readonly message: string }[];
+}
+
+const NAME = 'complete-nodes';
+
+/** complete-nodes.lua: report successful attempts of one run, and fill the worker's free slots. */
+export const completeNodes = defineScript<CompleteNodesInput, CompleteNodesReply>({
+  name: NAME,
+  keys: ({ shard, runId, queueNames }) => [
+    ...shard.runScriptKeys(runId),
+    shard.sequence,
+    shard.deadLetters.list,
+    shard.deadLetters.counts,
+    ...shard.queueScriptKeys(queueNames),
+  ],
+  args: ({ shard, runId, completions, queueNames, fill, upkeepLimit, workerId }) => {
+    const args: (string | number)[] = [
+      runId,
+      shard.runChannel(runId),
+      fill?.count ?? 0,
+      fill?.leaseMs ?? 0,
+      fill?.maxLeaseExpiries ?? 0,
+      fill?.leaseExpiredErrorJson ?? '',
+      fill?.claimFromQueues ? upkeepLimit : -1,
+      queueNames.length,
+      workerId,
+    ];
+    for (const name of queueNames) args.push(name, fill ? fill.queues.indexOf(name) + 1 : 0);
+    for (const { node, resultJson, span } of completions) {
+      args.push(node.message.nodeId, node.attempt, resultJson, node.message.raw, node.queue, span);
+    }
+    return args;
+  },
+  decode: (reply, { completions }) => {
+    const [runFinished, outcomesReply, startedFlat, claimedFlat, ...rest] = arrayReply(NAME, reply);
+    if (rest.length > 0) badReply(NAME, `${4 + rest.length} values, not 4`);
+    const outcomes = arrayReply(NAME, outcomesReply, 'outcomes').map((outcome) => oneOf(NAME, outcome, COMPLETION_KINDS, 'an outcome'));
+    if (outcomes.length !== completions.length) badReply(NAME, `${outcomes.length} outcomes for ${completions.length} completions`);
+    const startedValues = stringsReply(NAME, startedFlat, 'started');
+    if (startedValues.length % 3 !== 0) badReply(NAME, `${startedValues.length} started values, not three per node`);
+    const started: { message: string; queue: string; json: string }[] = [];
+    for (let index = 0; index < startedValues.length; index += 3) {
+      started.push({ message: startedValues[index]!, queue: startedValues[index + 1]!, json: startedValues[index + 2]! });
+    }
+    const claimedValues = stringsReply(NAME, claimedFlat, 'claimed');
+    if (claimedValues.length % 2 !== 0) badReply(NAME, `${claimedValues.length} claimed values, not two per message`);
+    const claimed: { queue: string; message: string }[] = [];
+    for (let index = 0; index < claimedValues.length; index += 2) claimed.push({ queue: claimedValues[index]!, message: claimedValues[index + 1]! });
+    return { runFinished: integerReply(NAME, runFinished, 'runFinished') === 1, outcomes, started, claimed };
+  },
+});
