@@ -36,6 +36,12 @@ export function integerReply(script: string, reply: unknown, what = 'the reply')
   return reply;
 }
 
+/** A Lua boolean sent as 1 or 0. */
+export function flagReply(script: string, reply: unknown, what = 'the reply'): boolean {
+  if (reply !== 0 && reply !== 1) badReply(script, `${what} is ${describe(reply)}, not 0 or 1`);
+  return reply === 1;
+}
+
 export function stringReply(script: string, reply: unknown, what = 'the reply'): string {
   if (typeof reply !== 'string') badReply(script, `${what} is ${describe(reply)}, not a string`);
   return reply;

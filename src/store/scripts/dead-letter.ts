@@ -1,6 +1,6 @@
 import type { ShardKeys } from '../keys.js';
 import { defineScript } from '../script.js';
-import { oneOf } from '../script-reply.js';
+import { flagReply } from '../script-reply.js';
 
 export interface DeadLetterInput {
   readonly shard: ShardKeys;
@@ -15,5 +15,5 @@ export const deadLetter = defineScript<DeadLetterInput, boolean>({
   name: 'dead-letter',
   keys: ({ shard, queue }) => [shard.queue(queue).leases, shard.deadLetters.list, shard.deadLetters.counts],
   args: ({ queue, message, reason }) => [queue, message, reason],
-  decode: (reply) => oneOf('dead-letter', String(reply), ['0', '1']) === '1',
+  decode: (reply) => flagReply('dead-letter', reply),
 });

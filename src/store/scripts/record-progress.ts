@@ -1,6 +1,6 @@
 import type { ShardKeys } from '../keys.js';
 import { defineScript } from '../script.js';
-import { oneOf } from '../script-reply.js';
+import { flagReply } from '../script-reply.js';
 
 export interface RecordProgressInput {
   readonly shard: ShardKeys;
@@ -15,5 +15,5 @@ export const recordProgress = defineScript<RecordProgressInput, boolean>({
   name: 'record-progress',
   keys: ({ shard, runId }) => shard.runScriptKeys(runId),
   args: ({ runId, nodeId, attempt, progressJson }) => [runId, nodeId, attempt, progressJson],
-  decode: (reply) => oneOf('record-progress', String(reply), ['0', '1']) === '1',
+  decode: (reply) => flagReply('record-progress', reply),
 });

@@ -28,7 +28,8 @@
   ARGV[7]  throughput bucket width in ms
   ARGV[8..] for each queue with counts, three values: queue name, attempts succeeded, failed
 
-  Returns: Redis's time in ms
+  Returns: Redis's time in ms, or the error reply ARGUMENTS_INVALID for an action other than
+           'beat' and 'remove'
 ]]
 local workers, seen, started = KEYS[1], KEYS[2], KEYS[3]
 local counts, countsIndex = KEYS[4], KEYS[5]
