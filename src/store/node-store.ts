@@ -2,9 +2,8 @@ import type { RedisClient } from './redis-client.js';
 import { type NodeSpec, withSpecDefaults } from '../graph/spec.js';
 import { templateNodes } from '../graph/template.js';
 import type { KeySpace, ShardKeys } from './keys.js';
-import { type NodeMessage, parseMessage } from './messages.js';
+import type { NodeMessage } from './messages.js';
 import { sendFlat } from './command.js';
-import { badReply } from './script-reply.js';
 import type { ReplicationWait } from './script.js';
 import { claim } from './scripts/claim.js';
 import { type CompletionKind, completeNodes } from './scripts/complete-nodes.js';
@@ -266,11 +265,7 @@ export class NodeStore {
       this.replication,
     );
     const parsed: (StartedNode & { readonly deferredInputs: boolean })[] = [];
-    for (const { message, queue, json } of reply.started) {
-      const parsedMessage = parseMessage(message);
-      if (!parsedMessage) badReply('complete-nodes', `a started message is malformed: ${message}`);
-      parsed.push(parseStarted(parsedMessage, queue, json));
-    }
+    for (const { message, queue, json } of reply.started) parsed.push(parseStarted(message, queue, json));
     const started = await withDeferredInputs(this.redis, this.keys, parsed);
     const claimed = reply.claimed.map(({ queue, message }): ClaimedMessage => ({ shard: shard.index, queue, message }));
     return { runFinished: reply.runFinished, outcomes: reply.outcomes, started, claimed };

@@ -70,7 +70,7 @@ export const SCRIPT_ERRORS: Readonly<Record<string, ScriptErrorMapping>> = {
  * The code and the rest of one of our scripts' error replies, or null for any other error. Redis
  * puts "ERR " before a reply of one word (RUN_MISSING): the code is then the word after it.
  */
-export function scriptReply(error: unknown): { readonly code: string; readonly detail: string } | null {
+function scriptReply(error: unknown): { readonly code: string; readonly detail: string } | null {
   const code = replyCode(error);
   if (code === null) return null;
   const message = (error as Error).message;

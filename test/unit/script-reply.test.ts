@@ -34,7 +34,7 @@ describe('script reply decoders', () => {
     expect(completeNodes.declaration.decode(reply, completeInput)).toEqual({
       runFinished: true,
       outcomes: ['completed'],
-      started: [{ message: 'r|2|1|0', queue: 'default', json: '[1]' }],
+      started: [{ message: { runId: 'r', nodeId: '2', delivery: 1, priority: 0, raw: 'r|2|1|0' }, queue: 'default', json: '[1]' }],
       claimed: [{ queue: 'other', message: 'o|0|1|0' }],
     });
   });
@@ -47,6 +47,7 @@ describe('script reply decoders', () => {
     expect(refusal(decode([0, ['stale'], ['m', 'q'], []])).problem).toMatch(/not three per node/);
     expect(refusal(decode([0, ['stale'], [], ['q']])).problem).toMatch(/not two per message/);
     expect(refusal(decode([0, ['stale'], [1, 2, 3], []])).problem).toMatch(/started\[0\] is 1, not a string/);
+    expect(refusal(decode([0, ['stale'], ['not a message', 'default', '[]'], []])).problem).toMatch(/a started message is malformed/);
     expect(refusal(decode(['1', ['stale'], [], []])).problem).toMatch(/runFinished/);
   });
 

@@ -1,4 +1,5 @@
 import type { ShardKeys } from '../keys.js';
+import { type NodeMessage, parseMessage } from '../messages.js';
 import { defineScript } from '../script.js';
 import { arrayReply, badReply, integerReply, oneOf, stringsReply } from '../script-reply.js';
 
@@ -38,7 +39,7 @@ export interface CompleteNodesReply {
   /** One per completion, in order. */
   readonly outcomes: readonly CompletionKind[];
   /** Nodes started for the worker: the message, its queue, the started node's JSON (includes/start.lua). */
-  readonly started: readonly { readonly message: string; readonly queue: string; readonly json: string }[];
+  readonly started: readonly { readonly message: NodeMessage; readonly queue: string; readonly json: string }[];
   /** Messages of other runs now leased to the worker. */
   readonly claimed: readonly { readonly queue: string; readonly message: string }[];
 }
@@ -80,9 +81,10 @@ export const completeNodes = defineScript<CompleteNodesInput, CompleteNodesReply
     if (outcomes.length !== completions.length) badReply(NAME, `${outcomes.length} outcomes for ${completions.length} completions`);
     const startedValues = stringsReply(NAME, startedFlat, 'started');
     if (startedValues.length % 3 !== 0) badReply(NAME, `${startedValues.length} started values, not three per node`);
-    const started: { message: string; queue: string; json: string }[] = [];
+    const started: { message: NodeMessage; queue: string; json: string }[] = [];
     for (let index = 0; index < startedValues.length; index += 3) {
-      started.push({ message: startedValues[index]!, queue: startedValues[index + 1]!, json: startedValues[index + 2]! });
+      const message = parseMessage(startedValues[index]!) ?? badReply(NAME, `a started message is malformed: ${startedValues[index]}`);
+      started.push({ message, queue: startedValues[index + 1]!, json: startedValues[index + 2]! });
     }
     const claimedValues = stringsReply(NAME, claimedFlat, 'claimed');
     if (claimedValues.length % 2 !== 0) badReply(NAME, `${claimedValues.length} claimed values, not two per message`);
