@@ -20,7 +20,7 @@ execFileSync(process.execPath, [createRequire(import.meta.url).resolve('typescri
   stdio: 'inherit',
 });
 // The store reads its scripts at run time from the folder beside its compiled module.
-cpSync(at('src/store/scripts/'), at('dist/store/scripts/'), { recursive: true });
+cpSync(at('src/store/scripts/'), at('dist/store/scripts/'), { recursive: true, filter: (source) => !source.endsWith('.ts') });
 
 const result = Extractor.invoke(ExtractorConfig.loadFileAndPrepare(at('api-extractor.json')), {
   localBuild: updateApi,

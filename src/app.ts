@@ -1,4 +1,3 @@
-import { Cluster, Redis } from 'ioredis';
 import { ulid } from 'ulid';
 import type { Canvas } from './canvas/canvas.js';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
@@ -7,42 +6,37 @@ import type { JsonOf, JsonParameters } from './canvas/json-of.js';
 import { parseSignatureOptions, Signature, type SignatureOptions } from './canvas/signature.js';
 import { Task, type TaskDefinition, type TaskHandler, type TaskOptions } from './canvas/task.js';
 import { type AppConfig, type AppOptions, connect, parseAppOptions } from './config.js';
-import { closeConnection, withConnection } from './connection.js';
 import { ConfigError, DuplicateTaskError } from './errors/index.js';
-import { compileCanvas } from './graph/compile.js';
-import { planSubmission } from './graph/plan.js';
 import { Run, type RunContext } from './run/run.js';
 import { RunEvents } from './run/run-events.js';
-import { EventStream } from './run/event-stream.js';
-import { type CeleriacEvent, formatStreamPosition, lastEntryId, parseStreamPosition } from './store/events.js';
+import type { EventStream } from './run/event-stream.js';
+import type { CeleriacEvent } from './store/events.js';
 import { readRecentEvents } from './store/event-history.js';
 import { type PurgeOutcome, type PurgeRunsOptions, parsePurgeOptions, purgeRuns } from './run/purge.js';
 import { KeySpace } from './store/keys.js';
-import { checkShardCount } from './store/shard-count.js';
-import { isCluster, type RedisClient } from './store/redis-client.js';
+import type { RedisClient } from './store/redis-client.js';
 import { type DeadLetters, clearDeadLetters, readDeadLetters } from './store/dead-letters.js';
 import { type QueueStats, knownQueues, readQueueStats } from './store/queue-stats.js';
 import { type RepairReport, repairRuns } from './store/repair.js';
 import { readWorkers, type WorkerList } from './store/workers.js';
 import { parseThroughputWindow, type QueueThroughput, readThroughput, type ThroughputOptions } from './store/throughput.js';
-import { RunStore } from './store/run-store.js';
-import { SWEEP_NODES } from './store/sweeps.js';
-import { parseInstant } from './util/instant.js';
+import type { RunStore } from './store/run-store.js';
 import { describeZodError } from './util/zod.js';
 import { Worker } from './worker/worker.js';
 import type { WorkerOptions } from './worker/worker-options.js';
 import { endSpanWithError, startSubmitSpan } from './tracing/spans.js';
+import { AppConnection } from './app-connection.js';
+import { type EventsHost, openEventStream, readEventPosition } from './app-events.js';
+import { listRunsQuery, planRun, runListOf } from './app-runs.js';
 import {
   type AnyContract,
   type EventsOptions,
   type HandlerOf,
   type ListRunsOptions,
-  listRunsSchema,
   type QueuesOptions,
   type RecentEventsOptions,
   recentEventsSchema,
   type RunList,
-  runIdSchema,
   type SubmitOptions,
   type TaskOf,
 } from './app-options.js';
@@ -61,68 +55,29 @@ export class App {
   readonly keys: KeySpace;
   private readonly tasks = new Map<string, TaskDefinition>();
   private readonly ownWorkers = new Set<Worker>();
-  private commandConnection: RedisClient | null = null;
-  /** The shard count check against Redis (checkShards), done once per app. */
-  private shardsChecked: Promise<void> | null = null;
+  private readonly connection: AppConnection;
   private readonly runEvents: RunEvents;
-  private runStore: RunStore | null = null;
   private readonly eventStreams = new Set<EventStream>();
 
   constructor(private readonly options: AppOptions = {}) {
     this.config = parseAppOptions(options);
     this.keys = new KeySpace(this.config.prefix, this.config.shards);
+    this.connection = new AppConnection(this.config, this.keys);
     this.runEvents = new RunEvents(() => connect(this.config, true, 'events'), this.config.connectTimeoutMs);
   }
 
   /** The app's command connection (the caller's own instance, if one was given). */
   get redis(): RedisClient {
-    if (!this.commandConnection) {
-      const { redis } = this.config;
-      this.commandConnection = redis instanceof Redis || redis instanceof Cluster ? redis : connect(this.config, false, 'commands');
-    }
-    return this.commandConnection;
+    return this.connection.redis;
   }
 
   private get runs(): RunStore {
-    if (!this.runStore) {
-      const { replication } = this.config;
-      // A shortfall is thrown to the caller of submit, cancel, resume, rerun or delete.
-      const wait = replication && { replicas: replication.waitReplicas, timeoutMs: replication.timeoutMs, onShortfall: null };
-      this.runStore = new RunStore(this.redis, this.keys, SWEEP_NODES, wait);
-    }
-    return this.runStore;
+    return this.connection.runs;
   }
 
-  /**
-   * Run `operation` on the command connection once it is ready (within connectTimeoutMs): a Redis
-   * that is down or does not answer fails the call with RedisUnavailableError instead of leaving
-   * it waiting, as does one that goes away during it.
-   */
+  /** On the command connection once it is ready, or RedisUnavailableError (AppConnection.withRedis). */
   private withRedis<T>(operation: (redis: RedisClient) => Promise<T>): Promise<T> {
-    const redis = this.redis;
-    return withConnection(redis, this.config.connectTimeoutMs, async () => {
-      await this.checkShards(redis);
-      return operation(redis);
-    });
-  }
-
-  /**
-   * The first call that reaches Redis records the app's shard count for its prefix, or finds the
-   * count recorded and refuses another (ShardCountError): with another count, runs would be
-   * looked for in the wrong shards.
-   */
-  private checkShards(redis: RedisClient): Promise<void> {
-    this.shardsChecked ??= checkShardCount(redis, this.keys).then(
-      (done) => {
-        // Not recorded (Redis was full): the next call tries again.
-        if (!done) this.shardsChecked = null;
-      },
-      (error: unknown) => {
-        this.shardsChecked = null;
-        throw error;
-      },
-    );
-    return this.shardsChecked;
+    return this.connection.withRedis(operation);
   }
 
   /**
@@ -216,22 +171,7 @@ export class App {
    * typed error before anything is written.
    */
   async submit<R>(canvas: Canvas<never, R>, options: SubmitOptions = {}): Promise<Run<R>> {
-    const id = options.id ?? ulid();
-    const idCheck = runIdSchema.safeParse(id);
-    if (!idCheck.success) throw new ConfigError('submit()', describeZodError(idCheck.error, 'options.id'));
-    const name = options.name ?? '';
-    if (typeof name !== 'string') throw new ConfigError('submit()', 'options.name must be a string');
-    const startAtMs = options.startAt === undefined ? undefined : parseInstant(options.startAt, 'submit(): options.startAt');
-    const compiled = compileCanvas(canvas, { maxNodes: this.config.maxCanvasNodes });
-    const plan = planSubmission(compiled, {
-      lookup: (task) => this.tasks.get(task),
-      maxPayloadBytes: this.config.maxPayloadBytes,
-      maxCanvasNodes: this.config.maxCanvasNodes,
-      maxCanvasBytes: this.config.maxCanvasBytes,
-      ...(startAtMs !== undefined ? { startAtMs } : {}),
-    });
-    // Asynchronous schemas settle here, before anything is written.
-    if (plan.pendingChecks) await plan.pendingChecks;
+    const { id, name, plan } = await planRun(canvas, options, this.config, (task) => this.tasks.get(task), ulid);
     const { span, storedTrace } = startSubmitSpan(id, name, plan.nodes.length, this.config.tracing);
     try {
       const { events } = this.config;
@@ -254,27 +194,8 @@ export class App {
    * `cursor` back for the next page; it is null on the last one.
    */
   async listRuns(options: ListRunsOptions = {}): Promise<RunList> {
-    const parsed = listRunsSchema.safeParse(options);
-    if (!parsed.success) throw new ConfigError('listRuns()', describeZodError(parsed.error, 'options'));
-    const page = await this.withRedis(() =>
-      this.runs.list({
-        limit: parsed.data.limit,
-        ...(parsed.data.status ? { status: parsed.data.status } : {}),
-        ...(parsed.data.cursor ? { cursor: parsed.data.cursor } : {}),
-      }),
-    );
-    return {
-      runs: page.runs.map((meta) => ({
-        id: meta.id,
-        name: meta.name,
-        status: meta.status,
-        createdAt: new Date(meta.createdAt),
-        ...(meta.finishedAt !== undefined ? { finishedAt: new Date(meta.finishedAt) } : {}),
-        nodeCount: meta.nodeCount,
-        unfinished: meta.unfinished,
-      })),
-      cursor: page.cursor,
-    };
+    const query = listRunsQuery(options);
+    return runListOf(await this.withRedis(() => this.runs.list(query)));
   }
 
   /**
@@ -353,34 +274,8 @@ export class App {
    * next event, so a consumer that reconnects loses nothing the stream still retains.
    */
   events(options: EventsOptions = {}): AsyncIterableIterator<CeleriacEvent> {
-    const where = 'app.events()';
-    if (typeof options !== 'object' || options === null) throw new ConfigError(where, 'options must be an object');
-    const { runId, after, signal } = options;
-    if (runId !== undefined) {
-      const parsed = runIdSchema.safeParse(runId);
-      if (!parsed.success) throw new ConfigError(where, describeZodError(parsed.error, 'options.runId'));
-    }
-    const shardCount = this.keys.shards.length;
-    const position = after === undefined ? null : typeof after === 'string' ? parseStreamPosition(after, shardCount) : null;
-    if (after !== undefined && !position) {
-      const shape = shardCount === 1 ? '"<ms>-<seq>-<index>"' : `${shardCount} comma-separated stream positions, one per shard`;
-      throw new ConfigError(where, `options.after must be an event id or cursor (${shape}) or "0-0" for the start, not ${JSON.stringify(after)}`);
-    }
-    if (signal !== undefined && !(signal instanceof AbortSignal)) throw new ConfigError(where, 'options.signal must be an AbortSignal');
-    const stream: EventStream = new EventStream({
-      connect: () => connect(this.config, true, 'events-stream'),
-      connectTimeoutMs: this.config.connectTimeoutMs,
-      readNow: () => this.withRedis((redis) => this.lastEntryIds(redis)),
-      keys: this.keys.shards.map((shard) => shard.events),
-      // A run's events are all in its shard's stream.
-      follow: runId !== undefined ? [this.keys.shardOf(runId)] : this.keys.shards.map((shard) => shard.index),
-      separateReads: isCluster(this.redis),
-      after: position,
-      ...(runId !== undefined ? { runId } : {}),
-      ...(signal !== undefined ? { signal } : {}),
-      onClose: () => this.eventStreams.delete(stream),
-    });
-    if (!signal?.aborted) this.eventStreams.add(stream);
+    const stream = openEventStream(this.eventsHost(), options, (closed) => this.eventStreams.delete(closed));
+    if (!options.signal?.aborted) this.eventStreams.add(stream);
     return stream;
   }
 
@@ -389,12 +284,7 @@ export class App {
    * here on, after a read of state (a page's first drawing) that events will then keep current.
    */
   eventPosition(): Promise<string> {
-    return this.withRedis(async (redis) => formatStreamPosition((await this.lastEntryIds(redis)).map((entry) => ({ entry }))));
-  }
-
-  /** The newest entry of every shard's event stream, in shard order. */
-  private lastEntryIds(redis: RedisClient): Promise<string[]> {
-    return Promise.all(this.keys.shards.map((shard) => lastEntryId(redis, shard.events)));
+    return readEventPosition(this.eventsHost());
   }
 
   /**
@@ -428,10 +318,11 @@ export class App {
     this.ownWorkers.clear();
     await Promise.all([...this.eventStreams].map((stream) => stream.close()));
     await this.runEvents.close();
-    const connection = this.commandConnection;
-    this.commandConnection = null;
-    this.runStore = null;
-    if (connection && connection !== this.config.redis) await closeConnection(connection);
+    await this.connection.close();
+  }
+
+  private eventsHost(): EventsHost {
+    return { config: this.config, keys: this.keys, connection: this.connection };
   }
 
   private runContext(): RunContext {

@@ -31,3 +31,5 @@ export { RunDamagedError } from './run-damaged-error.js';
 export { ShardCountError } from './shard-count-error.js';
 export { QueueKeysMissingError } from './queue-keys-missing-error.js';
 export { ReplicationTimeoutError } from './replication-timeout-error.js';
+export { ScriptReplyError } from './script-reply-error.js';
+export { ScriptArgumentsError } from './script-arguments-error.js';

@@ -2,9 +2,20 @@ import type { RedisClient } from './redis-client.js';
 import { type NodeSpec, withSpecDefaults } from '../graph/spec.js';
 import { templateNodes } from '../graph/template.js';
 import type { KeySpace, ShardKeys } from './keys.js';
-import { type NodeMessage, parseMessage } from './messages.js';
+import type { NodeMessage } from './messages.js';
 import { sendFlat } from './command.js';
-import { type ReplicationWait, scripts } from './script.js';
+import type { ReplicationWait } from './script.js';
+import { claim } from './scripts/claim.js';
+import { type CompletionKind, completeNodes } from './scripts/complete-nodes.js';
+import { completeStep } from './scripts/complete-step.js';
+import { deadLetter } from './scripts/dead-letter.js';
+import { extendLease } from './scripts/extend-lease.js';
+import { type FailOutcome, failNode } from './scripts/fail-node.js';
+import { recordProgress } from './scripts/record-progress.js';
+import { releaseMessages } from './scripts/release-messages.js';
+import { startNodes } from './scripts/start-nodes.js';
+
+export type { CompletionKind, FailOutcome };
 
 /** A node attempt a worker now holds under a lease. */
 export interface StartedNode {
@@ -42,9 +53,6 @@ export interface ClaimedMessage {
 }
 
 export type StartOutcome = { readonly started: StartedNode } | { readonly skipped: string };
-
-/** run-failed: this failure failed the run. */
-export type FailOutcome = 'stale' | 'retrying' | 'cancelled' | 'failed' | 'run-failed';
 
 /** The inputs of a node that reads no upstream result (most of a wide group): shared, never written. */
 const NO_INPUTS: ReadonlyMap<string, unknown> = new Map();
@@ -182,14 +190,13 @@ export interface BatchCompleteOutcome {
   readonly claimed: readonly ClaimedMessage[];
 }
 
-export type CompletionKind = 'completed' | 'stale' | 'discarded';
-
 /** Most due or expired messages a claim moves per queue (its upkeep). */
 const UPKEEP_LIMIT = 100;
 
 /**
- * The node-level state transitions a worker drives, one Lua script each. This class only maps
- * arguments to KEYS/ARGV and parses replies; the rules live in the scripts.
+ * The node-level state transitions a worker drives, one Lua script each (declared in
+ * scripts/<name>.ts). This class turns the scripts' replies into started nodes; the rules live
+ * in the scripts.
  */
 export class NodeStore {
   constructor(
@@ -211,15 +218,8 @@ export class NodeStore {
     wakeInMs: number;
     claimed: ClaimedMessage[];
   }> {
-    const shardKeys = this.shard(shard);
-    const keys = [shardKeys.sequence, ...shardKeys.queueScriptKeys(queues)];
-    const reply = (await scripts.claim.run(this.redis, keys, [wanted, leaseMs, upkeepLimit])) as unknown[];
-    const claimed: ClaimedMessage[] = [];
-    for (let index = 1; index < reply.length; index += 2) {
-      const queue = queues[Number(reply[index]) - 1];
-      if (queue !== undefined) claimed.push({ shard, queue, message: String(reply[index + 1]) });
-    }
-    return { wakeInMs: Number(reply[0]), claimed };
+    const reply = await claim.run(this.redis, { shard: this.shard(shard), queues, wanted, leaseMs, upkeepLimit });
+    return { wakeInMs: reply.wakeInMs, claimed: reply.claimed.map(({ queue, message }) => ({ shard, queue, message })) };
   }
 
   /**
@@ -233,20 +233,15 @@ export class NodeStore {
     maxLeaseExpiries: number,
     leaseExpiredErrorJson: string,
   ): Promise<StartOutcome[]> {
-    const args: (string | number)[] = [runId, maxLeaseExpiries, this.keys.runChannel(runId), leaseExpiredErrorJson, queue, this.workerId];
-    for (const message of messages) args.push(message.nodeId, message.raw, message.delivery);
-    const shard = this.keys.forRun(runId);
-    const { deadLetters } = shard;
-    const replies = (await scripts.startNodes.run(
+    const replies = await startNodes.run(
       this.redis,
-      [...shard.runScriptKeys(runId), shard.queue(queue).leases, deadLetters.list, deadLetters.counts],
-      args,
+      { shard: this.keys.forRun(runId), runId, queue, messages, maxLeaseExpiries, leaseExpiredErrorJson, workerId: this.workerId },
       this.replication,
-    )) as (string | [string, string])[];
+    );
     const parsed = replies.map((reply, index) => (typeof reply === 'string' ? parseStarted(messages[index]!, queue, reply) : null));
     const started = await withDeferredInputs(this.redis, this.keys, parsed.filter((node) => node !== null));
     let next = 0;
-    return replies.map((reply, index) => (parsed[index] ? { started: started[next++]! } : { skipped: String(reply[1]) }));
+    return replies.map((reply) => (typeof reply === 'string' ? { started: started[next++]! } : reply));
   }
 
   /**
@@ -258,13 +253,7 @@ export class NodeStore {
     if (!first) return 0;
     // Messages of one run (start-nodes takes one run's), so of one shard.
     const shard = this.keys.forRun(first.runId);
-    const q = shard.queue(queue);
-    const reply = await scripts.releaseMessages.run(
-      this.redis,
-      [shard.sequence, q.ready, q.leases, q.signal],
-      messages.map((message) => message.raw),
-    );
-    return Number(reply);
+    return releaseMessages.run(this.redis, { shard, queue, messages: messages.map((message) => message.raw) });
   }
 
   /**
@@ -287,63 +276,23 @@ export class NodeStore {
     }
     for (const queue of fill?.queues ?? []) addQueue(queue);
     const shard = this.keys.forRun(runId);
-    const { deadLetters } = shard;
-    const keys = [
-      ...shard.runScriptKeys(runId),
-      shard.sequence,
-      deadLetters.list,
-      deadLetters.counts,
-      ...shard.queueScriptKeys(queueNames),
-    ];
-    const args: (string | number)[] = [
-      runId,
-      this.keys.runChannel(runId),
-      fill?.count ?? 0,
-      fill?.leaseMs ?? 0,
-      fill?.maxLeaseExpiries ?? 0,
-      fill?.leaseExpiredErrorJson ?? '',
-      fill?.claimFromQueues ? UPKEEP_LIMIT : -1,
-      queueNames.length,
-      this.workerId,
-    ];
-    for (const name of queueNames) args.push(name, fill ? fill.queues.indexOf(name) + 1 : 0);
-    for (const { node, resultJson, span } of completions) {
-      args.push(node.message.nodeId, node.attempt, resultJson, node.message.raw, node.queue, span);
-    }
-    const stepReply = isLikelyHop(completions, fill) ? await scripts.completeStep.run(this.redis, keys, args, this.replication) : null;
-    const reply = stepReply ?? (await scripts.completeNodes.run(this.redis, keys, args, this.replication));
-    const [runFinished, outcomes, startedFlat, claimedFlat] = reply as [
-      number,
-      CompletionKind[],
-      string[],
-      string[],
-    ];
-    // Three values per started node: message, queue, and the node's JSON.
+    const input = { shard, runId, completions, queueNames, fill, upkeepLimit: UPKEEP_LIMIT, workerId: this.workerId };
+    const stepReply = isLikelyHop(completions, fill) ? await completeStep.run(this.redis, input, this.replication) : null;
+    const reply = stepReply ?? (await completeNodes.run(this.redis, input, this.replication));
     const parsed: (StartedNode & { readonly deferredInputs: boolean })[] = [];
-    for (let index = 0; index < startedFlat.length; index += 3) {
-      const message = parseMessage(startedFlat[index]!);
-      if (!message) throw new Error(`complete-nodes returned a malformed message: ${startedFlat[index]}`);
-      parsed.push(parseStarted(message, startedFlat[index + 1]!, startedFlat[index + 2]!));
-    }
+    for (const { message, queue, json } of reply.started) parsed.push(parseStarted(message, queue, json));
     const started = await withDeferredInputs(this.redis, this.keys, parsed);
-    const claimed: ClaimedMessage[] = [];
-    for (let index = 0; index < claimedFlat.length; index += 2) {
-      claimed.push({ shard: shard.index, queue: String(claimedFlat[index]), message: String(claimedFlat[index + 1]) });
-    }
-    return { runFinished: runFinished === 1, outcomes, started, claimed };
+    const claimed = reply.claimed.map(({ queue, message }): ClaimedMessage => ({ shard: shard.index, queue, message }));
+    return { runFinished: reply.runFinished, outcomes: reply.outcomes, started, claimed };
   }
 
   async fail(node: StartedNode, errorJson: string, retryDelayMs: number | null): Promise<FailOutcome> {
-    const { runId, nodeId } = node.message;
-    const shard = this.keys.forRun(runId);
-    const q = shard.queue(node.queue);
-    const reply = await scripts.failNode.run(
+    const { runId, nodeId, raw } = node.message;
+    return failNode.run(
       this.redis,
-      [...shard.runScriptKeys(runId), q.leases, q.delayed, q.signal],
-      [runId, nodeId, node.attempt, errorJson, node.message.raw, retryDelayMs ?? -1, this.keys.runChannel(runId)],
+      { shard: this.keys.forRun(runId), runId, nodeId, attempt: node.attempt, queue: node.queue, message: raw, errorJson, retryDelayMs },
       this.replication,
     );
-    return reply as FailOutcome;
   }
 
   /**
@@ -351,11 +300,8 @@ export class NodeStore {
    * letter (dead-letter.lua). False when it had already left (nothing recorded twice).
    */
   async deadLetter(claimed: ClaimedMessage, reason: string): Promise<boolean> {
-    const shard = this.shard(claimed.shard);
-    const { deadLetters } = shard;
     const { queue, message } = claimed;
-    const reply = await scripts.deadLetter.run(this.redis, [shard.queue(queue).leases, deadLetters.list, deadLetters.counts], [queue, message, reason]);
-    return reply === 1;
+    return deadLetter.run(this.redis, { shard: this.shard(claimed.shard), queue, message, reason });
   }
 
   /** A running attempt's progress (record-progress.lua): false when the attempt was fenced off. */
@@ -367,19 +313,12 @@ export class NodeStore {
 
   async recordProgress(node: StartedNode, progressJson: string): Promise<boolean> {
     const { runId, nodeId } = node.message;
-    const reply = await scripts.recordProgress.run(this.redis, this.keys.runScriptKeys(runId), [runId, nodeId, node.attempt, progressJson]);
-    return reply === 1;
+    return recordProgress.run(this.redis, { shard: this.keys.forRun(runId), runId, nodeId, attempt: node.attempt, progressJson });
   }
 
   /** Heartbeat: whether this attempt still holds its lease, or its run was cancelled. */
   async extendLease(node: StartedNode, leaseMs: number): Promise<'held' | 'lost' | 'cancelled'> {
-    const shard = this.keys.forRun(node.message.runId);
-    const run = shard.run(node.message.runId);
-    const reply = await scripts.extendLease.run(
-      this.redis,
-      [run.run, run.nodes, shard.queue(node.queue).leases],
-      [node.message.nodeId, node.attempt, node.message.raw, leaseMs],
-    );
-    return reply === 1 ? 'held' : reply === 2 ? 'cancelled' : 'lost';
+    const { runId, nodeId, raw } = node.message;
+    return extendLease.run(this.redis, { shard: this.keys.forRun(runId), runId, nodeId, attempt: node.attempt, queue: node.queue, message: raw, leaseMs });
   }
 }

@@ -3,7 +3,7 @@ import { DEFAULT_QUEUE } from '../graph/spec.js';
 import type { KeySpace, ShardKeys } from './keys.js';
 import { parseMessage } from './messages.js';
 import { decodeNodeState } from './node-state.js';
-import { scripts } from './script.js';
+import { queueStats } from './scripts/queue-stats.js';
 
 /** One queue's messages at one instant (queue-stats.lua). */
 export interface QueueStats {
@@ -78,24 +78,11 @@ export async function readQueueStats(redis: RedisClient, keys: KeySpace, queues:
 }
 
 async function readShardQueueStats(redis: RedisClient, keys: ShardKeys, queues: readonly string[]): Promise<QueueStats[]> {
-  const scriptKeys: string[] = [];
-  for (const name of queues) {
-    const q = keys.queue(name);
-    scriptKeys.push(q.ready, q.delayed, q.leases);
-  }
-  const reply = await scripts.queueStats.run(redis, scriptKeys, []);
-  if (!Array.isArray(reply) || reply.length !== 1 + 4 * queues.length) throw new Error(`queue-stats: unexpected reply ${String(reply)}`);
-  const now = Number(reply[0]);
+  const reply = await queueStats.run(redis, { shard: keys, queues });
+  const { now } = reply;
   const counted = queues.map((name, index) => {
-    const base = 1 + 4 * index;
-    const oldest = reply[base + 3];
-    return {
-      name,
-      ready: Number(reply[base]),
-      delayed: Number(reply[base + 1]),
-      leased: Number(reply[base + 2]),
-      oldest: typeof oldest === 'string' && oldest !== '' ? parseMessage(oldest) : null,
-    };
+    const { ready, delayed, leased, oldest } = reply.queues[index]!;
+    return { name, ready, delayed, leased, oldest: oldest !== '' ? parseMessage(oldest) : null };
   });
   const withOldest = counted.filter((queue) => queue.oldest !== null);
   const pipeline = redis.pipeline();

@@ -1,8 +1,7 @@
 import type { RedisClient } from './redis-client.js';
-import { RunDamagedError } from '../errors/index.js';
+import { RunDamagedError, RunNotFoundError } from '../errors/index.js';
 import type { KeySpace } from './keys.js';
-import { scriptReply } from './redis-errors.js';
-import { scripts } from './script.js';
+import { type RepairRunReply, repairRun as repairRunScript } from './scripts/repair-run.js';
 import { SWEEP_NODES, finishCancel, finishReopen, finishRoots } from './sweeps.js';
 
 function parseQueues(json: string): string[] | null {
@@ -129,26 +128,23 @@ async function repairRun(
   const queues = parseQueues(queuesJson);
   if (!queues) return new RunDamagedError(runId, 'its list of queues is malformed');
   const shard = keys.forRun(runId);
-  const scriptKeys = [...shard.runScriptKeys(runId), shard.sequence, ...shard.queueScriptKeys(queues)];
   const repaired: RepairedNode[] = [];
   let nodes = 0;
   let next = 0;
   while (next >= 0) {
-    let reply: unknown[];
+    let reply: RepairRunReply;
     try {
-      reply = (await scripts.repairRun.run(redis, scriptKeys, [runId, next, NODES_PER_CALL, ...queues])) as unknown[];
+      reply = await repairRunScript.run(redis, { shard, runId, queues, next, limit: NODES_PER_CALL });
     } catch (error) {
       // Expired and deleted between the index read and this call.
-      if (scriptReply(error)?.code === 'RUN_MISSING') return null;
+      if (error instanceof RunNotFoundError) return null;
       throw error;
     }
-    if (reply[0] === 'damaged') return new RunDamagedError(runId, String(reply[1]));
-    if (reply[0] !== 'checked') return nodes > 0 ? { nodes, repaired } : null;
-    nodes += Number(reply[1]);
-    next = Number(reply[2]);
-    for (let index = 3; index < reply.length; index += 2) {
-      repaired.push({ runId, nodeId: String(reply[index]), status: String(reply[index + 1]) });
-    }
+    if ('damaged' in reply) return new RunDamagedError(runId, reply.damaged);
+    if ('unchanged' in reply) return nodes > 0 ? { nodes, repaired } : null;
+    nodes += reply.checked;
+    next = reply.next;
+    for (const { nodeId, status } of reply.repaired) repaired.push({ runId, nodeId, status });
   }
   return { nodes, repaired };
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isCluster, type RedisClient } from './redis-client.js';
 import { sendFlat } from './command.js';
-import { decodeRedisError, replyCode } from './redis-errors.js';
+import { type ScriptErrorSubject, decodeRedisError, replyCode } from './redis-errors.js';
 import { ReplicationTimeoutError } from '../errors/index.js';
 import { LUA_PRELUDE } from './lua-constants.js';
 
@@ -37,6 +37,30 @@ function loadSource(name: string): string {
   );
 }
 
+/** Arguments as a script takes them: numbers are sent as their decimal text. */
+export type ScriptArgs = readonly (string | number)[];
+
+/**
+ * A script declared once: its KEYS and ARGV built from a typed input (KEYS from ShardKeys, in the
+ * order its header lists them) and its reply decoded and checked (script-reply.ts guards), so a
+ * caller passes an input and gets a typed reply, and its error replies become typed errors
+ * (redis-errors.ts). One declaration per script, in `scripts/<name>.ts` next to its `.lua`.
+ */
+export interface ScriptDeclaration<Input, Reply> {
+  /** The file `scripts/<name>.lua`. */
+  readonly name: string;
+  readonly keys: (input: Input) => readonly string[];
+  readonly args: (input: Input) => ScriptArgs;
+  /** Throws ScriptReplyError for a reply the script is not declared to give. */
+  readonly decode: (reply: unknown, input: Input) => Reply;
+  /** The run (and node) the call is about, named by the typed errors of its error replies. */
+  readonly subject?: (input: Input) => ScriptErrorSubject;
+}
+
+export function defineScript<Input, Reply>(declaration: ScriptDeclaration<Input, Reply>): Script<Input, Reply> {
+  return new Script(declaration);
+}
+
 /**
  * One Lua script from `scripts/<name>.lua`, its `--- @include "x"` lines replaced by
  * `scripts/includes/x.lua`, after the constants it shares with TypeScript (LUA_PRELUDE). Runs by EVALSHA. When the server does not have it cached (a fresh
@@ -45,43 +69,48 @@ function loadSource(name: string): string {
  * every concurrent first caller would send the whole script with EVAL, each costing Redis a
  * compile.
  */
-export class Script {
+export class Script<Input, Reply> {
+  readonly name: string;
   readonly source: string;
   readonly sha: string;
   private readonly loading = new WeakMap<RedisClient, Promise<void>>();
 
-  constructor(readonly name: string) {
-    this.source = loadSource(name);
+  constructor(readonly declaration: ScriptDeclaration<Input, Reply>) {
+    this.name = declaration.name;
+    this.source = loadSource(this.name);
     this.sha = createHash('sha1').update(this.source).digest('hex');
   }
 
   /** Run the script; with `wait`, also wait for replicas to acknowledge what it wrote (ReplicationWait). */
-  async run(
-    redis: RedisClient,
-    keys: readonly string[],
-    args: readonly (string | number)[],
-    wait: ReplicationWait | null = null,
-  ): Promise<unknown> {
+  async run(redis: RedisClient, input: Input, wait: ReplicationWait | null = null): Promise<Reply> {
+    const { declaration } = this;
+    const keys = declaration.keys(input);
+    const args = declaration.args(input);
     // One array, not spread arguments: a 100,000-node submit has 300,000 of them, more than a
     // JavaScript call can take.
     const command: string[] = [this.sha, String(keys.length)];
     for (const key of keys) command.push(key);
     for (const arg of args) command.push(typeof arg === 'string' ? arg : String(arg));
-    if (wait !== null) return this.runReplicated(redis, command, wait);
+    let reply: unknown;
+    try {
+      reply = wait === null ? await this.send(redis, command) : await this.runReplicated(redis, command, wait);
+    } catch (error) {
+      throw decodeRedisError(error, this.name, declaration.subject?.(input));
+    }
+    return declaration.decode(reply, input);
+  }
+
+  private async send(redis: RedisClient, command: string[]): Promise<unknown> {
     try {
       return await sendFlat(redis, 'evalsha', command);
     } catch (error) {
-      if (replyCode(error) !== 'NOSCRIPT') throw decodeRedisError(error, this.name);
+      if (replyCode(error) !== 'NOSCRIPT') throw error;
     }
-    try {
-      // On a cluster SCRIPT LOAD would reach one node at random, not the one that holds the keys:
-      // EVAL goes there, and leaves the script cached on that node for the next EVALSHA.
-      if (isCluster(redis)) return await sendFlat(redis, 'eval', [this.source, ...command.slice(1)]);
-      await this.load(redis);
-      return await sendFlat(redis, 'evalsha', command);
-    } catch (error) {
-      throw decodeRedisError(error, this.name);
-    }
+    // On a cluster SCRIPT LOAD would reach one node at random, not the one that holds the keys:
+    // EVAL goes there, and leaves the script cached on that node for the next EVALSHA.
+    if (isCluster(redis)) return sendFlat(redis, 'eval', [this.source, ...command.slice(1)]);
+    await this.load(redis);
+    return sendFlat(redis, 'evalsha', command);
   }
 
   private async runReplicated(redis: RedisClient, command: string[], wait: ReplicationWait): Promise<unknown> {
@@ -108,7 +137,7 @@ export class Script {
           await new Promise<void>((resolve) => cluster.refreshSlotsCache(() => resolve()));
           continue;
         }
-        throw decodeRedisError(scriptError, this.name);
+        throw scriptError;
       }
       const reply = scriptResult?.[1];
       const waitError = waitResult?.[0] ?? null;
@@ -138,27 +167,3 @@ export class Script {
     return loading;
   }
 }
-
-export const scripts = {
-  submitRun: new Script('submit-run'),
-  enqueueRoots: new Script('enqueue-roots'),
-  claim: new Script('claim'),
-  startNodes: new Script('start-nodes'),
-  completeNodes: new Script('complete-nodes'),
-  completeStep: new Script('complete-step'),
-  failNode: new Script('fail-node'),
-  extendLease: new Script('extend-lease'),
-  cancelRun: new Script('cancel-run'),
-  cancelNodes: new Script('cancel-nodes'),
-  reopenRun: new Script('reopen-run'),
-  reopenNodes: new Script('reopen-nodes'),
-  pruneRuns: new Script('prune-runs'),
-  deadLetter: new Script('dead-letter'),
-  repairRun: new Script('repair-run'),
-  recordProgress: new Script('record-progress'),
-  releaseMessages: new Script('release-messages'),
-  deleteRun: new Script('delete-run'),
-  deleteNodes: new Script('delete-nodes'),
-  queueStats: new Script('queue-stats'),
-  workerHeartbeat: new Script('worker-heartbeat'),
-} as const;

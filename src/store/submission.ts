@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from './redis-client.js';
-import { RunExistsError, SubmitInterruptedError } from '../errors/index.js';
 import type { SubmissionPlan } from '../graph/plan.js';
-import type { KeySpace, ShardKeys } from './keys.js';
+import type { KeySpace } from './keys.js';
 import { sendFlat } from './command.js';
-import { decodeRedisError, scriptReply } from './redis-errors.js';
-import { type ReplicationWait, scripts } from './script.js';
+import { decodeRedisError } from './redis-errors.js';
+import type { ReplicationWait } from './script.js';
+import { type SubmitRunReply, submitRun } from './scripts/submit-run.js';
 import { SWEEP_NODES, finishRoots } from './sweeps.js';
 
 /** Specs per staging HSET (2 arguments each): the same batch size the scripts write in. */
@@ -70,88 +70,21 @@ export function stageSpecs(redis: RedisClient, keys: KeySpace, { runId, plan }: 
  */
 export async function commitRun(redis: RedisClient, keys: KeySpace, request: SubmitRequest, staging: Staging, sweepNodes = SWEEP_NODES): Promise<number> {
   const { runId, plan } = request;
-  const shard = keys.forRun(runId);
-  const scriptKeys = [...shard.runScriptKeys(runId), shard.sequence, staging.key, ...rootQueueKeys(shard, plan)];
-  const committed = scripts.submitRun.run(redis, scriptKeys, commitArgs(request), request.replication ?? null);
+  const committed = submitRun.run(redis, { ...request, shard: keys.forRun(runId), stagingKey: staging.key }, request.replication ?? null);
   const [writes, outcome] = await Promise.all([
     Promise.allSettled(staging.writes),
     committed.then(
-      (reply) => reply as [number, number],
+      (reply): SubmitRunReply => reply,
       (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
     ),
   ]);
   if (!(outcome instanceof Error)) {
-    const [createdAt, rootsLeft] = outcome;
-    if (Number(rootsLeft) === 1) await finishRoots(redis, keys, runId, plan.queues, sweepNodes);
-    return Number(createdAt);
+    if (outcome.rootsLeft) await finishRoots(redis, keys, runId, plan.queues, sweepNodes);
+    return outcome.createdAt;
   }
-  // A staging write Redis refused (out of memory, say) explains a short staging better than the commit.
+  // A staging write Redis refused (out of memory, say) explains a short staging better than the
+  // commit's error (already typed: RunExistsError, SubmitInterruptedError...).
   const refused = writes.find((write) => write.status === 'rejected');
   if (refused) throw decodeRedisError(refused.reason, 'submit');
-  const reply = scriptReply(outcome);
-  if (reply?.code === 'RUN_EXISTS') throw new RunExistsError(runId);
-  if (reply?.code === 'STAGING_INCOMPLETE') {
-    // STAGING_INCOMPLETE <found> <expected>
-    const [found, expected] = reply.detail.split(' ').map(Number);
-    throw new SubmitInterruptedError(runId, expected ?? 0, found ?? 0);
-  }
   throw outcome;
-}
-
-export function rootQueueKeys(keys: ShardKeys, plan: SubmissionPlan): string[] {
-  const queueKeys: string[] = [];
-  for (const queue of plan.rootQueues) {
-    const q = keys.queue(queue);
-    queueKeys.push(q.ready, q.delayed, q.signal);
-  }
-  return queueKeys;
-}
-
-/** ARGV of submit-run (see its header): the run, its root classes, and the nodes' dependency counts. */
-export function commitArgs({ runId, name, plan, retention, storedTrace, eventsMaxLen }: SubmitRequest): (string | number)[] {
-  const args: (string | number)[] = [
-    runId,
-    name,
-    plan.outputJson,
-    retention.succeededMs,
-    retention.failedMs,
-    retention.cancelledMs,
-    JSON.stringify(plan.queues),
-    storedTrace,
-    eventsMaxLen,
-    plan.rootQueues.length,
-    ...plan.rootQueues,
-  ];
-  // Roots by class (queue, priority, countdown, eta); then each node's dependency count, or -class
-  // for a root, run-length encoded in id order.
-  const classes = new Map<string, number>();
-  const classArgs: (string | number)[] = [];
-  const runs: number[] = [];
-  let value = 0;
-  let count = 0;
-  plan.nodes.forEach((node, index) => {
-    if (node.id !== String(index)) throw new Error(`submit: node ${node.id} is out of order (expected ${index})`);
-    let next: number = node.waiting;
-    if (next === 0) {
-      const key = `${node.queue}|${node.priority}|${node.countdownMs}|${node.etaMs}`;
-      let rootClass = classes.get(key);
-      if (rootClass === undefined) {
-        rootClass = classes.size + 1;
-        classes.set(key, rootClass);
-        classArgs.push(node.queue, node.priority, node.countdownMs, node.etaMs);
-      }
-      next = -rootClass;
-    }
-    if (count > 0 && next === value) {
-      count++;
-    } else {
-      if (count > 0) runs.push(value, count);
-      value = next;
-      count = 1;
-    }
-  });
-  if (count > 0) runs.push(value, count);
-  args.push(classes.size, ...classArgs, plan.nodes.length);
-  for (const item of runs) args.push(item);
-  return args;
 }

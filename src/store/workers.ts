@@ -1,8 +1,8 @@
 import type { RedisClient } from './redis-client.js';
 import { z } from 'zod';
 import type { KeySpace } from './keys.js';
-import { scripts } from './script.js';
-import { type ThroughputCounts, throughputArgs, throughputScriptKeys } from './throughput.js';
+import { workerHeartbeat } from './scripts/worker-heartbeat.js';
+import { type ThroughputCounts, throughputArgs } from './throughput.js';
 
 /** How often a worker beats by default (`worker-presence.ts`). */
 export const WORKER_BEAT_INTERVAL_MS = 5_000;
@@ -63,10 +63,6 @@ const recordSchema = z.object({
   intervalMs: z.number().positive(),
 });
 
-function registryKeys(keys: KeySpace): string[] {
-  return [keys.workers.records, keys.workers.seen, keys.workers.started, ...throughputScriptKeys(keys)];
-}
-
 const NO_COUNTS: ThroughputCounts = new Map();
 
 /**
@@ -82,12 +78,12 @@ export async function beatWorker(redis: RedisClient, keys: KeySpace, id: string,
     inFlight: record.inFlight,
     intervalMs: record.intervalMs,
   });
-  await scripts.workerHeartbeat.run(redis, registryKeys(keys), ['beat', id, json, WORKER_PRUNE_AFTER_MS, MAX_WORKERS, ...throughputArgs(counts)]);
+  await workerHeartbeat.run(redis, { action: 'beat', keys, id, recordJson: json, pruneAfterMs: WORKER_PRUNE_AFTER_MS, maxWorkers: MAX_WORKERS, throughputArgs: throughputArgs(counts) });
 }
 
 /** The worker stopped: it leaves the registry, handing over its last counts. */
 export async function removeWorker(redis: RedisClient, keys: KeySpace, id: string, counts = NO_COUNTS): Promise<void> {
-  await scripts.workerHeartbeat.run(redis, registryKeys(keys), ['remove', id, '', 0, 0, ...throughputArgs(counts)]);
+  await workerHeartbeat.run(redis, { action: 'remove', keys, id, throughputArgs: throughputArgs(counts) });
 }
 
 /** The registry, read in one MULTI with Redis's time, split into live and silent workers (each by start time). */

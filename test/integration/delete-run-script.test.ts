@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { group, QueueKeysMissingError } from '../../src/index.js';
 import { KeySpace } from '../../src/store/keys.js';
-import { scripts } from '../../src/store/script.js';
+import { deleteRun } from '../../src/store/scripts/delete-run.js';
 import { keysOf, useApps, useRedis } from '../helpers/apps.js';
 import { canvasTasks } from '../helpers/tasks.js';
 
@@ -17,9 +17,9 @@ describe('the delete-run script', () => {
     const run = await app.submit(group(add.si(1, 1), add.si(2, 2).set({ queue: 'other' })));
     const before = await keysOf(redis(), app);
     const runKeys = keys.runScriptKeys(run.id);
-    const call = (id: string, queues: string[]) => scripts.deleteRun.run(app.redis, [...keys.runScriptKeys(id), ...keys.shards[0]!.queueScriptKeys(queues)], [id, ...queues]);
-    await expect(call(run.id, ['default', 'other'])).rejects.toThrow(/RUN_ACTIVE/);
-    await expect(call('no-such-run', [])).rejects.toThrow(/RUN_MISSING/);
+    const call = (id: string, queues: string[]) => deleteRun.run(app.redis, { shard: keys.shards[0]!, runId: id, queues });
+    await expect(call(run.id, ['default', 'other'])).rejects.toMatchObject({ code: 'RUN_ACTIVE', runId: run.id });
+    await expect(call('no-such-run', [])).rejects.toMatchObject({ code: 'RUN_NOT_FOUND', runId: 'no-such-run' });
     await app.getRun(run.id).cancel();
     const cancelled = await keysOf(redis(), app);
     await expect(call(run.id, ['default'])).rejects.toMatchObject({ code: 'QUEUE_KEYS_MISSING', operation: 'delete-run', queue: 'other' });
@@ -41,8 +41,8 @@ describe('the delete-run script', () => {
     await redis().zadd(`${tag}:runs:status:failed`, 0, member!);
     await redis().zadd(`${tag}:runs:expiry`, 9999999999999, member!);
     await redis().zadd(`${tag}:runs:expired`, 9999999999999, run.id);
-    const reply = await scripts.deleteRun.run(app.redis, [...keys.runScriptKeys(run.id), ...keys.shards[0]!.queueScriptKeys(['default'])], [run.id, 'default']);
-    expect(reply).toEqual(['deleted', 'failed', 2]);
+    const reply = await deleteRun.run(app.redis, { shard: keys.shards[0]!, runId: run.id, queues: ['default'] });
+    expect(reply).toEqual({ status: 'failed', withdrawn: 2 });
     // Left: the app's event stream, shard count, the queue's signal and the app's sequence, which belong to no run.
     expect(await keysOf(redis(), app)).toEqual([`${tag}:events`, `${tag}:meta`, `${tag}:queue:default:signal`, `${tag}:sequence`]);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, group } from '../../src/index.js';
 import { KeySpace } from '../../src/store/keys.js';
-import { scripts } from '../../src/store/script.js';
+import { queueStats } from '../../src/store/scripts/queue-stats.js';
 import { useApps } from '../helpers/apps.js';
 import { celeriac, cliApp } from '../helpers/cli.js';
 
@@ -73,11 +73,12 @@ describe('queue-stats.lua', () => {
     await app.redis.zadd(q.ready, 0 * band + 30, 'r|1|1|9', 9 * band + 10, 'r|2|1|0', 9 * band + 40, 'r|3|1|0', -band + 20, 'r|4|1|0');
     await app.redis.zadd(q.delayed, 1, 'r|5|1|0', 2, 'r|6|1|0');
     await app.redis.zadd(q.leases, 1, 'r|7|1|0');
-    const empty = keys.shards[0]!.queue('empty');
-    const reply = (await scripts.queueStats.run(app.redis, [q.ready, q.delayed, q.leases, empty.ready, empty.delayed, empty.leases], [])) as unknown[];
-    expect(reply.length).toBe(9);
-    expect(Number(reply[0])).toBeGreaterThan(0);
-    expect(reply.slice(1)).toEqual([4, 2, 1, 'r|2|1|0', 0, 0, 0, '']);
+    const reply = await queueStats.run(app.redis, { shard: keys.shards[0]!, queues: ['q', 'empty'] });
+    expect(reply.now).toBeGreaterThan(0);
+    expect(reply.queues).toEqual([
+      { ready: 4, delayed: 2, leased: 1, oldest: 'r|2|1|0' },
+      { ready: 0, delayed: 0, leased: 0, oldest: '' },
+    ]);
     // Read only: the sets are as they were.
     expect(await app.redis.zcard(q.ready)).toBe(4);
   });

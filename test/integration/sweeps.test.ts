@@ -4,8 +4,10 @@ import { type App, chain, group, type Run, WorkflowCancelledError } from '../../
 import { RunStore } from '../../src/store/run-store.js';
 import { compileCanvas } from '../../src/graph/compile.js';
 import { planSubmission } from '../../src/graph/plan.js';
-import { scripts } from '../../src/store/script.js';
-import { commitArgs, rootQueueKeys, stageSpecs, type SubmitRequest } from '../../src/store/submission.js';
+import { cancelRun } from '../../src/store/scripts/cancel-run.js';
+import { reopenRun } from '../../src/store/scripts/reopen-run.js';
+import { submitRun } from '../../src/store/scripts/submit-run.js';
+import { stageSpecs, type SubmitRequest } from '../../src/store/submission.js';
 import { cancelStep, reopenStep } from '../../src/store/sweeps.js';
 import { useApps, useRedis } from '../helpers/apps.js';
 
@@ -23,24 +25,13 @@ function wideChord(app: App, width = WIDTH) {
 /** cancel-run alone, as a process that dies right after it would leave the run. */
 async function beginCancel(redis: RedisClient, app: App, run: Run): Promise<unknown> {
   const queues = ['default'];
-  return scripts.cancelRun.run(redis, [...app.keys.runScriptKeys(run.id), ...app.keys.shards[0]!.queueScriptKeys(queues)], [
-    run.id,
-    app.keys.runChannel(run.id),
-    app.keys.cancellationsChannel,
-    ...queues,
-  ]);
+  return cancelRun.run(redis, { shard: app.keys.forRun(run.id), runId: run.id, queues, cancellationsChannel: app.keys.cancellationsChannel });
 }
 
 /** reopen-run alone (resume, or rerun from `from`), as a process that dies right after it would leave the run. */
 async function beginReopen(redis: RedisClient, app: App, run: Run, from: string | null = null): Promise<unknown> {
   const queues = ['default'];
-  return scripts.reopenRun.run(redis, [...app.keys.runScriptKeys(run.id), app.keys.shards[0]!.sequence, ...app.keys.shards[0]!.queueScriptKeys(queues)], [
-    run.id,
-    from === null ? 'resume' : 'rerun',
-    from ?? '',
-    app.keys.runChannel(run.id),
-    ...queues,
-  ]);
+  return reopenRun.run(redis, { shard: app.keys.forRun(run.id), runId: run.id, queues, from });
 }
 
 async function statuses(run: Run): Promise<Map<string, number>> {
@@ -73,7 +64,7 @@ describe('cancel and reopen of a run larger than one sweep call', () => {
     const app = makeApp();
     const run = await app.submit(wideChord(app));
     const client = redis();
-    expect(await beginCancel(client, app, run)).toEqual(['cancelling']);
+    expect(await beginCancel(client, app, run)).toEqual({ cancelling: true });
     expect(await cancelStep(client, app.keys, run.id, ['default'], SWEEP)).toEqual({ done: false, cancelled: SWEEP, running: 0 });
     // The process dies here. The run reads as cancelled, whole.
     await expect(run.result({ timeoutMs: 5000 })).rejects.toBeInstanceOf(WorkflowCancelledError);
@@ -124,7 +115,7 @@ describe('cancel and reopen of a run larger than one sweep call', () => {
     const run = await app.submit(wideChord(app));
     const client = redis();
     await new RunStore(client, app.keys, SWEEP).cancel(run.id);
-    expect(await beginReopen(client, app, run)).toEqual(['reopening']);
+    expect(await beginReopen(client, app, run)).toEqual({ reopening: true });
     for (let step = 0; step < 3; step++) {
       expect(await reopenStep(client, app.keys, run.id, ['default'], SWEEP)).toEqual({ done: false, reset: step === 0 ? SWEEP + 1 : SWEEP, enqueued: SWEEP });
     }
@@ -186,7 +177,7 @@ describe('cancel and reopen of a run larger than one sweep call', () => {
     await worker.start();
     expect(await run.result({ timeoutMs: 20_000 })).toBe(SUM);
     const client = redis();
-    expect(await beginReopen(client, app, run, '0')).toEqual(['reopening']);
+    expect(await beginReopen(client, app, run, '0')).toEqual({ reopening: true });
     // The sweep starts at node 0: the member is reset and enqueued, the join reset ahead of its turn.
     expect(await reopenStep(client, app.keys, run.id, ['default'], SWEEP)).toEqual({ done: false, reset: 2, enqueued: 1 });
     await untilSucceeded(run, WIDTH);
@@ -248,12 +239,8 @@ describe('cancel and reopen of a run larger than one sweep call', () => {
     const staging = stageSpecs(client, app.keys, request);
     await Promise.all(staging.writes);
     // The commit alone, as a client that dies right after it leaves the run.
-    const reply = (await scripts.submitRun.run(
-      client,
-      [...app.keys.runScriptKeys(request.runId), app.keys.forRun(request.runId).sequence, staging.key, ...rootQueueKeys(app.keys.forRun(request.runId), plan)],
-      commitArgs(request),
-    )) as unknown[];
-    expect(reply[1]).toBe(1);
+    const reply = await submitRun.run(client, { ...request, shard: app.keys.forRun(request.runId), stagingKey: staging.key });
+    expect(reply.rootsLeft).toBe(true);
     const ready = app.keys.shards[0]!.queue('default').ready;
     expect(await client.zcard(ready)).toBeLessThan(width);
     const run = app.getRun(request.runId);

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, it, vi } from 'vitest';
 import type { App, WorkerInfo, WorkerList } from '../../src/index.js';
 import { KeySpace } from '../../src/store/keys.js';
-import { scripts } from '../../src/store/script.js';
+import { workerHeartbeat } from '../../src/store/scripts/worker-heartbeat.js';
 import { beatWorker, readWorkers, removeWorker } from '../../src/store/workers.js';
 import { redisUrl, useApps, useRedis } from '../helpers/apps.js';
 import { celeriac } from '../helpers/cli.js';
@@ -175,19 +175,18 @@ describe('worker-heartbeat.lua', () => {
   it('prunes workers silent for longer than the limit, and the oldest beyond the count', async () => {
     const client = redis();
     const keys = new KeySpace(`test-${crypto.randomUUID()}`);
-    const registry = [keys.workers.records, keys.workers.seen, keys.workers.started, keys.throughput.counts, keys.throughput.index];
     for (const id of ['old', 'a', 'b']) await beatWorker(client, keys, id, record);
     // Back-date their beats: 'old' a day ago, 'a' before 'b'.
     const now = Number(await client.zscore(keys.workers.seen, 'b'));
     await client.zadd(keys.workers.seen, now - 86_400_000, 'old', now - 2000, 'a', now - 1000, 'b');
     expect((await readWorkers(client, keys)).silent.map((worker) => worker.id).sort()).toEqual(['old']);
 
-    await scripts.workerHeartbeat.run(client, registry, ['beat', 'c', JSON.stringify(record), 3_600_000, 1000, 3_600_000, 10_000]);
+    await workerHeartbeat.run(client, { action: 'beat', keys, id: 'c', recordJson: JSON.stringify(record), pruneAfterMs: 3_600_000, maxWorkers: 1000, throughputArgs: [3_600_000, 10_000] });
     expect((await client.zrange(keys.workers.seen, 0, -1)).sort()).toEqual(['a', 'b', 'c']);
     expect(await client.hexists(keys.workers.records, 'old')).toBe(0);
     expect(await client.zscore(keys.workers.started, 'old')).toBeNull();
 
-    await scripts.workerHeartbeat.run(client, registry, ['beat', 'd', JSON.stringify(record), 3_600_000, 2, 3_600_000, 10_000]);
+    await workerHeartbeat.run(client, { action: 'beat', keys, id: 'd', recordJson: JSON.stringify(record), pruneAfterMs: 3_600_000, maxWorkers: 2, throughputArgs: [3_600_000, 10_000] });
     expect((await client.zrange(keys.workers.seen, 0, -1)).sort()).toEqual(['c', 'd']);
     expect((await client.hkeys(keys.workers.records)).sort()).toEqual(['c', 'd']);
     expect((await client.zrange(keys.workers.started, 0, -1)).sort()).toEqual(['c', 'd']);

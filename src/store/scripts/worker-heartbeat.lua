@@ -28,7 +28,8 @@
   ARGV[7]  throughput bucket width in ms
   ARGV[8..] for each queue with counts, three values: queue name, attempts succeeded, failed
 
-  Returns: Redis's time in ms
+  Returns: Redis's time in ms, or the error reply ARGUMENTS_INVALID for an action other than
+           'beat' and 'remove'
 ]]
 local workers, seen, started = KEYS[1], KEYS[2], KEYS[3]
 local counts, countsIndex = KEYS[4], KEYS[5]
@@ -37,7 +38,7 @@ local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 
 if action ~= 'beat' and action ~= 'remove' then
-  return redis.error_reply('ERR worker-heartbeat: unknown action ' .. tostring(action))
+  return redis.error_reply('ARGUMENTS_INVALID unknown action ' .. tostring(action))
 end
 
 local retentionMs, bucketMs = tonumber(ARGV[6]), tonumber(ARGV[7])

@@ -1,0 +1,29 @@
+import { defineScript } from '../script.js';
+import { integerReply, runStatusReply, taggedReply } from '../script-reply.js';
+import type { RunStatus } from '../records.js';
+import { type RunScriptInput, runScriptKeys, runSubject } from './run-input.js';
+
+export interface SweepInput extends RunScriptInput {
+  /** Node ids per call. */
+  readonly limit: number;
+}
+
+/** One cancel-nodes call: nodes cancelled and attempts found running in its range. */
+export type CancelStep =
+  | { readonly done: boolean; readonly cancelled: number; readonly running: number }
+  | { readonly idle: RunStatus };
+
+const NAME = 'cancel-nodes';
+
+/** cancel-nodes.lua: one step of a cancel sweep. */
+export const cancelNodes = defineScript<SweepInput, CancelStep>({
+  name: NAME,
+  keys: (input) => runScriptKeys(input, false),
+  args: ({ runId, limit, queues }) => [runId, limit, ...queues],
+  decode: (reply) => {
+    const [tag, rest] = taggedReply(NAME, reply, ['more', 'done', 'idle']);
+    if (tag === 'idle') return { idle: runStatusReply(NAME, rest[0]) };
+    return { done: tag === 'done', cancelled: integerReply(NAME, rest[0], 'nodes cancelled'), running: integerReply(NAME, rest[1], 'attempts running') };
+  },
+  subject: runSubject,
+});

@@ -1,0 +1,101 @@
+import type { SubmissionPlan } from '../../graph/plan.js';
+import type { ShardKeys } from '../keys.js';
+import { defineScript } from '../script.js';
+import { arrayReply, badReply, integerReply } from '../script-reply.js';
+import { runSubject } from './run-input.js';
+
+export interface SubmitRunInput {
+  readonly shard: ShardKeys;
+  readonly runId: string;
+  readonly name: string;
+  readonly plan: SubmissionPlan;
+  readonly retention: { readonly succeededMs: number; readonly failedMs: number; readonly cancelledMs: number };
+  /** The submit span's trace context JSON, "" when tracing is off. */
+  readonly storedTrace: string;
+  /** The event stream's length for this run's events (MAXLEN ~), 0 when the app has events off. */
+  readonly eventsMaxLen: number;
+  /** The hash the specs were staged in (submission.ts). */
+  readonly stagingKey: string;
+}
+
+export interface SubmitRunReply {
+  /** ms, Redis's clock. */
+  readonly createdAt: number;
+  /** Ready roots are left to enqueue-roots. */
+  readonly rootsLeft: boolean;
+}
+
+/** KEYS of submit-run: the root queues' ready, delayed and signal. */
+function rootQueueKeys(keys: ShardKeys, plan: SubmissionPlan): string[] {
+  const queueKeys: string[] = [];
+  for (const queue of plan.rootQueues) {
+    const q = keys.queue(queue);
+    queueKeys.push(q.ready, q.delayed, q.signal);
+  }
+  return queueKeys;
+}
+
+/** ARGV of submit-run (see its header): the run, its root classes, and the nodes' dependency counts. */
+function commitArgs({ runId, name, plan, retention, storedTrace, eventsMaxLen }: SubmitRunInput): (string | number)[] {
+  const args: (string | number)[] = [
+    runId,
+    name,
+    plan.outputJson,
+    retention.succeededMs,
+    retention.failedMs,
+    retention.cancelledMs,
+    JSON.stringify(plan.queues),
+    storedTrace,
+    eventsMaxLen,
+    plan.rootQueues.length,
+    ...plan.rootQueues,
+  ];
+  // Roots by class (queue, priority, countdown, eta); then each node's dependency count, or -class
+  // for a root, run-length encoded in id order.
+  const classes = new Map<string, number>();
+  const classArgs: (string | number)[] = [];
+  const runs: number[] = [];
+  let value = 0;
+  let count = 0;
+  plan.nodes.forEach((node, index) => {
+    if (node.id !== String(index)) throw new Error(`submit: node ${node.id} is out of order (expected ${index})`);
+    let next: number = node.waiting;
+    if (next === 0) {
+      const key = `${node.queue}|${node.priority}|${node.countdownMs}|${node.etaMs}`;
+      let rootClass = classes.get(key);
+      if (rootClass === undefined) {
+        rootClass = classes.size + 1;
+        classes.set(key, rootClass);
+        classArgs.push(node.queue, node.priority, node.countdownMs, node.etaMs);
+      }
+      next = -rootClass;
+    }
+    if (count > 0 && next === value) {
+      count++;
+    } else {
+      if (count > 0) runs.push(value, count);
+      value = next;
+      count = 1;
+    }
+  });
+  if (count > 0) runs.push(value, count);
+  args.push(classes.size, ...classArgs, plan.nodes.length);
+  for (const item of runs) args.push(item);
+  return args;
+}
+
+/**
+ * submit-run.lua: commit a staged run. Its error replies: RUN_EXISTS (RunExistsError) and
+ * STAGING_INCOMPLETE (SubmitInterruptedError).
+ */
+export const submitRun = defineScript<SubmitRunInput, SubmitRunReply>({
+  name: 'submit-run',
+  keys: (input) => [...input.shard.runScriptKeys(input.runId), input.shard.sequence, input.stagingKey, ...rootQueueKeys(input.shard, input.plan)],
+  args: commitArgs,
+  decode: (reply) => {
+    const values = arrayReply('submit-run', reply);
+    if (values.length !== 2) badReply('submit-run', `${values.length} values, not 2`);
+    return { createdAt: integerReply('submit-run', values[0], 'the creation time'), rootsLeft: integerReply('submit-run', values[1], 'rootsLeft') === 1 };
+  },
+  subject: runSubject,
+});

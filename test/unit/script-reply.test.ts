@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { ScriptReplyError } from '../../src/errors/index.js';
+import { KeySpace } from '../../src/store/keys.js';
+import { claim } from '../../src/store/scripts/claim.js';
+import { type CompleteNodesInput, completeNodes } from '../../src/store/scripts/complete-nodes.js';
+import { scripts } from '../../src/store/scripts/index.js';
+import { failNode } from '../../src/store/scripts/fail-node.js';
+import { startNodes } from '../../src/store/scripts/start-nodes.js';
+import { readdirSync } from 'node:fs';
+
+const shard = new KeySpace('reply-test').shards[0]!;
+const completion = { node: { message: { nodeId: '1', raw: 'r|1|1|0' }, attempt: 1, queue: 'default' }, resultJson: '1', span: '' };
+const completeInput: CompleteNodesInput = { shard, runId: 'r', completions: [completion], queueNames: ['default'], fill: null, upkeepLimit: 100, workerId: '' };
+
+/** The ScriptReplyError a decoder throws for this reply. */
+function refusal(decode: () => unknown): ScriptReplyError {
+  try {
+    decode();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ScriptReplyError);
+    return error as ScriptReplyError;
+  }
+  throw new Error('the reply was accepted');
+}
+
+describe('script reply decoders', () => {
+  it('every .lua script has a declaration in the catalog', () => {
+    const files = readdirSync(new URL('../../src/store/scripts/', import.meta.url)).filter((file) => file.endsWith('.lua'));
+    expect(Object.values(scripts).map((script) => `${script.name}.lua`).sort()).toEqual(files.sort());
+  });
+
+  it('complete-nodes: a reply of the declared shape is decoded', () => {
+    const reply = [1, ['completed'], ['r|2|1|0', 'default', '[1]'], ['other', 'o|0|1|0']];
+    expect(completeNodes.declaration.decode(reply, completeInput)).toEqual({
+      runFinished: true,
+      outcomes: ['completed'],
+      started: [{ message: { runId: 'r', nodeId: '2', delivery: 1, priority: 0, raw: 'r|2|1|0' }, queue: 'default', json: '[1]' }],
+      claimed: [{ queue: 'other', message: 'o|0|1|0' }],
+    });
+  });
+
+  it('complete-nodes: each way a reply can break its declaration is named', () => {
+    const decode = (reply: unknown) => () => completeNodes.declaration.decode(reply, completeInput);
+    expect(refusal(decode('OK'))).toMatchObject({ script: 'complete-nodes', code: 'SCRIPT_REPLY_INVALID' });
+    expect(refusal(decode([0, ['finished'], [], []])).problem).toMatch(/an outcome is "finished"/);
+    expect(refusal(decode([0, [], [], []])).problem).toMatch(/0 outcomes for 1 completions/);
+    expect(refusal(decode([0, ['stale'], ['m', 'q'], []])).problem).toMatch(/not three per node/);
+    expect(refusal(decode([0, ['stale'], [], ['q']])).problem).toMatch(/not two per message/);
+    expect(refusal(decode([0, ['stale'], [1, 2, 3], []])).problem).toMatch(/started\[0\] is 1, not a string/);
+    expect(refusal(decode([0, ['stale'], ['not a message', 'default', '[]'], []])).problem).toMatch(/a started message is malformed/);
+    expect(refusal(decode(['1', ['stale'], [], []])).problem).toMatch(/runFinished/);
+  });
+
+  it('start-nodes, claim and fail-node check theirs', () => {
+    const message = { runId: 'r', nodeId: '1', delivery: 1, priority: 0, raw: 'r|1|1|0' };
+    const input = { shard, runId: 'r', queue: 'default', messages: [message], maxLeaseExpiries: 3, leaseExpiredErrorJson: '', workerId: '' };
+    expect(startNodes.declaration.decode([['skipped', 'cancelled']], input)).toEqual([{ skipped: 'cancelled' }]);
+    expect(refusal(() => startNodes.declaration.decode([], input)).problem).toMatch(/0 replies for 1 messages/);
+    expect(refusal(() => startNodes.declaration.decode([['started', 'x']], input)).problem).toMatch(/neither a node nor a skip/);
+    const claimInput = { shard, queues: ['a'], wanted: 1, leaseMs: 1000, upkeepLimit: 100 };
+    expect(claim.declaration.decode([-1, 1, 'm'], claimInput)).toEqual({ wakeInMs: -1, claimed: [{ queue: 'a', message: 'm' }] });
+    expect(refusal(() => claim.declaration.decode([-1, 2, 'm'], claimInput)).problem).toMatch(/queue index 2 of 1/);
+    expect(refusal(() => failNode.declaration.decode('gone', {} as never)).problem).toMatch(/not one of stale, retrying/);
+  });
+});
