@@ -156,8 +156,10 @@ local fenced = {}
 for position = firstCompletion, #ARGV, 6 do
   local nodeId, attempt, span = ARGV[position], tonumber(ARGV[position + 1]), ARGV[position + 5]
   local raw = rawStates[nodeId]
-  local node = raw and readState(raw, nodeId)
-  local current = node and node.status == NODE_RUNNING and node.attempts == attempt
+  local current = raw and runningAttempt(raw)
+  -- A state that is not running is stale unless it is in no known format: readState refuses that.
+  if raw and not current then readState(raw, nodeId) end
+  current = current == attempt
   if not current or fenced[nodeId] then
     outcomes[#outcomes + 1] = 'stale'
   else
@@ -172,7 +174,7 @@ for position = firstCompletion, #ARGV, 6 do
     end
     outcomes[#outcomes + 1] = 'completed'
     completions[#completions + 1] = {
-      nodeId = nodeId, node = node, next = next,
+      nodeId = nodeId, raw = raw, next = next,
       resultJson = ARGV[position + 2], message = ARGV[position + 3], ownQueue = ownQueue, span = span,
       outcome = #outcomes, attempt = attempt, specJson = specJson,
     }
@@ -194,7 +196,7 @@ for key, members in pairs(leasesByKey) do redis.call('ZREM', key, unpack(members
 
 if runStatus == RUN_CANCELLED then
   for _, completion in ipairs(completions) do
-    cancelStartedNode(run, completion.nodeId, completion.node, now)
+    cancelStartedNode(run, completion.nodeId, readState(completion.raw, completion.nodeId), now)
     outcomes[completion.outcome] = 'discarded'
   end
   applyRetention(run)
@@ -204,18 +206,15 @@ end
 local writes = NodeWrites.new(run.nodes)
 -- known: the results stored below by node id, for the dependants started here (startNode).
 local results, retried, known = {}, {}, {}
+local finishedAt = formatScore(now)
 for _, completion in ipairs(completions) do
-  local node = completion.node
   results[#results + 1] = completion.nodeId
   results[#results + 1] = completion.resultJson
   known[completion.nodeId] = completion.resultJson
   emitEvent('node.succeeded', completion.nodeId, completion.attempt, specTask(completion.specJson))
   -- Only an earlier attempt can have left an error (fail-node records them).
-  if node.attempts > 1 then retried[#retried + 1] = completion.nodeId end
-  node.status = NODE_SUCCEEDED
-  node.finishedAt = now
-  if completion.span ~= '' then node.span = completion.span end
-  writes:add(completion.nodeId, node)
+  if completion.attempt > 1 then retried[#retried + 1] = completion.nodeId end
+  writes:add(completion.nodeId, succeededText(completion.raw, finishedAt, completion.span))
 end
 redis.call('HSET', run.results, unpack(results))
 if #retried > 0 then redis.call('HDEL', run.errors, unpack(retried)) end

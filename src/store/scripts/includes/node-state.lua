@@ -61,6 +61,22 @@ local function encodeState(node)
     .. '|' .. numberField(node.hold) .. '|' .. numberField(node.rerun) .. '|' .. (node.span or '') .. '|' .. (node.progress or '')
 end
 
+-- Two transitions made on the text itself, for the calls made once per node (a completion's fence
+-- and its success): no table and no encoding, in the same format decodeState and encodeState use.
+local RUNNING_CODE, SUCCEEDED_CODE = NODE_STATUS_CODE[NODE_RUNNING], NODE_STATUS_CODE[NODE_SUCCEEDED]
+-- The attempt number of a running state; nil for a state of any other status (or none decodable).
+local function runningAttempt(raw)
+  if string.sub(raw, 1, 1) ~= RUNNING_CODE then return nil end
+  return tonumber(string.match(raw, '^.|%d*|(%d+)|'))
+end
+-- A running state's text made succeeded at finishedAt (decimal text), with span (the attempt's
+-- span context) in place of its own unless span is ''.
+local SUCCEED_PATTERN = '^.(|[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|[^|]*|)[^|]*(|[^|]*|[^|]*|)([^|]*)(|.*)$'
+local function succeededText(raw, finishedAt, span)
+  local before, between, ownSpan, rest = string.match(raw, SUCCEED_PATTERN)
+  return SUCCEEDED_CODE .. before .. finishedAt .. between .. (span ~= '' and span or ownSpan) .. rest
+end
+
 -- The state of a root that has not started since submit, which has none stored: queued,
 -- delivery 1, queued at the run's createdAt. A new table each time: callers change it.
 local function initialRootState()
@@ -94,8 +110,8 @@ local function loadStates(nodesKey, ids)
   return states
 end
 
--- Node states to write with one HSET per 1000 nodes: NodeWrites.new(nodesKey), :add(id, node),
--- :flush(). A later add of the same node replaces the earlier one.
+-- Node states to write with one HSET per 1000 nodes: NodeWrites.new(nodesKey), :add(id, node)
+-- (a state, or its text from succeededText), :flush(). A later add of the same node replaces the earlier one.
 local NodeWrites = {}
 NodeWrites.__index = NodeWrites
 function NodeWrites.new(nodesKey)
@@ -109,7 +125,8 @@ function NodeWrites:flush()
   local batch = {}
   for _, nodeId in ipairs(self.order) do
     batch[#batch + 1] = nodeId
-    batch[#batch + 1] = encodeState(self.states[nodeId])
+    local state = self.states[nodeId]
+    batch[#batch + 1] = type(state) == 'string' and state or encodeState(state)
   end
   callInChunks('HSET', self.key, batch)
   self.order, self.states = {}, {}
