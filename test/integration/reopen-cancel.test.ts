@@ -8,6 +8,7 @@ import {
   WorkflowCancelledError,
   WorkflowFailedError,
 } from '../../src/index.js';
+import { KeySpace } from '../../src/store/keys.js';
 import { keysOf, useApps, useRedis } from '../helpers/apps.js';
 import { settled } from '../helpers/runs.js';
 import { canvasTasks } from '../helpers/tasks.js';
@@ -109,18 +110,24 @@ describe('resume, rerun and cancel', () => {
   it('cancel a wide group: queued nodes never start and their messages leave the queue at once', async () => {
     const app = makeApp();
     let starts = 0;
+    // The two attempts run until the cancel has returned (not until their abort signal, which
+    // could let them finish before the cancel's sweep counts them as running).
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
     const gate = app.task({ name: 'gate' }, async (value: number) => {
       starts++;
-      const { signal } = taskContext();
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+      await released;
       return value;
     });
     await app.worker({ concurrency: 2 }).start();
     const run = await app.submit(group(Array.from({ length: 200 }, (_, index) => gate.si(index))));
     while (starts < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    const { ready } = new KeySpace(app.config.prefix, app.config.shards).forRun(run.id).queue('default');
+    expect(await redis().zcard(ready)).toBe(198);
     const outcome = await run.cancel();
+    release();
     expect(outcome).toEqual({ changed: true, status: 'cancelled', cancelledNodes: 198, runningNodes: 2 });
-    expect(await redis().zcard(`{${app.config.prefix}}:queue:default:ready`)).toBe(0);
+    expect(await redis().zcard(ready)).toBe(0);
     const inspection = await settled(run);
     expect(inspection.nodes.every((node) => node.status === 'cancelled')).toBe(true);
     expect(starts).toBe(2);
