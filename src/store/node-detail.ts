@@ -1,11 +1,11 @@
 import type { RedisClient } from './redis-client.js';
-import { type NodeSpec, withSpecDefaults } from '../graph/spec.js';
+import type { NodeSpec } from '../graph/spec.js';
+import { parseSpec } from './spec-format.js';
 import type { KeySpace } from './keys.js';
 import { RunDamagedError } from '../errors/index.js';
 import {
   INITIAL_ROOT_STATE,
   type NodeState,
-  nodeSpecSchema,
   nodeStateSchema,
   parseStored,
   RUN_STATUSES,
@@ -52,7 +52,7 @@ export async function readNodeDetail(redis: RedisClient, keys: KeySpace, runId: 
     if (/^(0|[1-9]\d*)$/.test(nodeId) && Number(nodeId) < Number(nodeCount)) throw new RunDamagedError(runId, `node ${nodeId} has no spec`);
     return { missing: 'node' };
   }
-  const spec = parseStored(runId, `the spec of node ${nodeId}`, () => nodeSpecSchema.parse(withSpecDefaults(JSON.parse(specJson))));
+  const spec = parseStored(runId, `the spec of node ${nodeId}`, () => parseSpec(specJson));
   if (stateJson === null) {
     const damage = stateMissingDamage(nodeId, spec, runStatus);
     if (damage) throw new RunDamagedError(runId, damage);

@@ -1,7 +1,6 @@
 import type { RedisClient } from './redis-client.js';
 import { NodeNotFoundError, RunActiveError, RunDamagedError, RunExpiredError, RunNotFoundError } from '../errors/index.js';
 import type { SubmissionPlan } from '../graph/plan.js';
-import { withSpecDefaults } from '../graph/spec.js';
 import type { InputTemplate } from '../graph/template.js';
 import type { KeySpace } from './keys.js';
 import {
@@ -9,7 +8,6 @@ import {
   type NodeState,
   type NodeStatus,
   type RunStatus,
-  nodeSpecSchema,
   nodeStateSchema,
   RUN_STATUSES,
   INITIAL_ROOT_STATE,
@@ -21,6 +19,7 @@ import { sendFlat } from './command.js';
 import { scriptReply } from './redis-errors.js';
 import { type ReplicationWait, scripts } from './script.js';
 import { writeRun } from './submission.js';
+import { parseSpec } from './spec-format.js';
 import { type NodeDetailRead, readNodeDetail } from './node-detail.js';
 import { SWEEP_NODES, finishCancel, finishReopen, finishRoots } from './sweeps.js';
 
@@ -174,7 +173,7 @@ export class RunStore {
       this.redis.hget(run.specs, nodeId),
       this.redis.hget(run.errors, nodeId),
     ]);
-    const task = specJson ? nodeSpecSchema.parse(withSpecDefaults(JSON.parse(specJson))).task : '?';
+    const task = specJson ? parseSpec(specJson).task : '?';
     return { task, errorJson };
   }
 
@@ -203,7 +202,7 @@ export class RunStore {
       throw new RunDamagedError(runId, `${meta.nodeCount - specCount} of its ${meta.nodeCount} node specs are missing`);
     }
     const nodes: RawNode[] = Object.entries(specFields).map(([id, specJson]) => {
-      const spec = parseStored(runId, `the spec of node ${id}`, () => nodeSpecSchema.parse(withSpecDefaults(JSON.parse(specJson))));
+      const spec = parseStored(runId, `the spec of node ${id}`, () => parseSpec(specJson));
       const errorJson = errorFields[id];
       const stateJson = nodeFields[id];
       const resultJson = resultFields[id];

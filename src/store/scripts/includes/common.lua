@@ -1,7 +1,7 @@
 -- Helpers shared by every script (inlined where a script says --- @include "common"): the
 -- clock, queue scores and messages, and the text forms of the commonest node states. Kept small:
 -- Lua makes a closure of every local function each time a script runs, and complete-nodes' fast
--- path (complete-step.lua) runs with only this, run.lua and its own helpers (node and spec
+-- path (complete-step.lua) runs with only this, spec.lua, run.lua and its own helpers (node
 -- helpers are in nodes.lua).
 
 -- The error reply for a run whose stored state is missing or malformed (a key deleted by hand,
@@ -78,18 +78,8 @@ local function ensureSignal(signalKey)
   end
 end
 
--- Specs are stored without their defaults: no "queue" means this one (see nodes.lua).
+-- Specs are stored without their defaults: no queue means this one (see spec.lua).
 local DEFAULT_QUEUE = 'default'
-
--- A spec's task name, read without decoding the spec (for events): specJsonOf (graph/plan.ts)
--- writes "task" before "args", after only "next" and "nextQueues", which hold no quote. A name
--- with an escaped character in its JSON is read by decoding the spec.
-local function specTask(raw)
-  if not raw then return nil end
-  local task, after = string.match(raw, '"task":"([^"\\]*)(.)')
-  if after == '"' then return task end
-  return cjson.decode(raw).task
-end
 
 -- A root that has not started since submit has no state stored (UNSTARTED_ROOT, nodes.lua).
 -- Such a root's first attempt, as text: startNode writes it without cjson, and complete-nodes

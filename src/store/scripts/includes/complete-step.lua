@@ -5,10 +5,8 @@
 --     (startedStepJson, or startedRootJson for a chain's first step);
 --   - its spec names one dependant, on the default queue, which the worker consumes;
 --   - that dependant waits for this node alone and was never delivered (PENDING_ONE_JSON), and
---     its spec ends in '],"input":{"node":"<this node>"}}': it reads this node's result, and
---     has no queue, priority, countdown or eta. specJsonOf writes "args" (an array), then "queue"
---     (a string), "input", "priority", "countdownMs" and "etaMs", in that order, so a "]" right
---     before "input" ends the args, and nothing follows "input";
+--     its spec reads this node's result alone and has no queue, priority, countdown or eta
+--     (specReadsOnly, spec.lua);
 --   - the run is running, has no trace context, and does not finish here.
 -- Then it makes the writes the general path makes for that call, with fewer calls and no
 -- tables: the lease released, the result stored, `unfinished` counted down, the node succeeded
@@ -31,10 +29,10 @@ local function completeChainStep(run, runId, queues, leaseMs, first)
   if not startedAt then queuedAt, startedAt = startedStepAt(raw) end
   if not startedAt then return nil end
   local specJson = redis.call('HGET', run.specs, nodeId)
-  local nextId = specJson and string.match(specJson, '^{"next":%["(%d+)"%],"task":')
+  local nextId = specJson and specSingleNext(specJson)
   if not nextId or redis.call('HGET', run.nodes, nextId) ~= PENDING_ONE_JSON then return nil end
   local nextSpecJson = redis.call('HGET', run.specs, nextId)
-  if not nextSpecJson or string.match(nextSpecJson, '%],"input":{"node":"(%d+)"}}$') ~= nodeId then return nil end
+  if not nextSpecJson or not specReadsOnly(nextSpecJson, nodeId) then return nil end
   local meta = redis.call('HMGET', run.meta, 'status', 'trace', 'unfinished', 'reopened', 'events')
   if meta[1] ~= 'running' or meta[2] or (tonumber(meta[3]) or 0) < 2 then return nil end
   eventsFor(run, runId, meta[5])
