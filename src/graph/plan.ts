@@ -113,7 +113,7 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
     const specJson = writer.encode({
       task: node.task,
       argsJson,
-      ...(node.input ? { input: compactTemplate(node.input) } : {}),
+      input: node.input ? compactTemplate(node.input) : undefined,
       queue,
       priority,
       countdownMs,

@@ -40,8 +40,8 @@ export interface SpecFields {
   readonly task: string;
   /** The args, already encoded (and checked) as JSON. */
   readonly argsJson: string;
-  /** Compacted (compactTemplate); absent when the node reads no input. */
-  readonly input?: InputTemplate;
+  /** Compacted (compactTemplate); undefined when the node reads no input. */
+  readonly input: InputTemplate | undefined;
   readonly queue: string;
   readonly priority: number;
   readonly countdownMs: number;
@@ -69,16 +69,18 @@ export class SpecWriter {
   }
 
   encode(fields: SpecFields): string {
-    const route = fields.nextQueues === null ? fields.next.join(',') : `${fields.next.join(',')};${fields.nextQueues.join('|')}`;
-    const input = fields.input === undefined ? '0' : JSON.stringify(fields.input);
-    const head = `[${this.string(route)},${input},${this.string(fields.task)},${fields.argsJson}`;
-    const options: string[] = [];
-    if (fields.queue !== DEFAULT_QUEUE) options.push(`"queue":${this.string(fields.queue)}`);
-    if (fields.priority) options.push(`"priority":${fields.priority}`);
-    if (fields.countdownMs) options.push(`"countdownMs":${fields.countdownMs}`);
-    if (fields.etaMs) options.push(`"etaMs":${fields.etaMs}`);
-    if (fields.after.length > 0) options.push(`"after":${JSON.stringify(fields.after)}`);
-    return options.length === 0 ? `${head}]` : `${head},{${options.join(',')}}]`;
+    const { next, nextQueues } = fields;
+    // A group's members share their route: its JSON is made once.
+    const route = next.length === 1 && nextQueues === null ? next[0]! : nextQueues === null ? next.join(',') : `${next.join(',')};${nextQueues.join('|')}`;
+    let json = `[${this.string(route)},${fields.input === undefined ? '0' : JSON.stringify(fields.input)},${this.string(fields.task)},${fields.argsJson}`;
+    let options = '';
+    if (fields.queue !== DEFAULT_QUEUE) options += `,"queue":${this.string(fields.queue)}`;
+    if (fields.priority) options += `,"priority":${fields.priority}`;
+    if (fields.countdownMs) options += `,"countdownMs":${fields.countdownMs}`;
+    if (fields.etaMs) options += `,"etaMs":${fields.etaMs}`;
+    if (fields.after.length > 0) options += `,"after":${JSON.stringify(fields.after)}`;
+    if (options !== '') json += `,{${options.slice(1)}}`;
+    return `${json}]`;
   }
 }
 

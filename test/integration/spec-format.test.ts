@@ -46,7 +46,7 @@ interface LuaReading {
 }
 
 const BASE: SpecFields = {
-  task: 'noop', argsJson: '[5]', queue: 'default', priority: 0, countdownMs: 0, etaMs: 0, after: [], next: [], nextQueues: null,
+  input: undefined, task: 'noop', argsJson: '[5]', queue: 'default', priority: 0, countdownMs: 0, etaMs: 0, after: [], next: [], nextQueues: null,
 };
 
 /** A template of `count` nodes with even ids: a list (not a range), so it stays long. */
