@@ -84,21 +84,23 @@ local DEFAULT_NEXT_QUEUES = { DEFAULT_QUEUE }
 -- members all name their join): read-only, like DEFAULT_NEXT_QUEUES.
 local SINGLE_NEXT = {}
 local function specRouting(raw)
+  -- One dependant on the default queue (a group member's join, a chain step's successor): one
+  -- pattern, no new table.
+  local single = string.match(raw, '^%["(%d+)",')
+  if single then
+    local next = SINGLE_NEXT[single]
+    if not next then
+      next = { single }
+      SINGLE_NEXT[single] = next
+    end
+    return next, DEFAULT_NEXT_QUEUES
+  end
   local route = routeOf(raw)
   if not route then
     local spec = decodeSpec(raw)
     return spec.next, spec.nextQueues
   end
   if route == '' then return nil, nil end
-  -- One dependant (a group member's join, a chain step's successor): no loop, no new table.
-  if string.find(route, '^%d+$') then
-    local next = SINGLE_NEXT[route]
-    if not next then
-      next = { route }
-      SINGLE_NEXT[route] = next
-    end
-    return next, DEFAULT_NEXT_QUEUES
-  end
   local ids, queues = string.match(route, '^([^;]*);(.*)$')
   if ids then return splitIds(ids), splitQueues(queues) end
   return splitIds(route), DEFAULT_NEXT_QUEUES
@@ -126,10 +128,11 @@ end
 -- character is decoded.
 local function specTask(raw)
   if not raw then return nil end
+  -- No input (a group's members): one pattern.
+  local task = string.match(raw, '^%["[^"\\]*",0,"([^"\\]*)"')
+  if task then return task end
   local _, from = routeOf(raw)
   if from then
-    local task = string.match(raw, '^0,"([^"\\]*)"', from)
-    if task then return task end
     local _, to = string.find(raw, '^%b{}', from)
     task = to and string.match(raw, '^,"([^"\\]*)"', to + 1)
     if task then return task end
