@@ -35,7 +35,7 @@ const TASK = 2;
 const ARGS = 3;
 const OPTIONS = 4;
 
-/** What a spec holds besides its routing, before it is encoded. */
+/** What a spec holds, before it is encoded (`args` already as JSON). */
 export interface SpecFields {
   readonly task: string;
   /** The args, already encoded (and checked) as JSON. */
@@ -95,6 +95,7 @@ function checked<T extends 'string' | 'number'>(value: unknown, type: T, what: s
 }
 
 const DEFAULT_NEXT_QUEUES: readonly string[] = [DEFAULT_QUEUE];
+const NO_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /**
  * A spec from its stored JSON value, already parsed (a start reply embeds it): the positions
@@ -107,7 +108,7 @@ export function specFromStored(value: unknown): NodeSpec {
   const input: unknown = value[INPUT];
   const task: unknown = value[TASK];
   const args: unknown = value[ARGS];
-  const options: unknown = value[OPTIONS] ?? {};
+  const options: unknown = value[OPTIONS] ?? NO_OPTIONS;
   if (typeof route !== 'string') throw malformed('its route is not a string');
   if (input !== 0 && (typeof input !== 'object' || input === null)) throw malformed('its input is neither 0 nor a template');
   if (typeof task !== 'string') throw malformed('its task is not a string');
