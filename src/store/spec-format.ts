@@ -115,23 +115,34 @@ export function specFromStored(value: unknown): NodeSpec {
   if (!Array.isArray(args)) throw malformed('its args are not an array');
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw malformed('its options are not an object');
   const { queue, priority, countdownMs, etaMs, after } = options as Record<string, unknown>;
-  const spec: { -readonly [K in keyof NodeSpec]: NodeSpec[K] } = { task, args, queue: DEFAULT_QUEUE };
+  if (after !== undefined && !Array.isArray(after)) throw malformed('its after is not an array');
+  let next: readonly string[] | undefined;
+  let nextQueues: readonly string[] | undefined;
   if (route !== '') {
     const split = route.indexOf(';');
-    spec.next = (split < 0 ? route : route.slice(0, split)).split(',');
-    spec.nextQueues = split < 0 ? DEFAULT_NEXT_QUEUES : route.slice(split + 1).split('|');
+    if (split < 0) {
+      // (No split() for one dependant, the commonest route: a chain step's, a group member's.)
+      next = route.indexOf(',') < 0 ? [route] : route.split(',');
+      nextQueues = DEFAULT_NEXT_QUEUES;
+    } else {
+      next = route.slice(0, split).split(',');
+      nextQueues = route.slice(split + 1).split('|');
+    }
   }
-  // Checked in depth by parseSpec; a start trusts what submit validated.
-  if (input !== 0) spec.input = input as InputTemplate;
-  if (queue !== undefined) spec.queue = checked(queue, 'string', 'queue');
-  if (priority !== undefined) spec.priority = checked(priority, 'number', 'priority');
-  if (countdownMs !== undefined) spec.countdownMs = checked(countdownMs, 'number', 'countdownMs');
-  if (etaMs !== undefined) spec.etaMs = checked(etaMs, 'number', 'etaMs');
-  if (after !== undefined) {
-    if (!Array.isArray(after)) throw malformed('its after is not an array');
-    spec.after = after as string[];
-  }
-  return spec;
+  // One object shape for every spec (absent fields undefined), so the worker's reads of it stay
+  // monomorphic. The template is checked in depth by parseSpec; a start trusts what submit wrote.
+  return {
+    task,
+    args,
+    queue: queue === undefined ? DEFAULT_QUEUE : checked(queue, 'string', 'queue'),
+    input: input === 0 ? undefined : (input as InputTemplate),
+    priority: priority === undefined ? undefined : checked(priority, 'number', 'priority'),
+    countdownMs: countdownMs === undefined ? undefined : checked(countdownMs, 'number', 'countdownMs'),
+    etaMs: etaMs === undefined ? undefined : checked(etaMs, 'number', 'etaMs'),
+    after: after as string[] | undefined,
+    next,
+    nextQueues,
+  };
 }
 
 const templateSchema: z.ZodType<InputTemplate> = z.lazy(() =>
