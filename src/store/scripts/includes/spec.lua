@@ -24,16 +24,11 @@ local function routeOf(raw)
   return string.match(raw, '^%["([^"\\]*)",()')
 end
 
-local function splitIds(text)
-  local ids = {}
-  for id in string.gmatch(text, '[^,]+') do ids[#ids + 1] = id end
-  return ids
-end
-
-local function splitQueues(text)
-  local queues = {}
-  for queue in string.gmatch(text, '[^|]+') do queues[#queues + 1] = queue end
-  return queues
+-- The items of a list of ids ('[^,]+') or of queues ('[^|]+').
+local function splitRoute(text, item)
+  local items = {}
+  for found in string.gmatch(text, item) do items[#items + 1] = found end
+  return items
 end
 
 local function specFromArray(value)
@@ -48,8 +43,8 @@ local function specFromArray(value)
   local route = value[1]
   if route ~= '' then
     local ids, queues = string.match(route, '^([^;]*);(.*)$')
-    spec.next = splitIds(ids or route)
-    spec.nextQueues = queues and splitQueues(queues) or { DEFAULT_QUEUE }
+    spec.next = splitRoute(ids or route, '[^,]+')
+    spec.nextQueues = queues and splitRoute(queues, '[^|]+') or { DEFAULT_QUEUE }
   end
   return spec
 end
@@ -102,8 +97,8 @@ local function specRouting(raw)
   end
   if route == '' then return nil, nil end
   local ids, queues = string.match(route, '^([^;]*);(.*)$')
-  if ids then return splitIds(ids), splitQueues(queues) end
-  return splitIds(route), DEFAULT_NEXT_QUEUES
+  if ids then return splitRoute(ids, '[^,]+'), splitRoute(queues, '[^|]+') end
+  return splitRoute(route, '[^,]+'), DEFAULT_NEXT_QUEUES
 end
 
 -- The one dependant of a spec whose only dependant is on the default queue, else nil.
@@ -128,8 +123,8 @@ end
 -- character is decoded.
 local function specTask(raw)
   if not raw then return nil end
-  -- No input (a group's members): one pattern.
-  local task = string.match(raw, '^%["[^"\\]*",0,"([^"\\]*)"')
+  -- No input (a group's members), or one node's result (a chain's steps): one pattern each.
+  local task = string.match(raw, '^%["[^"\\]*",0,"([^"\\]*)"') or string.match(raw, '^%["[^"\\]*",{"node":"%d+"},"([^"\\]*)"')
   if task then return task end
   local _, from = routeOf(raw)
   if from then
