@@ -16,7 +16,6 @@
   Returns: 1 extended; 0 the attempt no longer holds the node; 2 the run was cancelled
 ]]
 --- @include "common"
---- @include "spec"
 --- @include "nodes"
 
 local metaKey, nodesKey, leasesKey = KEYS[1], KEYS[2], KEYS[3]

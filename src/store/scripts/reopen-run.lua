@@ -40,7 +40,6 @@
        or  the error replies RUN_MISSING, NODE_MISSING
 ]]
 --- @include "common"
---- @include "spec"
 --- @include "nodes"
 --- @include "events"
 --- @include "run"
