@@ -4,13 +4,15 @@ import { parseInstant } from '../util/instant.js';
 import { encodeJson } from '../util/json.js';
 import { DEFAULT_QUEUE } from './spec.js';
 import { checkNodeArgs } from './args-check.js';
-import type { CompiledNode, CompiledWorkflow } from './compile.js';
+import type { CompiledWorkflow } from './compile.js';
 import { compactTemplate } from './template.js';
+import { SpecWriter } from '../store/spec-format.js';
 
 
 /** A node ready to be written by submit-run. */
 export interface PlannedNode {
   readonly id: string;
+  /** The stored spec (store/spec-format.ts). */
   readonly specJson: string;
   /** How many nodes must succeed before this one may run. */
   readonly waiting: number;
@@ -46,74 +48,13 @@ export interface PlanContext {
   readonly startAtMs?: number;
 }
 
-/**
- * JSON of strings that repeat across a run's nodes (task and queue names, the dependants of a
- * group's members), encoded once each.
- */
-class JsonPieces {
-  private readonly strings = new Map<string, string>();
-  private readonly lists = new Map<string, string>();
-
-  string(value: string): string {
-    let json = this.strings.get(value);
-    if (json === undefined) {
-      json = JSON.stringify(value);
-      this.strings.set(value, json);
-    }
-    return json;
-  }
-
-  list(values: readonly string[]): string {
-    if (values.length !== 1) return JSON.stringify(values);
-    const [only] = values as [string];
-    let json = this.lists.get(only);
-    if (json === undefined) {
-      json = JSON.stringify(values);
-      this.lists.set(only, json);
-    }
-    return json;
-  }
-}
-
-/**
- * A NodeSpec (spec.ts) as JSON, written around the args already encoded (and checked) by
- * encodeJson rather than serializing them a second time: submit builds one per node.
- */
-function specJsonOf(
-  node: CompiledNode,
-  argsJson: string,
-  queue: string,
-  priority: number,
-  countdownMs: number,
-  etaMs: number,
-  queueOf: readonly string[],
-  pieces: JsonPieces,
-): string {
-  // Defaults are left out (NodeSpec): most nodes of a wide group use them. "next" and
-  // "nextQueues" come first: the scripts read them without decoding the whole spec (specRouting
-  // in scripts/includes/nodes.lua), and a spec without "input" is never decoded in Lua at all.
-  let json = '{';
-  const { next } = node;
-  if (next.length > 0) {
-    json += `"next":${pieces.list(next)},`;
-    // (No Set for the common case, all on the default queue: a wide group plans one per member.)
-    if (next.some((dependant) => (queueOf[Number(dependant)] ?? DEFAULT_QUEUE) !== DEFAULT_QUEUE)) {
-      const nextQueues = new Set<string>();
-      for (const dependant of next) nextQueues.add(queueOf[Number(dependant)] ?? DEFAULT_QUEUE);
-      json += `"nextQueues":${pieces.list([...nextQueues])},`;
-    }
-  }
-  json += `"task":${pieces.string(node.task)},"args":${argsJson}`;
-  if (queue !== DEFAULT_QUEUE) json += `,"queue":${pieces.string(queue)}`;
-  if (node.input) json += `,"input":${JSON.stringify(compactTemplate(node.input))}`;
-  if (priority) json += `,"priority":${priority}`;
-  if (countdownMs) json += `,"countdownMs":${countdownMs}`;
-  // Last: complete-nodes' chain fast path takes only a spec that ends with its "input".
-  if (etaMs) json += `,"etaMs":${etaMs}`;
-  // Only for the rare node that waits for nodes it does not read (an immutable signature after
-  // a step), so that a node's parents can be read from its spec alone (run.inspectNode).
-  if (node.after.length > 0) json += `,"after":${pieces.list(node.after)}`;
-  return `${json}}`;
+/** The queues of a node's dependants, or null when every one is on DEFAULT_QUEUE (most nodes). */
+function nextQueuesOf(next: readonly string[], queueOf: readonly string[]): string[] | null {
+  // (No Set for the common case, all on the default queue: a wide group plans one per member.)
+  if (!next.some((dependant) => (queueOf[Number(dependant)] ?? DEFAULT_QUEUE) !== DEFAULT_QUEUE)) return null;
+  const queues = new Set<string>();
+  for (const dependant of next) queues.add(queueOf[Number(dependant)] ?? DEFAULT_QUEUE);
+  return [...queues];
 }
 
 /**
@@ -159,7 +100,7 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
 
   const nodes: PlannedNode[] = [];
   const rootQueues = new Set<string>();
-  const json = new JsonPieces();
+  const writer = new SpecWriter();
   let canvasBytes = 0;
   compiledNodes.forEach((node, index) => {
     const argsJson = argsJsonOf[index] ?? '[]';
@@ -169,7 +110,18 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
     let etaMs = node.options.eta === undefined ? 0 : parseInstant(node.options.eta, `${node.path} eta`);
     if (node.waiting === 0 && context.startAtMs !== undefined) etaMs = Math.max(etaMs, context.startAtMs);
     if (node.waiting === 0) rootQueues.add(queue);
-    const specJson = specJsonOf(node, argsJson, queue, priority, countdownMs, etaMs, queueOf, json);
+    const specJson = writer.encode({
+      task: node.task,
+      argsJson,
+      input: node.input ? compactTemplate(node.input) : undefined,
+      queue,
+      priority,
+      countdownMs,
+      etaMs,
+      after: node.after,
+      next: node.next,
+      nextQueues: node.next.length > 0 ? nextQueuesOf(node.next, queueOf) : null,
+    });
     canvasBytes += specJson.length;
     if (canvasBytes > context.maxCanvasBytes) throw new CanvasTooLargeError('bytes', canvasBytes, context.maxCanvasBytes);
     nodes.push({ id: node.id, specJson, waiting: node.waiting, queue, priority, countdownMs, etaMs });

@@ -4,11 +4,8 @@ import type { InputTemplate } from './template.js';
 export const DEFAULT_QUEUE = 'default';
 
 /**
- * What a node is, fixed at submit: stored as JSON in the run's `specs` hash, without its
- * defaults (they are most of a wide group's memory): no `queue` means DEFAULT_QUEUE, and no
- * `nextQueues` beside `next` means [DEFAULT_QUEUE]. withSpecDefaults() (and decodeSpec() in
- * Lua) put them back. `next` and `nextQueues` are written first (specJsonOf in plan.ts), so
- * that the scripts read them without decoding the spec.
+ * What a node is, fixed at submit: stored in the run's `specs` hash in the format that
+ * store/spec-format.ts owns (compact, without its defaults), and read back with them.
  */
 export interface NodeSpec {
   readonly task: string;
@@ -30,14 +27,4 @@ export interface NodeSpec {
   readonly next?: readonly string[];
   /** The queues those dependants are delivered on (complete-node needs their keys). */
   readonly nextQueues?: readonly string[];
-}
-
-/** Fill in the defaults a stored spec omits (see NodeSpec). Mutates and returns the parsed JSON. */
-export function withSpecDefaults<T>(parsed: T): T {
-  if (parsed && typeof parsed === 'object') {
-    const spec = parsed as { queue?: unknown; next?: unknown; nextQueues?: unknown };
-    spec.queue ??= DEFAULT_QUEUE;
-    if (spec.next !== undefined && spec.nextQueues === undefined) spec.nextQueues = [DEFAULT_QUEUE];
-  }
-  return parsed;
 }

@@ -1,8 +1,9 @@
 import type { RedisClient } from './redis-client.js';
-import { type NodeSpec, withSpecDefaults } from '../graph/spec.js';
+import type { NodeSpec } from '../graph/spec.js';
+import { parseSpec } from './spec-format.js';
 import type { KeySpace } from './keys.js';
 import { RunDamagedError } from '../errors/index.js';
-import { nodeSpecSchema, parseStored, RUN_STATUSES, stateMissingDamage } from './records.js';
+import { parseStored, RUN_STATUSES, stateMissingDamage } from './records.js';
 import { type NodeState, readNodeState } from './node-state.js';
 
 /** One node as stored, read without touching the rest of the run (`run.inspectNode`). */
@@ -44,7 +45,7 @@ export async function readNodeDetail(redis: RedisClient, keys: KeySpace, runId: 
     if (/^(0|[1-9]\d*)$/.test(nodeId) && Number(nodeId) < Number(nodeCount)) throw new RunDamagedError(runId, `node ${nodeId} has no spec`);
     return { missing: 'node' };
   }
-  const spec = parseStored(runId, `the spec of node ${nodeId}`, () => nodeSpecSchema.parse(withSpecDefaults(JSON.parse(specJson))));
+  const spec = parseStored(runId, `the spec of node ${nodeId}`, () => parseSpec(specJson));
   if (stateJson === null) {
     const damage = stateMissingDamage(nodeId, spec, runStatus);
     if (damage) throw new RunDamagedError(runId, damage);

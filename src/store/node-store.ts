@@ -1,5 +1,6 @@
 import type { RedisClient } from './redis-client.js';
-import { type NodeSpec, withSpecDefaults } from '../graph/spec.js';
+import type { NodeSpec } from '../graph/spec.js';
+import { specFromStored } from './spec-format.js';
 import { templateNodes } from '../graph/template.js';
 import type { KeySpace, ShardKeys } from './keys.js';
 import type { NodeMessage } from './messages.js';
@@ -63,7 +64,7 @@ type StartedJson = [
   attempt: number,
   leaseExpiries: number,
   attemptOffset: number,
-  spec: NodeSpec,
+  spec: unknown,
   context: StartContext,
   /** false: the template is too large for the script to read; the worker reads the inputs (withDeferredInputs). */
   inputs: unknown[] | null | false,
@@ -92,7 +93,7 @@ const INPUT_READ_BATCH = 5000;
  */
 function parseStarted(message: NodeMessage, queue: string, json: string): StartedNode & { readonly deferredInputs: boolean } {
   const [attempt, leaseExpiries, attemptOffset, storedSpec, context, values, missing] = JSON.parse(json) as StartedJson;
-  const spec = withSpecDefaults(storedSpec);
+  const spec = specFromStored(storedSpec);
   let inputs = NO_INPUTS;
   if (spec.input && values) {
     // One array in the template's first-seen order (includes/start.lua).

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { RunDamagedError } from '../errors/index.js';
 import type { NodeSpec } from '../graph/spec.js';
-import type { InputTemplate } from '../graph/template.js';
 
 /** Node states (a stored state's format: node-state.ts). The transitions are enforced by the Lua scripts; see docs/architecture.md. */
 export const NODE_STATUSES = ['pending', 'queued', 'delayed', 'running', 'succeeded', 'failed', 'cancelled'] as const;
@@ -12,27 +11,6 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 
-const templateSchema: z.ZodType<InputTemplate> = z.lazy(() =>
-  z.union([
-    z.object({ node: z.string() }),
-    z.object({ list: z.array(templateSchema) }),
-    z.object({ range: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]) }),
-  ]),
-);
-
-/** Parses a stored NodeSpec (graph/spec.ts). */
-export const nodeSpecSchema: z.ZodType<NodeSpec> = z.object({
-  task: z.string(),
-  args: z.array(z.unknown()),
-  input: templateSchema.optional(),
-  queue: z.string(),
-  priority: z.number().int().optional(),
-  countdownMs: z.number().optional(),
-  etaMs: z.number().optional(),
-  next: z.array(z.string()).optional(),
-  after: z.array(z.string()).optional(),
-  nextQueues: z.array(z.string()).optional(),
-});
 
 export const nodeErrorSchema = z.object({
   name: z.string(),

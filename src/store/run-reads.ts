@@ -1,8 +1,8 @@
 import type { RedisClient } from './redis-client.js';
 import { RunDamagedError } from '../errors/index.js';
-import { withSpecDefaults } from '../graph/spec.js';
 import type { KeySpace } from './keys.js';
-import { NODE_STATUSES, type NodeStatus, nodeSpecSchema, parseStored, stateMissingDamage } from './records.js';
+import { NODE_STATUSES, type NodeStatus, parseStored, stateMissingDamage } from './records.js';
+import { parseSpec } from './spec-format.js';
 import { type NodeState, nodeStatusOf, readNodeState } from './node-state.js';
 import { sendFlat } from './command.js';
 import { type RunMeta, parseMeta } from './run-meta.js';
@@ -54,7 +54,7 @@ export class RunReads {
       this.redis.hget(run.specs, nodeId),
       this.redis.hget(run.errors, nodeId),
     ]);
-    const task = specJson ? nodeSpecSchema.parse(withSpecDefaults(JSON.parse(specJson))).task : '?';
+    const task = specJson ? parseSpec(specJson).task : '?';
     return { task, errorJson };
   }
 
@@ -78,7 +78,7 @@ export class RunReads {
       throw new RunDamagedError(runId, `${meta.nodeCount - specCount} of its ${meta.nodeCount} node specs are missing`);
     }
     const nodes: RawNode[] = Object.entries(specFields).map(([id, specJson]) => {
-      const spec = parseStored(runId, `the spec of node ${id}`, () => nodeSpecSchema.parse(withSpecDefaults(JSON.parse(specJson))));
+      const spec = parseStored(runId, `the spec of node ${id}`, () => parseSpec(specJson));
       const errorJson = errorFields[id];
       const stateJson = nodeFields[id];
       const resultJson = resultFields[id];

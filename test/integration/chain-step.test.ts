@@ -7,6 +7,7 @@ import { decodeEntry } from '../../src/store/events.js';
 import { KeySpace } from '../../src/store/keys.js';
 import { parseMessage } from '../../src/store/messages.js';
 import { decodeNodeState } from '../../src/store/node-state.js';
+import { SpecWriter } from '../../src/store/spec-format.js';
 import { type BatchCompleteOutcome, type FillSlots, type StartedNode } from '../../src/store/node-store.js';
 import { SteppingNodeStore } from '../helpers/node-steps.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
@@ -213,7 +214,10 @@ describe('complete-step: a chain hop', () => {
 
     // A next step whose input is not the node just completed (not a spec submit writes; a guard).
     const rewired = await app.submit(chain(identity.si(1), identity.s(), identity.s()));
-    await admin.hset(keys.run(rewired.id).specs, '2', '{"task":"identity","args":[],"input":{"node":"7"}}');
+    const rewiredSpec = new SpecWriter().encode({
+      task: 'identity', argsJson: '[]', input: { node: '7' }, queue: 'default', priority: 0, countdownMs: 0, etaMs: 0, after: [], next: [], nextQueues: null,
+    });
+    await admin.hset(keys.run(rewired.id).specs, '2', rewiredSpec);
     [outcome, reads] = await complete(await startStep(), '1', WORKER_FILL);
     expect(reads).toBeGreaterThanOrEqual(2);
     expect(outcome.started[0]!.missingInputs).toEqual(['7']);

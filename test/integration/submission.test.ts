@@ -78,7 +78,7 @@ describe('submit stages specs, then commits the run', () => {
     const keys = new KeySpace(app.config.prefix);
     const specsKey = keys.run(run.id).specs;
     expect(await redis().hlen(specsKey)).toBe(width + 1);
-    expect(JSON.parse((await redis().hget(specsKey, '2499'))!)).toEqual({ next: ['2500'], task: 'add', args: [2499, 1] });
+    expect(await redis().hget(specsKey, '2499')).toBe('["2500",0,"add",[2499,1]]');
     // RENAME carries the staging hash's expiry over; the run's specs must not keep it.
     expect(await redis().pttl(specsKey)).toBe(-1);
     expect((await keysOf(redis(), app)).filter((key) => key.includes(':staging:'))).toEqual([]);

@@ -111,7 +111,7 @@ describe('submit refuses bad input with a typed error and writes nothing', () =>
   });
 
   it('canvases over the node or byte limit', async () => {
-    const app = makeApp({ maxCanvasNodes: 100, maxCanvasBytes: 4000 });
+    const app = makeApp({ maxCanvasNodes: 100, maxCanvasBytes: 2000 });
     const { add, tsum } = canvasTasks(app);
     const tooMany = await app.submit(chain(group(Array.from({ length: 100 }, (_, index) => add.si(index, 1))), tsum.s())).catch((caught: unknown) => caught);
     expect(tooMany).toBeInstanceOf(CanvasTooLargeError);
@@ -119,10 +119,10 @@ describe('submit refuses bad input with a typed error and writes nothing', () =>
     expect((tooMany as Error).message).toBe('the canvas has more than maxCanvasNodes (100) nodes (refused at node 101, before compiling the rest)');
     await expectNothingWritten(app);
 
-    // 99 nodes pass the count; their specs together are over 4,000 bytes.
+    // 99 nodes pass the count; their specs together are over 2,000 bytes.
     const tooBig = await app.submit(chain(group(Array.from({ length: 98 }, (_, index) => add.si(index, 1))), tsum.s())).catch((caught: unknown) => caught);
-    expect(tooBig).toMatchObject({ code: 'CANVAS_TOO_LARGE', measure: 'bytes', limit: 4000 });
-    expect((tooBig as CanvasTooLargeError).size).toBeGreaterThan(4000);
+    expect(tooBig).toMatchObject({ code: 'CANVAS_TOO_LARGE', measure: 'bytes', limit: 2000 });
+    expect((tooBig as CanvasTooLargeError).size).toBeGreaterThan(2000);
     await expectNothingWritten(app);
 
     // Just under both limits, it goes through.

@@ -21,6 +21,7 @@
   Returns: complete-nodes' reply, or nil (not a plain hop: nothing written).
 ]]
 --- @include "common"
+--- @include "spec"
 --- @include "events"
 --- @include "run"
 --- @include "nodes"
@@ -42,21 +43,17 @@ if not ownLeases or not nextLeases then return nil end
 
 local nodeId = ARGV[first]
 local raw = redis.call('HGET', run.nodes, nodeId)
-local node = raw and readState(raw, nodeId)
-if not node or node.status ~= NODE_RUNNING or node.attempts ~= 1 then return nil end
+if not raw or runningAttempt(raw) ~= 1 then return nil end
 local specJson = redis.call('HGET', run.specs, nodeId)
 if not specJson then return nil end
-local next, nextQueues = specRouting(specJson)
-if not next or #next ~= 1 or #nextQueues ~= 1 or nextQueues[1] ~= DEFAULT_QUEUE then return nil end
-local nextId = next[1]
+local nextId = specSingleNext(specJson)
+if not nextId then return nil end
 local nextRaw = redis.call('HGET', run.nodes, nextId)
 local nextNode = nextRaw and readState(nextRaw, nextId)
 if not nextNode or nextNode.status ~= NODE_PENDING or nextNode.waiting ~= 1 or nextNode.attempts or nextNode.hold then return nil end
 local nextSpecJson = redis.call('HGET', run.specs, nextId)
 if not nextSpecJson then return nil end
-local nextSpec = decodeSpec(nextSpecJson)
-if nextSpec.queue ~= DEFAULT_QUEUE or nextSpec.priority or nextSpec.countdownMs or nextSpec.etaMs or nextSpec.inputDeferred
-  or not nextSpec.input or nextSpec.input.node ~= nodeId then return nil end
+if not specReadsOnly(nextSpecJson, nodeId) then return nil end
 local meta = redis.call('HMGET', run.meta, 'status', 'trace', 'unfinished', 'reopened', 'events')
 if meta[1] ~= RUN_RUNNING or meta[2] or (tonumber(meta[3]) or 0) < 2 then return nil end
 
@@ -67,8 +64,6 @@ local resultJson = ARGV[first + 2]
 redis.call('ZREM', ownLeases, ARGV[first + 3])
 redis.call('HSET', run.results, nodeId, resultJson)
 countUnfinished(run, -1)
-node.status = NODE_SUCCEEDED
-node.finishedAt = now
 nextNode.waiting = 0
 nextNode.delivery = (nextNode.delivery or 0) + 1
 nextNode.queuedAt = now
@@ -76,7 +71,7 @@ nextNode.status = NODE_RUNNING
 nextNode.attempts = 1
 nextNode.startedAt = now
 nextNode.progress = nil
-redis.call('HSET', run.nodes, nodeId, encodeState(node), nextId, encodeState(nextNode))
+redis.call('HSET', run.nodes, nodeId, succeededText(raw, formatScore(now), ''), nextId, encodeState(nextNode))
 local message = messageFor(runId, nextId, nextNode.delivery, 0)
 redis.call('ZADD', nextLeases, formatScore(now + tonumber(ARGV[4])), message)
 emitEvent('node.succeeded', nodeId, 1, specTask(specJson))

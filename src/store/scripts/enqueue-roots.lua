@@ -23,6 +23,7 @@
        or  the error replies RUN_MISSING, QUEUE_KEYS_MISSING <queue>
 ]]
 --- @include "common"
+--- @include "spec"
 --- @include "events"
 --- @include "nodes"
 --- @include "node-state"
@@ -55,23 +56,17 @@ end
 local specs = loadRaw(run.specs, roots)
 local sequence = #roots > 0 and (redis.call('INCRBY', sequenceKey, #roots) - #roots) or 0
 local readyArgs = {}
--- A spec with neither "queue" nor "priority" in its text is on the default queue with priority 0
--- (specs are stored without their defaults): not decoded. (The same text inside args only costs
--- a decode.)
-local DEFAULT_ROOT = { queue = DEFAULT_QUEUE }
 for _, nodeId in ipairs(roots) do
-  local raw = specs[nodeId]
-  local spec = DEFAULT_ROOT
-  if string.find(raw, '"queue":', 1, true) or string.find(raw, '"priority":', 1, true) then spec = decodeSpec(raw) end
-  local queue = queues[spec.queue]
+  local queueName, priority = specQueueAndPriority(specs[nodeId])
+  local queue = queues[queueName]
   sequence = sequence + 1
   local args = readyArgs[queue]
   if not args then
     args = {}
     readyArgs[queue] = args
   end
-  args[#args + 1] = readyScore(spec.priority or 0, sequence)
-  args[#args + 1] = messageFor(runId, nodeId, 1, spec.priority)
+  args[#args + 1] = readyScore(priority, sequence)
+  args[#args + 1] = messageFor(runId, nodeId, 1, priority)
 end
 for queue, args in pairs(readyArgs) do
   callInChunks('ZADD', queue.ready, args)

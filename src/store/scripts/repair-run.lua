@@ -37,6 +37,7 @@
        or  the error reply RUN_MISSING, or QUEUE_KEYS_MISSING <queue>
 ]]
 --- @include "common"
+--- @include "spec"
 --- @include "nodes"
 --- @include "node-state"
 --- @include "events"

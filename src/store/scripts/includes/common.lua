@@ -1,6 +1,6 @@
 -- Helpers shared by every script (inlined where a script says --- @include "common"): the
 -- clock, queue scores and messages. Kept small: Lua makes a closure of every local function each
--- time a script runs (spec helpers are in nodes.lua, node states in node-state.lua).
+-- time a script runs (specs are read by spec.lua, node states by node-state.lua).
 
 -- The error reply for a run whose stored state is missing or malformed (a key deleted by hand,
 -- evicted, or restored from an older snapshot): RUN_DAMAGED <run id> <what>. Returned before the
@@ -74,16 +74,6 @@ local function ensureSignal(signalKey)
     redis.call('RPUSH', signalKey, '1')
     redis.call('PUBLISH', signalKey, '1')
   end
-end
-
--- A spec's task name, read without decoding the spec (for events): specJsonOf (graph/plan.ts)
--- writes "task" before "args", after only "next" and "nextQueues", which hold no quote. A name
--- with an escaped character in its JSON is read by decoding the spec.
-local function specTask(raw)
-  if not raw then return nil end
-  local task, after = string.match(raw, '"task":"([^"\\]*)(.)')
-  if after == '"' then return task end
-  return cjson.decode(raw).task
 end
 
 -- A started node goes to its worker as one JSON array (startNode in start.lua): [attempt,
