@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { type App, chain, createApp, group } from '../src/index.js';
-import { scripts } from '../src/store/scripts/index.js';
+import { scripts } from '../test/helpers/all-scripts.js';
 import { median } from './stats.js';
 
 const nodes = Number(process.env.NODES ?? 200_000);

@@ -26,7 +26,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { type AnyCanvas, chain, createApp, group } from '../src/index.js';
-import { scripts } from '../src/store/scripts/index.js';
+import { scripts } from '../test/helpers/all-scripts.js';
 import { startRedisServer } from '../test/helpers/redis-server.js';
 
 const scenario = process.env.SCENARIO ?? 'fanout';

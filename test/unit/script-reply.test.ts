@@ -3,7 +3,7 @@ import { ScriptReplyError } from '../../src/errors/index.js';
 import { KeySpace } from '../../src/store/keys.js';
 import { claim } from '../../src/store/scripts/claim.js';
 import { type CompleteNodesInput, completeNodes } from '../../src/store/scripts/complete-nodes.js';
-import { scripts } from '../../src/store/scripts/index.js';
+import { scripts } from '../helpers/all-scripts.js';
 import { failNode } from '../../src/store/scripts/fail-node.js';
 import { startNodes } from '../../src/store/scripts/start-nodes.js';
 import { readdirSync } from 'node:fs';

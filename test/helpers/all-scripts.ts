@@ -1,0 +1,46 @@
+import { cancelNodes } from '../../src/store/scripts/cancel-nodes.js';
+import { cancelRun } from '../../src/store/scripts/cancel-run.js';
+import { claim } from '../../src/store/scripts/claim.js';
+import { completeNodes } from '../../src/store/scripts/complete-nodes.js';
+import { completeStep } from '../../src/store/scripts/complete-step.js';
+import { deadLetter } from '../../src/store/scripts/dead-letter.js';
+import { deleteNodes } from '../../src/store/scripts/delete-nodes.js';
+import { deleteRun } from '../../src/store/scripts/delete-run.js';
+import { enqueueRoots } from '../../src/store/scripts/enqueue-roots.js';
+import { extendLease } from '../../src/store/scripts/extend-lease.js';
+import { failNode } from '../../src/store/scripts/fail-node.js';
+import { pruneRuns } from '../../src/store/scripts/prune-runs.js';
+import { queueStats } from '../../src/store/scripts/queue-stats.js';
+import { recordProgress } from '../../src/store/scripts/record-progress.js';
+import { releaseMessages } from '../../src/store/scripts/release-messages.js';
+import { reopenNodes } from '../../src/store/scripts/reopen-nodes.js';
+import { reopenRun } from '../../src/store/scripts/reopen-run.js';
+import { repairRun } from '../../src/store/scripts/repair-run.js';
+import { startNodes } from '../../src/store/scripts/start-nodes.js';
+import { submitRun } from '../../src/store/scripts/submit-run.js';
+import { workerHeartbeat } from '../../src/store/scripts/worker-heartbeat.js';
+
+/** Every declared script, by name, for the tests and benchmarks that list them (the engine's callers import each from its module). */
+export const scripts = {
+  submitRun,
+  enqueueRoots,
+  claim,
+  startNodes,
+  completeNodes,
+  completeStep,
+  failNode,
+  extendLease,
+  cancelRun,
+  cancelNodes,
+  reopenRun,
+  reopenNodes,
+  pruneRuns,
+  deadLetter,
+  repairRun,
+  recordProgress,
+  releaseMessages,
+  deleteRun,
+  deleteNodes,
+  queueStats,
+  workerHeartbeat,
+} as const;
