@@ -17,8 +17,13 @@ export interface RawNode {
   readonly resultJson?: string;
 }
 
-/** Node ids per read of a large run's hashes (inspect, progress): each read stays short for Redis. */
-const READ_PAGE = 2000;
+/** Runs of up to this many nodes are read in one MULTI (one consistent snapshot). */
+const ONE_READ_NODES = 2000;
+/**
+ * Node ids per page of a larger run's read (inspect, progress). A page is one MULTI of an HMGET
+ * per hash, which Redis runs as one call: it must stay short for the Redis it blocks.
+ */
+const READ_PAGE = 500;
 /** Results per HMGET when many are read (a wide group's output): each read stays short for Redis. */
 const RESULTS_BATCH = 5000;
 
@@ -60,7 +65,7 @@ export class RunReads {
 
   /**
    * The run and all its nodes, with their results if asked: one consistent snapshot (one MULTI)
-   * for a run of up to READ_PAGE nodes; a larger run is read a page of node ids at a time (one
+   * for a run of up to ONE_READ_NODES nodes; a larger run is read a page of node ids at a time (one
    * MULTI per page, pipelined), so that no read holds Redis long, and each page is consistent
    * in itself but not with the others.
    */
@@ -123,7 +128,7 @@ export class RunReads {
   }
 
   /**
-   * The run's meta and each hash's fields: for a run of up to READ_PAGE nodes in one MULTI (one
+   * The run's meta and each hash's fields: for a run of up to ONE_READ_NODES nodes in one MULTI (one
    * consistent read), else fields "0" .. nodeCount - 1 a page of READ_PAGE ids per HMGET, one
    * MULTI per page, pipelined. One object per hash, absent fields left out.
    */
@@ -133,7 +138,7 @@ export class RunReads {
       return value;
     };
     const count = Number(await this.redis.hget(metaKey, 'nodeCount'));
-    if (!(count > READ_PAGE)) {
+    if (!(count > ONE_READ_NODES)) {
       const multi = this.redis.multi().hgetall(metaKey);
       for (const key of hashes) multi.hgetall(key);
       const [metaFields, ...fields] = ((await multi.exec()) ?? []).map((reply) => replyOf(reply) as Record<string, string>);
