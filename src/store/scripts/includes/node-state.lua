@@ -54,11 +54,28 @@ local function numberField(value)
   return string.format('%.0f', value)
 end
 
-local function encodeState(node)
+local function encodeFields(node)
   return NODE_STATUS_CODE[node.status] .. '|' .. numberField(node.waiting) .. '|' .. numberField(node.attempts)
     .. '|' .. numberField(node.leaseExpiries) .. '|' .. numberField(node.attemptOffset) .. '|' .. numberField(node.delivery)
     .. '|' .. numberField(node.queuedAt) .. '|' .. numberField(node.startedAt) .. '|' .. numberField(node.finishedAt)
     .. '|' .. numberField(node.hold) .. '|' .. numberField(node.rerun) .. '|' .. (node.span or '') .. '|' .. (node.progress or '')
+end
+
+-- The commonest state a call writes, a root's first start (every member of a wide group), differs
+-- only by startedAt, which is the call's clock: its text is built once per call, not per member.
+local firstStartTexts = {}
+local function encodeState(node)
+  if node.attempts == 1 and node.delivery == 1 and node.status == NODE_RUNNING and node.waiting == nil
+    and node.queuedAt == nil and node.leaseExpiries == nil and node.attemptOffset == nil and node.finishedAt == nil
+    and node.hold == nil and node.rerun == nil and node.span == nil and node.progress == nil then
+    local text = firstStartTexts[node.startedAt]
+    if not text then
+      text = encodeFields(node)
+      firstStartTexts[node.startedAt] = text
+    end
+    return text
+  end
+  return encodeFields(node)
 end
 
 -- Two transitions made on the text itself, for the calls made once per node (a completion's fence
