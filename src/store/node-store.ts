@@ -7,7 +7,7 @@ import type { NodeMessage } from './messages.js';
 import { sendFlat } from './command.js';
 import type { ReplicationWait } from './script.js';
 import { claim } from './scripts/claim.js';
-import { type CompletionKind, completeNodes } from './scripts/complete-nodes.js';
+import { type CompletionKind, type FillSlots, completeNodes } from './scripts/complete-nodes.js';
 import { completeStep } from './scripts/complete-step.js';
 import { deadLetter } from './scripts/dead-letter.js';
 import { extendLease } from './scripts/extend-lease.js';
@@ -16,7 +16,7 @@ import { recordProgress } from './scripts/record-progress.js';
 import { releaseMessages } from './scripts/release-messages.js';
 import { startNodes } from './scripts/start-nodes.js';
 
-export type { CompletionKind, FailOutcome };
+export type { CompletionKind, FailOutcome, FillSlots };
 
 /** A node attempt a worker now holds under a lease. */
 export interface StartedNode {
@@ -164,20 +164,6 @@ export interface Completion {
   readonly resultJson: string;
   /** The attempt's span context (W3C traceparent); "" when tracing is off. */
   readonly span: string;
-}
-
-/** The worker's free slots, offered to complete-nodes: take-next first, then claims. */
-export interface FillSlots {
-  /** How many nodes the worker can start now. */
-  readonly count: number;
-  /** The queues the worker consumes, most preferred first. */
-  readonly queues: readonly string[];
-  readonly leaseMs: number;
-  readonly maxLeaseExpiries: number;
-  /** Recorded for a node that lost its worker too often; "%s" stands for the node id. */
-  readonly leaseExpiredErrorJson: string;
-  /** false: take-next only, claim nothing from the queues. */
-  readonly claimFromQueues: boolean;
 }
 
 export interface BatchCompleteOutcome {

@@ -47,13 +47,6 @@ export function stringReply(script: string, reply: unknown, what = 'the reply'):
   return reply;
 }
 
-/** A whole number sent as a bulk string or an integer (Lua's tostring, or a number). */
-export function countReply(script: string, reply: unknown, what = 'the reply'): number {
-  const value = typeof reply === 'string' && reply !== '' ? Number(reply) : reply;
-  if (typeof value !== 'number' || !Number.isInteger(value)) badReply(script, `${what} is ${describe(reply)}, not a whole number`);
-  return value;
-}
-
 export function oneOf<T extends string>(script: string, reply: unknown, allowed: readonly T[], what = 'the reply'): T {
   const found = allowed.find((value) => value === reply);
   if (found === undefined) badReply(script, `${what} is ${describe(reply)}, not one of ${allowed.join(', ')}`);

@@ -6,6 +6,20 @@ import { arrayReply, badReply, integerReply, oneOf, stringsReply } from '../scri
 export type CompletionKind = 'completed' | 'stale' | 'discarded';
 const COMPLETION_KINDS: readonly CompletionKind[] = ['completed', 'stale', 'discarded'];
 
+/** The worker's free slots, offered to complete-nodes: take-next first, then claims. */
+export interface FillSlots {
+  /** How many nodes the worker can start now. */
+  readonly count: number;
+  /** The queues the worker consumes, most preferred first. */
+  readonly queues: readonly string[];
+  readonly leaseMs: number;
+  readonly maxLeaseExpiries: number;
+  /** Recorded for a node that lost its worker too often; "%s" stands for the node id. */
+  readonly leaseExpiredErrorJson: string;
+  /** false: take-next only, claim nothing from the queues. */
+  readonly claimFromQueues: boolean;
+}
+
 /** One successful attempt, as complete-nodes needs it. */
 export interface CompleteNodesCompletion {
   readonly node: { readonly message: { readonly nodeId: string; readonly raw: string }; readonly attempt: number; readonly queue: string };
@@ -21,14 +35,7 @@ export interface CompleteNodesInput {
   /** Every queue the call may touch (the completions', their next nodes', the fill's), once each. */
   readonly queueNames: readonly string[];
   /** The worker's free slots; null: start nothing. */
-  readonly fill: {
-    readonly count: number;
-    readonly queues: readonly string[];
-    readonly leaseMs: number;
-    readonly maxLeaseExpiries: number;
-    readonly leaseExpiredErrorJson: string;
-    readonly claimFromQueues: boolean;
-  } | null;
+  readonly fill: FillSlots | null;
   /** Most due or expired messages a claim moves per queue. */
   readonly upkeepLimit: number;
   readonly workerId: string;

@@ -1,15 +1,8 @@
-import type { ShardKeys } from '../keys.js';
 import { defineScript } from '../script.js';
 import { badReply } from '../script-reply.js';
+import type { LeasedAttemptInput } from './run-input.js';
 
-export interface ExtendLeaseInput {
-  readonly shard: ShardKeys;
-  readonly runId: string;
-  readonly nodeId: string;
-  readonly attempt: number;
-  readonly queue: string;
-  /** The leased message. */
-  readonly message: string;
+export interface ExtendLeaseInput extends LeasedAttemptInput {
   readonly leaseMs: number;
 }
 

@@ -1,19 +1,12 @@
-import type { ShardKeys } from '../keys.js';
 import { defineScript } from '../script.js';
 import { oneOf } from '../script-reply.js';
+import type { LeasedAttemptInput } from './run-input.js';
 
 /** run-failed: this failure failed the run. */
 export type FailOutcome = 'stale' | 'retrying' | 'cancelled' | 'failed' | 'run-failed';
 const FAIL_OUTCOMES: readonly FailOutcome[] = ['stale', 'retrying', 'cancelled', 'failed', 'run-failed'];
 
-export interface FailNodeInput {
-  readonly shard: ShardKeys;
-  readonly runId: string;
-  readonly nodeId: string;
-  readonly attempt: number;
-  readonly queue: string;
-  /** The leased message. */
-  readonly message: string;
+export interface FailNodeInput extends LeasedAttemptInput {
   readonly errorJson: string;
   /** null: do not retry. */
   readonly retryDelayMs: number | null;

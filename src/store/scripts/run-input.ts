@@ -9,6 +9,18 @@ export interface RunScriptInput {
   readonly queues: readonly string[];
 }
 
+/** The input of a script about one leased attempt of a node (extend-lease, fail-node). */
+export interface LeasedAttemptInput {
+  readonly shard: ShardKeys;
+  readonly runId: string;
+  readonly nodeId: string;
+  readonly attempt: number;
+  /** The queue the attempt's message was leased from. */
+  readonly queue: string;
+  /** The leased message. */
+  readonly message: string;
+}
+
 /** KEYS: the run's keys, then (withSequence) the shard's sequence, then the queues' keys. */
 export function runScriptKeys({ shard, runId, queues }: RunScriptInput, withSequence: boolean): string[] {
   return withSequence
