@@ -63,7 +63,9 @@ describe('Redis Cluster failover: a primary SIGKILLed, its replica promoted', ()
 
   it.each([
     { label: 'asynchronous replication (default)', options: {} },
-    { label: 'replication: { waitReplicas: 1 }', options: { replication: { waitReplicas: 1, timeoutMs: 50 } } },
+    // The timeout must outlast a busy machine's replication lag before the kill (50 ms did not, on
+    // CI; at most a quarter of the lease); after it, each transition on the promoted primary waits it out.
+    { label: 'replication: { waitReplicas: 1 }', options: { replication: { waitReplicas: 1, timeoutMs: 250 } } },
     // Leases outlive the outage: a node that runs twice then had an acknowledged transition lost.
     { label: 'leases longer than the failover', options: { visibilityTimeoutMs: 10_000 } },
     // ioredis's retries outlive the outage too (16 x 100 ms by default, shorter than a failover).
