@@ -31,6 +31,8 @@
  *   {p}:queue:<q>:delayed   sorted set  messages waiting for a countdown or retry backoff, by due time
  *   {p}:queue:<q>:leases    sorted set  messages being run, by lease deadline
  *   {p}:queue:<q>:signal    list        at most one token: wakes one blocked worker
+ *   {p}:queue:<q>:ranged    string      how many more messages the ready set's range members
+ *                                       stand for than they are members (includes/ranges.lua)
  *   {p}:dead-letters        list        messages no worker could act on, newest first, JSON
  *                                       { at, queue, message, reason, runId?, nodeId? }; the
  *                                       newest 10,000 are kept (includes/dead-letter.lua)
@@ -92,7 +94,11 @@ export interface QueueKeys {
   readonly delayed: string;
   readonly leases: string;
   readonly signal: string;
+  readonly ranged: string;
 }
+
+/** How many keys each queue passes to a script (queueScriptKeys); Lua reads it as QUEUE_KEY_COUNT. */
+export const QUEUE_KEY_COUNT = 5;
 
 /** How many runs' key lists a ShardKeys remembers (then it starts over). */
 const RECENT_RUN_KEYS = 1024;
@@ -157,12 +163,12 @@ export class ShardKeys {
     return [index.all, index.running, index.succeeded, index.failed, index.cancelled, index.expiry, index.expired];
   }
 
-  /** Four keys per queue, in the order run-level scripts take them: ready, delayed, leases, signal. */
+  /** QUEUE_KEY_COUNT keys per queue, in the order scripts take them (queueKeysAt in common.lua). */
   queueScriptKeys(queues: readonly string[]): string[] {
     const keys: string[] = [];
     for (const name of queues) {
       const q = this.queue(name);
-      keys.push(q.ready, q.delayed, q.leases, q.signal);
+      keys.push(q.ready, q.delayed, q.leases, q.signal, q.ranged);
     }
     return keys;
   }
@@ -187,7 +193,7 @@ export class ShardKeys {
     let keys = this.queueKeys.get(name);
     if (!keys) {
       const base = `${this.tag}:queue:${name}`;
-      keys = { ready: `${base}:ready`, delayed: `${base}:delayed`, leases: `${base}:leases`, signal: `${base}:signal` };
+      keys = { ready: `${base}:ready`, delayed: `${base}:delayed`, leases: `${base}:leases`, signal: `${base}:signal`, ranged: `${base}:ranged` };
       // Queues are few (names come from code, not data), so every one is remembered.
       this.queueKeys.set(name, keys);
     }

@@ -12,6 +12,16 @@ export interface NodeMessage {
   readonly raw: string;
 }
 
+/**
+ * A member of a ready set: a message, or a range member (`<run id>|<first>~<last>~<step>|1|<priority>`,
+ * scripts/includes/ranges.lua) read as the message of its first node, which is next to go.
+ */
+export function parseReadyMember(raw: string): NodeMessage | null {
+  const range = /^([^|]+)\|(\d+)~\d+~\d+\|1\|(\d+)$/.exec(raw);
+  if (range) return { runId: range[1]!, nodeId: range[2]!, delivery: 1, priority: Number(range[3]), raw };
+  return parseMessage(raw);
+}
+
 export function parseMessage(raw: string): NodeMessage | null {
   const parts = raw.split('|');
   if (parts.length !== 4) return null;

@@ -1,7 +1,7 @@
 import type { RedisClient } from './redis-client.js';
 import { DEFAULT_QUEUE } from '../graph/spec.js';
 import type { KeySpace, ShardKeys } from './keys.js';
-import { parseMessage } from './messages.js';
+import { parseReadyMember } from './messages.js';
 import { decodeNodeState } from './node-state.js';
 import { queueStats } from './scripts/queue-stats.js';
 
@@ -82,7 +82,7 @@ async function readShardQueueStats(redis: RedisClient, keys: ShardKeys, queues: 
   const { now } = reply;
   const counted = queues.map((name, index) => {
     const { ready, delayed, leased, oldest } = reply.queues[index]!;
-    return { name, ready, delayed, leased, oldest: oldest !== '' ? parseMessage(oldest) : null };
+    return { name, ready, delayed, leased, oldest: oldest !== '' ? parseReadyMember(oldest) : null };
   });
   const withOldest = counted.filter((queue) => queue.oldest !== null);
   const pipeline = redis.pipeline();

@@ -10,3 +10,10 @@ export async function settled(run: Run): Promise<RunInspection> {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** How many of the run's nodes are in each status. */
+export async function statuses(run: Run): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const node of (await run.inspect()).nodes) counts.set(node.status, (counts.get(node.status) ?? 0) + 1);
+  return counts;
+}

@@ -398,9 +398,13 @@ describe('large runs', () => {
     const tag = `{${app.config.prefix}}`;
     expect(await redis().hget(`${tag}:run:${run.id}`, 'nodeCount')).toBe('100001');
     expect(await redis().hlen(`${tag}:run:${run.id}:specs`)).toBe(100_001);
-    expect(await redis().zcard(`${tag}:queue:default:ready`)).toBe(100_000);
-    await run.cancel(); // withdraws the 100,000 messages at once
+    const [queue] = await app.queues({ names: ['default'] });
+    expect(queue?.ready).toBe(100_000);
+    // Submit's share of 2,000 as messages of their own, and the other 98,000 as one range member.
+    expect(await redis().zcard(`${tag}:queue:default:ready`)).toBe(2001);
+    await run.cancel(); // withdraws the 100,000 messages
     expect(await redis().zcard(`${tag}:queue:default:ready`)).toBe(0);
+    expect((await app.queues({ names: ['default'] }))[0]?.ready).toBe(0);
   });
 });
 

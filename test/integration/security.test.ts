@@ -32,7 +32,7 @@ const ALL_ROLES = ['commands', 'events', 'worker', 'worker-blocking', 'worker-ev
 const ACL_LINE =
   'ACL SETUSER celeriac reset on >change-me ~{myapp}:* ~{myapp:*}:* &{myapp}:* &{myapp:*}:* ' +
   '+ping +info +client|setname +evalsha +script|load +multi +exec +blpop +subscribe +unsubscribe +publish +time ' +
-  '+del +exists +hdel +hexists +hget +hgetall +hincrby +hlen +hmget +hset +hsetnx +hvals +incr +incrby +llen +lpush +lrange +ltrim ' +
+  '+del +exists +get +hdel +hexists +hget +hgetall +hincrby +hlen +hmget +hset +hsetnx +hvals +incr +incrby +llen +lpush +lrange +ltrim ' +
   '+persist +pexpire +pexpireat +rename +rpush +set +zadd +zcard +zpopmin +zrange +zrangebylex +zrangebyscore +zrem +zremrangebyscore ' +
   '+zrevrangebylex +zscore +xadd +xrange +xread +xrevrange';
 

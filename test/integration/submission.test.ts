@@ -82,7 +82,7 @@ describe('submit stages specs, then commits the run', () => {
     // RENAME carries the staging hash's expiry over; the run's specs must not keep it.
     expect(await redis().pttl(specsKey)).toBe(-1);
     expect((await keysOf(redis(), app)).filter((key) => key.includes(':staging:'))).toEqual([]);
-    expect(await redis().zcard(keys.shards[0]!.queue('default').ready)).toBe(width);
+    expect((await app.queues({ names: ['default'] }))[0]?.ready).toBe(width);
     expect((await run.progress()).counts).toMatchObject({ queued: width, pending: 1 });
   });
 });

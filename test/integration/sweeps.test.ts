@@ -10,6 +10,7 @@ import { submitRun } from '../../src/store/scripts/submit-run.js';
 import { stageSpecs, type SubmitRequest } from '../../src/store/submission.js';
 import { cancelStep, reopenStep } from '../../src/store/sweeps.js';
 import { useApps, useRedis } from '../helpers/apps.js';
+import { statuses } from '../helpers/runs.js';
 
 /** Members of the wide chord: a sweep of SWEEP nodes per call needs 11 calls for it. */
 const WIDTH = 1000;
@@ -32,12 +33,6 @@ async function beginCancel(redis: RedisClient, app: App, run: Run): Promise<unkn
 async function beginReopen(redis: RedisClient, app: App, run: Run, from: string | null = null): Promise<unknown> {
   const queues = ['default'];
   return reopenRun.run(redis, { shard: app.keys.forRun(run.id), runId: run.id, queues, from });
-}
-
-async function statuses(run: Run): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  for (const node of (await run.inspect()).nodes) counts.set(node.status, (counts.get(node.status) ?? 0) + 1);
-  return counts;
 }
 
 async function untilSucceeded(run: Run, count: number): Promise<void> {
@@ -219,7 +214,7 @@ describe('cancel and reopen of a run larger than one sweep call', () => {
     const width = 5000;
     const run = await app.submit(wideChord(app, width));
     const client = redis();
-    expect(await client.zcard(app.keys.shards[0]!.queue('default').ready)).toBe(width);
+    expect((await app.queues({ names: ['default'] }))[0]?.ready).toBe(width);
     expect(await client.hexists(app.keys.run(run.id).run, 'rootsCursor')).toBe(0);
     await app.worker({ concurrency: 100 }).start();
     expect(await run.result({ timeoutMs: 30_000 })).toBe((width * (width - 1)) / 2);
@@ -248,7 +243,7 @@ describe('cancel and reopen of a run larger than one sweep call', () => {
 
     // Not orphans: repair-run leaves them to enqueue-roots, which the repair sweep carries on.
     expect((await app.repair()).repaired).toEqual([]);
-    expect(await client.zcard(ready)).toBe(width);
+    expect((await app.queues({ names: ['default'] }))[0]?.ready).toBe(width);
     expect(await client.hexists(app.keys.run(run.id).run, 'rootsCursor')).toBe(0);
     await app.worker({ concurrency: 100 }).start();
     expect(await run.result({ timeoutMs: 30_000 })).toBe((width * (width - 1)) / 2);

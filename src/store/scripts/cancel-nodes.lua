@@ -9,8 +9,8 @@
   cursor). Costs O(nodes in the range).
 
   KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
-  KEYS[14..]   for each queue the run uses (its meta's `queues`), four keys:
-               ready, delayed, leases, signal
+  KEYS[14..]   for each queue the run uses (its meta's `queues`), five keys:
+               ready, delayed, leases, signal, ranged
 
   ARGV[1]  run id
   ARGV[2]  most node ids to handle in this call
@@ -28,6 +28,7 @@
 --- @include "events"
 --- @include "run"
 --- @include "queues"
+--- @include "ranges"
 
 local run = runKeysFrom(KEYS)
 eventsFor(run, ARGV[1])
@@ -46,6 +47,8 @@ local now = nowMs()
 local ids = {}
 for index = first, last do ids[#ids + 1] = tostring(index) end
 local raw = loadRaw(run.nodes, ids)
+-- The range's roots leave their range members here; each is withdrawn with its node below.
+trimRunRanges(run.meta, runId, queues, last)
 local writes = NodeWrites.new(run.nodes)
 -- A state of a node that has finished is skipped without decoding (most of them, in a run
 -- cancelled late): its status is read alone.

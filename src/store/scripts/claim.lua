@@ -5,9 +5,9 @@
   ahead of the rest, to be redelivered.
 
   KEYS[1]  sequence       counter for first-come-first-served order inside a priority
-  KEYS[2..] for each queue, in the worker's order of preference, four keys:
+  KEYS[2..] for each queue, in the worker's order of preference, five keys:
            ready (sorted set), delayed (sorted set by due time), leases (sorted set by lease
-           deadline), signal (list)
+           deadline), signal (list), ranged (includes/ranges.lua)
 
   ARGV[1]  most messages to claim
   ARGV[2]  lease length in ms
@@ -19,6 +19,7 @@
     queueIndex  1-based position of the message's queue in KEYS order
 ]]
 --- @include "common"
+--- @include "ranges"
 --- @include "claim"
 
 local sequenceKey = KEYS[1]
@@ -28,9 +29,7 @@ local upkeepLimit = tonumber(ARGV[3])
 local now = nowMs()
 
 local queueList = {}
-for base = 2, #KEYS, 4 do
-  queueList[#queueList + 1] = { ready = KEYS[base], delayed = KEYS[base + 1], leases = KEYS[base + 2], signal = KEYS[base + 3] }
-end
+for base = 2, #KEYS, QUEUE_KEY_COUNT do queueList[#queueList + 1] = queueKeysAt(KEYS, base) end
 
 queueUpkeep(queueList, sequenceKey, now, upkeepLimit)
 local reply = { -1 }

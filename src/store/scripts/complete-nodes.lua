@@ -29,8 +29,8 @@
   KEYS[15]     dead letters (list): messages of this run that fillSlots claims and cannot start
   KEYS[16]     dead letter counts by reason (hash)
   KEYS[17..]   for each queue Q involved (the completed nodes' own queues, the queues their
-               dependants are delivered on, and the queues the worker consumes), four keys:
-               ready, delayed, leases, signal
+               dependants are delivered on, and the queues the worker consumes), five keys:
+               ready, delayed, leases, signal, ranged
 
   ARGV[1]  run id
   ARGV[2]  run's pub/sub channel
@@ -70,6 +70,7 @@
 --- @include "start"
 --- @include "dead-letter"
 --- @include "start-messages"
+--- @include "ranges"
 --- @include "claim"
 
 local run = runKeysFrom(KEYS)
@@ -86,13 +87,10 @@ local queueCount = tonumber(ARGV[8])
 local queues = {}
 local consumed = {}
 for index = 1, queueCount do
-  local base = RUN_KEY_COUNT + 4 + (index - 1) * 4
   local preference = tonumber(ARGV[11 + (index - 1) * 2])
-  local queue = {
-    name = ARGV[10 + (index - 1) * 2],
-    ready = KEYS[base], delayed = KEYS[base + 1], leases = KEYS[base + 2], signal = KEYS[base + 3],
-    consumed = preference > 0,
-  }
+  local queue = queueKeysAt(KEYS, RUN_KEY_COUNT + 4 + (index - 1) * QUEUE_KEY_COUNT)
+  queue.name = ARGV[10 + (index - 1) * 2]
+  queue.consumed = preference > 0
   queues[queue.name] = queue
   if preference > 0 then consumed[preference] = queue end
 end

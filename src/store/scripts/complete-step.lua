@@ -35,7 +35,7 @@ local first = 10 + queueCount * 2
 if #ARGV ~= first + 5 or ARGV[3] ~= '1' or ARGV[first + 1] ~= '1' or ARGV[first + 5] ~= '' then return nil end
 local ownLeases, nextLeases = nil, nil
 for index = 1, queueCount do
-  local name, leases = ARGV[10 + (index - 1) * 2], KEYS[RUN_KEY_COUNT + 4 + (index - 1) * 4 + 2]
+  local name, leases = ARGV[10 + (index - 1) * 2], KEYS[RUN_KEY_COUNT + 4 + (index - 1) * QUEUE_KEY_COUNT + 2]
   if name == ARGV[first + 4] then ownLeases = leases end
   if name == DEFAULT_QUEUE and ARGV[11 + (index - 1) * 2] ~= '0' then nextLeases = leases end
 end

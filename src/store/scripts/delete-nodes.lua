@@ -7,8 +7,8 @@
   (a resume or rerun in between removes the cursor: reopen-run).
 
   KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
-  KEYS[14..]   for each queue the run uses (its meta's `queues`), four keys:
-               ready, delayed, leases, signal
+  KEYS[14..]   for each queue the run uses (its meta's `queues`), five keys:
+               ready, delayed, leases, signal, ranged
 
   ARGV[1]  run id
   ARGV[2]  most node ids to handle in this call
@@ -23,6 +23,7 @@
 --- @include "nodes"
 --- @include "node-state"
 --- @include "queues"
+--- @include "ranges"
 --- @include "withdraw"
 
 local runMeta = KEYS[1]
@@ -42,5 +43,6 @@ local last = math.min(first + limit, nodeCount) - 1
 local ids = {}
 for index = first, last do ids[#ids + 1] = tostring(index) end
 local withdrawn = withdrawWaitingMessages(nodesKey, specsKey, runId, ids, queues)
+trimRunRanges(runMeta, runId, queues, last)
 redis.call('HSET', runMeta, 'deleteCursor', last + 1)
 return { last + 1 >= nodeCount and 'done' or 'more', withdrawn }

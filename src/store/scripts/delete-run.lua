@@ -18,8 +18,8 @@
 
   KEYS[1..13]  the run's keys (runScriptKeys in keys.ts); the app's event stream (KEYS[13]) is
                left alone: a deleted run's events leave it only when it is trimmed
-  KEYS[14..]   for each queue the run uses (its meta's `queues`), four keys:
-               ready, delayed, leases, signal
+  KEYS[14..]   for each queue the run uses (its meta's `queues`), five keys:
+               ready, delayed, leases, signal, ranged
 
   ARGV[1]  run id
   ARGV[2..] the queue names, in KEYS order
@@ -34,6 +34,7 @@
 --- @include "events"
 --- @include "run"
 --- @include "queues"
+--- @include "ranges"
 --- @include "withdraw"
 
 local run = runKeysFrom(KEYS)
@@ -51,6 +52,7 @@ if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) en
 local ids = {}
 for index = tonumber(meta[5] or '0'), (tonumber(meta[3]) or 0) - 1 do ids[#ids + 1] = tostring(index) end
 local withdrawn = withdrawWaitingMessages(run.nodes, run.specs, runId, ids, queues)
+trimRunRanges(run.meta, runId, queues, nil)
 
 redis.call('UNLINK', unpack(runDataKeys(run)))
 local member = meta[4]

@@ -2,8 +2,11 @@
   enqueue-roots: enqueue the ready roots submit-run left without a message (past its
   COMMIT_READY_ROOTS), node ids from the meta's rootsCursor, at most ARGV[2] of them per call.
   A node of the range with no state is such a root (queued, delivery 1: initialRootState); its
-  message goes into its queue's ready set in id order, as submit-run would have added it. A node
-  with a state is skipped: not a ready root, or one a cancel already cancelled. Each call is
+  message goes into its queue's ready set in id order, as submit-run would have added it, except
+  that a streak of roots (one queue and priority, ids a constant step apart) goes in as one range
+  member (includes/ranges.lua), which extends the run's last range when it carries it on: the
+  million members of a group wait in their queue as one member, not a million. A node with a
+  state is skipped: not a ready root, or one a cancel already cancelled. Each call is
   atomic and moves the cursor, so whoever calls next carries on: the submitting client right
   after submit-run, or the repair sweep when that client died. In a run that is not running (it
   was cancelled meanwhile) nothing is enqueued and the cursor goes: the cancel's sweep cancels
@@ -11,8 +14,8 @@
 
   KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
   KEYS[14]     sequence
-  KEYS[15..]   for each queue the run uses (its meta's `queues`), four keys:
-               ready, delayed, leases, signal
+  KEYS[15..]   for each queue the run uses (its meta's `queues`), five keys:
+               ready, delayed, leases, signal, ranged
 
   ARGV[1]  run id
   ARGV[2]  most node ids to handle in this call
@@ -29,6 +32,10 @@
 --- @include "node-state"
 --- @include "run"
 --- @include "queues"
+--- @include "ranges"
+
+-- Streaks of roots shorter than this go in as a message per root.
+local RANGE_MIN = 8
 
 local run = runKeysFrom(KEYS)
 local sequenceKey = KEYS[RUN_KEY_COUNT + 1]
@@ -54,28 +61,84 @@ for _, nodeId in ipairs(ids) do
   if not states[nodeId] then roots[#roots + 1] = nodeId end
 end
 local specs = loadRaw(run.specs, roots)
-local sequence = #roots > 0 and (redis.call('INCRBY', sequenceKey, #roots) - #roots) or 0
-local readyArgs = {}
+
+-- Streaks: roots in id order with one queue and priority, their ids a constant step apart (a
+-- group of single nodes: step 1; a group of chains: the chains' length). A streak of RANGE_MIN
+-- or more goes in as one range member (ranges.lua), a shorter one as a message per root.
+local entries = {}
+local streak = nil
+local function closeStreak()
+  if not streak then return end
+  if streak.count >= RANGE_MIN then
+    entries[#entries + 1] = streak
+  else
+    for offset = 0, streak.count - 1 do
+      entries[#entries + 1] = { queueName = streak.queueName, priority = streak.priority, first = streak.first + offset * streak.step, count = 1 }
+    end
+  end
+  streak = nil
+end
 for _, nodeId in ipairs(roots) do
   local queueName, priority = specQueueAndPriority(specs[nodeId])
-  local queue = queues[queueName]
-  sequence = sequence + 1
-  local args = readyArgs[queue]
-  if not args then
-    args = {}
-    readyArgs[queue] = args
+  local id = tonumber(nodeId)
+  if streak and streak.queueName == queueName and streak.priority == priority
+    and (streak.count == 1 or id - streak.last == streak.step) then
+    if streak.count == 1 then streak.step = id - streak.first end
+    streak.last = id
+    streak.count = streak.count + 1
+  else
+    closeStreak()
+    streak = { queueName = queueName, priority = priority, first = id, last = id, step = 1, count = 1 }
   end
-  args[#args + 1] = readyScore(priority, sequence)
-  args[#args + 1] = messageFor(runId, nodeId, 1, priority)
 end
-for queue, args in pairs(readyArgs) do
-  callInChunks('ZADD', queue.ready, args)
-  ensureSignal(queue.signal)
+closeStreak()
+
+-- A streak that carries on the run's last range (the previous call's, not used up yet) extends
+-- it in place: a million-wide group stays one member, and one record in the meta.
+local lastRange = nil
+if entries[1] and entries[1].count > 1 then
+  local live = liveRanges(run.meta, runId, queues)
+  lastRange = live[#live]
 end
+local readyArgs = {}
+local sequence = #entries > 0 and (redis.call('INCRBY', sequenceKey, #entries) - #entries) or 0
+local enqueued = 0
+for position, entry in ipairs(entries) do
+  local queue = queues[entry.queueName]
+  sequence = sequence + 1
+  enqueued = enqueued + entry.count
+  if entry.count == 1 then
+    local args = readyArgs[queue]
+    if not args then
+      args = {}
+      readyArgs[queue] = args
+    end
+    args[#args + 1] = readyScore(entry.priority, sequence)
+    args[#args + 1] = messageFor(runId, tostring(entry.first), 1, entry.priority)
+  else
+    local extends = position == 1 and lastRange and lastRange.queue == queue
+    if extends then
+      local _, _, _, _, priority = rangeParts(lastRange.member)
+      extends = priority == entry.priority and lastRange.step == entry.step and lastRange.last + lastRange.step == entry.first
+    end
+    if extends then
+      redis.call('ZREM', queue.ready, lastRange.member)
+      addRange(queue, lastRange.score, runId, lastRange.first, entry.last, entry.step, entry.priority)
+      -- addRange counted the whole range again: take back what the old member counted.
+      redis.call('INCRBY', queue.ranged, -rangeSize(lastRange.first, lastRange.last, lastRange.step) + 1)
+    else
+      local score = readyScore(entry.priority, sequence)
+      addRange(queue, score, runId, entry.first, entry.last, entry.step, entry.priority)
+      recordRange(run.meta, entry.queueName, score)
+    end
+  end
+end
+for queue, args in pairs(readyArgs) do callInChunks('ZADD', queue.ready, args) end
+for _, entry in ipairs(entries) do ensureSignal(queues[entry.queueName].signal) end
 
 if last + 1 >= nodeCount then
   redis.call('HDEL', run.meta, 'rootsCursor')
-  return { 'done', #roots }
+  return { 'done', enqueued }
 end
 redis.call('HSET', run.meta, 'rootsCursor', last + 1)
-return { 'more', #roots }
+return { 'more', enqueued }

@@ -7,9 +7,11 @@
   so the head of each band is its oldest; the oldest of the band heads is the queue's oldest. The
   message carries no time: the caller reads its node's queuedAt (run keys are not known here).
 
-  KEYS[3i-2]  ready    of queue i
-  KEYS[3i-1]  delayed  of queue i
-  KEYS[3i]    leases   of queue i
+  KEYS[4i-3]  ready    of queue i
+  KEYS[4i-2]  delayed  of queue i
+  KEYS[4i-1]  leases   of queue i
+  KEYS[4i]    ranged   of queue i: how many more messages its range members stand for
+              (includes/ranges.lua), counted as ready; the oldest may be a range member
 
   Returns: { now (ms, Redis clock), then per queue in KEYS order: ready count, delayed count,
              leased count, the oldest ready message or '' }
@@ -19,7 +21,7 @@
 local time = redis.call('TIME')
 local reply = { tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000) }
 
-for base = 1, #KEYS, 3 do
+for base = 1, #KEYS, 4 do
   local readyKey = KEYS[base]
   local ready = redis.call('ZCARD', readyKey)
   local oldest, oldestSequence = '', nil
@@ -34,7 +36,7 @@ for base = 1, #KEYS, 3 do
       end
     end
   end
-  reply[#reply + 1] = ready
+  reply[#reply + 1] = ready + (tonumber(redis.call('GET', KEYS[base + 3])) or 0)
   reply[#reply + 1] = redis.call('ZCARD', KEYS[base + 1])
   reply[#reply + 1] = redis.call('ZCARD', KEYS[base + 2])
   reply[#reply + 1] = oldest

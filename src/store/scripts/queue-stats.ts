@@ -10,7 +10,7 @@ export interface QueueStatsInput {
 export interface QueueStatsReply {
   /** ms, Redis's clock. */
   readonly now: number;
-  /** Per queue, in order; `oldest`: its oldest ready message, "" for none. */
+  /** Per queue, in order; `oldest`: its oldest ready member (a message or a range), "" for none. */
   readonly queues: readonly { readonly ready: number; readonly delayed: number; readonly leased: number; readonly oldest: string }[];
 }
 
@@ -23,7 +23,7 @@ export const queueStats = defineScript<QueueStatsInput, QueueStatsReply>({
     const keys: string[] = [];
     for (const name of queues) {
       const q = shard.queue(name);
-      keys.push(q.ready, q.delayed, q.leases);
+      keys.push(q.ready, q.delayed, q.leases, q.ranged);
     }
     return keys;
   },

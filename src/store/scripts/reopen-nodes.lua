@@ -32,8 +32,8 @@
 
   KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
   KEYS[14]     sequence
-  KEYS[15..]   for each queue the run uses (its meta's `queues`), four keys:
-               ready, delayed, leases, signal
+  KEYS[15..]   for each queue the run uses (its meta's `queues`), five keys:
+               ready, delayed, leases, signal, ranged
 
   ARGV[1]  run id
   ARGV[2]  most node ids to handle in this call

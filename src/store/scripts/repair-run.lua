@@ -14,13 +14,14 @@
     running  -> ready, ahead of every priority, like an expired lease: its next start counts a
                 lease expiry and fences off the attempt that lost it
   A pending node has no message; a finished node needs none; a ready root that submit-run left
-  to enqueue-roots (past the meta's rootsCursor) gets its message from there. A finished run is
+  to enqueue-roots (past the meta's rootsCursor) gets its message from there; a root that never
+  started may have its message inside a range member (includes/ranges.lua). A finished run is
   not looked at.
 
   KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
   KEYS[14]     sequence
-  KEYS[15..]   for each queue the run uses (its meta's `queues`), four keys: ready, delayed,
-               leases, signal
+  KEYS[15..]   for each queue the run uses (its meta's `queues`), five keys: ready, delayed,
+               leases, signal, ranged
 
   ARGV[1]  run id
   ARGV[2]  first node id to look at (ids are "0" .. nodeCount - 1)
@@ -43,6 +44,7 @@
 --- @include "events"
 --- @include "run"
 --- @include "queues"
+--- @include "ranges"
 
 local run = runKeysFrom(KEYS)
 -- Repairs change no state (an orphan's message goes back where its state says): no events.
@@ -104,6 +106,16 @@ for index, nodeId in ipairs(ids) do
   end
 end
 
+-- A root that never started may wait inside one of the run's ranges.
+local ranges = liveRanges(run.meta, runId, queues)
+local function inRange(nodeId)
+  local id = tonumber(nodeId)
+  for _, range in ipairs(ranges) do
+    if rangeHolds(range, id) then return true end
+  end
+  return false
+end
+
 for index, nodeId in ipairs(ids) do
   local node = nodes[index]
   -- A ready root past rootsCursor has no message yet: enqueue-roots adds it, not a repair.
@@ -113,7 +125,7 @@ for index, nodeId in ipairs(ids) do
     local spec = decodeSpec(specs[index])
     local queue = queues[spec.queue]
     local message = messageFor(runId, nodeId, node.delivery, spec.priority)
-    if not isQueued(queue, message) then
+    if not isQueued(queue, message) and not (not states[index] and inRange(nodeId)) then
       if status == NODE_DELAYED then
         local due = now
         if (node.attempts or 0) == 0 then

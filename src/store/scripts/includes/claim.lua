@@ -1,6 +1,6 @@
 -- Claiming messages from queues, shared by claim (a worker with free slots) and complete-nodes
--- (the slots its completions freed). queueList: the queues a worker consumes, most preferred
--- first, each { ready =, delayed =, leases =, signal = } keys.
+-- (the slots its completions freed); needs common and ranges. queueList: the queues a worker
+-- consumes, most preferred first, each as queueKeysAt (common.lua) gives them.
 
 -- Upkeep, a bounded amount per queue and call: delayed messages that are due move to ready, and
 -- messages whose lease expired (their worker died or stalled) move back to ready, ahead of the
@@ -25,9 +25,9 @@ local function queueUpkeep(queueList, sequenceKey, now, upkeepLimit)
 end
 
 -- Pop up to `wanted` ready messages, in queue preference order, each under a lease until
--- now + leaseMs. Returns two parallel lists (no table per message): the messages, and the
--- index in queueList of the queue each came from. Work left behind in a queue makes sure
--- another worker wakes up for it.
+-- now + leaseMs; a range member (ranges.lua) gives the messages of its first ids. Returns two
+-- parallel lists (no table per message): the messages, and the index in queueList of the queue
+-- each came from. Work left behind in a queue makes sure another worker wakes up for it.
 local function claimMessages(queueList, wanted, now, leaseMs)
   local messages, queueIndexes = {}, {}
   for index, queue in ipairs(queueList) do
@@ -36,12 +36,24 @@ local function claimMessages(queueList, wanted, now, leaseMs)
     if #messages < wanted then
       local popped = redis.call('ZPOPMIN', queue.ready, wanted - #messages)
       local deadline = formatScore(now + leaseMs)
-      local leases = {}
+      local firstHere = #messages + 1
+      -- Members popped past the last one needed (a range gave several messages) go back.
+      local putBack = {}
       for position = 1, #popped, 2 do
+        local member, score = popped[position], popped[position + 1]
+        if #messages >= wanted then
+          putBack[#putBack + 1] = score
+          putBack[#putBack + 1] = member
+        elseif not takeFromRange(queue, member, score, wanted - #messages, messages) then
+          messages[#messages + 1] = member
+        end
+      end
+      if #putBack > 0 then redis.call('ZADD', queue.ready, unpack(putBack)) end
+      local leases = {}
+      for position = firstHere, #messages do
         leases[#leases + 1] = deadline
-        leases[#leases + 1] = popped[position]
-        messages[#messages + 1] = popped[position]
-        queueIndexes[#queueIndexes + 1] = index
+        leases[#leases + 1] = messages[position]
+        queueIndexes[position] = index
       end
       callInChunks('ZADD', queue.leases, leases)
     end

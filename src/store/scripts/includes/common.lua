@@ -63,6 +63,12 @@ local function callInChunks(command, key, args)
   end
 end
 
+-- A queue's keys as scripts receive them, QUEUE_KEY_COUNT from `base` in KEYS (queueScriptKeys in
+-- keys.ts): ready, delayed, leases, signal, and ranged (includes/ranges.lua).
+local function queueKeysAt(keys, base)
+  return { ready = keys[base], delayed = keys[base + 1], leases = keys[base + 2], signal = keys[base + 3], ranged = keys[base + 4] }
+end
+
 -- One token in a queue's signal list wakes one blocked worker; workers re-signal while work
 -- remains, so one token is enough and the list never grows.
 -- The token wakes one worker blocked on the list (BLPOP, one Redis). The message on the channel

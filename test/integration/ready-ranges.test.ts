@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { type App, chain, group } from '../../src/index.js';
+import { parseMessage } from '../../src/store/messages.js';
+import type { RedisClient } from '../../src/store/redis-client.js';
+import { RunStore } from '../../src/store/run-store.js';
+import { cancelRun } from '../../src/store/scripts/cancel-run.js';
+import { claim } from '../../src/store/scripts/claim.js';
+import { cancelStep } from '../../src/store/sweeps.js';
+import { useApps, useRedis } from '../helpers/apps.js';
+import { statuses } from '../helpers/runs.js';
+
+// A wide group's roots past submit-run's share (2,000) are enqueued by enqueue-roots as range
+// members (src/store/scripts/includes/ranges.lua): one member of the ready set stands for many
+// roots' first messages. These tests hold what must not change for it: counts, claim order,
+// cancel, resume, delete and repair see every root as if it had a message of its own.
+
+const WIDTH = 5000;
+const SUM = (WIDTH * (WIDTH - 1)) / 2;
+
+function tasks(app: App) {
+  const noop = app.task({ name: 'noop' }, async (value: number) => value);
+  const sum = app.task({ name: 'sum' }, async (values: number[]) => values.reduce((a, b) => a + b, 0));
+  return { noop, sum };
+}
+
+function wideChord(app: App, width = WIDTH, { noop, sum } = tasks(app)) {
+  return chain(group(Array.from({ length: width }, (_, i) => noop.si(i))), sum.s());
+}
+
+async function readyCount(app: App): Promise<number> {
+  const [queue] = await app.queues({ names: ['default'] });
+  return queue!.ready;
+}
+
+function queueKeys(app: App) {
+  return app.keys.shards[0]!.queue('default');
+}
+
+async function claimIds(client: RedisClient, app: App, wanted: number): Promise<string[]> {
+  const reply = await claim.run(client, { shard: app.keys.shards[0]!, queues: ['default'], wanted, leaseMs: 60_000, upkeepLimit: 100 });
+  return reply.claimed.map(({ message }) => {
+    const parsed = parseMessage(message);
+    expect(parsed?.delivery).toBe(1);
+    return parsed!.nodeId;
+  });
+}
+
+describe('a wide group waits in its queue as range members', () => {
+  const makeApp = useApps();
+  const redis = useRedis();
+
+  it('the roots past submit-run’s share are one member, counted as every root, and the run finishes', async () => {
+    const app = makeApp();
+    const run = await app.submit(wideChord(app));
+    const client = redis();
+    const keys = queueKeys(app);
+    expect(await client.zcard(keys.ready)).toBe(2001);
+    expect(await client.get(keys.ranged)).toBe(String(WIDTH - 2000 - 1));
+    expect(await readyCount(app)).toBe(WIDTH);
+    // enqueue-roots ran in several calls; each carried the last one's range on.
+    expect(JSON.parse((await client.hget(app.keys.run(run.id).run, 'ranges')) ?? '[]')).toHaveLength(1);
+    await app.worker({ concurrency: 100 }).start();
+    expect(await run.result({ timeoutMs: 30_000 })).toBe(SUM);
+    expect(await client.zcard(keys.ready)).toBe(0);
+    expect(await client.get(keys.ranged)).toBe('0');
+  });
+
+  it('claims take the roots in id order across the range, and the count follows', async () => {
+    const app = makeApp();
+    await app.submit(wideChord(app));
+    const client = redis();
+    const ids = Array.from({ length: WIDTH }, (_, i) => String(i));
+    expect(await claimIds(client, app, 2500)).toEqual(ids.slice(0, 2500));
+    // What is left of the range, where it was.
+    expect(await client.zcard(queueKeys(app).ready)).toBe(1);
+    expect(await readyCount(app)).toBe(WIDTH - 2500);
+    expect(await claimIds(client, app, 7)).toEqual(ids.slice(2500, 2507));
+    expect(await claimIds(client, app, 5000)).toEqual(ids.slice(2507));
+    expect(await readyCount(app)).toBe(0);
+    expect(await client.get(queueKeys(app).ranged)).toBe('0');
+    expect(await client.zcard(queueKeys(app).leases)).toBe(WIDTH);
+  });
+
+  it('a message behind a range keeps its place: claimed after the range, before later arrivals', async () => {
+    const app = makeApp();
+    const registered = tasks(app);
+    const wide = await app.submit(wideChord(app, 3000, registered));
+    const { noop } = registered;
+    const later = await app.submit(noop.si(7));
+    const client = redis();
+    const reply = await claim.run(client, { shard: app.keys.shards[0]!, queues: ['default'], wanted: 3001, leaseMs: 60_000, upkeepLimit: 100 });
+    const runs = reply.claimed.map(({ message }) => parseMessage(message)!.runId);
+    expect(runs.slice(0, 3000).every((id) => id === wide.id)).toBe(true);
+    expect(runs[3000]).toBe(later.id);
+  });
+
+  it('a group of chains: roots a constant step apart share one range', async () => {
+    const app = makeApp();
+    const { noop, sum } = tasks(app);
+    const width = 3000;
+    const run = await app.submit(chain(group(Array.from({ length: width }, (_, i) => chain(noop.si(i), noop.s()))), sum.s()));
+    const client = redis();
+    const members = await client.zrange(queueKeys(app).ready, 0, -1);
+    const ranges = members.filter((member) => member.includes('~'));
+    expect(ranges).toEqual([`${run.id}|4000~5998~2|1|0`]);
+    expect(await readyCount(app)).toBe(width);
+    await app.worker({ concurrency: 100 }).start();
+    expect(await run.result({ timeoutMs: 30_000 })).toBe((width * (width - 1)) / 2);
+  });
+
+  it('cancel withdraws the range with the roots it cancels; a resume after a sweep cut short runs the rest from it', async () => {
+    const app = makeApp();
+    const run = await app.submit(wideChord(app));
+    const client = redis();
+    await cancelRun.run(client, { shard: app.keys.forRun(run.id), runId: run.id, queues: ['default'], cancellationsChannel: app.keys.cancellationsChannel });
+    // The sweep's first call reaches into the range (ids 2,000 to 2,099), then the process dies.
+    expect(await cancelStep(client, app.keys, run.id, ['default'], 2100)).toEqual({ done: false, cancelled: 2100, running: 0 });
+    expect(await readyCount(app)).toBe(WIDTH - 2100);
+    expect(await client.zrange(queueKeys(app).ready, 0, -1)).toEqual([`${run.id}|2100~4999~1|1|0`]);
+    await run.resume();
+    await app.worker({ concurrency: 100 }).start();
+    expect(await run.result({ timeoutMs: 30_000 })).toBe(SUM);
+    expect(await statuses(run)).toEqual(new Map([['succeeded', WIDTH + 1]]));
+    expect(await client.get(queueKeys(app).ranged)).toBe('0');
+  });
+
+  it('a whole cancel, and a delete of a run cancelled without its sweep, leave no range behind', async () => {
+    const app = makeApp();
+    const client = redis();
+    const registered = tasks(app);
+    const cancelled = await app.submit(wideChord(app, WIDTH, registered));
+    expect(await cancelled.cancel()).toMatchObject({ cancelledNodes: WIDTH + 1, runningNodes: 0 });
+    expect(await client.zcard(queueKeys(app).ready)).toBe(0);
+    expect(await client.get(queueKeys(app).ranged)).toBe('0');
+
+    const deleted = await app.submit(wideChord(app, WIDTH, registered));
+    await cancelRun.run(client, { shard: app.keys.forRun(deleted.id), runId: deleted.id, queues: ['default'], cancellationsChannel: app.keys.cancellationsChannel });
+    expect(await new RunStore(client, app.keys, 700).delete(deleted.id, false)).toBe('cancelled');
+    expect(await client.zcard(queueKeys(app).ready)).toBe(0);
+    expect(await client.get(queueKeys(app).ranged)).toBe('0');
+  });
+
+  it('repair sees the range’s roots as queued with their message, and re-enqueues them when the member is lost', async () => {
+    const app = makeApp();
+    const run = await app.submit(wideChord(app));
+    const client = redis();
+    expect((await app.repair()).repaired).toEqual([]);
+    const member = (await client.zrange(queueKeys(app).ready, 0, -1)).find((text) => text.includes('~'))!;
+    await client.zrem(queueKeys(app).ready, member);
+    const { repaired } = await app.repair();
+    expect(repaired.map(({ nodeId }) => Number(nodeId)).sort((a, b) => a - b)).toEqual(Array.from({ length: WIDTH - 2000 }, (_, i) => 2000 + i));
+    expect(repaired.every(({ runId, status }) => runId === run.id && status === 'queued')).toBe(true);
+    await app.worker({ concurrency: 100 }).start();
+    expect(await run.result({ timeoutMs: 30_000 })).toBe(SUM);
+  });
+});
