@@ -6,6 +6,7 @@ import type { KeySpace, ShardKeys } from './keys.js';
 import type { NodeMessage } from './messages.js';
 import { sendFlat } from './command.js';
 import type { ReplicationWait } from './script.js';
+import { RunDamagedError } from '../errors/index.js';
 import { claim } from './scripts/claim.js';
 import { type CompletionKind, type FillSlots, completeNodes } from './scripts/complete-nodes.js';
 import { completeStep } from './scripts/complete-step.js';
@@ -92,6 +93,16 @@ const INPUT_READ_BATCH = 5000;
  * on the hot path).
  */
 function parseStarted(message: NodeMessage, queue: string, json: string): StartedNode & { readonly deferredInputs: boolean } {
+  try {
+    return readStarted(message, queue, json);
+  } catch (error) {
+    // The reply carries the node's stored spec as it is: one that does not read is the run's damage.
+    const reason = `node ${message.nodeId} cannot be started: ${error instanceof Error ? error.message : String(error)}`;
+    throw new RunDamagedError(message.runId, reason, { cause: error });
+  }
+}
+
+function readStarted(message: NodeMessage, queue: string, json: string): StartedNode & { readonly deferredInputs: boolean } {
   const [attempt, leaseExpiries, attemptOffset, storedSpec, context, values, missing] = JSON.parse(json) as StartedJson;
   const spec = specFromStored(storedSpec);
   let inputs = NO_INPUTS;

@@ -19,6 +19,22 @@ describe('damaged state is refused, never answered wrongly', () => {
     expect((error as Error).message).toContain('node #1');
   });
 
+  it('a start whose stored spec does not read is reported to onError as RunDamagedError naming the run and node', async () => {
+    const app = makeApp();
+    const add = app.task({ name: 'add' }, async (x: number, y: number) => x + y);
+    const run = await app.submit(add.si(1, 1));
+    // A task name that is not a string: valid JSON, so the start script passes it on as it is.
+    await redis().hset(app.keys.run(run.id).specs, '0', '["",0,7,[1,1]]');
+    const errors: unknown[] = [];
+    const worker = app.worker({ onError: (error) => errors.push(error) });
+    await worker.start();
+    while (errors.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await worker.close();
+    expect(errors[0]).toBeInstanceOf(RunDamagedError);
+    expect(errors[0]).toMatchObject({ code: 'RUN_DAMAGED', runId: run.id });
+    expect((errors[0] as Error).message).toContain('node 0 cannot be started: stored spec is malformed: its task is not a string');
+  });
+
   it('the repair sweep reports a run whose specs are gone as damaged and goes on to repair the runs after it', async () => {
     const app = makeApp();
     const add = app.task({ name: 'add' }, async (x: number, y: number) => x + y);
