@@ -59,7 +59,7 @@ export class RunReads {
       this.redis.hget(run.specs, nodeId),
       this.redis.hget(run.errors, nodeId),
     ]);
-    const task = specJson ? parseSpec(specJson).task : '?';
+    const task = specJson ? parseStored(runId, `the spec of node ${nodeId}`, () => parseSpec(specJson)).task : '?';
     return { task, errorJson };
   }
 

@@ -19,8 +19,8 @@ describe('damaged state is refused, never answered wrongly', () => {
     expect((error as Error).message).toContain('node #1');
   });
 
-  it('a start whose stored spec does not read is reported to onError as RunDamagedError naming the run and node', async () => {
-    const app = makeApp();
+  it('a start whose stored spec does not read is reported to onError as RunDamagedError naming the run and node, and the node fails once its leases run out', async () => {
+    const app = makeApp({ visibilityTimeoutMs: 200, maxLeaseExpiries: 1 });
     const add = app.task({ name: 'add' }, async (x: number, y: number) => x + y);
     const run = await app.submit(add.si(1, 1));
     // A task name that is not a string: valid JSON, so the start script passes it on as it is.
@@ -28,8 +28,14 @@ describe('damaged state is refused, never answered wrongly', () => {
     const errors: unknown[] = [];
     const worker = app.worker({ onError: (error) => errors.push(error) });
     await worker.start();
-    while (errors.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Started in Redis, never run: redelivered as its lease expires, then failed for good.
+    const failure = await run.result({ timeoutMs: 10_000 }).catch((caught: unknown) => caught);
     await worker.close();
+    // The run failed; its failure names a task read from the same spec, so it is reported as damage too.
+    expect(failure).toBeInstanceOf(RunDamagedError);
+    expect(await run.progress()).toMatchObject({ status: 'failed', counts: { failed: 1 } });
+    await expect(run.inspect()).rejects.toBeInstanceOf(RunDamagedError);
+    expect(errors.length).toBeGreaterThanOrEqual(2);
     expect(errors[0]).toBeInstanceOf(RunDamagedError);
     expect(errors[0]).toMatchObject({ code: 'RUN_DAMAGED', runId: run.id });
     expect((errors[0] as Error).message).toContain('node 0 cannot be started: stored spec is malformed: its task is not a string');
