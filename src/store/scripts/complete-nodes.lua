@@ -103,11 +103,20 @@ local reply = { 0, {}, {}, {} }
 local function fillSlots()
   if canTake <= 0 or #consumed == 0 or upkeepLimit < 0 then return reply end
   queueUpkeep(consumed, sequenceKey, now, upkeepLimit)
-  local messages, queueIndexes = claimMessages(consumed, canTake, now, leaseMs)
+  local messages, queueIndexes, rangeNodeIds = claimMessages(consumed, canTake, now, leaseMs)
   local ours = { nodeIds = {}, messages = {}, deliveries = {}, queues = {} }
+  -- A message a range gave is a first delivery; ours when it starts with our run id.
+  local ownPrefix = runId .. '|'
   for index, message in ipairs(messages) do
     local queue = consumed[queueIndexes[index]]
-    local messageRun, nodeId, delivery = messageParts(message)
+    local messageRun, nodeId, delivery
+    nodeId = rangeNodeIds[index]
+    if nodeId then
+      messageRun = string.sub(message, 1, #ownPrefix) == ownPrefix and runId or nil
+      delivery = 1
+    else
+      messageRun, nodeId, delivery = messageParts(message)
+    end
     if messageRun == runId then
       local position = #ours.nodeIds + 1
       ours.nodeIds[position] = nodeId

@@ -25,11 +25,13 @@ local function queueUpkeep(queueList, sequenceKey, now, upkeepLimit)
 end
 
 -- Pop up to `wanted` ready messages, in queue preference order, each under a lease until
--- now + leaseMs; a range member (ranges.lua) gives the messages of its first ids. Returns two
--- parallel lists (no table per message): the messages, and the index in queueList of the queue
--- each came from. Work left behind in a queue makes sure another worker wakes up for it.
+-- now + leaseMs; a range member (ranges.lua) gives the messages of its first ids. Returns three
+-- lists by message (no table per message): the messages, the index in queueList of the queue
+-- each came from, and the node id of each message taken from a range (nil for the others: a
+-- range's messages are first deliveries of its run's nodes). Work left behind in a queue makes
+-- sure another worker wakes up for it.
 local function claimMessages(queueList, wanted, now, leaseMs)
-  local messages, queueIndexes = {}, {}
+  local messages, queueIndexes, rangeNodeIds = {}, {}, {}
   for index, queue in ipairs(queueList) do
     -- Whoever claims has looked: the token is put back below only if work is left.
     redis.call('DEL', queue.signal)
@@ -44,7 +46,7 @@ local function claimMessages(queueList, wanted, now, leaseMs)
         if #messages >= wanted then
           putBack[#putBack + 1] = score
           putBack[#putBack + 1] = member
-        elseif not takeFromRange(queue, member, score, wanted - #messages, messages) then
+        elseif not takeFromRange(queue, member, score, wanted - #messages, messages, rangeNodeIds) then
           messages[#messages + 1] = member
         end
       end
@@ -59,5 +61,5 @@ local function claimMessages(queueList, wanted, now, leaseMs)
     end
     if redis.call('ZCARD', queue.ready) > 0 then ensureSignal(queue.signal) end
   end
-  return messages, queueIndexes
+  return messages, queueIndexes, rangeNodeIds
 end

@@ -51,14 +51,19 @@ local function shortenRange(queue, member, score, newFirst, popped)
 end
 
 -- A claim popped `member` from queue.ready at `score`: when it is a range, the messages of up to
--- `wanted` of its ids are appended to `messages` and the rest goes back at the same score.
--- Returns false (and does nothing) when the member is a plain message.
-local function takeFromRange(queue, member, score, wanted, messages)
+-- `wanted` of its ids are appended to `messages`, their node ids at the same positions of
+-- `nodeIds` (so that no one parses the messages built here), and the rest goes back at the same
+-- score. Returns false (and does nothing) when the member is a plain message.
+local function takeFromRange(queue, member, score, wanted, messages, nodeIds)
   local runId, first, last, step, priority = rangeParts(member)
   if not runId then return false end
   local taken = math.min(wanted, rangeSize(first, last, step))
+  -- messageFor's text, its constant parts joined once.
+  local head, tail = runId .. '|', '|1|' .. priority
   for offset = 0, taken - 1 do
-    messages[#messages + 1] = messageFor(runId, first + offset * step, 1, priority)
+    local nodeId = tostring(first + offset * step)
+    messages[#messages + 1] = head .. nodeId .. tail
+    nodeIds[#messages] = nodeId
   end
   shortenRange(queue, member, score, first + taken * step, true)
   return true
