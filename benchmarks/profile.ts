@@ -47,8 +47,13 @@ const step = app.task({ name: 'step' }, async (value: number) => value + 1);
 const canvas: AnyCanvas =
   scenario === 'chain'
     ? chain(step.si(0), ...Array.from({ length: length - 1 }, () => step.s()))
-    : chain(group(Array.from({ length: width }, (_, index) => noop.si(index))), sum.s());
-const nodes = scenario === 'chain' ? length : width + 1;
+    : scenario === 'small'
+      ? chain(step.si(0), group(step.s(), step.s()), sum.s())
+      : chain(group(Array.from({ length: width }, (_, index) => noop.si(index))), sum.s());
+// SCENARIO=small: RUNS runs of that 4-node canvas, submitted at once (the suite's small runs).
+const runCount = scenario === 'small' ? Number(process.env.RUNS ?? 1000) : 1;
+const nodes = scenario === 'chain' ? length : scenario === 'small' ? 4 * runCount : width + 1;
+const submitAll = () => Promise.all(Array.from({ length: runCount }, () => app.submit(canvas)));
 
 // Warm up: load the scripts and JIT the paths with a small run first.
 const worker = scenario === 'submit' || scenario === 'memory' ? null : app.worker({ concurrency });
@@ -80,9 +85,10 @@ if (scenario === 'memory') {
 }
 const warmUps = Number(process.env.WARMUP ?? 3);
 for (let index = 0; index < warmUps; index++) {
-  const warmUp = await app.submit(canvas);
-  if (worker) await warmUp.result({ timeoutMs: 600_000 });
-  else await warmUp.cancel();
+  for (const warmUp of await submitAll()) {
+    if (worker) await warmUp.result({ timeoutMs: 600_000 });
+    else await warmUp.cancel();
+  }
 }
 
 if (perScript) await admin.config('SET', 'slowlog-log-slower-than', '0');
@@ -106,9 +112,9 @@ if (session && profileHeap) {
 }
 const cpu = process.cpuUsage();
 const started = performance.now();
-const run = await app.submit(canvas);
+const runs = await submitAll();
 const submitted = performance.now();
-if (worker) await run.result({ timeoutMs: 600_000 });
+if (worker) await Promise.all(runs.map((run) => run.result({ timeoutMs: 600_000 })));
 const finished = performance.now();
 const used = process.cpuUsage(cpu);
 const profile = session && profileCpu ? ((await session.post('Profiler.stop')) as { profile: CpuProfile }).profile : null;

@@ -58,6 +58,20 @@ function nextQueuesOf(next: readonly string[], queueOf: readonly string[]): stri
 }
 
 /**
+ * Whether `node`'s one dependant is a chain step after it, as complete-step needs it: it waits for
+ * this node alone, reads exactly its result, and is on the default queue with no priority,
+ * countdown, eta or `after`.
+ */
+function isHop(nodes: CompiledWorkflow['nodes'], node: CompiledWorkflow['nodes'][number], queueOf: readonly string[], priorityOf: readonly number[]): boolean {
+  if (node.next.length !== 1) return false;
+  const index = Number(node.next[0]);
+  const next = nodes[index];
+  if (!next || next.waiting !== 1 || next.after.length > 0) return false;
+  if (!next.input || !('node' in next.input) || next.input.node !== node.id) return false;
+  return queueOf[index] === DEFAULT_QUEUE && (priorityOf[index] ?? 0) === 0 && !next.options.countdownMs && next.options.eta === undefined;
+}
+
+/**
  * Check every node against the app's registry and limits, and build the specs submit-run
  * writes. Pure and all-or-nothing: the first problem throws before anything is written.
  */
@@ -121,6 +135,7 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
       after: node.after,
       next: node.next,
       nextQueues: node.next.length > 0 ? nextQueuesOf(node.next, queueOf) : null,
+      hop: isHop(compiledNodes, node, queueOf, priorityOf),
     });
     canvasBytes += specJson.length;
     if (canvasBytes > context.maxCanvasBytes) throw new CanvasTooLargeError('bytes', canvasBytes, context.maxCanvasBytes);

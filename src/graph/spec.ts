@@ -27,4 +27,6 @@ export interface NodeSpec {
   readonly next?: readonly string[];
   /** The queues those dependants are delivered on (complete-node needs their keys). */
   readonly nextQueues?: readonly string[];
+  /** Its one dependant is a chain step after it (SpecFields.hop in store/spec-format.ts). */
+  readonly hop?: true;
 }

@@ -74,14 +74,14 @@ type StartedJson = [
 
 /**
  * Whether a completion call is worth sending to complete-step first: one untraced completion with
- * one slot to fill, of a node that reads its one predecessor's result and has one dependant (a
- * chain's step). A group's member has no input or is batched, a chain's first step has no input:
- * those go to complete-nodes at once, so complete-step rarely answers "not a hop".
+ * one slot to fill, of a node whose spec says its one dependant is a chain step after it (a hop,
+ * known at submit: SpecFields.hop). complete-step checks the states and answers nil otherwise
+ * (a rerun held the dependant, the run is traced or finishing): rarely, so the guess costs little.
  */
 function isLikelyHop(completions: readonly Completion[], fill: FillSlots | null): boolean {
   if (completions.length !== 1 || fill?.count !== 1) return false;
   const { node, span } = completions[0]!;
-  return span === '' && node.spec.next?.length === 1 && node.spec.input !== undefined && 'node' in node.spec.input;
+  return span === '' && node.spec.hop === true;
 }
 
 /** Results per HMGET when a worker reads a wide join's inputs itself. */

@@ -14,6 +14,7 @@ import type { InputTemplate } from '../graph/template.js';
  *   route    a string: the dependants' ids joined by "," ("" for none); when any dependant is
  *            not on the default queue, followed by ";" and the queues of all dependants joined
  *            by "|" (queue names hold no "|"). With no ";" every dependant is on DEFAULT_QUEUE.
+ *            "=" and one id: the one dependant is a hop (SpecFields.hop).
  *   input    0 for none, else the compacted input template (compactTemplate): an object whose
  *            only strings are decimal node ids, so its end is found by balancing braces.
  *   task     the task name.
@@ -50,6 +51,12 @@ export interface SpecFields {
   readonly next: readonly string[];
   /** The queues of the dependants, or null when every one is on DEFAULT_QUEUE. */
   readonly nextQueues: readonly string[] | null;
+  /**
+   * The one dependant is a chain step after this node: it waits for this node alone, reads
+   * exactly its result, and has no options. Known at submit, so that a worker sends such a
+   * completion to complete-step, which checks the rest (the states) and otherwise answers nil.
+   */
+  readonly hop: boolean;
 }
 
 /**
@@ -71,7 +78,13 @@ export class SpecWriter {
   encode(fields: SpecFields): string {
     const { next, nextQueues } = fields;
     // A group's members share their route: its JSON is made once.
-    const route = next.length === 1 && nextQueues === null ? next[0]! : nextQueues === null ? next.join(',') : `${next.join(',')};${nextQueues.join('|')}`;
+    const route = fields.hop
+      ? `=${next[0]!}`
+      : next.length === 1 && nextQueues === null
+        ? next[0]!
+        : nextQueues === null
+          ? next.join(',')
+          : `${next.join(',')};${nextQueues.join('|')}`;
     let json = `[${this.string(route)},${fields.input === undefined ? '0' : JSON.stringify(fields.input)},${this.string(fields.task)},${fields.argsJson}`;
     let options = '';
     if (fields.queue !== DEFAULT_QUEUE) options += `,"queue":${this.string(fields.queue)}`;
@@ -118,7 +131,12 @@ export function specFromStored(value: unknown): NodeSpec {
   if (after !== undefined && !Array.isArray(after)) throw malformed('its after is not an array');
   let next: readonly string[] | undefined;
   let nextQueues: readonly string[] | undefined;
-  if (route !== '') {
+  let hop: true | undefined;
+  if (route.startsWith('=')) {
+    next = [route.slice(1)];
+    nextQueues = DEFAULT_NEXT_QUEUES;
+    hop = true;
+  } else if (route !== '') {
     const split = route.indexOf(';');
     if (split < 0) {
       // (No split() for one dependant, the commonest route: a chain step's, a group member's.)
@@ -142,6 +160,7 @@ export function specFromStored(value: unknown): NodeSpec {
     after: after as string[] | undefined,
     next,
     nextQueues,
+    hop,
   };
 }
 
@@ -164,6 +183,7 @@ const nodeSpecSchema: z.ZodType<NodeSpec> = z.object({
   next: z.array(z.string().regex(/^\d+$/)).optional(),
   after: z.array(z.string()).optional(),
   nextQueues: z.array(z.string()).optional(),
+  hop: z.literal(true).optional(),
 });
 
 /** A spec from its stored text, checked in full (inspect, the dashboard): throws when malformed. */

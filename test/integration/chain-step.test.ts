@@ -71,10 +71,10 @@ describe('complete-step: a chain hop', () => {
     return [outcome, hmgets];
   }
 
-  /** A chain's first step, taken next when its root completes (the root reads nothing: complete-nodes). */
+  /** A chain's first step, taken next when its root completes (a hop too: complete-step). */
   async function startStep(): Promise<StartedNode> {
     const [outcome, reads] = await complete(await startRoot(), '0', WORKER_FILL);
-    expect(reads).toBeGreaterThanOrEqual(2);
+    expect(reads).toBe(1);
     return outcome.started[0]!;
   }
   const stateOf = async (runId: string, nodeId: string) => decodeNodeState((await admin.hget(keys.run(runId).nodes, nodeId))!);
@@ -111,12 +111,11 @@ describe('complete-step: a chain hop', () => {
     let generalNode = await startRoot();
     expect([fastNode.message.runId, generalNode.message.runId]).toEqual([fast.id, general.id]);
 
-    // Three hops each: the root's (complete-nodes for both: the root reads nothing), then two steps'.
+    // Three hops each, the root's included: its spec marks its one dependant a hop (SpecFields.hop).
     for (const hop of [0, 1, 2]) {
       const [fastOutcome, fastReads] = await complete(fastNode, String(hop + 1), WORKER_FILL);
       const [generalOutcome, generalReads] = await complete(generalNode, String(hop + 1), GENERAL_FILL);
-      if (hop === 0) expect(fastReads).toBeGreaterThanOrEqual(2);
-      else expect(fastReads).toBe(1);
+      expect(fastReads).toBe(1);
       expect(generalReads).toBeGreaterThanOrEqual(2);
       expect(await stateOf(fast.id, String(hop))).toEqual({ status: 'succeeded', delivery: 1, attempts: 1, ...(hop === 0 ? {} : { waiting: 0, queuedAt: expect.any(Number) }), startedAt: expect.any(Number), finishedAt: expect.any(Number) });
       expect(await stateOf(fast.id, String(hop + 1))).toEqual({ status: 'running', waiting: 0, delivery: 1, attempts: 1, queuedAt: expect.any(Number), startedAt: expect.any(Number) });
@@ -215,7 +214,7 @@ describe('complete-step: a chain hop', () => {
     // A next step whose input is not the node just completed (not a spec submit writes; a guard).
     const rewired = await app.submit(chain(identity.si(1), identity.s(), identity.s()));
     const rewiredSpec = new SpecWriter().encode({
-      task: 'identity', argsJson: '[]', input: { node: '7' }, queue: 'default', priority: 0, countdownMs: 0, etaMs: 0, after: [], next: [], nextQueues: null,
+      task: 'identity', argsJson: '[]', input: { node: '7' }, queue: 'default', priority: 0, countdownMs: 0, etaMs: 0, after: [], next: [], nextQueues: null, hop: false,
     });
     await admin.hset(keys.run(rewired.id).specs, '2', rewiredSpec);
     [outcome, reads] = await complete(await startStep(), '1', WORKER_FILL);

@@ -47,7 +47,7 @@ interface LuaReading {
 }
 
 const BASE: SpecFields = {
-  input: undefined, task: 'noop', argsJson: '[5]', queue: 'default', priority: 0, countdownMs: 0, etaMs: 0, after: [], next: [], nextQueues: null,
+  input: undefined, task: 'noop', argsJson: '[5]', queue: 'default', priority: 0, countdownMs: 0, etaMs: 0, after: [], next: [], nextQueues: null, hop: false,
 };
 
 /** A template of `count` nodes with even ids: a list (not a range), so it stays long. */
@@ -58,6 +58,8 @@ function evenNodes(count: number): InputTemplate {
 const SHAPES: readonly (readonly [string, Partial<SpecFields>, string?])[] = [
   ['no dependants', {}],
   ['one dependant', { next: ['100000'] }],
+  ['one dependant, a hop', { next: ['100000'], hop: true }],
+  ['a chain step, its dependant a hop', { input: { node: '7' }, next: ['9'], hop: true }, '7'],
   ['many dependants', { next: ['1', '2', '30'] }],
   ['dependants on two queues', { next: ['1', '2'], nextQueues: ['default', 'other'] }],
   ['one dependant on another queue', { next: ['9'], nextQueues: ['other'] }],
@@ -123,6 +125,7 @@ describe('spec format: the Lua reader and the TypeScript reader agree', () => {
         ...(all.etaMs ? { etaMs: all.etaMs } : {}),
         ...(all.after.length > 0 ? { after: all.after } : {}),
         ...(all.next.length > 0 ? { next: all.next, nextQueues: all.nextQueues ?? ['default'] } : {}),
+        ...(all.hop ? { hop: true } : {}),
       });
       // The Lua reader's every function agrees with it.
       expect(lua.routing, label).toEqual({ next: ts.next ?? false, nextQueues: ts.nextQueues ?? false });
@@ -136,14 +139,16 @@ describe('spec format: the Lua reader and the TypeScript reader agree', () => {
         ts.input !== undefined && 'node' in ts.input && ts.input.node === probe &&
         ts.queue === 'default' && !ts.priority && !ts.countdownMs && !ts.etaMs && !ts.after;
       expect(lua.readsOnly, label).toBe(readsOnly);
-      // decodeSpec: the same spec, but a template of a spec over 64 KiB, which it defers when it can.
+      // decodeSpec: the same spec, but a template of a spec over 64 KiB, which it defers when it can,
+      // and no hop mark (only the worker reads it; complete-step checks the states itself).
       const { inputDeferred, ...decoded } = lua.spec;
+      const { hop: _hop, ...tsRead } = ts;
       if (inputDeferred) {
         expect(raw.length, label).toBeGreaterThanOrEqual(65_536);
-        const { input: _input, ...rest } = ts;
+        const { input: _input, ...rest } = tsRead;
         expect(normalized(decoded), label).toEqual(normalized(rest));
       } else {
-        expect(normalized(decoded), label).toEqual(normalized(ts));
+        expect(normalized(decoded), label).toEqual(normalized(tsRead));
       }
     });
     // The large template is deferred when its route reads by position.

@@ -3,7 +3,8 @@
 -- with fixed positions:
 --   [route, input, task, args]  or  [route, input, task, args, options]
 -- route: the dependants' ids joined by "," ("" for none), followed by ";" and their queues joined
--- by "|" only when any is not DEFAULT_QUEUE; input: 0 or the compacted template (an object whose
+-- by "|" only when any is not DEFAULT_QUEUE; "=" and one id when that one dependant is a chain
+-- step after this node (a hop: the worker sends its completion to complete-step); input: 0 or the compacted template (an object whose
 -- only strings are decimal ids); options: an object (queue, priority, countdownMs, etaMs, after),
 -- present only when one of them is set, so a spec ending in "]]" has none. The functions here
 -- read the route, input and task by those positions without decoding the spec (cjson allocates a
@@ -41,6 +42,7 @@ local function specFromArray(value)
   spec.queue = spec.queue or DEFAULT_QUEUE
   if value[2] ~= 0 then spec.input = value[2] end
   local route = value[1]
+  if string.byte(route, 1) == 61 then route = string.sub(route, 2) end -- "=": a hop's route
   if route ~= '' then
     local ids, queues = string.match(route, '^([^;]*);(.*)$')
     spec.next = splitRoute(ids or route, '[^,]+')
@@ -81,7 +83,7 @@ local SINGLE_NEXT = {}
 local function specRouting(raw)
   -- One dependant on the default queue (a group member's join, a chain step's successor): one
   -- pattern, no new table.
-  local single = string.match(raw, '^%["(%d+)",')
+  local single = string.match(raw, '^%["=?(%d+)",')
   if single then
     local next = SINGLE_NEXT[single]
     if not next then
@@ -103,7 +105,7 @@ end
 
 -- The one dependant of a spec whose only dependant is on the default queue, else nil.
 local function specSingleNext(raw)
-  return string.match(raw, '^%["(%d+)",')
+  return string.match(raw, '^%["=?(%d+)",')
 end
 
 -- Whether a spec's input is exactly the result of node nodeId and it has no options (default
