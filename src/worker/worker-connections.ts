@@ -16,15 +16,23 @@ export interface WorkerConnectionsOptions {
 }
 
 /**
- * A worker's three connections: `commands` (scripts), `blocking` (BLPOP on the signal lists)
- * and `events` (subscribed to the cancellations channel). All are persistent: once ready, an
- * outage of any length is ridden out, their commands waiting for the reconnect.
+ * A worker's connections: `commands` (scripts), `blocking` (BLPOP on the signal lists), `events`
+ * (subscribed to the cancellations channel), and with `replication` set, `leases` (the lease
+ * heartbeats). All are persistent: once ready, an outage of any length is ridden out, their
+ * commands waiting for the reconnect.
  */
 export class WorkerConnections {
   readonly commands: RedisClient;
   /** null on a Redis Cluster, where the events connection's channels wake the worker instead. */
   readonly blocking: RedisClient | null;
   readonly events: RedisClient;
+  /**
+   * With `replication`, the heartbeats' own connection: a WAIT holds its connection until the
+   * replicas answer or its timeout passes, and transitions queued behind one another on
+   * `commands` would hold the heartbeats past their leases when no replica answers (after a
+   * failover, until a new replica is attached). null without `replication`.
+   */
+  readonly leases: RedisClient | null;
   /** Set when a queue's signal channel spoke since the last takeSignal() (Redis Cluster). */
   private signalled = false;
   /** interruptBlocking() was called: the worker is closing, no wait may start. */
@@ -40,6 +48,7 @@ export class WorkerConnections {
     // Cancellations reach running attempts at once through pub/sub (and through the next
     // heartbeat, should a message be lost while this connection is down).
     this.events = connect(options.config, true, 'worker-events');
+    this.leases = options.config.replication ? connect(options.config, true, 'worker-leases') : null;
     this.signalChannels = new Set(options.signals);
     this.events.on('message', (channel: string, message: string) => {
       if (!this.signalChannels.has(channel)) options.onCancellation(message);
@@ -91,6 +100,7 @@ export class WorkerConnections {
       whenReady(this.commands, { timeoutMs, onAttemptFailed: onError }),
       ...(this.blocking ? [whenReady(this.blocking, { timeoutMs })] : []),
       whenReady(this.events, { timeoutMs }),
+      ...(this.leases ? [whenReady(this.leases, { timeoutMs })] : []),
     ]);
     await this.events.subscribe(cancellationsChannel);
     if (isCluster(this.events)) await this.events.subscribe(...this.options.signals);
@@ -110,11 +120,11 @@ export class WorkerConnections {
   /** QUIT where Redis answers, within a bound (closeConnection). */
   async quit(): Promise<void> {
     this.blocking?.disconnect();
-    await Promise.all([closeConnection(this.events), closeConnection(this.commands)]);
+    await Promise.all([closeConnection(this.events), closeConnection(this.commands), ...(this.leases ? [closeConnection(this.leases)] : [])]);
   }
 
-  /** Drop all three now: whatever is pending on them fails. */
+  /** Drop them all now: whatever is pending on them fails. */
   disconnect(): void {
-    for (const connection of [this.commands, this.blocking, this.events]) connection?.disconnect();
+    for (const connection of [this.commands, this.blocking, this.events, this.leases]) connection?.disconnect();
   }
 }

@@ -196,7 +196,9 @@ export class Worker {
       onError: this.onError,
     });
     this.housekeeping.start();
-    this.heartbeat = new LeaseHeartbeat({ nodes, executions: this.executions, leaseMs: this.leaseMs, onError: this.onError });
+    // With replication the heartbeats do not queue behind WAITs (WorkerConnections.leases).
+    const leaseNodes = connections.leases ? new NodeStore(connections.leases, this.context.keys, this.id, null) : nodes;
+    this.heartbeat = new LeaseHeartbeat({ nodes: leaseNodes, executions: this.executions, leaseMs: this.leaseMs, onError: this.onError });
     this.heartbeat.start();
     this.stallWatch = new StallWatch({ connection: commands, boundMs: this.context.config.connectTimeoutMs, onError: this.onError });
     this.stallWatch.start();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chain, ConfigError, createApp, ReplicationTimeoutError } from '../../src/index.js';
+import { chain, ConfigError, createApp, group, ReplicationTimeoutError, taskContext } from '../../src/index.js';
 import { useApps, useRedis } from '../helpers/apps.js';
 
 // replication.waitReplicas on the suite's Redis, which has no replica: every transition falls
@@ -42,4 +42,27 @@ describe('replication: { waitReplicas } (WAIT after each transition)', () => {
     // Waiting went to the server that ran the scripts: WAIT is in its command stats.
     expect(String(await redis().info('commandstats'))).toMatch(/cmdstat_wait:calls=\d+/);
   });
+
+  it('leases outlive WAITs that queue up: no attempt is redelivered while its worker waits for replicas that never answer', async () => {
+    // Each transition holds the worker's connection for the whole timeout (WAIT blocks the client),
+    // so 8 slots' transitions queue for up to 8 x 250 ms: longer than the 1 s lease.
+    const app = makeApp({ visibilityTimeoutMs: 1000, replication: { waitReplicas: 1, timeoutMs: 250 } });
+    const executions = new Map<string, number>();
+    const step = app.task({ name: 'step' }, async (value: number) => {
+      const key = taskContext().nodeId;
+      executions.set(key, (executions.get(key) ?? 0) + 1);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return value + 1;
+    });
+    const run = await app
+      .submit(group(...Array.from({ length: 16 }, (_, index) => chain(step.si(index), step.s()))), { id: 'replication-wait-leases' })
+      .catch((error: unknown) => {
+        if (error instanceof ReplicationTimeoutError) return app.getRun<number[]>('replication-wait-leases');
+        throw error;
+      });
+    await app.worker({ concurrency: 8, onError: () => undefined }).start();
+    expect(await run.result({ timeoutMs: 60_000 })).toEqual(Array.from({ length: 16 }, (_, index) => index + 2));
+    expect([...executions.values()].every((times) => times === 1)).toBe(true);
+    expect(executions.size).toBe(32);
+  }, 90_000);
 });
