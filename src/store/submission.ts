@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisClient } from './redis-client.js';
-import type { SubmissionPlan } from '../graph/plan.js';
 import type { KeySpace } from './keys.js';
 import { sendFlat } from './command.js';
 import { decodeRedisError } from './redis-errors.js';
 import type { ReplicationWait } from './script.js';
-import { type SubmitRunReply, submitRun } from './scripts/submit-run.js';
+import { type RunToCommit, type SubmitRunReply, submitRun } from './scripts/submit-run.js';
 import { SWEEP_NODES, finishRoots } from './sweeps.js';
 
 /** Specs per staging HSET (2 arguments each): the same batch size the scripts write in. */
@@ -17,15 +16,7 @@ const STAGE_BATCH = 1000;
  */
 const STAGING_TTL_MS = 10 * 60 * 1000;
 
-export interface SubmitRequest {
-  readonly runId: string;
-  readonly name: string;
-  readonly plan: SubmissionPlan;
-  readonly retention: { readonly succeededMs: number; readonly failedMs: number; readonly cancelledMs: number };
-  /** The submit span's trace context JSON, "" when tracing is off. */
-  readonly storedTrace: string;
-  /** The event stream's length for this run's events (MAXLEN ~), 0 when the app has events off. */
-  readonly eventsMaxLen: number;
+export interface SubmitRequest extends RunToCommit {
   /** Wait for replicas after the commit (AppOptions.replication); null or absent: do not. */
   readonly replication?: ReplicationWait | null;
 }

@@ -116,16 +116,9 @@ for position, entry in ipairs(entries) do
     args[#args + 1] = readyScore(entry.priority, sequence)
     args[#args + 1] = messageFor(runId, tostring(entry.first), 1, entry.priority)
   else
-    local extends = position == 1 and lastRange and lastRange.queue == queue
-    if extends then
-      local _, _, _, _, priority = rangeParts(lastRange.member)
-      extends = priority == entry.priority and lastRange.step == entry.step and lastRange.last + lastRange.step == entry.first
-    end
-    if extends then
-      redis.call('ZREM', queue.ready, lastRange.member)
-      addRange(queue, lastRange.score, runId, lastRange.first, entry.last, entry.step, entry.priority)
-      -- addRange counted the whole range again: take back what the old member counted.
-      redis.call('INCRBY', queue.ranged, -rangeSize(lastRange.first, lastRange.last, lastRange.step) + 1)
+    if position == 1 and lastRange and lastRange.queue == queue and lastRange.priority == entry.priority
+      and lastRange.step == entry.step and lastRange.last + lastRange.step == entry.first then
+      resizeRange(queue, lastRange.member, lastRange.score, lastRange.first, entry.last, false)
     else
       local score = readyScore(entry.priority, sequence)
       addRange(queue, score, runId, entry.first, entry.last, entry.step, entry.priority)
@@ -134,7 +127,14 @@ for position, entry in ipairs(entries) do
   end
 end
 for queue, args in pairs(readyArgs) do callInChunks('ZADD', queue.ready, args) end
-for _, entry in ipairs(entries) do ensureSignal(queues[entry.queueName].signal) end
+local signalled = {}
+for _, entry in ipairs(entries) do
+  local queue = queues[entry.queueName]
+  if not signalled[queue] then
+    signalled[queue] = true
+    ensureSignal(queue.signal)
+  end
+end
 
 if last + 1 >= nodeCount then
   redis.call('HDEL', run.meta, 'rootsCursor')

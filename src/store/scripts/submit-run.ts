@@ -4,8 +4,8 @@ import { defineScript } from '../script.js';
 import { arrayReply, badReply, integerReply } from '../script-reply.js';
 import { runSubject } from './run-input.js';
 
-export interface SubmitRunInput {
-  readonly shard: ShardKeys;
+/** What a submit commits (submission.ts's SubmitRequest adds how to wait for replicas). */
+export interface RunToCommit {
   readonly runId: string;
   readonly name: string;
   readonly plan: SubmissionPlan;
@@ -14,6 +14,10 @@ export interface SubmitRunInput {
   readonly storedTrace: string;
   /** The event stream's length for this run's events (MAXLEN ~), 0 when the app has events off. */
   readonly eventsMaxLen: number;
+}
+
+export interface SubmitRunInput extends RunToCommit {
+  readonly shard: ShardKeys;
   /** The hash the specs were staged in (submission.ts). */
   readonly stagingKey: string;
 }

@@ -19,6 +19,8 @@ end
 -- runId, first, last, step, priority (numbers but the run id) of a range member, or nil for a
 -- member that is a plain message.
 local function rangeParts(member)
+  -- Every claimed member comes here: a plain message (no '~') is told apart without a pattern.
+  if not string.find(member, '~', 1, true) then return nil end
   local runId, first, last, step, priority = string.match(member, '^([^|]+)|(%d+)~(%d+)~(%d+)|1|(%d+)$')
   if not runId then return nil end
   return runId, tonumber(first), tonumber(last), tonumber(step), tonumber(priority)
@@ -35,19 +37,20 @@ local function addRange(queue, score, runId, first, last, step, priority)
   if size > 1 then redis.call('INCRBY', queue.ranged, size - 1) end
 end
 
--- A range that lost the ids before `newFirst` (a claim took them, or a sweep cut them): its
--- member is replaced at the same score, or removed when nothing is left. Writes queue.ranged.
--- With `popped`, the member is out of the set already (ZPOPMIN): nothing to remove.
-local function shortenRange(queue, member, score, newFirst, popped)
+-- A range given new bounds, newFirst to newLast (a claim took its front, a sweep cut it, or
+-- enqueue-roots carried it on): its member is replaced at the same score, or removed when nothing
+-- is left, and queue.ranged follows. With `popped`, the member is out of the set already
+-- (ZPOPMIN): nothing to remove.
+local function resizeRange(queue, member, score, newFirst, newLast, popped)
   local runId, first, last, step, priority = rangeParts(member)
   if not popped then redis.call('ZREM', queue.ready, member) end
   local before = rangeSize(first, last, step) - 1
-  local after = -1
-  if newFirst <= last then
-    redis.call('ZADD', queue.ready, score, rangeMessageFor(runId, newFirst, last, step, priority))
-    after = rangeSize(newFirst, last, step) - 1
+  local after = 0
+  if newFirst <= newLast then
+    redis.call('ZADD', queue.ready, score, rangeMessageFor(runId, newFirst, newLast, step, priority))
+    after = rangeSize(newFirst, newLast, step) - 1
   end
-  if after ~= before then redis.call('INCRBY', queue.ranged, math.max(after, 0) - before) end
+  if after ~= before then redis.call('INCRBY', queue.ranged, after - before) end
 end
 
 -- A claim popped `member` from queue.ready at `score`: when it is a range, the messages of up to
@@ -58,37 +61,38 @@ local function takeFromRange(queue, member, score, wanted, messages, nodeIds)
   local runId, first, last, step, priority = rangeParts(member)
   if not runId then return false end
   local taken = math.min(wanted, rangeSize(first, last, step))
-  -- messageFor's text, its constant parts joined once.
-  local head, tail = runId .. '|', '|1|' .. priority
+  -- As text, converted once per range rather than once per message.
+  local priorityText = tostring(priority)
   for offset = 0, taken - 1 do
     local nodeId = tostring(first + offset * step)
-    messages[#messages + 1] = head .. nodeId .. tail
+    messages[#messages + 1] = messageFor(runId, nodeId, '1', priorityText)
     nodeIds[#messages] = nodeId
   end
-  shortenRange(queue, member, score, first + taken * step, true)
+  resizeRange(queue, member, score, first + taken * step, last, true)
   return true
 end
 
 -- The run's ranges still in their queues: { queue =, score =, member =, first =, last =,
--- step = } each, in the order they were added. queues: by name (runQueuesFrom). Records whose
+-- step =, priority = } each, in the order they were added. queues: by name (runQueuesFrom). Records whose
 -- range is used up are dropped from the meta.
 local function liveRanges(metaKey, runId, queues)
   local recorded = redis.call('HGET', metaKey, 'ranges')
   if not recorded then return {} end
+  local records = cjson.decode(recorded)
   local live, kept = {}, {}
-  for _, record in ipairs(cjson.decode(recorded)) do
+  for _, record in ipairs(records) do
     local queue = queues[record[1]]
     local member = queue and redis.call('ZRANGEBYSCORE', queue.ready, record[2], record[2], 'LIMIT', 0, 1)[1]
-    local memberRun, first, last, step = nil, nil, nil, nil
-    if member then memberRun, first, last, step = rangeParts(member) end
+    local memberRun, first, last, step, priority = nil, nil, nil, nil, nil
+    if member then memberRun, first, last, step, priority = rangeParts(member) end
     if memberRun == runId then
-      live[#live + 1] = { queue = queue, score = record[2], member = member, first = first, last = last, step = step }
+      live[#live + 1] = { queue = queue, score = record[2], member = member, first = first, last = last, step = step, priority = priority }
       kept[#kept + 1] = record
     end
   end
   if #kept == 0 then
     redis.call('HDEL', metaKey, 'ranges')
-  elseif #kept < #cjson.decode(recorded) then
+  elseif #kept < #records then
     redis.call('HSET', metaKey, 'ranges', cjson.encode(kept))
   end
   return live
@@ -112,10 +116,10 @@ end
 local function trimRunRanges(metaKey, runId, queues, upTo)
   for _, range in ipairs(liveRanges(metaKey, runId, queues)) do
     if not upTo or upTo >= range.last then
-      shortenRange(range.queue, range.member, range.score, range.last + 1, false)
+      resizeRange(range.queue, range.member, range.score, range.last + 1, range.last, false)
     elseif upTo >= range.first then
       local newFirst = range.first + (math.floor((upTo - range.first) / range.step) + 1) * range.step
-      shortenRange(range.queue, range.member, range.score, newFirst, false)
+      resizeRange(range.queue, range.member, range.score, newFirst, range.last, false)
     end
   end
 end
