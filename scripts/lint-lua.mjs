@@ -1,20 +1,21 @@
-// Lints every top-level script of src/store/scripts with luacheck, as Redis will run it: after
-// the constants prelude (src/store/lua-constants.ts, which is why this runs under tsx), its
-// `--- @include "x"` lines expanded the way src/store/script.ts expands them. A script is linted
+// Lints every top-level script of src/store/scripts with luacheck, as Redis will run it: the
+// lines src/store/lua-source.ts assembles (the constants prelude, the script, and the
+// definitions of its includes that it uses; which is why this runs under tsx). A script is linted
 // whole because an include's functions are only defined, or only undefined, in the scripts that
-// include it. Findings are reported against the original file and line.
+// include it; a definition left out wrongly is an undefined name here. Findings are reported
+// against the original file and line.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LUA_PRELUDE } from '../src/store/lua-constants.ts';
+import { scriptLines } from '../src/store/lua-source.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const scriptsDir = join(root, 'src/store/scripts');
-const includesDir = join(scriptsDir, 'includes');
-// The same pattern as script.ts; a line that merely looks like an include is reported, since
-// script.ts would leave it as a comment and the functions it meant to bring in would be missing.
+const preludeFile = join(root, 'src/store/lua-constants.ts');
+// The same pattern as lua-source.ts; a line that merely looks like an include is reported, since
+// it would stay a comment and the functions it meant to bring in would be missing.
 const includeLine = /^--- @include "([a-z-]+)"$/;
 const looksLikeInclude = /^\s*-+\s*@include\b/;
 
@@ -31,38 +32,24 @@ const origins = new Map();
 
 for (const name of readdirSync(scriptsDir).filter((f) => f.endsWith('.lua')).sort()) {
   const file = join(scriptsDir, name);
-  const out = [];
-  const map = [];
-  const preludeFile = join(root, 'src/store/lua-constants.ts');
-  LUA_PRELUDE.replace(/\n$/, '').split('\n').forEach((text, index) => {
-    out.push(text);
-    map.push({ file: preludeFile, line: index + 1, include: true });
-  });
   readFileSync(file, 'utf8').split('\n').forEach((text, index) => {
-    const match = includeLine.exec(text);
-    if (!match) {
-      if (looksLikeInclude.test(text)) {
-        problems.push(`${relative(root, file)}:${index + 1}:1: malformed include line (expected --- @include "name")`);
-      }
-      out.push(text);
-      map.push({ file, line: index + 1, include: false });
-      return;
+    if (!includeLine.test(text) && looksLikeInclude.test(text)) {
+      problems.push(`${relative(root, file)}:${index + 1}:1: malformed include line (expected --- @include "name")`);
     }
-    const includeFile = join(includesDir, `${match[1]}.lua`);
-    if (!existsSync(includeFile)) {
-      problems.push(`${relative(root, file)}:${index + 1}:1: include "${match[1]}" not found (no ${relative(root, includeFile)})`);
-      return;
-    }
-    // script.ts replaces the line by the file's text, whose final newline ends the line.
-    const lines = readFileSync(includeFile, 'utf8').replace(/\n$/, '').split('\n');
-    lines.forEach((includeText, includeIndex) => {
-      out.push(includeText);
-      map.push({ file: includeFile, line: includeIndex + 1, include: true });
-    });
   });
+  let lines;
+  try {
+    lines = scriptLines(name.replace(/\.lua$/, ''));
+  } catch (error) {
+    problems.push(`${relative(root, file)}: ${error.message}`);
+    continue;
+  }
   const expanded = join(temp, name);
-  writeFileSync(expanded, out.join('\n'));
-  origins.set(expanded, map);
+  writeFileSync(expanded, lines.map((line) => line.text).join('\n'));
+  origins.set(
+    expanded,
+    lines.map((line) => ({ file: line.file === 'prelude' ? preludeFile : join(scriptsDir, line.file), line: line.line, include: line.shared })),
+  );
 }
 
 const result = spawnSync(

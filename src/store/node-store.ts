@@ -1,5 +1,5 @@
 import type { RedisClient } from './redis-client.js';
-import type { NodeSpec } from '../graph/spec.js';
+import { DEFAULT_QUEUE, type NodeSpec } from '../graph/spec.js';
 import { specFromStored } from './spec-format.js';
 import { templateNodes } from '../graph/template.js';
 import type { KeySpace, ShardKeys } from './keys.js';
@@ -9,7 +9,7 @@ import type { ReplicationWait } from './script.js';
 import { RunDamagedError } from '../errors/index.js';
 import { claim } from './scripts/claim.js';
 import { type CompletionKind, type FillSlots, completeNodes } from './scripts/complete-nodes.js';
-import { completeStep } from './scripts/complete-step.js';
+import { type CompleteStepInput, completeStep } from './scripts/complete-step.js';
 import { deadLetter } from './scripts/dead-letter.js';
 import { extendLease } from './scripts/extend-lease.js';
 import { type FailOutcome, failNode } from './scripts/fail-node.js';
@@ -73,15 +73,29 @@ type StartedJson = [
 ];
 
 /**
- * Whether a completion call is worth sending to complete-step first: one untraced completion with
- * one slot to fill, of a node whose spec says its one dependant is a chain step after it (a hop,
- * known at submit: SpecFields.hop). complete-step checks the states and answers nil otherwise
- * (a rerun held the dependant, the run is traced or finishing): rarely, so the guess costs little.
+ * complete-step's input when a completion call is worth sending there first: one untraced first
+ * attempt with one slot to fill, of a node whose spec marks its one dependant a hop (known at
+ * submit: SpecFields.hop), on a worker that consumes the default queue, where that dependant is
+ * delivered. complete-step checks the stored states and answers nil otherwise (a rerun held the
+ * dependant, the run is traced or finishing): rarely, so the guess costs little. null: not a hop.
  */
-function isLikelyHop(completions: readonly Completion[], fill: FillSlots | null): boolean {
-  if (completions.length !== 1 || fill?.count !== 1) return false;
-  const { node, span } = completions[0]!;
-  return span === '' && node.spec.hop === true;
+function hopOf(shard: ShardKeys, runId: string, completions: readonly Completion[], fill: FillSlots | null, workerId: string): CompleteStepInput | null {
+  if (completions.length !== 1 || fill?.count !== 1 || !fill.queues.includes(DEFAULT_QUEUE)) return null;
+  const { node, span, resultJson } = completions[0]!;
+  const nextId = node.spec.next?.[0];
+  if (span !== '' || node.spec.hop !== true || node.attempt !== 1 || nextId === undefined) return null;
+  return { shard, runId, nodeId: node.message.nodeId, nextId, resultJson, message: node.message.raw, queue: node.queue, leaseMs: fill.leaseMs, workerId };
+}
+
+/** Every queue a completion call may touch (the completions', their next nodes', the fill's), once each. */
+function queuesOf(completions: readonly Completion[], fill: FillSlots | null): string[] {
+  const names = new Set<string>();
+  for (const { node } of completions) {
+    names.add(node.queue);
+    for (const queue of node.spec.nextQueues ?? []) names.add(queue);
+  }
+  for (const queue of fill?.queues ?? []) names.add(queue);
+  return [...names];
 }
 
 /** Results per HMGET when a worker reads a wide join's inputs itself. */
@@ -256,27 +270,20 @@ export class NodeStore {
 
   /**
    * Report successful attempts of one run in one call (complete-nodes), filling free slots. A call
-   * that looks like a chain's hop goes to complete-step first (see isLikelyHop), and to
-   * complete-nodes, with the same keys and arguments, only when complete-step answers that it is not one.
+   * that looks like a chain's hop goes to complete-step first (see hopOf), and to
+   * complete-nodes only when complete-step answers that it is not one.
    */
   async completeMany(runId: string, completions: readonly Completion[], fill: FillSlots | null): Promise<BatchCompleteOutcome> {
-    const queueNames: string[] = [];
-    const seen = new Set<string>();
-    const addQueue = (name: string): void => {
-      if (!seen.has(name)) {
-        seen.add(name);
-        queueNames.push(name);
-      }
-    };
-    for (const { node } of completions) {
-      addQueue(node.queue);
-      for (const queue of node.spec.nextQueues ?? []) addQueue(queue);
-    }
-    for (const queue of fill?.queues ?? []) addQueue(queue);
     const shard = this.keys.forRun(runId);
-    const input = { shard, runId, completions, queueNames, fill, upkeepLimit: UPKEEP_LIMIT, workerId: this.workerId };
-    const stepReply = isLikelyHop(completions, fill) ? await completeStep.run(this.redis, input, this.replication) : null;
-    const reply = stepReply ?? (await completeNodes.run(this.redis, input, this.replication));
+    const hop = hopOf(shard, runId, completions, fill, this.workerId);
+    const stepReply = hop ? await completeStep.run(this.redis, hop, this.replication) : null;
+    const reply =
+      stepReply ??
+      (await completeNodes.run(
+        this.redis,
+        { shard, runId, completions, queueNames: queuesOf(completions, fill), fill, upkeepLimit: UPKEEP_LIMIT, workerId: this.workerId },
+        this.replication,
+      ));
     const parsed: (StartedNode & { readonly deferredInputs: boolean })[] = [];
     for (const { message, queue, json } of reply.started) parsed.push(parseStarted(message, queue, json));
     const started = await withDeferredInputs(this.redis, this.keys, parsed);

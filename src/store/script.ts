@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { isCluster, type RedisClient } from './redis-client.js';
 import { sendFlat } from './command.js';
 import { type ScriptErrorSubject, decodeRedisError, replyCode } from './redis-errors.js';
 import { ReplicationTimeoutError } from '../errors/index.js';
-import { LUA_PRELUDE } from './lua-constants.js';
+import { scriptSource } from './lua-source.js';
 
 /**
  * Wait for replicas after a state transition (AppOptions.replication): the script and `WAIT
@@ -26,16 +25,6 @@ export interface ReplicationWait {
 const REDIRECTIONS: ReadonlySet<string> = new Set(['MOVED', 'ASK', 'TRYAGAIN', 'CLUSTERDOWN']);
 /** How many redirections a replicated call follows before it gives up (ioredis's own default). */
 const MAX_REDIRECTIONS = 16;
-
-const scriptsDirectory = new URL('./scripts/', import.meta.url);
-const includePattern = /^--- @include "([a-z-]+)"$/gm;
-
-function loadSource(name: string): string {
-  const source = readFileSync(new URL(`${name}.lua`, scriptsDirectory), 'utf8');
-  return LUA_PRELUDE + source.replace(includePattern, (_line, include: string) =>
-    readFileSync(new URL(`includes/${include}.lua`, scriptsDirectory), 'utf8'),
-  );
-}
 
 /** Arguments as a script takes them: numbers are sent as their decimal text. */
 export type ScriptArgs = readonly (string | number)[];
@@ -62,8 +51,8 @@ export function defineScript<Input, Reply>(declaration: ScriptDeclaration<Input,
 }
 
 /**
- * One Lua script from `scripts/<name>.lua`, its `--- @include "x"` lines replaced by
- * `scripts/includes/x.lua`, after the constants it shares with TypeScript (LUA_PRELUDE). Runs by EVALSHA. When the server does not have it cached (a fresh
+ * One Lua script from `scripts/<name>.lua`, as lua-source.ts assembles it (the constants it
+ * shares with TypeScript and the definitions of its includes that it uses). Runs by EVALSHA. When the server does not have it cached (a fresh
  * or restarted server, SCRIPT FLUSH), the first caller loads it with SCRIPT LOAD and every
  * caller that missed at the same time waits for that one load, then retries: without this,
  * every concurrent first caller would send the whole script with EVAL, each costing Redis a
@@ -77,7 +66,7 @@ export class Script<Input, Reply> {
 
   constructor(readonly declaration: ScriptDeclaration<Input, Reply>) {
     this.name = declaration.name;
-    this.source = loadSource(this.name);
+    this.source = scriptSource(this.name);
     this.sha = createHash('sha1').update(this.source).digest('hex');
   }
 

@@ -8,6 +8,8 @@ import { KeySpace } from '../../src/store/keys.js';
 import { parseMessage } from '../../src/store/messages.js';
 import { decodeNodeState } from '../../src/store/node-state.js';
 import { SpecWriter } from '../../src/store/spec-format.js';
+import { completeNodes } from '../../src/store/scripts/complete-nodes.js';
+import { completeStep } from '../../src/store/scripts/complete-step.js';
 import { type BatchCompleteOutcome, type FillSlots, type StartedNode } from '../../src/store/node-store.js';
 import { SteppingNodeStore } from '../helpers/node-steps.js';
 import { type RedisServer, startRedisServer } from '../helpers/redis-server.js';
@@ -30,10 +32,8 @@ const normalize = (text: string, runId: string): string => text.replaceAll(runId
 
 /**
  * complete-step (a chain's hop, which the worker sends first when a call looks like one) against
- * complete-nodes. On a private redis-server, so that INFO commandstats counts this test's calls
- * only: complete-step reads with one HMGET (the run's meta), complete-nodes with at least two
- * (the nodes and specs of the batch, then the meta), so a call that made two or more went to
- * complete-nodes.
+ * complete-nodes. On a private redis-server whose slow log records every command, so that the
+ * scripts a call sent are known by their SHA.
  */
 describe('complete-step: a chain hop', () => {
   let server: RedisServer;
@@ -45,6 +45,7 @@ describe('complete-step: a chain hop', () => {
   beforeEach(async () => {
     server = await startRedisServer();
     admin = new Redis(server.url);
+    await admin.config('SET', 'slowlog-log-slower-than', '0');
     app = createApp({ redis: server.url, prefix: `step-${randomUUID()}` });
     keys = new KeySpace(app.config.prefix);
     nodes = new SteppingNodeStore(app.redis, keys);
@@ -63,18 +64,23 @@ describe('complete-step: a chain hop', () => {
     return outcome.started;
   }
 
-  /** One completion call, and how many HMGETs it made inside Redis. */
-  async function complete(node: StartedNode, resultJson: string, fill: FillSlots | null, span = ''): Promise<[BatchCompleteOutcome, number]> {
-    await admin.config('RESETSTAT');
+  /** One completion call, and the scripts it sent, in order (a script loaded on first use is named once). */
+  async function complete(node: StartedNode, resultJson: string, fill: FillSlots | null, span = ''): Promise<[BatchCompleteOutcome, string[]]> {
+    await admin.slowlog('RESET');
     const outcome = await nodes.completeMany(node.message.runId, [{ node, resultJson, span }], fill);
-    const hmgets = Number(/cmdstat_hmget:calls=(\d+)/.exec(await admin.info('commandstats'))?.[1] ?? 0);
-    return [outcome, hmgets];
+    const names = new Map([[completeStep.sha, 'complete-step'], [completeNodes.sha, 'complete-nodes']]);
+    const entries = (await admin.slowlog('GET', 1000)) as [number, number, number, string[]][];
+    const sent = entries
+      .reverse()
+      .filter(([, , , args]) => args[0]?.toLowerCase() === 'evalsha')
+      .map(([, , , args]) => names.get(args[1]!) ?? `unexpected ${args[1]}`);
+    return [outcome, sent.filter((name, index) => sent[index - 1] !== name)];
   }
 
   /** A chain's first step, taken next when its root completes (a hop too: complete-step). */
   async function startStep(): Promise<StartedNode> {
-    const [outcome, reads] = await complete(await startRoot(), '0', WORKER_FILL);
-    expect(reads).toBe(1);
+    const [outcome, sent] = await complete(await startRoot(), '0', WORKER_FILL);
+    expect(sent).toEqual(['complete-step']);
     return outcome.started[0]!;
   }
   const stateOf = async (runId: string, nodeId: string) => decodeNodeState((await admin.hget(keys.run(runId).nodes, nodeId))!);
@@ -113,10 +119,10 @@ describe('complete-step: a chain hop', () => {
 
     // Three hops each, the root's included: its spec marks its one dependant a hop (SpecFields.hop).
     for (const hop of [0, 1, 2]) {
-      const [fastOutcome, fastReads] = await complete(fastNode, String(hop + 1), WORKER_FILL);
-      const [generalOutcome, generalReads] = await complete(generalNode, String(hop + 1), GENERAL_FILL);
-      expect(fastReads).toBe(1);
-      expect(generalReads).toBeGreaterThanOrEqual(2);
+      const [fastOutcome, fastSent] = await complete(fastNode, String(hop + 1), WORKER_FILL);
+      const [generalOutcome, generalSent] = await complete(generalNode, String(hop + 1), GENERAL_FILL);
+      expect(fastSent).toEqual(['complete-step']);
+      expect(generalSent).toEqual(['complete-nodes']);
       expect(await stateOf(fast.id, String(hop))).toEqual({ status: 'succeeded', delivery: 1, attempts: 1, ...(hop === 0 ? {} : { waiting: 0, queuedAt: expect.any(Number) }), startedAt: expect.any(Number), finishedAt: expect.any(Number) });
       expect(await stateOf(fast.id, String(hop + 1))).toEqual({ status: 'running', waiting: 0, delivery: 1, attempts: 1, queuedAt: expect.any(Number), startedAt: expect.any(Number) });
       expect(fastOutcome.outcomes).toEqual(['completed']);
@@ -130,8 +136,8 @@ describe('complete-step: a chain hop', () => {
       generalNode = generalOutcome.started[0]!;
     }
     // The last step has no dependant: complete-nodes finishes the run, for both.
-    const [last, lastReads] = await complete(fastNode, '4', WORKER_FILL);
-    expect(lastReads).toBeGreaterThanOrEqual(2);
+    const [last, lastSent] = await complete(fastNode, '4', WORKER_FILL);
+    expect(lastSent).toEqual(['complete-nodes']);
     expect(last.runFinished).toBe(true);
     await complete(generalNode, '4', WORKER_FILL);
     expect(await fast.result()).toBe(4);
@@ -145,23 +151,23 @@ describe('complete-step: a chain hop', () => {
 
     // A next step with a priority (its message carries it).
     const urgent = await app.submit(chain(identity.si(1), identity.s(), identity.s().set({ priority: 5 })));
-    let [outcome, reads] = await complete(await startStep(), '1', WORKER_FILL);
-    expect(reads).toBeGreaterThanOrEqual(2);
+    let [outcome, sent] = await complete(await startStep(), '1', WORKER_FILL);
+    expect(sent).toEqual(['complete-nodes']);
     expect(outcome.started[0]!.message.raw).toBe(`${urgent.id}|2|1|5`);
     await urgent.cancel();
 
     // A next step on another queue: enqueued there, not taken by a worker that does not consume it.
     const elsewhere = await app.submit(chain(identity.si(1), identity.s(), identity.s().set({ queue: 'other' })));
-    [outcome, reads] = await complete(await startStep(), '1', WORKER_FILL);
-    expect(reads).toBeGreaterThanOrEqual(2);
+    [outcome, sent] = await complete(await startStep(), '1', WORKER_FILL);
+    expect(sent).toEqual(['complete-nodes']);
     expect(outcome.started).toEqual([]);
     expect(await admin.zrange(keys.shards[0]!.queue('other').ready, 0, -1)).toEqual([`${elsewhere.id}|2|1|0`]);
     await elsewhere.cancel();
 
     // No slot to fill (a closing worker): the next step is enqueued.
     const closing = await app.submit(chain(identity.si(1), identity.s(), identity.s()));
-    [outcome, reads] = await complete(await startStep(), '1', null);
-    expect(reads).toBeGreaterThanOrEqual(2);
+    [outcome, sent] = await complete(await startStep(), '1', null);
+    expect(sent).toEqual(['complete-nodes']);
     expect(outcome.started).toEqual([]);
     expect(await admin.zrange(keys.shards[0]!.queue('default').ready, 0, -1)).toEqual([`${closing.id}|2|1|0`]);
     expect(await stateOf(closing.id, '2')).toMatchObject({ status: 'queued', delivery: 1 });
@@ -170,8 +176,8 @@ describe('complete-step: a chain hop', () => {
     // A traced attempt (its span context is recorded on the node).
     const traced = await app.submit(chain(identity.si(1), identity.s(), identity.s()));
     const span = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-    [outcome, reads] = await complete(await startStep(), '1', WORKER_FILL, span);
-    expect(reads).toBeGreaterThanOrEqual(2);
+    [outcome, sent] = await complete(await startStep(), '1', WORKER_FILL, span);
+    expect(sent).toEqual(['complete-nodes']);
     expect(await stateOf(traced.id, '1')).toMatchObject({ status: 'succeeded' });
     // The span is Lua's alone (span links): read from the state's text.
     expect((await admin.hget(keys.run(traced.id).nodes, '1'))!.split('|')[11]).toBe(span);
@@ -183,8 +189,8 @@ describe('complete-step: a chain hop', () => {
     const trace = '{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01"}';
     const tracedStep = await startStep();
     await admin.hset(keys.run(tracedAtSubmit.id).run, 'trace', trace);
-    [outcome, reads] = await complete(tracedStep, '1', WORKER_FILL);
-    expect(reads).toBeGreaterThanOrEqual(2);
+    [outcome, sent] = await complete(tracedStep, '1', WORKER_FILL);
+    expect(sent).toEqual(['complete-step', 'complete-nodes']);
     expect(outcome.started[0]!.context.trace).toBe(trace);
     await tracedAtSubmit.cancel();
 
@@ -192,8 +198,8 @@ describe('complete-step: a chain hop', () => {
     const cancelled = await app.submit(chain(identity.si(1), identity.s(), identity.s()));
     const cancelledStep = await startStep();
     await cancelled.cancel();
-    [outcome, reads] = await complete(cancelledStep, '1', WORKER_FILL);
-    expect(reads).toBeGreaterThanOrEqual(2);
+    [outcome, sent] = await complete(cancelledStep, '1', WORKER_FILL);
+    expect(sent).toEqual(['complete-step', 'complete-nodes']);
     expect(outcome.outcomes).toEqual(['discarded']);
     expect(outcome.started).toEqual([]);
 
@@ -205,8 +211,8 @@ describe('complete-step: a chain hop', () => {
     const other = roots.find((node) => !node.spec.next)!;
     const failedStep = (await complete(chainRoot, '1', WORKER_FILL))[0].started[0]!;
     expect(await nodes.fail(other, '{"name":"Error","message":"boom"}', null)).toBe('run-failed');
-    [outcome, reads] = await complete(failedStep, '2', WORKER_FILL);
-    expect(reads).toBeGreaterThanOrEqual(2);
+    [outcome, sent] = await complete(failedStep, '2', WORKER_FILL);
+    expect(sent).toEqual(['complete-step', 'complete-nodes']);
     expect(outcome.started).toEqual([]);
     expect(await admin.hget(keys.run(failed.id).results, failedStep.message.nodeId)).toBe('2');
     expect(await stateOf(failed.id, failedStep.spec.next![0]!)).toMatchObject({ status: 'cancelled' });
@@ -217,8 +223,8 @@ describe('complete-step: a chain hop', () => {
       task: 'identity', argsJson: '[]', input: { node: '7' }, queue: 'default', priority: 0, countdownMs: 0, etaMs: 0, after: [], next: [], nextQueues: null, hop: false,
     });
     await admin.hset(keys.run(rewired.id).specs, '2', rewiredSpec);
-    [outcome, reads] = await complete(await startStep(), '1', WORKER_FILL);
-    expect(reads).toBeGreaterThanOrEqual(2);
+    [outcome, sent] = await complete(await startStep(), '1', WORKER_FILL);
+    expect(sent).toEqual(['complete-step', 'complete-nodes']);
     expect(outcome.started[0]!.missingInputs).toEqual(['7']);
     await rewired.cancel();
 
@@ -228,16 +234,16 @@ describe('complete-step: a chain hop', () => {
     const resumedStep = await startStep();
     // pending, waiting 1, delivery 2 (the positional text of includes/node-state.lua).
     await admin.hset(keys.run(resumed.id).nodes, '2', 'p|1||||2|||||||');
-    [outcome, reads] = await complete(resumedStep, '1', WORKER_FILL);
-    expect(reads).toBe(1);
+    [outcome, sent] = await complete(resumedStep, '1', WORKER_FILL);
+    expect(sent).toEqual(['complete-step']);
     expect(outcome.started[0]!.message.delivery).toBe(3);
     await resumed.cancel();
 
     // A worker that does not consume the next step's queue: the step is enqueued for others.
     const otherWorker = await app.submit(chain(identity.si(1), identity.s(), identity.s()));
     const otherStep = await startStep();
-    [outcome, reads] = await complete(otherStep, '1', { ...WORKER_FILL, queues: ['other'] });
-    expect(reads).toBeGreaterThanOrEqual(2);
+    [outcome, sent] = await complete(otherStep, '1', { ...WORKER_FILL, queues: ['other'] });
+    expect(sent).toEqual(['complete-nodes']);
     expect(outcome.started).toEqual([]);
     expect(await admin.zrange(keys.shards[0]!.queue('default').ready, 0, -1)).toEqual([`${otherWorker.id}|2|1|0`]);
     await otherWorker.cancel();
@@ -253,11 +259,13 @@ describe('complete-step: a chain hop', () => {
     await admin.hset(keys.run(older.id).nodes, '1', 'r||1|||1||1|||||');
     await older.cancel();
 
-    // A completion of an attempt other than the first: fenced off.
+    // A first attempt's completion after the node was retried (its second attempt running): the
+    // worker guesses a hop, complete-step sees the second attempt and complete-nodes fences it off.
     const forged = await app.submit(chain(identity.si(1), identity.s(), identity.s()));
     const forgedStep = await startStep();
-    [outcome, reads] = await complete({ ...forgedStep, attempt: 2 }, '"forged"', WORKER_FILL);
-    expect(reads).toBeGreaterThanOrEqual(2);
+    await admin.hset(keys.run(forged.id).nodes, '1', 'r||2|||1||1|||||');
+    [outcome, sent] = await complete(forgedStep, '"forged"', WORKER_FILL);
+    expect(sent).toEqual(['complete-step', 'complete-nodes']);
     expect(outcome.outcomes).toEqual(['stale']);
     expect(await admin.hget(keys.run(forged.id).results, '1')).toBeNull();
     await forged.cancel();

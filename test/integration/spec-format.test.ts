@@ -25,7 +25,7 @@ for index = 1, #ARGV, 2 do
     routing = { next = next or false, nextQueues = nextQueues or false },
     task = specTask(raw),
     spec = spec,
-    single = specSingleNext(raw) or false,
+    hop = specHop(raw) or false,
     readsOnly = specReadsOnly(raw, probe),
     queue = queue,
     priority = priority,
@@ -39,7 +39,7 @@ interface LuaReading {
   readonly routing: { readonly next: string[] | false; readonly nextQueues: string[] | false };
   readonly task: string;
   readonly spec: NodeSpec & { readonly inputDeferred?: boolean };
-  readonly single: string | false;
+  readonly hop: string | false;
   readonly readsOnly: boolean;
   readonly queue: string;
   readonly priority: number;
@@ -133,8 +133,7 @@ describe('spec format: the Lua reader and the TypeScript reader agree', () => {
       expect(lua.queue, label).toBe(ts.queue);
       expect(lua.priority, label).toBe(ts.priority ?? 0);
       expect(lua.startReadsInput, label).toBe(ts.input !== undefined);
-      const single = ts.next?.length === 1 && ts.nextQueues?.length === 1 && ts.nextQueues[0] === 'default' ? ts.next[0]! : false;
-      expect(lua.single, label).toBe(single);
+      expect(lua.hop, label).toBe(ts.hop === true ? ts.next![0]! : false);
       const readsOnly =
         ts.input !== undefined && 'node' in ts.input && ts.input.node === probe &&
         ts.queue === 'default' && !ts.priority && !ts.countdownMs && !ts.etaMs && !ts.after;

@@ -103,9 +103,9 @@ local function specRouting(raw)
   return splitRoute(route, '[^,]+'), DEFAULT_NEXT_QUEUES
 end
 
--- The one dependant of a spec whose only dependant is on the default queue, else nil.
-local function specSingleNext(raw)
-  return string.match(raw, '^%["=?(%d+)",')
+-- The dependant a spec marks as its hop (route "=<id>", SpecFields.hop), else nil.
+local function specHop(raw)
+  return string.match(raw, '^%["=(%d+)",')
 end
 
 -- Whether a spec's input is exactly the result of node nodeId and it has no options (default
