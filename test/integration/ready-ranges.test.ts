@@ -9,10 +9,11 @@ import { cancelStep } from '../../src/store/sweeps.js';
 import { useApps, useRedis } from '../helpers/apps.js';
 import { statuses } from '../helpers/runs.js';
 
-// A wide group's roots past submit-run's share (2,000) are enqueued by enqueue-roots as range
-// members (src/store/scripts/includes/ranges.lua): one member of the ready set stands for many
-// roots' first messages. These tests hold what must not change for it: counts, claim order,
-// cancel, resume, delete and repair see every root as if it had a message of its own.
+// A wide group's roots are enqueued as range members (src/store/scripts/includes/ranges.lua): by
+// submit-run when they are consecutive ids, by enqueue-roots past submit-run's share otherwise
+// (a group of chains). One member of the ready set stands for many roots' first messages. These
+// tests hold what must not change for it: counts, claim order, cancel, resume, delete and repair
+// see every root as if it had a message of its own.
 
 const WIDTH = 5000;
 const SUM = (WIDTH * (WIDTH - 1)) / 2;
@@ -49,15 +50,16 @@ describe('a wide group waits in its queue as range members', () => {
   const makeApp = useApps();
   const redis = useRedis();
 
-  it('the roots past submit-run’s share are one member, counted as every root, and the run finishes', async () => {
+  it('a wide group’s roots are one member from submit, counted as every root, and the run finishes', async () => {
     const app = makeApp();
     const run = await app.submit(wideChord(app));
     const client = redis();
     const keys = queueKeys(app);
-    expect(await client.zcard(keys.ready)).toBe(2001);
-    expect(await client.get(keys.ranged)).toBe(String(WIDTH - 2000 - 1));
+    expect(await client.zrange(keys.ready, 0, -1)).toEqual([`${run.id}|0~${WIDTH - 1}~1|1|0`]);
+    expect(await client.get(keys.ranged)).toBe(String(WIDTH - 1));
     expect(await readyCount(app)).toBe(WIDTH);
-    // enqueue-roots ran in several calls; each carried the last one's range on.
+    // submit-run wrote it: no root was left to enqueue-roots.
+    expect(await client.hexists(app.keys.run(run.id).run, 'rootsCursor')).toBe(0);
     expect(JSON.parse((await client.hget(app.keys.run(run.id).run, 'ranges')) ?? '[]')).toHaveLength(1);
     await app.worker({ concurrency: 100 }).start();
     expect(await run.result({ timeoutMs: 30_000 })).toBe(SUM);
@@ -92,6 +94,38 @@ describe('a wide group waits in its queue as range members', () => {
     const runs = reply.claimed.map(({ message }) => parseMessage(message)!.runId);
     expect(runs.slice(0, 3000).every((id) => id === wide.id)).toBe(true);
     expect(runs[3000]).toBe(later.id);
+  });
+
+  it('submit-run mixes ranges and messages in id order up to its share, and enqueue-roots carries on from there', async () => {
+    const app = makeApp();
+    const { noop, sum } = tasks(app);
+    // Roots: 0..19 and the first chain's first step, 20 (consecutive: a range), then the other
+    // chains' first steps two ids apart (messages, until submit-run's 2,000 entries are used: the
+    // range took one), then 100 more members (ids 5020..5119).
+    const members = [
+      ...Array.from({ length: 20 }, (_, i) => noop.si(i)),
+      ...Array.from({ length: 2500 }, (_, i) => chain(noop.si(i), noop.s())),
+      ...Array.from({ length: 100 }, (_, i) => noop.si(i)),
+    ];
+    const run = await app.submit(chain(group(members), sum.s()));
+    const client = redis();
+    const roots = [
+      ...Array.from({ length: 20 }, (_, i) => String(i)),
+      ...Array.from({ length: 2500 }, (_, i) => String(20 + 2 * i)),
+      ...Array.from({ length: 100 }, (_, i) => String(5020 + i)),
+    ];
+    expect(await readyCount(app)).toBe(roots.length);
+    expect(await client.hexists(app.keys.run(run.id).run, 'rootsCursor')).toBe(0);
+    const ready = await client.zrange(queueKeys(app).ready, 0, -1);
+    expect(ready[0]).toBe(`${run.id}|0~20~1|1|0`);
+    expect(ready[1]).toBe(`${run.id}|22|1|0`);
+    expect(ready[1999]).toBe(`${run.id}|${20 + 2 * 1999}|1|0`);
+    // Past the share: the chains' roots from the cursor (enqueue-roots) as one range, then the last members.
+    expect(ready.slice(2000)).toEqual([`${run.id}|${20 + 2 * 2000}~${20 + 2 * 2499}~2|1|0`, `${run.id}|5020~5119~1|1|0`]);
+    const claimed: string[] = [];
+    while (claimed.length < roots.length) claimed.push(...(await claimIds(client, app, 333)));
+    expect(claimed).toEqual(roots);
+    expect(await readyCount(app)).toBe(0);
   });
 
   it('a group of chains: roots a constant step apart share one range', async () => {
@@ -148,7 +182,7 @@ describe('a wide group waits in its queue as range members', () => {
     const member = (await client.zrange(queueKeys(app).ready, 0, -1)).find((text) => text.includes('~'))!;
     await client.zrem(queueKeys(app).ready, member);
     const { repaired } = await app.repair();
-    expect(repaired.map(({ nodeId }) => Number(nodeId)).sort((a, b) => a - b)).toEqual(Array.from({ length: WIDTH - 2000 }, (_, i) => 2000 + i));
+    expect(repaired.map(({ nodeId }) => Number(nodeId)).sort((a, b) => a - b)).toEqual(Array.from({ length: WIDTH }, (_, i) => i));
     expect(repaired.every(({ runId, status }) => runId === run.id && status === 'queued')).toBe(true);
     await app.worker({ concurrency: 100 }).start();
     expect(await run.result({ timeoutMs: 30_000 })).toBe(SUM);

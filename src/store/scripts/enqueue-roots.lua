@@ -34,9 +34,6 @@
 --- @include "queues"
 --- @include "ranges"
 
--- Streaks of roots shorter than this go in as a message per root.
-local RANGE_MIN = 8
-
 local run = runKeysFrom(KEYS)
 local sequenceKey = KEYS[RUN_KEY_COUNT + 1]
 local runId, limit = ARGV[1], tonumber(ARGV[2])

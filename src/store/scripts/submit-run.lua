@@ -15,7 +15,8 @@
                expiry index, expired tombstones, event stream
   KEYS[14]     sequence: counter for first-come-first-served order inside a priority
   KEYS[15]     the staged specs (hash: node id -> spec JSON, every node of the run)
-  KEYS[16..]   for each queue a root node is delivered on, three keys: ready, delayed, signal
+  KEYS[16..]   for each queue a root node is delivered on, five keys: ready, delayed, leases,
+               signal, ranged (queueScriptKeys in keys.ts)
 
   ARGV[1]  run id
   ARGV[2]  run name
@@ -43,10 +44,15 @@
   the staging hash does not hold the N specs (Redis restarted or was flushed between the HSETs
   and this call, or the staging expired).
 
-  Only the first COMMIT_READY_ROOTS ready roots (in id order) are enqueued here; the others stay
-  without a message until enqueue-roots adds them, a bounded range per call, right after (the
-  submitting client calls it; the repair sweep does if that client died, and repair-run leaves
-  them alone meanwhile). They read as queued all along.
+  Ready roots are enqueued in id order, at most COMMIT_READY_ROOTS entries in this call: a run of
+  RANGE_MIN or more consecutive ready roots of one class (a group's members) goes in as one range
+  member (includes/ranges.lua), one entry whatever its length, any other ready root as a message
+  of its own. Where the entries run out, the meta's rootsCursor names the first ready root left,
+  and that root and every ready root after it stay without a message until enqueue-roots adds
+  them, a bounded range per call, right after (the submitting client calls it; the repair sweep
+  does if that client died, and repair-run leaves them alone meanwhile). They read as queued all
+  along. So a group of any width costs this call one member, and a group of chains (roots a
+  chain's length apart) a message per root up to the cap.
 
   A queued root (no countdown, no eta ahead) gets no state entry: absent means queued, delivery 1
   (initialRootState in includes/node-state.lua). The roots are enqueued here in bulk rather than one
@@ -58,8 +64,9 @@
 --- @include "node-state"
 --- @include "events"
 --- @include "run"
+--- @include "ranges"
 
--- Ready roots this call enqueues at most: a million-wide group's messages are added by
+-- Ready-root entries (messages or ranges) this call enqueues at most: the rest are added by
 -- enqueue-roots, a bounded number per call, so that no call holds Redis long.
 local COMMIT_READY_ROOTS = 2000
 
@@ -81,8 +88,9 @@ local maxEvents = tonumber(ARGV[9])
 local queueCount = tonumber(ARGV[10])
 local queues = {}
 for index = 1, queueCount do
-  local base = RUN_KEY_COUNT + 2 + (index - 1) * 3
-  queues[ARGV[10 + index]] = { ready = KEYS[base + 1], delayed = KEYS[base + 2], signal = KEYS[base + 3], readyArgs = {} }
+  local queue = queueKeysAt(KEYS, RUN_KEY_COUNT + 3 + (index - 1) * QUEUE_KEY_COUNT)
+  queue.name, queue.readyArgs = ARGV[10 + index], {}
+  queues[queue.name] = queue
 end
 local classCount = tonumber(ARGV[11 + queueCount])
 local classes = {}
@@ -122,16 +130,20 @@ redis.call('ZADD', run.byStatus.running, 0, indexMember)
 redis.call('RENAME', stagedSpecs, run.specs)
 redis.call('PERSIST', run.specs)
 
--- Roots: delayed ones by due time, the others into ready with consecutive sequence numbers.
+-- Roots: delayed ones by due time, the ready ones into ready with consecutive sequence numbers,
+-- as ranges or messages, until COMMIT_READY_ROOTS entries are used (see the header). A first
+-- pass counts the entries, for one INCRBY of the sequence.
 local firstPair = nodeCountAt + 1
-local readyRoots = 0
+local entries = 0
 for position = firstPair, #ARGV, 2 do
   local class = classes[-tonumber(ARGV[position])]
-  if class and not class.due then readyRoots = readyRoots + tonumber(ARGV[position + 1]) end
+  if class and not class.due and entries < COMMIT_READY_ROOTS then
+    local count = tonumber(ARGV[position + 1])
+    entries = entries + (count >= RANGE_MIN and 1 or math.min(count, COMMIT_READY_ROOTS - entries))
+  end
 end
--- The first COMMIT_READY_ROOTS of them are enqueued here; enqueue-roots enqueues the others.
-local readyLeft = math.min(readyRoots, COMMIT_READY_ROOTS)
-local sequence = readyLeft > 0 and (redis.call('INCRBY', sequenceKey, readyLeft) - readyLeft) or 0
+local entriesLeft = entries
+local sequence = entries > 0 and (redis.call('INCRBY', sequenceKey, entries) - entries) or 0
 -- The id of the first ready root left to enqueue-roots (nil: none is).
 local rootsCursor = nil
 -- A delayed root's state leaves out what is implied (memory counts at 100,000 nodes): no
@@ -144,38 +156,40 @@ local nodeIndex = 0
 for position = firstPair, #ARGV, 2 do
   local waiting = tonumber(ARGV[position])
   local class = classes[-waiting]
-  local pendingState = waiting > 0 and encodeState({ status = NODE_PENDING, waiting = waiting }) or nil
   local count = tonumber(ARGV[position + 1])
-  local pairStart = nodeIndex
-  local readyClass = not pendingState and not class.due
-  -- Ready roots past this call's share need nothing here (no state): skipped without a loop.
-  if readyClass and readyLeft < count then
-    rootsCursor = rootsCursor or (nodeIndex + readyLeft)
-  end
-  for _ = 1, (readyClass and math.min(count, readyLeft) or count) do
-    local nodeId = tostring(nodeIndex)
-    nodeIndex = nodeIndex + 1
-    local state = pendingState
-    if not pendingState then
-      local message = messageFor(runId, nodeId, 1, class.priority)
-      if class.due then
-        state = delayedState
-        redis.call('ZADD', class.queue.delayed, formatScore(class.due), message)
-      else
-        -- No state stored: a root with none is queued, delivery 1 (initialRootState, node-state.lua).
-        readyLeft = readyLeft - 1
-        sequence = sequence + 1
-        local readyArgs = class.queue.readyArgs
-        readyArgs[#readyArgs + 1] = readyScore(class.priority, sequence)
-        readyArgs[#readyArgs + 1] = message
-      end
-    end
-    if state then
-      stateArgs[#stateArgs + 1] = nodeId
+  if waiting > 0 or class.due then
+    -- Pending nodes and delayed roots: a state each (and a delayed message for a root).
+    local state = waiting > 0 and encodeState({ status = NODE_PENDING, waiting = waiting }) or delayedState
+    for nodeId = nodeIndex, nodeIndex + count - 1 do
+      local id = tostring(nodeId)
+      if waiting <= 0 then redis.call('ZADD', class.queue.delayed, formatScore(class.due), messageFor(runId, id, 1, class.priority)) end
+      stateArgs[#stateArgs + 1] = id
       stateArgs[#stateArgs + 1] = state
     end
+  elseif not rootsCursor then
+    -- A ready root: no state stored (one with none is queued, delivery 1: initialRootState).
+    -- Once the entries are used, it and every ready root after it are left to enqueue-roots.
+    if entriesLeft == 0 then
+      rootsCursor = nodeIndex
+    elseif count >= RANGE_MIN then
+      entriesLeft = entriesLeft - 1
+      sequence = sequence + 1
+      local score = readyScore(class.priority, sequence)
+      addRange(class.queue, score, runId, nodeIndex, nodeIndex + count - 1, 1, class.priority)
+      recordRange(run.meta, class.queue.name, score)
+    else
+      local taken = math.min(count, entriesLeft)
+      local readyArgs = class.queue.readyArgs
+      for nodeId = nodeIndex, nodeIndex + taken - 1 do
+        sequence = sequence + 1
+        readyArgs[#readyArgs + 1] = readyScore(class.priority, sequence)
+        readyArgs[#readyArgs + 1] = messageFor(runId, tostring(nodeId), 1, class.priority)
+      end
+      entriesLeft = entriesLeft - taken
+      if taken < count then rootsCursor = nodeIndex + taken end
+    end
   end
-  nodeIndex = pairStart + count
+  nodeIndex = nodeIndex + count
 end
 callInChunks('HSET', run.nodes, stateArgs)
 if rootsCursor then redis.call('HSET', run.meta, 'rootsCursor', rootsCursor) end

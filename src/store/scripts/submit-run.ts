@@ -1,4 +1,4 @@
-import type { SubmissionPlan } from '../../graph/plan.js';
+import type { PlannedNode, SubmissionPlan } from '../../graph/plan.js';
 import type { ShardKeys } from '../keys.js';
 import { defineScript } from '../script.js';
 import { arrayReply, badReply, integerReply } from '../script-reply.js';
@@ -29,16 +29,6 @@ export interface SubmitRunReply {
   readonly rootsLeft: boolean;
 }
 
-/** KEYS of submit-run: the root queues' ready, delayed and signal. */
-function rootQueueKeys(keys: ShardKeys, plan: SubmissionPlan): string[] {
-  const queueKeys: string[] = [];
-  for (const queue of plan.rootQueues) {
-    const q = keys.queue(queue);
-    queueKeys.push(q.ready, q.delayed, q.signal);
-  }
-  return queueKeys;
-}
-
 /** ARGV of submit-run (see its header): the run, its root classes, and the nodes' dependency counts. */
 function commitArgs({ runId, name, plan, retention, storedTrace, eventsMaxLen }: SubmitRunInput): (string | number)[] {
   const args: (string | number)[] = [
@@ -61,18 +51,25 @@ function commitArgs({ runId, name, plan, retention, storedTrace, eventsMaxLen }:
   const runs: number[] = [];
   let value = 0;
   let count = 0;
+  // The last root's class: a group's members share one, so most roots need no key of their own.
+  let last: PlannedNode | null = null;
+  let lastClass = 0;
   plan.nodes.forEach((node, index) => {
     if (node.id !== String(index)) throw new Error(`submit: node ${node.id} is out of order (expected ${index})`);
     let next: number = node.waiting;
     if (next === 0) {
-      const key = `${node.queue}|${node.priority}|${node.countdownMs}|${node.etaMs}`;
-      let rootClass = classes.get(key);
-      if (rootClass === undefined) {
-        rootClass = classes.size + 1;
-        classes.set(key, rootClass);
-        classArgs.push(node.queue, node.priority, node.countdownMs, node.etaMs);
+      if (!last || node.queue !== last.queue || node.priority !== last.priority || node.countdownMs !== last.countdownMs || node.etaMs !== last.etaMs) {
+        const key = `${node.queue}|${node.priority}|${node.countdownMs}|${node.etaMs}`;
+        let rootClass = classes.get(key);
+        if (rootClass === undefined) {
+          rootClass = classes.size + 1;
+          classes.set(key, rootClass);
+          classArgs.push(node.queue, node.priority, node.countdownMs, node.etaMs);
+        }
+        last = node;
+        lastClass = rootClass;
       }
-      next = -rootClass;
+      next = -lastClass;
     }
     if (count > 0 && next === value) {
       count++;
@@ -94,7 +91,7 @@ function commitArgs({ runId, name, plan, retention, storedTrace, eventsMaxLen }:
  */
 export const submitRun = defineScript<SubmitRunInput, SubmitRunReply>({
   name: 'submit-run',
-  keys: (input) => [...input.shard.runScriptKeys(input.runId), input.shard.sequence, input.stagingKey, ...rootQueueKeys(input.shard, input.plan)],
+  keys: (input) => [...input.shard.runScriptKeys(input.runId), input.shard.sequence, input.stagingKey, ...input.shard.queueScriptKeys(input.plan.rootQueues)],
   args: commitArgs,
   decode: (reply) => {
     const values = arrayReply('submit-run', reply);

@@ -1,8 +1,8 @@
 -- Range members of a ready set (needs common). A wide group's roots go into their queue not as a
 -- message each but as ranges: one member "<run id>|<first>~<last>~<step>|1|<priority>" stands for
 -- the first deliveries of the run's nodes first, first + step, ... up to last, in that order, at
--- the queue position (score) of its first. Only enqueue-roots writes ranges, so every node of one
--- is a root that never started (no stored state, delivery 1). A claim takes messages off a
+-- the queue position (score) of its first. Only submit-run and enqueue-roots write ranges, so
+-- every node of one is a root that never started (no stored state, delivery 1). A claim takes messages off a
 -- range's front (takeFromRange); the cancel and delete sweeps cut its front too (trimRunRanges),
 -- as they walk node ids upwards. So a range only ever shrinks from the front.
 --
@@ -11,6 +11,9 @@
 -- ranges went, JSON [[queue name, score], ...]: a score is unique within a ready set (each entry
 -- takes a sequence number of its own) and a range keeps it until it is used up, so the record
 -- finds the member whatever has been taken from it.
+
+-- Streaks of roots shorter than this go in as a message per root.
+local RANGE_MIN = 8
 
 local function rangeMessageFor(runId, first, last, step, priority)
   return runId .. '|' .. first .. '~' .. last .. '~' .. step .. '|1|' .. (priority or 0)
