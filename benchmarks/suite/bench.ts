@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { startRedisServer } from '../../test/helpers/redis-server.js';
 import { celeryEngine, findCeleryPython } from './celery-engine.js';
-import { bullmqEngine, celeriacEngine, type Engine } from './engines.js';
+import { ONE_AT_A_TIME_WARM_UP, bullmqEngine, celeriacEngine, type Engine } from './engines.js';
 import { median } from '../stats.js';
 
 /** benchmarks/scaling.ts in a process of its own (it starts its own Redis Clusters and worker processes). */
@@ -65,6 +65,15 @@ interface Scenario {
   readonly celerySkipped?: string;
   /** Also run celeriac with its event stream off (the events' cost: docs/events.md). */
   readonly eventsOff?: boolean;
+}
+
+/** Runs per repetition of the one-at-a-time rows. */
+const ONE_AT_A_TIME_SAMPLES = 200;
+
+/** The value below which `percentile` percent of the samples fall (nearest rank). */
+function percentileOf(samples: readonly number[], percentile: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil((percentile / 100) * sorted.length) - 1)]!;
 }
 
 const scenarios: Scenario[] = [
@@ -118,6 +127,27 @@ const scenarios: Scenario[] = [
     needsWorker: true,
     measure: async (engine) => 4000 / ((await engine.smallRuns(1000)) / 1000),
   },
+  // Issue 18's everyday path: one request at a time, submit to result.
+  ...(
+    [
+      ['one task at a time, submit to result', 'task', 1, ['<= 0.5x', '<= 0.7x']],
+      ['chain(a, group(b, c), d) at a time', 'small', 4, ['<= 0.4x', '-']],
+    ] as const
+  ).flatMap(([label, shape, nodesPerRun, targets]) =>
+    ([50, 99] as const).map(
+      (percentile, index): Scenario => ({
+        name: `${label}, p${percentile}`,
+        // The CPU column counts the unmeasured runs too: they ran inside the measured call.
+        nodes: (ONE_AT_A_TIME_SAMPLES + ONE_AT_A_TIME_WARM_UP) * nodesPerRun,
+        unit: 'ms',
+        higherIsBetter: false,
+        target: targets[index]!,
+        needsWorker: true,
+        celerySkipped: 'the Celery driver does not measure runs one at a time',
+        measure: async (engine) => percentileOf(await engine.oneAtATime(shape, ONE_AT_A_TIME_SAMPLES), percentile),
+      }),
+    ),
+  ),
 ];
 
 mkdirSync('.bench-out', { recursive: true });

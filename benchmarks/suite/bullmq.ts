@@ -29,6 +29,7 @@ export interface BullmqModule {
     add(flow: FlowJob): Promise<{ job: BullJob }>;
     setMaxListeners(count: number): void;
   };
+  Queue: new (queueName: string, options: { connection: Redis }) => Closable & { add(name: string, data: unknown): Promise<BullJob> };
   QueueEvents: new (queueName: string, options: { connection: Redis }) => Closable & { waitUntilReady(): Promise<unknown> };
   Worker: new (
     queueName: string,

@@ -34,6 +34,12 @@ export interface Engine {
   smallRuns(count: number): Promise<number>;
   /** Submit only (no worker running); returns submit ms. */
   submitOnly(width: number): Promise<number>;
+  /**
+   * Submit, wait for the result, then the next, `samples` times (after a few unmeasured): each
+   * one's ms from submit to result. 'task': one task; 'small': chain(a, group(b, c), d), for
+   * BullMQ the flow of the small runs (issue 18's everyday path).
+   */
+  oneAtATime(shape: 'task' | 'small', samples: number): Promise<number[]>;
   stop(): Promise<void>;
 }
 
@@ -88,11 +94,28 @@ export function celeriacEngine(url: string, concurrency: number, options: { read
       await app.submit(canvas);
       return now() - started;
     },
+    oneAtATime: (shape, samples) =>
+      oneAtATime(samples, async (index) => {
+        const canvas = shape === 'task' ? noop.si(index) : chain(noop.si(index), group(noop.s(), noop.s()), sum.s());
+        await (await app.submit(canvas)).result({ timeoutMs: 60_000 });
+      }),
     stop: () => app.close(),
   };
 }
 
-const { FlowProducer, QueueEvents, Worker: BullWorker } = await loadBullmq();
+/** Samples one at a time after ONE_AT_A_TIME_WARM_UP unmeasured: each one's ms. */
+export const ONE_AT_A_TIME_WARM_UP = 20;
+async function oneAtATime(samples: number, once: (index: number) => Promise<void>): Promise<number[]> {
+  const times: number[] = [];
+  for (let index = -ONE_AT_A_TIME_WARM_UP; index < samples; index++) {
+    const started = now();
+    await once(index);
+    if (index >= 0) times.push(now() - started);
+  }
+  return times;
+}
+
+const { FlowProducer, Queue, QueueEvents, Worker: BullWorker } = await loadBullmq();
 
 export function bullmqEngine(url: string, concurrency: number): Engine {
   const queueName = `bench-${randomUUID()}`;
@@ -104,6 +127,7 @@ export function bullmqEngine(url: string, concurrency: number): Engine {
     return connection;
   };
   const flows = new FlowProducer({ connection: connect() });
+  const queue = new Queue(queueName, { connection: connect() });
   flows.setMaxListeners(0); // 1,000 concurrent adds each listen for 'closing'
   const events = new QueueEvents(queueName, { connection: connect() });
   let worker: InstanceType<typeof BullWorker> | null = null;
@@ -175,10 +199,19 @@ export function bullmqEngine(url: string, concurrency: number): Engine {
       await flows.add({ name: 'sum', queueName, children: Array.from({ length: width }, (_, index) => noop(index)) });
       return now() - started;
     },
+    oneAtATime: (shape, samples) =>
+      oneAtATime(samples, async (index) => {
+        const job =
+          shape === 'task'
+            ? await queue.add('noop', { value: index })
+            : (await flows.add({ name: 'sum', queueName, children: [{ name: 'step', queueName, data: {}, children: [noop(index)] }, noop(index)] })).job;
+        await job.waitUntilFinished(events, 60_000);
+      }),
     stop: async () => {
       await worker?.close();
       await events.close();
       await flows.close();
+      await queue.close();
       await Promise.all(connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
     },
   };
