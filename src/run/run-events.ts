@@ -1,12 +1,13 @@
 import type { RedisClient } from '../store/redis-client.js';
 import { closeConnection, whenReady } from '../connection.js';
 
-type Listener = () => void;
+/** Called with a message's text, or with null after a reconnect (messages may have been lost). */
+type Listener = (message: string | null) => void;
 
 /**
  * One pub/sub connection per app, shared by every `run.result()` waiting in this process. A
  * listener is called on each message on its channel and after every reconnect, because messages
- * published while the connection was down are lost: on either, the waiter re-reads the run.
+ * published while the connection was down are lost: after a reconnect the waiter re-reads the run.
  */
 interface Subscription {
   readonly listeners: Set<Listener>;
@@ -33,8 +34,8 @@ export class RunEvents {
     if (this.ready) return this.ready;
     const connection = this.createConnection();
     this.connection = connection;
-    connection.on('message', (channel: string) => {
-      for (const listener of this.subscriptions.get(channel)?.listeners ?? []) listener();
+    connection.on('message', (channel: string, message: string) => {
+      for (const listener of this.subscriptions.get(channel)?.listeners ?? []) listener(message);
     });
     let connectedOnce = false;
     connection.on('ready', () => {
@@ -67,7 +68,7 @@ export class RunEvents {
     const channels = [...this.subscriptions.keys()];
     if (channels.length === 0) return;
     const notify = (): void => {
-      for (const channel of channels) for (const listener of this.subscriptions.get(channel)?.listeners ?? []) listener();
+      for (const channel of channels) for (const listener of this.subscriptions.get(channel)?.listeners ?? []) listener(null);
     };
     connection.subscribe(...channels).then(notify, notify);
   }

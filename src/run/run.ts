@@ -1,5 +1,6 @@
 import { ConfigError, NodeNotFoundError, ResultTimeoutError, RunDamagedError, WorkflowCancelledError, WorkflowFailedError } from '../errors/index.js';
-import { fillTemplate, templateNodes } from '../graph/template.js';
+import { fillTemplate, type InputTemplate, templateNodes } from '../graph/template.js';
+import { parseFinishMessage } from '../store/finish-message.js';
 import { recordRunSpan, type TracingOptions } from '../tracing/spans.js';
 import type { KeySpace } from '../store/keys.js';
 import { nodeErrorSchema, type NodeStatus, type RunStatus, TERMINAL_RUN_STATUSES } from '../store/records.js';
@@ -98,6 +99,20 @@ function runHeader(meta: RunMeta) {
 }
 
 /**
+ * The run's value from a finish message that carries its output's results, or undefined when the
+ * message does not (another status, a large output, one in no known format): then the run is read.
+ */
+function valueFromMessage<R>(output: InputTemplate, message: string): { readonly value: R } | undefined {
+  const finish = parseFinishMessage(message);
+  const values = finish?.status === 'succeeded' ? finish.values : null;
+  const ids = templateNodes(output);
+  if (!values || values.length !== ids.length) return undefined;
+  const byId = new Map<string, unknown>();
+  ids.forEach((id, index) => byId.set(id, values[index]));
+  return { value: fillTemplate(output, (nodeId) => byId.get(nodeId)) as R };
+}
+
+/**
  * A handle on a run, from the process that submitted it or any other (`app.getRun(id)`). Holds
  * nothing but the id: every answer is read from Redis.
  */
@@ -111,7 +126,8 @@ export class Run<R = unknown> {
   /**
    * The run's value once it succeeds. Rejects with WorkflowFailedError or WorkflowCancelledError,
    * RunNotFoundError for an unknown id, ResultTimeoutError after `timeoutMs`. Waits on pub/sub,
-   * never polls, and re-reads the run after a reconnect; answers at once for a finished run.
+   * never polls, and re-reads the run after a reconnect; answers at once for a finished run, and
+   * without another read when the finish message carries a small output's results.
    */
   async result(options: ResultOptions = {}): Promise<R> {
     const { timeoutMs } = options;
@@ -122,6 +138,9 @@ export class Run<R = unknown> {
     let finished = false;
     let checking = false;
     let again = false;
+    // The output template, once a read found the run still running: a finish message that carries
+    // the output's results (store/finish-message.ts) then answers without reading them.
+    let output: InputTemplate | null = null;
     const check = (): void => {
       if (finished) return;
       if (checking) {
@@ -132,14 +151,18 @@ export class Run<R = unknown> {
       this.context.withRedis(() => this.readOutcome()).then(
         (value) => {
           checking = false;
-          if (value) {
-            finished = true;
-            if ('value' in value) settle.resolve(value.value);
-            else settle.reject(value.error);
-          } else if (again) {
-            again = false;
-            check();
+          if (finished) return;
+          if ('running' in value) {
+            output = value.running;
+            if (again) {
+              again = false;
+              check();
+            }
+            return;
           }
+          finished = true;
+          if ('value' in value) settle.resolve(value.value);
+          else settle.reject(value.error);
         },
         (error: unknown) => {
           checking = false;
@@ -147,6 +170,16 @@ export class Run<R = unknown> {
           settle.reject(error);
         },
       );
+    };
+    const onMessage = (message: string | null): void => {
+      if (finished) return;
+      const value = message !== null && output !== null ? valueFromMessage<R>(output, message) : undefined;
+      if (value === undefined) {
+        check();
+        return;
+      }
+      finished = true;
+      settle.resolve(value.value);
     };
     // The time limit counts from the call, subscribing included (Redis may be unreachable).
     const timer =
@@ -160,7 +193,7 @@ export class Run<R = unknown> {
     // within connectTimeoutMs (the subscription is bounded alike).
     const watching = this.context
       .withRedis(async () => undefined)
-      .then(() => this.context.events.watch(this.context.keys.runChannel(this.id), check));
+      .then(() => this.context.events.watch(this.context.keys.runChannel(this.id), onMessage));
     // Read only once subscribed, so that a finish in between is not missed.
     watching.then(check, (error: unknown) => {
       finished = true;
@@ -175,11 +208,11 @@ export class Run<R = unknown> {
     }
   }
 
-  /** null while the run is still running. */
-  private async readOutcome(): Promise<{ value: R } | { error: Error } | null> {
+  /** The run's outcome, or its output template while it is still running. */
+  private async readOutcome(): Promise<{ value: R } | { error: Error } | { running: InputTemplate }> {
     const meta = await this.context.runs.meta(this.id);
     if (!meta) return { error: await this.context.runs.missing(this.id) };
-    if (!TERMINAL_RUN_STATUSES.has(meta.status)) return null;
+    if (!TERMINAL_RUN_STATUSES.has(meta.status)) return { running: meta.output };
     if (meta.status === 'succeeded') return { value: await this.value(meta) };
     if (meta.status === 'cancelled') return { error: new WorkflowCancelledError(this.id) };
     return { error: await this.failure(meta) };

@@ -24,6 +24,7 @@
        or  the error reply RUN_MISSING
 ]]
 --- @include "common"
+--- @include "template"
 --- @include "events"
 --- @include "run"
 --- @include "queues"

@@ -59,6 +59,7 @@
     claimed      messages of other runs now leased to the worker: { queueName, message, ... }
 ]]
 --- @include "common"
+--- @include "template"
 --- @include "spec"
 --- @include "events"
 --- @include "run"

@@ -26,6 +26,7 @@
   a hop: nothing written).
 ]]
 --- @include "common"
+--- @include "template"
 --- @include "spec"
 --- @include "events"
 --- @include "run"

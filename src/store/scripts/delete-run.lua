@@ -28,6 +28,7 @@
        or  the error reply RUN_MISSING, RUN_ACTIVE, or QUEUE_KEYS_MISSING <queue>
 ]]
 --- @include "common"
+--- @include "template"
 --- @include "spec"
 --- @include "nodes"
 --- @include "node-state"

@@ -26,6 +26,7 @@
        or  the error replies RUN_MISSING, QUEUE_KEYS_MISSING <queue>
 ]]
 --- @include "common"
+--- @include "template"
 --- @include "spec"
 --- @include "events"
 --- @include "nodes"

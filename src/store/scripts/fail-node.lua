@@ -24,6 +24,7 @@
            failed the run)
 ]]
 --- @include "common"
+--- @include "template"
 --- @include "spec"
 --- @include "nodes"
 --- @include "node-state"

@@ -15,6 +15,7 @@
   Returns: 1 recorded, 0 fenced off (not the current attempt, or the node is not running)
 ]]
 --- @include "common"
+--- @include "template"
 --- @include "spec"
 --- @include "nodes"
 --- @include "node-state"

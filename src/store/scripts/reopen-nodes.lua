@@ -46,6 +46,7 @@
        or  the error replies RUN_MISSING, QUEUE_KEYS_MISSING <queue>
 ]]
 --- @include "common"
+--- @include "template"
 --- @include "spec"
 --- @include "nodes"
 --- @include "node-state"

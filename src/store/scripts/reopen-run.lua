@@ -40,6 +40,7 @@
        or  the error replies RUN_MISSING, NODE_MISSING
 ]]
 --- @include "common"
+--- @include "template"
 --- @include "nodes"
 --- @include "node-state"
 --- @include "events"

@@ -38,6 +38,7 @@
        or  the error reply RUN_MISSING, or QUEUE_KEYS_MISSING <queue>
 ]]
 --- @include "common"
+--- @include "template"
 --- @include "spec"
 --- @include "nodes"
 --- @include "node-state"

@@ -28,6 +28,7 @@
            { 'skipped', reason }
 ]]
 --- @include "common"
+--- @include "template"
 --- @include "spec"
 --- @include "nodes"
 --- @include "node-state"

@@ -60,6 +60,7 @@
   run's createdAt), one INCRBY of the sequence for all of them, and one ZADD per 1000 messages.
 ]]
 --- @include "common"
+--- @include "template"
 --- @include "nodes"
 --- @include "node-state"
 --- @include "events"

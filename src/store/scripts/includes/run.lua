@@ -41,8 +41,37 @@ local function applyRetention(run)
   end
 end
 
+-- The most a finish message carries of a run's output; past either, the message is the status alone.
+local FINISH_VALUES_MAX_NODES = 1000
+local FINISH_VALUES_MAX_BYTES = 65536
+
+-- The message a run's channel gets when the run finishes (src/store/finish-message.ts reads it):
+-- the status; for a succeeded run whose output reads at most FINISH_VALUES_MAX_NODES results of
+-- at most FINISH_VALUES_MAX_BYTES in all, also a line break and those results as one JSON array,
+-- in the output template's first-seen order (includes/template.lua), so that a waiter that has
+-- the template answers without reading them.
+local function finishMessage(run, status)
+  if status ~= RUN_SUCCEEDED then return status end
+  local outputJson = redis.call('HGET', run.meta, 'output')
+  if not outputJson then return status end
+  local output = cjson.decode(outputJson)
+  if templateSize(output) > FINISH_VALUES_MAX_NODES then return status end
+  local ids = {}
+  collectTemplateNodes(output, ids, {})
+  if #ids == 0 then return status .. '\n[]' end
+  local values = redis.call('HMGET', run.results, unpack(ids))
+  local size = 0
+  for index = 1, #ids do
+    -- A missing result is damage: the waiter reads the run and says so.
+    if not values[index] then return status end
+    size = size + #values[index] + 1
+    if size > FINISH_VALUES_MAX_BYTES then return status end
+  end
+  return status .. '\n[' .. table.concat(values, ',') .. ']'
+end
+
 -- The one place a run's status changes: keeps the status indexes, retention and the expiry
--- index in step, and announces a finish on the run's channel and as a run.<status> event
+-- index in step, and announces a finish on the run's channel (finishMessage) and as a run.<status> event
 -- (detail: the event's detail JSON, or nil). Becoming running again is announced by reopen-run.
 local function setRunStatus(run, runId, status, now, channel, detail)
   local meta = redis.call('HMGET', run.meta, 'status', 'indexMember', 'retainSucceededMs', 'retainFailedMs', 'retainCancelledMs')
@@ -64,6 +93,6 @@ local function setRunStatus(run, runId, status, now, channel, detail)
   applyRetention(run)
   redis.call('ZADD', run.expiry, expiresAt, member)
   redis.call('ZADD', run.expired, expiresAt, runId)
-  redis.call('PUBLISH', channel, status)
+  redis.call('PUBLISH', channel, finishMessage(run, status))
   emitEvent('run.' .. status, nil, nil, nil, detail)
 end

@@ -1,0 +1,34 @@
+-- The Lua reader of input and output templates (src/graph/template.ts owns the format; a template
+-- is { node = id }, { list = { ... } } or { range = { first, count } }, compacted by
+-- compactTemplate), inlined where a script says --- @include "template".
+
+-- The node ids a template reads, in first-seen order, each once: the order templateNodes in
+-- graph/template.ts gives, which is how a worker matches values to ids.
+local function collectTemplateNodes(template, ids, seen)
+  if template.node then
+    if not seen[template.node] then
+      seen[template.node] = true
+      ids[#ids + 1] = template.node
+    end
+  elseif template.list then
+    for _, item in ipairs(template.list) do collectTemplateNodes(item, ids, seen) end
+  elseif template.range then
+    -- Consecutive node ids (compactTemplate in graph/template.ts).
+    for index = template.range[1], template.range[1] + template.range[2] - 1 do
+      local id = tostring(index)
+      if not seen[id] then
+        seen[id] = true
+        ids[#ids + 1] = id
+      end
+    end
+  end
+end
+
+-- At most how many node ids a template reads (a node read twice counts twice), without listing them.
+local function templateSize(template)
+  if template.node then return 1 end
+  if template.range then return template.range[2] end
+  local size = 0
+  for _, item in ipairs(template.list or {}) do size = size + templateSize(item) end
+  return size
+end
