@@ -269,10 +269,11 @@ export class Worker {
           continue;
         }
         const { wakeInMs, claimed } = await claims.claim(free);
-        if (claimed.length > 0) {
-          this.startClaimed(claimed);
-          continue;
-        }
+        if (claimed.length > 0) this.startClaimed(claimed);
+        // A full claim may have left more behind: claim again at once. A short one emptied every
+        // queue it asked: wait for a producer's signal instead of a second claim that would find
+        // nothing (and would sit on the commands connection ahead of the nodes' completions).
+        if (claimed.length >= free) continue;
         await claims.idle(wakeInMs);
       } catch (error) {
         if (this.state !== 'running') break;
