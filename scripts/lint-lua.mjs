@@ -9,14 +9,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { scriptLines } from '../src/store/lua-source.ts';
+import { INCLUDE_LINE, scriptLines } from '../src/store/lua-source.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const scriptsDir = join(root, 'src/store/scripts');
 const preludeFile = join(root, 'src/store/lua-constants.ts');
-// The same pattern as lua-source.ts; a line that merely looks like an include is reported, since
-// it would stay a comment and the functions it meant to bring in would be missing.
-const includeLine = /^--- @include "([a-z-]+)"$/;
+// A line that merely looks like an include is reported: it would stay a comment, and the
+// functions it meant to bring in would be missing.
 const looksLikeInclude = /^\s*-+\s*@include\b/;
 
 const probe = spawnSync('luacheck', ['--version'], { encoding: 'utf8' });
@@ -33,7 +32,7 @@ const origins = new Map();
 for (const name of readdirSync(scriptsDir).filter((f) => f.endsWith('.lua')).sort()) {
   const file = join(scriptsDir, name);
   readFileSync(file, 'utf8').split('\n').forEach((text, index) => {
-    if (!includeLine.test(text) && looksLikeInclude.test(text)) {
+    if (!INCLUDE_LINE.test(text) && looksLikeInclude.test(text)) {
       problems.push(`${relative(root, file)}:${index + 1}:1: malformed include line (expected --- @include "name")`);
     }
   });

@@ -28,7 +28,8 @@ export class LuaSourceError extends Error {
 }
 
 const scriptsDirectory = new URL('./scripts/', import.meta.url);
-const INCLUDE_LINE = /^--- @include "([a-z-]+)"$/;
+/** A line that brings in `scripts/includes/<name>.lua`. */
+export const INCLUDE_LINE = /^--- @include "([a-z-]+)"$/;
 const NAME = /[A-Za-z_][A-Za-z0-9_]*/g;
 
 /** The assembled lines of `scripts/<name>.lua`, shared definitions it does not reach left out. */
@@ -74,7 +75,7 @@ function splitLines(text: string): string[] {
 interface Block {
   readonly lines: LuaLine[];
   /** The local names it defines; empty for `function T.m` (a member of owner). */
-  readonly names: readonly string[];
+  readonly names: string[];
   readonly owner: string | null;
 }
 
@@ -122,7 +123,7 @@ const MEMBER_START = /^function\s+([A-Za-z_][A-Za-z0-9_]*)[.:]/;
 const CLOSING = /^(end|[})\]]+)[)},]*\s*(--.*)?$/;
 
 function toBlocks(lines: readonly LuaLine[]): Block[] {
-  const blocks: { lines: LuaLine[]; names: string[]; owner: string | null }[] = [];
+  const blocks: Block[] = [];
   let comments: LuaLine[] = [];
   for (const line of lines) {
     const { text } = line;
@@ -156,7 +157,7 @@ function toBlocks(lines: readonly LuaLine[]): Block[] {
 }
 
 /** `T.x = …` where the block defined T. */
-function isFieldOf(text: string, block: { names: readonly string[] }): boolean {
+function isFieldOf(text: string, block: Block): boolean {
   const owner = /^([A-Za-z_][A-Za-z0-9_]*)\.[A-Za-z_][A-Za-z0-9_]*\s*=/.exec(text)?.[1];
   return owner !== undefined && block.names.includes(owner);
 }

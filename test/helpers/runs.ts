@@ -1,4 +1,4 @@
-import type { Run, RunInspection } from '../../src/index.js';
+import type { App, Run, RunInspection } from '../../src/index.js';
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 
@@ -16,4 +16,10 @@ export async function statuses(run: Run): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   for (const node of (await run.inspect()).nodes) counts.set(node.status, (counts.get(node.status) ?? 0) + 1);
   return counts;
+}
+
+/** How many messages wait in the default queue's ready set, range members counted as every node they stand for. */
+export async function readyCount(app: App): Promise<number> {
+  const [queue] = await app.queues({ names: ['default'] });
+  return queue!.ready;
 }

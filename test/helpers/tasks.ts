@@ -17,3 +17,10 @@ export function canvasTasks(app: App) {
   const identity = app.task({ name: 'identity' }, async (value: unknown) => value);
   return { add, tsum, identity };
 }
+
+/** A no-op member and a summing join, the shape of the wide chords the sweep and range tests submit. */
+export function noopSumTasks(app: App) {
+  const noop = app.task({ name: 'noop' }, async (value: number) => value);
+  const sum = app.task({ name: 'sum' }, async (values: number[]) => values.reduce((a, b) => a + b, 0));
+  return { noop, sum };
+}

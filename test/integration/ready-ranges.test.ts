@@ -7,7 +7,8 @@ import { cancelRun } from '../../src/store/scripts/cancel-run.js';
 import { claim } from '../../src/store/scripts/claim.js';
 import { cancelStep } from '../../src/store/sweeps.js';
 import { useApps, useRedis } from '../helpers/apps.js';
-import { statuses } from '../helpers/runs.js';
+import { readyCount, statuses } from '../helpers/runs.js';
+import { noopSumTasks } from '../helpers/tasks.js';
 
 // A wide group's roots are enqueued as range members (src/store/scripts/includes/ranges.lua): by
 // submit-run when they are consecutive ids, by enqueue-roots past submit-run's share otherwise
@@ -18,19 +19,10 @@ import { statuses } from '../helpers/runs.js';
 const WIDTH = 5000;
 const SUM = (WIDTH * (WIDTH - 1)) / 2;
 
-function tasks(app: App) {
-  const noop = app.task({ name: 'noop' }, async (value: number) => value);
-  const sum = app.task({ name: 'sum' }, async (values: number[]) => values.reduce((a, b) => a + b, 0));
-  return { noop, sum };
-}
+const tasks = noopSumTasks;
 
 function wideChord(app: App, width = WIDTH, { noop, sum } = tasks(app)) {
   return chain(group(Array.from({ length: width }, (_, i) => noop.si(i))), sum.s());
-}
-
-async function readyCount(app: App): Promise<number> {
-  const [queue] = await app.queues({ names: ['default'] });
-  return queue!.ready;
 }
 
 function queueKeys(app: App) {

@@ -10,7 +10,7 @@ import {
 } from '../../src/index.js';
 import { KeySpace } from '../../src/store/keys.js';
 import { keysOf, useApps, useRedis } from '../helpers/apps.js';
-import { settled } from '../helpers/runs.js';
+import { readyCount, settled } from '../helpers/runs.js';
 import { canvasTasks } from '../helpers/tasks.js';
 
 describe('resume, rerun and cancel', () => {
@@ -124,13 +124,13 @@ describe('resume, rerun and cancel', () => {
     while (starts < 2) await new Promise((resolve) => setTimeout(resolve, 5));
     const { ready } = new KeySpace(app.config.prefix, app.config.shards).forRun(run.id).queue('default');
     // The 198 queued members wait as what is left of one range member (ready-ranges.test.ts).
-    expect((await app.queues({ names: ['default'] }))[0]?.ready).toBe(198);
+    expect(await readyCount(app)).toBe(198);
     expect(await redis().zrange(ready, 0, -1)).toEqual([`${run.id}|2~199~1|1|0`]);
     const outcome = await run.cancel();
     release();
     expect(outcome).toEqual({ changed: true, status: 'cancelled', cancelledNodes: 198, runningNodes: 2 });
     expect(await redis().zcard(ready)).toBe(0);
-    expect((await app.queues({ names: ['default'] }))[0]?.ready).toBe(0);
+    expect(await readyCount(app)).toBe(0);
     const inspection = await settled(run);
     expect(inspection.nodes.every((node) => node.status === 'cancelled')).toBe(true);
     expect(starts).toBe(2);

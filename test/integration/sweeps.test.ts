@@ -10,7 +10,8 @@ import { submitRun } from '../../src/store/scripts/submit-run.js';
 import { stageSpecs, type SubmitRequest } from '../../src/store/submission.js';
 import { cancelStep, reopenStep } from '../../src/store/sweeps.js';
 import { useApps, useRedis } from '../helpers/apps.js';
-import { statuses } from '../helpers/runs.js';
+import { readyCount, statuses } from '../helpers/runs.js';
+import { noopSumTasks } from '../helpers/tasks.js';
 
 /** Members of the wide chord: a sweep of SWEEP nodes per call needs 11 calls for it. */
 const WIDTH = 1000;
@@ -18,21 +19,14 @@ const SWEEP = 100;
 const SUM = (WIDTH * (WIDTH - 1)) / 2;
 
 function wideChord(app: App, width = WIDTH) {
-  const noop = app.task({ name: 'noop' }, async (value: number) => value);
-  const sum = app.task({ name: 'sum' }, async (values: number[]) => values.reduce((a, b) => a + b, 0));
+  const { noop, sum } = noopSumTasks(app);
   return chain(group(Array.from({ length: width }, (_, i) => noop.si(i))), sum.s());
 }
 
 /** A chord of two-step chains: its roots are two ids apart, so past submit-run's share they are left to enqueue-roots. */
 function chainsChord(app: App, width: number) {
-  const noop = app.task({ name: 'noop' }, async (value: number) => value);
-  const sum = app.task({ name: 'sum' }, async (values: number[]) => values.reduce((a, b) => a + b, 0));
+  const { noop, sum } = noopSumTasks(app);
   return chain(group(Array.from({ length: width }, (_, i) => chain(noop.si(i), noop.s()))), sum.s());
-}
-
-async function readyCount(app: App): Promise<number> {
-  const [queue] = await app.queues({ names: ['default'] });
-  return queue!.ready;
 }
 
 /** cancel-run alone, as a process that dies right after it would leave the run. */
