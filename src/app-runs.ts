@@ -40,6 +40,26 @@ export async function planRun(
   return { id, name, plan };
 }
 
+/**
+ * A run with at most this many ready roots may have them started by a worker of the submitting
+ * process (eager start, submit-run.lua); a wider one is better spread over every worker, through
+ * its queues.
+ */
+const EAGER_MAX_ROOTS = 4;
+
+/** The queue of each ready root a worker of this process may start at submit, or none. */
+export function eagerRootQueues(plan: SubmissionPlan): readonly string[] {
+  const queues: string[] = [];
+  for (const node of plan.nodes) {
+    if (node.waiting !== 0) continue;
+    // Delayed roots wait in their queue's delayed set.
+    if (node.countdownMs !== 0 || node.etaMs !== 0) continue;
+    if (queues.length === EAGER_MAX_ROOTS) return [];
+    queues.push(node.queue);
+  }
+  return queues;
+}
+
 /** app.listRuns()'s options, checked (ConfigError), as RunStore.list takes them. */
 export function listRunsQuery(options: ListRunsOptions): Parameters<RunStore['list']>[0] {
   const parsed = listRunsSchema.safeParse(options);

@@ -8,6 +8,7 @@ import { Task, type TaskDefinition, type TaskHandler, type TaskOptions } from '.
 import { type AppConfig, type AppOptions, connect, parseAppOptions } from './config.js';
 import { ConfigError, DuplicateTaskError } from './errors/index.js';
 import { Run, type RunContext } from './run/run.js';
+import type { InputTemplate } from './graph/template.js';
 import { RunEvents } from './run/run-events.js';
 import type { EventStream } from './run/event-stream.js';
 import type { CeleriacEvent } from './store/events.js';
@@ -22,12 +23,15 @@ import { readWorkers, type WorkerList } from './store/workers.js';
 import { parseThroughputWindow, type QueueThroughput, readThroughput, type ThroughputOptions } from './store/throughput.js';
 import type { RunStore } from './store/run-store.js';
 import { describeZodError } from './util/zod.js';
+import { newRunId } from './util/run-ids.js';
 import { Worker } from './worker/worker.js';
 import type { WorkerOptions } from './worker/worker-options.js';
 import { endSpanWithError, startSubmitSpan } from './tracing/spans.js';
 import { AppConnection } from './app-connection.js';
 import { type EventsHost, openEventStream, readEventPosition } from './app-events.js';
-import { listRunsQuery, planRun, runListOf } from './app-runs.js';
+import { eagerRootQueues, listRunsQuery, planRun, runListOf } from './app-runs.js';
+import type { SubmissionPlan } from './graph/plan.js';
+import type { EagerStart } from './store/scripts/submit-run.js';
 import {
   type AnyContract,
   type EventsOptions,
@@ -63,7 +67,7 @@ export class App {
     this.config = parseAppOptions(options);
     this.keys = new KeySpace(this.config.prefix, this.config.shards);
     this.connection = new AppConnection(this.config, this.keys);
-    this.runEvents = new RunEvents(() => connect(this.config, true, 'events'), this.config.connectTimeoutMs);
+    this.runEvents = new RunEvents(() => connect(this.config, true, 'events'), this.config.connectTimeoutMs, this.keys.waiterChannel(ulid()));
   }
 
   /** The app's command connection (the caller's own instance, if one was given). */
@@ -171,17 +175,39 @@ export class App {
    * typed error before anything is written.
    */
   async submit<R>(canvas: Canvas<never, R>, options: SubmitOptions = {}): Promise<Run<R>> {
-    const { id, name, plan } = await planRun(canvas, options, this.config, (task) => this.tasks.get(task), ulid);
+    const { id, name, plan } = await planRun(canvas, options, this.config, (task) => this.tasks.get(task), newRunId);
     const { span, storedTrace } = startSubmitSpan(id, name, plan.nodes.length, this.config.tracing);
+    const notify = this.runEvents.waiterChannelIfOpen();
+    const run = new Run<R>(id, this.runContext(), { output: JSON.parse(plan.outputJson) as InputTemplate, notified: notify !== null });
+    if (notify) this.runEvents.expect(id, run);
+    const eager = this.holdEager(plan);
+    let handedOver = false;
     try {
       const { events } = this.config;
-      await this.withRedis(() => this.runs.submit(id, name, plan, this.config.retention, storedTrace, events.enabled ? events.maxLen : 0));
+      const write = { retention: this.config.retention, storedTrace, eventsMaxLen: events.enabled ? events.maxLen : 0, notify, eager: eager?.start ?? null };
+      const outcome = await this.withRedis(() => this.runs.submit(id, name, plan, write));
+      if (eager) eager.worker.runEager(eager.start, outcome.started);
+      handedOver = true;
+      if (outcome.shortfall) throw outcome.shortfall;
     } catch (error) {
+      if (eager && !handedOver) eager.worker.runEager(eager.start, []);
+      if (notify) this.runEvents.unexpect(id);
       endSpanWithError(span, error);
       throw error;
     }
     span.end();
-    return new Run<R>(id, this.runContext());
+    return run;
+  }
+
+  /** A worker of this app, running here, that holds slots for the run's ready roots (eager start), if any. */
+  private holdEager(plan: SubmissionPlan): { worker: Worker; start: EagerStart } | null {
+    const rootQueues = eagerRootQueues(plan);
+    if (rootQueues.length === 0) return null;
+    for (const worker of this.ownWorkers) {
+      const start = worker.holdEager(rootQueues);
+      if (start) return { worker, start };
+    }
+    return null;
   }
 
   /** A handle on an existing run, from any process. Does no I/O until used. */
@@ -307,7 +333,15 @@ export class App {
 
   /** A worker for this app's tasks. Call `start()` to begin consuming. */
   worker(options: WorkerOptions = {}): Worker {
-    const worker = new Worker({ config: this.config, keys: this.keys, lookup: (name) => this.tasks.get(name) }, options);
+    const worker = new Worker(
+      {
+        config: this.config,
+        keys: this.keys,
+        lookup: (name) => this.tasks.get(name),
+        onRunFinished: (runId, finish) => this.runEvents.deliver(runId, this.keys.runChannel(runId), finish),
+      },
+      options,
+    );
     this.ownWorkers.add(worker);
     return worker;
   }

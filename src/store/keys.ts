@@ -242,6 +242,11 @@ export class KeySpace {
     this.cancellationsChannel = `${tag}:events:cancellations`;
   }
 
+  /** Pub/sub channel on which the runs a process submitted announce their finish to it (run-events.ts; not a key). */
+  waiterChannel(processId: string): string {
+    return `{${this.prefix}}:events:waiter:${processId}`;
+  }
+
   /** The number of the shard that holds a run. */
   shardOf(runId: string): number {
     return this.shards.length === 1 ? 0 : hashRunId(runId) % this.shards.length;

@@ -192,8 +192,8 @@ export interface Completion {
 }
 
 export interface BatchCompleteOutcome {
-  /** This call made the run succeed. */
-  readonly runFinished: boolean;
+  /** When this call made the run succeed: the finish message its channel got; else null. */
+  readonly finish: string | null;
   /** One per completion, in order. */
   readonly outcomes: readonly CompletionKind[];
   /** Nodes started for the worker (take-next, then claimed messages of this run), at most `fill.count`. */
@@ -256,6 +256,15 @@ export class NodeStore {
     return replies.map((reply) => (typeof reply === 'string' ? { started: started[next++]! } : reply));
   }
 
+  /** The nodes submit-run started for this worker (its eager start), as start-nodes gives them. */
+  eagerStarted(started: readonly { readonly message: NodeMessage; readonly queue: string; readonly json: string }[]): Promise<readonly StartedNode[]> {
+    return withDeferredInputs(
+      this.redis,
+      this.keys,
+      started.map(({ message, queue, json }) => parseStarted(message, queue, json)),
+    );
+  }
+
   /**
    * Hand claimed messages of one queue back to ready, unstarted (release-messages): after a
    * start-nodes that Redis refused for lack of memory. Returns how many went back.
@@ -288,7 +297,7 @@ export class NodeStore {
     for (const { message, queue, json } of reply.started) parsed.push(parseStarted(message, queue, json));
     const started = await withDeferredInputs(this.redis, this.keys, parsed);
     const claimed = reply.claimed.map(({ queue, message }): ClaimedMessage => ({ shard: shard.index, queue, message }));
-    return { runFinished: reply.runFinished, outcomes: reply.outcomes, started, claimed };
+    return { finish: reply.finish, outcomes: reply.outcomes, started, claimed };
   }
 
   async fail(node: StartedNode, errorJson: string, retryDelayMs: number | null): Promise<FailOutcome> {

@@ -1,5 +1,5 @@
 import type { RedisClient } from './redis-client.js';
-import { RunActiveError, RunExpiredError, RunNotFoundError } from '../errors/index.js';
+import { ReplicationTimeoutError, RunActiveError, RunExpiredError, RunNotFoundError } from '../errors/index.js';
 import type { SubmissionPlan } from '../graph/plan.js';
 import type { KeySpace } from './keys.js';
 import type { NodeStatus, RunStatus } from './records.js';
@@ -8,7 +8,8 @@ import { cancelRun } from './scripts/cancel-run.js';
 import { deleteNodes } from './scripts/delete-nodes.js';
 import { deleteRun } from './scripts/delete-run.js';
 import { reopenRun } from './scripts/reopen-run.js';
-import { writeRun } from './submission.js';
+import { type SubmitOutcome, writeRun } from './submission.js';
+import type { EagerStart } from './scripts/submit-run.js';
 import { type NodeDetailRead, readNodeDetail } from './node-detail.js';
 import { SWEEP_NODES, finishCancel, finishReopen, finishRoots } from './sweeps.js';
 import { type RunMeta, parseMeta } from './run-meta.js';
@@ -23,6 +24,19 @@ export interface Retention {
   readonly succeededMs: number;
   readonly failedMs: number;
   readonly cancelledMs: number;
+}
+
+/** What a submit writes besides the plan. */
+export interface SubmitWrite {
+  readonly retention: Retention;
+  /** The submit span's trace context JSON ("" or absent: tracing is off). */
+  readonly storedTrace?: string;
+  /** The event stream's length for the run's events (0 or absent: none). */
+  readonly eventsMaxLen?: number;
+  /** The submitting process's waiter channel (run-events.ts), if it has one open. */
+  readonly notify?: string | null;
+  /** A worker of this process that starts ready roots itself (submit-run's eager start). */
+  readonly eager?: EagerStart | null;
 }
 
 /**
@@ -45,9 +59,26 @@ export class RunStore {
     this.index = new RunIndex(redis, keys);
   }
 
-  /** Write the whole run, all or nothing, in one round trip (submission.ts). Returns the creation time. */
-  submit(runId: string, name: string, plan: SubmissionPlan, retention: Retention, storedTrace = '', eventsMaxLen = 0): Promise<number> {
-    return writeRun(this.redis, this.keys, { runId, name, plan, retention, storedTrace, eventsMaxLen, replication: this.replication }, this.sweepNodes);
+  /**
+   * Write the whole run, all or nothing, in one round trip (submission.ts). With an eager start,
+   * replicas that fall short do not throw here: the run was applied and its roots started, which
+   * the worker must get; the caller throws `shortfall` once it has handed them over.
+   */
+  async submit(runId: string, name: string, plan: SubmissionPlan, options: SubmitWrite): Promise<SubmitOutcome & { readonly shortfall: ReplicationTimeoutError | null }> {
+    const { retention, storedTrace = '', eventsMaxLen = 0, notify, eager } = options;
+    let shortfall: ReplicationTimeoutError | null = null;
+    const replication =
+      eager && this.replication
+        ? {
+            ...this.replication,
+            onShortfall: (error: ReplicationTimeoutError) => {
+              shortfall = error;
+            },
+          }
+        : this.replication;
+    const request = { runId, name, plan, retention, storedTrace, eventsMaxLen, replication, eager: eager ?? null, ...(notify ? { notify } : {}) };
+    const outcome = await writeRun(this.redis, this.keys, request, this.sweepNodes);
+    return { ...outcome, shortfall };
   }
 
   async meta(runId: string): Promise<RunMeta | null> {

@@ -4,7 +4,7 @@ import type { KeySpace } from './keys.js';
 import { sendFlat } from './command.js';
 import { decodeRedisError } from './redis-errors.js';
 import type { ReplicationWait } from './script.js';
-import { type RunToCommit, type SubmitRunReply, submitRun } from './scripts/submit-run.js';
+import { type EagerStart, type EagerStarted, type RunToCommit, type SubmitRunReply, submitRun } from './scripts/submit-run.js';
 import { SWEEP_NODES, finishRoots } from './sweeps.js';
 
 /** Specs per staging HSET (2 arguments each): the same batch size the scripts write in. */
@@ -15,16 +15,32 @@ const STAGE_BATCH = 1000;
  * fails with SubmitInterruptedError rather than creating half a run.
  */
 const STAGING_TTL_MS = 10 * 60 * 1000;
+/**
+ * A run this small sends its specs in submit-run's arguments: one command instead of the staging
+ * HSET, its PEXPIRE and the commit. Past it, staging is cheaper for Redis (see submit-run.lua).
+ */
+const INLINE_MAX_NODES = 32;
+const INLINE_MAX_BYTES = 32 * 1024;
 
 export interface SubmitRequest extends RunToCommit {
   /** Wait for replicas after the commit (AppOptions.replication); null or absent: do not. */
   readonly replication?: ReplicationWait | null;
+  /** A worker of this process that starts ready roots itself (submit-run's eager start). */
+  readonly eager?: EagerStart | null;
+}
+
+/** A committed run: its creation time (ms, Redis's clock), and the roots started for the eager worker. */
+export interface SubmitOutcome {
+  readonly createdAt: number;
+  readonly started: readonly EagerStarted[];
 }
 
 /** Specs on their way into a staging hash: where, and the HSETs (and PEXPIREs) already sent. */
 export interface Staging {
   readonly key: string;
   readonly writes: readonly Promise<unknown>[];
+  /** The specs go in the commit's arguments instead (a small run). */
+  readonly inline?: boolean;
 }
 
 /**
@@ -36,8 +52,20 @@ export interface Staging {
  * conversion costs more than the HSETs and the commit together (see the header of
  * scripts/submit-run.lua). Returns the run's creation time (ms, RedisClient clock).
  */
-export function writeRun(redis: RedisClient, keys: KeySpace, request: SubmitRequest, sweepNodes = SWEEP_NODES): Promise<number> {
-  return commitRun(redis, keys, request, stageSpecs(redis, keys, request), sweepNodes);
+export function writeRun(redis: RedisClient, keys: KeySpace, request: SubmitRequest, sweepNodes = SWEEP_NODES): Promise<SubmitOutcome> {
+  return commitRun(redis, keys, request, specsInline(request) ? inlineStaging(keys, request) : stageSpecs(redis, keys, request), sweepNodes);
+}
+
+function specsInline({ plan }: SubmitRequest): boolean {
+  if (plan.nodes.length > INLINE_MAX_NODES) return false;
+  let bytes = 0;
+  for (const node of plan.nodes) bytes += node.specJson.length;
+  return bytes <= INLINE_MAX_BYTES;
+}
+
+/** No staging: the specs go with the commit. The key is still named in its KEYS (and never written). */
+function inlineStaging(keys: KeySpace, { runId }: SubmitRequest): Staging {
+  return { key: keys.forRun(runId).stagedSpecs(runId, 'inline'), writes: [], inline: true };
 }
 
 /** Send the plan's specs to a new staging hash, without waiting for the replies. */
@@ -59,9 +87,9 @@ export function stageSpecs(redis: RedisClient, keys: KeySpace, { runId, plan }: 
  * specs were lost), or the error Redis gave a staging write; in every case nothing is left. Once
  * committed the run stands: an error while enqueueing the roots leaves them to the repair sweep.
  */
-export async function commitRun(redis: RedisClient, keys: KeySpace, request: SubmitRequest, staging: Staging, sweepNodes = SWEEP_NODES): Promise<number> {
+export async function commitRun(redis: RedisClient, keys: KeySpace, request: SubmitRequest, staging: Staging, sweepNodes = SWEEP_NODES): Promise<SubmitOutcome> {
   const { runId, plan } = request;
-  const committed = submitRun.run(redis, { ...request, shard: keys.forRun(runId), stagingKey: staging.key }, request.replication ?? null);
+  const committed = submitRun.run(redis, { ...request, shard: keys.forRun(runId), stagingKey: staging.key, inline: staging.inline === true }, request.replication ?? null);
   const [writes, outcome] = await Promise.all([
     Promise.allSettled(staging.writes),
     committed.then(
@@ -71,7 +99,7 @@ export async function commitRun(redis: RedisClient, keys: KeySpace, request: Sub
   ]);
   if (!(outcome instanceof Error)) {
     if (outcome.rootsLeft) await finishRoots(redis, keys, runId, plan.queues, sweepNodes);
-    return outcome.createdAt;
+    return { createdAt: outcome.createdAt, started: outcome.started };
   }
   // A staging write Redis refused (out of memory, say) explains a short staging better than the
   // commit's error (already typed: RunExistsError, SubmitInterruptedError...).

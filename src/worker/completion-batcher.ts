@@ -24,6 +24,8 @@ export interface CompletionBatcherOptions {
   readonly maxBatch: number;
   /** How complete-nodes fills the slots that want work (all but the count, set per batch). */
   readonly slots: Omit<FillSlots, 'count'>;
+  /** A batch made its run succeed: the finish message its channel got (for waiters in this process). */
+  readonly onRunFinished: (runId: string, finish: string) => void;
   /**
    * Messages of other runs that complete-nodes claimed for the slots of completions that wanted
    * work: the worker starts them (start-nodes). Each takes over one such slot.
@@ -98,7 +100,8 @@ export class CompletionBatcher {
     return this.nodes.completeMany(node.message.runId, [{ node, resultJson, span }], wantsNext ? this.fill(1) : null).then((outcome) => {
       if (outcome.claimed.length > 0) this.options.onClaimed(outcome.claimed);
       const kind = outcome.outcomes[0] ?? 'stale';
-      return { kind, runFinished: outcome.runFinished && kind === 'completed', next: wantsNext ? (outcome.started[0] ?? null) : null };
+      if (outcome.finish !== null) this.options.onRunFinished(node.message.runId, outcome.finish);
+      return { kind, runFinished: outcome.finish !== null && kind === 'completed', next: wantsNext ? (outcome.started[0] ?? null) : null };
     });
   }
 
@@ -110,12 +113,13 @@ export class CompletionBatcher {
       const outcome = await this.nodes.completeMany(runId, batch, wanting > 0 ? this.fill(wanting) : null);
       // Started nodes go to the slots that asked for work, in order; claimed messages of other
       // runs take over the slots left (the worker starts them, and those slots end here).
+      if (outcome.finish !== null) options.onRunFinished(runId, outcome.finish);
       let nextIndex = 0;
       let finishTold = false;
       batch.forEach((pending, index) => {
         const next = pending.wantsNext ? (outcome.started[nextIndex++] ?? null) : null;
         const kind = outcome.outcomes[index] ?? 'stale';
-        const runFinished = outcome.runFinished && kind === 'completed' && !finishTold;
+        const runFinished = outcome.finish !== null && kind === 'completed' && !finishTold;
         if (runFinished) finishTold = true;
         pending.resolve({ kind, runFinished, next });
       });

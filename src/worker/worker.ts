@@ -23,6 +23,7 @@ import { WorkerConnections } from './worker-connections.js';
 import { ShardClaims } from './shard-claims.js';
 import { parseWorkerOptions, type WorkerOptions } from './worker-options.js';
 import { serializeError } from './errors-json.js';
+import type { EagerStart, EagerStarted } from '../store/scripts/submit-run.js';
 import { NO_RETRY, retryDelay } from './retry.js';
 
 /** What a worker needs from its app. */
@@ -30,6 +31,8 @@ export interface WorkerContext {
   readonly config: AppConfig;
   readonly keys: KeySpace;
   readonly lookup: (task: string) => TaskDefinition | undefined;
+  /** A completion here made a run succeed: its finish message, for the waiters of this process. */
+  readonly onRunFinished?: (runId: string, finish: string) => void;
 }
 
 const LEASE_EXPIRED_CODE = new LeaseExpiredError('').code;
@@ -184,6 +187,13 @@ export class Worker {
         claimFromQueues: true,
       },
       onClaimed: (claimed) => this.startClaimed(claimed),
+      onRunFinished: (runId, finish) => {
+        try {
+          this.context.onRunFinished?.(runId, finish);
+        } catch (error) {
+          this.onError(error);
+        }
+      },
     });
     const runs = new RunStore(commands, this.context.keys);
     this.runs = runs;
@@ -281,6 +291,45 @@ export class Worker {
         await new Promise((resolve) => setTimeout(resolve, ERROR_BACKOFF_MS));
       }
     }
+  }
+
+  /**
+   * @internal For app.submit's eager start (submit-run starts ready roots for a worker of the
+   * submitting process): hold a free slot for each ready root (`rootQueues`: each one's queue)
+   * that this worker consumes, as many as it has free. Returns what submit-run needs, or null
+   * when nothing is held. The submit then calls runEager with what it started (nothing when it
+   * failed).
+   */
+  holdEager(rootQueues: readonly string[]): EagerStart | null {
+    if (this.state !== 'running' || !this.nodes) return null;
+    let wanted = 0;
+    for (const queue of rootQueues) if (this.queues.includes(queue)) wanted++;
+    const slots = Math.min(wanted, this.concurrency - this.active);
+    if (slots <= 0) return null;
+    this.active += slots;
+    return { slots, workerId: this.id, leaseMs: this.leaseMs, queues: this.queues };
+  }
+
+  /** @internal Run the roots submit-run started in the slots holdEager held; the slots left are released. */
+  runEager(held: EagerStart, started: readonly EagerStarted[]): void {
+    const nodes = this.nodes;
+    const unused = held.slots - started.length;
+    if (unused > 0) this.release(unused);
+    if (started.length === 0) return;
+    if (!nodes) {
+      // Closed meanwhile: the leases bring the nodes back to another worker.
+      this.release(started.length);
+      return;
+    }
+    nodes.eagerStarted(started).then(
+      (parsed) => {
+        for (const node of parsed) this.runSlot(node);
+      },
+      (error: unknown) => {
+        this.onError(error);
+        this.release(started.length);
+      },
+    );
   }
 
   /**

@@ -45,6 +45,6 @@ export class SteppingNodeStore extends NodeStore {
     const outcome = await this.completeMany(node.message.runId, [{ node, resultJson, span }], fill);
     const kind = outcome.outcomes[0];
     if (kind === 'stale' || kind === 'discarded') return { kind };
-    return { kind: 'completed', next: outcome.started[0] ?? null, runFinished: outcome.runFinished };
+    return { kind: 'completed', next: outcome.started[0] ?? null, runFinished: outcome.finish !== null };
   }
 }

@@ -138,7 +138,7 @@ describe('complete-step: a chain hop', () => {
     // The last step has no dependant: complete-nodes finishes the run, for both.
     const [last, lastSent] = await complete(fastNode, '4', WORKER_FILL);
     expect(lastSent).toEqual(['complete-nodes']);
-    expect(last.runFinished).toBe(true);
+    expect(last.finish).toBe('succeeded\n[4]');
     await complete(generalNode, '4', WORKER_FILL);
     expect(await fast.result()).toBe(4);
     expect(await snapshot(fast.id)).toBe(await snapshot(general.id));

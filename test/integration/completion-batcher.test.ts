@@ -33,6 +33,7 @@ describe('CompletionBatcher', () => {
       maxBatch: 100,
       slots: { queues: ['default'], leaseMs: 30_000, maxLeaseExpiries: 5, leaseExpiredErrorJson: '{}', claimFromQueues: true },
       onClaimed: () => undefined,
+      onRunFinished: () => undefined,
     });
     return { run, nodes, started, batcher };
   }

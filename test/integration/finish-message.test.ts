@@ -112,4 +112,89 @@ describe('the finish message', () => {
     expect(messages).toEqual(['failed']);
     listener.disconnect();
   });
+
+  /** After a first result() here, the process's waiter channel is subscribed (in the background). */
+  async function waiterChannelOpen(): Promise<void> {
+    while (((await admin.pubsub('CHANNELS', `{${app.config.prefix}}:events:waiter:*`)) as string[]).length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  /** The same app in another process, as far as this one can tell: its worker finishes the runs. */
+  async function elsewhere(): Promise<App> {
+    const other = createApp({ redis: server.url, prefix: app.config.prefix });
+    canvasTasks(other);
+    other.task({ name: 'boom' }, async () => {
+      throw new Error('boom');
+    });
+    await other.worker().start();
+    return other;
+  }
+
+  it('waits for a run submitted after a first result() here on the waiter channel: no SUBSCRIBE, read or UNSUBSCRIBE of its own', async () => {
+    const { identity } = canvasTasks(app);
+    const other = await elsewhere();
+    expect(await (await app.submit(identity.si(1))).result({ timeoutMs: 10_000 })).toBe(1);
+    await waiterChannelOpen();
+    sent = [];
+    const run = await app.submit(identity.si({ n: 2 }));
+    expect(await run.result({ timeoutMs: 10_000 })).toEqual({ n: 2 });
+    await monitored();
+    const keys = new KeySpace(app.config.prefix);
+    // The scripts name the run's channel (they publish on it); nothing else does.
+    const naming = sent.filter((args) => args.includes(keys.runChannel(run.id))).map((args) => args[0]!.toLowerCase());
+    expect(naming.filter((command) => command !== 'evalsha')).toEqual([]);
+    expect(naming.length).toBeGreaterThan(0);
+    expect(sentFor(keys.run(run.id).run)).toEqual([]);
+    expect(sentFor(keys.run(run.id).results)).toEqual([]);
+    await other.close();
+  });
+
+  it('keeps a finish that came before result() was called, and answers from it', async () => {
+    const { identity } = canvasTasks(app);
+    const other = await elsewhere();
+    await (await app.submit(identity.si(1))).result({ timeoutMs: 10_000 });
+    await waiterChannelOpen();
+    const run = await app.submit(identity.si('early'));
+    const meta = new KeySpace(app.config.prefix).run(run.id).run;
+    while ((await admin.hget(meta, 'status')) !== 'succeeded') await new Promise((resolve) => setTimeout(resolve, 5));
+    await monitored();
+    sent = [];
+    expect(await run.result({ timeoutMs: 10_000 })).toBe('early');
+    await monitored();
+    expect(sentFor(meta)).toEqual([]);
+    await other.close();
+  });
+
+  it('reads why a run failed when the waiter channel says so', async () => {
+    const { identity } = canvasTasks(app);
+    app.task({ name: 'boom' }, async () => {
+      throw new Error('boom');
+    });
+    const other = await elsewhere();
+    await (await app.submit(identity.si(1))).result({ timeoutMs: 10_000 });
+    await waiterChannelOpen();
+    const failing = await app.submit(chain(identity.si(1), app.signature('boom', [], { immutable: true })));
+    await expect(failing.result({ timeoutMs: 10_000 })).rejects.toThrow(/boom/);
+    await other.close();
+  });
+
+  it('still answers when the connection of the waiter channel was killed while a run finished', async () => {
+    const { identity } = canvasTasks(app);
+    const first = await app.submit(identity.si(1));
+    const other = await elsewhere();
+    await first.result({ timeoutMs: 10_000 });
+    await waiterChannelOpen();
+    await other.close();
+    const run = await app.submit(identity.si(42));
+    const waiting = run.result({ timeoutMs: 15_000 });
+    const list = String(await admin.client('LIST'));
+    const subscriber = list.split('\n').find((line) => line.includes(`name=celeriac:${app.config.prefix}:events`));
+    const id = /\bid=(\d+)/.exec(subscriber ?? '')?.[1];
+    expect(Number(await admin.client('KILL', 'ID', id!))).toBe(1);
+    // The run finishes while the subscriber may still be reconnecting: its message may be lost.
+    const again = await elsewhere();
+    expect(await waiting).toBe(42);
+    await again.close();
+  });
 });

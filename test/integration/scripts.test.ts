@@ -267,7 +267,7 @@ describe('Lua scripts', () => {
       fill,
     );
     expect(outcome.outcomes).toEqual(['completed', 'completed', 'stale']);
-    expect(outcome.runFinished).toBe(false);
+    expect(outcome.finish).toBeNull();
     // Three free slots: the two remaining members of this run were started in the same call,
     // and the other run's root was claimed (leased) for the worker to start.
     expect(outcome.started.map((node) => [node.message.nodeId, node.attempt])).toEqual([

@@ -61,8 +61,10 @@ describe('submit stages specs, then commits the run', () => {
       url.username = user;
       url.password = 'secret';
       const app = makeApp({ redis: url.toString() });
-      const { add } = canvasTasks(app);
-      await expect(app.submit(chain(add.s(1, 2), add.s(3)))).rejects.toThrow("NOPERM this user has no permissions to run the 'hset' command");
+      const { add, tsum } = canvasTasks(app);
+      // Wide enough to be staged (a small run's specs go in the commit itself).
+      const canvas = chain(group(Array.from({ length: 40 }, (_, index) => add.si(index, 1))), tsum.s());
+      await expect(app.submit(canvas)).rejects.toThrow("NOPERM this user has no permissions to run the 'hset' command");
       // Only the app's shard count, which its first call records.
       expect(await keysOf(admin, app)).toEqual([`{${app.config.prefix}}:meta`]);
     } finally {

@@ -6,6 +6,7 @@ import { type CompleteNodesInput, completeNodes } from '../../src/store/scripts/
 import { scripts } from '../helpers/all-scripts.js';
 import { failNode } from '../../src/store/scripts/fail-node.js';
 import { startNodes } from '../../src/store/scripts/start-nodes.js';
+import { submitRun } from '../../src/store/scripts/submit-run.js';
 import { readdirSync } from 'node:fs';
 
 const shard = new KeySpace('reply-test').shards[0]!;
@@ -30,9 +31,9 @@ describe('script reply decoders', () => {
   });
 
   it('complete-nodes: a reply of the declared shape is decoded', () => {
-    const reply = [1, ['completed'], ['r|2|1|0', 'default', '[1]'], ['other', 'o|0|1|0']];
+    const reply = ['succeeded\n[1]', ['completed'], ['r|2|1|0', 'default', '[1]'], ['other', 'o|0|1|0']];
     expect(completeNodes.declaration.decode(reply, completeInput)).toEqual({
-      runFinished: true,
+      finish: 'succeeded\n[1]',
       outcomes: ['completed'],
       started: [{ message: { runId: 'r', nodeId: '2', delivery: 1, priority: 0, raw: 'r|2|1|0' }, queue: 'default', json: '[1]' }],
       claimed: [{ queue: 'other', message: 'o|0|1|0' }],
@@ -48,7 +49,20 @@ describe('script reply decoders', () => {
     expect(refusal(decode([0, ['stale'], [], ['q']])).problem).toMatch(/not two per message/);
     expect(refusal(decode([0, ['stale'], [1, 2, 3], []])).problem).toMatch(/started\[0\] is 1, not a string/);
     expect(refusal(decode([0, ['stale'], ['not a message', 'default', '[]'], []])).problem).toMatch(/a started message is malformed/);
-    expect(refusal(decode(['1', ['stale'], [], []])).problem).toMatch(/runFinished/);
+    expect(refusal(decode([1, ['stale'], [], []])).problem).toMatch(/finish is neither a message nor 0/);
+    expect(completeNodes.declaration.decode([0, ['stale'], [], []], completeInput).finish).toBeNull();
+  });
+
+  it('submit-run: the creation time, rootsLeft, and the roots it started for an eager worker', () => {
+    const input = {} as Parameters<typeof submitRun.declaration.decode>[1];
+    expect(submitRun.declaration.decode([5, 0], input)).toEqual({ createdAt: 5, rootsLeft: false, started: [] });
+    expect(submitRun.declaration.decode([5, 1, 'r|0|1|0', 'default', '[1]'], input)).toEqual({
+      createdAt: 5,
+      rootsLeft: true,
+      started: [{ message: { runId: 'r', nodeId: '0', delivery: 1, priority: 0, raw: 'r|0|1|0' }, queue: 'default', json: '[1]' }],
+    });
+    expect(refusal(() => submitRun.declaration.decode([5, 0, 'r|0|1|0'], input)).problem).toMatch(/not 2 and three per started root/);
+    expect(refusal(() => submitRun.declaration.decode([5, 0, 'bad', 'default', '[1]'], input)).problem).toMatch(/a started message is malformed/);
   });
 
   it('start-nodes, claim and fail-node check theirs', () => {

@@ -49,8 +49,9 @@
                    lease member), the queue it came from, and the attempt's span context (W3C
                    traceparent, "" when tracing is off)
 
-  Returns: { runFinished, outcomes, started, claimed }
-    runFinished  1 when this call made the run succeed, else 0
+  Returns: { finish, outcomes, started, claimed }
+    finish       when this call made the run succeed, its finish message (setRunStatus in
+                 includes/run.lua: the message its channel got), else 0
     outcomes     one per completion, in ARGV order: 'completed', 'stale' (fenced off) or
                  'discarded' (the run was cancelled; the result was dropped)
     started      nodes started for the worker (take-next, then claimed messages of this run),
@@ -277,7 +278,6 @@ end
 writes:flush()
 
 if unfinished == 0 then
-  setRunStatus(run, runId, RUN_SUCCEEDED, now, channel)
-  reply[1] = 1
+  reply[1] = setRunStatus(run, runId, RUN_SUCCEEDED, now, channel) or 0
 end
 return finish()

@@ -42,7 +42,8 @@ export interface CompleteNodesInput {
 }
 
 export interface CompleteNodesReply {
-  readonly runFinished: boolean;
+  /** When this call made the run succeed: the finish message its channel got (store/finish-message.ts); else null. */
+  readonly finish: string | null;
   /** One per completion, in order. */
   readonly outcomes: readonly CompletionKind[];
   /** Nodes started for the worker: the message, its queue, the started node's JSON (includes/start.lua). */
@@ -81,7 +82,7 @@ export const completionCall = {
     return args;
   },
   decode: (name: string, reply: unknown, { completions }: CompleteNodesInput): CompleteNodesReply => {
-    const [runFinished, outcomesReply, startedFlat, claimedFlat, ...rest] = arrayReply(name, reply);
+    const [finishReply, outcomesReply, startedFlat, claimedFlat, ...rest] = arrayReply(name, reply);
     if (rest.length > 0) badReply(name, `${4 + rest.length} values, not 4`);
     const outcomes = arrayReply(name, outcomesReply, 'outcomes').map((outcome) => oneOf(name, outcome, COMPLETION_KINDS, 'an outcome'));
     if (outcomes.length !== completions.length) badReply(name, `${outcomes.length} outcomes for ${completions.length} completions`);
@@ -96,7 +97,9 @@ export const completionCall = {
     if (claimedValues.length % 2 !== 0) badReply(name, `${claimedValues.length} claimed values, not two per message`);
     const claimed: { queue: string; message: string }[] = [];
     for (let index = 0; index < claimedValues.length; index += 2) claimed.push({ queue: claimedValues[index]!, message: claimedValues[index + 1]! });
-    return { runFinished: integerReply(name, runFinished, 'runFinished') === 1, outcomes, started, claimed };
+    const finish = typeof finishReply === 'string' ? finishReply : null;
+    if (finish === null && integerReply(name, finishReply, 'finish') !== 0) badReply(name, 'finish is neither a message nor 0');
+    return { finish, outcomes, started, claimed };
   },
 };
 

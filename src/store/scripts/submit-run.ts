@@ -1,7 +1,8 @@
 import type { PlannedNode, SubmissionPlan } from '../../graph/plan.js';
 import type { ShardKeys } from '../keys.js';
+import { type NodeMessage, parseMessage } from '../messages.js';
 import { defineScript } from '../script.js';
-import { arrayReply, badReply, integerReply } from '../script-reply.js';
+import { arrayReply, badReply, integerReply, stringsReply } from '../script-reply.js';
 import { runSubject } from './run-input.js';
 
 /** What a submit commits (submission.ts's SubmitRequest adds how to wait for replicas). */
@@ -14,12 +15,35 @@ export interface RunToCommit {
   readonly storedTrace: string;
   /** The event stream's length for this run's events (MAXLEN ~), 0 when the app has events off. */
   readonly eventsMaxLen: number;
+  /** The submitting process's waiter channel (run-events.ts), where the finish is published too; absent: none. */
+  readonly notify?: string;
+}
+
+/** A worker of the submitting process that starts ready roots itself (submit-run's eager start). */
+export interface EagerStart {
+  /** Free slots it holds for them. */
+  readonly slots: number;
+  /** Its registry id. */
+  readonly workerId: string;
+  readonly leaseMs: number;
+  /** The queues it consumes. */
+  readonly queues: readonly string[];
 }
 
 export interface SubmitRunInput extends RunToCommit {
   readonly shard: ShardKeys;
-  /** The hash the specs were staged in (submission.ts). */
+  /** The hash the specs were staged in (submission.ts), or would have been when they are inline. */
   readonly stagingKey: string;
+  /** The specs go in the call's arguments (a small run) instead of the staging hash. */
+  readonly inline?: boolean;
+  readonly eager?: EagerStart | null;
+}
+
+/** A root submit-run started for the eager worker: its message (leased), queue, and start JSON (includes/start.lua). */
+export interface EagerStarted {
+  readonly message: NodeMessage;
+  readonly queue: string;
+  readonly json: string;
 }
 
 export interface SubmitRunReply {
@@ -27,10 +51,12 @@ export interface SubmitRunReply {
   readonly createdAt: number;
   /** Ready roots are left to enqueue-roots. */
   readonly rootsLeft: boolean;
+  /** The roots started for the eager worker, at most its slots. */
+  readonly started: readonly EagerStarted[];
 }
 
 /** ARGV of submit-run (see its header): the run, its root classes, and the nodes' dependency counts. */
-function commitArgs({ runId, name, plan, retention, storedTrace, eventsMaxLen }: SubmitRunInput): (string | number)[] {
+function commitArgs({ runId, name, plan, retention, storedTrace, eventsMaxLen, notify, inline, eager }: SubmitRunInput): (string | number)[] {
   const args: (string | number)[] = [
     runId,
     name,
@@ -41,9 +67,13 @@ function commitArgs({ runId, name, plan, retention, storedTrace, eventsMaxLen }:
     JSON.stringify(plan.queues),
     storedTrace,
     eventsMaxLen,
+    notify ?? '',
+    eager?.slots ?? 0,
+    eager?.workerId ?? '',
+    eager?.leaseMs ?? 0,
     plan.rootQueues.length,
-    ...plan.rootQueues,
   ];
+  for (const queue of plan.rootQueues) args.push(queue, eager?.queues.includes(queue) ? 1 : 0);
   // Roots by class (queue, priority, countdown, eta); then each node's dependency count, or -class
   // for a root, run-length encoded in id order.
   const classes = new Map<string, number>();
@@ -80,8 +110,9 @@ function commitArgs({ runId, name, plan, retention, storedTrace, eventsMaxLen }:
     }
   });
   if (count > 0) runs.push(value, count);
-  args.push(classes.size, ...classArgs, plan.nodes.length);
+  args.push(classes.size, ...classArgs, plan.nodes.length, runs.length);
   for (const item of runs) args.push(item);
+  if (inline) for (const node of plan.nodes) args.push(node.specJson);
   return args;
 }
 
@@ -95,8 +126,18 @@ export const submitRun = defineScript<SubmitRunInput, SubmitRunReply>({
   args: commitArgs,
   decode: (reply) => {
     const values = arrayReply('submit-run', reply);
-    if (values.length !== 2) badReply('submit-run', `${values.length} values, not 2`);
-    return { createdAt: integerReply('submit-run', values[0], 'the creation time'), rootsLeft: integerReply('submit-run', values[1], 'rootsLeft') === 1 };
+    if (values.length < 2 || values.length % 3 !== 2) badReply('submit-run', `${values.length} values, not 2 and three per started root`);
+    const startedValues = stringsReply('submit-run', values.slice(2), 'started');
+    const started: EagerStarted[] = [];
+    for (let index = 0; index < startedValues.length; index += 3) {
+      const message = parseMessage(startedValues[index]!) ?? badReply('submit-run', `a started message is malformed: ${startedValues[index]}`);
+      started.push({ message, queue: startedValues[index + 1]!, json: startedValues[index + 2]! });
+    }
+    return {
+      createdAt: integerReply('submit-run', values[0], 'the creation time'),
+      rootsLeft: integerReply('submit-run', values[1], 'rootsLeft') === 1,
+      started,
+    };
   },
   subject: runSubject,
 });

@@ -73,10 +73,13 @@ end
 -- The one place a run's status changes: keeps the status indexes, retention and the expiry
 -- index in step, and announces a finish on the run's channel (finishMessage) and as a run.<status> event
 -- (detail: the event's detail JSON, or nil). Becoming running again is announced by reopen-run.
+-- A run submitted with a waiter channel (meta field `notify`: the submitting process waits for
+-- results there, run-events.ts) gets the same message there too, after its id and a line break.
+-- Returns the finish message, or nil when the status did not change to a finished one.
 local function setRunStatus(run, runId, status, now, channel, detail)
-  local meta = redis.call('HMGET', run.meta, 'status', 'indexMember', 'retainSucceededMs', 'retainFailedMs', 'retainCancelledMs')
+  local meta = redis.call('HMGET', run.meta, 'status', 'indexMember', 'retainSucceededMs', 'retainFailedMs', 'retainCancelledMs', 'notify')
   local old, member = meta[1], meta[2]
-  if old == status then return end
+  if old == status then return nil end
   if old and run.byStatus[old] then redis.call('ZREM', run.byStatus[old], member) end
   redis.call('ZADD', run.byStatus[status], 0, member)
   redis.call('HSET', run.meta, 'status', status)
@@ -85,7 +88,7 @@ local function setRunStatus(run, runId, status, now, channel, detail)
     for _, key in ipairs(runDataKeys(run)) do redis.call('PERSIST', key) end
     redis.call('ZREM', run.expiry, member)
     redis.call('ZREM', run.expired, runId)
-    return
+    return nil
   end
   local retain = tonumber(({ [RUN_SUCCEEDED] = meta[3], [RUN_FAILED] = meta[4], [RUN_CANCELLED] = meta[5] })[status])
   local expiresAt = now + retain
@@ -93,6 +96,9 @@ local function setRunStatus(run, runId, status, now, channel, detail)
   applyRetention(run)
   redis.call('ZADD', run.expiry, expiresAt, member)
   redis.call('ZADD', run.expired, expiresAt, runId)
-  redis.call('PUBLISH', channel, finishMessage(run, status))
+  local message = finishMessage(run, status)
+  redis.call('PUBLISH', channel, message)
+  if meta[6] then redis.call('PUBLISH', meta[6], runId .. '\n' .. message) end
   emitEvent('run.' .. status, nil, nil, nil, detail)
+  return message
 end
