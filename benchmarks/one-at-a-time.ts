@@ -9,6 +9,7 @@
  *   npm run bench:one                    one task, 300 runs after 30 unmeasured
  *   SHAPE=small npm run bench:one        chain(a, group(b, c), d)
  *   RUNS=1000 npm run bench:one
+ *   WORKER=apart npm run bench:one       the worker in a second app (no eager start, no local finish)
  *
  * Phases of a run: submit (app.submit until it resolves), pickup (until the first handler
  * starts), work (until the last handler returns; the handlers themselves do nothing), wake-up
@@ -39,7 +40,23 @@ const sum = app.task({ name: 'sum' }, async (values: number[]) => {
   lastEnd = performance.now();
   return values.reduce((a, b) => a + b, 0);
 });
-const worker = app.worker({ concurrency: 50 });
+// WORKER=apart: the worker belongs to a second app (as if in another process), so that the
+// submit cannot start the root for it (eager start) and its completions do not reach this app's
+// waiters directly: the path of a submitter with its workers elsewhere.
+const apart = process.env.WORKER === 'apart';
+const workerApp = apart ? createApp({ redis: server.url, prefix: app.config.prefix, tracing: { enabled: false } }) : app;
+if (apart) {
+  workerApp.task({ name: 'noop' }, async (value: number) => {
+    if (firstStart === 0) firstStart = performance.now();
+    lastEnd = performance.now();
+    return value;
+  });
+  workerApp.task({ name: 'sum' }, async (values: number[]) => {
+    lastEnd = performance.now();
+    return values.reduce((a, b) => a + b, 0);
+  });
+}
+const worker = workerApp.worker({ concurrency: 50 });
 await worker.start();
 
 const phases = { submit: [] as number[], pickup: [] as number[], work: [] as number[], 'wake-up': [] as number[], whole: [] as number[] };
@@ -88,6 +105,7 @@ for (let index = 0; index < counted; index++) {
 }
 await new Promise((resolve) => setTimeout(resolve, 100));
 monitor.disconnect();
+if (apart) await workerApp.close();
 await app.close();
 await admin.quit();
 await server.stop();
@@ -96,7 +114,7 @@ const percentile = (values: number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 };
-console.log(`${shape === 'task' ? 'one task' : 'chain(a, group(b, c), d)'}, one at a time: ${runs} runs after ${warmUps} unmeasured`);
+console.log(`${shape === 'task' ? 'one task' : 'chain(a, group(b, c), d)'}, one at a time: ${runs} runs after ${warmUps} unmeasured${apart ? ', the worker in another app' : ''}`);
 console.table(
   Object.entries(phases).map(([phase, values]) => ({
     phase,
