@@ -1,5 +1,5 @@
 // Install the peers the benchmark suite compares against, once:
-// - BullMQ 6.7.0 into benchmarks/suite/peers (npm);
+// - BullMQ 6.7.0 and autocannon (the HTTP rows' load generator) into benchmarks/suite/peers (npm);
 // - Celery with its Redis client (Debian's python3-celery and python3-redis, apt-get), when no
 //   python3 here imports them, apt-get is present and we are root. CELERY=0 skips Celery.
 // Either failing is reported and the suite runs without that peer.
@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const peers = new URL('../benchmarks/suite/peers/', import.meta.url);
-if (!existsSync(new URL('node_modules/bullmq/package.json', peers))) {
-  console.error('installing the benchmark peers (BullMQ 6.7.0) into benchmarks/suite/peers ...');
+if (!existsSync(new URL('node_modules/bullmq/package.json', peers)) || !existsSync(new URL('node_modules/autocannon/package.json', peers))) {
+  console.error('installing the benchmark peers (BullMQ 6.7.0, autocannon) into benchmarks/suite/peers ...');
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock'], { cwd: peers, stdio: 'inherit' });
 }
 

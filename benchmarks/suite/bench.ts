@@ -8,6 +8,7 @@
  *   CONCURRENCY=50                  worker concurrency of both engines
  *   ONLY=submit npm run bench       only the scenarios whose name contains this text
  *   WARMUP_REPS=1                   unmeasured repetitions first (default 1; see below)
+ *   HTTP_SECONDS=5                  how long each HTTP row loads the endpoint (autocannon, 50 connections)
  *
  *   CELERY=0 npm run bench          leave Celery out
  *   ONLY=scaling npm run bench      only the scaling benchmark (benchmarks/scaling.ts: 1, 2 and 3
@@ -26,6 +27,7 @@ import { Redis } from 'ioredis';
 import { startRedisServer } from '../../test/helpers/redis-server.js';
 import { celeryEngine, findCeleryPython } from './celery-engine.js';
 import { ONE_AT_A_TIME_WARM_UP, bullmqEngine, celeriacEngine, type Engine } from './engines.js';
+import { type LoadResult, loadEndpoint } from './http-load.js';
 import { median } from '../stats.js';
 
 /** benchmarks/scaling.ts in a process of its own (it starts its own Redis Clusters and worker processes). */
@@ -59,13 +61,18 @@ interface Scenario {
   readonly unit: string;
   readonly higherIsBetter: boolean;
   readonly target: string;
-  readonly measure: (engine: Engine) => Promise<number>;
+  /** The value, or the value and the nodes it ran when they are known only afterwards (`nodes` is then ignored). */
+  readonly measure: (engine: Engine) => Promise<number | { readonly value: number; readonly nodes: number }>;
   readonly needsWorker: boolean;
   /** Why Celery does not run this scenario, when it does not. */
   readonly celerySkipped?: string;
   /** Also run celeriac with its event stream off (the events' cost: docs/events.md). */
   readonly eventsOff?: boolean;
 }
+
+/** The HTTP rows: autocannon's connections, and how long each measurement loads the endpoint. */
+const HTTP_CONNECTIONS = 50;
+const HTTP_SECONDS = Number(process.env.HTTP_SECONDS ?? 5);
 
 /** Runs per repetition of the one-at-a-time rows. */
 const ONE_AT_A_TIME_SAMPLES = 200;
@@ -148,6 +155,28 @@ const scenarios: Scenario[] = [
       }),
     ),
   ),
+  // The same 4-node run behind a plain node:http endpoint, under autocannon's load (http-load.ts).
+  ...(
+    [
+      ['requests/s', 'requests/s', true, '>= 2x', (load: LoadResult) => load.requestsPerSecond],
+      ['p99', 'ms', false, '<= 1x', (load: LoadResult) => load.p99Ms],
+    ] as const
+  ).map(
+    ([label, unit, higherIsBetter, target, read]): Scenario => ({
+      name: `HTTP endpoint, a 4-node run per request, ${HTTP_CONNECTIONS} connections, ${label}`,
+      nodes: 0,
+      unit,
+      higherIsBetter,
+      target,
+      needsWorker: true,
+      celerySkipped: 'the Celery driver does not serve the HTTP endpoint',
+      measure: async (engine) => {
+        let index = 0;
+        const load = await loadEndpoint(() => engine.request(index++), HTTP_CONNECTIONS, HTTP_SECONDS);
+        return { value: read(load), nodes: load.answered * 4 };
+      },
+    }),
+  ),
 ];
 
 mkdirSync('.bench-out', { recursive: true });
@@ -191,10 +220,11 @@ for (let rep = -warmUpReps; rep < reps; rep++) {
       if (scenario.needsWorker) await engine.start();
       await engine.warmUp(scenario.needsWorker);
       const cpu = await cpuMicros();
-      const value = await scenario.measure(engine);
+      const measurement = await scenario.measure(engine);
       const used = (await cpuMicros()) - cpu;
       await engine.stop();
-      const cpuMicrosPerNode = used / scenario.nodes;
+      const value = typeof measurement === 'number' ? measurement : measurement.value;
+      const cpuMicrosPerNode = used / (typeof measurement === 'number' ? scenario.nodes : measurement.nodes);
       if (measured) samples.push({ scenario: scenario.name, engine: name, value, cpuMicrosPerNode });
       process.stderr.write(`${measured ? `rep ${rep + 1}/${reps}` : 'warm-up (not measured)'} ${scenario.name} ${name}: ${value.toFixed(2)} ${scenario.unit} (cpu ${(used / 1000).toFixed(0)} ms)\n`);
     }

@@ -66,6 +66,7 @@ export function celeryEngine(python: string, url: string, logFile: string): Engi
     mixed: (n) => timed('mixed', n),
     smallRuns: async (count) => (await ask({ op: 'smallRuns', n: count })).total ?? NaN,
     oneAtATime: () => Promise.reject(new Error('the Celery driver does not measure runs one at a time')),
+    request: () => Promise.reject(new Error('the Celery driver does not serve the HTTP endpoint')),
     submitOnly: async (width) => (await ask({ op: 'submitOnly', n: width })).submit ?? NaN,
     cpuMicros: async () => (await ask({ op: 'cpu' })).micros ?? NaN,
     stop: async () => {

@@ -40,6 +40,8 @@ export interface Engine {
    * BullMQ the flow of the small runs (issue 18's everyday path).
    */
   oneAtATime(shape: 'task' | 'small', samples: number): Promise<number[]>;
+  /** What the HTTP endpoint does per request (http-load.ts): submit chain(a, group(b, c), d), wait for its value. */
+  request(index: number): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -99,6 +101,7 @@ export function celeriacEngine(url: string, concurrency: number, options: { read
         const canvas = shape === 'task' ? noop.si(index) : chain(noop.si(index), group(noop.s(), noop.s()), sum.s());
         await (await app.submit(canvas)).result({ timeoutMs: 60_000 });
       }),
+    request: async (index) => (await app.submit(chain(noop.si(index), group(noop.s(), noop.s()), sum.s()))).result({ timeoutMs: 60_000 }),
     stop: () => app.close(),
   };
 }
@@ -207,6 +210,10 @@ export function bullmqEngine(url: string, concurrency: number): Engine {
             : (await flows.add({ name: 'sum', queueName, children: [{ name: 'step', queueName, data: {}, children: [noop(index)] }, noop(index)] })).job;
         await job.waitUntilFinished(events, 60_000);
       }),
+    request: async (index) => {
+      const { job } = await flows.add({ name: 'sum', queueName, children: [{ name: 'step', queueName, data: {}, children: [noop(index)] }, noop(index)] });
+      return job.waitUntilFinished(events, 60_000);
+    },
     stop: async () => {
       await worker?.close();
       await events.close();
