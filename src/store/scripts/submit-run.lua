@@ -143,7 +143,7 @@ end
 
 -- Index members sort by creation time, then id: listRuns pages through them by lex range.
 local indexMember = string.format('%015d', now) .. ':' .. runId
-redis.call('HSET', run.meta,
+local metaArgs = {
   'name', ARGV[2],
   'status', RUN_RUNNING,
   'createdAt', now,
@@ -154,11 +154,22 @@ redis.call('HSET', run.meta,
   'retainFailedMs', ARGV[5],
   'retainCancelledMs', ARGV[6],
   'queues', ARGV[7],
-  'indexMember', indexMember)
-if ARGV[8] ~= '' then redis.call('HSET', run.meta, 'trace', ARGV[8]) end
-if ARGV[10] ~= '' then redis.call('HSET', run.meta, 'notify', ARGV[10]) end
+  'indexMember', indexMember,
+}
+if ARGV[8] ~= '' then
+  metaArgs[#metaArgs + 1] = 'trace'
+  metaArgs[#metaArgs + 1] = ARGV[8]
+end
+if ARGV[10] ~= '' then
+  metaArgs[#metaArgs + 1] = 'notify'
+  metaArgs[#metaArgs + 1] = ARGV[10]
+end
 -- Every later script reads the run's event setting from here (events.lua).
-if maxEvents > 0 then redis.call('HSET', run.meta, 'events', maxEvents) end
+if maxEvents > 0 then
+  metaArgs[#metaArgs + 1] = 'events'
+  metaArgs[#metaArgs + 1] = maxEvents
+end
+redis.call('HSET', run.meta, unpack(metaArgs))
 redis.call('ZADD', run.all, 0, indexMember)
 redis.call('ZADD', run.byStatus.running, 0, indexMember)
 if inline then

@@ -33,9 +33,9 @@ end
 
 -- Every key of a finished run expires with it. Called again after any write to a finished run:
 -- a key created after the finish (the first result of a branch that ended late, say) would
--- otherwise outlive the run.
-local function applyRetention(run)
-  local expiresAt = redis.call('HGET', run.meta, 'expiresAt')
+-- otherwise outlive the run. expiresAt: the meta's, when the caller has it (else it is read).
+local function applyRetention(run, expiresAt)
+  expiresAt = expiresAt or redis.call('HGET', run.meta, 'expiresAt')
   if expiresAt then
     for _, key in ipairs(runDataKeys(run)) do redis.call('PEXPIREAT', key, expiresAt) end
   end
@@ -54,6 +54,13 @@ local function finishMessage(run, status)
   if status ~= RUN_SUCCEEDED then return status end
   local outputJson = redis.call('HGET', run.meta, 'output')
   if not outputJson then return status end
+  -- One node's value (a one-task run, a chain): read without decoding the template.
+  local single = string.match(outputJson, '^{"node":"(%d+)"}$')
+  if single then
+    local value = redis.call('HGET', run.results, single)
+    if not value or #value + 1 > FINISH_VALUES_MAX_BYTES then return status end
+    return status .. '\n[' .. value .. ']'
+  end
   local output = cjson.decode(outputJson)
   if templateSize(output) > FINISH_VALUES_MAX_NODES then return status end
   local ids = {}
@@ -82,8 +89,8 @@ local function setRunStatus(run, runId, status, now, channel, detail)
   if old == status then return nil end
   if old and run.byStatus[old] then redis.call('ZREM', run.byStatus[old], member) end
   redis.call('ZADD', run.byStatus[status], 0, member)
-  redis.call('HSET', run.meta, 'status', status)
   if status == RUN_RUNNING then
+    redis.call('HSET', run.meta, 'status', status)
     redis.call('HDEL', run.meta, 'finishedAt', 'expiresAt', 'failedNode')
     for _, key in ipairs(runDataKeys(run)) do redis.call('PERSIST', key) end
     redis.call('ZREM', run.expiry, member)
@@ -92,8 +99,8 @@ local function setRunStatus(run, runId, status, now, channel, detail)
   end
   local retain = tonumber(({ [RUN_SUCCEEDED] = meta[3], [RUN_FAILED] = meta[4], [RUN_CANCELLED] = meta[5] })[status])
   local expiresAt = now + retain
-  redis.call('HSET', run.meta, 'finishedAt', now, 'expiresAt', expiresAt)
-  applyRetention(run)
+  redis.call('HSET', run.meta, 'status', status, 'finishedAt', now, 'expiresAt', expiresAt)
+  applyRetention(run, expiresAt)
   redis.call('ZADD', run.expiry, expiresAt, member)
   redis.call('ZADD', run.expired, expiresAt, runId)
   local message = finishMessage(run, status)
