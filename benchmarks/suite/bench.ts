@@ -68,6 +68,8 @@ interface Scenario {
   readonly celerySkipped?: string;
   /** Also run celeriac with its event stream off (the events' cost: docs/events.md). */
   readonly eventsOff?: boolean;
+  /** celeriac's worker belongs to another app, as in another process (celeriacEngine's workerApart). */
+  readonly workerApart?: boolean;
 }
 
 /** The HTTP rows: autocannon's connections, and how long each measurement loads the endpoint. */
@@ -135,15 +137,18 @@ const scenarios: Scenario[] = [
     measure: async (engine) => 4000 / ((await engine.smallRuns(1000)) / 1000),
   },
   // Issue 18's everyday path: one request at a time, submit to result.
+  // The same with celeriac's worker in another app, as in another process: no eager start.
   ...(
     [
-      ['one task at a time, submit to result', 'task', 1, ['<= 0.5x', '<= 0.7x']],
-      ['chain(a, group(b, c), d) at a time', 'small', 4, ['<= 0.4x', '-']],
+      ['one task at a time, submit to result', 'task', 1, ['<= 0.5x', '<= 0.7x'], false],
+      ['chain(a, group(b, c), d) at a time', 'small', 4, ['<= 0.4x', '-'], false],
+      ['one task at a time, worker in another app', 'task', 1, ['-', '-'], true],
     ] as const
-  ).flatMap(([label, shape, nodesPerRun, targets]) =>
+  ).flatMap(([label, shape, nodesPerRun, targets, workerApart]) =>
     ([50, 99] as const).map(
       (percentile, index): Scenario => ({
         name: `${label}, p${percentile}`,
+        workerApart,
         // The CPU column counts the unmeasured runs too: they ran inside the measured call.
         nodes: (ONE_AT_A_TIME_SAMPLES + ONE_AT_A_TIME_WARM_UP) * nodesPerRun,
         unit: 'ms',
@@ -190,13 +195,13 @@ const admin = new Redis(server.url);
 /** celeriac-events-off: celeriac with `events: { enabled: false }` (celeriac has them on). */
 type EngineName = 'celeriac' | 'celeriac-events-off' | 'bullmq' | 'celery';
 /** An engine, and how to read the CPU its processes have used so far (µs). */
-const makeEngine = (name: EngineName): { engine: Engine; cpuMicros: () => Promise<number> } => {
+const makeEngine = (name: EngineName, workerApart = false): { engine: Engine; cpuMicros: () => Promise<number> } => {
   if (name === 'celery') {
     const engine = celeryEngine(celeryPython!, server.url, celeryLog);
     return { engine, cpuMicros: () => engine.cpuMicros() };
   }
   const engine =
-    name === 'bullmq' ? bullmqEngine(server.url, concurrency) : celeriacEngine(server.url, concurrency, { events: name === 'celeriac' });
+    name === 'bullmq' ? bullmqEngine(server.url, concurrency) : celeriacEngine(server.url, concurrency, { events: name === 'celeriac', workerApart });
   // Submitter and worker share this process: this is all the client-side CPU a node costs.
   return { engine, cpuMicros: async () => { const used = process.cpuUsage(); return used.user + used.system; } };
 };
@@ -216,7 +221,7 @@ for (let rep = -warmUpReps; rep < reps; rep++) {
     for (const name of engines) {
       if (name === 'celery' && scenario.celerySkipped) continue;
       await admin.flushall();
-      const { engine, cpuMicros } = makeEngine(name);
+      const { engine, cpuMicros } = makeEngine(name, scenario.workerApart === true);
       if (scenario.needsWorker) await engine.start();
       await engine.warmUp(scenario.needsWorker);
       const cpu = await cpuMicros();

@@ -47,18 +47,24 @@ export interface Engine {
 
 const now = (): number => performance.now();
 
-/** celeriac with its defaults (the event stream on), or with `events: false` its event stream off. */
-export function celeriacEngine(url: string, concurrency: number, options: { readonly events?: boolean } = {}): Engine {
-  const app = createApp({
-    redis: url,
-    prefix: `bench-${randomUUID()}`,
-    tracing: { enabled: false },
-    events: { enabled: options.events ?? true },
+/**
+ * celeriac with its defaults (the event stream on), or with `events: false` its event stream off.
+ * `workerApart`: the worker belongs to a second app on the same prefix, as a worker in another
+ * process would: no eager start, no finish handed over in the process (the usual deployment of
+ * a web process that submits and worker processes that run).
+ */
+export function celeriacEngine(url: string, concurrency: number, options: { readonly events?: boolean; readonly workerApart?: boolean } = {}): Engine {
+  const appOptions = { redis: url, prefix: `bench-${randomUUID()}`, tracing: { enabled: false }, events: { enabled: options.events ?? true } };
+  const app = createApp(appOptions);
+  const workerApp = options.workerApart ? createApp(appOptions) : app;
+  const tasks = (on: typeof app) => ({
+    noop: on.task({ name: 'noop' }, async (value: number) => value),
+    sum: on.task({ name: 'sum' }, async (values: number[]) => values.reduce((a, b) => a + b, 0)),
+    step: on.task({ name: 'step' }, async (value: number) => value + 1),
   });
-  const noop = app.task({ name: 'noop' }, async (value: number) => value);
-  const sum = app.task({ name: 'sum' }, async (values: number[]) => values.reduce((a, b) => a + b, 0));
-  const step = app.task({ name: 'step' }, async (value: number) => value + 1);
-  const worker = app.worker({ concurrency });
+  const { noop, sum, step } = tasks(app);
+  if (workerApp !== app) tasks(workerApp);
+  const worker = workerApp.worker({ concurrency });
   const timed = async (canvas: AnyCanvas): Promise<[number, number]> => {
     const started = now();
     const run = await app.submit(canvas);
@@ -102,7 +108,10 @@ export function celeriacEngine(url: string, concurrency: number, options: { read
         await (await app.submit(canvas)).result({ timeoutMs: 60_000 });
       }),
     request: async (index) => (await app.submit(chain(noop.si(index), group(noop.s(), noop.s()), sum.s()))).result({ timeoutMs: 60_000 }),
-    stop: () => app.close(),
+    stop: async () => {
+      if (workerApp !== app) await workerApp.close();
+      await app.close();
+    },
   };
 }
 
