@@ -8,6 +8,7 @@ import { sendFlat } from './command.js';
 import type { ReplicationWait } from './script.js';
 import { RunDamagedError } from '../errors/index.js';
 import { claim } from './scripts/claim.js';
+import { claimRun } from './scripts/claim-run.js';
 import { type CompletionKind, type FillSlots, completeNodes } from './scripts/complete-nodes.js';
 import { type CompleteStepInput, completeStep } from './scripts/complete-step.js';
 import { deadLetter } from './scripts/dead-letter.js';
@@ -232,6 +233,29 @@ export class NodeStore {
   }> {
     const reply = await claim.run(this.redis, { shard: this.shard(shard), queues, wanted, leaseMs, upkeepLimit });
     return { wakeInMs: reply.wakeInMs, claimed: reply.claimed.map(({ queue, message }) => ({ shard, queue, message })) };
+  }
+
+  /**
+   * A claim in the shard of `runId`, the run a signal named, that also starts that run's claimed
+   * messages (claim-run): the messages of other runs come back leased, to start with startMany.
+   */
+  async claimRun(
+    runId: string,
+    queues: readonly string[],
+    wanted: number,
+    leaseMs: number,
+    maxLeaseExpiries: number,
+    leaseExpiredErrorJson: string,
+  ): Promise<{ wakeInMs: number; claimed: ClaimedMessage[]; started: readonly StartedNode[] }> {
+    const shard = this.keys.forRun(runId);
+    const input = { shard, runId, queues, wanted, leaseMs, upkeepLimit: UPKEEP_LIMIT, maxLeaseExpiries, leaseExpiredErrorJson, workerId: this.workerId };
+    const reply = await claimRun.run(this.redis, input, this.replication);
+    const started = await withDeferredInputs(
+      this.redis,
+      this.keys,
+      reply.started.map(({ message, queue, json }) => parseStarted(message, queue, json)),
+    );
+    return { wakeInMs: reply.wakeInMs, claimed: reply.claimed.map(({ queue, message }) => ({ shard: shard.index, queue, message })), started };
   }
 
   /**

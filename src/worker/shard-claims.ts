@@ -1,4 +1,4 @@
-import type { ClaimedMessage, NodeStore } from '../store/node-store.js';
+import type { ClaimedMessage, NodeStore, StartedNode } from '../store/node-store.js';
 import type { WorkerConnections } from './worker-connections.js';
 
 /** Longest a worker with nothing to do waits before looking again (a safety net, not polling). */
@@ -16,14 +16,23 @@ export class ShardClaims {
   constructor(
     private readonly nodes: NodeStore,
     private readonly connections: WorkerConnections,
-    private readonly options: { readonly shardCount: number; readonly queues: readonly string[]; readonly leaseMs: number },
+    private readonly options: {
+      readonly shardCount: number;
+      readonly shardOf: (runId: string) => number;
+      readonly queues: readonly string[];
+      readonly leaseMs: number;
+      readonly maxLeaseExpiries: number;
+      readonly leaseExpiredErrorJson: string;
+    },
   ) {}
 
   /**
    * Up to `free` messages. wakeInMs is the soonest any shard has something due: it only matters
-   * when nothing was claimed, and then every shard was asked.
+   * when nothing was claimed, and then every shard was asked. `runId`: the run the signal that
+   * woke the worker named: its shard is asked first, with claim-run, which also starts that
+   * run's messages (`started`); the others come back `claimed`, to start with start-nodes.
    */
-  async claim(free: number): Promise<{ wakeInMs: number; claimed: ClaimedMessage[] }> {
+  async claim(free: number, runId: string | null = null): Promise<{ wakeInMs: number; claimed: ClaimedMessage[]; started: readonly StartedNode[] }> {
     // Signals heard from here on cut the next wait short: they may be for what this claim misses.
     this.connections.takeSignal();
     const { shardCount, queues, leaseMs } = this.options;
@@ -31,17 +40,37 @@ export class ShardClaims {
     this.nextShard = (first + 1) % shardCount;
     let wakeInMs = -1;
     const claimed: ClaimedMessage[] = [];
-    for (let offset = 0; offset < shardCount && claimed.length < free; offset++) {
-      const reply = await this.nodes.claim((first + offset) % shardCount, queues, free - claimed.length, leaseMs);
+    let started: readonly StartedNode[] = [];
+    const merge = (due: number): void => {
+      if (due >= 0) wakeInMs = wakeInMs < 0 ? due : Math.min(wakeInMs, due);
+    };
+    let asked = -1;
+    if (runId !== null) {
+      asked = this.options.shardOf(runId);
+      const reply = await this.nodes.claimRun(runId, queues, free, leaseMs, this.options.maxLeaseExpiries, this.options.leaseExpiredErrorJson);
       for (const message of reply.claimed) claimed.push(message);
-      if (reply.wakeInMs >= 0) wakeInMs = wakeInMs < 0 ? reply.wakeInMs : Math.min(wakeInMs, reply.wakeInMs);
+      started = reply.started;
+      merge(reply.wakeInMs);
     }
-    return { wakeInMs, claimed };
+    for (let offset = 0; offset < shardCount && claimed.length + started.length < free; offset++) {
+      const shard = (first + offset) % shardCount;
+      if (shard === asked) continue;
+      const reply = await this.nodes.claim(shard, queues, free - claimed.length - started.length, leaseMs);
+      for (const message of reply.claimed) claimed.push(message);
+      merge(reply.wakeInMs);
+    }
+    return { wakeInMs, claimed, started };
   }
 
-  /** Wait until a producer signals one of the queues, or `wakeInMs` (-1: none due) passes. */
-  async idle(wakeInMs: number): Promise<void> {
+  /**
+   * Wait until a producer signals one of the queues, or `wakeInMs` (-1: none due) passes. Returns
+   * the run the signal named, for the next claim (null: none, or the time ran out).
+   */
+  async idle(wakeInMs: number): Promise<string | null> {
     const seconds = wakeInMs < 0 ? MAX_IDLE_SECONDS : Math.min(wakeInMs / 1000, MAX_IDLE_SECONDS);
-    if (seconds >= 0.001) await this.connections.waitForSignal(seconds);
+    if (seconds < 0.001) return null;
+    const token = await this.connections.waitForSignal(seconds);
+    // "1" names no run (a re-signal, a repair): a plain claim.
+    return token !== null && token !== '1' ? token : null;
   }
 }

@@ -35,6 +35,8 @@ export class WorkerConnections {
   readonly leases: RedisClient | null;
   /** Set when a queue's signal channel spoke since the last takeSignal() (Redis Cluster). */
   private signalled = false;
+  /** The last token a signal channel carried since the last takeSignal() (Redis Cluster). */
+  private lastToken: string | null = null;
   /** interruptBlocking() was called: the worker is closing, no wait may start. */
   private interrupted = false;
   private wake: (() => void) | null = null;
@@ -54,6 +56,7 @@ export class WorkerConnections {
       if (!this.signalChannels.has(channel)) options.onCancellation(message);
       else {
         this.signalled = true;
+        this.lastToken = message;
         this.wake?.();
       }
     });
@@ -65,19 +68,22 @@ export class WorkerConnections {
    */
   takeSignal(): void {
     this.signalled = false;
+    this.lastToken = null;
   }
 
   /**
    * Wait until a producer signals one of the queues (`signals`, every shard's) or `seconds` pass.
    * On one Redis that is one BLPOP on all the signal lists; on a Redis Cluster, where a BLPOP
    * cannot span slots, the lists' channels (to which the events connection is subscribed) wake it.
+   * Returns the signal's token (ensureSignal in includes/common.lua: the id of the run whose
+   * message was made ready, or "1"), or null when the time ran out first.
    */
-  async waitForSignal(seconds: number): Promise<void> {
+  async waitForSignal(seconds: number): Promise<string | null> {
     if (this.blocking) {
-      await this.blocking.blpop(...this.options.signals, Number(seconds.toFixed(3)));
-      return;
+      const popped = await this.blocking.blpop(...this.options.signals, Number(seconds.toFixed(3)));
+      return popped?.[1] ?? null;
     }
-    if (this.signalled || this.interrupted) return;
+    if (this.signalled || this.interrupted) return this.lastToken;
     let timer: NodeJS.Timeout | undefined;
     await new Promise<void>((resolve) => {
       this.wake = resolve;
@@ -85,6 +91,7 @@ export class WorkerConnections {
     });
     clearTimeout(timer);
     this.wake = null;
+    return this.lastToken;
   }
 
   /**

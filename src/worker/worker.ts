@@ -168,7 +168,14 @@ export class Worker {
     const wait = replication && { replicas: replication.waitReplicas, timeoutMs: replication.timeoutMs, onShortfall: this.onError };
     const nodes = new NodeStore(commands, this.context.keys, this.id, wait);
     this.nodes = nodes;
-    this.claims = new ShardClaims(nodes, connections, { shardCount: this.context.keys.shards.length, queues: this.queues, leaseMs: this.leaseMs });
+    this.claims = new ShardClaims(nodes, connections, {
+      shardCount: this.context.keys.shards.length,
+      shardOf: (runId) => this.context.keys.shardOf(runId),
+      queues: this.queues,
+      leaseMs: this.leaseMs,
+      maxLeaseExpiries: this.context.config.maxLeaseExpiries,
+      leaseExpiredErrorJson: this.leaseExpiredJson,
+    });
     this.startHandBack = new StartHandBack(nodes, {
       onError: this.onError,
       release: (slots) => this.release(slots),
@@ -265,6 +272,8 @@ export class Worker {
   private async fetchLoop(): Promise<void> {
     const claims = this.claims;
     if (!claims) return;
+    // The run the last signal named: the next claim starts its messages too (claim-run).
+    let named: string | null = null;
     while (this.state === 'running') {
       try {
         const pausedFor = this.fetchPausedUntil - Date.now();
@@ -278,13 +287,18 @@ export class Worker {
           this.slotFreed = null;
           continue;
         }
-        const { wakeInMs, claimed } = await claims.claim(free);
+        const { wakeInMs, claimed, started } = await claims.claim(free, named);
+        named = null;
+        if (started.length > 0) {
+          this.active += started.length;
+          for (const node of started) this.runSlot(node);
+        }
         if (claimed.length > 0) this.startClaimed(claimed);
         // A full claim may have left more behind: claim again at once. A short one emptied every
         // queue it asked: wait for a producer's signal instead of a second claim that would find
         // nothing (and would sit on the commands connection ahead of the nodes' completions).
-        if (claimed.length >= free) continue;
-        await claims.idle(wakeInMs);
+        if (claimed.length + started.length >= free) continue;
+        named = await claims.idle(wakeInMs);
       } catch (error) {
         if (this.state !== 'running') break;
         this.onError(error);

@@ -1,6 +1,7 @@
 import { cancelNodes } from '../../src/store/scripts/cancel-nodes.js';
 import { cancelRun } from '../../src/store/scripts/cancel-run.js';
 import { claim } from '../../src/store/scripts/claim.js';
+import { claimRun } from '../../src/store/scripts/claim-run.js';
 import { completeNodes } from '../../src/store/scripts/complete-nodes.js';
 import { completeStep } from '../../src/store/scripts/complete-step.js';
 import { deadLetter } from '../../src/store/scripts/dead-letter.js';
@@ -25,6 +26,7 @@ export const scripts = {
   submitRun,
   enqueueRoots,
   claim,
+  claimRun,
   startNodes,
   completeNodes,
   completeStep,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ScriptReplyError } from '../../src/errors/index.js';
 import { KeySpace } from '../../src/store/keys.js';
 import { claim } from '../../src/store/scripts/claim.js';
+import { claimRun } from '../../src/store/scripts/claim-run.js';
 import { type CompleteNodesInput, completeNodes } from '../../src/store/scripts/complete-nodes.js';
 import { scripts } from '../helpers/all-scripts.js';
 import { failNode } from '../../src/store/scripts/fail-node.js';
@@ -63,6 +64,18 @@ describe('script reply decoders', () => {
     });
     expect(refusal(() => submitRun.declaration.decode([5, 0, 'r|0|1|0'], input)).problem).toMatch(/not 2 and three per started root/);
     expect(refusal(() => submitRun.declaration.decode([5, 0, 'bad', 'default', '[1]'], input)).problem).toMatch(/a started message is malformed/);
+  });
+
+  it('claim-run: the wake time, the other runs\' messages by queue, and the named run\'s started nodes', () => {
+    const input = { shard, runId: 'r', queues: ['a', 'b'], wanted: 3, leaseMs: 1000, upkeepLimit: 100, maxLeaseExpiries: 3, leaseExpiredErrorJson: '', workerId: '' };
+    expect(claimRun.declaration.decode([-1, [2, 'o|0|1|0'], ['r|1|1|0', 'a', '[1]']], input)).toEqual({
+      wakeInMs: -1,
+      claimed: [{ queue: 'b', message: 'o|0|1|0' }],
+      started: [{ message: { runId: 'r', nodeId: '1', delivery: 1, priority: 0, raw: 'r|1|1|0' }, queue: 'a', json: '[1]' }],
+    });
+    expect(refusal(() => claimRun.declaration.decode([-1, [3, 'o|0|1|0'], []], input)).problem).toMatch(/queue index 3 of 2/);
+    expect(refusal(() => claimRun.declaration.decode([-1, [], ['r|1|1|0', 'a']], input)).problem).toMatch(/not three per node/);
+    expect(refusal(() => claimRun.declaration.decode([-1, [], [], 0], input)).problem).toMatch(/4 values, not 3/);
   });
 
   it('start-nodes, claim and fail-node check theirs', () => {

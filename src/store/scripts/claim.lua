@@ -40,16 +40,5 @@ for index, message in ipairs(messages) do
 end
 
 -- When must a worker with nothing to do wake up on its own?
-local earliest = nil
-for _, queue in ipairs(queueList) do
-  for _, key in ipairs({ queue.delayed, queue.leases }) do
-    local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-    if first[2] then
-      local at = tonumber(first[2])
-      if not earliest or at < earliest then earliest = at end
-    end
-  end
-end
-if earliest then reply[1] = math.max(0, earliest - now) end
-
+reply[1] = wakeInMs(queueList, now)
 return reply

@@ -262,7 +262,7 @@ for _, queue in pairs(queues) do
   callInChunks('ZADD', queue.ready, queue.readyArgs)
   -- Also for delayed roots: a blocked worker wakes up and shortens its wait to the due time. A
   -- queue whose roots all started here has nothing to wake a worker for.
-  if #queue.readyArgs > 0 or queue.signalled then ensureSignal(queue.signal) end
+  if #queue.readyArgs > 0 or queue.signalled then ensureSignal(queue.signal, runId) end
 end
 
 eventsFor(run, runId, maxEvents > 0 and ARGV[9] or false)

@@ -63,3 +63,20 @@ local function claimMessages(queueList, wanted, now, leaseMs)
   end
   return messages, queueIndexes, rangeNodeIds
 end
+
+-- ms until the earliest delayed message is due or lease expires in these queues, -1 if none: how
+-- long a worker with nothing to do may sleep.
+local function wakeInMs(queueList, now)
+  local earliest = nil
+  for _, queue in ipairs(queueList) do
+    for _, key in ipairs({ queue.delayed, queue.leases }) do
+      local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+      if first[2] then
+        local at = tonumber(first[2])
+        if not earliest or at < earliest then earliest = at end
+      end
+    end
+  end
+  if not earliest then return -1 end
+  return math.max(0, earliest - now)
+end

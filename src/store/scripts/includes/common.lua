@@ -74,11 +74,14 @@ end
 -- The token wakes one worker blocked on the list (BLPOP, one Redis). The message on the channel
 -- of the same name wakes the workers of a Redis Cluster, where one BLPOP cannot wait on every
 -- shard's lists; they take no token, so each claim takes it (claim.lua) and puts it back while
--- work is left.
-local function ensureSignal(signalKey)
+-- work is left. runId: the run whose message was just made ready, as the token: the worker it
+-- wakes claims with that run's keys and starts its messages in the same call (claim-run.lua);
+-- nil gives the token "1", a wake-up with no run named.
+local function ensureSignal(signalKey, runId)
   if redis.call('LLEN', signalKey) == 0 then
-    redis.call('RPUSH', signalKey, '1')
-    redis.call('PUBLISH', signalKey, '1')
+    local token = runId or '1'
+    redis.call('RPUSH', signalKey, token)
+    redis.call('PUBLISH', signalKey, token)
   end
 end
 

@@ -26,5 +26,5 @@ local function enqueueNode(queue, sequenceKey, runId, nodeId, node, spec, now)
     emitEvent('node.queued', nodeId, nil, spec.task)
   end
   -- Also for delayed nodes: a blocked worker wakes up and shortens its wait to the due time.
-  ensureSignal(queue.signal)
+  ensureSignal(queue.signal, runId)
 end
