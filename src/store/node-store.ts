@@ -9,7 +9,7 @@ import type { ReplicationWait } from './script.js';
 import { RunDamagedError } from '../errors/index.js';
 import { claim } from './scripts/claim.js';
 import { claimRun } from './scripts/claim-run.js';
-import { type CompletionKind, type FillSlots, completeNodes } from './scripts/complete-nodes.js';
+import { type CompleteNodesReply, type CompletionKind, type FillSlots, completeNodes } from './scripts/complete-nodes.js';
 import { type CompleteStepInput, completeStep } from './scripts/complete-step.js';
 import { deadLetter } from './scripts/dead-letter.js';
 import { extendLease } from './scripts/extend-lease.js';
@@ -192,6 +192,16 @@ export interface Completion {
   readonly span: string;
 }
 
+/** What a complete-nodes call over several runs came to (NodeStore.completeRuns). */
+export interface MultiCompleteOutcome {
+  /** Per run, in order: its finish message when the call made it succeed (else null), and one outcome per completion. */
+  readonly runs: readonly { readonly finish: string | null; readonly outcomes: readonly CompletionKind[] }[];
+  /** Nodes started for the worker (take-next, then claimed messages of these runs), at most `fill.count`. */
+  readonly started: readonly StartedNode[];
+  /** Messages of other runs, leased to the worker, for start-nodes. */
+  readonly claimed: readonly ClaimedMessage[];
+}
+
 export interface BatchCompleteOutcome {
   /** When this call made the run succeed: the finish message its channel got; else null. */
   readonly finish: string | null;
@@ -310,18 +320,42 @@ export class NodeStore {
     const shard = this.keys.forRun(runId);
     const hop = hopOf(shard, runId, completions, fill, this.workerId);
     const stepReply = hop ? await completeStep.run(this.redis, hop, this.replication) : null;
-    const reply =
-      stepReply ??
-      (await completeNodes.run(
-        this.redis,
-        { shard, runId, completions, queueNames: queuesOf(completions, fill), fill, upkeepLimit: UPKEEP_LIMIT, workerId: this.workerId },
-        this.replication,
-      ));
+    const outcome = stepReply ? await this.outcomeOf(shard, stepReply) : await this.sendCompletions([{ runId, completions }], fill);
+    const [run] = outcome.runs;
+    return { finish: run?.finish ?? null, outcomes: run?.outcomes ?? [], started: outcome.started, claimed: outcome.claimed };
+  }
+
+  /** The number of the shard that holds a run (calls for several runs take runs of one shard). */
+  shardOf(runId: string): number {
+    return this.keys.shardOf(runId);
+  }
+
+  /**
+   * Report successful attempts of several runs of one shard in one complete-nodes call (each run
+   * with at least one), filling free slots: what a worker's batch of completions comes to.
+   */
+  completeRuns(runs: readonly { readonly runId: string; readonly completions: readonly Completion[] }[], fill: FillSlots | null): Promise<MultiCompleteOutcome> {
+    return this.sendCompletions(runs, fill);
+  }
+
+  private async sendCompletions(runs: readonly { readonly runId: string; readonly completions: readonly Completion[] }[], fill: FillSlots | null): Promise<MultiCompleteOutcome> {
+    const first = runs[0];
+    if (!first) return { runs: [], started: [], claimed: [] };
+    const shard = this.keys.forRun(first.runId);
+    const queueNames = queuesOf(
+      runs.flatMap((run) => run.completions),
+      fill,
+    );
+    const reply = await completeNodes.run(this.redis, { shard, runs, queueNames, fill, upkeepLimit: UPKEEP_LIMIT, workerId: this.workerId }, this.replication);
+    return this.outcomeOf(shard, reply);
+  }
+
+  private async outcomeOf(shard: ShardKeys, reply: CompleteNodesReply): Promise<MultiCompleteOutcome> {
     const parsed: (StartedNode & { readonly deferredInputs: boolean })[] = [];
     for (const { message, queue, json } of reply.started) parsed.push(parseStarted(message, queue, json));
     const started = await withDeferredInputs(this.redis, this.keys, parsed);
     const claimed = reply.claimed.map(({ queue, message }): ClaimedMessage => ({ shard: shard.index, queue, message }));
-    return { finish: reply.finish, outcomes: reply.outcomes, started, claimed };
+    return { runs: reply.runs, started, claimed };
   }
 
   async fail(node: StartedNode, errorJson: string, retryDelayMs: number | null): Promise<FailOutcome> {

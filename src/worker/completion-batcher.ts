@@ -35,8 +35,9 @@ export interface CompletionBatcherOptions {
 
 /**
  * Gathers the successful attempts that finish together and reports them with one complete-nodes
- * call per run: the members of a wide group, started together, finish together, and cost one
- * script call per batch instead of one each. The slots they free are offered in the same call:
+ * call per shard, whatever runs they belong to: the members of a wide group, started together,
+ * finish together, and cost one script call per batch instead of one each; so do the nodes of
+ * many small runs that finish in the same turn. The slots they free are offered in the same call:
  * complete-nodes fills them with dependants (take-next) and then from the queues, so a wide
  * group's next batch comes back with the completions of the last.
  *
@@ -81,14 +82,42 @@ export class CompletionBatcher {
     });
   }
 
+  /**
+   * Send what gathered: one complete-nodes call per shard, each carrying the completions of
+   * several runs (their keys share the shard's slot) up to maxBatch completions; a run with more
+   * is split over several calls.
+   */
   private flush(): void {
     this.scheduled = false;
-    const batches = [...this.pending];
-    this.pending.clear();
-    for (const [runId, list] of batches) {
-      for (let first = 0; first < list.length; first += this.options.maxBatch) {
-        void this.send(runId, list.slice(first, first + this.options.maxBatch));
+    const byShard = new Map<number, [string, Pending[]][]>();
+    for (const [runId, list] of this.pending) {
+      const shard = this.nodes.shardOf(runId);
+      let runs = byShard.get(shard);
+      if (!runs) {
+        runs = [];
+        byShard.set(shard, runs);
       }
+      runs.push([runId, list]);
+    }
+    this.pending.clear();
+    const { maxBatch } = this.options;
+    for (const runs of byShard.values()) {
+      let call: [string, Pending[]][] = [];
+      let size = 0;
+      for (const [runId, list] of runs) {
+        for (let first = 0; first < list.length; ) {
+          const take = Math.min(list.length - first, maxBatch - size);
+          call.push([runId, list.slice(first, first + take)]);
+          size += take;
+          first += take;
+          if (size === maxBatch) {
+            void this.send(call);
+            call = [];
+            size = 0;
+          }
+        }
+      }
+      if (call.length > 0) void this.send(call);
     }
   }
 
@@ -105,27 +134,43 @@ export class CompletionBatcher {
     });
   }
 
-  private async send(runId: string, batch: readonly Pending[]): Promise<void> {
+  /** One call: the completions of some runs of one shard, each run's in the order they came. */
+  private async send(runs: readonly (readonly [string, readonly Pending[]])[]): Promise<void> {
+    const all = runs.flatMap(([, list]) => list);
     let wanting = 0;
-    for (const pending of batch) if (pending.wantsNext) wanting++;
+    for (const pending of all) if (pending.wantsNext) wanting++;
     try {
       const options = this.options;
-      const outcome = await this.nodes.completeMany(runId, batch, wanting > 0 ? this.fill(wanting) : null);
-      // Started nodes go to the slots that asked for work, in order; claimed messages of other
-      // runs take over the slots left (the worker starts them, and those slots end here).
-      if (outcome.finish !== null) options.onRunFinished(runId, outcome.finish);
+      const fill = wanting > 0 ? this.fill(wanting) : null;
+      // One completion alone may be a chain's hop: completeMany tries complete-step first.
+      const [only] = runs;
+      const outcome =
+        runs.length === 1 && only && only[1].length === 1
+          ? await this.nodes.completeMany(only[0], only[1], fill).then((one) => ({ ...one, runs: [{ finish: one.finish, outcomes: one.outcomes }] }))
+          : await this.nodes.completeRuns(
+              runs.map(([runId, list]) => ({ runId, completions: list })),
+              fill,
+            );
+      // Started nodes go to the slots that asked for work, in order (any run's node runs in any
+      // slot); claimed messages of other runs take over the slots left (the worker starts them,
+      // and those slots end here).
       let nextIndex = 0;
-      let finishTold = false;
-      batch.forEach((pending, index) => {
-        const next = pending.wantsNext ? (outcome.started[nextIndex++] ?? null) : null;
-        const kind = outcome.outcomes[index] ?? 'stale';
-        const runFinished = outcome.finish !== null && kind === 'completed' && !finishTold;
-        if (runFinished) finishTold = true;
-        pending.resolve({ kind, runFinished, next });
+      runs.forEach(([runId, list], runIndex) => {
+        const runOutcome = outcome.runs[runIndex];
+        const finish = runOutcome?.finish ?? null;
+        if (finish !== null) options.onRunFinished(runId, finish);
+        let finishTold = false;
+        list.forEach((pending, index) => {
+          const next = pending.wantsNext ? (outcome.started[nextIndex++] ?? null) : null;
+          const kind = runOutcome?.outcomes[index] ?? 'stale';
+          const runFinished = finish !== null && kind === 'completed' && !finishTold;
+          if (runFinished) finishTold = true;
+          pending.resolve({ kind, runFinished, next });
+        });
       });
       if (outcome.claimed.length > 0) options.onClaimed(outcome.claimed);
     } catch (error) {
-      for (const pending of batch) pending.reject(error);
+      for (const pending of all) pending.reject(error);
     }
   }
 }

@@ -46,8 +46,8 @@ const MAX_COMPLETION_BATCH = 100;
  * messages as it has free slots (one claim script), starts them (one start-nodes script per run
  * among them), and when there is nothing to do blocks on the queues' signal lists until a
  * producer pushes a token or the next delayed message or lease deadline comes due. Successes
- * that finish in the same turn are reported together (one complete-nodes call per run,
- * CompletionBatcher), which may hand the freed slots their next nodes directly (no claim round
+ * that finish in the same turn are reported together (one complete-nodes call per shard for
+ * every run among them, CompletionBatcher), which may hand the freed slots their next nodes directly (no claim round
  * trip). LeaseHeartbeat extends the leases of running attempts every third of the visibility
  * timeout; Housekeeping prunes expired runs and runs the repair sweep; StallWatch reports a Redis
  * that stops answering without dropping the connection.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chain, group } from '../../src/index.js';
 import { KeySpace } from '../../src/store/keys.js';
 import { parseMessage } from '../../src/store/messages.js';
-import { type BatchCompleteOutcome, type Completion, type FillSlots, NodeStore, type StartedNode } from '../../src/store/node-store.js';
+import { type BatchCompleteOutcome, type Completion, type FillSlots, type MultiCompleteOutcome, NodeStore, type StartedNode } from '../../src/store/node-store.js';
 import { CompletionBatcher } from '../../src/worker/completion-batcher.js';
 import { useApps } from '../helpers/apps.js';
 import { canvasTasks } from '../helpers/tasks.js';
@@ -11,9 +11,18 @@ import { canvasTasks } from '../helpers/tasks.js';
 class CountingNodeStore extends NodeStore {
   readonly calls: number[] = [];
 
+  /** Runs per call, for calls of more than one completion. */
+  readonly runsPerCall: number[] = [];
+
   override completeMany(runId: string, completions: readonly Completion[], fill: FillSlots | null): Promise<BatchCompleteOutcome> {
     this.calls.push(completions.length);
     return super.completeMany(runId, completions, fill);
+  }
+
+  override completeRuns(runs: readonly { readonly runId: string; readonly completions: readonly Completion[] }[], fill: FillSlots | null): Promise<MultiCompleteOutcome> {
+    this.calls.push(runs.reduce((sum, run) => sum + run.completions.length, 0));
+    this.runsPerCall.push(runs.length);
+    return super.completeRuns(runs, fill);
   }
 }
 
@@ -64,5 +73,46 @@ describe('CompletionBatcher', () => {
     const kinds = (await Promise.all(reports)).map((report) => report.kind);
     expect(nodes.calls).toEqual([2]);
     expect(kinds).toEqual(['completed', 'completed']);
+  });
+
+  it('sends the completions of several runs of one turn in one call, and tells each run that finished', async () => {
+    const app = makeApp();
+    const { identity } = canvasTasks(app);
+    const runs = [await app.submit(identity.si('a')), await app.submit(identity.si('b')), await app.submit(chain(identity.si('c'), identity.s()))];
+    const nodes = new CountingNodeStore(app.redis, new KeySpace(app.config.prefix));
+    const started: StartedNode[] = [];
+    for (let shard = 0; shard < app.keys.shards.length; shard++) {
+      const { claimed } = await nodes.claim(shard, ['default'], 10, 30_000);
+      for (const run of runs) {
+        const mine = claimed.map(({ message }) => parseMessage(message)!).filter((message) => message.runId === run.id);
+        if (mine.length === 0) continue;
+        for (const outcome of await nodes.startMany(run.id, 'default', mine, 5, '{}')) if ('started' in outcome) started.push(outcome.started);
+      }
+    }
+    expect(started).toHaveLength(3);
+    const finished: [string, string][] = [];
+    const batcher = new CompletionBatcher(nodes, {
+      maxBatch: 100,
+      slots: { queues: ['default'], leaseMs: 30_000, maxLeaseExpiries: 5, leaseExpiredErrorJson: '{}', claimFromQueues: true },
+      onClaimed: () => undefined,
+      onRunFinished: (runId, finish) => finished.push([runId, finish]),
+    });
+    const reports = await Promise.all(started.map((node) => batcher.complete(node, JSON.stringify(node.spec.args[0]), '', true)));
+    expect(reports.map((report) => report.kind)).toEqual(['completed', 'completed', 'completed']);
+    // One call per shard the three runs fall in, each with all of that shard's runs.
+    const shards = new Set(runs.map((run) => app.keys.shardOf(run.id)));
+    expect(nodes.calls.reduce((sum, count) => sum + count, 0)).toBe(3);
+    expect(nodes.calls).toHaveLength(shards.size);
+    // The one-task runs finished, told with their finish messages; the chain's next step was handed to a slot.
+    expect(finished.sort()).toEqual(
+      [
+        [runs[0]!.id, 'succeeded\n["a"]'],
+        [runs[1]!.id, 'succeeded\n["b"]'],
+      ].sort(),
+    );
+    expect(reports.filter((report) => report.runFinished)).toHaveLength(2);
+    expect(reports.map((report) => report.next?.message.runId).filter(Boolean)).toEqual([runs[2]!.id]);
+    expect(await runs[0]!.result({ timeoutMs: 5000 })).toBe('a');
+    expect((await runs[2]!.inspect()).nodes.map((node) => node.status)).toEqual(['succeeded', 'running']);
   });
 });

@@ -12,7 +12,7 @@ import { readdirSync } from 'node:fs';
 
 const shard = new KeySpace('reply-test').shards[0]!;
 const completion = { node: { message: { nodeId: '1', raw: 'r|1|1|0' }, attempt: 1, queue: 'default' }, resultJson: '1', span: '' };
-const completeInput: CompleteNodesInput = { shard, runId: 'r', completions: [completion], queueNames: ['default'], fill: null, upkeepLimit: 100, workerId: '' };
+const completeInput: CompleteNodesInput = { shard, runs: [{ runId: 'r', completions: [completion] }], queueNames: ['default'], fill: null, upkeepLimit: 100, workerId: '' };
 
 /** The ScriptReplyError a decoder throws for this reply. */
 function refusal(decode: () => unknown): ScriptReplyError {
@@ -32,10 +32,9 @@ describe('script reply decoders', () => {
   });
 
   it('complete-nodes: a reply of the declared shape is decoded', () => {
-    const reply = ['succeeded\n[1]', ['completed'], ['r|2|1|0', 'default', '[1]'], ['other', 'o|0|1|0']];
+    const reply = [['succeeded\n[1]', ['completed']], ['r|2|1|0', 'default', '[1]'], ['other', 'o|0|1|0']];
     expect(completeNodes.declaration.decode(reply, completeInput)).toEqual({
-      finish: 'succeeded\n[1]',
-      outcomes: ['completed'],
+      runs: [{ finish: 'succeeded\n[1]', outcomes: ['completed'] }],
       started: [{ message: { runId: 'r', nodeId: '2', delivery: 1, priority: 0, raw: 'r|2|1|0' }, queue: 'default', json: '[1]' }],
       claimed: [{ queue: 'other', message: 'o|0|1|0' }],
     });
@@ -44,14 +43,16 @@ describe('script reply decoders', () => {
   it('complete-nodes: each way a reply can break its declaration is named', () => {
     const decode = (reply: unknown) => () => completeNodes.declaration.decode(reply, completeInput);
     expect(refusal(decode('OK'))).toMatchObject({ script: 'complete-nodes', code: 'SCRIPT_REPLY_INVALID' });
-    expect(refusal(decode([0, ['finished'], [], []])).problem).toMatch(/an outcome is "finished"/);
-    expect(refusal(decode([0, [], [], []])).problem).toMatch(/0 outcomes for 1 completions/);
-    expect(refusal(decode([0, ['stale'], ['m', 'q'], []])).problem).toMatch(/not three per node/);
-    expect(refusal(decode([0, ['stale'], [], ['q']])).problem).toMatch(/not two per message/);
-    expect(refusal(decode([0, ['stale'], [1, 2, 3], []])).problem).toMatch(/started\[0\] is 1, not a string/);
-    expect(refusal(decode([0, ['stale'], ['not a message', 'default', '[]'], []])).problem).toMatch(/a started message is malformed/);
-    expect(refusal(decode([1, ['stale'], [], []])).problem).toMatch(/finish is neither a message nor 0/);
-    expect(completeNodes.declaration.decode([0, ['stale'], [], []], completeInput).finish).toBeNull();
+    expect(refusal(decode([[0, ['finished']], [], []])).problem).toMatch(/an outcome is "finished"/);
+    expect(refusal(decode([[0, []], [], []])).problem).toMatch(/0 outcomes for 1 completions/);
+    expect(refusal(decode([[0, ['stale'], 0, []], [], []])).problem).toMatch(/4 run values for 1 runs/);
+    expect(refusal(decode([[0, ['stale']], ['m', 'q'], []])).problem).toMatch(/not three per node/);
+    expect(refusal(decode([[0, ['stale']], [], ['q']])).problem).toMatch(/not two per message/);
+    expect(refusal(decode([[0, ['stale']], [1, 2, 3], []])).problem).toMatch(/started\[0\] is 1, not a string/);
+    expect(refusal(decode([[0, ['stale']], ['not a message', 'default', '[]'], []])).problem).toMatch(/a started message is malformed/);
+    expect(refusal(decode([[1, ['stale']], [], []])).problem).toMatch(/finish is neither a message nor 0/);
+    expect(refusal(decode([[0, ['stale']], [], [], []])).problem).toMatch(/4 values, not 3/);
+    expect(completeNodes.declaration.decode([[0, ['stale']], [], []], completeInput).runs[0]?.finish).toBeNull();
   });
 
   it('submit-run: the creation time, rootsLeft, and the roots it started for an eager worker', () => {

@@ -28,10 +28,16 @@ export interface CompleteNodesCompletion {
   readonly span: string;
 }
 
-export interface CompleteNodesInput {
-  readonly shard: ShardKeys;
+/** One run's completions in a complete-nodes call. */
+export interface CompleteNodesRun {
   readonly runId: string;
   readonly completions: readonly CompleteNodesCompletion[];
+}
+
+export interface CompleteNodesInput {
+  readonly shard: ShardKeys;
+  /** Runs of that shard, each with its completions (at least one). */
+  readonly runs: readonly CompleteNodesRun[];
   /** Every queue the call may touch (the completions', their next nodes', the fill's), once each. */
   readonly queueNames: readonly string[];
   /** The worker's free slots; null: start nothing. */
@@ -41,11 +47,17 @@ export interface CompleteNodesInput {
   readonly workerId: string;
 }
 
-export interface CompleteNodesReply {
+/** What one run's completions came to. */
+export interface CompleteNodesRunReply {
   /** When this call made the run succeed: the finish message its channel got (store/finish-message.ts); else null. */
   readonly finish: string | null;
   /** One per completion, in order. */
   readonly outcomes: readonly CompletionKind[];
+}
+
+export interface CompleteNodesReply {
+  /** One per run, in order. */
+  readonly runs: readonly CompleteNodesRunReply[];
   /** Nodes started for the worker: the message, its queue, the started node's JSON (includes/start.lua). */
   readonly started: readonly { readonly message: NodeMessage; readonly queue: string; readonly json: string }[];
   /** Messages of other runs now leased to the worker. */
@@ -54,19 +66,24 @@ export interface CompleteNodesReply {
 
 const NAME = 'complete-nodes';
 
-/** complete-nodes' KEYS, ARGV and reply, which complete-step (a chain's hop) shares. */
-export const completionCall = {
-  keys: ({ shard, runId, queueNames }: CompleteNodesInput): readonly string[] => [
-    ...shard.runScriptKeys(runId),
-    shard.sequence,
-    shard.deadLetters.list,
-    shard.deadLetters.counts,
-    ...shard.queueScriptKeys(queueNames),
-  ],
-  args: ({ shard, runId, completions, queueNames, fill, upkeepLimit, workerId }: CompleteNodesInput): (string | number)[] => {
+function decodeRun(finishReply: unknown, outcomesReply: unknown, run: CompleteNodesRun): CompleteNodesRunReply {
+  const outcomes = arrayReply(NAME, outcomesReply, 'outcomes').map((outcome) => oneOf(NAME, outcome, COMPLETION_KINDS, 'an outcome'));
+  if (outcomes.length !== run.completions.length) badReply(NAME, `${outcomes.length} outcomes for ${run.completions.length} completions`);
+  const finish = typeof finishReply === 'string' ? finishReply : null;
+  if (finish === null && integerReply(NAME, finishReply, 'finish') !== 0) badReply(NAME, 'finish is neither a message nor 0');
+  return { finish, outcomes };
+}
+
+/** complete-nodes.lua: report successful attempts of runs of one shard, and fill the worker's free slots. */
+export const completeNodes = defineScript<CompleteNodesInput, CompleteNodesReply>({
+  name: NAME,
+  keys: ({ shard, runs, queueNames }) => {
+    const keys = [shard.sequence, shard.deadLetters.list, shard.deadLetters.counts, ...shard.queueScriptKeys(queueNames)];
+    for (const { runId } of runs) for (const key of shard.runScriptKeys(runId)) keys.push(key);
+    return keys;
+  },
+  args: ({ shard, runs, queueNames, fill, upkeepLimit, workerId }) => {
     const args: (string | number)[] = [
-      runId,
-      shard.runChannel(runId),
       fill?.count ?? 0,
       fill?.leaseMs ?? 0,
       fill?.maxLeaseExpiries ?? 0,
@@ -76,37 +93,32 @@ export const completionCall = {
       workerId,
     ];
     for (const name of queueNames) args.push(name, fill ? fill.queues.indexOf(name) + 1 : 0);
-    for (const { node, resultJson, span } of completions) {
-      args.push(node.message.nodeId, node.attempt, resultJson, node.message.raw, node.queue, span);
+    args.push(runs.length);
+    for (const { runId, completions } of runs) {
+      args.push(runId, shard.runChannel(runId), completions.length);
+      for (const { node, resultJson, span } of completions) {
+        args.push(node.message.nodeId, node.attempt, resultJson, node.message.raw, node.queue, span);
+      }
     }
     return args;
   },
-  decode: (name: string, reply: unknown, { completions }: CompleteNodesInput): CompleteNodesReply => {
-    const [finishReply, outcomesReply, startedFlat, claimedFlat, ...rest] = arrayReply(name, reply);
-    if (rest.length > 0) badReply(name, `${4 + rest.length} values, not 4`);
-    const outcomes = arrayReply(name, outcomesReply, 'outcomes').map((outcome) => oneOf(name, outcome, COMPLETION_KINDS, 'an outcome'));
-    if (outcomes.length !== completions.length) badReply(name, `${outcomes.length} outcomes for ${completions.length} completions`);
-    const startedValues = stringsReply(name, startedFlat, 'started');
-    if (startedValues.length % 3 !== 0) badReply(name, `${startedValues.length} started values, not three per node`);
+  decode: (reply, { runs }) => {
+    const [runsReply, startedFlat, claimedFlat, ...rest] = arrayReply(NAME, reply);
+    if (rest.length > 0) badReply(NAME, `${3 + rest.length} values, not 3`);
+    const runValues = arrayReply(NAME, runsReply, 'runs');
+    if (runValues.length !== runs.length * 2) badReply(NAME, `${runValues.length} run values for ${runs.length} runs, not two each`);
+    const runReplies = runs.map((run, index) => decodeRun(runValues[index * 2], runValues[index * 2 + 1], run));
+    const startedValues = stringsReply(NAME, startedFlat, 'started');
+    if (startedValues.length % 3 !== 0) badReply(NAME, `${startedValues.length} started values, not three per node`);
     const started: { message: NodeMessage; queue: string; json: string }[] = [];
     for (let index = 0; index < startedValues.length; index += 3) {
-      const message = parseMessage(startedValues[index]!) ?? badReply(name, `a started message is malformed: ${startedValues[index]}`);
+      const message = parseMessage(startedValues[index]!) ?? badReply(NAME, `a started message is malformed: ${startedValues[index]}`);
       started.push({ message, queue: startedValues[index + 1]!, json: startedValues[index + 2]! });
     }
-    const claimedValues = stringsReply(name, claimedFlat, 'claimed');
-    if (claimedValues.length % 2 !== 0) badReply(name, `${claimedValues.length} claimed values, not two per message`);
+    const claimedValues = stringsReply(NAME, claimedFlat, 'claimed');
+    if (claimedValues.length % 2 !== 0) badReply(NAME, `${claimedValues.length} claimed values, not two per message`);
     const claimed: { queue: string; message: string }[] = [];
     for (let index = 0; index < claimedValues.length; index += 2) claimed.push({ queue: claimedValues[index]!, message: claimedValues[index + 1]! });
-    const finish = typeof finishReply === 'string' ? finishReply : null;
-    if (finish === null && integerReply(name, finishReply, 'finish') !== 0) badReply(name, 'finish is neither a message nor 0');
-    return { finish, outcomes, started, claimed };
+    return { runs: runReplies, started, claimed };
   },
-};
-
-/** complete-nodes.lua: report successful attempts of one run, and fill the worker's free slots. */
-export const completeNodes = defineScript<CompleteNodesInput, CompleteNodesReply>({
-  name: NAME,
-  keys: completionCall.keys,
-  args: completionCall.args,
-  decode: (reply, input) => completionCall.decode(NAME, reply, input),
 });

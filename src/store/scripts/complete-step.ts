@@ -41,7 +41,7 @@ export const completeStep = defineScript<CompleteStepInput, CompleteNodesReply |
     if (values.length !== 2) badReply(NAME, `${values.length} values, not 2`);
     const [raw, json] = values as [string, string];
     const message = parseMessage(raw) ?? badReply(NAME, `the started message is malformed: ${raw}`);
-    return { finish: null, outcomes: COMPLETED, started: [{ message, queue: DEFAULT_QUEUE, json }], claimed: [] };
+    return { runs: [{ finish: null, outcomes: COMPLETED }], started: [{ message, queue: DEFAULT_QUEUE, json }], claimed: [] };
   },
   subject: ({ runId, nodeId }) => ({ runId, nodeId }),
 });

@@ -20,11 +20,12 @@ local eventsWorkerId = nil
 local eventsMaxLen = nil
 local eventLines, eventCount = {}, 0
 
--- Which run this call's events are about (every run-level script changes one run). maxLen: the
--- meta's `events` field when the caller has already read it (false when absent).
+-- Which run the events emitted from now on are about (a script that changes several runs, such
+-- as complete-nodes, flushes before it moves to the next). maxLen: the meta's `events` field when
+-- the caller has already read it (false when absent); nil: read when the first event is emitted.
 local function eventsFor(run, runId, maxLen)
   eventsKey, eventsMetaKey, eventsRunId = run.events, run.meta, runId
-  if maxLen ~= nil then eventsMaxLen = maxLen end
+  eventsMaxLen = maxLen
 end
 
 -- The worker (its registry id) that this call starts attempts for: named in node.started.

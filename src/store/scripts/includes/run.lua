@@ -2,12 +2,14 @@
 -- the run's own keys, the run indexes, and the event stream (events.lua).
 local RUN_KEY_COUNT = 13
 
-local function runKeysFrom(keys)
+-- base: where in keys the run's keys start (1 when absent).
+local function runKeysFrom(keys, base)
+  local at = (base or 1) - 1
   return {
-    meta = keys[1], nodes = keys[2], specs = keys[3], results = keys[4], errors = keys[5],
-    all = keys[6],
-    byStatus = { [RUN_RUNNING] = keys[7], [RUN_SUCCEEDED] = keys[8], [RUN_FAILED] = keys[9], [RUN_CANCELLED] = keys[10] },
-    expiry = keys[11], expired = keys[12], events = keys[13],
+    meta = keys[at + 1], nodes = keys[at + 2], specs = keys[at + 3], results = keys[at + 4], errors = keys[at + 5],
+    all = keys[at + 6],
+    byStatus = { [RUN_RUNNING] = keys[at + 7], [RUN_SUCCEEDED] = keys[at + 8], [RUN_FAILED] = keys[at + 9], [RUN_CANCELLED] = keys[at + 10] },
+    expiry = keys[at + 11], expired = keys[at + 12], events = keys[at + 13],
   }
 end
 

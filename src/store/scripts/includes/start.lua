@@ -30,8 +30,8 @@ end
 -- known: results by node id that this call has just stored (complete-nodes passes its
 -- completions'), used instead of reading them back: a chain step reads the step before it.
 local NO_IDS = {}
--- Without a trace a context depends only on queuedAt within one call (startedAt is the call's
--- now, reopened the run's): the members of a group share one.
+-- Without a trace a context depends only on the run's reopened count and queuedAt within one
+-- call (startedAt is the call's now): the members of a group share one. By reopened, then queuedAt.
 local contextJsonByQueuedAt = {}
 local function startNode(run, nodeId, node, spec, specJson, now, runContext, writes, known)
   node.status = NODE_RUNNING
@@ -81,10 +81,15 @@ local function startNode(run, nodeId, node, spec, specJson, now, runContext, wri
   else
     -- Without a trace the context is three numbers: written directly (cjson is slow on a wide
     -- batch, and a table per start is garbage for Lua to collect).
-    contextJson = contextJsonByQueuedAt[queuedAt]
+    local byQueuedAt = contextJsonByQueuedAt[runContext.reopened]
+    if not byQueuedAt then
+      byQueuedAt = {}
+      contextJsonByQueuedAt[runContext.reopened] = byQueuedAt
+    end
+    contextJson = byQueuedAt[queuedAt]
     if not contextJson then
       contextJson = plainContextJson(queuedAt, now, runContext.reopened)
-      contextJsonByQueuedAt[queuedAt] = contextJson
+      byQueuedAt[queuedAt] = contextJson
     end
   end
   -- A first attempt with no lease expiry or resume behind it (most starts) needs no concatenation.
