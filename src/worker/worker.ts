@@ -1,17 +1,15 @@
 import type { AppConfig } from '../config.js';
 import type { TaskDefinition } from '../canvas/task.js';
-import { ConfigError, LeaseExpiredError, LeaseLostError, RunCancelledError, WorkerClosedError } from '../errors/index.js';
+import { ConfigError, LeaseExpiredError, WorkerClosedError } from '../errors/index.js';
 import type { KeySpace } from '../store/keys.js';
 import { type NodeMessage, parseMessage } from '../store/messages.js';
 import { type ClaimedMessage, NodeStore, type StartedNode } from '../store/node-store.js';
 import { RunStore } from '../store/run-store.js';
 import { checkShardCount } from '../store/shard-count.js';
-import { context as otelContext } from '@opentelemetry/api';
-import { attemptTraceparent, endAttemptSpan, recordRunSpan, startAttemptSpan } from '../tracing/spans.js';
-import { runAttempt } from './attempt.js';
-import { AttemptAbort } from './attempt-abort.js';
+import type { EagerStart, EagerStarted } from '../store/scripts/submit-run.js';
+import { AttemptRunner } from './attempt-runner.js';
 import { CompletionBatcher } from './completion-batcher.js';
-import type { AttemptOutcomeKind, WorkerEvent } from './events.js';
+import type { WorkerEvent } from './events.js';
 import { Housekeeping } from './housekeeping.js';
 import { type Execution, LeaseHeartbeat } from './lease-heartbeat.js';
 import { StallWatch } from './stall-watch.js';
@@ -22,9 +20,6 @@ import { StartHandBack } from './start-hand-back.js';
 import { WorkerConnections } from './worker-connections.js';
 import { ShardClaims } from './shard-claims.js';
 import { parseWorkerOptions, type WorkerOptions } from './worker-options.js';
-import { serializeError } from './errors-json.js';
-import type { EagerStart, EagerStarted } from '../store/scripts/submit-run.js';
-import { NO_RETRY, retryDelay } from './retry.js';
 
 /** What a worker needs from its app. */
 export interface WorkerContext {
@@ -47,8 +42,9 @@ const MAX_COMPLETION_BATCH = 100;
  * among them), and when there is nothing to do blocks on the queues' signal lists until a
  * producer pushes a token or the next delayed message or lease deadline comes due. Successes
  * that finish in the same turn are reported together (one complete-nodes call per shard for
- * every run among them, CompletionBatcher), which may hand the freed slots their next nodes directly (no claim round
- * trip). LeaseHeartbeat extends the leases of running attempts every third of the visibility
+ * every run among them, CompletionBatcher), which may hand the freed slots their next nodes
+ * directly (no claim round trip). A signal that names a run is claimed with claim-run, which
+ * starts that run's messages in the same call. LeaseHeartbeat extends the leases of running attempts every third of the visibility
  * timeout; Housekeeping prunes expired runs and runs the repair sweep; StallWatch reports a Redis
  * that stops answering without dropping the connection.
  */
@@ -72,7 +68,7 @@ export class Worker {
    * node id). Sent with every start but rarely used, so it is built once, as a plain string.
    */
   private readonly leaseExpiredJson: string;
-  private runs: RunStore | null = null;
+  private attempts: AttemptRunner | null = null;
   private active = 0;
   private claims: ShardClaims | null = null;
   private readonly executions = new Set<Execution>();
@@ -203,7 +199,19 @@ export class Worker {
       },
     });
     const runs = new RunStore(commands, this.context.keys);
-    this.runs = runs;
+    this.attempts = new AttemptRunner({
+      config: this.context.config,
+      lookup: this.context.lookup,
+      nodes,
+      runs,
+      completions: this.completions,
+      tally: this.tally,
+      executions: this.executions,
+      running: () => this.state === 'running',
+      recordProgress: this.recordProgress,
+      onEvent: this.onEvent,
+      onError: this.onError,
+    });
     this.housekeeping = new Housekeeping(commands, this.context.keys, runs, {
       repairIntervalMs: this.repairIntervalMs,
       onRepaired: (report) => {
@@ -396,7 +404,8 @@ export class Worker {
     this.executions.add(execution);
     const run = async (): Promise<void> => {
       let node: StartedNode | null = first;
-      while (node) node = await this.execute(node, execution);
+      const attempts = this.attempts;
+      while (node && attempts) node = await attempts.execute(node, execution);
     };
     run()
       .catch((error: unknown) => this.onError(error))
@@ -412,72 +421,11 @@ export class Worker {
     if (this.active === 0) this.allIdle?.();
   }
 
-  /** Run one attempt and report it; returns the node complete-nodes handed this slot next, if any. */
-  private async execute(node: StartedNode, execution: Execution): Promise<StartedNode | null> {
-    const nodes = this.nodes;
-    const completions = this.completions;
-    if (!nodes || !completions) return null;
-    const abort = new AttemptAbort();
-    execution.node = node;
-    execution.abort = abort;
-    const tracing = this.context.config.tracing;
-    const attemptSpan = startAttemptSpan(node, tracing, () => node.spec.args);
-    try {
-      const definition = this.context.lookup(node.spec.task);
-      const attemptOptions = { maxPayloadBytes: this.context.config.maxPayloadBytes, abort, recordProgress: this.recordProgress };
-      const outcome = tracing.enabled
-        ? await otelContext.with(attemptSpan.context, () => runAttempt(node, definition, attemptOptions))
-        : await runAttempt(node, definition, attemptOptions);
-      if (outcome.ok) {
-        // Alone: this slot's attempt is the only one running here (a chain's step).
-        const alone = this.executions.size === 1;
-        const report = await completions.complete(node, outcome.resultJson, attemptTraceparent(attemptSpan), this.state === 'running', alone);
-        endAttemptSpan(attemptSpan, outcome, tracing);
-        if (report.kind === 'completed') this.tally.succeeded(node.queue);
-        if (this.onEvent) this.attemptEnded(node, report.kind);
-        if (report.runFinished && node.context.trace) await this.recordRunSpan(node.message.runId);
-        return report.next;
-      }
-      // Lease expiries (a lost worker) do not use up retries, and a resume gives a fresh budget.
-      const failedAttempts = node.attempt - node.attemptOffset - node.leaseExpiries;
-      const delay = retryDelay(definition?.retry ?? NO_RETRY, failedAttempts, outcome.error);
-      endAttemptSpan(attemptSpan, { ok: false, error: outcome.error, retryDelayMs: delay }, tracing);
-      // Another worker owns the node now: this attempt has nothing to report.
-      if (outcome.error instanceof LeaseLostError) {
-        if (this.onEvent) this.attemptEnded(node, 'lease-lost', outcome.error);
-        return null;
-      }
-      const failed = await nodes.fail(node, serializeError(outcome.error), delay);
-      // Failed attempts, retried or not; not those fenced off or ended by a cancellation.
-      if (failed === 'retrying' || failed === 'failed' || failed === 'run-failed') this.tally.failed(node.queue);
-      // Aborted because its run was cancelled, and reported after a resume had already reset the
-      // node: fenced off, but what ended it was the cancellation.
-      const reported = failed === 'stale' && outcome.error instanceof RunCancelledError ? 'cancelled' : failed;
-      if (this.onEvent) this.attemptEnded(node, reported, outcome.error);
-      if (failed === 'run-failed' && node.context.trace) await this.recordRunSpan(node.message.runId);
-      return null;
-    } finally {
-      execution.node = null;
-      execution.abort = null;
-    }
-  }
-
-  private attemptEnded(node: StartedNode, outcome: AttemptOutcomeKind, error?: unknown): void {
-    const { runId, nodeId } = node.message;
-    this.emit({ type: 'attempt', runId, nodeId, task: node.spec.task, attempt: node.attempt, outcome, ...(error !== undefined ? { error } : {}) });
-  }
-
   private emit(event: WorkerEvent): void {
     try {
       this.onEvent?.(event);
     } catch (error) {
       this.onError(error);
     }
-  }
-
-  /** This worker finished a traced run: record the span covering the whole run. */
-  private async recordRunSpan(runId: string): Promise<void> {
-    const meta = await this.runs?.meta(runId);
-    if (meta) recordRunSpan(meta, this.context.config.tracing);
   }
 }
