@@ -316,11 +316,11 @@ export class NodeStore {
    * that looks like a chain's hop goes to complete-step first (see hopOf), and to
    * complete-nodes only when complete-step answers that it is not one.
    */
-  async completeMany(runId: string, completions: readonly Completion[], fill: FillSlots | null): Promise<BatchCompleteOutcome> {
+  async completeMany(runId: string, completions: readonly Completion[], fill: FillSlots | null, extraSlots = 0): Promise<BatchCompleteOutcome> {
     const shard = this.keys.forRun(runId);
     const hop = hopOf(shard, runId, completions, fill, this.workerId);
     const stepReply = hop ? await completeStep.run(this.redis, hop, this.replication) : null;
-    const outcome = stepReply ? await this.outcomeOf(shard, stepReply) : await this.sendCompletions([{ runId, completions }], fill);
+    const outcome = stepReply ? await this.outcomeOf(shard, stepReply) : await this.sendCompletions([{ runId, completions }], fill, extraSlots);
     const [run] = outcome.runs;
     return { finish: run?.finish ?? null, outcomes: run?.outcomes ?? [], started: outcome.started, claimed: outcome.claimed };
   }
@@ -334,11 +334,15 @@ export class NodeStore {
    * Report successful attempts of several runs of one shard in one complete-nodes call (each run
    * with at least one), filling free slots: what a worker's batch of completions comes to.
    */
-  completeRuns(runs: readonly { readonly runId: string; readonly completions: readonly Completion[] }[], fill: FillSlots | null): Promise<MultiCompleteOutcome> {
-    return this.sendCompletions(runs, fill);
+  completeRuns(runs: readonly { readonly runId: string; readonly completions: readonly Completion[] }[], fill: FillSlots | null, extraSlots = 0): Promise<MultiCompleteOutcome> {
+    return this.sendCompletions(runs, fill, extraSlots);
   }
 
-  private async sendCompletions(runs: readonly { readonly runId: string; readonly completions: readonly Completion[] }[], fill: FillSlots | null): Promise<MultiCompleteOutcome> {
+  private async sendCompletions(
+    runs: readonly { readonly runId: string; readonly completions: readonly Completion[] }[],
+    fill: FillSlots | null,
+    extraSlots = 0,
+  ): Promise<MultiCompleteOutcome> {
     const first = runs[0];
     if (!first) return { runs: [], started: [], claimed: [] };
     const shard = this.keys.forRun(first.runId);
@@ -346,7 +350,7 @@ export class NodeStore {
       runs.flatMap((run) => run.completions),
       fill,
     );
-    const reply = await completeNodes.run(this.redis, { shard, runs, queueNames, fill, upkeepLimit: UPKEEP_LIMIT, workerId: this.workerId }, this.replication);
+    const reply = await completeNodes.run(this.redis, { shard, runs, queueNames, fill, extraSlots, upkeepLimit: UPKEEP_LIMIT, workerId: this.workerId }, this.replication);
     return this.outcomeOf(shard, reply);
   }
 

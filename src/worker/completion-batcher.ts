@@ -24,6 +24,14 @@ export interface CompletionBatcherOptions {
   readonly maxBatch: number;
   /** How complete-nodes fills the slots that want work (all but the count, set per batch). */
   readonly slots: Omit<FillSlots, 'count'>;
+  /**
+   * Hold up to `wanted` free slots of the worker besides the ones the completions free, for
+   * dependants that become ready together (a step followed by a group); returns how many it held.
+   * Absent: none.
+   */
+  readonly holdSlots?: (wanted: number) => number;
+  /** Run what complete-nodes started in the held slots; the slots left are released. */
+  readonly runHeld?: (nodes: readonly StartedNode[], held: number) => void;
   /** A batch made its run succeed: the finish message its channel got (for waiters in this process). */
   readonly onRunFinished: (runId: string, finish: string) => void;
   /**
@@ -50,6 +58,9 @@ export interface CompletionBatcherOptions {
  * at once, not at the end of the microtask queue: the next step starts sooner, and the call is
  * made without the batch's bookkeeping.
  */
+/** Most slots a completion call holds for dependants beyond the slots it frees. */
+const MAX_EXTRA_SLOTS = 16;
+
 export class CompletionBatcher {
   private readonly pending = new Map<string, Pending[]>();
   private scheduled = false;
@@ -125,13 +136,39 @@ export class CompletionBatcher {
     return (this.fills[count] ??= { ...this.options.slots, count });
   }
 
-  private sendOne(node: StartedNode, resultJson: string, span: string, wantsNext: boolean): Promise<CompletionReport> {
-    return this.nodes.completeMany(node.message.runId, [{ node, resultJson, span }], wantsNext ? this.fill(1) : null).then((outcome) => {
-      if (outcome.claimed.length > 0) this.options.onClaimed(outcome.claimed);
-      const kind = outcome.outcomes[0] ?? 'stale';
-      if (outcome.finish !== null) this.options.onRunFinished(node.message.runId, outcome.finish);
-      return { kind, runFinished: outcome.finish !== null && kind === 'completed', next: wantsNext ? (outcome.started[0] ?? null) : null };
-    });
+  private async sendOne(node: StartedNode, resultJson: string, span: string, wantsNext: boolean): Promise<CompletionReport> {
+    const wanting = wantsNext ? 1 : 0;
+    const held = this.holdExtra([node], wanting);
+    let outcome;
+    try {
+      outcome = await this.nodes.completeMany(node.message.runId, [{ node, resultJson, span }], wantsNext ? this.fill(1) : null, held);
+    } catch (error) {
+      this.runHeld([], held);
+      throw error;
+    }
+    this.runHeld(outcome.started.slice(wanting), held);
+    if (outcome.claimed.length > 0) this.options.onClaimed(outcome.claimed);
+    const kind = outcome.outcomes[0] ?? 'stale';
+    if (outcome.finish !== null) this.options.onRunFinished(node.message.runId, outcome.finish);
+    return { kind, runFinished: outcome.finish !== null && kind === 'completed', next: wantsNext ? (outcome.started[0] ?? null) : null };
+  }
+
+  /**
+   * Slots to hold for the dependants these completions may make ready beyond the `wanting` slots
+   * they free: their dependants in all, past those slots, at most MAX_EXTRA_SLOTS, as many as the
+   * worker has free. A wide group's members, each with one dependant, hold none.
+   */
+  private holdExtra(nodes: readonly StartedNode[], wanting: number): number {
+    if (wanting === 0 || !this.options.holdSlots) return 0;
+    let dependants = 0;
+    for (const node of nodes) dependants += node.spec.next?.length ?? 0;
+    const wanted = Math.min(MAX_EXTRA_SLOTS, dependants - wanting);
+    return wanted > 0 ? this.options.holdSlots(wanted) : 0;
+  }
+
+  /** The nodes complete-nodes started past the freed slots run in the held ones; the rest are released. */
+  private runHeld(nodes: readonly StartedNode[], held: number): void {
+    if (held > 0 || nodes.length > 0) this.options.runHeld?.(nodes, held);
   }
 
   /** One call: the completions of some runs of one shard, each run's in the order they came. */
@@ -139,6 +176,10 @@ export class CompletionBatcher {
     const all = runs.flatMap(([, list]) => list);
     let wanting = 0;
     for (const pending of all) if (pending.wantsNext) wanting++;
+    const held = this.holdExtra(
+      all.map((pending) => pending.node),
+      wanting,
+    );
     try {
       const options = this.options;
       const fill = wanting > 0 ? this.fill(wanting) : null;
@@ -146,11 +187,15 @@ export class CompletionBatcher {
       const [only] = runs;
       const outcome =
         runs.length === 1 && only && only[1].length === 1
-          ? await this.nodes.completeMany(only[0], only[1], fill).then((one) => ({ ...one, runs: [{ finish: one.finish, outcomes: one.outcomes }] }))
+          ? await this.nodes.completeMany(only[0], only[1], fill, held).then((one) => ({ ...one, runs: [{ finish: one.finish, outcomes: one.outcomes }] }))
           : await this.nodes.completeRuns(
               runs.map(([runId, list]) => ({ runId, completions: list })),
               fill,
+              held,
             );
+      // Past the freed slots: started in the held ones (complete-nodes uses those only once the
+      // freed ones are all used).
+      this.runHeld(outcome.started.slice(wanting), held);
       // Started nodes go to the slots that asked for work, in order (any run's node runs in any
       // slot); claimed messages of other runs take over the slots left (the worker starts them,
       // and those slots end here).
@@ -170,6 +215,7 @@ export class CompletionBatcher {
       });
       if (outcome.claimed.length > 0) options.onClaimed(outcome.claimed);
     } catch (error) {
+      this.runHeld([], held);
       for (const pending of all) pending.reject(error);
     }
   }

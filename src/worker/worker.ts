@@ -190,6 +190,11 @@ export class Worker {
         claimFromQueues: true,
       },
       onClaimed: (claimed) => this.startClaimed(claimed),
+      holdSlots: (wanted) => this.holdSlots(wanted),
+      runHeld: (started, held) => {
+        for (const node of started) this.runSlot(node);
+        if (held > started.length) this.release(held - started.length);
+      },
       onRunFinished: (runId, finish) => {
         try {
           this.context.onRunFinished?.(runId, finish);
@@ -323,13 +328,20 @@ export class Worker {
    * failed).
    */
   holdEager(rootQueues: readonly string[]): EagerStart | null {
-    if (this.state !== 'running' || !this.nodes) return null;
+    if (!this.nodes) return null;
     let wanted = 0;
     for (const queue of rootQueues) if (this.queues.includes(queue)) wanted++;
-    const slots = Math.min(wanted, this.concurrency - this.active);
-    if (slots <= 0) return null;
-    this.active += slots;
+    const slots = this.holdSlots(wanted);
+    if (slots === 0) return null;
     return { slots, workerId: this.id, leaseMs: this.leaseMs, queues: this.queues };
+  }
+
+  /** Up to `wanted` free slots, held (counted active) until released or run; none unless running. */
+  private holdSlots(wanted: number): number {
+    if (this.state !== 'running') return 0;
+    const slots = Math.max(0, Math.min(wanted, this.concurrency - this.active));
+    this.active += slots;
+    return slots;
   }
 
   /** @internal Run the roots submit-run started in the slots holdEager held; the slots left are released. */

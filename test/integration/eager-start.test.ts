@@ -102,4 +102,21 @@ describe('eager start at submit', () => {
     expect(wideStarts).toHaveLength(6);
     for (const event of wideStarts) expect(entryOf(event.id)).not.toBe(entryOf(wideSubmitted.id));
   });
+
+  it("starts a group's members together when the step before them completes: none waits in the queue", async () => {
+    const app = makeApp();
+    const { add, identity, tsum } = canvasTasks(app);
+    const worker = app.worker({ concurrency: 8 });
+    await worker.start();
+    const run = await app.submit(chain(add.si(1, 2), group(identity.s(), identity.s(), identity.s()), tsum.s()));
+    expect(await run.result({ timeoutMs: 10_000 })).toBe(9);
+    const events = await app.recentEvents({ runId: run.id });
+    const entryOf = (id: string): string => id.slice(0, id.lastIndexOf('-'));
+    const succeeded = events.find((event) => event.type === 'node.succeeded' && 'nodeId' in event && event.nodeId === '0')!;
+    // The first step's completion started all three members, in its own call (one stream entry).
+    const starts = events.filter((event) => event.type === 'node.started' && 'nodeId' in event && ['1', '2', '3'].includes(event.nodeId));
+    expect(starts).toHaveLength(3);
+    for (const event of starts) expect(entryOf(event.id)).toBe(entryOf(succeeded.id));
+    expect(events.filter((event) => event.type === 'node.queued')).toEqual([]);
+  });
 });

@@ -43,11 +43,15 @@
   ARGV[5]  most due or expired messages to move per queue (upkeep); -1: claim nothing from the
            queues (take-next only)
   ARGV[6]  number of queues Q
-  ARGV[7]  the worker's registry id, named in the node.started events of the nodes started
+  ARGV[7]  extra take-next: how many more dependants made ready here may be started, once the
+           slots of ARGV[1] are used, in slots the worker holds besides the ones the completions
+           freed (a step followed by a group: its members start together, none waits to be
+           claimed); never filled from the queues
+  ARGV[8]  the worker's registry id, named in the node.started events of the nodes started
            here ("": none)
-  ARGV[8 .. 7+2Q] for each queue, in KEYS order, two values: queue name, and the worker's
+  ARGV[9 .. 8+2Q] for each queue, in KEYS order, two values: queue name, and the worker's
                   preference for it (1 = most preferred; 0 = the worker does not consume it)
-  ARGV[8+2Q]      number of runs R
+  ARGV[9+2Q]      number of runs R
   then            for each run: its id, its pub/sub channel, its number of completions N, then
                   for each completion six values: node id, attempt, result JSON, message (its
                   lease member), the queue it came from, and the attempt's span context (W3C
@@ -58,8 +62,8 @@
               run succeed (setRunStatus in includes/run.lua: the message its channel got), else
               0; and its outcomes, one per completion, in ARGV order: 'completed', 'stale'
               (fenced off) or 'discarded' (the run was cancelled; the result was dropped)
-    started   nodes started for the worker (take-next, then claimed messages of these runs),
-              three values each: message, queue name, and the started node's JSON (see
+    started   nodes started for the worker (take-next within ARGV[1], then the extra take-next,
+              or claimed messages of these runs: never both), three values each: message, queue name, and the started node's JSON (see
               includes/start.lua)
     claimed   messages of other runs now leased to the worker: { queueName, message, ... }
 ]]
@@ -85,14 +89,15 @@ local canTake = tonumber(ARGV[1])
 local leaseMs = tonumber(ARGV[2])
 local upkeepLimit = tonumber(ARGV[5])
 local queueCount = tonumber(ARGV[6])
-eventsWorker(ARGV[7])
+local extraLeft = tonumber(ARGV[7])
+eventsWorker(ARGV[8])
 
 local queues = {}
 local consumed = {}
 for index = 1, queueCount do
-  local preference = tonumber(ARGV[9 + (index - 1) * 2])
+  local preference = tonumber(ARGV[10 + (index - 1) * 2])
   local queue = queueKeysAt(KEYS, 4 + (index - 1) * QUEUE_KEY_COUNT)
-  queue.name = ARGV[8 + (index - 1) * 2]
+  queue.name = ARGV[9 + (index - 1) * 2]
   queue.consumed = preference > 0
   queues[queue.name] = queue
   if preference > 0 then consumed[preference] = queue end
@@ -107,8 +112,8 @@ local runReplies = {}
 -- it touches has its keys here and that the run has what it reads.
 local runs = {}
 local runsById = {}
-local position = 9 + queueCount * 2
-for runIndex = 1, tonumber(ARGV[8 + queueCount * 2]) do
+local position = 10 + queueCount * 2
+for runIndex = 1, tonumber(ARGV[9 + queueCount * 2]) do
   local entry = {
     run = runKeysFrom(KEYS, runKeysAt + (runIndex - 1) * RUN_KEY_COUNT),
     runId = ARGV[position], channel = ARGV[position + 1], completions = {}, outcomes = {},
@@ -227,8 +232,8 @@ local function completeRun(runIndex)
         else
           local dependantSpec, dependantSpecJson = loadSpec(run.specs, dependantId)
           local queue = queues[dependantSpec.queue]
-          if canTake > 0 and queue.consumed and not delayedUntil(dependantSpec.countdownMs, dependantSpec.etaMs, now) then
-            canTake = canTake - 1
+          if (canTake > 0 or extraLeft > 0) and queue.consumed and not delayedUntil(dependantSpec.countdownMs, dependantSpec.etaMs, now) then
+            if canTake > 0 then canTake = canTake - 1 else extraLeft = extraLeft - 1 end
             local message = newDelivery(runId, dependantId, dependant, dependantSpec, now)
             redis.call('ZADD', queue.leases, formatScore(now + leaseMs), message)
             started[#started + 1] = message

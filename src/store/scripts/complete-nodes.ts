@@ -42,6 +42,11 @@ export interface CompleteNodesInput {
   readonly queueNames: readonly string[];
   /** The worker's free slots; null: start nothing. */
   readonly fill: FillSlots | null;
+  /**
+   * Slots the worker holds besides the freed ones, for dependants made ready here beyond
+   * `fill.count` (a step followed by a group); never filled from the queues. Absent: 0.
+   */
+  readonly extraSlots?: number;
   /** Most due or expired messages a claim moves per queue. */
   readonly upkeepLimit: number;
   readonly workerId: string;
@@ -82,7 +87,7 @@ export const completeNodes = defineScript<CompleteNodesInput, CompleteNodesReply
     for (const { runId } of runs) for (const key of shard.runScriptKeys(runId)) keys.push(key);
     return keys;
   },
-  args: ({ shard, runs, queueNames, fill, upkeepLimit, workerId }) => {
+  args: ({ shard, runs, queueNames, fill, extraSlots, upkeepLimit, workerId }) => {
     const args: (string | number)[] = [
       fill?.count ?? 0,
       fill?.leaseMs ?? 0,
@@ -90,6 +95,7 @@ export const completeNodes = defineScript<CompleteNodesInput, CompleteNodesReply
       fill?.leaseExpiredErrorJson ?? '',
       fill?.claimFromQueues ? upkeepLimit : -1,
       queueNames.length,
+      extraSlots ?? 0,
       workerId,
     ];
     for (const name of queueNames) args.push(name, fill ? fill.queues.indexOf(name) + 1 : 0);
