@@ -154,9 +154,9 @@ export class CompletionBatcher {
   }
 
   /**
-   * Slots to hold for the dependants these completions may make ready beyond the `wanting` slots
-   * they free: their dependants in all, past those slots, at most MAX_EXTRA_SLOTS, as many as the
-   * worker has free. A wide group's members, each with one dependant, hold none.
+   * Slots to hold for the dependants a completion sent alone (nothing else runs in the worker) may
+   * make ready beyond the `wanting` slots it frees: its dependants past those slots, at most
+   * MAX_EXTRA_SLOTS, as many as the worker has free. A node with one dependant holds none.
    */
   private holdExtra(nodes: readonly StartedNode[], wanting: number): number {
     if (wanting === 0 || !this.options.holdSlots) return 0;
@@ -176,10 +176,8 @@ export class CompletionBatcher {
     const all = runs.flatMap(([, list]) => list);
     let wanting = 0;
     for (const pending of all) if (pending.wantsNext) wanting++;
-    const held = this.holdExtra(
-      all.map((pending) => pending.node),
-      wanting,
-    );
+    // A batch gathers completions of a busy worker: no slots are held past the freed ones (see
+    // holdExtra); dependants beyond them go through the queues, claimed in bulk with other work.
     try {
       const options = this.options;
       const fill = wanting > 0 ? this.fill(wanting) : null;
@@ -187,15 +185,11 @@ export class CompletionBatcher {
       const [only] = runs;
       const outcome =
         runs.length === 1 && only && only[1].length === 1
-          ? await this.nodes.completeMany(only[0], only[1], fill, held).then((one) => ({ ...one, runs: [{ finish: one.finish, outcomes: one.outcomes }] }))
+          ? await this.nodes.completeMany(only[0], only[1], fill).then((one) => ({ ...one, runs: [{ finish: one.finish, outcomes: one.outcomes }] }))
           : await this.nodes.completeRuns(
               runs.map(([runId, list]) => ({ runId, completions: list })),
               fill,
-              held,
             );
-      // Past the freed slots: started in the held ones (complete-nodes uses those only once the
-      // freed ones are all used).
-      this.runHeld(outcome.started.slice(wanting), held);
       // Started nodes go to the slots that asked for work, in order (any run's node runs in any
       // slot); claimed messages of other runs take over the slots left (the worker starts them,
       // and those slots end here).
@@ -215,7 +209,6 @@ export class CompletionBatcher {
       });
       if (outcome.claimed.length > 0) options.onClaimed(outcome.claimed);
     } catch (error) {
-      this.runHeld([], held);
       for (const pending of all) pending.reject(error);
     }
   }
