@@ -8,7 +8,6 @@ import { Task, type TaskDefinition, type TaskHandler, type TaskOptions } from '.
 import { type AppConfig, type AppOptions, connect, parseAppOptions } from './config.js';
 import { ConfigError, DuplicateTaskError } from './errors/index.js';
 import { Run, type RunContext } from './run/run.js';
-import type { InputTemplate } from './graph/template.js';
 import { RunEvents } from './run/run-events.js';
 import type { EventStream } from './run/event-stream.js';
 import type { CeleriacEvent } from './store/events.js';
@@ -178,7 +177,7 @@ export class App {
     const { id, name, plan } = await planRun(canvas, options, this.config, (task) => this.tasks.get(task), newRunId);
     const { span, storedTrace } = startSubmitSpan(id, name, plan.nodes.length, this.config.tracing);
     const notify = this.runEvents.waiterChannelIfOpen();
-    const run = new Run<R>(id, this.runContext(), { output: JSON.parse(plan.outputJson) as InputTemplate, notified: notify !== null });
+    const run = new Run<R>(id, this.runContext(), { output: plan.output, notified: notify !== null });
     if (notify) this.runEvents.expect(id, run);
     const eager = this.holdEager(plan);
     let handedOver = false;

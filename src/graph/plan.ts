@@ -5,7 +5,7 @@ import { encodeJson } from '../util/json.js';
 import { DEFAULT_QUEUE } from './spec.js';
 import { checkNodeArgs } from './args-check.js';
 import type { CompiledWorkflow } from './compile.js';
-import { compactTemplate } from './template.js';
+import { compactTemplate, type InputTemplate } from './template.js';
 import { SpecWriter } from '../store/spec-format.js';
 
 
@@ -25,6 +25,8 @@ export interface PlannedNode {
 
 export interface SubmissionPlan {
   readonly nodes: readonly PlannedNode[];
+  /** The run's output template as stored (compacted), and its JSON. */
+  readonly output: InputTemplate;
   readonly outputJson: string;
   /** Queues of the nodes that can run at once (submit-run needs their keys). */
   readonly rootQueues: readonly string[];
@@ -142,9 +144,11 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
     nodes.push({ id: node.id, specJson, waiting: node.waiting, queue, priority, countdownMs, etaMs });
   });
 
+  const output = compactTemplate(compiled.output);
   return {
     nodes,
-    outputJson: JSON.stringify(compactTemplate(compiled.output)),
+    output,
+    outputJson: JSON.stringify(output),
     rootQueues: [...rootQueues],
     queues: [...new Set(queueOf)],
     pendingChecks: pending.length > 0 ? Promise.all(pending).then(() => undefined) : null,

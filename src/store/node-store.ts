@@ -9,6 +9,7 @@ import type { ReplicationWait } from './script.js';
 import { RunDamagedError } from '../errors/index.js';
 import { claim } from './scripts/claim.js';
 import { claimRun } from './scripts/claim-run.js';
+import type { StartedReply } from './scripts/started-reply.js';
 import { type CompleteNodesReply, type CompletionKind, type FillSlots, completeNodes } from './scripts/complete-nodes.js';
 import { type CompleteStepInput, completeStep } from './scripts/complete-step.js';
 import { deadLetter } from './scripts/dead-letter.js';
@@ -260,11 +261,7 @@ export class NodeStore {
     const shard = this.keys.forRun(runId);
     const input = { shard, runId, queues, wanted, leaseMs, upkeepLimit: UPKEEP_LIMIT, maxLeaseExpiries, leaseExpiredErrorJson, workerId: this.workerId };
     const reply = await claimRun.run(this.redis, input, this.replication);
-    const started = await withDeferredInputs(
-      this.redis,
-      this.keys,
-      reply.started.map(({ message, queue, json }) => parseStarted(message, queue, json)),
-    );
+    const started = await this.startedNodes(reply.started);
     return { wakeInMs: reply.wakeInMs, claimed: reply.claimed.map(({ queue, message }) => ({ shard: shard.index, queue, message })), started };
   }
 
@@ -290,8 +287,8 @@ export class NodeStore {
     return replies.map((reply) => (typeof reply === 'string' ? { started: started[next++]! } : reply));
   }
 
-  /** The nodes submit-run started for this worker (its eager start), as start-nodes gives them. */
-  eagerStarted(started: readonly { readonly message: NodeMessage; readonly queue: string; readonly json: string }[]): Promise<readonly StartedNode[]> {
+  /** Nodes a script started for this worker (submit-run's eager start, claim-run, complete-nodes), ready to run. */
+  startedNodes(started: readonly StartedReply[]): Promise<readonly StartedNode[]> {
     return withDeferredInputs(
       this.redis,
       this.keys,
@@ -355,9 +352,7 @@ export class NodeStore {
   }
 
   private async outcomeOf(shard: ShardKeys, reply: CompleteNodesReply): Promise<MultiCompleteOutcome> {
-    const parsed: (StartedNode & { readonly deferredInputs: boolean })[] = [];
-    for (const { message, queue, json } of reply.started) parsed.push(parseStarted(message, queue, json));
-    const started = await withDeferredInputs(this.redis, this.keys, parsed);
+    const started = await this.startedNodes(reply.started);
     const claimed = reply.claimed.map(({ queue, message }): ClaimedMessage => ({ shard: shard.index, queue, message }));
     return { runs: reply.runs, started, claimed };
   }

@@ -4,7 +4,8 @@ import type { KeySpace } from './keys.js';
 import { sendFlat } from './command.js';
 import { decodeRedisError } from './redis-errors.js';
 import type { ReplicationWait } from './script.js';
-import { type EagerStart, type EagerStarted, type RunToCommit, type SubmitRunReply, submitRun } from './scripts/submit-run.js';
+import { type EagerStart, type RunToCommit, type SubmitRunReply, submitRun } from './scripts/submit-run.js';
+import type { StartedReply } from './scripts/started-reply.js';
 import { SWEEP_NODES, finishRoots } from './sweeps.js';
 
 /** Specs per staging HSET (2 arguments each): the same batch size the scripts write in. */
@@ -32,7 +33,7 @@ export interface SubmitRequest extends RunToCommit {
 /** A committed run: its creation time (ms, Redis's clock), and the roots started for the eager worker. */
 export interface SubmitOutcome {
   readonly createdAt: number;
-  readonly started: readonly EagerStarted[];
+  readonly started: readonly StartedReply[];
 }
 
 /** Specs on their way into a staging hash: where, and the HSETs (and PEXPIREs) already sent. */

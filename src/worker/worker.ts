@@ -6,7 +6,8 @@ import { type NodeMessage, parseMessage } from '../store/messages.js';
 import { type ClaimedMessage, NodeStore, type StartedNode } from '../store/node-store.js';
 import { RunStore } from '../store/run-store.js';
 import { checkShardCount } from '../store/shard-count.js';
-import type { EagerStart, EagerStarted } from '../store/scripts/submit-run.js';
+import type { EagerStart } from '../store/scripts/submit-run.js';
+import type { StartedReply } from '../store/scripts/started-reply.js';
 import { AttemptRunner } from './attempt-runner.js';
 import { CompletionBatcher } from './completion-batcher.js';
 import type { WorkerEvent } from './events.js';
@@ -191,10 +192,7 @@ export class Worker {
       },
       onClaimed: (claimed) => this.startClaimed(claimed),
       holdSlots: (wanted) => this.holdSlots(wanted),
-      runHeld: (started, held) => {
-        for (const node of started) this.runSlot(node);
-        if (held > started.length) this.release(held - started.length);
-      },
+      runHeld: (started, held) => this.runHeld(started, held),
       onRunFinished: (runId, finish) => {
         try {
           this.context.onRunFinished?.(runId, finish);
@@ -336,6 +334,12 @@ export class Worker {
     return { slots, workerId: this.id, leaseMs: this.leaseMs, queues: this.queues };
   }
 
+  /** Run nodes in `held` slots held for them (holdSlots); the slots left over are released. */
+  private runHeld(nodes: readonly StartedNode[], held: number): void {
+    for (const node of nodes) this.runSlot(node);
+    if (held > nodes.length) this.release(held - nodes.length);
+  }
+
   /** Up to `wanted` free slots, held (counted active) until released or run; none unless running. */
   private holdSlots(wanted: number): number {
     if (this.state !== 'running') return 0;
@@ -345,7 +349,7 @@ export class Worker {
   }
 
   /** @internal Run the roots submit-run started in the slots holdEager held; the slots left are released. */
-  runEager(held: EagerStart, started: readonly EagerStarted[]): void {
+  runEager(held: EagerStart, started: readonly StartedReply[]): void {
     const nodes = this.nodes;
     const unused = held.slots - started.length;
     if (unused > 0) this.release(unused);
@@ -355,10 +359,8 @@ export class Worker {
       this.release(started.length);
       return;
     }
-    nodes.eagerStarted(started).then(
-      (parsed) => {
-        for (const node of parsed) this.runSlot(node);
-      },
+    nodes.startedNodes(started).then(
+      (parsed) => this.runHeld(parsed, started.length),
       (error: unknown) => {
         this.onError(error);
         this.release(started.length);

@@ -62,40 +62,14 @@ end
 
 queueUpkeep(queueList, sequenceKey, now, tonumber(ARGV[5]))
 local messages, queueIndexes, rangeNodeIds = claimMessages(queueList, tonumber(ARGV[3]), now, tonumber(ARGV[4]))
-local claimed, started = {}, {}
-local ours = { nodeIds = {}, messages = {}, deliveries = {}, queues = {} }
--- A message a range gave is a first delivery; ours when it starts with the run's id.
-local ownPrefix = runId .. '|'
-for index, message in ipairs(messages) do
-  local messageRun, nodeId, delivery = nil, rangeNodeIds[index], 1
-  if nodeId then
-    if string.sub(message, 1, #ownPrefix) == ownPrefix then messageRun = runId end
-  else
-    messageRun, nodeId, delivery = messageParts(message)
-  end
-  if messageRun == runId then
-    local position = #ours.nodeIds + 1
-    ours.nodeIds[position] = nodeId
-    ours.messages[position] = message
-    ours.deliveries[position] = tonumber(delivery)
-    ours.queues[position] = queueList[queueIndexes[index]]
-  else
-    claimed[#claimed + 1] = queueIndexes[index]
-    claimed[#claimed + 1] = message
-  end
-end
-if #ours.nodeIds > 0 then
+local started = {}
+local batches, _, claimed = claimedByRun(messages, queueIndexes, rangeNodeIds, queueList, { [runId] = true })
+if batches[runId] then
   local options = {
     runId = runId, maxLeaseExpiries = tonumber(ARGV[6]), channel = ARGV[2], leaseExpiredErrorJson = ARGV[7],
     deadLetters = { list = KEYS[RUN_KEY_COUNT + 2], counts = KEYS[RUN_KEY_COUNT + 3] },
   }
-  for index, startReply in ipairs(startMessages(run, ours, options, now)) do
-    if type(startReply) == 'string' then
-      started[#started + 1] = ours.messages[index]
-      started[#started + 1] = ours.queues[index].name
-      started[#started + 1] = startReply
-    end
-  end
+  startClaimed(run, batches[runId], options, now, started)
 end
 flushEvents()
 return { wakeInMs(queueList, now), claimed, started }

@@ -1,7 +1,7 @@
 import type { ShardKeys } from '../keys.js';
-import { type NodeMessage, parseMessage } from '../messages.js';
 import { defineScript } from '../script.js';
-import { arrayReply, badReply, integerReply, stringReply, stringsReply } from '../script-reply.js';
+import { arrayReply, badReply, integerReply, stringReply } from '../script-reply.js';
+import { type StartedReply, startedReply } from './started-reply.js';
 
 export interface ClaimRunInput {
   readonly shard: ShardKeys;
@@ -26,7 +26,7 @@ export interface ClaimRunReply {
   /** Messages of other runs, leased to the worker: it starts them with start-nodes. */
   readonly claimed: readonly { readonly queue: string; readonly message: string }[];
   /** The named run's nodes started here: the message, its queue, the start JSON (includes/start.lua). */
-  readonly started: readonly { readonly message: NodeMessage; readonly queue: string; readonly json: string }[];
+  readonly started: readonly StartedReply[];
 }
 
 const NAME = 'claim-run';
@@ -57,14 +57,7 @@ export const claimRun = defineScript<ClaimRunInput, ClaimRunReply>({
       if (queue === undefined) badReply(NAME, `queue index ${String(claimedValues[index])} of ${queues.length}`);
       claimed.push({ queue, message: stringReply(NAME, claimedValues[index + 1], 'a message') });
     }
-    const startedValues = stringsReply(NAME, startedFlat, 'started');
-    if (startedValues.length % 3 !== 0) badReply(NAME, `${startedValues.length} started values, not three per node`);
-    const started: { message: NodeMessage; queue: string; json: string }[] = [];
-    for (let index = 0; index < startedValues.length; index += 3) {
-      const message = parseMessage(startedValues[index]!) ?? badReply(NAME, `a started message is malformed: ${startedValues[index]}`);
-      started.push({ message, queue: startedValues[index + 1]!, json: startedValues[index + 2]! });
-    }
-    return { wakeInMs: integerReply(NAME, wakeInMs, 'wakeInMs'), claimed, started };
+    return { wakeInMs: integerReply(NAME, wakeInMs, 'wakeInMs'), claimed, started: startedReply(NAME, startedFlat) };
   },
   subject: ({ runId }) => ({ runId }),
 });

@@ -263,50 +263,20 @@ end
 if canTake > 0 and #consumed > 0 and upkeepLimit >= 0 then
   queueUpkeep(consumed, sequenceKey, now, upkeepLimit)
   local messages, queueIndexes, rangeNodeIds = claimMessages(consumed, canTake, now, leaseMs)
-  -- Ours, by run: parallel lists as startMessages takes them.
-  local ours, order = {}, {}
-  for index, message in ipairs(messages) do
-    local queue = consumed[queueIndexes[index]]
-    local messageRun
-    local nodeId, delivery = rangeNodeIds[index], 1
-    if nodeId then
-      -- A message a range gave is a first delivery of its run's node: its run is the text before '|'.
-      messageRun = string.match(message, '^([^|]*)|')
-    else
-      messageRun, nodeId, delivery = messageParts(message)
-    end
-    if messageRun and runsById[messageRun] then
-      local batch = ours[messageRun]
-      if not batch then
-        batch = { nodeIds = {}, messages = {}, deliveries = {}, queues = {} }
-        ours[messageRun] = batch
-        order[#order + 1] = messageRun
-      end
-      local at = #batch.nodeIds + 1
-      batch.nodeIds[at] = nodeId
-      batch.messages[at] = message
-      batch.deliveries[at] = tonumber(delivery)
-      batch.queues[at] = queue
-    else
-      claimed[#claimed + 1] = queue.name
-      claimed[#claimed + 1] = message
-    end
+  local batches, order, others = claimedByRun(messages, queueIndexes, rangeNodeIds, consumed, runsById)
+  for position = 1, #others, 2 do
+    claimed[#claimed + 1] = consumed[others[position]].name
+    claimed[#claimed + 1] = others[position + 1]
   end
   for _, messageRun in ipairs(order) do
-    local entry, batch = runsById[messageRun], ours[messageRun]
+    local entry = runsById[messageRun]
     eventsFor(entry.run, messageRun)
     statesOfRun(messageRun)
     local startOptions = {
       runId = messageRun, maxLeaseExpiries = tonumber(ARGV[3]), channel = entry.channel, leaseExpiredErrorJson = ARGV[4],
       deadLetters = deadLetters,
     }
-    for index, startReply in ipairs(startMessages(entry.run, batch, startOptions, now)) do
-      if type(startReply) == 'string' then
-        started[#started + 1] = batch.messages[index]
-        started[#started + 1] = batch.queues[index].name
-        started[#started + 1] = startReply
-      end
-    end
+    startClaimed(entry.run, batches[messageRun], startOptions, now, started)
     flushEvents()
   end
 end

@@ -1,7 +1,7 @@
 import type { ShardKeys } from '../keys.js';
-import { type NodeMessage, parseMessage } from '../messages.js';
 import { defineScript } from '../script.js';
 import { arrayReply, badReply, integerReply, oneOf, stringsReply } from '../script-reply.js';
+import { type StartedReply, startedReply } from './started-reply.js';
 
 export type CompletionKind = 'completed' | 'stale' | 'discarded';
 const COMPLETION_KINDS: readonly CompletionKind[] = ['completed', 'stale', 'discarded'];
@@ -64,7 +64,7 @@ export interface CompleteNodesReply {
   /** One per run, in order. */
   readonly runs: readonly CompleteNodesRunReply[];
   /** Nodes started for the worker: the message, its queue, the started node's JSON (includes/start.lua). */
-  readonly started: readonly { readonly message: NodeMessage; readonly queue: string; readonly json: string }[];
+  readonly started: readonly StartedReply[];
   /** Messages of other runs now leased to the worker. */
   readonly claimed: readonly { readonly queue: string; readonly message: string }[];
 }
@@ -114,13 +114,7 @@ export const completeNodes = defineScript<CompleteNodesInput, CompleteNodesReply
     const runValues = arrayReply(NAME, runsReply, 'runs');
     if (runValues.length !== runs.length * 2) badReply(NAME, `${runValues.length} run values for ${runs.length} runs, not two each`);
     const runReplies = runs.map((run, index) => decodeRun(runValues[index * 2], runValues[index * 2 + 1], run));
-    const startedValues = stringsReply(NAME, startedFlat, 'started');
-    if (startedValues.length % 3 !== 0) badReply(NAME, `${startedValues.length} started values, not three per node`);
-    const started: { message: NodeMessage; queue: string; json: string }[] = [];
-    for (let index = 0; index < startedValues.length; index += 3) {
-      const message = parseMessage(startedValues[index]!) ?? badReply(NAME, `a started message is malformed: ${startedValues[index]}`);
-      started.push({ message, queue: startedValues[index + 1]!, json: startedValues[index + 2]! });
-    }
+    const started = startedReply(NAME, startedFlat);
     const claimedValues = stringsReply(NAME, claimedFlat, 'claimed');
     if (claimedValues.length % 2 !== 0) badReply(NAME, `${claimedValues.length} claimed values, not two per message`);
     const claimed: { queue: string; message: string }[] = [];

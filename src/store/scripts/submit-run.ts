@@ -1,8 +1,8 @@
 import type { PlannedNode, SubmissionPlan } from '../../graph/plan.js';
 import type { ShardKeys } from '../keys.js';
-import { type NodeMessage, parseMessage } from '../messages.js';
 import { defineScript } from '../script.js';
-import { arrayReply, badReply, integerReply, stringsReply } from '../script-reply.js';
+import { arrayReply, badReply, integerReply } from '../script-reply.js';
+import { type StartedReply, startedReply } from './started-reply.js';
 import { runSubject } from './run-input.js';
 
 /** What a submit commits (submission.ts's SubmitRequest adds how to wait for replicas). */
@@ -39,20 +39,13 @@ export interface SubmitRunInput extends RunToCommit {
   readonly eager?: EagerStart | null;
 }
 
-/** A root submit-run started for the eager worker: its message (leased), queue, and start JSON (includes/start.lua). */
-export interface EagerStarted {
-  readonly message: NodeMessage;
-  readonly queue: string;
-  readonly json: string;
-}
-
 export interface SubmitRunReply {
   /** ms, Redis's clock. */
   readonly createdAt: number;
   /** Ready roots are left to enqueue-roots. */
   readonly rootsLeft: boolean;
   /** The roots started for the eager worker, at most its slots. */
-  readonly started: readonly EagerStarted[];
+  readonly started: readonly StartedReply[];
 }
 
 /** ARGV of submit-run (see its header): the run, its root classes, and the nodes' dependency counts. */
@@ -127,12 +120,7 @@ export const submitRun = defineScript<SubmitRunInput, SubmitRunReply>({
   decode: (reply) => {
     const values = arrayReply('submit-run', reply);
     if (values.length < 2 || values.length % 3 !== 2) badReply('submit-run', `${values.length} values, not 2 and three per started root`);
-    const startedValues = stringsReply('submit-run', values.slice(2), 'started');
-    const started: EagerStarted[] = [];
-    for (let index = 0; index < startedValues.length; index += 3) {
-      const message = parseMessage(startedValues[index]!) ?? badReply('submit-run', `a started message is malformed: ${startedValues[index]}`);
-      started.push({ message, queue: startedValues[index + 1]!, json: startedValues[index + 2]! });
-    }
+    const started = startedReply('submit-run', values.slice(2));
     return {
       createdAt: integerReply('submit-run', values[0], 'the creation time'),
       rootsLeft: integerReply('submit-run', values[1], 'rootsLeft') === 1,

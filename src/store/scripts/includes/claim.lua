@@ -64,6 +64,40 @@ local function claimMessages(queueList, wanted, now, leaseMs)
   return messages, queueIndexes, rangeNodeIds
 end
 
+-- What claimMessages gave, by run: the messages of the runs this call has the keys of (`known`,
+-- a table by run id) as startMessages batches, one per run in first-seen order (parallel lists
+-- { nodeIds, messages, deliveries, queues }); the others as (queue index, message) pairs, to
+-- return leased. A message a range gave is a first delivery of its run's node.
+local function claimedByRun(messages, queueIndexes, rangeNodeIds, queueList, known)
+  local batches, order, others = {}, {}, {}
+  for index, message in ipairs(messages) do
+    local messageRun
+    local nodeId, delivery = rangeNodeIds[index], 1
+    if nodeId then
+      messageRun = string.match(message, '^([^|]*)|')
+    else
+      messageRun, nodeId, delivery = messageParts(message)
+    end
+    if messageRun and known[messageRun] then
+      local batch = batches[messageRun]
+      if not batch then
+        batch = { nodeIds = {}, messages = {}, deliveries = {}, queues = {} }
+        batches[messageRun] = batch
+        order[#order + 1] = messageRun
+      end
+      local at = #batch.nodeIds + 1
+      batch.nodeIds[at] = nodeId
+      batch.messages[at] = message
+      batch.deliveries[at] = tonumber(delivery)
+      batch.queues[at] = queueList[queueIndexes[index]]
+    else
+      others[#others + 1] = queueIndexes[index]
+      others[#others + 1] = message
+    end
+  end
+  return batches, order, others
+end
+
 -- ms until the earliest delayed message is due or lease expires in these queues, -1 if none: how
 -- long a worker with nothing to do may sleep.
 local function wakeInMs(queueList, now)

@@ -97,3 +97,15 @@ local function startMessages(run, batch, options, now)
   writes:flush()
   return replies
 end
+
+-- startMessages for a batch of claimed messages, appending each node it started to `started` as
+-- a worker reads them: the message, its queue's name, the started node's JSON.
+local function startClaimed(run, batch, options, now, started)
+  for index, startReply in ipairs(startMessages(run, batch, options, now)) do
+    if type(startReply) == 'string' then
+      started[#started + 1] = batch.messages[index]
+      started[#started + 1] = batch.queues[index].name
+      started[#started + 1] = startReply
+    end
+  end
+end
