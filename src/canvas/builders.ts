@@ -107,10 +107,11 @@ export type GroupOutput<T extends readonly unknown[]> = T extends readonly [infe
     ? []
     : ElementOutput<T[number]>[];
 
-function assertCanvas(where: string, value: unknown): asserts value is AnyCanvas {
+/** @internal Throws ConfigError unless `value` is a canvas. */
+export function assertCanvas(where: string, value: unknown): asserts value is AnyCanvas {
   if (!(value instanceof Canvas)) {
     const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-    throw new ConfigError(where, `expected a signature, chain, group or chord, got ${got}`);
+    throw new ConfigError(where, `expected a signature, chain, group, chord or dag, got ${got}`);
   }
 }
 

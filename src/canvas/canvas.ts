@@ -8,7 +8,7 @@
  * chain link whose types do not line up fails to compile.
  */
 export abstract class Canvas<In, Out> {
-  abstract readonly kind: 'signature' | 'chain' | 'group' | 'chord';
+  abstract readonly kind: 'signature' | 'chain' | 'group' | 'chord' | 'dag';
   /** Phantom (never set at run time): the parent value this canvas accepts. */
   declare readonly __input?: (input: In) => void;
   /** Phantom (never set at run time): the value this canvas produces. */
@@ -22,3 +22,13 @@ export type AnyCanvas = Canvas<never, unknown>;
 export type InputOf<C> = C extends Canvas<infer I, unknown> ? I : never;
 /** What a canvas produces. */
 export type OutputOf<C> = C extends Canvas<never, infer O> ? O : never;
+
+/**
+ * Phantom type of what a node with several parents receives: their values, prepended to its
+ * args in `after` order. A signature that leaves its first N arguments open (`combine.s()` for a
+ * two-argument task) accepts `Spread<[A, B]>`; a chain step never receives one.
+ */
+export interface Spread<T extends readonly unknown[]> {
+  /** Phantom (never set at run time). */
+  readonly __spread: T;
+}

@@ -5,6 +5,7 @@ import { DEFAULT_QUEUE } from '../graph/spec.js';
 import { type AnySchema, isStandardSchema } from '../util/schema.js';
 import { describeZodError } from '../util/zod.js';
 import { type ContractSpec, NO_RETRY, type RetryPolicy } from './contract-spec.js';
+import type { Spread } from './canvas.js';
 import type { JsonOf, JsonParameters } from './json-of.js';
 import { MAX_PRIORITY, queueNameSchema, Signature } from './signature.js';
 
@@ -86,6 +87,20 @@ export type Head<T extends readonly unknown[]> = T extends readonly [infer H, ..
 /** A task's arguments after the first: what `.s()` takes when the parent supplies the first. */
 export type Tail<T extends readonly unknown[]> = T extends readonly [unknown, ...infer R] ? R : never;
 
+/** Every suffix of T, T itself included. */
+export type SuffixesOf<T extends readonly unknown[]> = T | (T extends readonly [unknown, ...infer R] ? SuffixesOf<R> : never);
+/** The suffixes of a task's arguments that leave two or more leading ones open (for a dag node with several parents). */
+export type OpenSuffix<T extends readonly unknown[]> = T extends readonly [unknown, unknown, ...infer R] ? SuffixesOf<R> : never;
+/** The arguments before the last `B['length']` ones (the bound suffix B): what a dag node's parents supply. */
+export type OpenHead<T extends readonly unknown[], B extends readonly unknown[]> = B extends readonly [unknown, ...infer R]
+  ? T extends readonly [...infer L, unknown]
+    ? OpenHead<L, R>
+    : never
+  : T;
+
+/** Spread<T>, or never when T is (arguments of unknown length leave nothing open to type). */
+export type SpreadOf<T extends readonly unknown[]> = [T] extends [never] ? never : Spread<T>;
+
 /** Contracts made by defineTask (and tasks): `implement` accepts no look-alike. */
 const madeContracts = new WeakSet<object>();
 
@@ -125,10 +140,14 @@ export class TaskContract<
     return this.spec.name;
   }
 
-  /** A signature: with every argument it can start a workflow; with all but the first it takes the parent's value. */
+  /**
+   * A signature: with every argument it can start a workflow; with all but the first it takes the
+   * parent's value; with fewer, a dag node takes its parents' values (`combine.s()` after two).
+   */
   s(...args: Args): Signature<never, JsonOf<Result>>;
   s(...args: Tail<Args>): Signature<Head<Args>, JsonOf<Result>>;
-  s(...args: readonly unknown[]): Signature<never, JsonOf<Result>> | Signature<Head<Args>, JsonOf<Result>> {
+  s<B extends OpenSuffix<Args>>(...args: B): Signature<number extends Args['length'] ? never : SpreadOf<OpenHead<Args, B>>, JsonOf<Result>>;
+  s(...args: readonly unknown[]): Signature<never, unknown> {
     return new Signature(this.spec.name, args, false, {}, false, this.spec);
   }
 

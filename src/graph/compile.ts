@@ -1,5 +1,6 @@
 import { type AnyCanvas, Canvas } from '../canvas/canvas.js';
 import { Chain, Chord, Group } from '../canvas/builders.js';
+import { Dag } from '../canvas/dag.js';
 import type { ContractSpec } from '../canvas/contract-spec.js';
 import { Signature, type SignatureOptions } from '../canvas/signature.js';
 import { CanvasTooLargeError, CanvasValidationError, NestingTooDeepError } from '../errors/index.js';
@@ -13,6 +14,11 @@ export interface NodeAttributes {
   readonly args: readonly unknown[];
   /** What the node receives from upstream, prepended to `args`; null when it receives nothing. */
   readonly input: InputTemplate | null;
+  /**
+   * The input is a list whose items are prepended one by one (a dag node with several parents
+   * receives each parent's value as an argument of its own), not as one list.
+   */
+  readonly spread: boolean;
   readonly options: SignatureOptions;
   readonly byName: boolean;
   /** The task's contract when the signature came from a task or contract (submit validates against it). */
@@ -49,6 +55,14 @@ interface MutableNode extends NodeAttributes {
   readonly after: string[];
 }
 
+/** What a dag node with several parents receives: their values, each prepended as an argument. */
+interface SpreadInput {
+  readonly spread: readonly InputTemplate[];
+}
+
+/** What a piece of canvas receives from upstream. */
+type Received = InputTemplate | SpreadInput;
+
 /** What flows out of a compiled piece of canvas. */
 interface Piece {
   /** Template of the piece's value. */
@@ -70,7 +84,9 @@ export interface CompileOptions {
 /**
  * Compile a canvas into a DAG. Pure: no I/O, no registry. The rules are Celery's (see
  * ../shared CANVAS.md): a chain feeds each value to the next step, a group gives every member
- * its input and yields the list of member values, a chord is a group followed by its body.
+ * its input and yields the list of member values, a chord is a group followed by its body. A
+ * dag's nodes wait for the nodes named in their `after` and receive their values as arguments
+ * (docs/canvas.md).
  * A canvas over `maxNodes` or nested deeper than MAX_CANVAS_DEPTH is refused during the walk,
  * before the rest of it costs anything.
  */
@@ -87,12 +103,12 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
     if (++depth > MAX_CANVAS_DEPTH) throw new NestingTooDeepError('canvas', path || 'canvas', MAX_CANVAS_DEPTH);
   };
 
-  const visit = (item: unknown, path: string, input: InputTemplate | null, after: readonly string[]): Piece => {
+  const visit = (item: unknown, path: string, input: Received | null, after: readonly string[]): Piece => {
     // A signature contains nothing, so it cannot be on its own path (most of a wide group's members).
     if (item instanceof Signature) return visitCanvas(item, path, input, after);
     if (!(item instanceof Canvas)) {
       const got = item === null ? 'null' : Array.isArray(item) ? 'an array' : typeof item;
-      throw new CanvasValidationError(path || 'canvas', `expected a signature, chain, group or chord, got ${got}`);
+      throw new CanvasValidationError(path || 'canvas', `expected a signature, chain, group, chord or dag, got ${got}`);
     }
     if (onPath.has(item)) {
       throw new CanvasValidationError(path, 'the canvas contains itself (a cycle); a workflow must be a DAG');
@@ -107,16 +123,19 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
     }
   };
 
-  const visitCanvas = (item: AnyCanvas, path: string, input: InputTemplate | null, after: readonly string[]): Piece => {
+  const visitCanvas = (item: AnyCanvas, path: string, input: Received | null, after: readonly string[]): Piece => {
     if (item instanceof Signature) {
       if (nextId >= maxNodes) throw new CanvasTooLargeError('nodes', nextId + 1, maxNodes, true);
       const id = String(nextId++);
-      const receives = item.immutable ? null : input;
+      const received = item.immutable ? null : input;
+      const spread = received !== null && 'spread' in received;
+      const receives = received === null ? null : spread ? { list: received.spread } : received;
       const node: MutableNode = {
         id,
         task: item.task,
         args: item.args,
         input: receives,
+        spread,
         options: item.options,
         byName: item.byName,
         contract: item.contract ?? null,
@@ -137,7 +156,8 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
     }
     if (item instanceof Chain) {
       if (item.steps.length === 0) throw new CanvasValidationError(childPath(path, 'chain'), 'a chain needs at least one step');
-      let piece: Piece = { value: input ?? { list: [] }, exits: after };
+      // (Replaced by the first step's piece: a chain has at least one.)
+      let piece: Piece = { value: { list: [] }, exits: after };
       let value = input;
       item.steps.forEach((step, index) => {
         piece = visit(step, childPath(path, `chain[${index}]`), value, piece.exits);
@@ -150,13 +170,49 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
       const header = visitGroup(item.header.members, childPath(path, 'chord.header'), input, after);
       return visit(item.body, childPath(path, 'chord.body'), header.value, header.exits);
     }
+    if (item instanceof Dag) return visitDag(item, childPath(path, 'dag'), input, after);
     throw new CanvasValidationError(path || 'canvas', `unknown canvas kind "${String(item.kind)}"`);
+  };
+
+  /**
+   * A dag's nodes in the order they were added (so parents come first): a node without `after`
+   * receives the dag's input, one with a single parent that parent's value, one with several a
+   * SpreadInput. Its value is its single sink's, or the list of its sinks' values; what follows it
+   * waits for its sinks, which wait, transitively, for every other node of it.
+   */
+  const visitDag = (item: Dag<never, unknown>, path: string, input: Received | null, after: readonly string[]): Piece => {
+    const { entries } = item;
+    if (entries.length === 0) throw new CanvasValidationError(path, 'a dag needs at least one node');
+    const pieces: Piece[] = [];
+    const hasChild: boolean[] = [];
+    entries.forEach((entry, index) => {
+      const at = `${path}[${index}]`;
+      if (entry.after.length === 0) {
+        pieces.push(visit(entry.canvas, at, input, after));
+        return;
+      }
+      const parents = entry.after.map((parent) => {
+        const piece = Number.isInteger(parent) && parent >= 0 && parent < index ? pieces[parent] : undefined;
+        if (!piece) throw new CanvasValidationError(at, `after names node ${parent}, which is not a node added before it`);
+        hasChild[parent] = true;
+        return piece;
+      });
+      const received: Received = parents.length === 1 ? parents[0]!.value : { spread: parents.map((parent) => parent.value) };
+      const waitsFor = new Set<string>();
+      for (const parent of parents) for (const exit of parent.exits) waitsFor.add(exit);
+      pieces.push(visit(entry.canvas, at, received, [...waitsFor]));
+    });
+    const sinks = pieces.filter((_, index) => hasChild[index] !== true);
+    const exits = new Set<string>();
+    for (const sink of sinks) for (const exit of sink.exits) exits.add(exit);
+    const value: InputTemplate = sinks.length === 1 ? sinks[0]!.value : { list: sinks.map((sink) => sink.value) };
+    return { value, exits: [...exits] };
   };
 
   const visitGroup = (
     members: readonly AnyCanvas[],
     path: string,
-    input: InputTemplate | null,
+    input: Received | null,
     after: readonly string[],
   ): Piece => {
     // An empty group is done as soon as what precedes it is; its value is [].

@@ -130,6 +130,7 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
       task: node.task,
       argsJson,
       input: node.input ? compactTemplate(node.input) : undefined,
+      spread: node.spread,
       queue,
       priority,
       countdownMs,

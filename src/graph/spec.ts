@@ -12,6 +12,8 @@ export interface NodeSpec {
   readonly args: readonly unknown[];
   /** What the node receives from upstream, prepended to `args`; absent when it receives nothing. */
   readonly input?: InputTemplate;
+  /** The input is a list whose items are prepended one by one (a dag node with several parents). */
+  readonly spread?: true;
   readonly queue: string;
   /** 0 to 9, higher first; absent means 0. */
   readonly priority?: number;

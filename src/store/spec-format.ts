@@ -19,8 +19,9 @@ import type { InputTemplate } from '../graph/template.js';
  *            only strings are decimal node ids, so its end is found by balancing braces.
  *   task     the task name.
  *   args     the bound args (an array).
- *   options  an object with any of queue, priority, countdownMs, etaMs, after (defaults left out:
- *            no queue is DEFAULT_QUEUE, no priority is 0).
+ *   options  an object with any of queue, priority, countdownMs, etaMs, after, spread (defaults
+ *            left out: no queue is DEFAULT_QUEUE, no priority is 0, no spread is false). The
+ *            scripts never read spread: it tells the worker how to prepend the input.
  *
  * Positions, not keys, because the scripts read the route, the input and the task by position
  * without decoding the spec (a wide group's member is ~25 bytes and read by pattern), and the
@@ -43,6 +44,8 @@ export interface SpecFields {
   readonly argsJson: string;
   /** Compacted (compactTemplate); undefined when the node reads no input. */
   readonly input: InputTemplate | undefined;
+  /** The input is a list whose items are prepended one by one (NodeSpec.spread). */
+  readonly spread: boolean;
   readonly queue: string;
   readonly priority: number;
   readonly countdownMs: number;
@@ -92,6 +95,7 @@ export class SpecWriter {
     if (fields.countdownMs) options += `,"countdownMs":${fields.countdownMs}`;
     if (fields.etaMs) options += `,"etaMs":${fields.etaMs}`;
     if (fields.after.length > 0) options += `,"after":${JSON.stringify(fields.after)}`;
+    if (fields.spread) options += ',"spread":true';
     if (options !== '') json += `,{${options.slice(1)}}`;
     return `${json}]`;
   }
@@ -127,7 +131,7 @@ export function specFromStored(value: unknown): NodeSpec {
   if (typeof task !== 'string') throw malformed('its task is not a string');
   if (!Array.isArray(args)) throw malformed('its args are not an array');
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw malformed('its options are not an object');
-  const { queue, priority, countdownMs, etaMs, after } = options as Record<string, unknown>;
+  const { queue, priority, countdownMs, etaMs, after, spread } = options as Record<string, unknown>;
   if (after !== undefined && !Array.isArray(after)) throw malformed('its after is not an array');
   let next: readonly string[] | undefined;
   let nextQueues: readonly string[] | undefined;
@@ -154,6 +158,7 @@ export function specFromStored(value: unknown): NodeSpec {
     args,
     queue: queue === undefined ? DEFAULT_QUEUE : checked(queue, 'string', 'queue'),
     input: input === 0 ? undefined : (input as InputTemplate),
+    spread: spread === true ? true : undefined,
     priority: priority === undefined ? undefined : checked(priority, 'number', 'priority'),
     countdownMs: countdownMs === undefined ? undefined : checked(countdownMs, 'number', 'countdownMs'),
     etaMs: etaMs === undefined ? undefined : checked(etaMs, 'number', 'etaMs'),
@@ -176,6 +181,7 @@ const nodeSpecSchema: z.ZodType<NodeSpec> = z.object({
   task: z.string(),
   args: z.array(z.unknown()),
   input: templateSchema.optional(),
+  spread: z.literal(true).optional(),
   queue: z.string(),
   priority: z.number().int().optional(),
   countdownMs: z.number().optional(),

@@ -76,7 +76,10 @@ class AttemptContext implements TaskContext {
   }
 }
 
-/** The handler's positional arguments: the upstream value (if any) then the bound args. */
+/**
+ * The handler's positional arguments: the upstream value (if any) then the bound args; a dag
+ * node with several parents receives each parent's value as an argument of its own.
+ */
 function buildArgs(node: StartedNode): unknown[] {
   const { spec } = node;
   if (!spec.input) return [...spec.args];
@@ -85,7 +88,9 @@ function buildArgs(node: StartedNode): unknown[] {
     throw new CanvasValidationError(`node ${node.message.nodeId}`, `the result of upstream node ${missing} is missing`);
   }
   const { inputs } = node;
-  return [fillTemplate(spec.input, (id) => inputs.get(id)), ...spec.args];
+  const value = fillTemplate(spec.input, (id) => inputs.get(id));
+  if (spec.spread && Array.isArray(value)) return [...(value as unknown[]), ...spec.args];
+  return [value, ...spec.args];
 }
 
 /**

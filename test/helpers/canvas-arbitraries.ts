@@ -2,10 +2,10 @@
  * Random canvases for property tests. fast-check generates a plain description (a Shape), which
  * shrinks well and prints as the code a user would have written; buildCanvas turns it into real
  * canvas objects with the public builders (`task.s`, `task.si`, `app.signature`, `chain`,
- * `group`, `chord`), so what is tested is what users build.
+ * `group`, `chord`, `dag`), so what is tested is what users build.
  */
 import fc from 'fast-check';
-import { type AnyCanvas, type App, chain, chord, group, type SignatureOptions } from '../../src/index.js';
+import { type AnyCanvas, type App, chain, chord, dag, type DagNode, group, type SignatureOptions } from '../../src/index.js';
 import {
   fullArgsArbitrary,
   type Json,
@@ -42,7 +42,16 @@ export interface ChordShape {
   /** `chord(group(a, b), body)` rather than `chord([a, b], body)`. */
   readonly headerAsGroup: boolean;
 }
-export type Shape = SignatureShape | ChainShape | GroupShape | ChordShape;
+/**
+ * A dag: nodes in the order they are added, each naming earlier ones in `after`. A node with
+ * several parents is built as `chain(collect.s(), node)`: collect takes any number of arguments,
+ * so every random node shape can follow several parents.
+ */
+export interface DagShape {
+  readonly kind: 'dag';
+  readonly nodes: readonly { readonly shape: Shape; readonly after: readonly number[] }[];
+}
+export type Shape = SignatureShape | ChainShape | GroupShape | ChordShape | DagShape;
 
 /** What building needs: the registered tasks (for `.s`) and the app (for `app.signature`). */
 export interface BuildEnv {
@@ -78,7 +87,7 @@ export interface ShapeLimits {
 
 /** Random valid canvases: at least one signature, at most `maxSignatures`. */
 export function shapeArbitrary(limits: ShapeLimits = { maxSignatures: 30, maxDepth: 4 }): fc.Arbitrary<Shape> {
-  const { root } = fc.letrec<{ root: Shape; shape: Shape; chain: ChainShape; group: GroupShape; chord: ChordShape }>((tie) => ({
+  const { root } = fc.letrec<{ root: Shape; shape: Shape; chain: ChainShape; group: GroupShape; chord: ChordShape; dag: DagShape }>((tie) => ({
     // Mostly compositions at the top: a lone signature is one case, not a third of them.
     root: fc.oneof(
       { withCrossShrink: true },
@@ -86,6 +95,7 @@ export function shapeArbitrary(limits: ShapeLimits = { maxSignatures: 30, maxDep
       { weight: 3, arbitrary: tie('chain') },
       { weight: 3, arbitrary: tie('group') },
       { weight: 2, arbitrary: tie('chord') },
+      { weight: 2, arbitrary: tie('dag') },
     ),
     // Signature first: fast-check falls back to the first arbitrary at maxDepth and shrinks towards it.
     shape: fc.oneof(
@@ -94,6 +104,7 @@ export function shapeArbitrary(limits: ShapeLimits = { maxSignatures: 30, maxDep
       { weight: 2, arbitrary: tie('chain') },
       { weight: 2, arbitrary: tie('group') },
       { weight: 1, arbitrary: tie('chord') },
+      { weight: 1, arbitrary: tie('dag') },
     ),
     chain: fc
       .array(tie('shape'), { minLength: 1, maxLength: 4 })
@@ -104,6 +115,13 @@ export function shapeArbitrary(limits: ShapeLimits = { maxSignatures: 30, maxDep
     chord: fc
       .record({ header: fc.array(tie('shape'), { maxLength: 3 }), body: tie('shape'), headerAsGroup: fc.boolean() })
       .map(({ header, body, headerAsGroup }): ChordShape => ({ kind: 'chord', header, body, headerAsGroup })),
+    // Each node picks its parents among the nodes before it (seeds taken modulo its index).
+    dag: fc
+      .array(fc.record({ shape: tie('shape'), seeds: fc.array(fc.nat(7), { maxLength: 3 }) }), { minLength: 1, maxLength: 4 })
+      .map((nodes): DagShape => ({
+        kind: 'dag',
+        nodes: nodes.map(({ shape, seeds }, index) => ({ shape, after: index === 0 ? [] : [...new Set(seeds.map((seed) => seed % index))] })),
+      })),
   }));
   return root.filter((candidate) => {
     const count = countSignatureShapes(candidate);
@@ -121,6 +139,9 @@ export function countSignatureShapes(shape: Shape): number {
       return shape.members.reduce((sum, member) => sum + countSignatureShapes(member), 0);
     case 'chord':
       return shape.header.reduce((sum, member) => sum + countSignatureShapes(member), countSignatureShapes(shape.body));
+    case 'dag':
+      // A node with several parents adds its collect.
+      return shape.nodes.reduce((sum, node) => sum + countSignatureShapes(node.shape) + (node.after.length > 1 ? 1 : 0), 0);
     default: {
       const never: never = shape;
       return never;
@@ -139,6 +160,8 @@ export function countSlots(shape: Shape): number {
       return shape.members.reduce((sum, member) => sum + countSlots(member), 1);
     case 'chord':
       return shape.header.reduce((sum, member) => sum + countSlots(member), 1 + countSlots(shape.body));
+    case 'dag':
+      return shape.nodes.reduce((sum, node) => sum + countSlots(node.shape), 1);
     default: {
       const never: never = shape;
       return never;
@@ -194,6 +217,22 @@ export function buildCanvas(
         return item.headerAsGroup
           ? { canvas: chord(group(canvases), typedBody), text: `chord(group(${texts(header)}), ${body.text})` }
           : { canvas: chord(canvases, typedBody), text: `chord([${texts(header)}], ${body.text})` };
+      }
+      case 'dag': {
+        const g = dag();
+        const handles: DagNode<unknown>[] = [];
+        const lines: string[] = [];
+        for (const { shape: nodeShape, after } of item.nodes) {
+          // A node without parents receives the dag's input, one with parents receives their values.
+          const built = build(nodeShape, after.length === 0 ? receives : true);
+          const collect = env.tasks['prop.collect'];
+          const node = after.length > 1 ? { canvas: chain(collect.s(), built.canvas as never), text: `chain(collect.s(), ${built.text})` } : built;
+          const name = `n${handles.length}`;
+          // Random canvases are typed loosely (unknown in and out), which add()'s check cannot accept.
+          handles.push(after.length === 0 ? g.add(node.canvas as never) : g.add(node.canvas as never, { after: after.map((parent) => handles[parent]!) }));
+          lines.push(`const ${name} = g.add(${node.text}${after.length === 0 ? '' : `, { after: [${after.map((parent) => `n${parent}`).join(', ')}] }`});`);
+        }
+        return { canvas: g, text: `(() => { const g = dag(); ${lines.join(' ')} return g; })()` };
       }
       default: {
         const never: never = item;

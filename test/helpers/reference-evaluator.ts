@@ -11,12 +11,16 @@
  *                      values in order (a group directly inside a group is flattened into it,
  *                      and an empty group's value is [])
  *   chord(header, b)   the header runs as a group, then the body gets its list
+ *   dag()              nodes in the order added: one without `after` gets the dag's input, one
+ *                      with one parent that parent's value, one with several their values, each
+ *                      an argument of its own (in `after` order); the value is the one node no
+ *                      other names in `after`, or the list of such nodes' values in order
  *
  * Two things it deliberately does not do, because they are validation, not semantics: refuse a
  * canvas that has no task at all (the engine does, with CanvasValidationError) and detect a
  * canvas that contains itself (the walk would not end; only give it valid canvases).
  */
-import { type AnyCanvas, Canvas, Chain, Chord, Group, Signature } from '../../src/index.js';
+import { type AnyCanvas, Canvas, Chain, Chord, Dag, Group, Signature } from '../../src/index.js';
 
 /** A task's body. Arguments are whatever the canvas gives, so a function checks its own. */
 export type TaskFunction = (...args: never[]) => unknown;
@@ -24,8 +28,14 @@ export type TaskFunction = (...args: never[]) => unknown;
 /** Task functions by task name, as the worker finds handlers by name. */
 export type TaskFunctions = Readonly<Record<string, TaskFunction>>;
 
-/** The value a canvas receives: none at the start of a workflow, else its parent's value. */
-type Input = { readonly given: false } | { readonly given: true; readonly value: unknown };
+/**
+ * The value a canvas receives: none at the start of a workflow, else its parent's value, or a
+ * dag node's several parents' values (`spread`: each becomes an argument).
+ */
+type Input =
+  | { readonly given: false }
+  | { readonly given: true; readonly value: unknown }
+  | { readonly given: true; readonly spread: readonly unknown[] };
 
 const NOTHING: Input = { given: false };
 
@@ -38,7 +48,8 @@ function evaluate(canvas: AnyCanvas, input: Input, functions: TaskFunctions): un
   if (canvas instanceof Signature) {
     const fn = functions[canvas.task];
     if (!fn) throw new Error(`reference evaluator: no function for task "${canvas.task}"`);
-    const args = !canvas.immutable && input.given ? [input.value, ...canvas.args] : [...canvas.args];
+    const upstream = canvas.immutable || !input.given ? [] : 'spread' in input ? input.spread : [input.value];
+    const args = [...upstream, ...canvas.args];
     const result = (fn as (...args: unknown[]) => unknown)(...args);
     // CANVAS.md's tasks return values; the engine documents a handler returning nothing as null.
     return result === undefined ? null : result;
@@ -57,6 +68,18 @@ function evaluate(canvas: AnyCanvas, input: Input, functions: TaskFunctions): un
   if (canvas instanceof Chord) {
     const list = memberValues(canvas.header.members, input, functions);
     return evaluate(canvas.body, { given: true, value: list }, functions);
+  }
+  if (canvas instanceof Dag) {
+    const values: unknown[] = [];
+    const hasChild = new Set<number>();
+    for (const { canvas: node, after } of canvas.entries) {
+      for (const parent of after) hasChild.add(parent);
+      const parents = after.map((parent) => values[parent]);
+      const received: Input = after.length === 0 ? input : after.length === 1 ? { given: true, value: parents[0] } : { given: true, spread: parents };
+      values.push(evaluate(node, received, functions));
+    }
+    const sinks = values.filter((_, index) => !hasChild.has(index));
+    return sinks.length === 1 ? sinks[0] : sinks;
   }
   throw new Error(`reference evaluator: not a canvas: ${String(canvas)}`);
 }
@@ -86,7 +109,7 @@ export function signaturesOf(canvas: unknown): Signature<unknown, unknown>[] {
     else if (item instanceof Chord) {
       walk(item.header);
       walk(item.body);
-    }
+    } else if (item instanceof Dag) item.entries.forEach((entry) => walk(entry.canvas));
   };
   walk(canvas);
   return found;

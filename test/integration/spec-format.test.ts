@@ -47,7 +47,7 @@ interface LuaReading {
 }
 
 const BASE: SpecFields = {
-  input: undefined, task: 'noop', argsJson: '[5]', queue: 'default', priority: 0, countdownMs: 0, etaMs: 0, after: [], next: [], nextQueues: null, hop: false,
+  input: undefined, spread: false, task: 'noop', argsJson: '[5]', queue: 'default', priority: 0, countdownMs: 0, etaMs: 0, after: [], next: [], nextQueues: null, hop: false,
 };
 
 /** A template of `count` nodes with even ids: a list (not a range), so it stays long. */
@@ -78,6 +78,8 @@ const SHAPES: readonly (readonly [string, Partial<SpecFields>, string?])[] = [
   ['a countdown', { countdownMs: 1500 }],
   ['an eta', { etaMs: 1_765_432_109_876 }],
   ['after', { after: ['3', '4'], input: { node: '2' } }, '2'],
+  ['a dag join: its input spread', { input: { list: [{ node: '4' }, { node: '2' }] }, spread: true, next: ['5'] }, '2'],
+  ['a dag join spread over a range, with after', { input: { range: [1, 2] }, spread: true, after: ['0'] }, '1'],
   ['every option', { queue: 'q', priority: 2, countdownMs: 10, etaMs: 20, after: ['1'], next: ['5'], nextQueues: ['z'] }],
   ['a task name with a quote', { task: 'a"b', next: ['1'] }],
   ['a task name with a backslash', { task: 'back\\slash', input: { range: [1, 2] } }],
@@ -120,6 +122,7 @@ describe('spec format: the Lua reader and the TypeScript reader agree', () => {
         args: JSON.parse(all.argsJson) as unknown[],
         queue: all.queue,
         ...(all.input ? { input: all.input } : {}),
+        ...(all.spread ? { spread: true } : {}),
         ...(all.priority ? { priority: all.priority } : {}),
         ...(all.countdownMs ? { countdownMs: all.countdownMs } : {}),
         ...(all.etaMs ? { etaMs: all.etaMs } : {}),

@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { chain, chord, createApp, group, type Run, type Signature } from '../../src/index.js';
+import { chain, chord, createApp, dag, type DagNode, group, type Run, type Signature, type Spread } from '../../src/index.js';
 
 const app = createApp({ prefix: 'types' });
 const add = app.task(
@@ -86,5 +86,49 @@ describe('chain() with an array of steps', () => {
   it('an array built at run time is not checked: its value is unknown', () => {
     const steps: import('../../src/index.js').AnyCanvas[] = [add.s(1, 2), shout.s() as never];
     expectTypeOf(chain(steps)).toEqualTypeOf<import('../../src/index.js').Chain<never, unknown>>();
+  });
+});
+
+describe('dag nodes with several parents', () => {
+  const label = app.task({ name: 'label' }, (value: number, unit: string, suffix: string) => `${value}${unit}${suffix}`);
+
+  it('s() leaving several leading arguments open takes a Spread of them', () => {
+    expectTypeOf(add.s()).toEqualTypeOf<Signature<Spread<[number, number]>, number>>();
+    expectTypeOf(label.s('!')).toEqualTypeOf<Signature<Spread<[value: number, unit: string]>, string>>();
+    // @ts-expect-error a string where the bound last argument is due
+    label.s(1);
+  });
+
+  it('a node after its parents must accept their values in after order', () => {
+    const g = dag();
+    const a = g.add(add.si(1, 2));
+    const text = g.add(shout.si('a'));
+    expectTypeOf(a).toEqualTypeOf<DagNode<number>>();
+    g.add(add.s(), { after: [a, a] });
+    g.add(label.s('!'), { after: [a, text] });
+    g.add(add.s(1), { after: [a] });
+    g.add(tsum.si([1]), { after: [text, a] }); // immutable: waits, reads nothing
+    // @ts-expect-error label takes (number, string): the parents give (string, number)
+    g.add(label.s('!'), { after: [text, a] });
+    // @ts-expect-error shout takes a string, the one parent gives a number
+    g.add(shout.s(), { after: [a] });
+    // @ts-expect-error add takes two values, three parents give three
+    g.add(add.s(), { after: [a, a, a] });
+  });
+
+  it('a node without after takes the dag input; a typed dag is a chain step', () => {
+    const g = dag<number, number>();
+    g.add(add.s(1));
+    // @ts-expect-error the dag receives a number, shout takes a string
+    g.add(shout.s());
+    chain(add.s(1, 2), g, add.s(3));
+    // @ts-expect-error shout gives a string, the dag takes a number
+    chain(shout.s('a'), g);
+    // @ts-expect-error a Spread signature is not a chain step
+    chain(add.s(1, 2), add.s());
+  });
+
+  it('submit returns a Run of the dag value its type names', async () => {
+    expectTypeOf(await app.submit(dag<never, [number, string]>())).toEqualTypeOf<Run<[number, string]>>();
   });
 });

@@ -118,7 +118,8 @@ describe('compileCanvas on random canvases', () => {
           const reads = node.input ? templateNodes(node.input) : [];
           for (const read of reads) expect(upstream[Number(node.id)]?.has(read), `node ${node.id} reads ${read}`).toBe(true);
           const fn = propertyFunctions[node.task as PropertyTaskName] as (...args: unknown[]) => unknown;
-          const input = node.input ? [fillTemplate(node.input, (id) => results[Number(id)])] : [];
+          const value = node.input ? fillTemplate(node.input, (id) => results[Number(id)]) : undefined;
+          const input = !node.input ? [] : node.spread ? (value as unknown[]) : [value];
           results.push(fn(...input, ...node.args));
         }
         const value = fillTemplate(compiled.output, (id) => results[Number(id)]);
