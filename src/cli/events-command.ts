@@ -27,6 +27,8 @@ export function formatEvent(event: CeleriacEvent): string {
       return head;
     case 'node.cancelled':
       return `${head}  node ${event.nodeId}${event.attempt !== undefined ? ` #${event.attempt}` : ''}`;
+    case 'node.skipped':
+      return `${head}  node ${event.nodeId}`;
     case 'node.queued':
       return `${head}  node ${event.nodeId} ${event.task}${event.dueAt !== undefined ? `  due ${event.dueAt.toISOString()}` : ''}`;
     case 'node.started':

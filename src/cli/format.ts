@@ -12,6 +12,7 @@ export function palette(enabled: boolean) {
     succeeded: colors.green,
     failed: colors.red,
     cancelled: colors.yellow,
+    skipped: colors.dim,
   };
   return {
     status: (status: NodeStatus | RunStatus, text: string = status) => byStatus[status](text),

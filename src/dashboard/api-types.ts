@@ -32,7 +32,7 @@
 
 // The store's NODE_STATUSES and RUN_STATUSES, copied because this module is compiled for the
 // browser without the store; test/unit/dashboard-run-view.test.ts holds the copies equal.
-export const STATUS_NAMES = ['pending', 'queued', 'delayed', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export const STATUS_NAMES = ['pending', 'queued', 'delayed', 'running', 'succeeded', 'failed', 'cancelled', 'skipped'] as const;
 export type StatusName = (typeof STATUS_NAMES)[number];
 export const RUN_STATUS_NAMES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
 export type RunStatusName = (typeof RUN_STATUS_NAMES)[number];

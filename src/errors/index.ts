@@ -20,6 +20,7 @@ export { WorkflowFailedError, type NodeErrorInfo } from './workflow-failed-error
 export { WorkflowCancelledError } from './workflow-cancelled-error.js';
 export { RunExpiredError } from './run-expired-error.js';
 export { NodeNotFoundError } from './node-not-found-error.js';
+export { NodeSkippedError } from './node-skipped-error.js';
 export { RunCancelledError } from './run-cancelled-error.js';
 export { RedisUnavailableError } from './redis-unavailable-error.js';
 export { RedisFullError } from './redis-full-error.js';

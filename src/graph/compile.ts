@@ -1,10 +1,12 @@
 import { type AnyCanvas, Canvas } from '../canvas/canvas.js';
 import { Chain, Chord, Group } from '../canvas/builders.js';
 import { Dag } from '../canvas/dag.js';
+import { When } from '../canvas/when.js';
 import type { ContractSpec } from '../canvas/contract-spec.js';
 import { Signature, type SignatureOptions } from '../canvas/signature.js';
 import { CanvasTooLargeError, CanvasValidationError, NestingTooDeepError } from '../errors/index.js';
 import { MAX_CANVAS_DEPTH } from './limits.js';
+import type { NodeBranches } from './spec.js';
 import { type InputTemplate, templateNodes } from './template.js';
 
 /** One task invocation in the DAG. */
@@ -19,6 +21,8 @@ export interface NodeAttributes {
    * receives each parent's value as an argument of its own), not as one list.
    */
   readonly spread: boolean;
+  /** A `when`'s predicate (the node whose value picks the branch): its branches' id ranges; else null. */
+  readonly branches: NodeBranches | null;
   readonly options: SignatureOptions;
   readonly byName: boolean;
   /** The task's contract when the signature came from a task or contract (submit validates against it). */
@@ -49,6 +53,7 @@ export interface CompiledWorkflow {
 }
 
 interface MutableNode extends NodeAttributes {
+  branches: NodeBranches | null;
   readonly id: string;
   readonly next: string[];
   waiting: number;
@@ -136,6 +141,7 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
         args: item.args,
         input: receives,
         spread,
+        branches: null,
         options: item.options,
         byName: item.byName,
         contract: item.contract ?? null,
@@ -171,6 +177,7 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
       return visit(item.body, childPath(path, 'chord.body'), header.value, header.exits);
     }
     if (item instanceof Dag) return visitDag(item, childPath(path, 'dag'), input, after);
+    if (item instanceof When) return visitWhen(item, childPath(path, 'when'), input, after);
     throw new CanvasValidationError(path || 'canvas', `unknown canvas kind "${String(item.kind)}"`);
   };
 
@@ -206,6 +213,39 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
     const exits = new Set<string>();
     for (const sink of sinks) for (const exit of sink.exits) exits.add(exit);
     const value: InputTemplate = sinks.length === 1 ? sinks[0]!.value : { list: sinks.map((sink) => sink.value) };
+    return { value, exits: [...exits] };
+  };
+
+  /**
+   * A `when`: the predicate, then each branch with the same input, after the predicate's one
+   * exit (the node whose value decides) and what precedes the `when`. The branches' nodes are
+   * numbered consecutively, so the decider's spec names each branch as an id range, which
+   * complete-nodes skips when the branch is not taken. What follows waits for the decider and
+   * both branches' exits (a skipped exit counts as done; without an otherwise, what precedes the
+   * `when` stands for that branch).
+   */
+  const visitWhen = (item: When<never, unknown>, path: string, input: Received | null, after: readonly string[]): Piece => {
+    const predicate = visit(item.predicate, `${path}.predicate`, input, after);
+    const [exit] = predicate.exits;
+    const decider = predicate.exits.length === 1 && 'node' in predicate.value && predicate.value.node === exit ? nodes[Number(exit)] : undefined;
+    if (!decider) {
+      throw new CanvasValidationError(`${path}.predicate`, "a when's predicate must end in one task: that task's value picks the branch");
+    }
+    const branchAfter = after.includes(decider.id) ? after : [...after, decider.id];
+    const thenFirst = nextId;
+    const then = visit(item.then, `${path}.then`, input, branchAfter);
+    const elseFirst = nextId;
+    const otherwise = item.otherwise ? visit(item.otherwise, `${path}.otherwise`, input, branchAfter) : null;
+    decider.branches = [thenFirst, elseFirst - thenFirst, elseFirst, nextId - elseFirst];
+    // Without an otherwise, a falsy predicate passes the input through (nothing, at a run's start).
+    const passed: InputTemplate | null = input === null ? null : 'spread' in input ? { list: input.spread } : input;
+    const elseValue = otherwise ? otherwise.value : passed;
+    const value: InputTemplate = { when: decider.id, then: then.value, ...(elseValue ? { else: elseValue } : {}) };
+    // The decider too: what follows reads its value (the template's `when`), so it waits for it;
+    // and without an otherwise, what precedes the when, whose value it may pass through. So
+    // whatever a skip makes ready is among the decider's dependants, on queues its route names.
+    const exits = new Set<string>([decider.id, ...then.exits]);
+    for (const id of otherwise ? otherwise.exits : after) exits.add(id);
     return { value, exits: [...exits] };
   };
 

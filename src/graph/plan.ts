@@ -65,10 +65,12 @@ function nextQueuesOf(next: readonly string[], queueOf: readonly string[]): stri
  * countdown, eta or `after`.
  */
 function isHop(nodes: CompiledWorkflow['nodes'], node: CompiledWorkflow['nodes'][number], queueOf: readonly string[], priorityOf: readonly number[]): boolean {
-  if (node.next.length !== 1) return false;
+  // A `when`'s decider goes to complete-nodes, which skips the branch not taken.
+  if (node.next.length !== 1 || node.branches) return false;
   const index = Number(node.next[0]);
   const next = nodes[index];
-  if (!next || next.waiting !== 1 || next.after.length > 0) return false;
+  // (A `when`'s decider has options, which complete-step does not read: not a hop either.)
+  if (!next || next.waiting !== 1 || next.after.length > 0 || next.branches) return false;
   if (!next.input || !('node' in next.input) || next.input.node !== node.id) return false;
   return queueOf[index] === DEFAULT_QUEUE && (priorityOf[index] ?? 0) === 0 && !next.options.countdownMs && next.options.eta === undefined;
 }
@@ -131,6 +133,7 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
       argsJson,
       input: node.input ? compactTemplate(node.input) : undefined,
       spread: node.spread,
+      branches: node.branches,
       queue,
       priority,
       countdownMs,

@@ -1,5 +1,8 @@
 import type { InputTemplate } from './template.js';
 
+/** A `when` predicate's branches: [thenFirst, thenCount, elseFirst, elseCount] (node ids). */
+export type NodeBranches = readonly [thenFirst: number, thenCount: number, elseFirst: number, elseCount: number];
+
 /** The queue of a node that names none. */
 export const DEFAULT_QUEUE = 'default';
 
@@ -14,6 +17,11 @@ export interface NodeSpec {
   readonly input?: InputTemplate;
   /** The input is a list whose items are prepended one by one (a dag node with several parents). */
   readonly spread?: true;
+  /**
+   * A `when`'s predicate: the id ranges of its branches. When it succeeds, complete-nodes skips
+   * the nodes of the branch its result does not pick.
+   */
+  readonly branches?: NodeBranches;
   readonly queue: string;
   /** 0 to 9, higher first; absent means 0. */
   readonly priority?: number;

@@ -1,5 +1,5 @@
 import { ConfigError, NodeNotFoundError, ResultTimeoutError, RunDamagedError, WorkflowCancelledError, WorkflowFailedError } from '../errors/index.js';
-import { fillTemplate, type InputTemplate, templateNodes } from '../graph/template.js';
+import { fillTemplate, type InputTemplate, neededNodes, templateNodes } from '../graph/template.js';
 import { parseFinishMessage } from '../store/finish-message.js';
 import { recordRunSpan, type TracingOptions } from '../tracing/spans.js';
 import type { KeySpace } from '../store/keys.js';
@@ -249,8 +249,10 @@ export class Run<R = unknown> {
   private async value(meta: RunMeta): Promise<R> {
     const nodeIds = templateNodes(meta.output);
     const results = await this.context.runs.results(meta.id, nodeIds);
-    // A succeeded run has every result its output reads: one missing is damage, never a null.
-    const missing = results.size === nodeIds.length ? [] : nodeIds.filter((nodeId) => !results.has(nodeId));
+    // A succeeded run has every result its output reads (a `when`'s branch not taken aside: its
+    // nodes were skipped): one missing is damage, never a null.
+    const missing =
+      results.size === nodeIds.length ? [] : neededNodes(meta.output, (nodeId) => results.get(nodeId)).filter((nodeId) => !results.has(nodeId));
     if (missing.length > 0) {
       const some = missing.slice(0, 5).map((nodeId) => `#${nodeId}`).join(', ');
       throw new RunDamagedError(this.id, `it succeeded but the result of ${missing.length === 1 ? 'node' : `${missing.length} nodes, among them`} ${some} is missing`);

@@ -9,7 +9,7 @@ export interface DeadLetter {
   readonly message: string;
   /**
    * Why: `malformed` (not celeriac's message format), `run-missing`, `node-missing`,
-   * `node-succeeded` / `node-failed` / `node-cancelled` (a duplicate delivery of a finished node,
+   * `node-succeeded` / `node-failed` / `node-cancelled` / `node-skipped` (a duplicate delivery of a finished node,
    * expected after a lease expired while its attempt went on to finish), `node-pending`,
    * `run-damaged` (the node has a state but its spec is gone).
    */

@@ -22,6 +22,7 @@ export const EVENT_TYPES = [
   'node.failed',
   'node.retrying',
   'node.cancelled',
+  'node.skipped',
   'node.progress',
 ] as const;
 export type CeleriacEventType = (typeof EVENT_TYPES)[number];
@@ -83,6 +84,8 @@ export type NodeFailedEvent = NodeEventBase & { readonly type: 'node.failed'; re
 export type NodeRetryingEvent = NodeEventBase & { readonly type: 'node.retrying'; readonly delayMs: number; readonly error: EventError };
 /** A node that had not started (no attempt) or whose attempt was cut short because its run ended. */
 export type NodeCancelledEvent = EventBase & { readonly type: 'node.cancelled'; readonly nodeId: string; readonly attempt?: number };
+/** A node of a `when` branch that was not taken: it will not run, and counts as done for what follows the `when`. */
+export type NodeSkippedEvent = EventBase & { readonly type: 'node.skipped'; readonly nodeId: string };
 /** The running attempt's `taskContext().progress(value)`. */
 export type NodeProgressEvent = NodeEventBase & { readonly type: 'node.progress'; readonly progress: unknown };
 
@@ -99,6 +102,7 @@ export type CeleriacEvent =
   | NodeFailedEvent
   | NodeRetryingEvent
   | NodeCancelledEvent
+  | NodeSkippedEvent
   | NodeProgressEvent;
 
 /** Where a reader stands in one shard's stream: after entry `entry`, or inside it, after its event `index`. */
@@ -248,6 +252,8 @@ function decodeEvent(base: EventBase, line: string, worker: string | undefined):
     }
     case 'node.cancelled':
       return { ...base, type, nodeId, ...(attemptText !== '' ? { attempt } : {}) };
+    case 'node.skipped':
+      return { ...base, type, nodeId };
     case 'node.progress':
       return { ...node, type, progress: detailText === '' ? null : JSON.parse(detailText) };
     default:

@@ -17,6 +17,7 @@ export const NODE_STATUS_CODES: Readonly<Record<NodeStatus, string>> = {
   succeeded: 's',
   failed: 'f',
   cancelled: 'c',
+  skipped: 'k',
 };
 
 const luaString = (text: string): string => `'${text}'`;

@@ -3,7 +3,7 @@ import { RunDamagedError } from '../errors/index.js';
 import type { NodeSpec } from '../graph/spec.js';
 
 /** Node states (a stored state's format: node-state.ts). The transitions are enforced by the Lua scripts; see docs/architecture.md. */
-export const NODE_STATUSES = ['pending', 'queued', 'delayed', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export const NODE_STATUSES = ['pending', 'queued', 'delayed', 'running', 'succeeded', 'failed', 'cancelled', 'skipped'] as const;
 export type NodeStatus = (typeof NODE_STATUSES)[number];
 
 export const RUN_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;

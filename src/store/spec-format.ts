@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_QUEUE, type NodeSpec } from '../graph/spec.js';
+import { DEFAULT_QUEUE, type NodeBranches, type NodeSpec } from '../graph/spec.js';
 import type { InputTemplate } from '../graph/template.js';
 
 /**
@@ -19,9 +19,11 @@ import type { InputTemplate } from '../graph/template.js';
  *            only strings are decimal node ids, so its end is found by balancing braces.
  *   task     the task name.
  *   args     the bound args (an array).
- *   options  an object with any of queue, priority, countdownMs, etaMs, after, spread (defaults
- *            left out: no queue is DEFAULT_QUEUE, no priority is 0, no spread is false). The
- *            scripts never read spread: it tells the worker how to prepend the input.
+ *   options  an object with any of queue, priority, countdownMs, etaMs, after, spread, branches
+ *            (defaults left out: no queue is DEFAULT_QUEUE, no priority is 0, no spread is
+ *            false). The scripts never read spread: it tells the worker how to prepend the
+ *            input. branches: a `when` predicate's [thenFirst, thenCount, elseFirst, elseCount],
+ *            the id ranges of its two branches, of which complete-nodes skips the one not taken.
  *
  * Positions, not keys, because the scripts read the route, the input and the task by position
  * without decoding the spec (a wide group's member is ~25 bytes and read by pattern), and the
@@ -46,6 +48,8 @@ export interface SpecFields {
   readonly input: InputTemplate | undefined;
   /** The input is a list whose items are prepended one by one (NodeSpec.spread). */
   readonly spread: boolean;
+  /** A `when` predicate's branches (NodeSpec.branches); null for other nodes. */
+  readonly branches: NodeBranches | null;
   readonly queue: string;
   readonly priority: number;
   readonly countdownMs: number;
@@ -96,6 +100,7 @@ export class SpecWriter {
     if (fields.etaMs) options += `,"etaMs":${fields.etaMs}`;
     if (fields.after.length > 0) options += `,"after":${JSON.stringify(fields.after)}`;
     if (fields.spread) options += ',"spread":true';
+    if (fields.branches) options += `,"branches":${JSON.stringify(fields.branches)}`;
     if (options !== '') json += `,{${options.slice(1)}}`;
     return `${json}]`;
   }
@@ -112,6 +117,13 @@ function checked<T extends 'string' | 'number'>(value: unknown, type: T, what: s
 }
 
 const DEFAULT_NEXT_QUEUES: readonly string[] = [DEFAULT_QUEUE];
+
+function checkedBranches(value: unknown): NodeBranches {
+  if (!Array.isArray(value) || value.length !== 4 || !value.every((item) => Number.isInteger(item) && (item as number) >= 0)) {
+    throw malformed('its branches are not four counts');
+  }
+  return value as unknown as NodeBranches;
+}
 const NO_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /**
@@ -131,7 +143,7 @@ export function specFromStored(value: unknown): NodeSpec {
   if (typeof task !== 'string') throw malformed('its task is not a string');
   if (!Array.isArray(args)) throw malformed('its args are not an array');
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw malformed('its options are not an object');
-  const { queue, priority, countdownMs, etaMs, after, spread } = options as Record<string, unknown>;
+  const { queue, priority, countdownMs, etaMs, after, spread, branches } = options as Record<string, unknown>;
   if (after !== undefined && !Array.isArray(after)) throw malformed('its after is not an array');
   let next: readonly string[] | undefined;
   let nextQueues: readonly string[] | undefined;
@@ -159,6 +171,7 @@ export function specFromStored(value: unknown): NodeSpec {
     queue: queue === undefined ? DEFAULT_QUEUE : checked(queue, 'string', 'queue'),
     input: input === 0 ? undefined : (input as InputTemplate),
     spread: spread === true ? true : undefined,
+    branches: branches === undefined ? undefined : checkedBranches(branches),
     priority: priority === undefined ? undefined : checked(priority, 'number', 'priority'),
     countdownMs: countdownMs === undefined ? undefined : checked(countdownMs, 'number', 'countdownMs'),
     etaMs: etaMs === undefined ? undefined : checked(etaMs, 'number', 'etaMs'),
@@ -174,6 +187,7 @@ const templateSchema: z.ZodType<InputTemplate> = z.lazy(() =>
     z.object({ node: z.string() }),
     z.object({ list: z.array(templateSchema) }),
     z.object({ range: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]) }),
+    z.object({ when: z.string(), then: templateSchema, else: templateSchema.optional() }),
   ]),
 );
 
@@ -182,6 +196,7 @@ const nodeSpecSchema: z.ZodType<NodeSpec> = z.object({
   args: z.array(z.unknown()),
   input: templateSchema.optional(),
   spread: z.literal(true).optional(),
+  branches: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional(),
   queue: z.string(),
   priority: z.number().int().optional(),
   countdownMs: z.number().optional(),

@@ -8,7 +8,7 @@ import {
   TaskTimeoutError,
   UnknownTaskError,
 } from '../errors/index.js';
-import { fillTemplate } from '../graph/template.js';
+import { fillTemplate, neededNodes } from '../graph/template.js';
 import type { StartedNode } from '../store/node-store.js';
 import { assertNotTooDeep, encodeJson } from '../util/json.js';
 import { type AnySchema, type ValidationResult, describeIssues, validate } from '../util/schema.js';
@@ -83,11 +83,15 @@ class AttemptContext implements TaskContext {
 function buildArgs(node: StartedNode): unknown[] {
   const { spec } = node;
   if (!spec.input) return [...spec.args];
-  const [missing] = node.missingInputs;
-  if (missing !== undefined) {
-    throw new CanvasValidationError(`node ${node.message.nodeId}`, `the result of upstream node ${missing} is missing`);
+  const { inputs, missingInputs } = node;
+  if (missingInputs.length > 0) {
+    // A `when`'s branch not taken has no results (its nodes were skipped): only the rest is needed.
+    const needed = new Set(neededNodes(spec.input, (id) => inputs.get(id)));
+    const missing = missingInputs.find((id) => needed.has(id));
+    if (missing !== undefined) {
+      throw new CanvasValidationError(`node ${node.message.nodeId}`, `the result of upstream node ${missing} is missing`);
+    }
   }
-  const { inputs } = node;
   const value = fillTemplate(spec.input, (id) => inputs.get(id));
   if (spec.spread && Array.isArray(value)) return [...(value as unknown[]), ...spec.args];
   return [value, ...spec.args];

@@ -5,7 +5,7 @@
  * `group`, `chord`, `dag`), so what is tested is what users build.
  */
 import fc from 'fast-check';
-import { type AnyCanvas, type App, chain, chord, dag, type DagNode, group, type SignatureOptions } from '../../src/index.js';
+import { type AnyCanvas, type App, chain, chord, dag, type DagNode, group, type SignatureOptions, when } from '../../src/index.js';
 import {
   fullArgsArbitrary,
   type Json,
@@ -51,7 +51,14 @@ export interface DagShape {
   readonly kind: 'dag';
   readonly nodes: readonly { readonly shape: Shape; readonly after: readonly number[] }[];
 }
-export type Shape = SignatureShape | ChainShape | GroupShape | ChordShape | DagShape;
+/** A when: its predicate is one signature (a when's predicate must end in one task). */
+export interface WhenShape {
+  readonly kind: 'when';
+  readonly predicate: SignatureShape;
+  readonly then: Shape;
+  readonly otherwise: Shape | null;
+}
+export type Shape = SignatureShape | ChainShape | GroupShape | ChordShape | DagShape | WhenShape;
 
 /** What building needs: the registered tasks (for `.s`) and the app (for `app.signature`). */
 export interface BuildEnv {
@@ -87,7 +94,7 @@ export interface ShapeLimits {
 
 /** Random valid canvases: at least one signature, at most `maxSignatures`. */
 export function shapeArbitrary(limits: ShapeLimits = { maxSignatures: 30, maxDepth: 4 }): fc.Arbitrary<Shape> {
-  const { root } = fc.letrec<{ root: Shape; shape: Shape; chain: ChainShape; group: GroupShape; chord: ChordShape; dag: DagShape }>((tie) => ({
+  const { root } = fc.letrec<{ root: Shape; shape: Shape; chain: ChainShape; group: GroupShape; chord: ChordShape; dag: DagShape; when: WhenShape }>((tie) => ({
     // Mostly compositions at the top: a lone signature is one case, not a third of them.
     root: fc.oneof(
       { withCrossShrink: true },
@@ -96,6 +103,7 @@ export function shapeArbitrary(limits: ShapeLimits = { maxSignatures: 30, maxDep
       { weight: 3, arbitrary: tie('group') },
       { weight: 2, arbitrary: tie('chord') },
       { weight: 2, arbitrary: tie('dag') },
+      { weight: 2, arbitrary: tie('when') },
     ),
     // Signature first: fast-check falls back to the first arbitrary at maxDepth and shrinks towards it.
     shape: fc.oneof(
@@ -105,6 +113,7 @@ export function shapeArbitrary(limits: ShapeLimits = { maxSignatures: 30, maxDep
       { weight: 2, arbitrary: tie('group') },
       { weight: 1, arbitrary: tie('chord') },
       { weight: 1, arbitrary: tie('dag') },
+      { weight: 1, arbitrary: tie('when') },
     ),
     chain: fc
       .array(tie('shape'), { minLength: 1, maxLength: 4 })
@@ -115,6 +124,9 @@ export function shapeArbitrary(limits: ShapeLimits = { maxSignatures: 30, maxDep
     chord: fc
       .record({ header: fc.array(tie('shape'), { maxLength: 3 }), body: tie('shape'), headerAsGroup: fc.boolean() })
       .map(({ header, body, headerAsGroup }): ChordShape => ({ kind: 'chord', header, body, headerAsGroup })),
+    when: fc
+      .record({ predicate: signatureArbitrary, then: tie('shape'), otherwise: fc.option(tie('shape'), { nil: null }) })
+      .map(({ predicate, then, otherwise }): WhenShape => ({ kind: 'when', predicate, then, otherwise })),
     // Each node picks its parents among the nodes before it (seeds taken modulo its index).
     dag: fc
       .array(fc.record({ shape: tie('shape'), seeds: fc.array(fc.nat(7), { maxLength: 3 }) }), { minLength: 1, maxLength: 4 })
@@ -142,6 +154,8 @@ export function countSignatureShapes(shape: Shape): number {
     case 'dag':
       // A node with several parents adds its collect.
       return shape.nodes.reduce((sum, node) => sum + countSignatureShapes(node.shape) + (node.after.length > 1 ? 1 : 0), 0);
+    case 'when':
+      return 1 + countSignatureShapes(shape.then) + (shape.otherwise ? countSignatureShapes(shape.otherwise) : 0);
     default: {
       const never: never = shape;
       return never;
@@ -162,6 +176,9 @@ export function countSlots(shape: Shape): number {
       return shape.header.reduce((sum, member) => sum + countSlots(member), 1 + countSlots(shape.body));
     case 'dag':
       return shape.nodes.reduce((sum, node) => sum + countSlots(node.shape), 1);
+    case 'when':
+      // The predicate is built in place (a substitution there could leave no task to decide).
+      return 1 + countSlots(shape.then) + (shape.otherwise ? countSlots(shape.otherwise) : 0);
     default: {
       const never: never = shape;
       return never;
@@ -233,6 +250,14 @@ export function buildCanvas(
           lines.push(`const ${name} = g.add(${node.text}${after.length === 0 ? '' : `, { after: [${after.map((parent) => `n${parent}`).join(', ')}] }`});`);
         }
         return { canvas: g, text: `(() => { const g = dag(); ${lines.join(' ')} return g; })()` };
+      }
+      case 'when': {
+        const predicate = buildSignature(item.predicate, env, receives);
+        const then = build(item.then, receives);
+        const otherwise = item.otherwise ? build(item.otherwise, receives) : null;
+        return otherwise
+          ? { canvas: when(predicate.canvas, then.canvas, otherwise.canvas), text: `when(${predicate.text}, ${then.text}, ${otherwise.text})` }
+          : { canvas: when(predicate.canvas, then.canvas), text: `when(${predicate.text}, ${then.text})` };
       }
       default: {
         const never: never = item;

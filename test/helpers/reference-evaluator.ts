@@ -15,12 +15,14 @@
  *                      with one parent that parent's value, one with several their values, each
  *                      an argument of its own (in `after` order); the value is the one node no
  *                      other names in `after`, or the list of such nodes' values in order
+ *   when(p, t, o)      p gets the input; when its value is truthy t gets the same input, else o
+ *                      does; without o, the input is the value (null when there is none)
  *
  * Two things it deliberately does not do, because they are validation, not semantics: refuse a
  * canvas that has no task at all (the engine does, with CanvasValidationError) and detect a
  * canvas that contains itself (the walk would not end; only give it valid canvases).
  */
-import { type AnyCanvas, Canvas, Chain, Chord, Dag, Group, Signature } from '../../src/index.js';
+import { type AnyCanvas, Canvas, Chain, Chord, Dag, Group, Signature, When } from '../../src/index.js';
 
 /** A task's body. Arguments are whatever the canvas gives, so a function checks its own. */
 export type TaskFunction = (...args: never[]) => unknown;
@@ -69,6 +71,12 @@ function evaluate(canvas: AnyCanvas, input: Input, functions: TaskFunctions): un
     const list = memberValues(canvas.header.members, input, functions);
     return evaluate(canvas.body, { given: true, value: list }, functions);
   }
+  if (canvas instanceof When) {
+    const decision = evaluate(canvas.predicate, input, functions);
+    if (decision) return evaluate(canvas.then, input, functions);
+    if (canvas.otherwise) return evaluate(canvas.otherwise, input, functions);
+    return !input.given ? null : 'spread' in input ? input.spread : input.value;
+  }
   if (canvas instanceof Dag) {
     const values: unknown[] = [];
     const hasChild = new Set<number>();
@@ -110,6 +118,11 @@ export function signaturesOf(canvas: unknown): Signature<unknown, unknown>[] {
       walk(item.header);
       walk(item.body);
     } else if (item instanceof Dag) item.entries.forEach((entry) => walk(entry.canvas));
+    else if (item instanceof When) {
+      walk(item.predicate);
+      walk(item.then);
+      if (item.otherwise) walk(item.otherwise);
+    }
   };
   walk(canvas);
   return found;

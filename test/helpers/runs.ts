@@ -1,6 +1,6 @@
 import type { App, Run, RunInspection } from '../../src/index.js';
 
-const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
+const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'skipped']);
 
 /** Inspect until no node can change any more (independent branches may outlive a failure). */
 export async function settled(run: Run): Promise<RunInspection> {

@@ -220,7 +220,7 @@ describe('complete-step: a chain hop', () => {
     // A next step whose input is not the node just completed (not a spec submit writes; a guard).
     const rewired = await app.submit(chain(identity.si(1), identity.s(), identity.s()));
     const rewiredSpec = new SpecWriter().encode({
-      task: 'identity', argsJson: '[]', input: { node: '7' }, spread: false, queue: 'default', priority: 0, countdownMs: 0, etaMs: 0, after: [], next: [], nextQueues: null, hop: false,
+      task: 'identity', argsJson: '[]', input: { node: '7' }, spread: false, branches: null, queue: 'default', priority: 0, countdownMs: 0, etaMs: 0, after: [], next: [], nextQueues: null, hop: false,
     });
     await admin.hset(keys.run(rewired.id).specs, '2', rewiredSpec);
     [outcome, sent] = await complete(await startStep(), '1', WORKER_FILL);

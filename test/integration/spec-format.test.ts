@@ -47,7 +47,7 @@ interface LuaReading {
 }
 
 const BASE: SpecFields = {
-  input: undefined, spread: false, task: 'noop', argsJson: '[5]', queue: 'default', priority: 0, countdownMs: 0, etaMs: 0, after: [], next: [], nextQueues: null, hop: false,
+  input: undefined, spread: false, branches: null, task: 'noop', argsJson: '[5]', queue: 'default', priority: 0, countdownMs: 0, etaMs: 0, after: [], next: [], nextQueues: null, hop: false,
 };
 
 /** A template of `count` nodes with even ids: a list (not a range), so it stays long. */
@@ -80,6 +80,8 @@ const SHAPES: readonly (readonly [string, Partial<SpecFields>, string?])[] = [
   ['after', { after: ['3', '4'], input: { node: '2' } }, '2'],
   ['a dag join: its input spread', { input: { list: [{ node: '4' }, { node: '2' }] }, spread: true, next: ['5'] }, '2'],
   ['a dag join spread over a range, with after', { input: { range: [1, 2] }, spread: true, after: ['0'] }, '1'],
+  ['a when\'s decider', { input: { node: '0' }, branches: [2, 3, 5, 1], next: ['2', '5', '6'] }, '0'],
+  ['what follows a when', { input: { when: '1', then: { range: [2, 3] }, else: { node: '0' } } }, '1'],
   ['every option', { queue: 'q', priority: 2, countdownMs: 10, etaMs: 20, after: ['1'], next: ['5'], nextQueues: ['z'] }],
   ['a task name with a quote', { task: 'a"b', next: ['1'] }],
   ['a task name with a backslash', { task: 'back\\slash', input: { range: [1, 2] } }],
@@ -123,6 +125,7 @@ describe('spec format: the Lua reader and the TypeScript reader agree', () => {
         queue: all.queue,
         ...(all.input ? { input: all.input } : {}),
         ...(all.spread ? { spread: true } : {}),
+        ...(all.branches ? { branches: all.branches } : {}),
         ...(all.priority ? { priority: all.priority } : {}),
         ...(all.countdownMs ? { countdownMs: all.countdownMs } : {}),
         ...(all.etaMs ? { etaMs: all.etaMs } : {}),
@@ -139,7 +142,7 @@ describe('spec format: the Lua reader and the TypeScript reader agree', () => {
       expect(lua.hop, label).toBe(ts.hop === true ? ts.next![0]! : false);
       const readsOnly =
         ts.input !== undefined && 'node' in ts.input && ts.input.node === probe &&
-        ts.queue === 'default' && !ts.priority && !ts.countdownMs && !ts.etaMs && !ts.after;
+        ts.queue === 'default' && !ts.priority && !ts.countdownMs && !ts.etaMs && !ts.after && !ts.spread && !ts.branches;
       expect(lua.readsOnly, label).toBe(readsOnly);
       // decodeSpec: the same spec, but a template of a spec over 64 KiB, which it defers when it can,
       // and no hop mark (only the worker reads it; complete-step checks the states itself).

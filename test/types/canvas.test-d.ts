@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { chain, chord, createApp, dag, type DagNode, group, type Run, type Signature, type Spread } from '../../src/index.js';
+import { chain, chord, createApp, dag, type DagNode, group, type Run, type Signature, type Spread, when } from '../../src/index.js';
 
 const app = createApp({ prefix: 'types' });
 const add = app.task(
@@ -130,5 +130,24 @@ describe('dag nodes with several parents', () => {
 
   it('submit returns a Run of the dag value its type names', async () => {
     expectTypeOf(await app.submit(dag<never, [number, string]>())).toEqualTypeOf<Run<[number, string]>>();
+  });
+});
+
+describe('when', () => {
+  const isPositive = app.task({ name: 'isPositive' }, (value: number) => value > 0);
+  const toText = app.task({ name: 'toText' }, (value: number) => `${value}`);
+
+  it('its value is the union of its branches, or of then and its input without otherwise', async () => {
+    expectTypeOf(await app.submit(chain(add.s(1, 2), when(isPositive.s(), add.s(1), toText.s())))).toEqualTypeOf<Run<number | string>>();
+    expectTypeOf(await app.submit(chain(add.s(1, 2), when(isPositive.s(), toText.s())))).toEqualTypeOf<Run<string | number>>();
+  });
+
+  it('every part must accept the input', () => {
+    // @ts-expect-error shout takes a string, the when receives a number
+    chain(add.s(1, 2), when(isPositive.s(), shout.s()));
+    // @ts-expect-error the predicate takes a number, the when receives a string
+    chain(shout.s('a'), when(isPositive.s(), length.s()));
+    // @ts-expect-error what follows must accept both branches' values: tsum takes a list
+    chain(add.s(1, 2), when(isPositive.s(), add.s(1), toText.s()), tsum.s());
   });
 });

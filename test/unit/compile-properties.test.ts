@@ -114,13 +114,25 @@ describe('compileCanvas on random canvases', () => {
         for (const node of compiled.nodes) for (const next of node.next) upstream[Number(next)]?.add(node.id);
         // Like a worker, with results kept in memory instead of Redis.
         const results: unknown[] = [];
+        // A when's branch not taken: skipped, no result (what follows reads the other branch).
+        const skipped = new Set<number>();
         for (const node of compiled.nodes) {
+          if (skipped.has(Number(node.id))) {
+            results.push(undefined);
+            continue;
+          }
           const reads = node.input ? templateNodes(node.input) : [];
           for (const read of reads) expect(upstream[Number(node.id)]?.has(read), `node ${node.id} reads ${read}`).toBe(true);
           const fn = propertyFunctions[node.task as PropertyTaskName] as (...args: unknown[]) => unknown;
           const value = node.input ? fillTemplate(node.input, (id) => results[Number(id)]) : undefined;
           const input = !node.input ? [] : node.spread ? (value as unknown[]) : [value];
-          results.push(fn(...input, ...node.args));
+          const result = fn(...input, ...node.args);
+          results.push(result);
+          if (node.branches) {
+            const [thenFirst, thenCount, elseFirst, elseCount] = node.branches;
+            const [first, count] = result ? [elseFirst, elseCount] : [thenFirst, thenCount];
+            for (let id = first; id < first + count; id++) skipped.add(id);
+          }
         }
         const value = fillTemplate(compiled.output, (id) => results[Number(id)]);
         expect(value).toEqual(evaluateCanvas(canvas, propertyFunctions));

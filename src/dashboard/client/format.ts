@@ -46,6 +46,8 @@ export function statusOfEvent(event: Pick<EventJson, 'type' | 'dueAt'>): StatusN
       return 'failed';
     case 'node.cancelled':
       return 'cancelled';
+    case 'node.skipped':
+      return 'skipped';
     case 'node.retrying':
       return 'delayed';
     case 'node.queued':
@@ -56,4 +58,4 @@ export function statusOfEvent(event: Pick<EventJson, 'type' | 'dueAt'>): StatusN
   }
 }
 
-export const isFinished = (status: string): boolean => status === 'succeeded' || status === 'failed' || status === 'cancelled';
+export const isFinished = (status: string): boolean => status === 'succeeded' || status === 'failed' || status === 'cancelled' || status === 'skipped';

@@ -8,7 +8,7 @@ const STATUS_INDEX: Readonly<Record<StatusName, number>> = Object.fromEntries(ST
 const ZERO = 48; // '0'
 
 /** Status indexes, most advanced first: how counts are listed and stacked in bars. */
-export const DISPLAY_ORDER: readonly number[] = (['succeeded', 'failed', 'running', 'queued', 'delayed', 'pending', 'cancelled'] as const).map((status) => STATUS_INDEX[status]);
+export const DISPLAY_ORDER: readonly number[] = (['succeeded', 'failed', 'running', 'queued', 'delayed', 'pending', 'cancelled', 'skipped'] as const).map((status) => STATUS_INDEX[status]);
 
 export type ApplyResult = 'changed' | 'unchanged' | 'unknown-node' | 'run';
 
@@ -134,7 +134,8 @@ export function groupStatus(counts: Int32Array): StatusName {
   if (has('queued') || has('delayed')) return 'queued';
   if (has('pending')) return has('succeeded') ? 'running' : 'pending';
   if (has('cancelled')) return 'cancelled';
-  return 'succeeded';
+  if (has('succeeded')) return 'succeeded';
+  return has('skipped') ? 'skipped' : 'succeeded';
 }
 
 /** "9,812 succeeded, 150 running, 38 queued": the non-zero counts, most advanced first. */

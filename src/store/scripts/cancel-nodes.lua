@@ -57,7 +57,7 @@ local toCancel, cancelled, running = {}, 0, 0
 for _, nodeId in ipairs(ids) do
   local text = raw[nodeId]
   local status = text and stateStatus(text, nodeId)
-  if status ~= NODE_SUCCEEDED and status ~= NODE_FAILED and status ~= NODE_CANCELLED then
+  if status ~= NODE_SUCCEEDED and status ~= NODE_FAILED and status ~= NODE_CANCELLED and status ~= NODE_SKIPPED then
     local node = text and readState(text, nodeId) or initialRootState()
     if node.status == NODE_PENDING or node.status == NODE_QUEUED or node.status == NODE_DELAYED then
       toCancel[#toCancel + 1] = nodeId

@@ -22,6 +22,10 @@
   start-nodes. So a wide group costs one script call per batch of members: their completions,
   and the claim and start of the next batch.
 
+  A `when`'s decider (its spec's `branches`) first skips the branch its result does not pick:
+  those nodes, all pending, become skipped (node.skipped each), count as finished, and count as
+  done for the nodes after the `when` that wait for them.
+
   In a failed run results are kept (resume needs them) but the dependants are cancelled instead
   of enqueued. In a cancelled run late results are discarded and the nodes cancelled.
 
@@ -151,13 +155,57 @@ for runIndex = 1, tonumber(ARGV[9 + queueCount * 2]) do
         if not queues[queueName] then return redis.error_reply('QUEUE_KEYS_MISSING ' .. queueName) end
       end
       outcomes[#outcomes + 1] = 'completed'
+      -- A `when`'s decider (plain find first: most specs have no options at all).
+      local branches = string.find(specJson, '"branches"', 1, true) and decodeSpec(specJson).branches or nil
       entry.completions[#entry.completions + 1] = {
         nodeId = nodeId, raw = raw, next = next,
         resultJson = ARGV[at + 2], message = ARGV[at + 3], ownQueue = ownQueue, span = span,
-        outcome = #outcomes, attempt = attempt, specJson = specJson,
+        outcome = #outcomes, attempt = attempt, specJson = specJson, branches = branches,
       }
     end
   end
+end
+
+-- Whether a JSON value is truthy by JavaScript's rules (graph/template.ts isTruthy): false, null,
+-- "" and 0 are not.
+local function isTruthyJson(json)
+  if json == 'false' or json == 'null' or json == '""' then return false end
+  local number = tonumber(json)
+  return number == nil or number ~= 0
+end
+
+-- Skip the nodes first .. first + count - 1 (a `when`'s branch not taken: all pending, as they all
+-- wait for its decider): skipped, finished now, node.skipped each. `dependants` holds the states
+-- this call already read or changed, by node id (a state there is newer than Redis's); the
+-- skipped ones are put there. Returns, once per edge, the nodes outside the range that wait for
+-- one of them, and the run's count of unfinished nodes after the skips (nil when none was skipped).
+local function skipBranch(run, first, count, now, writes, dependants)
+  local released = {}
+  if count <= 0 then return released, nil end
+  local skipped = 0
+  for chunkFirst = first, first + count - 1, 1000 do
+    local ids = {}
+    for index = chunkFirst, math.min(chunkFirst + 999, first + count - 1) do ids[#ids + 1] = tostring(index) end
+    local raw = loadRaw(run.nodes, ids)
+    local specs = loadRaw(run.specs, ids)
+    for _, nodeId in ipairs(ids) do
+      local node = dependants[nodeId]
+      if node == nil then node = raw[nodeId] and readState(raw[nodeId], nodeId) or false end
+      if node and node.status == NODE_PENDING then
+        dependants[nodeId] = node
+        node.status, node.finishedAt, node.waiting, node.hold, node.rerun = NODE_SKIPPED, now, nil, nil, nil
+        writes:add(nodeId, node)
+        emitEvent('node.skipped', nodeId)
+        skipped = skipped + 1
+        for _, dependantId in ipairs((specs[nodeId] and specRouting(specs[nodeId])) or NO_IDS) do
+          local id = tonumber(dependantId)
+          if id < first or id >= first + count then released[#released + 1] = dependantId end
+        end
+      end
+    end
+  end
+  if skipped == 0 then return released, nil end
+  return released, countUnfinished(run, -skipped)
 end
 
 -- One run's completions, once every check has passed.
@@ -217,35 +265,46 @@ local function completeRun(runIndex)
 
   -- Each dependant is read once however many completions of the batch feed it, and written once.
   local dependants = {}
-  for _, completion in ipairs(completions) do
-    for _, dependantId in ipairs(completion.next or {}) do
-      local dependant = dependants[dependantId]
-      if dependant == nil then
-        local raw = redis.call('HGET', run.nodes, dependantId)
-        dependant = raw and readState(raw, dependantId) or false
-        dependants[dependantId] = dependant
-      end
-      if dependant and dependant.status == NODE_PENDING then
-        dependant.waiting = dependant.waiting - 1
-        if dependant.waiting > 0 then
-          writes:add(dependantId, dependant)
-        else
-          local dependantSpec, dependantSpecJson = loadSpec(run.specs, dependantId)
-          local queue = queues[dependantSpec.queue]
-          if (canTake > 0 or extraLeft > 0) and queue.consumed and not delayedUntil(dependantSpec.countdownMs, dependantSpec.etaMs, now) then
-            if canTake > 0 then canTake = canTake - 1 else extraLeft = extraLeft - 1 end
-            local message = newDelivery(runId, dependantId, dependant, dependantSpec, now)
-            redis.call('ZADD', queue.leases, formatScore(now + leaseMs), message)
-            started[#started + 1] = message
-            started[#started + 1] = dependantSpec.queue
-            started[#started + 1] = startNode(run, dependantId, dependant, dependantSpec, dependantSpecJson, now, runContext, writes, known)
-          else
-            enqueueNode(queue, sequenceKey, runId, dependantId, dependant, dependantSpec, now)
-            writes:add(dependantId, dependant)
-          end
-        end
-      end
+  -- One of the dependant's dependencies is done: it is ready when none is left.
+  local function release(dependantId)
+    local dependant = dependants[dependantId]
+    if dependant == nil then
+      local raw = redis.call('HGET', run.nodes, dependantId)
+      dependant = raw and readState(raw, dependantId) or false
+      dependants[dependantId] = dependant
     end
+    if not dependant or dependant.status ~= NODE_PENDING then return end
+    dependant.waiting = dependant.waiting - 1
+    if dependant.waiting > 0 then
+      writes:add(dependantId, dependant)
+      return
+    end
+    local dependantSpec, dependantSpecJson = loadSpec(run.specs, dependantId)
+    local queue = queues[dependantSpec.queue]
+    if (canTake > 0 or extraLeft > 0) and queue.consumed and not delayedUntil(dependantSpec.countdownMs, dependantSpec.etaMs, now) then
+      if canTake > 0 then canTake = canTake - 1 else extraLeft = extraLeft - 1 end
+      local message = newDelivery(runId, dependantId, dependant, dependantSpec, now)
+      redis.call('ZADD', queue.leases, formatScore(now + leaseMs), message)
+      started[#started + 1] = message
+      started[#started + 1] = dependantSpec.queue
+      started[#started + 1] = startNode(run, dependantId, dependant, dependantSpec, dependantSpecJson, now, runContext, writes, known)
+    else
+      enqueueNode(queue, sequenceKey, runId, dependantId, dependant, dependantSpec, now)
+      writes:add(dependantId, dependant)
+    end
+  end
+  for _, completion in ipairs(completions) do
+    -- A `when`'s decider first skips the branch its result does not pick: what waits for that
+    -- branch outside it counts its nodes as done.
+    if completion.branches then
+      local branches = completion.branches
+      local truthy = isTruthyJson(completion.resultJson)
+      local first, count = branches[truthy and 3 or 1], branches[truthy and 4 or 2]
+      local released, left = skipBranch(run, first, count, now, writes, dependants)
+      if left then unfinished = left end
+      for _, dependantId in ipairs(released) do release(dependantId) end
+    end
+    for _, dependantId in ipairs(completion.next or {}) do release(dependantId) end
   end
   writes:flush()
 

@@ -22,7 +22,10 @@
       sweep's token) until its turn: complete-nodes cannot make it ready before all its
       dependencies are counted. At its turn the hold is released, and the node is enqueued if
       nothing is left to wait for. A node reset at its own turn waits for nothing: enqueued.
-    - A succeeded node that is not reset is skipped (its dependants are counted by others).
+    - A succeeded node that is not reset is passed over (its dependants are counted by others).
+      A skipped node (a `when`'s branch not taken) counts as succeeded throughout: it is done for
+      its dependants, is not reset by a resume, and is reset by a rerun that reaches it (its
+      `when` decides again).
 
   `unfinished` holds one extra while the sweep lasts (reopen-run), released by the last call:
   the run succeeds then if nothing is left. If the run stopped running meanwhile (a node failed
@@ -91,7 +94,12 @@ end
 local resetCount, enqueued, unfinishedDelta = 0, 0, 0
 
 local function isTerminal(status)
-  return status == NODE_SUCCEEDED or status == NODE_FAILED or status == NODE_CANCELLED
+  return status == NODE_SUCCEEDED or status == NODE_FAILED or status == NODE_CANCELLED or status == NODE_SKIPPED
+end
+
+-- Done for its dependants: succeeded, or skipped.
+local function isDone(status)
+  return status == NODE_SUCCEEDED or status == NODE_SKIPPED
 end
 
 -- Reset a node to pending: its message withdrawn (fencing a running attempt), its result
@@ -121,7 +129,7 @@ for _, nodeId in ipairs(ids) do
   local text = raw[nodeId]
   -- A succeeded node (the most common, and never held) is skipped without decoding, unless it is
   -- the rerun's X or was reset earlier in this call.
-  local skip = text and not states[nodeId] and nodeId ~= fromNode and stateStatus(text, nodeId) == NODE_SUCCEEDED
+  local skip = text and not states[nodeId] and nodeId ~= fromNode and isDone(stateStatus(text, nodeId))
   if not skip then
     local node = stateOf(nodeId)
     if cleanup then
@@ -141,7 +149,7 @@ for _, nodeId in ipairs(ids) do
       end
     else
       local spec
-      local wasSucceeded = node.status == NODE_SUCCEEDED
+      local wasSucceeded = isDone(node.status)
       local reset, reaches = false, false
       if node.hold == token then
         -- Reset ahead of its turn: release the hold. rerun 2: the rerun reached it while it was
@@ -162,7 +170,7 @@ for _, nodeId in ipairs(ids) do
         enqueue(nodeId, node, spec)
         writes:add(nodeId, node)
       end
-      if reset or node.status ~= NODE_SUCCEEDED then
+      if reset or not isDone(node.status) then
         local next = specRouting(redis.call('HGET', run.specs, nodeId))
         for _, dependantId in ipairs(next or {}) do
           local dependant = stateOf(dependantId)
@@ -185,7 +193,7 @@ for _, nodeId in ipairs(ids) do
             -- The hold, and this node, which is not succeeded.
             dependant.waiting = 2
             dependant.hold = token
-            if reaches then dependant.rerun = status == NODE_SUCCEEDED and 2 or 1 end
+            if reaches then dependant.rerun = isDone(status) and 2 or 1 end
             writes:add(dependantId, dependant)
           end
         end

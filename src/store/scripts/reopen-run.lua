@@ -37,7 +37,7 @@
   Returns: { 'reopening' }  the sweep has begun: call reopen-nodes until it is done
        or  { 'unchanged', status }
        or  { 'busy' }  an earlier sweep is not done: finish it with reopen-nodes, then call again
-       or  the error replies RUN_MISSING, NODE_MISSING
+       or  the error replies RUN_MISSING, NODE_MISSING, NODE_SKIPPED (a rerun from a node of a when's branch not taken)
 ]]
 --- @include "common"
 --- @include "template"
@@ -61,6 +61,10 @@ local queues, missing = runQueuesFrom(KEYS, RUN_KEY_COUNT + 2, ARGV, 5, meta[2])
 if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) end
 if mode == 'rerun' and redis.call('HEXISTS', run.specs, fromNode) == 0 then
   return redis.error_reply('NODE_MISSING')
+end
+if mode == 'rerun' then
+  local fromState = redis.call('HGET', run.nodes, fromNode)
+  if fromState and stateStatus(fromState, fromNode) == NODE_SKIPPED then return redis.error_reply('NODE_SKIPPED') end
 end
 if meta[3] then return { 'busy' } end
 if mode == 'resume' and (runStatus == RUN_RUNNING or runStatus == RUN_SUCCEEDED) then

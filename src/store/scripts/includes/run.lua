@@ -63,6 +63,8 @@ local function finishMessage(run, status)
     if not value or #value + 1 > FINISH_VALUES_MAX_BYTES then return status end
     return status .. '\n[' .. value .. ']'
   end
+  -- A `when`'s value reads a branch that was skipped: the waiter reads the run instead.
+  if string.find(outputJson, '"when"', 1, true) then return status end
   local output = cjson.decode(outputJson)
   if templateSize(output) > FINISH_VALUES_MAX_NODES then return status end
   local ids = {}

@@ -54,7 +54,7 @@ local function startMessages(run, batch, options, now)
     if startedHere[nodeId] then return skip(index, 'stale-message') end
     if (node.delivery or 0) ~= deliveries[index] then return skip(index, 'stale-message') end
     local status = node.status
-    if status == NODE_SUCCEEDED or status == NODE_FAILED or status == NODE_CANCELLED then
+    if status == NODE_SUCCEEDED or status == NODE_FAILED or status == NODE_CANCELLED or status == NODE_SKIPPED then
       return poison(index, 'node-' .. status)
     end
     if status == NODE_PENDING then return poison(index, 'node-pending') end

@@ -1,6 +1,7 @@
 -- The Lua reader of input and output templates (src/graph/template.ts owns the format; a template
--- is { node = id }, { list = { ... } } or { range = { first, count } }, compacted by
--- compactTemplate), inlined where a script says --- @include "template".
+-- is { node = id }, { list = { ... } }, { range = { first, count } } or a `when`'s value
+-- { when = id, ['then'] = template, ['else'] = template }, compacted by compactTemplate), inlined
+-- where a script says --- @include "template".
 
 -- The node ids a template reads, in first-seen order, each once: the order templateNodes in
 -- graph/template.ts gives, which is how a worker matches values to ids.
@@ -12,6 +13,15 @@ local function collectTemplateNodes(template, ids, seen)
     end
   elseif template.list then
     for _, item in ipairs(template.list) do collectTemplateNodes(item, ids, seen) end
+  elseif template.when then
+    -- A `when`'s value: the predicate's node, then both branches (the one not taken was skipped
+    -- and has no results; the worker reads only the one the predicate picks).
+    if not seen[template.when] then
+      seen[template.when] = true
+      ids[#ids + 1] = template.when
+    end
+    collectTemplateNodes(template['then'], ids, seen)
+    if template['else'] then collectTemplateNodes(template['else'], ids, seen) end
   elseif template.range then
     -- Consecutive node ids (compactTemplate in graph/template.ts).
     for index = template.range[1], template.range[1] + template.range[2] - 1 do
@@ -28,6 +38,7 @@ end
 local function templateSize(template)
   if template.node then return 1 end
   if template.range then return template.range[2] end
+  if template.when then return 1 + templateSize(template['then']) + (template['else'] and templateSize(template['else']) or 0) end
   local size = 0
   for _, item in ipairs(template.list or {}) do size = size + templateSize(item) end
   return size
