@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { type App, chain, group, WorkflowFailedError } from '../../src/index.js';
+import { type App, chain, dag, group, when, WorkflowFailedError } from '../../src/index.js';
 import { useApps } from '../helpers/apps.js';
 import { shot, useBrowser, useDashboard } from '../helpers/browser.js';
 
@@ -84,6 +84,41 @@ describe('the dashboard in a real browser', () => {
     await expect.poll(() => page.getByTestId('run-status').textContent()).toContain('succeeded');
     await page.getByTestId('tab-timeline').click();
     await shot(page, 'run-timeline');
+  });
+
+  it('draws a when and a dag: the branch not taken turns skipped live, a join shows every parent', async () => {
+    const app = makeApp();
+    const gate = gates();
+    const { step, stepAfter } = pipelineTasks(app, gate);
+    const decide = app.task({ name: 'decide' }, async (_input: unknown) => {
+      await gate.wait('decide');
+      return false;
+    });
+    const joinBoth = app.task({ name: 'joinBoth' }, (first: unknown, second: unknown) => [first, second]);
+    await app.worker({ concurrency: 8 }).start();
+    const { url } = await serve(app);
+    const g = dag<unknown>();
+    const left = g.add(stepAfter.s('left'));
+    const right = g.add(stepAfter.s('right'));
+    g.add(joinBoth.s(), { after: [left, right] });
+    // Node 0 fetch; 1 decide; 2-3 the then branch (a chain); 4-6 the otherwise branch (the dag).
+    const run = await app.submit(chain(step.si('fetch'), when(decide.s(), chain(stepAfter.s('a'), stepAfter.s('b')), g)), { name: 'when-and-dag' });
+    gate.open('fetch');
+    const page = await newPage();
+    await page.goto(`${url}/runs/${run.id}`);
+    await expect.poll(() => unit(page, '1').getAttribute('data-status')).toBe('running');
+    expect(await unit(page, '2').getAttribute('data-status')).toBe('pending');
+    gate.open('decide');
+    await expect.poll(() => unit(page, '2').getAttribute('data-status')).toBe('skipped');
+    await expect.poll(() => unit(page, '3').getAttribute('data-status')).toBe('skipped');
+    for (const name of ['left', 'right']) gate.open(name);
+    await run.result({ timeoutMs: 20_000 });
+    await expect.poll(() => unit(page, '6').getAttribute('data-status')).toBe('succeeded');
+    const edges = await page.locator('[data-testid="dag-edge"]').evaluateAll((paths) =>
+      paths.map((path) => `${path.getAttribute('data-from')}->${path.getAttribute('data-to')}`).sort(),
+    );
+    expect(edges).toEqual(expect.arrayContaining(['4->6', '5->6', '1->2', '1->4']));
+    await shot(page, 'run-when-dag');
   });
 
   it('collapses a 10,000-wide group into one box with counts by state, and expands it on demand', async () => {

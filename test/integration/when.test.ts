@@ -119,6 +119,22 @@ describe('when: a branch picked at run time, the other skipped', () => {
     expect(statusById((await settled(run)).nodes)).toEqual({ '0': 'succeeded', '1': 'failed', '2': 'cancelled', '3': 'cancelled', '4': 'cancelled' });
   });
 
+  it('resume after the predicate failed runs it again, and it decides then', async () => {
+    const { app, add } = await setup();
+    let attempts = 0;
+    const shaky = app.task({ name: 'shaky' }, (value: number) => {
+      attempts++;
+      if (attempts === 1) throw new Error('not yet');
+      return value > 10;
+    });
+    const run = await app.submit(chain(add.s(20, 0), when(shaky.s(), chain(add.s(1), add.s(1)), add.s(-1)), add.s(0)));
+    await expect(run.result({ timeoutMs: 10_000 })).rejects.toBeInstanceOf(WorkflowFailedError);
+    expect(statusById((await settled(run)).nodes)).toEqual({ '0': 'succeeded', '1': 'failed', '2': 'cancelled', '3': 'cancelled', '4': 'cancelled', '5': 'cancelled' });
+    await run.resume();
+    expect(await run.result({ timeoutMs: 10_000 })).toBe(22);
+    expect(statusById((await run.inspect()).nodes)).toEqual({ '0': 'succeeded', '1': 'succeeded', '2': 'succeeded', '3': 'succeeded', '4': 'skipped', '5': 'succeeded' });
+  });
+
   it('resume after a failure in the branch taken re-runs only that; the skipped branch stays skipped', async () => {
     const { app, add, isBig, calls, tag } = await setup();
     let attempts = 0;
