@@ -1,6 +1,6 @@
 import type { RedisClient } from '../../src/store/redis-client.js';
 import { describe, expect, it } from 'vitest';
-import { type App, chain, group, type Run, WorkflowCancelledError } from '../../src/index.js';
+import { type App, chain, group, type Run, when, WorkflowCancelledError, WorkflowFailedError } from '../../src/index.js';
 import { RunStore } from '../../src/store/run-store.js';
 import { compileCanvas } from '../../src/graph/compile.js';
 import { planSubmission } from '../../src/graph/plan.js';
@@ -10,7 +10,7 @@ import { submitRun } from '../../src/store/scripts/submit-run.js';
 import { stageSpecs, type SubmitRequest } from '../../src/store/submission.js';
 import { cancelStep, reopenStep } from '../../src/store/sweeps.js';
 import { useApps, useRedis } from '../helpers/apps.js';
-import { readyCount, statuses } from '../helpers/runs.js';
+import { readyCount, settled, statuses } from '../helpers/runs.js';
 import { noopSumTasks } from '../helpers/tasks.js';
 
 /** Members of the wide chord: a sweep of SWEEP nodes per call needs 11 calls for it. */
@@ -133,6 +133,41 @@ describe('cancel and reopen of a run larger than one sweep call', () => {
     await app.repair();
     expect(await run.result({ timeoutMs: 20_000 })).toBe(SUM);
     expect(await client.hexists(app.keys.run(run.id).run, 'reopenCursor')).toBe(0);
+  });
+
+  it('a when whose predicate runs in the middle of a resume sweep skips its branch, and the sweep passes over it', async () => {
+    const app = makeApp();
+    const { noop } = noopSumTasks(app);
+    let fail = true;
+    const decide = app.task({ name: 'decide' }, (_value: number) => {
+      if (fail) throw new Error('not yet');
+      return false;
+    });
+    // 0 the input; 1 the predicate; 2-3 the branch then (skipped); 4 otherwise; 5 what follows.
+    const run = await app.submit(chain(noop.si(1), when(decide.s(), chain(noop.s(), noop.s()), noop.s()), noop.s()));
+    const first = app.worker({ concurrency: 4, repairIntervalMs: 0 });
+    await first.start();
+    await expect(run.result({ timeoutMs: 10_000 })).rejects.toBeInstanceOf(WorkflowFailedError);
+    await settled(run);
+    await first.close();
+    fail = false;
+    const client = redis();
+    expect(await beginReopen(client, app, run)).toEqual({ reopening: true });
+    // Ids 0 and 1: the predicate reset and enqueued; 2, 4 and 5 reset ahead of their turn (held); 3 not reached.
+    expect(await reopenStep(client, app.keys, run.id, ['default'], 2)).toMatchObject({ done: false, enqueued: 1 });
+    const second = app.worker({ concurrency: 4, repairIntervalMs: 0 });
+    await second.start();
+    // The predicate decides between two sweep calls: 2 (held) and 3 (still cancelled) are skipped.
+    await expect.poll(async () => (await run.inspect()).nodes.map((node) => node.status).join(' ')).toBe(
+      'succeeded succeeded skipped skipped pending pending',
+    );
+    for (;;) {
+      const step = await reopenStep(client, app.keys, run.id, ['default'], 2);
+      if (!('done' in step) || step.done) break;
+    }
+    expect(await run.result({ timeoutMs: 10_000 })).toBe(1);
+    expect((await run.inspect()).nodes.map((node) => node.status)).toEqual(['succeeded', 'succeeded', 'skipped', 'skipped', 'succeeded', 'succeeded']);
+    expect(await client.hget(app.keys.run(run.id).run, 'unfinished')).toBe('0');
   });
 
   it('a cancel during a resume sweep stops it cleanly, and a later resume finishes the run', async () => {

@@ -175,7 +175,7 @@ local function isTruthyJson(json)
 end
 
 -- Skip the nodes first .. first + count - 1 (a `when`'s branch not taken: all pending, as they all
--- wait for its decider): skipped, finished now, node.skipped each. `dependants` holds the states
+-- wait for its decider, unless a reopen sweep is under way): skipped, finished now, node.skipped each. `dependants` holds the states
 -- this call already read or changed, by node id (a state there is newer than Redis's); the
 -- skipped ones are put there. Returns, once per edge, the nodes outside the range that wait for
 -- one of them, and the run's count of unfinished nodes after the skips (nil when none was skipped).
@@ -191,15 +191,23 @@ local function skipBranch(run, first, count, now, writes, dependants)
     for _, nodeId in ipairs(ids) do
       local node = dependants[nodeId]
       if node == nil then node = raw[nodeId] and readState(raw[nodeId], nodeId) or false end
-      if node and node.status == NODE_PENDING then
+      local status = node and node.status
+      -- In a running run a failed or cancelled node is one a reopen sweep has not reached yet
+      -- (the decider ran in the middle of it): skipped too, so that the sweep passes over it.
+      if status == NODE_PENDING or status == NODE_FAILED or status == NODE_CANCELLED then
+        -- Counted by what waits for it only if it was pending and the sweep's turn, if any, came:
+        -- a node reset ahead of its turn (hold) or not reset yet is in no dependant's count.
+        local counted = status == NODE_PENDING and node.hold == nil
         dependants[nodeId] = node
         node.status, node.finishedAt, node.waiting, node.hold, node.rerun = NODE_SKIPPED, now, nil, nil, nil
         writes:add(nodeId, node)
         emitEvent('node.skipped', nodeId)
-        skipped = skipped + 1
-        for _, dependantId in ipairs((specs[nodeId] and specRouting(specs[nodeId])) or NO_IDS) do
-          local id = tonumber(dependantId)
-          if id < first or id >= first + count then released[#released + 1] = dependantId end
+        if status == NODE_PENDING then skipped = skipped + 1 end
+        if counted then
+          for _, dependantId in ipairs((specs[nodeId] and specRouting(specs[nodeId])) or NO_IDS) do
+            local id = tonumber(dependantId)
+            if id < first or id >= first + count then released[#released + 1] = dependantId end
+          end
         end
       end
     end
