@@ -170,6 +170,37 @@ describe('cancel and reopen of a run larger than one sweep call', () => {
     expect(await client.hget(app.keys.run(run.id).run, 'unfinished')).toBe('0');
   });
 
+  it('a rerun from a when\'s predicate, which decides otherwise in the middle of the sweep: the branch that ran is skipped, results dropped', async () => {
+    const app = makeApp();
+    const { noop } = noopSumTasks(app);
+    let calls = 0;
+    const flip = app.task({ name: 'flip' }, (_value: number) => ++calls === 1);
+    // 0 the input; 1 the predicate; 2-4 the branch then; 5 otherwise; 6 what follows.
+    const run = await app.submit(chain(noop.si(1), when(flip.s(), chain(noop.s(), noop.s(), noop.s()), noop.s()), noop.s()));
+    const first = app.worker({ concurrency: 4, repairIntervalMs: 0 });
+    await first.start();
+    expect(await run.result({ timeoutMs: 10_000 })).toBe(1);
+    await first.close();
+    const client = redis();
+    expect(await beginReopen(client, app, run, '1')).toEqual({ reopening: true });
+    // Ids 1 and 2: the predicate reset and enqueued, 2 and what it reaches held; 4 not reached, still succeeded.
+    await reopenStep(client, app.keys, run.id, ['default'], 2);
+    const second = app.worker({ concurrency: 4, repairIntervalMs: 0 });
+    await second.start();
+    await expect.poll(async () => (await run.inspect()).nodes.map((node) => node.status).join(' ')).toBe(
+      'succeeded succeeded skipped skipped skipped pending pending',
+    );
+    for (;;) {
+      const step = await reopenStep(client, app.keys, run.id, ['default'], 2);
+      if (!('done' in step) || step.done) break;
+    }
+    expect(await run.result({ timeoutMs: 10_000 })).toBe(1);
+    const inspection = await run.inspect({ results: true });
+    expect(inspection.nodes.map((node) => node.status)).toEqual(['succeeded', 'succeeded', 'skipped', 'skipped', 'skipped', 'succeeded', 'succeeded']);
+    expect(inspection.nodes[4]!.result).toBeUndefined();
+    expect(await client.hget(app.keys.run(run.id).run, 'unfinished')).toBe('0');
+  });
+
   it('a cancel during a resume sweep stops it cleanly, and a later resume finishes the run', async () => {
     const app = makeApp();
     const run = await app.submit(wideChord(app));

@@ -192,9 +192,11 @@ local function skipBranch(run, first, count, now, writes, dependants)
       local node = dependants[nodeId]
       if node == nil then node = raw[nodeId] and readState(raw[nodeId], nodeId) or false end
       local status = node and node.status
-      -- In a running run a failed or cancelled node is one a reopen sweep has not reached yet
-      -- (the decider ran in the middle of it): skipped too, so that the sweep passes over it.
-      if status == NODE_PENDING or status == NODE_FAILED or status == NODE_CANCELLED then
+      -- In a running run a failed, cancelled or succeeded node here is one a reopen sweep has not
+      -- reached yet (the decider ran in the middle of it; a succeeded one is from before a rerun,
+      -- whose result goes): skipped too, so that the sweep passes over it.
+      if status == NODE_PENDING or status == NODE_FAILED or status == NODE_CANCELLED or status == NODE_SUCCEEDED then
+        if status == NODE_SUCCEEDED then redis.call('HDEL', run.results, nodeId) end
         -- Counted by what waits for it only if it was pending and the sweep's turn, if any, came:
         -- a node reset ahead of its turn (hold) or not reset yet is in no dependant's count.
         local counted = status == NODE_PENDING and node.hold == nil
