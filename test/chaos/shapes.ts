@@ -2,7 +2,7 @@
  * The runs the chaos suite submits: a seeded mix of shapes, each with the terminal status and
  * result it must end with, computed here by hand (the tasks are deterministic).
  */
-import { type AnyCanvas, chain, chord, group } from '../../src/index.js';
+import { type AnyCanvas, chain, chord, dag, group, when } from '../../src/index.js';
 import type { ChaosTasks } from './tasks.js';
 
 export interface PlannedRun {
@@ -35,7 +35,7 @@ export interface ShapeSizes {
 export function planRuns(tasks: ChaosTasks, count: number, seed: number, sizes: ShapeSizes): PlannedRun[] {
   const next = random(seed);
   const between = (low: number, high: number): number => low + Math.floor(next() * (high - low + 1));
-  const { seed: seedTask, inc, sum, slow, flaky, boom } = tasks;
+  const { seed: seedTask, inc, sum, slow, flaky, boom, isEven, add } = tasks;
   const shapes: (() => PlannedRun)[] = [
     () => {
       // chain(seed(a), inc x n)
@@ -91,6 +91,25 @@ export function planRuns(tasks: ChaosTasks, count: number, seed: number, sizes: 
         status: 'succeeded',
         result: start + 2,
       };
+    },
+    () => {
+      // chain(seed(a), when(isEven, chain(inc, inc), chord(group(inc, inc), sum)), inc): one branch skipped
+      const start = between(0, 50);
+      return {
+        shape: 'when',
+        canvas: chain(seedTask.si(start), when(isEven.s(), chain(inc.s(), inc.s()), chord(group(inc.s(), inc.s()), sum.s())), inc.s()),
+        status: 'succeeded',
+        result: start % 2 === 0 ? start + 3 : 2 * (start + 1) + 1,
+      };
+    },
+    () => {
+      // chain(seed(a), dag(x = inc, y = chain(inc, inc), add after [x, y])): a join of two parents
+      const start = between(0, 50);
+      const joined = dag<number, number>();
+      const x = joined.add(inc.s());
+      const y = joined.add(chain(inc.s(), inc.s()));
+      joined.add(add.s(), { after: [x, y] });
+      return { shape: 'dag', canvas: chain(seedTask.si(start), joined), status: 'succeeded', result: 2 * start + 3 };
     },
     () => {
       // chain(seed(a), group(inc, boom), sum): must end failed, whatever happens to the workers

@@ -65,6 +65,10 @@ export function chaosApp(options: ChaosAppOptions) {
         return value * 2;
       }),
     ),
+    /** A when's predicate. */
+    isEven: app.task({ name: 'isEven' }, logged(async (value: number) => value % 2 === 0)),
+    /** A dag join of two parents. */
+    add: app.task({ name: 'add' }, logged(async (left: number, right: number) => left + right)),
     /** Always fails, without retries: its run must end failed. */
     boom: app.task({ name: 'boom' }, logged(async (value: number): Promise<number> => { throw new NonRetryableError(`boom at ${value}`); })),
   };
