@@ -218,7 +218,7 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
 
   /**
    * A `when`: the predicate, then each branch with the same input, after the predicate's one
-   * exit (the node whose value decides) and what precedes the `when`. The branches' nodes are
+   * exit (the node whose value decides). The branches' nodes are
    * numbered consecutively, so the decider's spec names each branch as an id range, which
    * complete-nodes skips when the branch is not taken. What follows waits for the decider and
    * both branches' exits (a skipped exit counts as done; without an otherwise, what precedes the
@@ -231,7 +231,10 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
     if (!decider) {
       throw new CanvasValidationError(`${path}.predicate`, "a when's predicate must end in one task: that task's value picks the branch");
     }
-    const branchAfter = after.includes(decider.id) ? after : [...after, decider.id];
+    // The branches wait for the decider alone: it waits for what precedes the `when`, whose value
+    // they read, so that value exists; and what precedes it (a wide group) is not made to count
+    // down every node of both branches.
+    const branchAfter = [decider.id];
     const thenFirst = nextId;
     const then = visit(item.then, `${path}.then`, input, branchAfter);
     const elseFirst = nextId;

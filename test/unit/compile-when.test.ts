@@ -10,11 +10,12 @@ const test = app.task({ name: 'test' }, (x: number) => x > 0);
 const other = app.task({ name: 'other', queue: 'other' }, (x: number) => x);
 
 describe('compiling a when', () => {
-  it('numbers each branch consecutively and gives the decider their ranges; both wait for it and read the input', () => {
+  it('numbers each branch consecutively and gives the decider their ranges; both wait for it alone and read the input', () => {
     const { nodes, output } = compileCanvas(chain(one.si(1), when(test.s(), chain(one.s(), one.s()), one.s()), one.s()));
+    expect(nodes[0]!.next).toEqual(['1']);
     expect(nodes[1]).toMatchObject({ task: 'test', branches: [2, 2, 4, 1], next: ['2', '4', '5'] });
-    expect(nodes[2]).toMatchObject({ input: { node: '0' }, waiting: 2 });
-    expect(nodes[4]).toMatchObject({ input: { node: '0' }, waiting: 2 });
+    expect(nodes[2]).toMatchObject({ input: { node: '0' }, waiting: 1 });
+    expect(nodes[4]).toMatchObject({ input: { node: '0' }, waiting: 1 });
     // What follows reads the branch the decider picks, and waits for it and both branches.
     expect(nodes[5]).toMatchObject({ input: { when: '1', then: { node: '3' }, else: { node: '4' } }, waiting: 3 });
     expect(output).toEqual({ node: '5' });
