@@ -5,7 +5,7 @@ import { type ArgsSchema, appTaskWhere, isContract, parseContractOptions, type S
 import type { JsonOf, JsonParameters } from './canvas/json-of.js';
 import { parseSignatureOptions, Signature, type SignatureOptions } from './canvas/signature.js';
 import { Task, type TaskDefinition, type TaskHandler, type TaskOptions } from './canvas/task.js';
-import { type AppConfig, type AppOptions, connect, parseAppOptions, SUBSCRIBER_OPTIONS } from './config.js';
+import { type AppConfig, type AppOptions, connect, parseAppOptions } from './config.js';
 import { ConfigError, DuplicateTaskError } from './errors/index.js';
 import { Run, type RunContext } from './run/run.js';
 import { RunEvents } from './run/run-events.js';
@@ -66,7 +66,7 @@ export class App {
     this.config = parseAppOptions(options);
     this.keys = new KeySpace(this.config.prefix, this.config.shards);
     this.connection = new AppConnection(this.config, this.keys);
-    this.runEvents = new RunEvents(() => connect(this.config, true, 'events', SUBSCRIBER_OPTIONS), this.config.connectTimeoutMs, this.keys.waiterChannel(ulid()));
+    this.runEvents = new RunEvents(() => connect(this.config, true, 'events'), this.config.connectTimeoutMs, this.keys.waiterChannel(ulid()));
   }
 
   /** The app's command connection (the caller's own instance, if one was given). */

@@ -335,14 +335,6 @@ export function newRedis(source: RedisSource, extra: RedisOptions): RedisClient 
   return url === undefined ? new Redis({ ...rest, ...extra }) : new Redis(url, { ...rest, ...extra });
 }
 
-/**
- * Options of a connection that subscribes. ioredis 5.8.2 and later send CLIENT SETINFO in their
- * handshake, and a SUBSCRIBE queued meanwhile can go ahead of the ready check's INFO, which the
- * server then refuses in subscriber mode: an unhandled rejection seen on a cluster's reconnect
- * (redis/ioredis#2037). Without the client info the handshake is INFO alone.
- */
-export const SUBSCRIBER_OPTIONS: RedisOptions = { disableClientInfo: true };
-
 /** How long a worker's or subscriber's cluster command retries through a failover. */
 const PERSISTENT_RETRY_MS = 60_000;
 const FAILOVER_RETRY_DELAY_MS = 200;

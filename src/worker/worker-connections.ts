@@ -1,5 +1,5 @@
 import { isCluster, type RedisClient } from '../store/redis-client.js';
-import { type AppConfig, connect, SUBSCRIBER_OPTIONS } from '../config.js';
+import { type AppConfig, connect } from '../config.js';
 import { closeConnection, endpointOf, evictionPolicy, whenReady } from '../connection.js';
 import { RedisEvictionPolicyError } from '../errors/index.js';
 
@@ -49,7 +49,7 @@ export class WorkerConnections {
     this.blocking = isCluster(this.commands) ? null : connect(options.config, true, 'worker-blocking');
     // Cancellations reach running attempts at once through pub/sub (and through the next
     // heartbeat, should a message be lost while this connection is down).
-    this.events = connect(options.config, true, 'worker-events', SUBSCRIBER_OPTIONS);
+    this.events = connect(options.config, true, 'worker-events');
     this.leases = options.config.replication ? connect(options.config, true, 'worker-leases') : null;
     this.signalChannels = new Set(options.signals);
     this.events.on('message', (channel: string, message: string) => {
