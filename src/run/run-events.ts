@@ -1,4 +1,4 @@
-import type { RedisClient } from '../store/redis-client.js';
+import { isCluster, type RedisClient } from '../store/redis-client.js';
 import { closeConnection, whenReady } from '../connection.js';
 
 /** Called with a message's text, or with null after a reconnect (messages may have been lost). */
@@ -134,7 +134,12 @@ export class RunEvents {
   /**
    * The shared connection, once ready. Subscribing only after 'ready' matters: a SUBSCRIBE queued
    * before ioredis's ready check would put the connection in subscriber mode and fail that check.
-   * Not ready within connectTimeoutMs: RedisUnavailableError, and the next call starts afresh.
+   * A Cluster client subscribes through a connection of its own, opened by the first SUBSCRIBE,
+   * and writes a SUBSCRIBE sent while that connection's handshake runs at once, ahead of its
+   * ready check (redis/ioredis#2037, an unhandled rejection): so on a cluster one SUBSCRIBE (the
+   * waiter channel, harmless before any submit names it) completes before the connection is
+   * handed out. Not ready within connectTimeoutMs: RedisUnavailableError, and the next call
+   * starts afresh.
    */
   private whenReady(): Promise<RedisClient> {
     if (this.ready) return this.ready;
@@ -152,7 +157,10 @@ export class RunEvents {
     // Errors surface through the waiters' own reads; an unhandled 'error' event would crash.
     connection.on('error', () => undefined);
     const ready = whenReady(connection, { timeoutMs: this.connectTimeoutMs }).then(
-      () => connection,
+      async () => {
+        if (isCluster(connection)) await connection.subscribe(this.waiterChannel);
+        return connection;
+      },
       (error: unknown) => {
         if (this.ready === ready) {
           this.ready = null;
