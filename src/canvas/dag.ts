@@ -2,7 +2,6 @@ import { ConfigError } from '../errors/index.js';
 import { type Accepting, assertCanvas } from './builders.js';
 import { type AnyCanvas, Canvas, type OutputOf, type Spread } from './canvas.js';
 
-
 /** A node added to a dag: what later nodes name in `after`, and the type of its value. */
 export class DagNode<Out> {
   /** Phantom (never set at run time): the value of the node's canvas. */

@@ -41,6 +41,19 @@ async function beginReopen(redis: RedisClient, app: App, run: Run, from: string 
   return reopenRun.run(redis, { shard: app.keys.forRun(run.id), runId: run.id, queues, from });
 }
 
+/** reopen-nodes, `limit` node ids per call, until its sweep is over. */
+async function reopenToEnd(redis: RedisClient, app: App, run: Run, limit: number): Promise<void> {
+  for (;;) {
+    const step = await reopenStep(redis, app.keys, run.id, ['default'], limit);
+    if (!('done' in step) || step.done) return;
+  }
+}
+
+/** The run's node statuses in id order, one line. */
+async function statusLine(run: Run): Promise<string> {
+  return (await run.inspect()).nodes.map((node) => node.status).join(' ');
+}
+
 async function untilSucceeded(run: Run, count: number): Promise<void> {
   while (((await run.progress()).counts.succeeded ?? 0) < count) await new Promise((resolve) => setTimeout(resolve, 10));
 }
@@ -158,13 +171,10 @@ describe('cancel and reopen of a run larger than one sweep call', () => {
     const second = app.worker({ concurrency: 4, repairIntervalMs: 0 });
     await second.start();
     // The predicate decides between two sweep calls: 2 (held) and 3 (still cancelled) are skipped.
-    await expect.poll(async () => (await run.inspect()).nodes.map((node) => node.status).join(' ')).toBe(
+    await expect.poll(() => statusLine(run)).toBe(
       'succeeded succeeded skipped skipped pending pending',
     );
-    for (;;) {
-      const step = await reopenStep(client, app.keys, run.id, ['default'], 2);
-      if (!('done' in step) || step.done) break;
-    }
+    await reopenToEnd(client, app, run, 2);
     expect(await run.result({ timeoutMs: 10_000 })).toBe(1);
     expect((await run.inspect()).nodes.map((node) => node.status)).toEqual(['succeeded', 'succeeded', 'skipped', 'skipped', 'succeeded', 'succeeded']);
     expect(await client.hget(app.keys.run(run.id).run, 'unfinished')).toBe('0');
@@ -187,13 +197,10 @@ describe('cancel and reopen of a run larger than one sweep call', () => {
     await reopenStep(client, app.keys, run.id, ['default'], 2);
     const second = app.worker({ concurrency: 4, repairIntervalMs: 0 });
     await second.start();
-    await expect.poll(async () => (await run.inspect()).nodes.map((node) => node.status).join(' ')).toBe(
+    await expect.poll(() => statusLine(run)).toBe(
       'succeeded succeeded skipped skipped skipped pending pending',
     );
-    for (;;) {
-      const step = await reopenStep(client, app.keys, run.id, ['default'], 2);
-      if (!('done' in step) || step.done) break;
-    }
+    await reopenToEnd(client, app, run, 2);
     expect(await run.result({ timeoutMs: 10_000 })).toBe(1);
     const inspection = await run.inspect({ results: true });
     expect(inspection.nodes.map((node) => node.status)).toEqual(['succeeded', 'succeeded', 'skipped', 'skipped', 'skipped', 'succeeded', 'succeeded']);

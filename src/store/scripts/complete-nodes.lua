@@ -175,9 +175,9 @@ local function isTruthyJson(json)
 end
 
 -- Skip the nodes first .. first + count - 1 (a `when`'s branch not taken: all pending, as they all
--- wait for its decider, unless a reopen sweep is under way): skipped, finished now, node.skipped each. `dependants` holds the states
--- this call already read or changed, by node id (a state there is newer than Redis's); the
--- skipped ones are put there. Returns, once per edge, the nodes outside the range that wait for
+-- wait for its decider, unless a reopen sweep is under way): skipped, finished now, node.skipped
+-- each. `dependants` holds the states this call already read or changed, by node id (a state
+-- there is newer than Redis's); the skipped ones are put there. Returns, once per edge, the nodes outside the range that wait for
 -- one of them, and the run's count of unfinished nodes after the skips (nil when none was skipped).
 local function skipBranch(run, first, count, now, writes, dependants)
   local released = {}

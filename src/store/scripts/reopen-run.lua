@@ -59,10 +59,8 @@ local damage = missingSpecs(run, tonumber(meta[4]))
 if damage then return runDamaged(runId, damage) end
 local queues, missing = runQueuesFrom(KEYS, RUN_KEY_COUNT + 2, ARGV, 5, meta[2])
 if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) end
-if mode == 'rerun' and redis.call('HEXISTS', run.specs, fromNode) == 0 then
-  return redis.error_reply('NODE_MISSING')
-end
 if mode == 'rerun' then
+  if redis.call('HEXISTS', run.specs, fromNode) == 0 then return redis.error_reply('NODE_MISSING') end
   local fromState = redis.call('HGET', run.nodes, fromNode)
   if fromState and stateStatus(fromState, fromNode) == NODE_SKIPPED then return redis.error_reply('NODE_SKIPPED') end
 end
