@@ -79,6 +79,13 @@ export interface AppOptions {
   readonly maxCanvasNodes?: number;
   /** Most bytes of one canvas's node specs together (args included). Default 64 MiB. */
   readonly maxCanvasBytes?: number;
+  /**
+   * Most items a map may expand over: a longer list fails the map node with MapTooLargeError
+   * (MAP_TOO_LARGE) and adds nothing. An expansion is written by one script call, during which
+   * Redis serves no one else; this bounds that pause. Read by the worker that runs the map node.
+   * Default 10,000.
+   */
+  readonly maxMapLength?: number;
   /** How many times a node's lease may expire (its worker died or stalled) before the node fails. Default 5. */
   readonly maxLeaseExpiries?: number;
   /**
@@ -142,6 +149,7 @@ const appOptionsSchema = z
     maxPayloadBytes: z.number().int().min(16).default(1024 * 1024),
     maxCanvasNodes: z.number().int().min(1).default(DEFAULT_MAX_CANVAS_NODES),
     maxCanvasBytes: z.number().int().min(1024).default(DEFAULT_MAX_CANVAS_BYTES),
+    maxMapLength: z.number().int().min(1).max(1_000_000).default(10_000),
     maxLeaseExpiries: z.number().int().min(0).default(5),
     retention: z
       .object({
@@ -186,6 +194,7 @@ export interface AppConfig {
   readonly maxPayloadBytes: number;
   readonly maxCanvasNodes: number;
   readonly maxCanvasBytes: number;
+  readonly maxMapLength: number;
   readonly maxLeaseExpiries: number;
   readonly retention: { readonly succeededMs: number; readonly failedMs: number; readonly cancelledMs: number };
   readonly tracing: { readonly enabled: boolean; readonly recordArgs: boolean; readonly recordResults: boolean };

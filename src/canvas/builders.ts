@@ -111,7 +111,7 @@ export type GroupOutput<T extends readonly unknown[]> = T extends readonly [infe
 export function assertCanvas(where: string, value: unknown): asserts value is AnyCanvas {
   if (!(value instanceof Canvas)) {
     const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-    throw new ConfigError(where, `expected a signature, chain, group, chord or dag, got ${got}`);
+    throw new ConfigError(where, `expected a signature, chain, group, chord, dag, when or map, got ${got}`);
   }
 }
 

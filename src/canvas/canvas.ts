@@ -8,7 +8,7 @@
  * chain link whose types do not line up fails to compile.
  */
 export abstract class Canvas<In, Out> {
-  abstract readonly kind: 'signature' | 'chain' | 'group' | 'chord' | 'dag' | 'when';
+  abstract readonly kind: 'signature' | 'chain' | 'group' | 'chord' | 'dag' | 'when' | 'map';
   /** Phantom (never set at run time): the parent value this canvas accepts. */
   declare readonly __input?: (input: In) => void;
   /** Phantom (never set at run time): the value this canvas produces. */

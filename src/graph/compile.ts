@@ -2,11 +2,12 @@ import { type AnyCanvas, Canvas } from '../canvas/canvas.js';
 import { Chain, Chord, Group } from '../canvas/builders.js';
 import { Dag } from '../canvas/dag.js';
 import { When } from '../canvas/when.js';
+import { MapCanvas } from '../canvas/map.js';
 import type { ContractSpec } from '../canvas/contract-spec.js';
 import { Signature, type SignatureOptions } from '../canvas/signature.js';
 import { CanvasTooLargeError, CanvasValidationError, NestingTooDeepError } from '../errors/index.js';
 import { MAX_CANVAS_DEPTH } from './limits.js';
-import type { NodeBranches } from './spec.js';
+import { ITEM_TASK, MAP_TASK, type NodeBranches } from './spec.js';
 import { type InputTemplate, templateNodes } from './template.js';
 
 /** One task invocation in the DAG. */
@@ -29,6 +30,11 @@ export interface NodeAttributes {
   readonly contract: ContractSpec | null;
   /** Where the signature sits in the canvas, for error messages: `chain[1] > group[0] > add`. */
   readonly path: string;
+  /**
+   * A map node's element, compiled on its own: its node 0 stands for the item (ITEM_TASK), which
+   * the element's first steps read as their input. Null for other nodes.
+   */
+  readonly element: CompiledWorkflow | null;
 }
 
 /** A node with its edges, as planning reads it. */
@@ -50,6 +56,8 @@ export interface CompiledWorkflow {
   readonly nodes: readonly CompiledNode[];
   /** Which results, in which nesting, form the run's value. */
   readonly output: InputTemplate;
+  /** The nodes whose success means the canvas is done (a map's element: what the map waits for). */
+  readonly exits: readonly string[];
 }
 
 interface MutableNode extends NodeAttributes {
@@ -84,6 +92,8 @@ function childPath(path: string, part: string): string {
 export interface CompileOptions {
   /** Refuse the canvas (CanvasTooLargeError) as soon as the walk meets more nodes than this. */
   readonly maxNodes?: number;
+  /** A map's element: node 0 is the item, which the canvas receives as its input. */
+  readonly element?: { readonly path: string; readonly depth: number };
 }
 
 /**
@@ -103,7 +113,11 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
   const onPath = new Set<object>();
   let nextId = 0;
   // Containers (chains, groups, chords) being visited: the recursion's depth.
-  let depth = 0;
+  let depth = options.element?.depth ?? 0;
+  if (options.element) {
+    nodes.push(itemNode(options.element.path));
+    nextId = 1;
+  }
   const enter = (path: string): void => {
     if (++depth > MAX_CANVAS_DEPTH) throw new NestingTooDeepError('canvas', path || 'canvas', MAX_CANVAS_DEPTH);
   };
@@ -113,7 +127,7 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
     if (item instanceof Signature) return visitCanvas(item, path, input, after);
     if (!(item instanceof Canvas)) {
       const got = item === null ? 'null' : Array.isArray(item) ? 'an array' : typeof item;
-      throw new CanvasValidationError(path || 'canvas', `expected a signature, chain, group, chord or dag, got ${got}`);
+      throw new CanvasValidationError(path || 'canvas', `expected a signature, chain, group, chord, dag, when or map, got ${got}`);
     }
     if (onPath.has(item)) {
       throw new CanvasValidationError(path, 'the canvas contains itself (a cycle); a workflow must be a DAG');
@@ -146,6 +160,7 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
         byName: item.byName,
         contract: item.contract ?? null,
         path: childPath(path, item.task),
+        element: null,
         next: [],
         waiting: 0,
         after: [],
@@ -178,6 +193,7 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
     }
     if (item instanceof Dag) return visitDag(item, childPath(path, 'dag'), input, after);
     if (item instanceof When) return visitWhen(item, childPath(path, 'when'), input, after);
+    if (item instanceof MapCanvas) return visitMap(item, childPath(path, 'map'), input, after);
     throw new CanvasValidationError(path || 'canvas', `unknown canvas kind "${String(item.kind)}"`);
   };
 
@@ -252,6 +268,46 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
     return { value, exits: [...exits] };
   };
 
+  /**
+   * A map: one node, whose element is compiled on its own (its node 0 the item) and added to the
+   * run once per item when the node runs (worker/map-attempt.ts, expand-node.lua). Its value is
+   * the node's: the list of the element's values. A map of nothing is refused: it has no list.
+   */
+  const visitMap = (item: MapCanvas<never, unknown>, path: string, input: Received | null, after: readonly string[]): Piece => {
+    if (input === null) throw new CanvasValidationError(path, 'a map needs a list from the step before it; it cannot start a canvas');
+    if (nextId >= maxNodes) throw new CanvasTooLargeError('nodes', nextId + 1, maxNodes, true);
+    const element = compileCanvas(item.element, {
+      maxNodes: maxNodes - nextId,
+      element: { path: `${path}.element`, depth },
+    });
+    const id = String(nextId++);
+    const receives = 'spread' in input ? { list: input.spread } : input;
+    const node: MutableNode = {
+      id,
+      task: MAP_TASK,
+      args: [],
+      input: receives,
+      spread: false,
+      branches: null,
+      options: {},
+      byName: true,
+      contract: null,
+      path: childPath(path, MAP_TASK),
+      element,
+      next: [],
+      waiting: 0,
+      after: [],
+    };
+    nodes.push(node);
+    const reads = new Set(templateNodes(receives));
+    for (const from of after.length > 1 ? new Set(after) : after) {
+      nodes[Number(from)]!.next.push(id);
+      node.waiting++;
+      if (!reads.has(from)) node.after.push(from);
+    }
+    return { value: { node: id }, exits: [id] };
+  };
+
   const visitGroup = (
     members: readonly AnyCanvas[],
     path: string,
@@ -291,9 +347,21 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
     return { value: { list: values }, exits: [...new Set(exits)] };
   };
 
+  if (options.element) {
+    const top = visit(canvas, options.element.path, { node: '0' }, []);
+    return { nodes, output: top.value, exits: top.exits };
+  }
   const top = visit(canvas, '', null, []);
   if (nodes.length === 0) {
     throw new CanvasValidationError('canvas', 'the canvas has no task to run (an empty group?)');
   }
-  return { nodes, output: top.value };
+  return { nodes, output: top.value, exits: top.exits };
+}
+
+/** A map element's node 0: its item, which its first steps read. */
+function itemNode(path: string): MutableNode {
+  return {
+    id: '0', task: ITEM_TASK, args: [], input: null, spread: false, branches: null, options: {}, byName: true,
+    contract: null, path: `${path} > item`, element: null, next: [], waiting: 0, after: [],
+  };
 }

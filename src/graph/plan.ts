@@ -2,7 +2,8 @@ import type { TaskDefinition } from '../canvas/task.js';
 import { CanvasTooLargeError, PayloadTooLargeError, UnknownTaskError } from '../errors/index.js';
 import { parseInstant } from '../util/instant.js';
 import { encodeJson } from '../util/json.js';
-import { DEFAULT_QUEUE } from './spec.js';
+import { DEFAULT_QUEUE, ITEM_TASK } from './spec.js';
+import { encodeElementPlan } from '../store/expansion-format.js';
 import { checkNodeArgs } from './args-check.js';
 import type { CompiledWorkflow } from './compile.js';
 import { compactTemplate, type InputTemplate } from './template.js';
@@ -87,10 +88,30 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
   const queueOf: string[] = [];
   const priorityOf: number[] = [];
   const argsJsonOf: string[] = [];
+  const elementQueues = new Set<string>();
 
   const pending: Promise<void>[] = [];
 
   for (const node of compiledNodes) {
+    if (node.element) {
+      // A map: its element is planned now (args checked, queues resolved), and stored as the
+      // node's one arg; the map node runs where the element's first node runs.
+      const element = planSubmission(node.element, { ...context, startAtMs: undefined, maxCanvasNodes: Infinity });
+      const planJson = encodeElementPlan(element.nodes, element.output, node.element.exits);
+      if (element.pendingChecks) pending.push(element.pendingChecks);
+      for (const queue of element.queues) elementQueues.add(queue);
+      argsJsonOf.push(`[${planJson}]`);
+      queueOf.push(element.nodes[1]?.queue ?? DEFAULT_QUEUE);
+      priorityOf.push(0);
+      continue;
+    }
+    if (node.task === ITEM_TASK && node.id === '0' && node.byName) {
+      // A map element's item: never delivered, so on no queue of the run.
+      argsJsonOf.push('[]');
+      queueOf.push(DEFAULT_QUEUE);
+      priorityOf.push(0);
+      continue;
+    }
     // A signature made from a task or contract carries its contract: no handler need be registered here.
     const definition = context.lookup(node.task);
     const contract = node.contract ?? definition;
@@ -154,7 +175,7 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
     output,
     outputJson: JSON.stringify(output),
     rootQueues: [...rootQueues],
-    queues: [...new Set(queueOf)],
+    queues: [...new Set([...queueOf.filter((_, index) => compiledNodes[index]?.task !== ITEM_TASK || index !== 0), ...elementQueues])],
     pendingChecks: pending.length > 0 ? Promise.all(pending).then(() => undefined) : null,
   };
 }

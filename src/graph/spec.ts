@@ -3,6 +3,14 @@ import type { InputTemplate } from './template.js';
 /** A `when` predicate's branches: [thenFirst, thenCount, elseFirst, elseCount] (node ids). */
 export type NodeBranches = readonly [thenFirst: number, thenCount: number, elseFirst: number, elseCount: number];
 
+/**
+ * The task of a map node: run by every worker itself (worker/map-attempt.ts), never registered.
+ * Its one bound arg is the element's plan (store/expansion-format.ts).
+ */
+export const MAP_TASK = 'celeriac:map';
+/** The task of the nodes that hold a map's items (born succeeded; never run). */
+export const ITEM_TASK = 'celeriac:item';
+
 /** The queue of a node that names none. */
 export const DEFAULT_QUEUE = 'default';
 
@@ -39,4 +47,6 @@ export interface NodeSpec {
   readonly nextQueues?: readonly string[];
   /** Its one dependant is a chain step after it (SpecFields.hop in store/spec-format.ts). */
   readonly hop?: true;
+  /** The map node that added it at run time; absent for the nodes of the submitted canvas. */
+  readonly parent?: string;
 }

@@ -18,6 +18,9 @@ import { type FailOutcome, failNode } from './scripts/fail-node.js';
 import { recordProgress } from './scripts/record-progress.js';
 import { releaseMessages } from './scripts/release-messages.js';
 import { startNodes } from './scripts/start-nodes.js';
+import type { ExpandOutcome } from './scripts/expand-node.js';
+import type { ElementPlan } from './expansion-format.js';
+import { expandMap } from './expansions.js';
 
 export type { CompletionKind, FailOutcome, FillSlots };
 
@@ -355,6 +358,13 @@ export class NodeStore {
     const started = await this.startedNodes(reply.started);
     const claimed = reply.claimed.map(({ queue, message }): ClaimedMessage => ({ shard: shard.index, queue, message }));
     return { runs: reply.runs, started, claimed };
+  }
+
+  /** A map node's items and element nodes added to its run (expand-node.lua). */
+  expand(node: StartedNode, plan: ElementPlan, items: readonly string[], span: string): Promise<ExpandOutcome> {
+    const { runId, nodeId, raw } = node.message;
+    const nextQueues = node.spec.next ? node.spec.nextQueues : undefined;
+    return expandMap(this.redis, this.keys, this.replication, { runId, nodeId, attempt: node.attempt, queue: node.queue, message: raw, nextQueues }, plan, items, span);
   }
 
   async fail(node: StartedNode, errorJson: string, retryDelayMs: number | null): Promise<FailOutcome> {

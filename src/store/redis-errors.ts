@@ -2,6 +2,7 @@ import {
   type CeleriacError,
   NodeNotFoundError,
   NodeSkippedError,
+  NodeAddedError,
   QueueKeysMissingError,
   RedisFullError,
   RunActiveError,
@@ -47,6 +48,7 @@ export const SCRIPT_ERRORS: Readonly<Record<string, ScriptErrorMapping>> = {
   RUN_ACTIVE: { type: RunActiveError, build: (_detail, _script, { runId = '?' }) => new RunActiveError(runId) },
   NODE_MISSING: { type: NodeNotFoundError, build: (_detail, _script, { runId = '?', nodeId = '?' }) => new NodeNotFoundError(runId, nodeId) },
   NODE_SKIPPED: { type: NodeSkippedError, build: (_detail, _script, { runId = '?', nodeId = '?' }) => new NodeSkippedError(runId, nodeId) },
+  NODE_ADDED: { type: NodeAddedError, build: (_detail, _script, { runId = '?', nodeId = '?' }) => new NodeAddedError(runId, nodeId) },
   RUN_EXISTS: { type: RunExistsError, build: (_detail, _script, { runId = '?' }) => new RunExistsError(runId) },
   // RUN_DAMAGED <run id> <what>: run ids hold no space (runIdSchema).
   RUN_DAMAGED: {

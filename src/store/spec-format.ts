@@ -19,11 +19,12 @@ import type { InputTemplate } from '../graph/template.js';
  *            only strings are decimal node ids, so its end is found by balancing braces.
  *   task     the task name.
  *   args     the bound args (an array).
- *   options  an object with any of queue, priority, countdownMs, etaMs, after, spread, branches
+ *   options  an object with any of queue, priority, countdownMs, etaMs, after, spread, branches, parent
  *            (defaults left out: no queue is DEFAULT_QUEUE, no priority is 0, no spread is
  *            false). The scripts never read spread: it tells the worker how to prepend the
  *            input. branches: a `when` predicate's [thenFirst, thenCount, elseFirst, elseCount],
  *            the id ranges of its two branches, of which complete-nodes skips the one not taken.
+ *            parent: the id of the map node that added this node at run time (expand-node.lua).
  *
  * Positions, not keys, because the scripts read the route, the input and the task by position
  * without decoding the spec (a wide group's member is ~25 bytes and read by pattern), and the
@@ -64,6 +65,8 @@ export interface SpecFields {
    * completion to complete-step, which checks the rest (the states) and otherwise answers nil.
    */
   readonly hop: boolean;
+  /** The map node that added this node at run time (NodeSpec.parent); absent at submit. */
+  readonly parent?: string;
 }
 
 /**
@@ -101,6 +104,7 @@ export class SpecWriter {
     if (fields.after.length > 0) options += `,"after":${JSON.stringify(fields.after)}`;
     if (fields.spread) options += ',"spread":true';
     if (fields.branches) options += `,"branches":${JSON.stringify(fields.branches)}`;
+    if (fields.parent !== undefined) options += `,"parent":${JSON.stringify(fields.parent)}`;
     if (options !== '') json += `,{${options.slice(1)}}`;
     return `${json}]`;
   }
@@ -143,7 +147,7 @@ export function specFromStored(value: unknown): NodeSpec {
   if (typeof task !== 'string') throw malformed('its task is not a string');
   if (!Array.isArray(args)) throw malformed('its args are not an array');
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw malformed('its options are not an object');
-  const { queue, priority, countdownMs, etaMs, after, spread, branches } = options as Record<string, unknown>;
+  const { queue, priority, countdownMs, etaMs, after, spread, branches, parent } = options as Record<string, unknown>;
   if (after !== undefined && !Array.isArray(after)) throw malformed('its after is not an array');
   let next: readonly string[] | undefined;
   let nextQueues: readonly string[] | undefined;
@@ -179,6 +183,7 @@ export function specFromStored(value: unknown): NodeSpec {
     next,
     nextQueues,
     hop,
+    parent: parent === undefined ? undefined : checked(parent, 'string', 'parent'),
   };
 }
 
@@ -205,6 +210,7 @@ const nodeSpecSchema: z.ZodType<NodeSpec> = z.object({
   after: z.array(z.string()).optional(),
   nextQueues: z.array(z.string()).optional(),
   hop: z.literal(true).optional(),
+  parent: z.string().regex(/^\d+$/).optional(),
 });
 
 /** A spec from its stored text, checked in full (inspect, the dashboard): throws when malformed. */

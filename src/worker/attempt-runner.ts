@@ -6,6 +6,8 @@ import type { NodeStore, StartedNode } from '../store/node-store.js';
 import type { RunStore } from '../store/run-store.js';
 import { attemptTraceparent, endAttemptSpan, recordRunSpan, startAttemptSpan } from '../tracing/spans.js';
 import { runAttempt } from './attempt.js';
+import { type MapOutcome, runMapAttempt } from './map-attempt.js';
+import { MAP_TASK } from '../graph/spec.js';
 import { AttemptAbort } from './attempt-abort.js';
 import type { CompletionBatcher } from './completion-batcher.js';
 import { serializeError } from './errors-json.js';
@@ -50,9 +52,19 @@ export class AttemptRunner {
     try {
       const definition = this.options.lookup(node.spec.task);
       const attemptOptions = { maxPayloadBytes: config.maxPayloadBytes, abort, recordProgress: this.options.recordProgress };
-      const outcome = tracing.enabled
-        ? await otelContext.with(attemptSpan.context, () => runAttempt(node, definition, attemptOptions))
-        : await runAttempt(node, definition, attemptOptions);
+      const outcome: MapOutcome =
+        node.spec.task === MAP_TASK
+          ? runMapAttempt(node, config.maxMapLength)
+          : tracing.enabled
+            ? await otelContext.with(attemptSpan.context, () => runAttempt(node, definition, attemptOptions))
+            : await runAttempt(node, definition, attemptOptions);
+      if (outcome.ok === 'expand') {
+        const expanded = await nodes.expand(node, outcome.plan, outcome.items, attemptTraceparent(attemptSpan));
+        endAttemptSpan(attemptSpan, { ok: true, resultJson: '' }, tracing);
+        if (expanded.kind === 'expanded') tally.succeeded(node.queue);
+        if (onEvent) this.attemptEnded(node, expanded.kind === 'expanded' ? 'completed' : expanded.kind === 'cancelled' ? 'discarded' : 'stale');
+        return null;
+      }
       if (outcome.ok) {
         // Alone: this slot's attempt is the only one running here (a chain's step).
         const alone = this.options.executions.size === 1;

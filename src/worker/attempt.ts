@@ -80,7 +80,7 @@ class AttemptContext implements TaskContext {
  * The handler's positional arguments: the upstream value (if any) then the bound args; a dag
  * node with several parents receives each parent's value as an argument of its own.
  */
-function buildArgs(node: StartedNode): unknown[] {
+export function buildArgs(node: StartedNode): unknown[] {
   const { spec } = node;
   if (!spec.input) return [...spec.args];
   const { inputs, missingInputs } = node;

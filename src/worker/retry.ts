@@ -2,6 +2,8 @@ import type { RetryPolicy } from '../canvas/contract-spec.js';
 import {
   ArgsValidationError,
   CanvasValidationError,
+  MapInputError,
+  MapTooLargeError,
   NestingTooDeepError,
   NonRetryableError,
   NotJsonError,
@@ -22,7 +24,9 @@ function isPermanent(error: unknown): boolean {
     error instanceof NestingTooDeepError ||
     error instanceof PayloadTooLargeError ||
     error instanceof UnknownTaskError ||
-    error instanceof CanvasValidationError
+    error instanceof CanvasValidationError ||
+    error instanceof MapInputError ||
+    error instanceof MapTooLargeError
   );
 }
 

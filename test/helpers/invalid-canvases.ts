@@ -89,7 +89,7 @@ function notACanvas(): fc.Arbitrary<(env: PoisonEnv) => Poison> {
   );
   const containers = fc.constantFrom('group', 'chain', 'body');
   return fc.tuple(values, containers).map(([[label, value], container]) => (env: PoisonEnv): Poison => ({
-    expected: canvasInvalid(/expected a signature, chain, group, chord or dag, got /),
+    expected: canvasInvalid(/expected a signature, chain, group, chord, dag, when or map, got /),
     make: () => {
       const bad = value(env) as AnyCanvas;
       if (container === 'group') return { canvas: new Group([bad]), text: `new Group([${label}])` };

@@ -115,7 +115,7 @@ describe('dag.add refuses bad input at once, naming it', () => {
     expect(() => g.add(two.s(), { after: [a, 'x' as unknown as typeof a] })).toThrow(/options.after\[1\]: expected a node returned by dag.add\(\)/);
     expect(() => g.add(one.si(1), { after: [a], before: [] } as never)).toThrow(/options.before: unknown option/);
     expect(() => g.add(g as never)).toThrow(/a dag cannot contain itself/);
-    expect(() => g.add(42 as never)).toThrow(/dag.add\(\) node 1: expected a signature, chain, group, chord or dag, got number/);
+    expect(() => g.add(42 as never)).toThrow(/dag.add\(\) node 1: expected a signature, chain, group, chord, dag, when or map, got number/);
     // Nothing refused was added.
     expect(g.entries).toHaveLength(1);
   });

@@ -88,7 +88,7 @@ describe('compileCanvas', () => {
   });
 
   it('refuses things that are not canvases, naming where they are', () => {
-    expect(() => compileCanvas(42)).toThrow(/canvas: expected a signature, chain, group, chord or dag, got number/);
+    expect(() => compileCanvas(42)).toThrow(/canvas: expected a signature, chain, group, chord, dag, when or map, got number/);
     expect(() => group(add.s(1, 1), 'oops' as never)).toThrow(ConfigError);
     expect(() => group(add.s(1, 1), 'oops' as never)).toThrow(/group\(\) member 1/);
   });

@@ -22,6 +22,11 @@
   start-nodes. So a wide group costs one script call per batch of members: their completions,
   and the claim and start of the next batch.
 
+  A map node whose expansion's exits have all succeeded (expand-node.lua) is not enqueued: its
+  value, the list of its items' element values, is gathered from their results here, and it
+  succeeds at once (node.succeeded), which releases its own dependants in turn. The exits' specs
+  name the queues of the map node's dependants, so their keys are here.
+
   A `when`'s decider (its spec's `branches`) first skips the branch its result does not pick:
   those nodes, all pending, become skipped (node.skipped each), count as finished, and count as
   done for the nodes after the `when` that wait for them.
@@ -86,6 +91,7 @@
 --- @include "start-messages"
 --- @include "ranges"
 --- @include "claim"
+--- @include "expansion"
 
 local sequenceKey = KEYS[1]
 local deadLetters = { list = KEYS[2], counts = KEYS[3] }
@@ -164,14 +170,6 @@ for runIndex = 1, tonumber(ARGV[9 + queueCount * 2]) do
       }
     end
   end
-end
-
--- Whether a JSON value is truthy by JavaScript's rules (graph/template.ts isTruthy): false, null,
--- "" and 0 are not.
-local function isTruthyJson(json)
-  if json == 'false' or json == 'null' or json == '""' then return false end
-  local number = tonumber(json)
-  return number == nil or number ~= 0
 end
 
 -- Skip the nodes first .. first + count - 1 (a `when`'s branch not taken: all pending, as they all
@@ -290,6 +288,18 @@ local function completeRun(runIndex)
       return
     end
     local dependantSpec, dependantSpecJson = loadSpec(run.specs, dependantId)
+    if dependantSpec.task == MAP_TASK and expansionOf(run, dependantId) then
+      -- A map whose element runs are all done: its value is gathered here, and it succeeds.
+      local resultJson = gatherExpansion(run, dependantId)
+      redis.call('HSET', run.results, dependantId, resultJson)
+      known[dependantId] = resultJson
+      dependant.status, dependant.waiting, dependant.finishedAt = NODE_SUCCEEDED, nil, now
+      writes:add(dependantId, dependant)
+      emitEvent('node.succeeded', dependantId, dependant.attempts, MAP_TASK)
+      unfinished = countUnfinished(run, -1)
+      for _, nextId in ipairs(dependantSpec.next or NO_IDS) do release(nextId) end
+      return
+    end
     local queue = queues[dependantSpec.queue]
     if (canTake > 0 or extraLeft > 0) and queue.consumed and not delayedUntil(dependantSpec.countdownMs, dependantSpec.etaMs, now) then
       if canTake > 0 then canTake = canTake - 1 else extraLeft = extraLeft - 1 end

@@ -57,6 +57,7 @@
 --- @include "run"
 --- @include "queues"
 --- @include "enqueue"
+--- @include "expansion"
 
 local run = runKeysFrom(KEYS)
 eventsFor(run, ARGV[1])
@@ -102,14 +103,74 @@ local function isDone(status)
   return status == NODE_SUCCEEDED or status == NODE_SKIPPED
 end
 
+-- The nodes a map added, made skipped (their messages withdrawn, attempts fenced, results
+-- dropped), and the expansion forgotten: a rerun that reaches the map node expands it again.
+local function discardExpansion(mapId)
+  local expansionFirst, n, k = expansionOf(run, mapId)
+  if not expansionFirst then return end
+  local lastAdded = expansionFirst + n + n * k - 1
+  for chunkFirst = expansionFirst, lastAdded, 1000 do
+    local chunk = {}
+    for index = chunkFirst, math.min(chunkFirst + 999, lastAdded) do chunk[#chunk + 1] = tostring(index) end
+    local chunkStates = loadRaw(run.nodes, chunk)
+    local chunkSpecs = loadRaw(run.specs, chunk)
+    for _, nodeId in ipairs(chunk) do
+      local node = states[nodeId] or (chunkStates[nodeId] and readState(chunkStates[nodeId], nodeId))
+      if node and node.status ~= NODE_SKIPPED then
+        local prior = node.status
+        if prior == NODE_QUEUED or prior == NODE_DELAYED or prior == NODE_RUNNING then
+          local spec = decodeSpec(chunkSpecs[nodeId])
+          withdrawMessage(queues[spec.queue], messageFor(runId, nodeId, node.delivery, spec.priority))
+        end
+        if not isTerminal(prior) then unfinishedDelta = unfinishedDelta - 1 end
+        node.status, node.finishedAt, node.waiting, node.hold, node.rerun = NODE_SKIPPED, now, nil, nil, nil
+        states[nodeId] = node
+        writes:add(nodeId, node)
+        emitEvent('node.skipped', nodeId)
+      end
+    end
+    redis.call('HDEL', run.results, unpack(chunk))
+  end
+  redis.call('HDEL', run.meta, 'x:' .. mapId)
+end
+
+-- A map node reset with its expansion kept (a resume: what failed inside it runs again) waits
+-- for the exits not done; with none left its value is gathered now. Returns true when the node
+-- is handled (it must not be enqueued), and whether it succeeded here.
+local function waitForExpansion(nodeId, node, spec)
+  if spec.task ~= MAP_TASK then return false, false end
+  local expansionFirst, n, k = expansionOf(run, nodeId)
+  if not expansionFirst then return false, false end
+  local exits = expansionExits(run, nodeId, expansionFirst, n, k)
+  local exitStates = loadRaw(run.nodes, exits)
+  local left = 0
+  for _, exitId in ipairs(exits) do
+    local exit = states[exitId]
+    local status = exit and exit.status or (exitStates[exitId] and stateStatus(exitStates[exitId], exitId))
+    if not isDone(status) then left = left + 1 end
+  end
+  if left > 0 then
+    node.waiting = left
+    return true, false
+  end
+  redis.call('HSET', run.results, nodeId, gatherExpansion(run, nodeId))
+  node.status, node.finishedAt = NODE_SUCCEEDED, now
+  unfinishedDelta = unfinishedDelta - 1
+  emitEvent('node.succeeded', nodeId, node.attempts, MAP_TASK)
+  return true, true
+end
+
 -- Reset a node to pending: its message withdrawn (fencing a running attempt), its result
--- dropped when the rerun reaches it.
+-- dropped when the rerun reaches it (a map node's expansion with it).
 local function resetNode(nodeId, node, spec, dropResult)
   local prior = node.status
   if prior == NODE_QUEUED or prior == NODE_DELAYED or prior == NODE_RUNNING then
     withdrawMessage(queues[spec.queue], messageFor(runId, nodeId, node.delivery, spec.priority))
   end
-  if dropResult then redis.call('HDEL', run.results, nodeId) end
+  if dropResult then
+    redis.call('HDEL', run.results, nodeId)
+    if spec.task == MAP_TASK then discardExpansion(nodeId) end
+  end
   if isTerminal(prior) then unfinishedDelta = unfinishedDelta + 1 end
   node.status = NODE_PENDING
   node.waiting = 0
@@ -167,7 +228,10 @@ for _, nodeId in ipairs(ids) do
         reset, reaches = true, nodeId == fromNode
         spec = loadSpec(run.specs, nodeId)
         resetNode(nodeId, node, spec, reaches)
-        enqueue(nodeId, node, spec)
+        local waits, gathered = waitForExpansion(nodeId, node, spec)
+        if not waits then enqueue(nodeId, node, spec) end
+        -- Succeeded here: its dependants count it as done when their turn comes.
+        if gathered then reset = false end
         writes:add(nodeId, node)
       end
       if reset or not isDone(node.status) then

@@ -37,10 +37,12 @@
   Returns: { 'reopening' }  the sweep has begun: call reopen-nodes until it is done
        or  { 'unchanged', status }
        or  { 'busy' }  an earlier sweep is not done: finish it with reopen-nodes, then call again
-       or  the error replies RUN_MISSING, NODE_MISSING, NODE_SKIPPED (a rerun from a node of a when's branch not taken)
+       or  the error replies RUN_MISSING, NODE_MISSING, NODE_SKIPPED (a rerun from a node of a when's branch not taken),
+           NODE_ADDED (a rerun from a node a map added at run time)
 ]]
 --- @include "common"
 --- @include "template"
+--- @include "spec"
 --- @include "nodes"
 --- @include "node-state"
 --- @include "events"
@@ -60,7 +62,10 @@ if damage then return runDamaged(runId, damage) end
 local queues, missing = runQueuesFrom(KEYS, RUN_KEY_COUNT + 2, ARGV, 5, meta[2])
 if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) end
 if mode == 'rerun' then
-  if redis.call('HEXISTS', run.specs, fromNode) == 0 then return redis.error_reply('NODE_MISSING') end
+  local fromSpec = redis.call('HGET', run.specs, fromNode)
+  if not fromSpec then return redis.error_reply('NODE_MISSING') end
+  -- A node a map added comes after the map node, which a rerun from it would have to reach.
+  if decodeSpec(fromSpec).parent then return redis.error_reply('NODE_ADDED') end
   local fromState = redis.call('HGET', run.nodes, fromNode)
   if fromState and stateStatus(fromState, fromNode) == NODE_SKIPPED then return redis.error_reply('NODE_SKIPPED') end
 end

@@ -36,8 +36,9 @@ local function specFromArray(value)
   local spec = { task = value[3], args = value[4] }
   local options = value[5]
   if options then
-    spec.queue, spec.priority, spec.countdownMs, spec.etaMs, spec.after, spec.spread, spec.branches =
-      options.queue, options.priority, options.countdownMs, options.etaMs, options.after, options.spread, options.branches
+    spec.queue, spec.priority, spec.countdownMs, spec.etaMs, spec.after, spec.spread, spec.branches, spec.parent =
+      options.queue, options.priority, options.countdownMs, options.etaMs, options.after, options.spread, options.branches,
+      options.parent
   end
   spec.queue = spec.queue or DEFAULT_QUEUE
   if value[2] ~= 0 then spec.input = value[2] end

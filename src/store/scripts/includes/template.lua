@@ -43,3 +43,11 @@ local function templateSize(template)
   for _, item in ipairs(template.list or {}) do size = size + templateSize(item) end
   return size
 end
+
+-- Whether a JSON value is truthy by JavaScript's rules (graph/template.ts isTruthy): false, null,
+-- "" and 0 are not.
+local function isTruthyJson(json)
+  if json == 'false' or json == 'null' or json == '""' then return false end
+  local number = tonumber(json)
+  return number == nil or number ~= 0
+end

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { DEFAULT_QUEUE, ITEM_TASK, type NodeSpec } from '../graph/spec.js';
+import type { InputTemplate } from '../graph/template.js';
+import { type SpecFields, SpecWriter, specFromStored } from './spec-format.js';
+
+/**
+ * The one owner of a map's element plan and of the layout of the nodes a map adds at run time.
+ *
+ * The plan is the map node's one bound arg, written at submit (encodeElementPlan) and read by the
+ * worker that runs the map node (decodeElementPlan), and, for `value` and `exits` only, by
+ * includes/expansion.lua:
+ *   { "k": nodes per element, "specs": [the element's stored specs, nodes 1 .. k],
+ *     "waiting": [each one's count of dependencies], "value": the element's value template,
+ *     "exits": [the element's exits] }
+ * with the element's own ids: 0 is the item, 1 .. k its nodes (graph/compile.ts).
+ *
+ * The layout of an expansion of n items from the run's nodeCount B: the items at B .. B+n-1
+ * (born succeeded, result = the item), then item i's node r at B + n + i*k + r - 1 (elementId).
+ * So each item's nodes are consecutive, as compile numbers them, and a `when`'s branch ranges
+ * inside an element stay ranges.
+ */
+
+export interface ElementPlan {
+  /** Nodes per element (without the item). */
+  readonly k: number;
+  /** The element's specs (nodes 1 .. k), parsed. */
+  readonly specs: readonly NodeSpec[];
+  readonly waiting: readonly number[];
+  readonly value: InputTemplate;
+  readonly exits: readonly string[];
+}
+
+/** Where each element node is delivered: what expand-node needs to queue the element's roots. */
+export interface ElementPlacement {
+  readonly queue: string;
+  readonly priority: number;
+  readonly countdownMs: number;
+  readonly etaMs: number;
+}
+
+/** What planning gives of one element node. */
+export interface PlannedElementNode extends ElementPlacement {
+  readonly specJson: string;
+  readonly waiting: number;
+}
+
+/** The plan's JSON, from the element's planned nodes (index 0: the item, left out). */
+export function encodeElementPlan(nodes: readonly PlannedElementNode[], value: InputTemplate, exits: readonly string[]): string {
+  const own = nodes.slice(1);
+  return `{"k":${own.length},"specs":[${own.map((node) => node.specJson).join(',')}],"waiting":${JSON.stringify(own.map((node) => node.waiting))},"value":${JSON.stringify(value)},"exits":${JSON.stringify(exits)}}`;
+}
+
+const planSchema = z.object({
+  k: z.number().int().min(1),
+  specs: z.array(z.unknown()),
+  waiting: z.array(z.number().int().min(0)),
+  value: z.unknown(),
+  exits: z.array(z.string().regex(/^\d+$/)),
+});
+
+/** A map node's plan, as its bound arg holds it; throws when it is not one. */
+export function decodeElementPlan(value: unknown): ElementPlan {
+  const plan = planSchema.parse(value);
+  if (plan.specs.length !== plan.k || plan.waiting.length !== plan.k) throw new Error('map plan is malformed: k does not match its specs');
+  return { k: plan.k, specs: plan.specs.map(specFromStored), waiting: plan.waiting, value: plan.value as InputTemplate, exits: plan.exits };
+}
+
+/** Each element node's placement, from its spec. */
+export function elementPlacements(plan: ElementPlan): ElementPlacement[] {
+  return plan.specs.map((spec) => ({ queue: spec.queue, priority: spec.priority ?? 0, countdownMs: spec.countdownMs ?? 0, etaMs: spec.etaMs ?? 0 }));
+}
+
+/** The id that element node `rel` (0: the item) of item `item` gets in an expansion from `first`. */
+export function elementId(rel: number, item: number, first: number, items: number, k: number): number {
+  return rel === 0 ? first + item : first + items + item * k + rel - 1;
+}
+
+function offsetTemplate(template: InputTemplate, id: (rel: number) => number): InputTemplate {
+  if ('node' in template) return { node: String(id(Number(template.node))) };
+  if ('range' in template) {
+    const [start, count] = template.range;
+    // A range inside one element stays consecutive (each item's nodes are); one over the item is a single id.
+    if (start === 0 && count === 1) return { node: String(id(0)) };
+    if (start === 0) return { list: Array.from({ length: count }, (_, offset) => ({ node: String(id(offset)) })) };
+    return { range: [id(start), count] };
+  }
+  if ('when' in template) {
+    return { when: String(id(Number(template.when))), then: offsetTemplate(template.then, id), ...(template.else ? { else: offsetTemplate(template.else, id) } : {}) };
+  }
+  return { list: template.list.map((item) => offsetTemplate(item, id)) };
+}
+
+export interface ExpansionInput {
+  readonly plan: ElementPlan;
+  readonly mapId: string;
+  /** The queues the map node's dependants are delivered on (its spec's), which its gather may make ready. */
+  readonly mapNextQueues: readonly string[] | undefined;
+  /** The first id: the run's nodeCount. */
+  readonly first: number;
+  readonly items: number;
+}
+
+/**
+ * The specs of an expansion, in id order from `first`: the items', then each item's element
+ * nodes, with ids moved into place and the element's exits waited for by the map node.
+ */
+export function expansionSpecs({ plan, mapId, mapNextQueues, first, items }: ExpansionInput): string[] {
+  const writer = new SpecWriter();
+  const specs: string[] = [];
+  const itemSpec = writer.encode({
+    task: ITEM_TASK, argsJson: '[]', input: undefined, spread: false, branches: null, queue: plan.specs[0]!.queue,
+    priority: 0, countdownMs: 0, etaMs: 0, after: [], next: [], nextQueues: null, hop: false, parent: mapId,
+  });
+  for (let item = 0; item < items; item++) specs.push(itemSpec);
+  const exits = new Set(plan.exits.map(Number));
+  const argsJson = plan.specs.map((spec) => JSON.stringify(spec.args));
+  for (let item = 0; item < items; item++) {
+    const id = (rel: number): number => elementId(rel, item, first, items, plan.k);
+    plan.specs.forEach((spec, index) => {
+      const rel = index + 1;
+      const exit = exits.has(rel);
+      const next = (spec.next ?? []).map((dependant) => String(id(Number(dependant))));
+      if (exit) next.push(mapId);
+      const queues = new Set<string>(spec.next ? spec.nextQueues ?? [] : []);
+      if (exit) for (const queue of mapNextQueues ?? []) queues.add(queue);
+      const fields: SpecFields = {
+        task: spec.task,
+        argsJson: argsJson[index]!,
+        input: spec.input ? offsetTemplate(spec.input, id) : undefined,
+        spread: spec.spread === true,
+        branches: spec.branches ? [id(spec.branches[0]), spec.branches[1], id(spec.branches[2]), spec.branches[3]] : null,
+        queue: spec.queue,
+        priority: spec.priority ?? 0,
+        countdownMs: spec.countdownMs ?? 0,
+        etaMs: spec.etaMs ?? 0,
+        after: (spec.after ?? []).map((before) => String(id(Number(before)))),
+        next,
+        nextQueues: [...queues].some((queue) => queue !== DEFAULT_QUEUE) ? [...queues] : null,
+        hop: spec.hop === true && !exit,
+        parent: mapId,
+      };
+      specs.push(writer.encode(fields));
+    });
+  }
+  return specs;
+}

@@ -1,0 +1,174 @@
+--[[
+  expand-node: a map node's attempt found its list; the nodes that run the map's element once per
+  item are added to the run, all in this one call, so no reader sees the run half expanded.
+  Fenced by attempt like complete-nodes. The worker built the specs (store/expansion-format.ts
+  owns the layout) for ids ARGV[5] onwards, which must be the run's nodeCount: another expansion
+  of the same run that committed first makes this call answer 'conflict', and the worker builds
+  them again from the new count (nothing is written).
+
+  Layout from first id B, for n items and k nodes per element: the items B .. B+n-1 (born
+  succeeded, each one's result its item, so the element reads it as it reads any upstream
+  result), then element i's node r (1 .. k) at B + n + i*k + r - 1. The element's exits name the
+  map node as their dependant: it goes back to pending, waiting for all of them, and when the
+  last succeeds complete-nodes gathers their values as its result (includes/expansion.lua).
+
+  In a cancelled or failed run nothing is added: the map node is cancelled (a resume expands it
+  again), and its dependants with it.
+
+  KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
+  KEYS[14]     sequence
+  KEYS[15..]   for each queue named in ARGV (the map node's own first), five keys:
+               ready, delayed, leases, signal, ranged
+
+  ARGV[1]  run id
+  ARGV[2]  the map node's id
+  ARGV[3]  its attempt
+  ARGV[4]  its message (its lease member)
+  ARGV[5]  B, the first id to add (the nodeCount the worker read)
+  ARGV[6]  n, the number of items (at least 1)
+  ARGV[7]  k, the element's nodes (at least 1)
+  ARGV[8]  the number of the element's exits (each waited for by the map node, per item)
+  ARGV[9]  the map attempt's span context ("" for none): the items' states carry it, so the
+           element's first nodes link to the attempt that expanded them
+  ARGV[10] Q, then Q queue names in KEYS order
+  then     k values: each element node's waiting (0 for the element's roots)
+  then     for each element node (1 .. k) four values: queue index (1-based, in the Q above),
+           priority, countdownMs, etaMs (read for its roots only)
+  then     the n + n*k specs, in id order from B
+  then     the n items' JSON texts
+
+  Returns: { 'expanded', nodes added }
+       or  { 'conflict', nodeCount }  B is not the run's nodeCount: build again from it
+       or  { 'stale' }                fenced off
+       or  { 'cancelled' }            the run is not running: the map node was cancelled
+       or  the error replies RUN_MISSING, RUN_DAMAGED
+]]
+--- @include "common"
+--- @include "template"
+--- @include "spec"
+--- @include "nodes"
+--- @include "node-state"
+--- @include "events"
+--- @include "run"
+--- @include "cancel"
+
+local run = runKeysFrom(KEYS)
+eventsFor(run, ARGV[1])
+local sequenceKey = KEYS[RUN_KEY_COUNT + 1]
+local runId, mapId, attempt, message = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local first, n, k, exitCount, span = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
+statesOfRun(runId)
+
+local meta = redis.call('HMGET', run.meta, 'status', 'nodeCount')
+local runStatus = meta[1]
+if not runStatus then return redis.error_reply('RUN_MISSING') end
+local raw = redis.call('HGET', run.nodes, mapId)
+if not raw or runningAttempt(raw) ~= attempt then
+  if raw then readState(raw, mapId) end
+  return { 'stale' }
+end
+
+local queueCount = tonumber(ARGV[10])
+local queues = {}
+for index = 1, queueCount do
+  queues[index] = queueKeysAt(KEYS, RUN_KEY_COUNT + 2 + (index - 1) * QUEUE_KEY_COUNT)
+end
+local now = nowMs()
+local mapNode = readState(raw, mapId)
+redis.call('ZREM', queues[1].leases, message)
+
+if runStatus ~= RUN_RUNNING then
+  cancelStartedNode(run, mapId, mapNode, now)
+  applyRetention(run)
+  flushEvents()
+  return { 'cancelled' }
+end
+local nodeCount = tonumber(meta[2])
+if nodeCount ~= first then return { 'conflict', nodeCount } end
+
+local at = 11 + queueCount
+local waiting = {}
+for r = 1, k do waiting[r] = tonumber(ARGV[at + r - 1]) end
+at = at + k
+local placement = {}
+for r = 1, k do
+  placement[r] = {
+    queue = queues[tonumber(ARGV[at])], priority = tonumber(ARGV[at + 1]),
+    countdownMs = tonumber(ARGV[at + 2]), etaMs = tonumber(ARGV[at + 3]),
+  }
+  at = at + 4
+end
+local added = n + n * k
+local specsAt, itemsAt = at, at + added
+
+-- The specs, then the items: results and succeeded states.
+local pairs_ = {}
+for index = 0, added - 1 do
+  pairs_[#pairs_ + 1] = tostring(first + index)
+  pairs_[#pairs_ + 1] = ARGV[specsAt + index]
+end
+callInChunks('HSET', run.specs, pairs_)
+local results = {}
+for item = 0, n - 1 do
+  results[#results + 1] = tostring(first + item)
+  results[#results + 1] = ARGV[itemsAt + item]
+end
+callInChunks('HSET', run.results, results)
+local writes = NodeWrites.new(run.nodes)
+local itemState = encodeState({ status = NODE_SUCCEEDED, finishedAt = now, span = span ~= '' and span or nil })
+for item = 0, n - 1 do writes:add(tostring(first + item), itemState) end
+
+-- Each element's roots are queued (or delayed), the rest wait: one sequence range for them all.
+local roots = 0
+for r = 1, k do
+  if waiting[r] == 0 then roots = roots + 1 end
+end
+local sequence = redis.call('INCRBY', sequenceKey, roots * n) - roots * n
+local ready, delayed, signalled = {}, {}, {}
+local pendingTexts = {}
+for item = 0, n - 1 do
+  local base = first + n + item * k - 1
+  for r = 1, k do
+    local nodeId = tostring(base + r)
+    if waiting[r] > 0 then
+      local text = pendingTexts[r]
+      if not text then
+        text = encodeState({ status = NODE_PENDING, waiting = waiting[r] })
+        pendingTexts[r] = text
+      end
+      writes:add(nodeId, text)
+    else
+      local place = placement[r]
+      local nodeMessage = messageFor(runId, nodeId, 1, place.priority)
+      local due = delayedUntil(place.countdownMs, place.etaMs, now)
+      local key = due and place.queue.delayed or place.queue.ready
+      local list = (due and delayed or ready)[key] or {}
+      if due then
+        delayed[key] = list
+        list[#list + 1] = formatScore(due)
+      else
+        ready[key] = list
+        sequence = sequence + 1
+        list[#list + 1] = readyScore(place.priority, sequence)
+      end
+      list[#list + 1] = nodeMessage
+      signalled[place.queue.signal] = true
+      writes:add(nodeId, { status = due and NODE_DELAYED or NODE_QUEUED, delivery = 1, queuedAt = now })
+    end
+  end
+end
+for key, members in pairs(ready) do callInChunks('ZADD', key, members) end
+for key, members in pairs(delayed) do callInChunks('ZADD', key, members) end
+for signal in pairs(signalled) do ensureSignal(signal, runId) end
+
+-- The map node waits for every element's exits; then complete-nodes gathers its value.
+mapNode.status = NODE_PENDING
+mapNode.waiting = n * exitCount
+writes:add(mapId, mapNode)
+writes:flush()
+redis.call('HINCRBY', run.meta, 'nodeCount', added)
+redis.call('HSET', run.meta, 'x:' .. mapId, first .. ',' .. n .. ',' .. k)
+countUnfinished(run, n * k)
+emitEvent('node.expanded', mapId, attempt, nil, '{"first":' .. first .. ',"items":' .. n .. ',"nodes":' .. added .. '}')
+flushEvents()
+return { 'expanded', added }
