@@ -33,6 +33,7 @@ export type {
   NodeRetryingEvent,
   NodeCancelledEvent,
   NodeSkippedEvent,
+  NodeExpandedEvent,
   NodeProgressEvent,
 } from './store/events.js';
 export type { AppOptions, ClusterConnectionOptions, RedisConnectionOptions } from './config.js';

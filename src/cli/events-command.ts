@@ -40,6 +40,8 @@ export function formatEvent(event: CeleriacEvent): string {
       return `${head}  node ${event.nodeId} ${event.task}#${event.attempt}  in ${event.delayMs} ms after ${event.error.name}: ${event.error.message}`;
     case 'node.progress':
       return `${head}  node ${event.nodeId} ${event.task}#${event.attempt}  ${JSON.stringify(event.progress)}`;
+    case 'node.expanded':
+      return `${head}  node ${event.nodeId} ${event.task}#${event.attempt}  ${event.items} item${event.items === 1 ? '' : 's'}, ${event.nodes} nodes from ${event.first}`;
     default: {
       const never: never = event;
       return String(never);

@@ -2,6 +2,7 @@ import { templateNodes } from '../graph/template.js';
 import type { RawNodeDetail } from '../store/node-detail.js';
 import { type NodeStatus, nodeErrorSchema } from '../store/records.js';
 import type { NodeState } from '../store/node-state.js';
+import type { Expansion } from '../store/run-meta.js';
 
 export interface NodeInspection {
   readonly id: string;
@@ -11,6 +12,14 @@ export interface NodeInspection {
   readonly attempts: number;
   /** Nodes that wait for this one. */
   readonly dependants: readonly string[];
+  /** The map node that added this node at run time (absent for the nodes submitted). */
+  readonly parent?: string;
+  /**
+   * A map node that expanded: its items are nodes `first` .. `first + items - 1` (task
+   * `celeriac:item`, each one's result its item), followed by `nodes - items` element nodes,
+   * `(nodes - items) / items` per item, in item order.
+   */
+  readonly expansion?: { readonly first: string; readonly items: number; readonly nodes: number };
   readonly queuedAt?: Date;
   readonly startedAt?: Date;
   readonly finishedAt?: Date;
@@ -58,14 +67,20 @@ export function nodeInspectionOf(
   state: NodeState,
   errorJson: string | undefined,
   resultJson: string | undefined,
+  added: { readonly parent?: string | undefined; readonly expansion?: Expansion | undefined } = {},
 ): NodeInspection {
   const parsedError = errorJson ? nodeErrorSchema.safeParse(JSON.parse(errorJson)) : null;
+  const { parent, expansion } = added;
   return {
     id,
     task,
     status: state.status,
     attempts: state.attempts ?? 0,
     dependants: next,
+    ...(parent !== undefined ? { parent } : {}),
+    ...(expansion !== undefined
+      ? { expansion: { first: String(expansion.first), items: expansion.items, nodes: expansion.items * (1 + expansion.perItem) } }
+      : {}),
     ...timeField('queuedAt', state.queuedAt),
     ...timeField('startedAt', state.startedAt),
     ...timeField('finishedAt', state.finishedAt),
@@ -80,7 +95,7 @@ export function nodeDetailOf(id: string, raw: RawNodeDetail, values: boolean): N
   const { spec, state } = raw;
   const resultJson = values && state.status === 'succeeded' ? raw.resultJson : undefined;
   return {
-    ...nodeInspectionOf(id, spec.task, spec.next ?? [], state, raw.errorJson, resultJson),
+    ...nodeInspectionOf(id, spec.task, spec.next ?? [], state, raw.errorJson, resultJson, { parent: spec.parent }),
     queue: spec.queue,
     parents: [...(spec.input ? templateNodes(spec.input) : []), ...(spec.after ?? [])],
     ...(values ? { args: spec.args } : {}),

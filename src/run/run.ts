@@ -349,7 +349,13 @@ export class Run<R = unknown> {
       ...(meta.failedNode !== undefined ? { failedNode: meta.failedNode } : {}),
       ...timeField('expiresAt', meta.expiresAt),
       reopened: meta.reopened,
-      nodes: nodes.map((node): NodeInspection => nodeInspectionOf(node.id, node.task, node.next, node.state, node.errorJson, node.resultJson)),
+      nodes: nodes.map(
+        (node): NodeInspection =>
+          nodeInspectionOf(node.id, node.task, node.next, node.state, node.errorJson, node.resultJson, {
+            parent: node.parent,
+            expansion: meta.expansions.get(node.id),
+          }),
+      ),
     };
   }
 

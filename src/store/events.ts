@@ -23,6 +23,7 @@ export const EVENT_TYPES = [
   'node.retrying',
   'node.cancelled',
   'node.skipped',
+  'node.expanded',
   'node.progress',
 ] as const;
 export type CeleriacEventType = (typeof EVENT_TYPES)[number];
@@ -86,6 +87,12 @@ export type NodeRetryingEvent = NodeEventBase & { readonly type: 'node.retrying'
 export type NodeCancelledEvent = EventBase & { readonly type: 'node.cancelled'; readonly nodeId: string; readonly attempt?: number };
 /** A node of a `when` branch that was not taken: it will not run, and counts as done for what follows the `when`. */
 export type NodeSkippedEvent = EventBase & { readonly type: 'node.skipped'; readonly nodeId: string };
+/**
+ * A map node's attempt added its element runs to the run: `items` items at ids `first` ..
+ * `first + items - 1`, then their element nodes, `nodes` added in all. The map node is pending
+ * again until they are done (docs/canvas.md, "map").
+ */
+export type NodeExpandedEvent = NodeEventBase & { readonly type: 'node.expanded'; readonly first: string; readonly items: number; readonly nodes: number };
 /** The running attempt's `taskContext().progress(value)`. */
 export type NodeProgressEvent = NodeEventBase & { readonly type: 'node.progress'; readonly progress: unknown };
 
@@ -103,6 +110,7 @@ export type CeleriacEvent =
   | NodeRetryingEvent
   | NodeCancelledEvent
   | NodeSkippedEvent
+  | NodeExpandedEvent
   | NodeProgressEvent;
 
 /** Where a reader stands in one shard's stream: after entry `entry`, or inside it, after its event `index`. */
@@ -254,6 +262,10 @@ function decodeEvent(base: EventBase, line: string, worker: string | undefined):
       return { ...base, type, nodeId, ...(attemptText !== '' ? { attempt } : {}) };
     case 'node.skipped':
       return { ...base, type, nodeId };
+    case 'node.expanded': {
+      const detail = parseDetail(detailText);
+      return { ...node, type, first: String(detail.first ?? ''), items: Number(detail.items ?? 0), nodes: Number(detail.nodes ?? 0) };
+    }
     case 'node.progress':
       return { ...node, type, progress: detailText === '' ? null : JSON.parse(detailText) };
     default:

@@ -25,6 +25,25 @@ export interface RunMeta {
   readonly queues: readonly string[];
   /** The stored trace context of the run's submit span (tracing was on at submit). */
   readonly trace?: string;
+  /** The expansions of its map nodes, by map node id (fields `x:<id>`, written by expand-node.lua). */
+  readonly expansions: ReadonlyMap<string, Expansion>;
+}
+
+/** The nodes a map node added: its items at first .. first + items - 1, then `perItem` element nodes per item. */
+export interface Expansion {
+  readonly first: number;
+  readonly items: number;
+  readonly perItem: number;
+}
+
+function expansionsOf(fields: Record<string, string>): ReadonlyMap<string, Expansion> {
+  const expansions = new Map<string, Expansion>();
+  for (const [field, value] of Object.entries(fields)) {
+    if (!field.startsWith('x:')) continue;
+    const match = /^(\d+),(\d+),(\d+)$/.exec(value);
+    if (match) expansions.set(field.slice(2), { first: Number(match[1]), items: Number(match[2]), perItem: Number(match[3]) });
+  }
+  return expansions;
 }
 
 /** A run's meta hash (written by the scripts), or null when the run has none. */
@@ -46,5 +65,6 @@ export function parseMeta(id: string, fields: Record<string, string>): RunMeta |
     reopened: Number(fields.reopened ?? 0),
     queues: JSON.parse(fields.queues ?? '[]') as string[],
     ...(fields.trace ? { trace: fields.trace } : {}),
+    expansions: expansionsOf(fields),
   };
 }

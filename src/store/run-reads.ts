@@ -11,6 +11,8 @@ export interface RawNode {
   readonly id: string;
   readonly task: string;
   readonly next: readonly string[];
+  /** The map node that added it at run time. */
+  readonly parent?: string;
   readonly state: NodeState;
   readonly errorJson?: string;
   /** The stored result JSON, read only when the snapshot was asked for results. */
@@ -99,6 +101,7 @@ export class RunReads {
         id,
         task: spec.task,
         next: spec.next ?? [],
+        ...(spec.parent !== undefined ? { parent: spec.parent } : {}),
         state,
         ...(errorJson ? { errorJson } : {}),
         ...(resultJson !== undefined ? { resultJson } : {}),

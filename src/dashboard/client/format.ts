@@ -50,6 +50,9 @@ export function statusOfEvent(event: Pick<EventJson, 'type' | 'dueAt'>): StatusN
       return 'skipped';
     case 'node.retrying':
       return 'delayed';
+    case 'node.expanded':
+      // The map node waits for the element runs it added.
+      return 'pending';
     case 'node.queued':
       // dueAt: it waits in the delayed set (countdown or eta).
       return event.dueAt !== undefined ? 'delayed' : 'queued';

@@ -169,6 +169,6 @@ writes:flush()
 redis.call('HINCRBY', run.meta, 'nodeCount', added)
 redis.call('HSET', run.meta, 'x:' .. mapId, first .. ',' .. n .. ',' .. k)
 countUnfinished(run, n * k)
-emitEvent('node.expanded', mapId, attempt, nil, '{"first":' .. first .. ',"items":' .. n .. ',"nodes":' .. added .. '}')
+emitEvent('node.expanded', mapId, attempt, MAP_TASK, '{"first":' .. first .. ',"items":' .. n .. ',"nodes":' .. added .. '}')
 flushEvents()
 return { 'expanded', added }

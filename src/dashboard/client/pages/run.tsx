@@ -102,7 +102,7 @@ export function RunPage({ runId }: { runId: string }) {
           for (const event of events) {
             if (event.runId !== runId) continue;
             const result = live.apply(event);
-            if (result === 'unknown-node' || event.type === 'run.reopened') refetchView = true;
+            if (result === 'unknown-node' || event.type === 'run.reopened' || event.type === 'node.expanded') refetchView = true;
             else if (result !== 'unchanged') changed = true;
           }
           if (refetchView) later();
