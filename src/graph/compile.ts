@@ -349,6 +349,7 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
 
   if (options.element) {
     const top = visit(canvas, options.element.path, { node: '0' }, []);
+    if (nodes.length === 1) throw new CanvasValidationError(options.element.path, "a map's element has no task to run (an empty group?)");
     return { nodes, output: top.value, exits: top.exits };
   }
   const top = visit(canvas, '', null, []);

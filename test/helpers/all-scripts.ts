@@ -8,6 +8,7 @@ import { deadLetter } from '../../src/store/scripts/dead-letter.js';
 import { deleteNodes } from '../../src/store/scripts/delete-nodes.js';
 import { deleteRun } from '../../src/store/scripts/delete-run.js';
 import { enqueueRoots } from '../../src/store/scripts/enqueue-roots.js';
+import { expandNode } from '../../src/store/scripts/expand-node.js';
 import { extendLease } from '../../src/store/scripts/extend-lease.js';
 import { failNode } from '../../src/store/scripts/fail-node.js';
 import { pruneRuns } from '../../src/store/scripts/prune-runs.js';
@@ -30,6 +31,7 @@ export const scripts = {
   startNodes,
   completeNodes,
   completeStep,
+  expandNode,
   failNode,
   extendLease,
   cancelRun,

@@ -5,9 +5,10 @@
  * `group`, `chord`, `dag`), so what is tested is what users build.
  */
 import fc from 'fast-check';
-import { type AnyCanvas, type App, chain, chord, dag, type DagNode, group, type SignatureOptions, when } from '../../src/index.js';
+import { type AnyCanvas, type App, chain, chord, dag, type DagNode, group, map, type SignatureOptions, when } from '../../src/index.js';
 import {
   fullArgsArbitrary,
+  jsonArbitrary,
   type Json,
   OTHER_QUEUE,
   PROPERTY_TASK_NAMES,
@@ -58,7 +59,16 @@ export interface WhenShape {
   readonly then: Shape;
   readonly otherwise: Shape | null;
 }
-export type Shape = SignatureShape | ChainShape | GroupShape | ChordShape | DagShape | WhenShape;
+/**
+ * A map over a list made at run time: built as `chain(items.s(...), map(element))`, where
+ * prop.items makes 0 to 3 items from its input (or from `arg` at a canvas's start).
+ */
+export interface MapShape {
+  readonly kind: 'map';
+  readonly arg: Json;
+  readonly element: Shape;
+}
+export type Shape = SignatureShape | ChainShape | GroupShape | ChordShape | DagShape | WhenShape | MapShape;
 
 /** What building needs: the registered tasks (for `.s`) and the app (for `app.signature`). */
 export interface BuildEnv {
@@ -90,11 +100,14 @@ export interface ShapeLimits {
   readonly maxSignatures: number;
   /** Deepest nesting of chains, groups and chords. */
   readonly maxDepth: number;
+  /** Include maps (their nodes are only known at run time). */
+  readonly maps?: boolean;
 }
 
 /** Random valid canvases: at least one signature, at most `maxSignatures`. */
 export function shapeArbitrary(limits: ShapeLimits = { maxSignatures: 30, maxDepth: 4 }): fc.Arbitrary<Shape> {
-  const { root } = fc.letrec<{ root: Shape; shape: Shape; chain: ChainShape; group: GroupShape; chord: ChordShape; dag: DagShape; when: WhenShape }>((tie) => ({
+  const mapWeight = limits.maps === true ? 1 : 0;
+  const { root } = fc.letrec<{ root: Shape; shape: Shape; chain: ChainShape; group: GroupShape; chord: ChordShape; dag: DagShape; when: WhenShape; map: MapShape }>((tie) => ({
     // Mostly compositions at the top: a lone signature is one case, not a third of them.
     root: fc.oneof(
       { withCrossShrink: true },
@@ -104,6 +117,7 @@ export function shapeArbitrary(limits: ShapeLimits = { maxSignatures: 30, maxDep
       { weight: 2, arbitrary: tie('chord') },
       { weight: 2, arbitrary: tie('dag') },
       { weight: 2, arbitrary: tie('when') },
+      { weight: 2 * mapWeight, arbitrary: tie('map') },
     ),
     // Signature first: fast-check falls back to the first arbitrary at maxDepth and shrinks towards it.
     shape: fc.oneof(
@@ -114,6 +128,7 @@ export function shapeArbitrary(limits: ShapeLimits = { maxSignatures: 30, maxDep
       { weight: 1, arbitrary: tie('chord') },
       { weight: 1, arbitrary: tie('dag') },
       { weight: 1, arbitrary: tie('when') },
+      { weight: mapWeight, arbitrary: tie('map') },
     ),
     chain: fc
       .array(tie('shape'), { minLength: 1, maxLength: 4 })
@@ -127,6 +142,11 @@ export function shapeArbitrary(limits: ShapeLimits = { maxSignatures: 30, maxDep
     when: fc
       .record({ predicate: signatureArbitrary, then: tie('shape'), otherwise: fc.option(tie('shape'), { nil: null }) })
       .map(({ predicate, then, otherwise }): WhenShape => ({ kind: 'when', predicate, then, otherwise })),
+    map: fc
+      .record({ arg: jsonArbitrary, element: tie('shape') })
+      // An element with no task is refused at submit (a map's element must run something).
+      .filter(({ element }) => countSignatureShapes(element) >= 1)
+      .map(({ arg, element }): MapShape => ({ kind: 'map', arg, element })),
     // Each node picks its parents among the nodes before it (seeds taken modulo its index).
     dag: fc
       .array(fc.record({ shape: tie('shape'), seeds: fc.array(fc.nat(7), { maxLength: 3 }) }), { minLength: 1, maxLength: 4 })
@@ -156,6 +176,8 @@ export function countSignatureShapes(shape: Shape): number {
       return shape.nodes.reduce((sum, node) => sum + countSignatureShapes(node.shape) + (node.after.length > 1 ? 1 : 0), 0);
     case 'when':
       return 1 + countSignatureShapes(shape.then) + (shape.otherwise ? countSignatureShapes(shape.otherwise) : 0);
+    case 'map':
+      return 1 + countSignatureShapes(shape.element);
     default: {
       const never: never = shape;
       return never;
@@ -179,6 +201,8 @@ export function countSlots(shape: Shape): number {
     case 'when':
       // The predicate is built in place (a substitution there could leave no task to decide).
       return 1 + countSlots(shape.then) + (shape.otherwise ? countSlots(shape.otherwise) : 0);
+    case 'map':
+      return 1 + countSlots(shape.element);
     default: {
       const never: never = shape;
       return never;
@@ -258,6 +282,16 @@ export function buildCanvas(
         return otherwise
           ? { canvas: when(predicate.canvas, then.canvas, otherwise.canvas), text: `when(${predicate.text}, ${then.text}, ${otherwise.text})` }
           : { canvas: when(predicate.canvas, then.canvas), text: `when(${predicate.text}, ${then.text})` };
+      }
+      case 'map': {
+        const items = env.tasks['prop.items'];
+        const producer = receives ? items.s() : items.s(item.arg);
+        const element = build(item.element, true);
+        // Random canvases are typed loosely (unknown in and out), which map()'s check cannot accept.
+        return {
+          canvas: chain(producer, map(element.canvas as never) as never),
+          text: `chain(items.s(${receives ? '' : JSON.stringify(item.arg)}), map(${element.text}))`,
+        };
       }
       default: {
         const never: never = item;

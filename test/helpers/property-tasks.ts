@@ -34,6 +34,8 @@ export const propertyFunctions = {
   'prop.pair': (x: unknown, y: unknown): unknown[] => [x, y],
   'prop.collect': (...items: unknown[]): unknown[] => items,
   'prop.label': (x: unknown, label: string): { label: string; value: unknown } => ({ label, value: x }),
+  // A list made at run time for a map: 0 to 3 items, each carrying its input.
+  'prop.items': (x: unknown): unknown[] => Array.from({ length: Math.floor(Math.abs(total(x))) % 4 }, (_, index) => [index, x]),
 } satisfies TaskFunctions;
 
 export type PropertyTaskName = keyof typeof propertyFunctions;
@@ -57,6 +59,7 @@ export function registerPropertyTasks(app: App): PropertyTasks {
     'prop.pair': app.task({ name: 'prop.pair' }, f['prop.pair']),
     'prop.collect': app.task({ name: 'prop.collect' }, f['prop.collect']),
     'prop.label': app.task({ name: 'prop.label', args: z.tuple([z.unknown(), z.string()]) }, f['prop.label']),
+    'prop.items': app.task({ name: 'prop.items' }, f['prop.items']),
   };
   // The canvas generator picks tasks by name, so their precise argument types are dropped here.
   return tasks as unknown as PropertyTasks;
@@ -91,4 +94,5 @@ export const fullArgsArbitrary: Readonly<Record<PropertyTaskName, fc.Arbitrary<r
   'prop.pair': fc.tuple(jsonArbitrary, jsonArbitrary),
   'prop.collect': fc.array(jsonArbitrary, { maxLength: 2 }),
   'prop.label': fc.tuple(jsonArbitrary, fc.constantFrom('a', 'b', 'c')),
+  'prop.items': fc.tuple(jsonArbitrary),
 };

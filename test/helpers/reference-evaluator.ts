@@ -17,12 +17,17 @@
  *                      other names in `after`, or the list of such nodes' values in order
  *   when(p, t, o)      p gets the input; when its value is truthy t gets the same input, else o
  *                      does; without o, the input is the value (null when there is none)
+ *   map(e)             its input is a list; e runs once per item with the item as its input; the
+ *                      value is the list of e's values in item order ([] for no item)
+ *
+ * It also counts the nodes the run will have (`stats`): one per signature, both branches of a
+ * when included; a map's node, and per item an item node and its element's nodes.
  *
  * Two things it deliberately does not do, because they are validation, not semantics: refuse a
  * canvas that has no task at all (the engine does, with CanvasValidationError) and detect a
  * canvas that contains itself (the walk would not end; only give it valid canvases).
  */
-import { type AnyCanvas, Canvas, Chain, Chord, Dag, Group, Signature, When } from '../../src/index.js';
+import { type AnyCanvas, Canvas, Chain, Chord, Dag, Group, MapCanvas, Signature, When } from '../../src/index.js';
 
 /** A task's body. Arguments are whatever the canvas gives, so a function checks its own. */
 export type TaskFunction = (...args: never[]) => unknown;
@@ -41,13 +46,31 @@ type Input =
 
 const NOTHING: Input = { given: false };
 
-/** The value of running `canvas` as a whole workflow. */
-export function evaluateCanvas(canvas: AnyCanvas, functions: TaskFunctions): unknown {
-  return evaluate(canvas, NOTHING, functions);
+/** What the evaluation counted. */
+export interface EvaluationStats {
+  /** The nodes the run has once it finished (maps expanded, skipped branches included). */
+  nodes: number;
 }
 
-function evaluate(canvas: AnyCanvas, input: Input, functions: TaskFunctions): unknown {
+/** The value of running `canvas` as a whole workflow. */
+export function evaluateCanvas(canvas: AnyCanvas, functions: TaskFunctions, stats: EvaluationStats = { nodes: 0 }): unknown {
+  return evaluate(canvas, NOTHING, functions, stats);
+}
+
+/** The nodes a canvas that does not run has: its signatures and maps, no element expanded. */
+function staticNodes(canvas: AnyCanvas): number {
+  if (canvas instanceof Signature || canvas instanceof MapCanvas) return 1;
+  if (canvas instanceof Chain) return canvas.steps.reduce((sum, step) => sum + staticNodes(step), 0);
+  if (canvas instanceof Group) return canvas.members.reduce((sum, member) => sum + staticNodes(member), 0);
+  if (canvas instanceof Chord) return staticNodes(canvas.header) + staticNodes(canvas.body);
+  if (canvas instanceof Dag) return canvas.entries.reduce((sum, entry) => sum + staticNodes(entry.canvas), 0);
+  if (canvas instanceof When) return staticNodes(canvas.predicate) + staticNodes(canvas.then) + (canvas.otherwise ? staticNodes(canvas.otherwise) : 0);
+  throw new Error(`reference evaluator: not a canvas: ${String(canvas)}`);
+}
+
+function evaluate(canvas: AnyCanvas, input: Input, functions: TaskFunctions, stats: EvaluationStats): unknown {
   if (canvas instanceof Signature) {
+    stats.nodes++;
     const fn = functions[canvas.task];
     if (!fn) throw new Error(`reference evaluator: no function for task "${canvas.task}"`);
     const upstream = canvas.immutable || !input.given ? [] : 'spread' in input ? input.spread : [input.value];
@@ -61,20 +84,25 @@ function evaluate(canvas: AnyCanvas, input: Input, functions: TaskFunctions): un
     let current = input;
     let value: unknown = null;
     for (const step of canvas.steps) {
-      value = evaluate(step, current, functions);
+      value = evaluate(step, current, functions, stats);
       current = { given: true, value };
     }
     return value;
   }
-  if (canvas instanceof Group) return memberValues(canvas.members, input, functions);
+  if (canvas instanceof Group) return memberValues(canvas.members, input, functions, stats);
   if (canvas instanceof Chord) {
-    const list = memberValues(canvas.header.members, input, functions);
-    return evaluate(canvas.body, { given: true, value: list }, functions);
+    const list = memberValues(canvas.header.members, input, functions, stats);
+    return evaluate(canvas.body, { given: true, value: list }, functions, stats);
   }
   if (canvas instanceof When) {
-    const decision = evaluate(canvas.predicate, input, functions);
-    if (decision) return evaluate(canvas.then, input, functions);
-    if (canvas.otherwise) return evaluate(canvas.otherwise, input, functions);
+    const decision = evaluate(canvas.predicate, input, functions, stats);
+    // The branch not taken is skipped: its nodes exist, and never run.
+    if (decision) {
+      if (canvas.otherwise) stats.nodes += staticNodes(canvas.otherwise);
+      return evaluate(canvas.then, input, functions, stats);
+    }
+    stats.nodes += staticNodes(canvas.then);
+    if (canvas.otherwise) return evaluate(canvas.otherwise, input, functions, stats);
     return !input.given ? null : 'spread' in input ? input.spread : input.value;
   }
   if (canvas instanceof Dag) {
@@ -84,20 +112,26 @@ function evaluate(canvas: AnyCanvas, input: Input, functions: TaskFunctions): un
       for (const parent of after) hasChild.add(parent);
       const parents = after.map((parent) => values[parent]);
       const received: Input = after.length === 0 ? input : after.length === 1 ? { given: true, value: parents[0] } : { given: true, spread: parents };
-      values.push(evaluate(node, received, functions));
+      values.push(evaluate(node, received, functions, stats));
     }
     const sinks = values.filter((_, index) => !hasChild.has(index));
     return sinks.length === 1 ? sinks[0] : sinks;
   }
+  if (canvas instanceof MapCanvas) {
+    const list = input.given && !('spread' in input) ? input.value : undefined;
+    if (!Array.isArray(list)) throw new Error('reference evaluator: a map needs a list');
+    stats.nodes += 1 + list.length;
+    return list.map((item: unknown) => evaluate(canvas.element, { given: true, value: item }, functions, stats));
+  }
   throw new Error(`reference evaluator: not a canvas: ${String(canvas)}`);
 }
 
-function memberValues(members: readonly AnyCanvas[], input: Input, functions: TaskFunctions): unknown[] {
+function memberValues(members: readonly AnyCanvas[], input: Input, functions: TaskFunctions, stats: EvaluationStats): unknown[] {
   const values: unknown[] = [];
   for (const member of members) {
     // The builders already flatten groups in groups; a Group made by hand may not have been.
-    if (member instanceof Group) values.push(...memberValues(member.members, input, functions));
-    else values.push(evaluate(member, input, functions));
+    if (member instanceof Group) values.push(...memberValues(member.members, input, functions, stats));
+    else values.push(evaluate(member, input, functions, stats));
   }
   return values;
 }
@@ -118,6 +152,7 @@ export function signaturesOf(canvas: unknown): Signature<unknown, unknown>[] {
       walk(item.header);
       walk(item.body);
     } else if (item instanceof Dag) item.entries.forEach((entry) => walk(entry.canvas));
+    else if (item instanceof MapCanvas) walk(item.element);
     else if (item instanceof When) {
       walk(item.predicate);
       walk(item.then);

@@ -2,13 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type CeleriacError, Signature } from '../../src/index.js';
 import { keysOf, useApps, useRedis } from '../helpers/apps.js';
-import { buildCanvas, countSignatureShapes, describedShape, shapeArbitrary } from '../helpers/canvas-arbitraries.js';
+import { buildCanvas, describedShape, shapeArbitrary } from '../helpers/canvas-arbitraries.js';
 import { invalidCaseArbitrary, type PoisonEnv } from '../helpers/invalid-canvases.js';
 import { type LooseTask, OTHER_QUEUE, propertyFunctions, registerPropertyTasks } from '../helpers/property-tasks.js';
 import { evaluateCanvas, type TaskFunctions } from '../helpers/reference-evaluator.js';
 
 /**
- * Property tests: random canvases (at most 30 signatures, nested 4 deep) against a real worker
+ * Property tests: random canvases (at most 30 signatures, nested 4 deep, maps included) against a real worker
  * and Redis, and random invalid canvases against submit. On failure fast-check prints the
  * shrunk canvas as the code that builds it, with the seed to replay it.
  */
@@ -30,7 +30,7 @@ describe('random canvases', () => {
 
     await fc.assert(
       fc.asyncProperty(
-        shapeArbitrary({ maxSignatures: 30, maxDepth: 4 }).map((shape) => describedShape(shape, env)),
+        shapeArbitrary({ maxSignatures: 30, maxDepth: 4, maps: true }).map((shape) => describedShape(shape, env)),
         async (shape) => {
           const { canvas } = buildCanvas(shape, env);
           let largest = 0;
@@ -44,14 +44,15 @@ describe('random canvases', () => {
               },
             ]),
           );
-          const expected = evaluateCanvas(canvas, measured);
+          const stats = { nodes: 0 };
+          const expected = evaluateCanvas(canvas, measured, stats);
           fc.pre(largest <= MAX_VALUE_CHARS);
 
           const run = await app.submit(canvas);
           expect(await run.result({ timeoutMs: 10_000 })).toEqual(expected);
           const inspection = await run.inspect();
           expect(inspection.status).toBe('succeeded');
-          expect(inspection.nodes).toHaveLength(countSignatureShapes(shape));
+          expect(inspection.nodes).toHaveLength(stats.nodes);
         },
       ),
       { numRuns: 60 },

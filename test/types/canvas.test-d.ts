@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { chain, chord, createApp, dag, type DagNode, group, type Run, type Signature, type Spread, when } from '../../src/index.js';
+import { chain, chord, createApp, dag, type DagNode, group, map, type Run, type Signature, type Spread, when } from '../../src/index.js';
 
 const app = createApp({ prefix: 'types' });
 const add = app.task(
@@ -149,5 +149,25 @@ describe('when', () => {
     chain(shout.s('a'), when(isPositive.s(), length.s()));
     // @ts-expect-error what follows must accept both branches' values: tsum takes a list
     chain(add.s(1, 2), when(isPositive.s(), add.s(1), toText.s()), tsum.s());
+  });
+});
+
+describe('map', () => {
+  const listFiles = app.task({ name: 'listFiles' }, (dir: string) => [`${dir}/a`, `${dir}/b`]);
+  const countRange = app.task({ name: 'countRange' }, (count: number) => Array.from({ length: count }, (_, index) => index));
+
+  it('after a step whose value is T[], its element takes T and its value is R[]', async () => {
+    expectTypeOf(await app.submit(chain(listFiles.s('docs'), map(shout.s())))).toEqualTypeOf<Run<string[]>>();
+    expectTypeOf(await app.submit(chain(listFiles.s('docs'), map(chain(shout.s(), length.s())), tsum.s()))).toEqualTypeOf<Run<number>>();
+    expectTypeOf(await app.submit(chain(countRange.s(3), map(add.s(1))))).toEqualTypeOf<Run<number[]>>();
+  });
+
+  it('mismatches fail to compile', () => {
+    // @ts-expect-error the element takes a number, the list holds strings
+    chain(listFiles.s('docs'), map(add.s(1)));
+    // @ts-expect-error a map needs a list: add gives a number
+    chain(add.s(1, 2), map(add.s(1)));
+    // @ts-expect-error what follows receives string[], tsum takes number[]
+    chain(listFiles.s('docs'), map(shout.s()), tsum.s());
   });
 });
