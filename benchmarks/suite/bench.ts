@@ -99,6 +99,17 @@ const scenarios: Scenario[] = [
     eventsOff: width === 10_000,
   })),
   {
+    name: 'map over 10,000 made at run time',
+    nodes: 10_001,
+    unit: 'nodes/s',
+    higherIsBetter: true,
+    target: '>= 0.8x static',
+    needsWorker: true,
+    celerySkipped: 'Celery has no map over a list made at run time (its map runs in one task)',
+    // The same 10,000 members and join as fan-out/fan-in 10,000, counted the same way.
+    measure: async (engine: Engine) => 10_001 / ((await engine.mapFanOut(10_000))[1] / 1000),
+  },
+  {
     name: 'chain 1,000',
     nodes: 1000,
     unit: 'ms/hop',
@@ -298,6 +309,22 @@ for (const scenario of chosen.filter((chosenScenario) => chosenScenario.eventsOf
   });
 }
 console.log(`celeriac vs BullMQ 6.7${celeryPython ? ` and ${celeryVersion}` : ''}: ${reps} repetitions after ${warmUpReps} unmeasured, engines alternating, worker concurrency ${concurrency}, one private redis-server`);
+// Issue 19: the map against the same static fan-out, celeriac alone.
+const mapRow = chosen.find((scenario) => scenario.name.startsWith('map over 10,000'));
+const staticRow = chosen.find((scenario) => scenario.name === 'fan-out/fan-in 10,000');
+if (mapRow && staticRow) {
+  const celeriacValues = (name: string) => samples.filter((sample) => sample.scenario === name && sample.engine === 'celeriac').map((sample) => sample.value);
+  rows.push({
+    scenario: 'map over 10,000 / static fan-out 10,000 (celeriac)',
+    unit: 'ratio',
+    'celeriac median (min-max)': (median(celeriacValues(mapRow.name)) / median(celeriacValues(staticRow.name))).toFixed(2),
+    'BullMQ median (min-max)': '-',
+    'celeriac / BullMQ': '-',
+    target: '>= 0.80',
+    ...(celeryPython ? { 'Celery median (min-max)': '-', 'celeriac / Celery': '-' } : {}),
+    [`CPU µs/node celeriac | BullMQ${celeryPython ? ' | Celery' : ''}`]: '-',
+  });
+}
 console.table(rows);
 console.log(
   `Redis memory per node with a 100,000-node run in flight: ${Object.entries(memory).map(([name, bytes]) => `${name} ${Math.round(bytes)} B`).join(', ')}`,

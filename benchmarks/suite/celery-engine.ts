@@ -65,6 +65,7 @@ export function celeryEngine(python: string, url: string, logFile: string): Engi
     chain: (length) => timed('chain', length),
     mixed: (n) => timed('mixed', n),
     smallRuns: async (count) => (await ask({ op: 'smallRuns', n: count })).total ?? NaN,
+    mapFanOut: () => Promise.reject(new Error('the Celery driver has no map over a list made at run time')),
     oneAtATime: () => Promise.reject(new Error('the Celery driver does not measure runs one at a time')),
     request: () => Promise.reject(new Error('the Celery driver does not serve the HTTP endpoint')),
     submitOnly: async (width) => (await ask({ op: 'submitOnly', n: width })).submit ?? NaN,

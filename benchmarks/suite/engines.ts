@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loadBullmq, type FlowJob } from './bullmq.js';
-import { type AnyCanvas, chain, chord, createApp, group } from '../../src/index.js';
+import { type AnyCanvas, chain, chord, createApp, group, map } from '../../src/index.js';
 
 export interface Engine {
   readonly name: string;
@@ -24,6 +24,12 @@ export interface Engine {
   warmUp(withWorker: boolean): Promise<void>;
   /** Submit, then wait for the result. Returns [submit ms, total ms]. */
   fanOut(width: number): Promise<[number, number]>;
+  /**
+   * The same fan-out over a list one task makes at run time (issue 19's map): celeriac's
+   * `chain(list, map(noop), sum)`; BullMQ's way, a job that adds the flow of children when it
+   * runs and waits for it. Returns [submit ms, total ms].
+   */
+  mapFanOut(width: number): Promise<[number, number]>;
   chain(length: number): Promise<[number, number]>;
   /**
    * The demo's shape at scale: chain(chord(group(n x chain(step, step, step)), sum),
@@ -61,8 +67,9 @@ export function celeriacEngine(url: string, concurrency: number, options: { read
     noop: on.task({ name: 'noop' }, async (value: number) => value),
     sum: on.task({ name: 'sum' }, async (values: number[]) => values.reduce((a, b) => a + b, 0)),
     step: on.task({ name: 'step' }, async (value: number) => value + 1),
+    list: on.task({ name: 'list' }, async (width: number) => Array.from({ length: width }, (_, index) => index)),
   });
-  const { noop, sum, step } = tasks(app);
+  const { noop, sum, step, list } = tasks(app);
   if (workerApp !== app) tasks(workerApp);
   const worker = workerApp.worker({ concurrency });
   const timed = async (canvas: AnyCanvas): Promise<[number, number]> => {
@@ -80,6 +87,7 @@ export function celeriacEngine(url: string, concurrency: number, options: { read
       if (withWorker) await run.result({ timeoutMs: 60_000 });
     },
     fanOut: (width) => timed(chain(group(Array.from({ length: width }, (_, index) => noop.si(index))), sum.s())),
+    mapFanOut: (width) => timed(chain(list.si(width), map(noop.s()), sum.s())),
     chain: (length) => timed(chain(step.si(0), ...Array.from({ length: length - 1 }, () => step.s()))),
     mixed: (n) =>
       timed(
@@ -163,6 +171,12 @@ export function bullmqEngine(url: string, concurrency: number): Engine {
         queueName,
         async (job) => {
           if (job.name === 'noop') return (job.data as { value: number }).value;
+          if (job.name === 'list') {
+            // The list is made here; its fan-out is added as a flow, and this job waits for it.
+            const { width } = job.data as { width: number };
+            const tree = await flows.add({ name: 'sum', queueName, children: Array.from({ length: width }, (_, index) => noop(index)) });
+            return tree.job.waitUntilFinished(events, 600_000);
+          }
           const children = Object.values(await job.getChildrenValues<number>());
           if (job.name === 'sum') return children.reduce((a, b) => a + b, 0);
           return (children[0] ?? (job.data as { value?: number }).value ?? 0) + 1;
@@ -176,6 +190,7 @@ export function bullmqEngine(url: string, concurrency: number): Engine {
       if (withWorker) await tree.job.waitUntilFinished(events, 60_000);
     },
     fanOut: (width) => timed({ name: 'sum', queueName, children: Array.from({ length: width }, (_, index) => noop(index)) }),
+    mapFanOut: (width) => timed({ name: 'list', queueName, data: { width } }),
     chain: (length) => timed(nested(length)),
     mixed: (n) => {
       const perItem = (index: number): FlowJob => ({

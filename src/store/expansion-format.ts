@@ -97,14 +97,24 @@ export interface ExpansionInput {
   readonly mapNextQueues: readonly string[] | undefined;
   /** The first id: the run's nodeCount. */
   readonly first: number;
-  readonly items: number;
+  /** The items, each as JSON. */
+  readonly items: readonly string[];
+}
+
+/** Whether a spec receives exactly the item: its template is element node 0. */
+function readsItem(spec: NodeSpec): boolean {
+  return spec.input !== undefined && 'node' in spec.input && spec.input.node === '0' && spec.spread !== true;
 }
 
 /**
  * The specs of an expansion, in id order from `first`: the items', then each item's element
- * nodes, with ids moved into place and the element's exits waited for by the map node.
+ * nodes, with ids moved into place and the element's exits waited for by the map node. A node
+ * that receives exactly the item (the element's first steps) gets it as its first bound arg
+ * instead of reading it at its start: what it is called with is the same, and a start that
+ * reads no input costs the scripts no decoding and no read.
  */
-export function expansionSpecs({ plan, mapId, mapNextQueues, first, items }: ExpansionInput): string[] {
+export function expansionSpecs({ plan, mapId, mapNextQueues, first, items: itemJsons }: ExpansionInput): string[] {
+  const items = itemJsons.length;
   const writer = new SpecWriter();
   const specs: string[] = [];
   const itemSpec = writer.encode({
@@ -114,7 +124,9 @@ export function expansionSpecs({ plan, mapId, mapNextQueues, first, items }: Exp
   for (let item = 0; item < items; item++) specs.push(itemSpec);
   const exits = new Set(plan.exits.map(Number));
   const argsJson = plan.specs.map((spec) => JSON.stringify(spec.args));
+  const embeds = plan.specs.map(readsItem);
   for (let item = 0; item < items; item++) {
+    const itemJson = itemJsons[item]!;
     const id = (rel: number): number => elementId(rel, item, first, items, plan.k);
     plan.specs.forEach((spec, index) => {
       const rel = index + 1;
@@ -123,10 +135,12 @@ export function expansionSpecs({ plan, mapId, mapNextQueues, first, items }: Exp
       if (exit) next.push(mapId);
       const queues = new Set<string>(spec.next ? spec.nextQueues ?? [] : []);
       if (exit) for (const queue of mapNextQueues ?? []) queues.add(queue);
+      const embed = embeds[index] === true;
+      const args = argsJson[index]!;
       const fields: SpecFields = {
         task: spec.task,
-        argsJson: argsJson[index]!,
-        input: spec.input ? offsetTemplate(spec.input, id) : undefined,
+        argsJson: embed ? `[${itemJson}${args === '[]' ? '' : `,${args.slice(1, -1)}`}]` : args,
+        input: spec.input && !embed ? offsetTemplate(spec.input, id) : undefined,
         spread: spec.spread === true,
         branches: spec.branches ? [id(spec.branches[0]), spec.branches[1], id(spec.branches[2]), spec.branches[3]] : null,
         queue: spec.queue,

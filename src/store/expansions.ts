@@ -39,7 +39,7 @@ export async function expandMap(
   const waiting = plan.waiting;
   let first = Number(await redis.hget(shard.run(runId).run, 'nodeCount'));
   for (let conflicts = 0; ; conflicts++) {
-    const specs = expansionSpecs({ plan, mapId: nodeId, mapNextQueues: node.nextQueues, first, items: items.length });
+    const specs = expansionSpecs({ plan, mapId: nodeId, mapNextQueues: node.nextQueues, first, items });
     const outcome = await expandNode.run(
       redis,
       { shard, runId, nodeId, attempt: node.attempt, queue: node.queue, message, first, items, k: plan.k, exitCount: plan.exits.length, waiting, placements, specs, span },

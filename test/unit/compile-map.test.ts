@@ -10,12 +10,14 @@ const list = app.task({ name: 'list' }, (count: number) => Array.from({ length: 
 const one = app.task({ name: 'one' }, (x: number) => x);
 const test = app.task({ name: 'test' }, (x: number) => x > 0);
 const other = app.task({ name: 'other', queue: 'other' }, (x: number) => x);
+const tsum = app.task({ name: 'tsum' }, (values: number[]) => values.length);
+const otherSum = app.task({ name: 'otherSum', queue: 'other' }, (values: number[]) => values.length);
 const context = { lookup: () => undefined, maxPayloadBytes: 1 << 20, maxCanvasNodes: 1000, maxCanvasBytes: 1 << 20 };
 
 describe('compiling a map', () => {
   it('is one node reading the list; its element is compiled on its own, node 0 standing for the item', () => {
-    const { nodes, output } = compileCanvas(chain(list.s(3), map(chain(one.s(), other.s())), one.s()));
-    expect(nodes.map((node) => node.task)).toEqual(['list', 'celeriac:map', 'one']);
+    const { nodes, output } = compileCanvas(chain(list.s(3), map(chain(one.s(), other.s())), tsum.s()));
+    expect(nodes.map((node) => node.task)).toEqual(['list', 'celeriac:map', 'tsum']);
     expect(nodes[1]).toMatchObject({ input: { node: '0' }, waiting: 1, next: ['2'] });
     expect(nodes[2]).toMatchObject({ input: { node: '1' } });
     const element = nodes[1]!.element!;
@@ -36,7 +38,7 @@ describe('compiling a map', () => {
     const plan = planSubmission(compileCanvas(chain(list.s(3), map(chain(other.s(), one.s())))), context);
     const mapSpec = parseSpec(plan.nodes[1]!.specJson);
     expect(mapSpec.queue).toBe('other');
-    expect(plan.queues.sort()).toEqual(['default', 'other']);
+    expect([...plan.queues].sort()).toEqual(['default', 'other']);
     const element = decodeElementPlan(mapSpec.args[0]);
     expect(element.k).toBe(2);
     expect(element.waiting).toEqual([0, 1]);
@@ -45,30 +47,33 @@ describe('compiling a map', () => {
   });
 
   it('lays an expansion out as items, then each item\'s element nodes, with ids moved and the exits waited for by the map node', () => {
-    const plan = planSubmission(compileCanvas(chain(list.s(3), map(when(test.s(), one.s(), other.s())), one.s())), context);
+    const plan = planSubmission(compileCanvas(chain(list.s(3), map(when(test.s(), one.s(), other.s())), tsum.s())), context);
     const mapSpec = parseSpec(plan.nodes[1]!.specJson);
     const element = decodeElementPlan(mapSpec.args[0]);
-    const specs = expansionSpecs({ plan: element, mapId: '1', mapNextQueues: ['default'], first: 10, items: 2 }).map(parseSpec);
+    const specs = expansionSpecs({ plan: element, mapId: '1', mapNextQueues: ['default'], first: 10, items: ['5', '-1'] }).map(parseSpec);
     // Items 10, 11; item 0's nodes 12 (test), 13 (one), 14 (other); item 1's 15, 16, 17.
     expect(specs.map((spec) => spec.task)).toEqual(['celeriac:item', 'celeriac:item', 'test', 'one', 'other', 'test', 'one', 'other']);
     expect(specs.every((spec) => spec.parent === '1')).toBe(true);
     expect(elementId(0, 1, 10, 2, 3)).toBe(11);
     expect(elementId(2, 1, 10, 2, 3)).toBe(16);
     const decider = specs[5]!;
-    expect(decider.input).toEqual({ node: '11' });
+    // The decider receives the item itself (as its first arg); the branches read item 1's node 11.
+    expect(decider.input).toBeUndefined();
+    expect(decider.args).toEqual([-1]);
     expect(decider.branches).toEqual([16, 1, 17, 1]);
     // The decider is an exit too (what follows a when waits for it): it names the map node.
     expect(decider.next).toEqual(['16', '17', '1']);
-    expect(specs[6]).toMatchObject({ input: { node: '11' }, next: ['1'] });
+    expect(specs[6]).toMatchObject({ args: [-1], next: ['1'], after: ['15'] });
+    expect(specs[6]!.input).toBeUndefined();
     expect(specs[7]!.hop).toBeUndefined();
     expect(specs[0]).toMatchObject({ next: undefined, input: undefined });
   });
 
   it('an exit\'s route names the queues of the map node\'s dependants, which the gather may make ready', () => {
-    const plan = planSubmission(compileCanvas(chain(list.s(3), map(one.s()), other.s())), context);
+    const plan = planSubmission(compileCanvas(chain(list.s(3), map(one.s()), otherSum.s())), context);
     const mapSpec = parseSpec(plan.nodes[1]!.specJson);
     expect(mapSpec.nextQueues).toEqual(['other']);
-    const [, exit] = expansionSpecs({ plan: decodeElementPlan(mapSpec.args[0]), mapId: '1', mapNextQueues: mapSpec.nextQueues, first: 3, items: 1 }).map(parseSpec);
+    const [, exit] = expansionSpecs({ plan: decodeElementPlan(mapSpec.args[0]), mapId: '1', mapNextQueues: mapSpec.nextQueues, first: 3, items: ['7'] }).map(parseSpec);
     expect(exit).toMatchObject({ next: ['1'], nextQueues: ['other'] });
   });
 

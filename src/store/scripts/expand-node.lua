@@ -28,8 +28,8 @@
   ARGV[6]  n, the number of items (at least 1)
   ARGV[7]  k, the element's nodes (at least 1)
   ARGV[8]  the number of the element's exits (each waited for by the map node, per item)
-  ARGV[9]  the map attempt's span context ("" for none): the items' states carry it, so the
-           element's first nodes link to the attempt that expanded them
+  ARGV[9]  the map attempt's span context ("" for none): the map node's state keeps it, and the
+           nodes it added link to it when they start (includes/start.lua)
   ARGV[10] Q, then Q queue names in KEYS order
   then     k values: each element node's waiting (0 for the element's roots)
   then     for each element node (1 .. k) four values: queue index (1-based, in the Q above),
@@ -51,6 +51,7 @@
 --- @include "events"
 --- @include "run"
 --- @include "cancel"
+--- @include "ranges"
 
 local run = runKeysFrom(KEYS)
 eventsFor(run, ARGV[1])
@@ -72,6 +73,7 @@ local queueCount = tonumber(ARGV[10])
 local queues = {}
 for index = 1, queueCount do
   queues[index] = queueKeysAt(KEYS, RUN_KEY_COUNT + 2 + (index - 1) * QUEUE_KEY_COUNT)
+  queues[index].name = ARGV[10 + index]
 end
 local now = nowMs()
 local mapNode = readState(raw, mapId)
@@ -115,55 +117,60 @@ for item = 0, n - 1 do
 end
 callInChunks('HSET', run.results, results)
 local writes = NodeWrites.new(run.nodes)
-local itemState = encodeState({ status = NODE_SUCCEEDED, finishedAt = now, span = span ~= '' and span or nil })
+local itemState = encodeState({ status = NODE_SUCCEEDED, finishedAt = now })
 for item = 0, n - 1 do writes:add(tostring(first + item), itemState) end
 
--- Each element's roots are queued (or delayed), the rest wait: one sequence range for them all.
-local roots = 0
-for r = 1, k do
-  if waiting[r] == 0 then roots = roots + 1 end
-end
-local sequence = redis.call('INCRBY', sequenceKey, roots * n) - roots * n
-local ready, delayed, signalled = {}, {}, {}
+-- The element's roots are queued as submit-run queues a group's members: a root with no state
+-- (queued, delivery 1), all the items' copies of one root as one range member (step k) from
+-- RANGE_MIN items on, else a message each; a root with a countdown or an eta goes to the delayed
+-- set with its state. The other element nodes wait.
 local pendingTexts = {}
-for item = 0, n - 1 do
-  local base = first + n + item * k - 1
-  for r = 1, k do
-    local nodeId = tostring(base + r)
-    if waiting[r] > 0 then
-      local text = pendingTexts[r]
-      if not text then
-        text = encodeState({ status = NODE_PENDING, waiting = waiting[r] })
-        pendingTexts[r] = text
-      end
-      writes:add(nodeId, text)
-    else
-      local place = placement[r]
-      local nodeMessage = messageFor(runId, nodeId, 1, place.priority)
-      local due = delayedUntil(place.countdownMs, place.etaMs, now)
-      local key = due and place.queue.delayed or place.queue.ready
-      local list = (due and delayed or ready)[key] or {}
-      if due then
-        delayed[key] = list
-        list[#list + 1] = formatScore(due)
-      else
-        ready[key] = list
-        sequence = sequence + 1
-        list[#list + 1] = readyScore(place.priority, sequence)
-      end
-      list[#list + 1] = nodeMessage
-      signalled[place.queue.signal] = true
-      writes:add(nodeId, { status = due and NODE_DELAYED or NODE_QUEUED, delivery = 1, queuedAt = now })
+local delayedText = encodeState({ status = NODE_DELAYED, delivery = 1, queuedAt = now })
+local signalled = {}
+for r = 1, k do
+  local place = placement[r]
+  local firstId = first + n + r - 1
+  if waiting[r] > 0 then
+    local text = pendingTexts[r]
+    if not text then
+      text = encodeState({ status = NODE_PENDING, waiting = waiting[r] })
+      pendingTexts[r] = text
     end
+    for item = 0, n - 1 do writes:add(tostring(firstId + item * k), text) end
+  else
+    local due = delayedUntil(place.countdownMs, place.etaMs, now)
+    if due then
+      local members = {}
+      for item = 0, n - 1 do
+        local nodeId = tostring(firstId + item * k)
+        members[#members + 1] = formatScore(due)
+        members[#members + 1] = messageFor(runId, nodeId, 1, place.priority)
+        writes:add(nodeId, delayedText)
+      end
+      callInChunks('ZADD', place.queue.delayed, members)
+    elseif n >= RANGE_MIN then
+      local score = readyScore(place.priority, redis.call('INCR', sequenceKey))
+      addRange(place.queue, score, runId, firstId, firstId + (n - 1) * k, k, place.priority)
+      recordRange(run.meta, place.queue.name, score)
+    else
+      local members = {}
+      local sequence = redis.call('INCRBY', sequenceKey, n) - n
+      for item = 0, n - 1 do
+        members[#members + 1] = readyScore(place.priority, sequence + item + 1)
+        members[#members + 1] = messageFor(runId, tostring(firstId + item * k), 1, place.priority)
+      end
+      callInChunks('ZADD', place.queue.ready, members)
+    end
+    signalled[place.queue.signal] = true
   end
 end
-for key, members in pairs(ready) do callInChunks('ZADD', key, members) end
-for key, members in pairs(delayed) do callInChunks('ZADD', key, members) end
 for signal in pairs(signalled) do ensureSignal(signal, runId) end
 
 -- The map node waits for every element's exits; then complete-nodes gathers its value.
 mapNode.status = NODE_PENDING
 mapNode.waiting = n * exitCount
+-- The nodes it added link to this attempt's span (includes/start.lua).
+if span ~= '' then mapNode.span = span end
 writes:add(mapId, mapNode)
 writes:flush()
 redis.call('HINCRBY', run.meta, 'nodeCount', added)

@@ -115,15 +115,17 @@ local function discardExpansion(mapId)
     local chunkStates = loadRaw(run.nodes, chunk)
     local chunkSpecs = loadRaw(run.specs, chunk)
     for _, nodeId in ipairs(chunk) do
-      local node = states[nodeId] or (chunkStates[nodeId] and readState(chunkStates[nodeId], nodeId))
-      if node and node.status ~= NODE_SKIPPED then
+      -- No state: a root that never started (its message may be in a range member, which a
+      -- claim then finds stale: the skipped state has no delivery).
+      local node = states[nodeId] or (chunkStates[nodeId] and readState(chunkStates[nodeId], nodeId)) or initialRootState()
+      if node.status ~= NODE_SKIPPED then
         local prior = node.status
         if prior == NODE_QUEUED or prior == NODE_DELAYED or prior == NODE_RUNNING then
           local spec = decodeSpec(chunkSpecs[nodeId])
           withdrawMessage(queues[spec.queue], messageFor(runId, nodeId, node.delivery, spec.priority))
         end
         if not isTerminal(prior) then unfinishedDelta = unfinishedDelta - 1 end
-        node.status, node.finishedAt, node.waiting, node.hold, node.rerun = NODE_SKIPPED, now, nil, nil, nil
+        node.status, node.finishedAt, node.waiting, node.hold, node.rerun, node.delivery = NODE_SKIPPED, now, nil, nil, nil, nil
         states[nodeId] = node
         writes:add(nodeId, node)
         emitEvent('node.skipped', nodeId)

@@ -109,15 +109,21 @@ local function specHop(raw)
   return string.match(raw, '^%["=(%d+)",')
 end
 
+-- Whether a spec has no options but maybe `parent` (a node a map added): default queue,
+-- priority 0, no countdown, eta or `after`. `parent` is always the last option written.
+local function specPlain(raw)
+  return string.sub(raw, -2) == ']]' or string.find(raw, ',{"parent":"%d+"}%]$') ~= nil
+end
+
 -- Whether a spec's input is exactly the result of node nodeId and it has no options (default
 -- queue, priority 0, no countdown, eta or `after`).
 local function specReadsOnly(raw, nodeId)
-  return string.sub(raw, -2) == ']]' and string.match(raw, '^%["[^"\\]*",{"node":"(%d+)"},') == nodeId
+  return specPlain(raw) and string.match(raw, '^%["[^"\\]*",{"node":"(%d+)"},') == nodeId
 end
 
 -- The queue and priority of a spec, decoding it only when it has options.
 local function specQueueAndPriority(raw)
-  if string.sub(raw, -2) == ']]' then return DEFAULT_QUEUE, 0 end
+  if specPlain(raw) then return DEFAULT_QUEUE, 0 end
   local spec = decodeSpec(raw)
   return spec.queue, spec.priority or 0
 end

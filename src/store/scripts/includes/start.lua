@@ -76,6 +76,13 @@ local function startNode(run, nodeId, node, spec, specJson, now, runContext, wri
       end
       if #links >= MAX_SPAN_LINKS then break end
     end
+    -- A node a map added links to the attempt that expanded it (the map node's span).
+    local parentId = #links < MAX_SPAN_LINKS and string.match(specJson, ',"parent":"(%d+)"}%]$')
+    if parentId then
+      local raw = redis.call('HGET', run.nodes, parentId)
+      local parentSpan = raw and readState(raw, parentId).span
+      if parentSpan then links[#links + 1] = parentSpan end
+    end
     if #links > 0 then context.links = links end
     contextJson = cjson.encode(context)
   else
