@@ -190,6 +190,34 @@ export function statusString(nodes: readonly ViewNode[]): string {
   return new TextDecoder('latin1').decode(codes);
 }
 
+/**
+ * The nodes with each map item drawn as feeding the element nodes its item went to (the item is
+ * their first arg, not an input they read, so no dependency records it): each item gets the
+ * roots of its element run as dependants. Other nodes are returned as they are.
+ */
+export function withItemEdges<N extends ViewNode & { readonly expansion?: { readonly first: string; readonly items: number; readonly nodes: number } }>(
+  nodes: readonly N[],
+): readonly N[] {
+  if (!nodes.some((node) => node.expansion !== undefined)) return nodes;
+  const out = [...nodes];
+  for (const node of nodes) {
+    if (!node.expansion) continue;
+    const first = Number(node.expansion.first);
+    const { items } = node.expansion;
+    const perItem = (node.expansion.nodes - items) / items;
+    for (let item = 0; item < items; item++) {
+      const from = first + items + item * perItem;
+      const fed = new Set<string>();
+      for (let id = from; id < from + perItem; id++) for (const dependant of out[id]?.dependants ?? []) fed.add(dependant);
+      const roots: string[] = [];
+      for (let id = from; id < from + perItem; id++) if (!fed.has(String(id))) roots.push(String(id));
+      const itemNode = out[first + item];
+      if (itemNode && itemNode.id === String(first + item)) out[first + item] = { ...itemNode, dependants: roots };
+    }
+  }
+  return out;
+}
+
 /** The drawable view of a run's nodes: units (nodes and collapsed groups), edges between units, statuses. */
 export function buildRunView(nodes: readonly ViewNode[], options: RunViewOptions = {}): RunGraphView {
   const threshold = options.threshold ?? DEFAULT_GROUP_THRESHOLD;

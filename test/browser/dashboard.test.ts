@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { type App, chain, dag, group, when, WorkflowFailedError } from '../../src/index.js';
+import { type App, chain, dag, group, map, when, WorkflowFailedError } from '../../src/index.js';
 import { useApps } from '../helpers/apps.js';
 import { shot, useBrowser, useDashboard } from '../helpers/browser.js';
 
@@ -10,16 +10,17 @@ const TOKEN = 'test-token-0123456789';
 
 /** Promises a test resolves by name, so that a run stops where the test wants to look at it. */
 function gates() {
-  const waiting = new Map<string, () => void>();
+  const waiting = new Map<string, (() => void)[]>();
   const opened = new Set<string>();
   return {
     wait(name: string): Promise<void> {
       if (opened.has(name)) return Promise.resolve();
-      return new Promise((resolve) => waiting.set(name, resolve));
+      return new Promise((resolve) => waiting.set(name, [...(waiting.get(name) ?? []), resolve]));
     },
     open(name: string): void {
       opened.add(name);
-      waiting.get(name)?.();
+      for (const resolve of waiting.get(name) ?? []) resolve();
+      waiting.delete(name);
     },
   };
 }
@@ -119,6 +120,40 @@ describe('the dashboard in a real browser', () => {
     );
     expect(edges).toEqual(expect.arrayContaining(['4->6', '5->6', '1->2', '1->4']));
     await shot(page, 'run-when-dag');
+  });
+
+  it('draws a map as it grows: the nodes it adds appear live, with edges to the map node, without a reload', async () => {
+    const app = makeApp();
+    const gate = gates();
+    const { stepAfter } = pipelineTasks(app, gate);
+    const listFiles = app.task({ name: 'listFiles' }, async (): Promise<string[]> => {
+      await gate.wait('list');
+      return ['a.txt', 'b.txt', 'c.txt'];
+    });
+    await app.worker({ concurrency: 8 }).start();
+    const { url } = await serve(app);
+    // Node 0 lists, 1 is the map, 2 merges; the map adds 3 items (3-5) and 2 nodes per item (6-11).
+    const run = await app.submit(chain(listFiles.si(), map(chain(stepAfter.s('read'), stepAfter.s('count'))), stepAfter.s('merge')), { name: 'map-grows' });
+    const page = await newPage();
+    await page.goto(`${url}/runs/${run.id}`);
+    await expect.poll(() => unit(page, '0').getAttribute('data-status')).toBe('running');
+    expect(await page.locator('[data-testid="dag-unit"]').count()).toBe(3);
+    await page.evaluate(() => Object.assign(globalThis, { sameDocument: true }));
+    gate.open('list');
+    await expect.poll(() => page.locator('[data-testid="dag-unit"]').count()).toBe(12);
+    await expect.poll(() => unit(page, '6').getAttribute('data-status')).toBe('running');
+    expect(await unit(page, '1').getAttribute('data-status')).toBe('pending');
+    const edges = await page.locator('[data-testid="dag-edge"]').evaluateAll((paths) =>
+      paths.map((path) => `${path.getAttribute('data-from')}->${path.getAttribute('data-to')}`).sort(),
+    );
+    expect(edges).toEqual(expect.arrayContaining(['3->6', '4->8', '5->10', '6->7', '7->1', '9->1', '11->1', '1->2']));
+    await shot(page, 'run-map-growing');
+    for (const name of ['read', 'count', 'merge']) gate.open(name);
+    await run.result({ timeoutMs: 20_000 });
+    await expect.poll(() => unit(page, '2').getAttribute('data-status')).toBe('succeeded');
+    expect(await unit(page, '1').getAttribute('data-status')).toBe('succeeded');
+    expect(await page.evaluate(() => (globalThis as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+    await shot(page, 'run-map-done');
   });
 
   it('collapses a 10,000-wide group into one box with counts by state, and expands it on demand', async () => {

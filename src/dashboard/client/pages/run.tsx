@@ -243,7 +243,7 @@ export function RunPage({ runId }: { runId: string }) {
       <div class="run-body">
         <div class="run-main">
           {tab === 'graph' ? (
-            <Dag live={live} layout={layout} version={version} fitKey={`${runId}|${loaded?.expandKey ?? ''}`} now={now} selected={highlighted} onSelect={select} onExpand={expandGroup} />
+            <Dag live={live} layout={layout} version={version} fitKey={`${runId}|${loaded?.expandKey ?? ''}|${nodeCount}`} now={now} selected={highlighted} onSelect={select} onExpand={expandGroup} />
           ) : (
             <Timeline live={live} version={version} now={now} selected={highlighted} onSelect={select} />
           )}
