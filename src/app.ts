@@ -5,6 +5,7 @@ import { type ArgsSchema, appTaskWhere, isContract, parseContractOptions, type S
 import type { JsonOf, JsonParameters } from './canvas/json-of.js';
 import { parseSignatureOptions, Signature, type SignatureOptions } from './canvas/signature.js';
 import { Task, type TaskDefinition, type TaskHandler, type TaskOptions } from './canvas/task.js';
+import type { Unreplaced } from './canvas/replace.js';
 import { type AppConfig, type AppOptions, connect, parseAppOptions } from './config.js';
 import { ConfigError, DuplicateTaskError } from './errors/index.js';
 import { Run, type RunContext } from './run/run.js';
@@ -96,7 +97,7 @@ export class App {
   task<A extends ArgsSchema, R>(
     options: TaskOptions & { readonly args: A; readonly result?: undefined } & JsonParameters<Tuple<SchemaInput<A>>>,
     handler: TaskHandler<Tuple<SchemaOutput<A>>, R>,
-  ): Task<Tuple<SchemaInput<A>>, R, Tuple<SchemaOutput<A>>, R>;
+  ): Task<Tuple<SchemaInput<A>>, Unreplaced<R>, Tuple<SchemaOutput<A>>, R>;
   task<Args extends readonly unknown[], RS extends StandardSchemaV1>(
     options: TaskOptions & { readonly args?: undefined; readonly result: RS },
     handler: TaskHandler<Args, SchemaInput<RS>> & JsonParameters<Args>,
@@ -104,7 +105,7 @@ export class App {
   task<Args extends readonly unknown[], R>(
     options: TaskOptions & { readonly args?: undefined; readonly result?: undefined },
     handler: TaskHandler<Args, R> & JsonParameters<Args>,
-  ): Task<Args, R>;
+  ): Task<Args, Unreplaced<R>, Args, R>;
   task(options: TaskOptions, handler: (...args: never[]) => unknown): Task<readonly unknown[], unknown> {
     const where = appTaskWhere(options);
     const contract = new TaskContract<readonly unknown[], unknown>(parseContractOptions(where, options));

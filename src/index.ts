@@ -42,6 +42,7 @@ export { Canvas, type AnyCanvas, type InputOf, type OutputOf, type Spread } from
 export { dag, Dag, DagNode, type DagAddOptions, type DagEntry, type DagOutputs, type ParentsInput } from './canvas/dag.js';
 export { when, When, type WhenInput } from './canvas/when.js';
 export { map, MapCanvas } from './canvas/map.js';
+export { replace, Replacement, type Unreplaced } from './canvas/replace.js';
 export { Signature, type SignatureOptions } from './canvas/signature.js';
 export { Task, type TaskOptions, type RetryPolicy, type TaskHandler } from './canvas/task.js';
 export { defineTask, TaskContract, type ArgsSchema, type Head, type Tail, type OpenSuffix, type OpenHead, type SpreadOf, type SuffixesOf, type Tuple, type SchemaInput, type SchemaOutput } from './canvas/contract.js';

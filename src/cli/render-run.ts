@@ -83,7 +83,13 @@ export function renderRun(run: RunInspection, colors: Palette, options: RenderOp
     if (node.expansion) {
       const { first, items, nodes } = node.expansion;
       const last = Number(first) + nodes - 1;
-      out.push(colors.dim(`          map over ${formatCount(items)} item${items === 1 ? '' : 's'}: added #${first}-#${last} (items #${first}-#${Number(first) + items - 1})`));
+      out.push(
+        colors.dim(
+          items === 0
+            ? `          replaced by #${first}-#${last}`
+            : `          map over ${formatCount(items)} item${items === 1 ? '' : 's'}: added #${first}-#${last} (items #${first}-#${Number(first) + items - 1})`,
+        ),
+      );
     }
     if (node.error && (node.status === 'failed' || node.status === 'pending' || node.status === 'queued')) {
       out.push(colors.red(`          ${node.error.name}: ${node.error.message.split('\n')[0] ?? ''}`));

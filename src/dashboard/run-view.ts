@@ -204,6 +204,8 @@ export function withItemEdges<N extends ViewNode & { readonly expansion?: { read
     if (!node.expansion) continue;
     const first = Number(node.expansion.first);
     const { items } = node.expansion;
+    // A replacement has no items to draw edges from.
+    if (items === 0) continue;
     const perItem = (node.expansion.nodes - items) / items;
     for (let item = 0; item < items; item++) {
       const from = first + items + item * perItem;

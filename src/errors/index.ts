@@ -24,6 +24,7 @@ export { NodeSkippedError } from './node-skipped-error.js';
 export { NodeAddedError } from './node-added-error.js';
 export { MapInputError } from './map-input-error.js';
 export { MapTooLargeError } from './map-too-large-error.js';
+export { ReplaceTooDeepError } from './replace-too-deep-error.js';
 export { RunCancelledError } from './run-cancelled-error.js';
 export { RedisUnavailableError } from './redis-unavailable-error.js';
 export { RedisFullError } from './redis-full-error.js';

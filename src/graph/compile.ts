@@ -92,8 +92,11 @@ function childPath(path: string, part: string): string {
 export interface CompileOptions {
   /** Refuse the canvas (CanvasTooLargeError) as soon as the walk meets more nodes than this. */
   readonly maxNodes?: number;
-  /** A map's element: node 0 is the item, which the canvas receives as its input. */
-  readonly element?: { readonly path: string; readonly depth: number };
+  /**
+   * A canvas added at run time: node 0 stands for a map's item, which the canvas receives as its
+   * input (`receivesItem`), or, for a replacement, is a placeholder nothing reads.
+   */
+  readonly element?: { readonly path: string; readonly depth: number; readonly receivesItem?: boolean };
 }
 
 /**
@@ -348,8 +351,11 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
   };
 
   if (options.element) {
-    const top = visit(canvas, options.element.path, { node: '0' }, []);
-    if (nodes.length === 1) throw new CanvasValidationError(options.element.path, "a map's element has no task to run (an empty group?)");
+    const receivesItem = options.element.receivesItem !== false;
+    const top = visit(canvas, options.element.path, receivesItem ? { node: '0' } : null, []);
+    if (nodes.length === 1) {
+      throw new CanvasValidationError(options.element.path, receivesItem ? "a map's element has no task to run (an empty group?)" : 'the canvas has no task to run (an empty group?)');
+    }
     return { nodes, output: top.value, exits: top.exits };
   }
   const top = visit(canvas, '', null, []);

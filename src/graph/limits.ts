@@ -18,3 +18,8 @@ export const MAX_VALUE_DEPTH = 256;
  * an input template (`{"list":[...]}`), which the scripts decode beside the arguments.
  */
 export const MAX_CANVAS_DEPTH = 200;
+/**
+ * Most replacements inside each other: a node added by a replace() may replace itself again, up
+ * to this many levels (a handler that always replaces itself would otherwise never end).
+ */
+export const MAX_REPLACE_DEPTH = 32;

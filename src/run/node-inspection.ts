@@ -15,9 +15,10 @@ export interface NodeInspection {
   /** The map node that added this node at run time (absent for the nodes submitted). */
   readonly parent?: string;
   /**
-   * A map node that expanded: its items are nodes `first` .. `first + items - 1` (task
+   * A node that expanded. A map node: its items are nodes `first` .. `first + items - 1` (task
    * `celeriac:item`, each one's result its item), followed by `nodes - items` element nodes,
-   * `(nodes - items) / items` per item, in item order.
+   * `(nodes - items) / items` per item, in item order. A node whose handler returned replace():
+   * `items` 0, and the replacement canvas's nodes are `first` .. `first + nodes - 1`.
    */
   readonly expansion?: { readonly first: string; readonly items: number; readonly nodes: number };
   readonly queuedAt?: Date;
@@ -79,7 +80,7 @@ export function nodeInspectionOf(
     dependants: next,
     ...(parent !== undefined ? { parent } : {}),
     ...(expansion !== undefined
-      ? { expansion: { first: String(expansion.first), items: expansion.items, nodes: expansion.items * (1 + expansion.perItem) } }
+      ? { expansion: { first: String(expansion.first), items: expansion.items, nodes: expansion.items + Math.max(expansion.items, 1) * expansion.perItem } }
       : {}),
     ...timeField('queuedAt', state.queuedAt),
     ...timeField('startedAt', state.startedAt),

@@ -16,6 +16,9 @@ import { type SpecFields, SpecWriter, specFromStored } from './spec-format.js';
  *
  * The layout of an expansion of n items from the run's nodeCount B: the items at B .. B+n-1
  * (born succeeded, result = the item), then item i's node r at B + n + i*k + r - 1 (elementId).
+ * A replacement (`replace(canvas)`) is laid out the same way with no item and one copy: its
+ * node r at B + r - 1. The plan of a replacement is made by the worker (elementPlanOf); its
+ * node 0 is a placeholder nothing reads.
  * So each item's nodes are consecutive, as compile numbers them, and a `when`'s branch ranges
  * inside an element stay ranges.
  */
@@ -65,12 +68,29 @@ export function decodeElementPlan(value: unknown): ElementPlan {
   return { k: plan.k, specs: plan.specs.map(specFromStored), waiting: plan.waiting, value: plan.value as InputTemplate, exits: plan.exits };
 }
 
+/** The plan of a canvas planned in this process (a replacement), from its planned nodes (index 0: the placeholder, left out). */
+export function elementPlanOf(nodes: readonly PlannedElementNode[], value: InputTemplate, exits: readonly string[]): ElementPlan {
+  const own = nodes.slice(1);
+  return { k: own.length, specs: own.map((node) => specFromStored(JSON.parse(node.specJson))), waiting: own.map((node) => node.waiting), value, exits };
+}
+
+/**
+ * What the scripts read of an expansion once it is written (the meta's `xp:<node>`, by
+ * includes/expansion.lua): the element's value template and exits, in its own ids.
+ */
+export function expansionReadsJson(plan: ElementPlan): string {
+  return JSON.stringify({ value: plan.value, exits: plan.exits });
+}
+
 /** Each element node's placement, from its spec. */
 export function elementPlacements(plan: ElementPlan): ElementPlacement[] {
   return plan.specs.map((spec) => ({ queue: spec.queue, priority: spec.priority ?? 0, countdownMs: spec.countdownMs ?? 0, etaMs: spec.etaMs ?? 0 }));
 }
 
-/** The id that element node `rel` (0: the item) of item `item` gets in an expansion from `first`. */
+/**
+ * The id that element node `rel` (0: the item) of copy `item` gets in an expansion from `first`
+ * with `items` items (0 for a replacement: one copy, no item).
+ */
 export function elementId(rel: number, item: number, first: number, items: number, k: number): number {
   return rel === 0 ? first + item : first + items + item * k + rel - 1;
 }
@@ -115,6 +135,8 @@ function readsItem(spec: NodeSpec): boolean {
  */
 export function expansionSpecs({ plan, mapId, mapNextQueues, first, items: itemJsons }: ExpansionInput): string[] {
   const items = itemJsons.length;
+  // A replacement has no item and one copy.
+  const copies = Math.max(items, 1);
   const writer = new SpecWriter();
   const specs: string[] = [];
   const itemSpec = writer.encode({
@@ -125,8 +147,8 @@ export function expansionSpecs({ plan, mapId, mapNextQueues, first, items: itemJ
   const exits = new Set(plan.exits.map(Number));
   const argsJson = plan.specs.map((spec) => JSON.stringify(spec.args));
   const embeds = plan.specs.map(readsItem);
-  for (let item = 0; item < items; item++) {
-    const itemJson = itemJsons[item]!;
+  for (let item = 0; item < copies; item++) {
+    const itemJson = itemJsons[item] ?? 'null';
     const id = (rel: number): number => elementId(rel, item, first, items, plan.k);
     plan.specs.forEach((spec, index) => {
       const rel = index + 1;

@@ -20,7 +20,7 @@ import { releaseMessages } from './scripts/release-messages.js';
 import { startNodes } from './scripts/start-nodes.js';
 import type { ExpandOutcome } from './scripts/expand-node.js';
 import type { ElementPlan } from './expansion-format.js';
-import { expandMap } from './expansions.js';
+import { expandMap, replacementDepth } from './expansions.js';
 
 export type { CompletionKind, FailOutcome, FillSlots };
 
@@ -365,6 +365,11 @@ export class NodeStore {
     const { runId, nodeId, raw } = node.message;
     const nextQueues = node.spec.next ? node.spec.nextQueues : undefined;
     return expandMap(this.redis, this.keys, this.replication, { runId, nodeId, attempt: node.attempt, queue: node.queue, message: raw, nextQueues }, plan, items, span);
+  }
+
+  /** How many replacements made the node's ancestors (replacementDepth). */
+  replacementDepth(node: StartedNode, limit: number): Promise<number> {
+    return replacementDepth(this.redis, this.keys, node.message.runId, node.spec.parent, limit);
   }
 
   async fail(node: StartedNode, errorJson: string, retryDelayMs: number | null): Promise<FailOutcome> {

@@ -7,6 +7,8 @@ import type { RunStore } from '../store/run-store.js';
 import { attemptTraceparent, endAttemptSpan, recordRunSpan, startAttemptSpan } from '../tracing/spans.js';
 import { runAttempt } from './attempt.js';
 import { type MapOutcome, runMapAttempt } from './map-attempt.js';
+import { planReplacement } from './replacement.js';
+import type { AnyCanvas } from '../canvas/canvas.js';
 import { MAP_TASK } from '../graph/spec.js';
 import { AttemptAbort } from './attempt-abort.js';
 import type { CompletionBatcher } from './completion-batcher.js';
@@ -52,12 +54,13 @@ export class AttemptRunner {
     try {
       const definition = this.options.lookup(node.spec.task);
       const attemptOptions = { maxPayloadBytes: config.maxPayloadBytes, abort, recordProgress: this.options.recordProgress };
-      const outcome: MapOutcome =
+      const ran =
         node.spec.task === MAP_TASK
           ? runMapAttempt(node, config.maxMapLength)
           : tracing.enabled
             ? await otelContext.with(attemptSpan.context, () => runAttempt(node, definition, attemptOptions))
             : await runAttempt(node, definition, attemptOptions);
+      const outcome: MapOutcome = ran.ok === 'replace' ? await this.replacement(node, ran.canvas) : ran;
       if (outcome.ok === 'expand') {
         const expanded = await nodes.expand(node, outcome.plan, outcome.items, attemptTraceparent(attemptSpan));
         endAttemptSpan(attemptSpan, { ok: true, resultJson: '' }, tracing);
@@ -96,6 +99,22 @@ export class AttemptRunner {
     } finally {
       execution.node = null;
       execution.abort = null;
+    }
+  }
+
+  /** A handler's replace(canvas), planned for expand-node (no item: one copy), or the error that refuses it. */
+  private async replacement(node: StartedNode, canvas: AnyCanvas): Promise<MapOutcome> {
+    const { config, lookup, nodes } = this.options;
+    try {
+      const plan = await planReplacement(canvas, node, nodes, {
+        lookup,
+        maxPayloadBytes: config.maxPayloadBytes,
+        maxCanvasNodes: config.maxCanvasNodes,
+        maxCanvasBytes: config.maxCanvasBytes,
+      });
+      return { ok: 'expand', plan, items: [] };
+    } catch (error) {
+      return { ok: false, error };
     }
   }
 

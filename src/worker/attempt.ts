@@ -1,5 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { TaskDefinition } from '../canvas/task.js';
+import type { AnyCanvas } from '../canvas/canvas.js';
+import { Replacement } from '../canvas/replace.js';
 import {
   ArgsValidationError,
   CanvasValidationError,
@@ -16,6 +18,8 @@ import type { AttemptAbort } from './attempt-abort.js';
 import { runWithContext, type TaskContext } from './context.js';
 
 export type AttemptOutcome = { readonly ok: true; readonly resultJson: string } | { readonly ok: false; readonly error: unknown };
+/** An attempt whose handler returned replace(canvas): the node is to be replaced by the canvas. */
+export type ReplaceOutcome = { readonly ok: 'replace'; readonly canvas: AnyCanvas };
 
 export interface AttemptOptions {
   readonly maxPayloadBytes: number;
@@ -141,7 +145,7 @@ export async function runAttempt(
   node: StartedNode,
   definition: TaskDefinition | undefined,
   options: AttemptOptions,
-): Promise<AttemptOutcome> {
+): Promise<AttemptOutcome | ReplaceOutcome> {
   const { runId, nodeId } = node.message;
   const { abort } = options;
   let timer: NodeJS.Timeout | undefined;
@@ -166,6 +170,8 @@ export async function runAttempt(
     // A handler that throws before returning a promise is caught below like one that rejects.
     const returned = runWithContext(context, () => definition.handler(...args));
     let value = await raceAbort(returned instanceof Promise ? returned : Promise.resolve(returned), abort);
+    // The node's value will be the canvas's, which its own nodes produce (and check).
+    if (value instanceof Replacement) return { ok: 'replace', canvas: value.canvas };
     if (definition.resultSchema) {
       // A schema recurses into the value: one too deep would overflow the stack in it.
       assertNotTooDeep(value, `result of task "${definition.name}"`);

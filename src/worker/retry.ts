@@ -5,6 +5,7 @@ import {
   MapInputError,
   MapTooLargeError,
   NestingTooDeepError,
+  ReplaceTooDeepError,
   NonRetryableError,
   NotJsonError,
   PayloadTooLargeError,
@@ -26,7 +27,8 @@ function isPermanent(error: unknown): boolean {
     error instanceof UnknownTaskError ||
     error instanceof CanvasValidationError ||
     error instanceof MapInputError ||
-    error instanceof MapTooLargeError
+    error instanceof MapTooLargeError ||
+    error instanceof ReplaceTooDeepError
   );
 }
 

@@ -5,11 +5,12 @@
  * `group`, `chord`, `dag`), so what is tested is what users build.
  */
 import fc from 'fast-check';
-import { type AnyCanvas, type App, chain, chord, dag, type DagNode, group, map, type SignatureOptions, when } from '../../src/index.js';
+import { type AnyCanvas, type App, chain, chord, dag, type DagNode, group, map, replace, type Replacement, type SignatureOptions, when } from '../../src/index.js';
 import {
   fullArgsArbitrary,
   jsonArbitrary,
   type Json,
+  type LooseTask,
   OTHER_QUEUE,
   PROPERTY_TASK_NAMES,
   type PropertyTaskName,
@@ -68,12 +69,37 @@ export interface MapShape {
   readonly arg: Json;
   readonly element: Shape;
 }
-export type Shape = SignatureShape | ChainShape | GroupShape | ChordShape | DagShape | WhenShape | MapShape;
+/**
+ * A node whose handler returns replace(inner): built as `replaceWith.s(innerShape)` (or with
+ * `arg` first at a canvas's start), whose handler builds `inner` at run time (replaceFunction).
+ */
+export interface ReplaceShape {
+  readonly kind: 'replace';
+  readonly arg: Json;
+  readonly inner: Shape;
+}
+export type Shape = SignatureShape | ChainShape | GroupShape | ChordShape | DagShape | WhenShape | MapShape | ReplaceShape;
 
 /** What building needs: the registered tasks (for `.s`) and the app (for `app.signature`). */
 export interface BuildEnv {
   readonly app: App;
   readonly tasks: PropertyTasks;
+  /** The task replace shapes are built with (registerReplaceTask). */
+  readonly replaceWith?: LooseTask;
+}
+
+/** The body of `prop.replaceWith`: replaced by the canvas its shape argument describes. */
+export function replaceFunction(env: BuildEnv): (input: unknown, shape: Shape) => Replacement<unknown> {
+  return (_input, shape) => replace(buildCanvas(shape, env).canvas);
+}
+
+/** Register `prop.replaceWith` with the env's app; returns the env with it. */
+export function withReplaceTask(env: BuildEnv): BuildEnv {
+  // Shapes are JSON: the handler takes them as they arrive, and builds nested replacements with
+  // the env that has this task.
+  const full: { -readonly [K in keyof BuildEnv]: BuildEnv[K] } = { ...env };
+  full.replaceWith = env.app.task({ name: 'prop.replaceWith' }, (input: unknown, shape: unknown) => replaceFunction(full)(input, shape as Shape)) as unknown as LooseTask;
+  return full;
 }
 
 const optionsArbitrary: fc.Arbitrary<SignatureOptions | null> = fc.oneof(
@@ -102,12 +128,15 @@ export interface ShapeLimits {
   readonly maxDepth: number;
   /** Include maps (their nodes are only known at run time). */
   readonly maps?: boolean;
+  /** Include replacements (BuildEnv.replaceWith must be registered). */
+  readonly replaces?: boolean;
 }
 
 /** Random valid canvases: at least one signature, at most `maxSignatures`. */
 export function shapeArbitrary(limits: ShapeLimits = { maxSignatures: 30, maxDepth: 4 }): fc.Arbitrary<Shape> {
   const mapWeight = limits.maps === true ? 1 : 0;
-  const { root } = fc.letrec<{ root: Shape; shape: Shape; chain: ChainShape; group: GroupShape; chord: ChordShape; dag: DagShape; when: WhenShape; map: MapShape }>((tie) => ({
+  const replaceWeight = limits.replaces === true ? 1 : 0;
+  const { root } = fc.letrec<{ root: Shape; shape: Shape; chain: ChainShape; group: GroupShape; chord: ChordShape; dag: DagShape; when: WhenShape; map: MapShape; replace: ReplaceShape }>((tie) => ({
     // Mostly compositions at the top: a lone signature is one case, not a third of them.
     root: fc.oneof(
       { withCrossShrink: true },
@@ -118,6 +147,7 @@ export function shapeArbitrary(limits: ShapeLimits = { maxSignatures: 30, maxDep
       { weight: 2, arbitrary: tie('dag') },
       { weight: 2, arbitrary: tie('when') },
       { weight: 2 * mapWeight, arbitrary: tie('map') },
+      { weight: 2 * replaceWeight, arbitrary: tie('replace') },
     ),
     // Signature first: fast-check falls back to the first arbitrary at maxDepth and shrinks towards it.
     shape: fc.oneof(
@@ -129,6 +159,7 @@ export function shapeArbitrary(limits: ShapeLimits = { maxSignatures: 30, maxDep
       { weight: 1, arbitrary: tie('dag') },
       { weight: 1, arbitrary: tie('when') },
       { weight: mapWeight, arbitrary: tie('map') },
+      { weight: replaceWeight, arbitrary: tie('replace') },
     ),
     chain: fc
       .array(tie('shape'), { minLength: 1, maxLength: 4 })
@@ -147,6 +178,11 @@ export function shapeArbitrary(limits: ShapeLimits = { maxSignatures: 30, maxDep
       // An element with no task is refused at submit (a map's element must run something).
       .filter(({ element }) => countSignatureShapes(element) >= 1)
       .map(({ arg, element }): MapShape => ({ kind: 'map', arg, element })),
+    replace: fc
+      .record({ arg: jsonArbitrary, inner: tie('shape') })
+      // A canvas with no task is refused (the node fails): the property is about valid ones.
+      .filter(({ inner }) => countSignatureShapes(inner) >= 1)
+      .map(({ arg, inner }): ReplaceShape => ({ kind: 'replace', arg, inner })),
     // Each node picks its parents among the nodes before it (seeds taken modulo its index).
     dag: fc
       .array(fc.record({ shape: tie('shape'), seeds: fc.array(fc.nat(7), { maxLength: 3 }) }), { minLength: 1, maxLength: 4 })
@@ -178,6 +214,8 @@ export function countSignatureShapes(shape: Shape): number {
       return 1 + countSignatureShapes(shape.then) + (shape.otherwise ? countSignatureShapes(shape.otherwise) : 0);
     case 'map':
       return 1 + countSignatureShapes(shape.element);
+    case 'replace':
+      return 1 + countSignatureShapes(shape.inner);
     default: {
       const never: never = shape;
       return never;
@@ -203,6 +241,9 @@ export function countSlots(shape: Shape): number {
       return 1 + countSlots(shape.then) + (shape.otherwise ? countSlots(shape.otherwise) : 0);
     case 'map':
       return 1 + countSlots(shape.element);
+    case 'replace':
+      // The inner canvas is built at run time, from data: no slot in it.
+      return 1;
     default: {
       const never: never = shape;
       return never;
@@ -282,6 +323,15 @@ export function buildCanvas(
         return otherwise
           ? { canvas: when(predicate.canvas, then.canvas, otherwise.canvas), text: `when(${predicate.text}, ${then.text}, ${otherwise.text})` }
           : { canvas: when(predicate.canvas, then.canvas), text: `when(${predicate.text}, ${then.text})` };
+      }
+      case 'replace': {
+        const replaceWith = env.replaceWith;
+        if (!replaceWith) throw new Error('buildCanvas: a replace shape needs env.replaceWith (withReplaceTask)');
+        const inner = buildCanvas(item.inner, env);
+        return {
+          canvas: receives ? replaceWith.s(item.inner) : replaceWith.s(item.arg, item.inner),
+          text: `replaceWith.s(${receives ? '' : `${JSON.stringify(item.arg)}, `}/* replace(${inner.text}) */)`,
+        };
       }
       case 'map': {
         const items = env.tasks['prop.items'];

@@ -19,15 +19,17 @@
  *                      does; without o, the input is the value (null when there is none)
  *   map(e)             its input is a list; e runs once per item with the item as its input; the
  *                      value is the list of e's values in item order ([] for no item)
+ *   replace(c)         a handler's return: its node's value is c's, c run with no input
  *
  * It also counts the nodes the run will have (`stats`): one per signature, both branches of a
- * when included; a map's node, and per item an item node and its element's nodes.
+ * when included; a map's node, and per item an item node and its element's nodes; a replaced
+ * node, and its canvas's nodes.
  *
  * Two things it deliberately does not do, because they are validation, not semantics: refuse a
  * canvas that has no task at all (the engine does, with CanvasValidationError) and detect a
  * canvas that contains itself (the walk would not end; only give it valid canvases).
  */
-import { type AnyCanvas, Canvas, Chain, Chord, Dag, Group, MapCanvas, Signature, When } from '../../src/index.js';
+import { type AnyCanvas, Canvas, Chain, Chord, Dag, Group, MapCanvas, Replacement, Signature, When } from '../../src/index.js';
 
 /** A task's body. Arguments are whatever the canvas gives, so a function checks its own. */
 export type TaskFunction = (...args: never[]) => unknown;
@@ -76,6 +78,8 @@ function evaluate(canvas: AnyCanvas, input: Input, functions: TaskFunctions, sta
     const upstream = canvas.immutable || !input.given ? [] : 'spread' in input ? input.spread : [input.value];
     const args = [...upstream, ...canvas.args];
     const result = (fn as (...args: unknown[]) => unknown)(...args);
+    // replace(canvas): the node's value is the canvas's, run with no input (its steps carry their args).
+    if (result instanceof Replacement) return evaluate(result.canvas, NOTHING, functions, stats);
     // CANVAS.md's tasks return values; the engine documents a handler returning nothing as null.
     return result === undefined ? null : result;
   }

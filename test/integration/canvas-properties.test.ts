@@ -2,13 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type CeleriacError, Signature } from '../../src/index.js';
 import { keysOf, useApps, useRedis } from '../helpers/apps.js';
-import { buildCanvas, describedShape, shapeArbitrary } from '../helpers/canvas-arbitraries.js';
+import { buildCanvas, describedShape, replaceFunction, shapeArbitrary, withReplaceTask } from '../helpers/canvas-arbitraries.js';
 import { invalidCaseArbitrary, type PoisonEnv } from '../helpers/invalid-canvases.js';
 import { type LooseTask, OTHER_QUEUE, propertyFunctions, registerPropertyTasks } from '../helpers/property-tasks.js';
 import { evaluateCanvas, type TaskFunctions } from '../helpers/reference-evaluator.js';
 
 /**
- * Property tests: random canvases (at most 30 signatures, nested 4 deep, maps included) against a real worker
+ * Property tests: random canvases (at most 30 signatures, nested 4 deep, maps and replacements included) against a real worker
  * and Redis, and random invalid canvases against submit. On failure fast-check prints the
  * shrunk canvas as the code that builds it, with the seed to replay it.
  */
@@ -22,7 +22,7 @@ describe('random canvases', () => {
 
   it('a run yields what the reference evaluator computes from the same canvas', async () => {
     const app = makeApp();
-    const env = { app, tasks: registerPropertyTasks(app) };
+    const env = withReplaceTask({ app, tasks: registerPropertyTasks(app) });
     const workerErrors: unknown[] = [];
     await app
       .worker({ concurrency: 8, queues: ['default', OTHER_QUEUE], onError: (error) => workerErrors.push(error) })
@@ -30,12 +30,12 @@ describe('random canvases', () => {
 
     await fc.assert(
       fc.asyncProperty(
-        shapeArbitrary({ maxSignatures: 30, maxDepth: 4, maps: true }).map((shape) => describedShape(shape, env)),
+        shapeArbitrary({ maxSignatures: 30, maxDepth: 4, maps: true, replaces: true }).map((shape) => describedShape(shape, env)),
         async (shape) => {
           const { canvas } = buildCanvas(shape, env);
           let largest = 0;
           const measured: TaskFunctions = Object.fromEntries(
-            Object.entries(propertyFunctions).map(([name, fn]) => [
+            Object.entries({ ...propertyFunctions, 'prop.replaceWith': replaceFunction(env) }).map(([name, fn]) => [
               name,
               (...args: unknown[]) => {
                 const value = (fn as (...args: unknown[]) => unknown)(...args);
@@ -55,10 +55,10 @@ describe('random canvases', () => {
           expect(inspection.nodes).toHaveLength(stats.nodes);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 60) },
     );
     expect(workerErrors).toEqual([]);
-  }, 120_000);
+  }, 1_200_000);
 
   it('an invalid canvas is refused with its typed error, and nothing is written', async () => {
     const payloadLimit = 2048;
@@ -90,5 +90,5 @@ describe('random canvases', () => {
       }),
       { numRuns: 150 },
     );
-  }, 120_000);
+  }, 1_200_000);
 });

@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { chain, chord, createApp, dag, type DagNode, group, map, type Run, type Signature, type Spread, when } from '../../src/index.js';
+import { chain, chord, createApp, dag, type DagNode, group, map, replace, type Run, type Signature, type Spread, when } from '../../src/index.js';
 
 const app = createApp({ prefix: 'types' });
 const add = app.task(
@@ -169,5 +169,21 @@ describe('map', () => {
     chain(add.s(1, 2), map(add.s(1)));
     // @ts-expect-error what follows receives string[], tsum takes number[]
     chain(listFiles.s('docs'), map(shout.s()), tsum.s());
+  });
+});
+
+describe('replace', () => {
+  const fanOut = app.task({ name: 'fanOutTyped' }, (n: number) => replace(group(Array.from({ length: n }, (_, index) => add.si(index, 1)))));
+  const either = app.task({ name: 'eitherTyped' }, (n: number) => (n > 0 ? replace(add.si(n, 1)) : 0));
+
+  it('a task that returns replace(canvas) has the canvas value as its value', async () => {
+    expectTypeOf(await app.submit(fanOut.s(3))).toEqualTypeOf<Run<number[]>>();
+    expectTypeOf(await app.submit(chain(fanOut.s(3), tsum.s()))).toEqualTypeOf<Run<number>>();
+    expectTypeOf(await app.submit(either.s(3))).toEqualTypeOf<Run<number>>();
+  });
+
+  it('what follows must accept the replacement\'s value', () => {
+    // @ts-expect-error shout takes a string; the replacement's value is number[]
+    chain(fanOut.s(3), shout.s());
   });
 });

@@ -22,9 +22,10 @@
   start-nodes. So a wide group costs one script call per batch of members: their completions,
   and the claim and start of the next batch.
 
-  A map node whose expansion's exits have all succeeded (expand-node.lua) is not enqueued: its
-  value, the list of its items' element values, is gathered from their results here, and it
-  succeeds at once (node.succeeded), which releases its own dependants in turn. The exits' specs
+  A node that expanded (a map, or a node whose handler returned replace(): expand-node.lua) and
+  whose expansion's exits have all succeeded is not enqueued: its value (a map's list of its
+  items' element values, a replacement canvas's value) is gathered from their results here, and
+  it succeeds at once (node.succeeded), which releases its own dependants in turn. The exits' specs
   name the queues of the map node's dependants, so their keys are here.
 
   A `when`'s decider (its spec's `branches`) first skips the branch its result does not pick:
@@ -288,14 +289,16 @@ local function completeRun(runIndex)
       return
     end
     local dependantSpec, dependantSpecJson = loadSpec(run.specs, dependantId)
-    if dependantSpec.task == MAP_TASK and expansionOf(run, dependantId) then
-      -- A map whose element runs are all done: its value is gathered here, and it succeeds.
+    -- A node that ran and waits again (attempts) is one that expanded (or one a reopen reset).
+    if (dependant.attempts or 0) > 0 and expansionOf(run, dependantId) then
+      -- A map whose element runs, or a node whose replacement, are all done: its value is
+      -- gathered here, and it succeeds.
       local resultJson = gatherExpansion(run, dependantId)
       redis.call('HSET', run.results, dependantId, resultJson)
       known[dependantId] = resultJson
       dependant.status, dependant.waiting, dependant.finishedAt = NODE_SUCCEEDED, nil, now
       writes:add(dependantId, dependant)
-      emitEvent('node.succeeded', dependantId, dependant.attempts, MAP_TASK)
+      emitEvent('node.succeeded', dependantId, dependant.attempts, dependantSpec.task)
       unfinished = countUnfinished(run, -1)
       for _, nextId in ipairs(dependantSpec.next or NO_IDS) do release(nextId) end
       return

@@ -1,6 +1,7 @@
 --[[
-  expand-node: a map node's attempt found its list; the nodes that run the map's element once per
-  item are added to the run, all in this one call, so no reader sees the run half expanded.
+  expand-node: a map node's attempt found its list, or a handler returned replace(canvas); the
+  nodes that run the map's element once per item (or the replacement canvas once) are added to
+  the run, all in this one call, so no reader sees the run half expanded.
   Fenced by attempt like complete-nodes. The worker built the specs (store/expansion-format.ts
   owns the layout) for ids ARGV[5] onwards, which must be the run's nodeCount: another expansion
   of the same run that committed first makes this call answer 'conflict', and the worker builds
@@ -25,7 +26,7 @@
   ARGV[3]  its attempt
   ARGV[4]  its message (its lease member)
   ARGV[5]  B, the first id to add (the nodeCount the worker read)
-  ARGV[6]  n, the number of items (at least 1)
+  ARGV[6]  n, the number of items (at least 1), or 0 for a replacement
   ARGV[7]  k, the element's nodes (at least 1)
   ARGV[8]  the number of the element's exits (each waited for by the map node, per item)
   ARGV[9]  the map attempt's span context ("" for none): the map node's state keeps it, and the
@@ -34,7 +35,8 @@
   then     k values: each element node's waiting (0 for the element's roots)
   then     for each element node (1 .. k) four values: queue index (1-based, in the Q above),
            priority, countdownMs, etaMs (read for its roots only)
-  then     the n + n*k specs, in id order from B
+  then     the expansion's value template and exits, as JSON (the meta's `xp:<node>`)
+  then     the n + c*k specs, in id order from B (c: n, or 1 for a replacement)
   then     the n items' JSON texts
 
   Returns: { 'expanded', nodes added }
@@ -88,6 +90,20 @@ end
 local nodeCount = tonumber(meta[2])
 if nodeCount ~= first then return { 'conflict', nodeCount } end
 
+-- A replacement's nodes may be delivered on queues the run did not use: cancel-run and
+-- reopen-run need their keys, which the meta's `queues` names.
+local runQueues = cjson.decode(redis.call('HGET', run.meta, 'queues') or '[]')
+local knownQueues, grew = {}, false
+for _, name in ipairs(runQueues) do knownQueues[name] = true end
+for index = 1, queueCount do
+  if not knownQueues[queues[index].name] then
+    knownQueues[queues[index].name] = true
+    runQueues[#runQueues + 1] = queues[index].name
+    grew = true
+  end
+end
+if grew then redis.call('HSET', run.meta, 'queues', cjson.encode(runQueues)) end
+
 local at = 11 + queueCount
 local waiting = {}
 for r = 1, k do waiting[r] = tonumber(ARGV[at + r - 1]) end
@@ -100,22 +116,28 @@ for r = 1, k do
   }
   at = at + 4
 end
-local added = n + n * k
-local specsAt, itemsAt = at, at + added
+-- A replacement has no item and one copy of its canvas.
+local copies = math.max(n, 1)
+local added = n + copies * k
+local readsJson = ARGV[at]
+local specsAt = at + 1
+local itemsAt = specsAt + added
 
 -- The specs, then the items: results and succeeded states.
-local pairs_ = {}
+local specPairs = {}
 for index = 0, added - 1 do
-  pairs_[#pairs_ + 1] = tostring(first + index)
-  pairs_[#pairs_ + 1] = ARGV[specsAt + index]
+  specPairs[#specPairs + 1] = tostring(first + index)
+  specPairs[#specPairs + 1] = ARGV[specsAt + index]
 end
-callInChunks('HSET', run.specs, pairs_)
-local results = {}
-for item = 0, n - 1 do
-  results[#results + 1] = tostring(first + item)
-  results[#results + 1] = ARGV[itemsAt + item]
+callInChunks('HSET', run.specs, specPairs)
+if n > 0 then
+  local results = {}
+  for item = 0, n - 1 do
+    results[#results + 1] = tostring(first + item)
+    results[#results + 1] = ARGV[itemsAt + item]
+  end
+  callInChunks('HSET', run.results, results)
 end
-callInChunks('HSET', run.results, results)
 local writes = NodeWrites.new(run.nodes)
 local itemState = encodeState({ status = NODE_SUCCEEDED, finishedAt = now })
 for item = 0, n - 1 do writes:add(tostring(first + item), itemState) end
@@ -136,26 +158,26 @@ for r = 1, k do
       text = encodeState({ status = NODE_PENDING, waiting = waiting[r] })
       pendingTexts[r] = text
     end
-    for item = 0, n - 1 do writes:add(tostring(firstId + item * k), text) end
+    for item = 0, copies - 1 do writes:add(tostring(firstId + item * k), text) end
   else
     local due = delayedUntil(place.countdownMs, place.etaMs, now)
     if due then
       local members = {}
-      for item = 0, n - 1 do
+      for item = 0, copies - 1 do
         local nodeId = tostring(firstId + item * k)
         members[#members + 1] = formatScore(due)
         members[#members + 1] = messageFor(runId, nodeId, 1, place.priority)
         writes:add(nodeId, delayedText)
       end
       callInChunks('ZADD', place.queue.delayed, members)
-    elseif n >= RANGE_MIN then
+    elseif copies >= RANGE_MIN then
       local score = readyScore(place.priority, redis.call('INCR', sequenceKey))
-      addRange(place.queue, score, runId, firstId, firstId + (n - 1) * k, k, place.priority)
+      addRange(place.queue, score, runId, firstId, firstId + (copies - 1) * k, k, place.priority)
       recordRange(run.meta, place.queue.name, score)
     else
       local members = {}
-      local sequence = redis.call('INCRBY', sequenceKey, n) - n
-      for item = 0, n - 1 do
+      local sequence = redis.call('INCRBY', sequenceKey, copies) - copies
+      for item = 0, copies - 1 do
         members[#members + 1] = readyScore(place.priority, sequence + item + 1)
         members[#members + 1] = messageFor(runId, tostring(firstId + item * k), 1, place.priority)
       end
@@ -168,14 +190,14 @@ for signal in pairs(signalled) do ensureSignal(signal, runId) end
 
 -- The map node waits for every element's exits; then complete-nodes gathers its value.
 mapNode.status = NODE_PENDING
-mapNode.waiting = n * exitCount
+mapNode.waiting = copies * exitCount
 -- The nodes it added link to this attempt's span (includes/start.lua).
 if span ~= '' then mapNode.span = span end
 writes:add(mapId, mapNode)
 writes:flush()
 redis.call('HINCRBY', run.meta, 'nodeCount', added)
-redis.call('HSET', run.meta, 'x:' .. mapId, first .. ',' .. n .. ',' .. k)
-countUnfinished(run, n * k)
-emitEvent('node.expanded', mapId, attempt, MAP_TASK, '{"first":' .. first .. ',"items":' .. n .. ',"nodes":' .. added .. '}')
+redis.call('HSET', run.meta, 'x:' .. mapId, first .. ',' .. n .. ',' .. k, 'xp:' .. mapId, readsJson)
+countUnfinished(run, copies * k)
+emitEvent('node.expanded', mapId, attempt, specTask(redis.call('HGET', run.specs, mapId)), '{"first":' .. first .. ',"items":' .. n .. ',"nodes":' .. added .. '}')
 flushEvents()
 return { 'expanded', added }

@@ -103,12 +103,13 @@ local function isDone(status)
   return status == NODE_SUCCEEDED or status == NODE_SKIPPED
 end
 
--- The nodes a map added, made skipped (their messages withdrawn, attempts fenced, results
--- dropped), and the expansion forgotten: a rerun that reaches the map node expands it again.
+-- The nodes a map or a replacement added, made skipped (their messages withdrawn, attempts
+-- fenced, results dropped), and the expansion forgotten: a rerun that reaches the node runs it
+-- again, and it expands again.
 local function discardExpansion(mapId)
   local expansionFirst, n, k = expansionOf(run, mapId)
   if not expansionFirst then return end
-  local lastAdded = expansionFirst + n + n * k - 1
+  local lastAdded = expansionFirst + n + math.max(n, 1) * k - 1
   for chunkFirst = expansionFirst, lastAdded, 1000 do
     local chunk = {}
     for index = chunkFirst, math.min(chunkFirst + 999, lastAdded) do chunk[#chunk + 1] = tostring(index) end
@@ -133,14 +134,14 @@ local function discardExpansion(mapId)
     end
     redis.call('HDEL', run.results, unpack(chunk))
   end
-  redis.call('HDEL', run.meta, 'x:' .. mapId)
+  redis.call('HDEL', run.meta, 'x:' .. mapId, 'xp:' .. mapId)
 end
 
--- A map node reset with its expansion kept (a resume: what failed inside it runs again) waits
+-- A node that expanded (a map, a replacement) reset with its expansion kept (a resume: what
+-- failed inside it runs again) waits
 -- for the exits not done; with none left its value is gathered now. Returns true when the node
 -- is handled (it must not be enqueued), and whether it succeeded here.
 local function waitForExpansion(nodeId, node, spec)
-  if spec.task ~= MAP_TASK then return false, false end
   local expansionFirst, n, k = expansionOf(run, nodeId)
   if not expansionFirst then return false, false end
   local exits = expansionExits(run, nodeId, expansionFirst, n, k)
@@ -158,7 +159,7 @@ local function waitForExpansion(nodeId, node, spec)
   redis.call('HSET', run.results, nodeId, gatherExpansion(run, nodeId))
   node.status, node.finishedAt = NODE_SUCCEEDED, now
   unfinishedDelta = unfinishedDelta - 1
-  emitEvent('node.succeeded', nodeId, node.attempts, MAP_TASK)
+  emitEvent('node.succeeded', nodeId, node.attempts, spec.task)
   return true, true
 end
 
@@ -171,7 +172,7 @@ local function resetNode(nodeId, node, spec, dropResult)
   end
   if dropResult then
     redis.call('HDEL', run.results, nodeId)
-    if spec.task == MAP_TASK then discardExpansion(nodeId) end
+    discardExpansion(nodeId)
   end
   if isTerminal(prior) then unfinishedDelta = unfinishedDelta + 1 end
   node.status = NODE_PENDING

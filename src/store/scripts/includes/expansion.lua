@@ -1,8 +1,9 @@
--- A map's expansion (inlined where a script says --- @include "expansion", after "common",
--- "template", "spec", "nodes" and "run"). store/expansion-format.ts owns the layout: from the
--- first id B, the n items, then item i's element node r at B + n + i*k + r - 1; the map node's
--- plan (its spec's one arg) holds the element's value template and exits in the element's own
--- ids (0: the item). The run's meta records each expansion as `x:<map node>` = "B,n,k".
+-- An expansion: a map's element runs, or a replacement canvas (inlined where a script says
+-- --- @include "expansion", after "common", "template", "spec", "nodes" and "run").
+-- store/expansion-format.ts owns the layout: from the first id B, the n items, then copy i's
+-- node r at B + n + i*k + r - 1 (a replacement: n = 0, one copy). The run's meta records each
+-- expansion as `x:<node>` = "B,n,k", and `xp:<node>` = { value, exits }: the element's value
+-- template and exits in its own ids (0: the item).
 
 -- The expansion of a map node: first, n, k; nil when it has none.
 local function expansionOf(run, mapId)
@@ -12,9 +13,9 @@ local function expansionOf(run, mapId)
   return tonumber(first), tonumber(n), tonumber(k)
 end
 
--- The map node's plan: { value = template, exits = { ids } } in the element's ids.
+-- What the scripts read of an expansion: { value = template, exits = { ids } } in the element's ids.
 local function elementPlanOf(run, mapId)
-  return decodeSpec(redis.call('HGET', run.specs, mapId)).args[1]
+  return cjson.decode(redis.call('HGET', run.meta, 'xp:' .. mapId))
 end
 
 local function elementNodeId(rel, item, first, n, k)
@@ -27,14 +28,15 @@ end
 local function expansionExits(run, mapId, first, n, k)
   local exits = elementPlanOf(run, mapId).exits
   local ids = {}
-  for item = 0, n - 1 do
+  for item = 0, math.max(n, 1) - 1 do
     for _, rel in ipairs(exits) do ids[#ids + 1] = elementNodeId(rel, item, first, n, k) end
   end
   return ids
 end
 
--- The map node's value, as JSON text: the list of each item's element value, filled from the
--- results as the worker's fillTemplate would (graph/template.ts), without decoding any result.
+-- The expanded node's value, as JSON text: a map's is the list of each item's element value, a
+-- replacement's the canvas's value; filled from the results as the worker's fillTemplate would
+-- (graph/template.ts), without decoding any result.
 local function gatherExpansion(run, mapId)
   local first, n, k = expansionOf(run, mapId)
   local value = elementPlanOf(run, mapId).value
@@ -57,7 +59,7 @@ local function gatherExpansion(run, mapId)
       for _, inner in ipairs(template.list) do collect(inner, item) end
     end
   end
-  for item = 0, n - 1 do collect(value, item) end
+  for item = 0, math.max(n, 1) - 1 do collect(value, item) end
   local results = loadRaw(run.results, ids)
   local function fill(template, item)
     if template.node then return results[elementNodeId(template.node, item, first, n, k)] or 'null' end
@@ -76,6 +78,7 @@ local function gatherExpansion(run, mapId)
     end
     return '[' .. table.concat(parts, ',') .. ']'
   end
+  if n == 0 then return fill(value, 0) end
   local values = {}
   for item = 0, n - 1 do values[item + 1] = fill(value, item) end
   return '[' .. table.concat(values, ',') .. ']'
