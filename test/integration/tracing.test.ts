@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { chain, group, SPAN_ATTRIBUTES as A, taskContext, WorkflowFailedError } from '../../src/index.js';
+import { chain, group, map, replace, SPAN_ATTRIBUTES as A, taskContext, WorkflowFailedError } from '../../src/index.js';
 import { useApps } from '../helpers/apps.js';
 import { useInMemoryTracing } from '../helpers/tracing.js';
 import { canvasTasks } from '../helpers/tasks.js';
@@ -86,6 +86,26 @@ describe('tracing with an OpenTelemetry SDK registered', () => {
     const join = byNode.get('4')!;
     expect(join.links.map((link) => link.context.spanId).sort()).toEqual(['1', '2', '3'].map((id) => spanId(byNode.get(id)!)).sort());
     expect(byNode.get('1')!.links.map((link) => link.context.spanId)).toEqual([spanId(byNode.get('0')!)]);
+  });
+
+  it('the nodes a map or a replacement adds are attempts of the same trace, linked to the attempt that added them', async () => {
+    const app = makeApp();
+    const { add, tsum } = canvasTasks(app);
+    const range = app.task({ name: 'range' }, (count: number) => Array.from({ length: count }, (_, index) => index));
+    const fanOut = app.task({ name: 'fanOut' }, (values: number[]) => replace(group(values.map((value) => add.si(value, 1)))));
+    await app.worker({ concurrency: 4 }).start();
+    // 0 range, 1 the map, 2 fanOut (replaced), 3 tsum; the map's items 4-6 and elements 7-9; fanOut's group 10-12.
+    const run = await app.submit(chain(range.s(3), map(add.s(1)), fanOut.s(), tsum.s()));
+    expect(await run.result({ timeoutMs: 10_000 })).toBe(2 + 3 + 4);
+    await waitForSpan((span) => span.name.startsWith('run '));
+    const byNode = new Map(attempts(run.id).map((span) => [String(span.attributes[A.nodeId]), span]));
+    expect([...byNode.keys()].sort((a, b) => Number(a) - Number(b))).toEqual(['0', '1', '2', '3', '7', '8', '9', '10', '11', '12']);
+    const traceId = byNode.get('0')!.spanContext().traceId;
+    for (const span of byNode.values()) expect(span.spanContext().traceId).toBe(traceId);
+    for (const id of ['7', '8', '9']) expect(byNode.get(id)!.links.map((link) => link.context.spanId)).toContain(spanId(byNode.get('1')!));
+    for (const id of ['10', '11', '12']) expect(byNode.get(id)!.links.map((link) => link.context.spanId)).toContain(spanId(byNode.get('2')!));
+    // What follows a map reads its value: linked to the map node's attempt.
+    expect(byNode.get('2')!.links.map((link) => link.context.spanId)).toEqual([spanId(byNode.get('1')!)]);
   });
 
   it('each retry is its own span; failed attempts have ERROR status and an exception event; a resume adds marked spans to the same trace', async () => {

@@ -77,7 +77,7 @@ local function startNode(run, nodeId, node, spec, specJson, now, runContext, wri
       if #links >= MAX_SPAN_LINKS then break end
     end
     -- A node a map added links to the attempt that expanded it (the map node's span).
-    local parentId = #links < MAX_SPAN_LINKS and string.match(specJson, ',"parent":"(%d+)"}%]$')
+    local parentId = #links < MAX_SPAN_LINKS and string.match(specJson, '[{,]"parent":"(%d+)"}%]$')
     if parentId then
       local raw = redis.call('HGET', run.nodes, parentId)
       local parentSpan = raw and readState(raw, parentId).span
