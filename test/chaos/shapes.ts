@@ -2,7 +2,7 @@
  * The runs the chaos suite submits: a seeded mix of shapes, each with the terminal status and
  * result it must end with, computed here by hand (the tasks are deterministic).
  */
-import { type AnyCanvas, chain, chord, dag, group, when } from '../../src/index.js';
+import { type AnyCanvas, chain, chord, dag, group, map, when } from '../../src/index.js';
 import type { ChaosTasks } from './tasks.js';
 
 export interface PlannedRun {
@@ -35,7 +35,7 @@ export interface ShapeSizes {
 export function planRuns(tasks: ChaosTasks, count: number, seed: number, sizes: ShapeSizes): PlannedRun[] {
   const next = random(seed);
   const between = (low: number, high: number): number => low + Math.floor(next() * (high - low + 1));
-  const { seed: seedTask, inc, sum, slow, flaky, boom, isEven, add } = tasks;
+  const { seed: seedTask, inc, sum, slow, flaky, boom, isEven, add, list, spread } = tasks;
   const shapes: (() => PlannedRun)[] = [
     () => {
       // chain(seed(a), inc x n)
@@ -110,6 +110,28 @@ export function planRuns(tasks: ChaosTasks, count: number, seed: number, sizes: 
       const y = joined.add(chain(inc.s(), inc.s()));
       joined.add(add.s(), { after: [x, y] });
       return { shape: 'dag', canvas: chain(seedTask.si(start), joined), status: 'succeeded', result: 2 * start + 3 };
+    },
+    () => {
+      // chain(seed(a), list(n), map(chain(inc, inc)), sum): a map over a list made at run time
+      const start = between(0, 50);
+      const width = between(2, Math.max(2, sizes.maxWidth));
+      return {
+        shape: 'map',
+        canvas: chain(seedTask.si(start), list.s(width), map(chain(inc.s(), inc.s())), sum.s()),
+        status: 'succeeded',
+        result: width * (start + 2) + (width * (width - 1)) / 2,
+      };
+    },
+    () => {
+      // chain(seed(a), spread(n), sum): a node replaced by a group of n incs
+      const start = between(0, 50);
+      const count = between(2, 20);
+      return {
+        shape: 'replace',
+        canvas: chain(seedTask.si(start), spread.s(count), sum.s()),
+        status: 'succeeded',
+        result: count * (start + 1) + (count * (count - 1)) / 2,
+      };
     },
     () => {
       // chain(seed(a), group(inc, boom), sum): must end failed, whatever happens to the workers

@@ -5,7 +5,7 @@
  * before a SIGKILL survives it); the checks count duplicates from those lines.
  */
 import { appendFileSync } from 'node:fs';
-import { type App, createApp, NonRetryableError, taskContext } from '../../src/index.js';
+import { type App, createApp, group, NonRetryableError, replace, taskContext } from '../../src/index.js';
 
 /** One line of a worker's log. */
 export type ChaosLogLine =
@@ -51,9 +51,10 @@ export function chaosApp(options: ChaosAppOptions) {
     };
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+  const inc = app.task({ name: 'inc' }, logged(async (value: number) => { await pause(1 + (value % 7)); return value + 1; }));
   const tasks = {
     seed: app.task({ name: 'seed' }, logged(async (value: number) => value)),
-    inc: app.task({ name: 'inc' }, logged(async (value: number) => { await pause(1 + (value % 7)); return value + 1; })),
+    inc,
     sum: app.task({ name: 'sum' }, logged(async (values: readonly number[]) => values.reduce((total, value) => total + value, 0))),
     /** Work long enough that kills and stalls catch attempts in flight. */
     slow: app.task({ name: 'slow' }, logged(async (value: number, ms: number) => { await pause(ms); return value; })),
@@ -69,6 +70,13 @@ export function chaosApp(options: ChaosAppOptions) {
     isEven: app.task({ name: 'isEven' }, logged(async (value: number) => value % 2 === 0)),
     /** A dag join of two parents. */
     add: app.task({ name: 'add' }, logged(async (left: number, right: number) => left + right)),
+    /** A list made at run time, for a map: count numbers from value. */
+    list: app.task({ name: 'list' }, logged(async (value: number, count: number) => Array.from({ length: count }, (_, index) => value + index))),
+    /** Replaced by a group of count incs from value. */
+    spread: app.task(
+      { name: 'spread' },
+      logged(async (value: number, count: number) => replace(group(Array.from({ length: count }, (_, index) => inc.si(value + index))))),
+    ),
     /** Always fails, without retries: its run must end failed. */
     boom: app.task({ name: 'boom' }, logged(async (value: number): Promise<number> => { throw new NonRetryableError(`boom at ${value}`); })),
   };
