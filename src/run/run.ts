@@ -102,9 +102,10 @@ function runHeader(meta: RunMeta) {
  * The run's value from a finish message that carries its output's results, or undefined when the
  * message does not (another status, a large output, one in no known format): then the run is read.
  */
-function valueFromMessage<R>(output: InputTemplate, message: string): { readonly value: R } | undefined {
+function valueFromMessage<R>(output: InputTemplate, message: string, reopened: number): { readonly value: R } | undefined {
   const finish = parseFinishMessage(message);
-  const values = finish?.status === 'succeeded' ? finish.values : null;
+  // A copy of an earlier finish (before a resume or rerun) delivered late answers nothing.
+  const values = finish?.status === 'succeeded' && finish.reopened === reopened ? finish.values : null;
   const ids = templateNodes(output);
   if (!values || values.length !== ids.length) return undefined;
   const byId = new Map<string, unknown>();
@@ -152,6 +153,8 @@ export class Run<R = unknown> {
     // The output template, once a read found the run still running: a finish message that carries
     // the output's results (store/finish-message.ts) then answers without reading them.
     let output: InputTemplate | null = null;
+    // How many times the run had been reopened when a read found it running (0 for the first run).
+    let reopened = 0;
     const check = (): void => {
       if (finished) return;
       if (checking) {
@@ -165,6 +168,7 @@ export class Run<R = unknown> {
           if (finished) return;
           if ('running' in value) {
             output = value.running;
+            reopened = value.reopened;
             if (again) {
               again = false;
               check();
@@ -184,7 +188,7 @@ export class Run<R = unknown> {
     };
     const onMessage = (message: string | null): void => {
       if (finished) return;
-      const value = message !== null && output !== null ? valueFromMessage<R>(output, message) : undefined;
+      const value = message !== null && output !== null ? valueFromMessage<R>(output, message, reopened) : undefined;
       if (value === undefined) {
         check();
         return;
@@ -237,10 +241,10 @@ export class Run<R = unknown> {
   }
 
   /** The run's outcome, or its output template while it is still running. */
-  private async readOutcome(): Promise<{ value: R } | { error: Error } | { running: InputTemplate }> {
+  private async readOutcome(): Promise<{ value: R } | { error: Error } | { running: InputTemplate; reopened: number }> {
     const meta = await this.context.runs.meta(this.id);
     if (!meta) return { error: await this.context.runs.missing(this.id) };
-    if (!TERMINAL_RUN_STATUSES.has(meta.status)) return { running: meta.output };
+    if (!TERMINAL_RUN_STATUSES.has(meta.status)) return { running: meta.output, reopened: meta.reopened };
     if (meta.status === 'succeeded') return { value: await this.value(meta) };
     if (meta.status === 'cancelled') return { error: new WorkflowCancelledError(this.id) };
     return { error: await this.failure(meta) };
@@ -284,6 +288,8 @@ export class Run<R = unknown> {
    * `result()` can be called again afterwards.
    */
   async resume(): Promise<ReopenOutcome> {
+    // A finish kept for this handle is of the run before the resume: result() waits for the next.
+    this.context.events.unexpect(this.id);
     return this.reopenOutcome(await this.context.withRedis(() => this.context.runs.reopen(this.id, null)));
   }
 
@@ -297,6 +303,7 @@ export class Run<R = unknown> {
     if (typeof options?.from !== 'string' || options.from.length === 0) {
       throw new ConfigError('rerun()', 'options.from must be a node id (inspect() lists them)');
     }
+    this.context.events.unexpect(this.id);
     return this.reopenOutcome(await this.context.withRedis(() => this.context.runs.reopen(this.id, options.from)));
   }
 

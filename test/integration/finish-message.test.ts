@@ -197,4 +197,37 @@ describe('the finish message', () => {
     expect(await waiting).toBe(42);
     await again.close();
   });
+
+  it('a copy of an earlier finish delivered late is ignored after a rerun: result() answers with the rerun\'s value', async () => {
+    let release: () => void = () => undefined;
+    let gate: Promise<void> = Promise.resolve();
+    let value = 1;
+    const gated = app.task({ name: 'gated' }, async () => {
+      await gate;
+      return value;
+    });
+    const worker = app.worker({ concurrency: 2 });
+    await worker.start();
+    const run = await app.submit(gated.si());
+    expect(await run.result({ timeoutMs: 10_000 })).toBe(1);
+    gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    value = 2;
+    await run.rerun({ from: '0' });
+    // Another handle, waiting the per-run way: it reads the run (reopened once, running), then a
+    // stale copy of the first finish arrives on the run's channel, as a slow cluster bus may deliver it.
+    const waiting = app.getRun(run.id).result({ timeoutMs: 10_000 });
+    const channel = new KeySpace(app.config.prefix).runChannel(run.id);
+    for (let tries = 0; tries < 200 && Number((await admin.pubsub('NUMSUB', channel))[1]) < 1; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await admin.publish(channel, 'succeeded\n[1]');
+    release();
+    expect(await waiting).toBe(2);
+    // The handle that submitted it waits for the rerun too (its kept first finish was dropped).
+    expect(await run.result({ timeoutMs: 10_000 })).toBe(2);
+    await worker.close();
+  });
 });

@@ -53,7 +53,11 @@ local FINISH_VALUES_MAX_BYTES = 65536
 -- in the output template's first-seen order (includes/template.lua), so that a waiter that has
 -- the template answers without reading them.
 local function finishMessage(run, status)
-  if status ~= RUN_SUCCEEDED then return status end
+  -- After a resume or a rerun, the status says which reopen it ends ("succeeded@2"): a waiter
+  -- that read the run reopened ignores a copy of an earlier finish delivered late.
+  local reopened = redis.call('HGET', run.meta, 'reopened')
+  if reopened and reopened ~= '0' then status = status .. '@' .. reopened end
+  if string.sub(status, 1, #RUN_SUCCEEDED) ~= RUN_SUCCEEDED then return status end
   local outputJson = redis.call('HGET', run.meta, 'output')
   if not outputJson then return status end
   -- One node's value (a one-task run, a chain): read without decoding the template.
