@@ -123,21 +123,19 @@ local readsJson = ARGV[at]
 local specsAt = at + 1
 local itemsAt = specsAt + added
 
--- The specs, then the items: results and succeeded states.
-local specPairs = {}
-for index = 0, added - 1 do
-  specPairs[#specPairs + 1] = tostring(first + index)
-  specPairs[#specPairs + 1] = ARGV[specsAt + index]
-end
-callInChunks('HSET', run.specs, specPairs)
-if n > 0 then
-  local results = {}
-  for item = 0, n - 1 do
-    results[#results + 1] = tostring(first + item)
-    results[#results + 1] = ARGV[itemsAt + item]
+-- `count` ARGV values from `from` written to `key` as the fields of ids first, first + 1, ...
+local function writeFrom(key, from, count)
+  local fields = {}
+  for index = 0, count - 1 do
+    fields[#fields + 1] = tostring(first + index)
+    fields[#fields + 1] = ARGV[from + index]
   end
-  callInChunks('HSET', run.results, results)
+  callInChunks('HSET', key, fields)
 end
+
+-- The specs, then the items: results and succeeded states.
+writeFrom(run.specs, specsAt, added)
+if n > 0 then writeFrom(run.results, itemsAt, n) end
 local writes = NodeWrites.new(run.nodes)
 local itemState = encodeState({ status = NODE_SUCCEEDED, finishedAt = now })
 for item = 0, n - 1 do writes:add(tostring(first + item), itemState) end
