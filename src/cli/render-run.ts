@@ -81,13 +81,14 @@ export function renderRun(run: RunInspection, colors: Palette, options: RenderOp
     ];
     const out = [parts.join(' ').trimEnd()];
     if (node.expansion) {
-      const { first, items, nodes } = node.expansion;
+      const { first, items, nodes, itemNodes } = node.expansion;
       const last = Number(first) + nodes - 1;
       out.push(
         colors.dim(
           items === 0
             ? `          replaced by #${first}-#${last}`
-            : `          map over ${formatCount(items)} item${items === 1 ? '' : 's'}: added #${first}-#${last} (items #${first}-#${Number(first) + items - 1})`,
+            : `          map over ${formatCount(items)} item${items === 1 ? '' : 's'}: added #${first}-#${last}` +
+                (itemNodes > 0 ? ` (items #${first}-#${Number(first) + itemNodes - 1})` : ''),
         ),
       );
     }

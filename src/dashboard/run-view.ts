@@ -191,31 +191,43 @@ export function statusString(nodes: readonly ViewNode[]): string {
 }
 
 /**
- * The nodes with each map item drawn as feeding the element nodes its item went to (the item is
- * their first arg, not an input they read, so no dependency records it): each item gets the
- * roots of its element run as dependants. Other nodes are returned as they are.
+ * The nodes with each map item drawn as feeding the element nodes it went to (the first steps
+ * get the item as their first arg, not as an input they read, so no dependency records it): each
+ * item node gets the roots of its element run as dependants; without item nodes, the nodes the
+ * map node reads its list from do. Other nodes are returned as they are.
  */
-export function withItemEdges<N extends ViewNode & { readonly expansion?: { readonly first: string; readonly items: number; readonly nodes: number } }>(
+export function withItemEdges<N extends ViewNode & { readonly expansion?: { readonly first: string; readonly items: number; readonly nodes: number; readonly itemNodes: number } }>(
   nodes: readonly N[],
 ): readonly N[] {
-  if (!nodes.some((node) => node.expansion !== undefined)) return nodes;
+  if (!nodes.some((node) => node.expansion !== undefined && node.expansion.items > 0)) return nodes;
   const out = [...nodes];
+  const byId = (id: number): N | undefined => (out[id]?.id === String(id) ? out[id] : undefined);
+  // The edges each feeder gains, added once at the end (a 10,000-item map: one list, not 10,000 copies).
+  const gained = new Map<number, string[]>();
   for (const node of nodes) {
-    if (!node.expansion) continue;
+    if (!node.expansion || node.expansion.items === 0) continue;
     const first = Number(node.expansion.first);
-    const { items } = node.expansion;
-    // A replacement has no items to draw edges from.
-    if (items === 0) continue;
-    const perItem = (node.expansion.nodes - items) / items;
+    const { items, itemNodes } = node.expansion;
+    const perItem = (node.expansion.nodes - itemNodes) / items;
+    // The map node's own parents: the nodes before it that it waits for.
+    const mapId = Number(node.id);
+    const feeders = out.filter((other) => Number(other.id) < mapId && other.dependants.includes(node.id)).map((other) => Number(other.id));
     for (let item = 0; item < items; item++) {
-      const from = first + items + item * perItem;
+      const from = first + itemNodes + item * perItem;
       const fed = new Set<string>();
-      for (let id = from; id < from + perItem; id++) for (const dependant of out[id]?.dependants ?? []) fed.add(dependant);
+      for (let id = from; id < from + perItem; id++) for (const dependant of byId(id)?.dependants ?? []) fed.add(dependant);
       const roots: string[] = [];
       for (let id = from; id < from + perItem; id++) if (!fed.has(String(id))) roots.push(String(id));
-      const itemNode = out[first + item];
-      if (itemNode && itemNode.id === String(first + item)) out[first + item] = { ...itemNode, dependants: roots };
+      for (const source of itemNodes > 0 ? [first + item] : feeders) {
+        const list = gained.get(source) ?? [];
+        for (const root of roots) list.push(root);
+        gained.set(source, list);
+      }
     }
+  }
+  for (const [source, extra] of gained) {
+    const feeder = byId(source);
+    if (feeder) out[source] = { ...feeder, dependants: [...feeder.dependants, ...extra] };
   }
   return out;
 }

@@ -15,12 +15,13 @@ export interface NodeInspection {
   /** The map node that added this node at run time (absent for the nodes submitted). */
   readonly parent?: string;
   /**
-   * A node that expanded. A map node: its items are nodes `first` .. `first + items - 1` (task
-   * `celeriac:item`, each one's result its item), followed by `nodes - items` element nodes,
-   * `(nodes - items) / items` per item, in item order. A node whose handler returned replace():
-   * `items` 0, and the replacement canvas's nodes are `first` .. `first + nodes - 1`.
+   * A node that expanded: it added `nodes` nodes from `first` on. A map node over `items` items:
+   * first `itemNodes` item nodes (task `celeriac:item`, each one's result its item; 0 when no
+   * element node reads its item other than as its first steps, which get it as their first
+   * bound arg), then the element's nodes, `(nodes - itemNodes) / items` per item, in item order. A
+   * node whose handler returned replace(): `items` 0, and the canvas's nodes.
    */
-  readonly expansion?: { readonly first: string; readonly items: number; readonly nodes: number };
+  readonly expansion?: { readonly first: string; readonly items: number; readonly nodes: number; readonly itemNodes: number };
   readonly queuedAt?: Date;
   readonly startedAt?: Date;
   readonly finishedAt?: Date;
@@ -80,7 +81,14 @@ export function nodeInspectionOf(
     dependants: next,
     ...(parent !== undefined ? { parent } : {}),
     ...(expansion !== undefined
-      ? { expansion: { first: String(expansion.first), items: expansion.items, nodes: expansion.items + Math.max(expansion.items, 1) * expansion.perItem } }
+      ? {
+          expansion: {
+            first: String(expansion.first),
+            items: expansion.items,
+            nodes: expansion.itemNodes + Math.max(expansion.items, 1) * expansion.perItem,
+            itemNodes: expansion.itemNodes,
+          },
+        }
       : {}),
     ...timeField('queuedAt', state.queuedAt),
     ...timeField('startedAt', state.startedAt),

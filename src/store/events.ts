@@ -88,11 +88,17 @@ export type NodeCancelledEvent = EventBase & { readonly type: 'node.cancelled'; 
 /** A node of a `when` branch that was not taken: it will not run, and counts as done for what follows the `when`. */
 export type NodeSkippedEvent = EventBase & { readonly type: 'node.skipped'; readonly nodeId: string };
 /**
- * A map node's attempt added its element runs to the run: `items` items at ids `first` ..
- * `first + items - 1`, then their element nodes, `nodes` added in all. The map node is pending
- * again until they are done (docs/canvas.md, "map").
+ * A node's attempt added nodes to the run: a map node's element runs over `items` items, or a
+ * replacement canvas (`items` 0); `nodes` added in all, from id `first` on (`itemNodes` of them
+ * item nodes, first). The node is pending again until they are done (docs/canvas.md).
  */
-export type NodeExpandedEvent = NodeEventBase & { readonly type: 'node.expanded'; readonly first: string; readonly items: number; readonly nodes: number };
+export type NodeExpandedEvent = NodeEventBase & {
+  readonly type: 'node.expanded';
+  readonly first: string;
+  readonly items: number;
+  readonly nodes: number;
+  readonly itemNodes: number;
+};
 /** The running attempt's `taskContext().progress(value)`. */
 export type NodeProgressEvent = NodeEventBase & { readonly type: 'node.progress'; readonly progress: unknown };
 
@@ -264,7 +270,14 @@ function decodeEvent(base: EventBase, line: string, worker: string | undefined):
       return { ...base, type, nodeId };
     case 'node.expanded': {
       const detail = parseDetail(detailText);
-      return { ...node, type, first: String(detail.first ?? ''), items: Number(detail.items ?? 0), nodes: Number(detail.nodes ?? 0) };
+      return {
+        ...node,
+        type,
+        first: String(detail.first ?? ''),
+        items: Number(detail.items ?? 0),
+        nodes: Number(detail.nodes ?? 0),
+        itemNodes: Number(detail.itemNodes ?? 0),
+      };
     }
     case 'node.progress':
       return { ...node, type, progress: detailText === '' ? null : JSON.parse(detailText) };

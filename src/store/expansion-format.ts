@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_QUEUE, ITEM_TASK, type NodeSpec } from '../graph/spec.js';
-import type { InputTemplate } from '../graph/template.js';
+import { type InputTemplate, templateNodes } from '../graph/template.js';
 import { type SpecFields, SpecWriter, specFromStored } from './spec-format.js';
 
 /**
@@ -14,10 +14,12 @@ import { type SpecFields, SpecWriter, specFromStored } from './spec-format.js';
  *     "exits": [the element's exits] }
  * with the element's own ids: 0 is the item, 1 .. k its nodes (graph/compile.ts).
  *
- * The layout of an expansion of n items from the run's nodeCount B: the items at B .. B+n-1
- * (born succeeded, result = the item), then item i's node r at B + n + i*k + r - 1 (elementId).
- * A replacement (`replace(canvas)`) is laid out the same way with no item and one copy: its
- * node r at B + r - 1. The plan of a replacement is made by the worker (elementPlanOf); its
+ * The layout of an expansion of n items from the run's nodeCount B: s item nodes at
+ * B .. B+s-1 (born succeeded, result = the item), then item i's node r at B + s + i*k + r - 1
+ * (elementId). s is n when a node of the element reads the item other than as its first steps do
+ * (which get it as their first bound arg), else 0: most maps add no item node
+ * (itemNodesNeeded). A replacement (`replace(canvas)`) is laid out the same way with no item and
+ * one copy: its node r at B + r - 1. The plan of a replacement is made by the worker (elementPlanOf); its
  * node 0 is a placeholder nothing reads.
  * So each item's nodes are consecutive, as compile numbers them, and a `when`'s branch ranges
  * inside an element stay ranges.
@@ -88,11 +90,12 @@ export function elementPlacements(plan: ElementPlan): ElementPlacement[] {
 }
 
 /**
- * The id that element node `rel` (0: the item) of copy `item` gets in an expansion from `first`
- * with `items` items (0 for a replacement: one copy, no item).
+ * The id that element node `rel` (0: the item node) of copy `item` gets in an expansion from
+ * `first` with `stored` item nodes (0 when there are none: a replacement, or a map whose element
+ * reads its item only in its first steps).
  */
-export function elementId(rel: number, item: number, first: number, items: number, k: number): number {
-  return rel === 0 ? first + item : first + items + item * k + rel - 1;
+export function elementId(rel: number, item: number, first: number, stored: number, k: number): number {
+  return rel === 0 ? first + item : first + stored + item * k + rel - 1;
 }
 
 function offsetTemplate(template: InputTemplate, id: (rel: number) => number): InputTemplate {
@@ -127,6 +130,16 @@ function readsItem(spec: NodeSpec): boolean {
 }
 
 /**
+ * Whether the expansion needs its item nodes: a node reads the item other than as exactly its
+ * input (a `when`'s branch reads it through a template too, a pass-through's value is the item),
+ * or the element's value is or holds the item.
+ */
+export function itemNodesNeeded(plan: ElementPlan): boolean {
+  const readsZero = (template: InputTemplate | undefined): boolean => template !== undefined && templateNodes(template).includes('0');
+  return readsZero(plan.value) || plan.specs.some((spec) => (!readsItem(spec) && readsZero(spec.input)) || (spec.after ?? []).includes('0'));
+}
+
+/**
  * The specs of an expansion, in id order from `first`: the items', then each item's element
  * nodes, with ids moved into place and the element's exits waited for by the map node. A node
  * that receives exactly the item (the element's first steps) gets it as its first bound arg
@@ -134,9 +147,9 @@ function readsItem(spec: NodeSpec): boolean {
  * reads no input costs the scripts no decoding and no read.
  */
 export function expansionSpecs({ plan, mapId, mapNextQueues, first, items: itemJsons }: ExpansionInput): string[] {
-  const items = itemJsons.length;
   // A replacement has no item and one copy.
-  const copies = Math.max(items, 1);
+  const copies = Math.max(itemJsons.length, 1);
+  const items = itemNodesNeeded(plan) ? itemJsons.length : 0;
   const writer = new SpecWriter();
   const specs: string[] = [];
   const itemSpec = writer.encode({

@@ -29,19 +29,24 @@ export interface RunMeta {
   readonly expansions: ReadonlyMap<string, Expansion>;
 }
 
-/** The nodes a map node added: its items at first .. first + items - 1, then `perItem` element nodes per item. */
+/**
+ * The nodes a node added when it expanded (a map, or a replacement with `items` 0): `itemNodes`
+ * item nodes at first .. (itemNodes is items, or 0 when nothing reads them), then `perItem`
+ * nodes per item (one copy for a replacement).
+ */
 export interface Expansion {
   readonly first: number;
   readonly items: number;
   readonly perItem: number;
+  readonly itemNodes: number;
 }
 
 function expansionsOf(fields: Record<string, string>): ReadonlyMap<string, Expansion> {
   const expansions = new Map<string, Expansion>();
   for (const [field, value] of Object.entries(fields)) {
     if (!field.startsWith('x:')) continue;
-    const match = /^(\d+),(\d+),(\d+)$/.exec(value);
-    if (match) expansions.set(field.slice(2), { first: Number(match[1]), items: Number(match[2]), perItem: Number(match[3]) });
+    const match = /^(\d+),(\d+),(\d+),(\d+)$/.exec(value);
+    if (match) expansions.set(field.slice(2), { first: Number(match[1]), items: Number(match[2]), perItem: Number(match[3]), itemNodes: Number(match[4]) });
   }
   return expansions;
 }

@@ -132,7 +132,7 @@ describe('the dashboard in a real browser', () => {
     });
     await app.worker({ concurrency: 8 }).start();
     const { url } = await serve(app);
-    // Node 0 lists, 1 is the map, 2 merges; the map adds 3 items (3-5) and 2 nodes per item (6-11).
+    // Node 0 lists, 1 is the map, 2 merges; the map adds 2 nodes per item (3-8), whose first steps get their item as an arg.
     const run = await app.submit(chain(listFiles.si(), map(chain(stepAfter.s('read'), stepAfter.s('count'))), stepAfter.s('merge')), { name: 'map-grows' });
     const page = await newPage();
     await page.goto(`${url}/runs/${run.id}`);
@@ -140,13 +140,14 @@ describe('the dashboard in a real browser', () => {
     expect(await page.locator('[data-testid="dag-unit"]').count()).toBe(3);
     await page.evaluate(() => Object.assign(globalThis, { sameDocument: true }));
     gate.open('list');
-    await expect.poll(() => page.locator('[data-testid="dag-unit"]').count()).toBe(12);
-    await expect.poll(() => unit(page, '6').getAttribute('data-status')).toBe('running');
+    await expect.poll(() => page.locator('[data-testid="dag-unit"]').count()).toBe(9);
+    await expect.poll(() => unit(page, '3').getAttribute('data-status')).toBe('running');
     expect(await unit(page, '1').getAttribute('data-status')).toBe('pending');
     const edges = await page.locator('[data-testid="dag-edge"]').evaluateAll((paths) =>
       paths.map((path) => `${path.getAttribute('data-from')}->${path.getAttribute('data-to')}`).sort(),
     );
-    expect(edges).toEqual(expect.arrayContaining(['3->6', '4->8', '5->10', '6->7', '7->1', '9->1', '11->1', '1->2']));
+    // The list feeds each item's first step; each item's last step feeds the map node.
+    expect(edges).toEqual(expect.arrayContaining(['0->3', '0->5', '0->7', '3->4', '4->1', '6->1', '8->1', '1->2']));
     await shot(page, 'run-map-growing');
     for (const name of ['read', 'count', 'merge']) gate.open(name);
     await run.result({ timeoutMs: 20_000 });

@@ -22,8 +22,8 @@
  *   replace(c)         a handler's return: its node's value is c's, c run with no input
  *
  * It also counts the nodes the run will have (`stats`): one per signature, both branches of a
- * when included; a map's node, and per item an item node and its element's nodes; a replaced
- * node, and its canvas's nodes.
+ * when included; a map's node, and per item its element's nodes (not the item nodes a map may
+ * add: they hold items, and run nothing); a replaced node, and its canvas's nodes.
  *
  * Two things it deliberately does not do, because they are validation, not semantics: refuse a
  * canvas that has no task at all (the engine does, with CanvasValidationError) and detect a
@@ -124,7 +124,7 @@ function evaluate(canvas: AnyCanvas, input: Input, functions: TaskFunctions, sta
   if (canvas instanceof MapCanvas) {
     const list = input.given && !('spread' in input) ? input.value : undefined;
     if (!Array.isArray(list)) throw new Error('reference evaluator: a map needs a list');
-    stats.nodes += 1 + list.length;
+    stats.nodes += 1;
     return list.map((item: unknown) => evaluate(canvas.element, { given: true, value: item }, functions, stats));
   }
   throw new Error(`reference evaluator: not a canvas: ${String(canvas)}`);

@@ -42,23 +42,22 @@ describe('map: a list made at run time, one element run per item', () => {
     const run = await app.submit(chain(range.s(2), map(chain(add.s(1), add.s(2))), tsum.s()));
     expect(await run.result({ timeoutMs: 10_000 })).toBe(7);
     const { nodes } = await run.inspect({ results: true });
-    // 0 range, 1 map, 2 the step after it; then the items 3, 4; then item 0's chain 5, 6 and item 1's 7, 8.
-    expect(nodes).toHaveLength(9);
+    // 0 range, 1 map, 2 the step after it; then item 0's chain 3, 4 and item 1's 5, 6. The chains'
+    // first steps get their item as their first arg: no item node.
+    expect(nodes).toHaveLength(7);
     expect(nodes.map((node) => [node.id, node.task, node.parent ?? null])).toEqual([
       ['0', 'range', null],
       ['1', 'celeriac:map', null],
       ['2', 'tsum', null],
-      ['3', 'celeriac:item', '1'],
-      ['4', 'celeriac:item', '1'],
+      ['3', 'add', '1'],
+      ['4', 'add', '1'],
       ['5', 'add', '1'],
       ['6', 'add', '1'],
-      ['7', 'add', '1'],
-      ['8', 'add', '1'],
     ]);
-    expect(nodes[1]!.expansion).toEqual({ first: '3', items: 2, nodes: 6 });
+    expect(nodes[1]!.expansion).toEqual({ first: '3', items: 2, nodes: 4, itemNodes: 0 });
     expect(nodes[1]!.result).toEqual([3, 4]);
-    expect(nodes.map((node) => node.result)).toEqual([[0, 1], [3, 4], 7, 0, 1, 1, 3, 2, 4]);
-    expect(nodes[6]!.dependants).toEqual(['1']);
+    expect(nodes.map((node) => node.result)).toEqual([[0, 1], [3, 4], 7, 1, 3, 2, 4]);
+    expect(nodes[4]!.dependants).toEqual(['1']);
     expect(nodes.every((node) => node.status === 'succeeded')).toBe(true);
   });
 
@@ -68,15 +67,19 @@ describe('map: a list made at run time, one element run per item', () => {
     await run.result({ timeoutMs: 10_000 });
     const events: CeleriacEvent[] = await app.recentEvents({ runId: run.id });
     const expanded = events.find((event) => event.type === 'node.expanded');
-    expect(expanded).toMatchObject({ type: 'node.expanded', nodeId: '1', task: 'celeriac:map', first: '2', items: 3, nodes: 6 });
-    expect(events.filter((event) => event.type === 'node.succeeded').map((event) => (event as { nodeId: string }).nodeId).sort()).toEqual(['0', '1', '5', '6', '7']);
+    expect(expanded).toMatchObject({ type: 'node.expanded', nodeId: '1', task: 'celeriac:map', first: '2', items: 3, nodes: 3, itemNodes: 0 });
+    expect(events.filter((event) => event.type === 'node.succeeded').map((event) => (event as { nodeId: string }).nodeId).sort()).toEqual(['0', '1', '2', '3', '4']);
   });
 
   it('a when inside the element skips per item; maps nest; two maps of one group expand side by side', async () => {
     const { app, range, add, isEven, identity, tsum } = await setup();
     const picked = await app.submit(chain(range.s(4), map(when(isEven.s(), add.s(100)))));
     expect(await picked.result({ timeoutMs: 10_000 })).toEqual([100, 1, 102, 3]);
-    expect((await picked.inspect()).nodes.filter((node) => node.status === 'skipped')).toHaveLength(2);
+    const pickedNodes = (await picked.inspect()).nodes;
+    expect(pickedNodes.filter((node) => node.status === 'skipped')).toHaveLength(2);
+    // Without otherwise the value passes the item through: it is read from an item node.
+    expect(pickedNodes[1]!.expansion).toEqual({ first: '2', items: 4, nodes: 4 + 4 * 2, itemNodes: 4 });
+    expect(pickedNodes.filter((node) => node.task === 'celeriac:item').map((node) => node.id)).toEqual(['2', '3', '4', '5']);
     const nested = await app.submit(chain(range.s(3), map(chain(range.s(), map(add.s(1)))), tsum.s()));
     // [[], [1], [1, 2]]
     expect(await nested.result({ timeoutMs: 10_000 })).toBe(4);
@@ -129,7 +132,7 @@ describe('map: a list made at run time, one element run per item', () => {
     expect(await run.result({ timeoutMs: 10_000 })).toEqual([0, 10, 20, 30, 40, 50]);
     // Item 3 ran twice; the others, already succeeded, once.
     expect([...calls.entries()].sort(([a], [b]) => a - b)).toEqual([[0, 1], [1, 1], [2, 1], [3, 2], [4, 1], [5, 1]]);
-    expect((await run.inspect()).nodes).toHaveLength(2 + 12);
+    expect((await run.inspect()).nodes).toHaveLength(2 + 6);
   });
 
   it('a rerun from the producer discards the expansion (skipped) and expands the new list; a rerun from an added node is refused', async () => {
@@ -143,10 +146,10 @@ describe('map: a list made at run time, one element run per item', () => {
     await run.rerun({ from: '0' });
     expect(await run.result({ timeoutMs: 10_000 })).toEqual([1, 2]);
     const { nodes } = await run.inspect();
-    // The first expansion (2 .. 7) is skipped; the second is at 8 .. 11.
-    expect(nodes.slice(2, 8).every((node) => node.status === 'skipped')).toBe(true);
-    expect(nodes.slice(8).map((node) => node.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
-    expect(nodes[1]!.expansion).toEqual({ first: '8', items: 2, nodes: 4 });
+    // The first expansion (2 .. 4) is skipped; the second is at 5 .. 6.
+    expect(nodes.slice(2, 5).every((node) => node.status === 'skipped')).toBe(true);
+    expect(nodes.slice(5).map((node) => node.status)).toEqual(['succeeded', 'succeeded']);
+    expect(nodes[1]!.expansion).toEqual({ first: '5', items: 2, nodes: 2, itemNodes: 0 });
   });
 
   it('a cancel before the list is made stops the expansion: the map node is cancelled and adds nothing', async () => {

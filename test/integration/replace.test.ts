@@ -115,7 +115,7 @@ describe('replace: a handler hands its node over to a canvas', () => {
     expect(await run.result({ timeoutMs: 10_000 })).toBe(1);
     const { nodes } = await run.inspect();
     expect(nodes.slice(3, 6).map((node) => node.status)).toEqual(['skipped', 'skipped', 'skipped']);
-    expect(nodes[0]!.expansion).toEqual({ first: '6', items: 0, nodes: 2 });
+    expect(nodes[0]!.expansion).toEqual({ first: '6', items: 0, nodes: 2, itemNodes: 0 });
   });
 
   it('a replacement on another queue: the run knows it, so cancel reaches its nodes', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chain, createApp, group, map, when } from '../../src/index.js';
 import { compileCanvas } from '../../src/graph/compile.js';
 import { planSubmission } from '../../src/graph/plan.js';
-import { decodeElementPlan, elementId, expansionSpecs } from '../../src/store/expansion-format.js';
+import { decodeElementPlan, elementId, expansionSpecs, itemNodesNeeded } from '../../src/store/expansion-format.js';
 import { parseSpec } from '../../src/store/spec-format.js';
 
 const app = createApp({ prefix: 'compile-map' });
@@ -50,30 +50,41 @@ describe('compiling a map', () => {
     const plan = planSubmission(compileCanvas(chain(list.s(3), map(when(test.s(), one.s(), other.s())), tsum.s())), context);
     const mapSpec = parseSpec(plan.nodes[1]!.specJson);
     const element = decodeElementPlan(mapSpec.args[0]);
+    // Each of the when's parts receives the item exactly (as its first arg): no item node.
+    expect(itemNodesNeeded(element)).toBe(false);
     const specs = expansionSpecs({ plan: element, mapId: '1', mapNextQueues: ['default'], first: 10, items: ['5', '-1'] }).map(parseSpec);
-    // Items 10, 11; item 0's nodes 12 (test), 13 (one), 14 (other); item 1's 15, 16, 17.
-    expect(specs.map((spec) => spec.task)).toEqual(['celeriac:item', 'celeriac:item', 'test', 'one', 'other', 'test', 'one', 'other']);
+    // Item 0's nodes 10 (test), 11 (one), 12 (other); item 1's 13, 14, 15.
+    expect(specs.map((spec) => spec.task)).toEqual(['test', 'one', 'other', 'test', 'one', 'other']);
     expect(specs.every((spec) => spec.parent === '1')).toBe(true);
-    expect(elementId(0, 1, 10, 2, 3)).toBe(11);
+    expect(elementId(2, 1, 10, 0, 3)).toBe(14);
     expect(elementId(2, 1, 10, 2, 3)).toBe(16);
-    const decider = specs[5]!;
-    // The decider receives the item itself (as its first arg); the branches read item 1's node 11.
+    const decider = specs[3]!;
     expect(decider.input).toBeUndefined();
     expect(decider.args).toEqual([-1]);
-    expect(decider.branches).toEqual([16, 1, 17, 1]);
+    expect(decider.branches).toEqual([14, 1, 15, 1]);
     // The decider is an exit too (what follows a when waits for it): it names the map node.
-    expect(decider.next).toEqual(['16', '17', '1']);
-    expect(specs[6]).toMatchObject({ args: [-1], next: ['1'], after: ['15'] });
-    expect(specs[6]!.input).toBeUndefined();
-    expect(specs[7]!.hop).toBeUndefined();
+    expect(decider.next).toEqual(['14', '15', '1']);
+    expect(specs[4]).toMatchObject({ args: [-1], next: ['1'], after: ['13'] });
+    expect(specs[4]!.input).toBeUndefined();
+    expect(specs[5]!.hop).toBeUndefined();
+  });
+
+  it('adds item nodes when the element reads its item otherwise: a when without otherwise passes it through', () => {
+    const plan = planSubmission(compileCanvas(chain(list.s(3), map(when(test.s(), one.s())), tsum.s())), context);
+    const element = decodeElementPlan(parseSpec(plan.nodes[1]!.specJson).args[0]);
+    expect(itemNodesNeeded(element)).toBe(true);
+    const specs = expansionSpecs({ plan: element, mapId: '1', mapNextQueues: undefined, first: 10, items: ['5', '-1'] }).map(parseSpec);
+    // The item nodes 10, 11, then item 0's 12 (test), 13 (one), item 1's 14, 15.
+    expect(specs.map((spec) => spec.task)).toEqual(['celeriac:item', 'celeriac:item', 'test', 'one', 'test', 'one']);
     expect(specs[0]).toMatchObject({ next: undefined, input: undefined });
+    expect(specs[4]).toMatchObject({ args: [-1], branches: [15, 1, 16, 0] });
   });
 
   it('an exit\'s route names the queues of the map node\'s dependants, which the gather may make ready', () => {
     const plan = planSubmission(compileCanvas(chain(list.s(3), map(one.s()), otherSum.s())), context);
     const mapSpec = parseSpec(plan.nodes[1]!.specJson);
     expect(mapSpec.nextQueues).toEqual(['other']);
-    const [, exit] = expansionSpecs({ plan: decodeElementPlan(mapSpec.args[0]), mapId: '1', mapNextQueues: mapSpec.nextQueues, first: 3, items: ['7'] }).map(parseSpec);
+    const [exit] = expansionSpecs({ plan: decodeElementPlan(mapSpec.args[0]), mapId: '1', mapNextQueues: mapSpec.nextQueues, first: 3, items: ['7'] }).map(parseSpec);
     expect(exit).toMatchObject({ next: ['1'], nextQueues: ['other'] });
   });
 

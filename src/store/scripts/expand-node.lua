@@ -7,9 +7,10 @@
   of the same run that committed first makes this call answer 'conflict', and the worker builds
   them again from the new count (nothing is written).
 
-  Layout from first id B, for n items and k nodes per element: the items B .. B+n-1 (born
-  succeeded, each one's result its item, so the element reads it as it reads any upstream
-  result), then element i's node r (1 .. k) at B + n + i*k + r - 1. The element's exits name the
+  Layout from first id B, for n items and k nodes per element: s item nodes B .. B+s-1 (born
+  succeeded, each one's result its item, so an element node that reads the item other than as
+  its first bound arg reads it as any upstream result; s is n when one does, else 0), then
+  element i's node r (1 .. k) at B + s + i*k + r - 1. The element's exits name the
   map node as their dependant: it goes back to pending, waiting for all of them, and when the
   last succeeds complete-nodes gathers their values as its result (includes/expansion.lua).
 
@@ -29,15 +30,16 @@
   ARGV[6]  n, the number of items (at least 1), or 0 for a replacement
   ARGV[7]  k, the element's nodes (at least 1)
   ARGV[8]  the number of the element's exits (each waited for by the map node, per item)
-  ARGV[9]  the map attempt's span context ("" for none): the map node's state keeps it, and the
+  ARGV[9]  s, the item nodes to add (n or 0)
+  ARGV[10] the map attempt's span context ("" for none): the map node's state keeps it, and the
            nodes it added link to it when they start (includes/start.lua)
-  ARGV[10] Q, then Q queue names in KEYS order
+  ARGV[11] Q, then Q queue names in KEYS order
   then     k values: each element node's waiting (0 for the element's roots)
   then     for each element node (1 .. k) four values: queue index (1-based, in the Q above),
            priority, countdownMs, etaMs (read for its roots only)
   then     the expansion's value template and exits, as JSON (the meta's `xp:<node>`)
-  then     the n + c*k specs, in id order from B (c: n, or 1 for a replacement)
-  then     the n items' JSON texts
+  then     the s + c*k specs, in id order from B (c: n, or 1 for a replacement)
+  then     the s items' JSON texts
 
   Returns: { 'expanded', nodes added }
        or  { 'conflict', nodeCount }  B is not the run's nodeCount: build again from it
@@ -59,7 +61,8 @@ local run = runKeysFrom(KEYS)
 eventsFor(run, ARGV[1])
 local sequenceKey = KEYS[RUN_KEY_COUNT + 1]
 local runId, mapId, attempt, message = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
-local first, n, k, exitCount, span = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9]
+local first, n, k, exitCount = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local stored, span = tonumber(ARGV[9]), ARGV[10]
 statesOfRun(runId)
 
 local meta = redis.call('HMGET', run.meta, 'status', 'nodeCount')
@@ -71,11 +74,11 @@ if not raw or runningAttempt(raw) ~= attempt then
   return { 'stale' }
 end
 
-local queueCount = tonumber(ARGV[10])
+local queueCount = tonumber(ARGV[11])
 local queues = {}
 for index = 1, queueCount do
   queues[index] = queueKeysAt(KEYS, RUN_KEY_COUNT + 2 + (index - 1) * QUEUE_KEY_COUNT)
-  queues[index].name = ARGV[10 + index]
+  queues[index].name = ARGV[11 + index]
 end
 local now = nowMs()
 local mapNode = readState(raw, mapId)
@@ -104,7 +107,7 @@ for index = 1, queueCount do
 end
 if grew then redis.call('HSET', run.meta, 'queues', cjson.encode(runQueues)) end
 
-local at = 11 + queueCount
+local at = 12 + queueCount
 local waiting = {}
 for r = 1, k do waiting[r] = tonumber(ARGV[at + r - 1]) end
 at = at + k
@@ -118,7 +121,7 @@ for r = 1, k do
 end
 -- A replacement has no item and one copy of its canvas.
 local copies = math.max(n, 1)
-local added = n + copies * k
+local added = stored + copies * k
 local readsJson = ARGV[at]
 local specsAt = at + 1
 local itemsAt = specsAt + added
@@ -135,10 +138,10 @@ end
 
 -- The specs, then the items: results and succeeded states.
 writeFrom(run.specs, specsAt, added)
-if n > 0 then writeFrom(run.results, itemsAt, n) end
+if stored > 0 then writeFrom(run.results, itemsAt, stored) end
 local writes = NodeWrites.new(run.nodes)
 local itemState = encodeState({ status = NODE_SUCCEEDED, finishedAt = now })
-for item = 0, n - 1 do writes:add(tostring(first + item), itemState) end
+for item = 0, stored - 1 do writes:add(tostring(first + item), itemState) end
 
 -- The element's roots are queued as submit-run queues a group's members: a root with no state
 -- (queued, delivery 1), all the items' copies of one root as one range member (step k) from
@@ -149,7 +152,7 @@ local delayedText = encodeState({ status = NODE_DELAYED, delivery = 1, queuedAt 
 local signalled = {}
 for r = 1, k do
   local place = placement[r]
-  local firstId = first + n + r - 1
+  local firstId = first + stored + r - 1
   if waiting[r] > 0 then
     local text = pendingTexts[r]
     if not text then
@@ -194,8 +197,8 @@ if span ~= '' then mapNode.span = span end
 writes:add(mapId, mapNode)
 writes:flush()
 redis.call('HINCRBY', run.meta, 'nodeCount', added)
-redis.call('HSET', run.meta, 'x:' .. mapId, first .. ',' .. n .. ',' .. k, 'xp:' .. mapId, readsJson)
+redis.call('HSET', run.meta, 'x:' .. mapId, first .. ',' .. n .. ',' .. k .. ',' .. stored, 'xp:' .. mapId, readsJson)
 countUnfinished(run, copies * k)
-emitEvent('node.expanded', mapId, attempt, specTask(redis.call('HGET', run.specs, mapId)), '{"first":' .. first .. ',"items":' .. n .. ',"nodes":' .. added .. '}')
+emitEvent('node.expanded', mapId, attempt, specTask(redis.call('HGET', run.specs, mapId)), '{"first":' .. first .. ',"items":' .. n .. ',"nodes":' .. added .. ',"itemNodes":' .. stored .. '}')
 flushEvents()
 return { 'expanded', added }

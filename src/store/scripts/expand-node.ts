@@ -8,6 +8,8 @@ export interface ExpandNodeInput extends LeasedAttemptInput {
   readonly first: number;
   /** The map's items as JSON; none for a replacement. */
   readonly items: readonly string[];
+  /** Whether the items get nodes of their own (itemNodesNeeded). */
+  readonly itemNodes: boolean;
   /** Nodes per element. */
   readonly k: number;
   readonly exitCount: number;
@@ -35,14 +37,14 @@ export const expandNode = defineScript<ExpandNodeInput, ExpandOutcome>({
     const queues = [queue, ...new Set(placements.map((placement) => placement.queue).filter((name) => name !== queue))];
     return [...shard.runScriptKeys(runId), shard.sequence, ...shard.queueScriptKeys(queues)];
   },
-  args: ({ runId, nodeId, attempt, message, queue, first, items, k, exitCount, waiting, placements, specs, readsJson, span }) => {
+  args: ({ runId, nodeId, attempt, message, queue, first, items, itemNodes, k, exitCount, waiting, placements, specs, readsJson, span }) => {
     const queues = [queue, ...new Set(placements.map((placement) => placement.queue).filter((name) => name !== queue))];
-    const args: (string | number)[] = [runId, nodeId, attempt, message, first, items.length, k, exitCount, span, queues.length, ...queues];
+    const args: (string | number)[] = [runId, nodeId, attempt, message, first, items.length, k, exitCount, itemNodes ? items.length : 0, span, queues.length, ...queues];
     for (const count of waiting) args.push(count);
     for (const { queue: name, priority, countdownMs, etaMs } of placements) args.push(queues.indexOf(name) + 1, priority, countdownMs, etaMs);
     args.push(readsJson);
     for (const spec of specs) args.push(spec);
-    for (const item of items) args.push(item);
+    if (itemNodes) for (const item of items) args.push(item);
     return args;
   },
   decode: (reply) => {

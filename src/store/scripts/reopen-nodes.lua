@@ -107,9 +107,9 @@ end
 -- fenced, results dropped), and the expansion forgotten: a rerun that reaches the node runs it
 -- again, and it expands again.
 local function discardExpansion(mapId)
-  local expansionFirst, n, k = expansionOf(run, mapId)
+  local expansionFirst, n, k, stored = expansionOf(run, mapId)
   if not expansionFirst then return end
-  local lastAdded = expansionFirst + n + math.max(n, 1) * k - 1
+  local lastAdded = expansionFirst + stored + math.max(n, 1) * k - 1
   for chunkFirst = expansionFirst, lastAdded, 1000 do
     local chunk = {}
     for index = chunkFirst, math.min(chunkFirst + 999, lastAdded) do chunk[#chunk + 1] = tostring(index) end
@@ -142,9 +142,9 @@ end
 -- for the exits not done; with none left its value is gathered now. Returns true when the node
 -- is handled (it must not be enqueued), and whether it succeeded here.
 local function waitForExpansion(nodeId, node, spec)
-  local expansionFirst, n, k = expansionOf(run, nodeId)
+  local expansionFirst, n, k, stored = expansionOf(run, nodeId)
   if not expansionFirst then return false, false end
-  local exits = expansionExits(run, nodeId, expansionFirst, n, k)
+  local exits = expansionExits(run, nodeId, expansionFirst, n, k, stored)
   local exitStates = loadRaw(run.nodes, exits)
   local left = 0
   for _, exitId in ipairs(exits) do
