@@ -10,12 +10,13 @@ import {
   when,
   WorkflowFailedError,
 } from '../../src/index.js';
-import { useApps } from '../helpers/apps.js';
+import { keysOf, useApps, useRedis } from '../helpers/apps.js';
 import { settled } from '../helpers/runs.js';
 import { canvasTasks } from '../helpers/tasks.js';
 
 describe('map: a list made at run time, one element run per item', () => {
   const makeApp = useApps();
+  const redis = useRedis();
 
   async function setup(options: { maxMapLength?: number } = {}) {
     const app = makeApp(options);
@@ -174,5 +175,45 @@ describe('map: a list made at run time, one element run per item', () => {
     const inspection = await settled(run);
     expect(inspection.nodes).toHaveLength(2);
     expect(inspection.nodes.map((node) => node.status)).toEqual(['cancelled', 'cancelled']);
+  });
+
+  it('an expansion waiting for workers: the repair sweep finds nothing to repair, cancel empties the queue, delete removes every key', async () => {
+    const app = makeApp();
+    const { add } = canvasTasks(app);
+    const range = app.task({ name: 'range' }, (count: number) => Array.from({ length: count }, (_, index) => index));
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const held = app.task({ name: 'held' }, async (value: number) => {
+      await gate;
+      return value;
+    });
+    await app.worker({ concurrency: 4 }).start();
+    // The element's first steps wait at the gate: 4 running, 16 in their range member.
+    const run = await app.submit(chain(range.s(20), map(chain(held.s(), add.s(1)))));
+    await expect.poll(async () => (await run.inspect()).nodes.filter((node) => node.status === 'running').length, { timeout: 10_000 }).toBe(4);
+    expect((await run.inspect()).nodes).toHaveLength(2 + 40);
+    const [queued] = await app.queues({ names: ['default'] });
+    expect(queued!.ready).toBe(16);
+    const report = await app.repair();
+    expect(report.repaired).toEqual([]);
+    expect(report.damaged).toEqual([]);
+    await run.cancel();
+    release();
+    const inspection = await settled(run);
+    expect(inspection.status).toBe('cancelled');
+    expect(inspection.nodes.filter((node) => node.status === 'cancelled')).toHaveLength(41);
+    const [after] = await app.queues({ names: ['default'] });
+    expect(after!.ready).toBe(0);
+    await run.delete();
+    expect((await keysOf(redis(), app)).filter((key) => key.includes(run.id))).toEqual([]);
+  });
+
+  it('element nodes with a countdown wait in the delayed set, then run', async () => {
+    const { app, range, add } = await setup();
+    const run = await app.submit(chain(range.s(3), map(add.s(10).set({ countdownMs: 150 }))));
+    await expect.poll(async () => (await run.inspect()).nodes.length, { timeout: 10_000 }).toBe(5);
+    expect(await run.result({ timeoutMs: 10_000 })).toEqual([10, 11, 12]);
   });
 });
