@@ -125,6 +125,18 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
     if (++depth > MAX_CANVAS_DEPTH) throw new NestingTooDeepError('canvas', path || 'canvas', MAX_CANVAS_DEPTH);
   };
 
+  /** Add a node after `after`: it waits for each, and those its input does not read are its `after`. */
+  const addNode = (node: MutableNode, after: readonly string[]): Piece => {
+    nodes.push(node);
+    const reads = node.input ? new Set(templateNodes(node.input)) : null;
+    for (const from of after.length > 1 ? new Set(after) : after) {
+      nodes[Number(from)]!.next.push(node.id);
+      node.waiting++;
+      if (!reads?.has(from)) node.after.push(from);
+    }
+    return { value: { node: node.id }, exits: [node.id] };
+  };
+
   const visit = (item: unknown, path: string, input: Received | null, after: readonly string[]): Piece => {
     // A signature contains nothing, so it cannot be on its own path (most of a wide group's members).
     if (item instanceof Signature) return visitCanvas(item, path, input, after);
@@ -168,15 +180,7 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
         waiting: 0,
         after: [],
       };
-      nodes.push(node);
-      const reads = receives ? new Set(templateNodes(receives)) : null;
-      const upstream = after.length > 1 ? new Set(after) : after;
-      for (const from of upstream) {
-        nodes[Number(from)]!.next.push(id);
-        node.waiting++;
-        if (!reads?.has(from)) node.after.push(from);
-      }
-      return { value: { node: id }, exits: [id] };
+      return addNode(node, after);
     }
     if (item instanceof Chain) {
       if (item.steps.length === 0) throw new CanvasValidationError(childPath(path, 'chain'), 'a chain needs at least one step');
@@ -301,14 +305,7 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
       waiting: 0,
       after: [],
     };
-    nodes.push(node);
-    const reads = new Set(templateNodes(receives));
-    for (const from of after.length > 1 ? new Set(after) : after) {
-      nodes[Number(from)]!.next.push(id);
-      node.waiting++;
-      if (!reads.has(from)) node.after.push(from);
-    }
-    return { value: { node: id }, exits: [id] };
+    return addNode(node, after);
   };
 
   const visitGroup = (

@@ -51,6 +51,11 @@ export interface PlanContext {
   readonly startAtMs?: number;
 }
 
+/** A map element's node 0, which stands for the item: never delivered, so on no queue of the run. */
+function isItemPlaceholder(node: CompiledWorkflow['nodes'][number] | undefined): boolean {
+  return node !== undefined && node.id === '0' && node.task === ITEM_TASK && node.byName;
+}
+
 /** The queues of a node's dependants, or null when every one is on DEFAULT_QUEUE (most nodes). */
 function nextQueuesOf(next: readonly string[], queueOf: readonly string[]): string[] | null {
   // (No Set for the common case, all on the default queue: a wide group plans one per member.)
@@ -105,7 +110,7 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
       priorityOf.push(0);
       continue;
     }
-    if (node.task === ITEM_TASK && node.id === '0' && node.byName) {
+    if (isItemPlaceholder(node)) {
       // A map element's item: never delivered, so on no queue of the run.
       argsJsonOf.push('[]');
       queueOf.push(DEFAULT_QUEUE);
@@ -175,7 +180,7 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
     output,
     outputJson: JSON.stringify(output),
     rootQueues: [...rootQueues],
-    queues: [...new Set([...queueOf.filter((_, index) => compiledNodes[index]?.task !== ITEM_TASK || index !== 0), ...elementQueues])],
+    queues: [...new Set([...queueOf.filter((_, index) => !isItemPlaceholder(compiledNodes[index])), ...elementQueues])],
     pendingChecks: pending.length > 0 ? Promise.all(pending).then(() => undefined) : null,
   };
 }

@@ -47,6 +47,6 @@ export interface NodeSpec {
   readonly nextQueues?: readonly string[];
   /** Its one dependant is a chain step after it (SpecFields.hop in store/spec-format.ts). */
   readonly hop?: true;
-  /** The map node that added it at run time; absent for the nodes of the submitted canvas. */
+  /** The node that added it at run time (a map, or a node replaced by a canvas); absent for the nodes of the submitted canvas. */
   readonly parent?: string;
 }

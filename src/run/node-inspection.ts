@@ -12,7 +12,7 @@ export interface NodeInspection {
   readonly attempts: number;
   /** Nodes that wait for this one. */
   readonly dependants: readonly string[];
-  /** The map node that added this node at run time (absent for the nodes submitted). */
+  /** The node that added this one at run time: a map node, or a node replaced by a canvas (absent for the nodes submitted). */
   readonly parent?: string;
   /**
    * A node that expanded: it added `nodes` nodes from `first` on. A map node over `items` items:

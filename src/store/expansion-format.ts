@@ -140,13 +140,14 @@ export function itemNodesNeeded(plan: ElementPlan): boolean {
 }
 
 /**
- * The specs of an expansion, in id order from `first`: the items', then each item's element
+ * The specs of an expansion, in id order from `first`, and how many item nodes lead them (0, or
+ * one per item when itemNodesNeeded): the items', then each item's element
  * nodes, with ids moved into place and the element's exits waited for by the map node. A node
  * that receives exactly the item (the element's first steps) gets it as its first bound arg
  * instead of reading it at its start: what it is called with is the same, and a start that
  * reads no input costs the scripts no decoding and no read.
  */
-export function expansionSpecs({ plan, mapId, mapNextQueues, first, items: itemJsons }: ExpansionInput): string[] {
+export function expansionSpecs({ plan, mapId, mapNextQueues, first, items: itemJsons }: ExpansionInput): { specs: string[]; itemNodes: number } {
   // A replacement has no item and one copy.
   const copies = Math.max(itemJsons.length, 1);
   const items = itemNodesNeeded(plan) ? itemJsons.length : 0;
@@ -191,5 +192,5 @@ export function expansionSpecs({ plan, mapId, mapNextQueues, first, items: itemJ
       specs.push(writer.encode(fields));
     });
   }
-  return specs;
+  return { specs, itemNodes: items };
 }

@@ -3,7 +3,7 @@ import type { KeySpace } from './keys.js';
 import type { ReplicationWait } from './script.js';
 import { MAP_TASK } from '../graph/spec.js';
 import { specFromStored } from './spec-format.js';
-import { type ElementPlan, elementPlacements, expansionReadsJson, expansionSpecs, itemNodesNeeded } from './expansion-format.js';
+import { type ElementPlan, elementPlacements, expansionReadsJson, expansionSpecs } from './expansion-format.js';
 import { type ExpandOutcome, expandNode } from './scripts/expand-node.js';
 
 /** How many times an expansion is built again after other expansions of its run took its ids. */
@@ -41,13 +41,12 @@ export async function expandMap(
   const placements = elementPlacements(plan);
   const waiting = plan.waiting;
   const readsJson = expansionReadsJson(plan);
-  const itemNodes = itemNodesNeeded(plan);
   let first = Number(await redis.hget(shard.run(runId).run, 'nodeCount'));
   for (let conflicts = 0; ; conflicts++) {
-    const specs = expansionSpecs({ plan, mapId: nodeId, mapNextQueues: node.nextQueues, first, items });
+    const { specs, itemNodes } = expansionSpecs({ plan, mapId: nodeId, mapNextQueues: node.nextQueues, first, items });
     const outcome = await expandNode.run(
       redis,
-      { shard, runId, nodeId, attempt: node.attempt, queue: node.queue, message, first, items, itemNodes, k: plan.k, exitCount: plan.exits.length, waiting, placements, specs, readsJson, span },
+      { shard, runId, nodeId, attempt: node.attempt, queue: node.queue, message, first, items, itemNodes: itemNodes > 0, k: plan.k, exitCount: plan.exits.length, waiting, placements, specs, readsJson, span },
       replication,
     );
     if (outcome.kind !== 'conflict' || conflicts >= MAX_CONFLICTS) return outcome;

@@ -11,7 +11,7 @@ export interface RawNode {
   readonly id: string;
   readonly task: string;
   readonly next: readonly string[];
-  /** The map node that added it at run time. */
+  /** The node that added it at run time (a map, or a replaced node). */
   readonly parent?: string;
   readonly state: NodeState;
   readonly errorJson?: string;

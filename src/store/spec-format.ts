@@ -24,7 +24,7 @@ import type { InputTemplate } from '../graph/template.js';
  *            false). The scripts never read spread: it tells the worker how to prepend the
  *            input. branches: a `when` predicate's [thenFirst, thenCount, elseFirst, elseCount],
  *            the id ranges of its two branches, of which complete-nodes skips the one not taken.
- *            parent: the id of the map node that added this node at run time (expand-node.lua).
+ *            parent: the id of the node that added this one at run time: a map, or a replaced node (expand-node.lua).
  *
  * Positions, not keys, because the scripts read the route, the input and the task by position
  * without decoding the spec (a wide group's member is ~25 bytes and read by pattern), and the
@@ -65,7 +65,7 @@ export interface SpecFields {
    * completion to complete-step, which checks the rest (the states) and otherwise answers nil.
    */
   readonly hop: boolean;
-  /** The map node that added this node at run time (NodeSpec.parent); absent at submit. */
+  /** The node that added this one at run time (NodeSpec.parent); absent at submit. */
   readonly parent?: string;
 }
 

@@ -52,7 +52,7 @@ describe('compiling a map', () => {
     const element = decodeElementPlan(mapSpec.args[0]);
     // Each of the when's parts receives the item exactly (as its first arg): no item node.
     expect(itemNodesNeeded(element)).toBe(false);
-    const specs = expansionSpecs({ plan: element, mapId: '1', mapNextQueues: ['default'], first: 10, items: ['5', '-1'] }).map(parseSpec);
+    const specs = expansionSpecs({ plan: element, mapId: '1', mapNextQueues: ['default'], first: 10, items: ['5', '-1'] }).specs.map(parseSpec);
     // Item 0's nodes 10 (test), 11 (one), 12 (other); item 1's 13, 14, 15.
     expect(specs.map((spec) => spec.task)).toEqual(['test', 'one', 'other', 'test', 'one', 'other']);
     expect(specs.every((spec) => spec.parent === '1')).toBe(true);
@@ -73,7 +73,7 @@ describe('compiling a map', () => {
     const plan = planSubmission(compileCanvas(chain(list.s(3), map(when(test.s(), one.s())), tsum.s())), context);
     const element = decodeElementPlan(parseSpec(plan.nodes[1]!.specJson).args[0]);
     expect(itemNodesNeeded(element)).toBe(true);
-    const specs = expansionSpecs({ plan: element, mapId: '1', mapNextQueues: undefined, first: 10, items: ['5', '-1'] }).map(parseSpec);
+    const specs = expansionSpecs({ plan: element, mapId: '1', mapNextQueues: undefined, first: 10, items: ['5', '-1'] }).specs.map(parseSpec);
     // The item nodes 10, 11, then item 0's 12 (test), 13 (one), item 1's 14, 15.
     expect(specs.map((spec) => spec.task)).toEqual(['celeriac:item', 'celeriac:item', 'test', 'one', 'test', 'one']);
     expect(specs[0]).toMatchObject({ next: undefined, input: undefined });
@@ -84,7 +84,7 @@ describe('compiling a map', () => {
     const plan = planSubmission(compileCanvas(chain(list.s(3), map(one.s()), otherSum.s())), context);
     const mapSpec = parseSpec(plan.nodes[1]!.specJson);
     expect(mapSpec.nextQueues).toEqual(['other']);
-    const [exit] = expansionSpecs({ plan: decodeElementPlan(mapSpec.args[0]), mapId: '1', mapNextQueues: mapSpec.nextQueues, first: 3, items: ['7'] }).map(parseSpec);
+    const [exit] = expansionSpecs({ plan: decodeElementPlan(mapSpec.args[0]), mapId: '1', mapNextQueues: mapSpec.nextQueues, first: 3, items: ['7'] }).specs.map(parseSpec);
     expect(exit).toMatchObject({ next: ['1'], nextQueues: ['other'] });
   });
 

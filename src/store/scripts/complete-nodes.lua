@@ -290,10 +290,12 @@ local function completeRun(runIndex)
     end
     local dependantSpec, dependantSpecJson = loadSpec(run.specs, dependantId)
     -- A node that ran and waits again (attempts) is one that expanded (or one a reopen reset).
-    if (dependant.attempts or 0) > 0 and expansionOf(run, dependantId) then
+    local expansionFirst, n, k, stored
+    if (dependant.attempts or 0) > 0 then expansionFirst, n, k, stored = expansionOf(run, dependantId) end
+    if expansionFirst then
       -- A map whose element runs, or a node whose replacement, are all done: its value is
       -- gathered here, and it succeeds.
-      local resultJson = gatherExpansion(run, dependantId)
+      local resultJson = gatherExpansion(run, dependantId, expansionFirst, n, k, stored)
       redis.call('HSET', run.results, dependantId, resultJson)
       known[dependantId] = resultJson
       dependant.status, dependant.waiting, dependant.finishedAt = NODE_SUCCEEDED, nil, now

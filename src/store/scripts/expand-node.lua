@@ -65,7 +65,7 @@ local first, n, k, exitCount = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(AR
 local stored, span = tonumber(ARGV[9]), ARGV[10]
 statesOfRun(runId)
 
-local meta = redis.call('HMGET', run.meta, 'status', 'nodeCount')
+local meta = redis.call('HMGET', run.meta, 'status', 'nodeCount', 'queues')
 local runStatus = meta[1]
 if not runStatus then return redis.error_reply('RUN_MISSING') end
 local raw = redis.call('HGET', run.nodes, mapId)
@@ -95,7 +95,7 @@ if nodeCount ~= first then return { 'conflict', nodeCount } end
 
 -- A replacement's nodes may be delivered on queues the run did not use: cancel-run and
 -- reopen-run need their keys, which the meta's `queues` names.
-local runQueues = cjson.decode(redis.call('HGET', run.meta, 'queues') or '[]')
+local runQueues = cjson.decode(meta[3] or '[]')
 local knownQueues, grew = {}, false
 for _, name in ipairs(runQueues) do knownQueues[name] = true end
 for index = 1, queueCount do

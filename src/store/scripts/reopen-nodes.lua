@@ -156,7 +156,7 @@ local function waitForExpansion(nodeId, node, spec)
     node.waiting = left
     return true, false
   end
-  redis.call('HSET', run.results, nodeId, gatherExpansion(run, nodeId))
+  redis.call('HSET', run.results, nodeId, gatherExpansion(run, nodeId, expansionFirst, n, k, stored))
   node.status, node.finishedAt = NODE_SUCCEEDED, now
   unfinishedDelta = unfinishedDelta - 1
   emitEvent('node.succeeded', nodeId, node.attempts, spec.task)

@@ -37,9 +37,8 @@ end
 
 -- The expanded node's value, as JSON text: a map's is the list of each item's element value, a
 -- replacement's the canvas's value; filled from the results as the worker's fillTemplate would
--- (graph/template.ts), without decoding any result.
-local function gatherExpansion(run, mapId)
-  local first, n, k, stored = expansionOf(run, mapId)
+-- (graph/template.ts), without decoding any result. first, n, k, stored: its expansionOf().
+local function gatherExpansion(run, mapId, first, n, k, stored)
   local value = elementPlanOf(run, mapId).value
   local ids, seen = {}, {}
   local function add(id)

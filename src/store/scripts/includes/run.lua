@@ -55,11 +55,10 @@ local FINISH_VALUES_MAX_BYTES = 65536
 local function finishMessage(run, status)
   -- After a resume or a rerun, the status says which reopen it ends ("succeeded@2"): a waiter
   -- that read the run reopened ignores a copy of an earlier finish delivered late.
-  local reopened = redis.call('HGET', run.meta, 'reopened')
+  local read = redis.call('HMGET', run.meta, 'reopened', 'output')
+  local reopened, outputJson = read[1], read[2]
   if reopened and reopened ~= '0' then status = status .. '@' .. reopened end
-  if string.sub(status, 1, #RUN_SUCCEEDED) ~= RUN_SUCCEEDED then return status end
-  local outputJson = redis.call('HGET', run.meta, 'output')
-  if not outputJson then return status end
+  if string.sub(status, 1, #RUN_SUCCEEDED) ~= RUN_SUCCEEDED or not outputJson then return status end
   -- One node's value (a one-task run, a chain): read without decoding the template.
   local single = string.match(outputJson, '^{"node":"(%d+)"}$')
   if single then
