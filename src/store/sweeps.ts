@@ -24,7 +24,11 @@ export function reopenStep(redis: RedisClient, keys: KeySpace, runId: string, qu
   return reopenNodes.run(redis, { shard: keys.forRun(runId), runId, queues, limit });
 }
 
-/** Carry a cancel sweep on to its end. Returns the totals of the steps taken (zeros when there was none). */
+/**
+ * Carry a cancel sweep on to its end. Returns the sweep's totals, including steps another
+ * process took (the repair sweep may carry it on at the same time); the last sweep's when there
+ * was none to carry on.
+ */
 export async function finishCancel(
   redis: RedisClient,
   keys: KeySpace,
@@ -32,18 +36,16 @@ export async function finishCancel(
   queues: readonly string[],
   limit: number,
 ): Promise<{ cancelled: number; running: number }> {
-  let cancelled = 0;
-  let running = 0;
   for (;;) {
     const step = await cancelStep(redis, keys, runId, queues, limit);
-    if ('idle' in step) return { cancelled, running };
-    cancelled += step.cancelled;
-    running += step.running;
-    if (step.done) return { cancelled, running };
+    if ('idle' in step || step.done) return { cancelled: step.cancelled, running: step.running };
   }
 }
 
-/** Carry a reopen sweep on to its end. Returns the totals, and the run's status at the end (null: there was no sweep). */
+/**
+ * Carry a reopen sweep on to its end. Returns the sweep's totals (as finishCancel's), and the
+ * run's status at the end (null: there was no sweep left to carry on).
+ */
 export async function finishReopen(
   redis: RedisClient,
   keys: KeySpace,
@@ -51,14 +53,10 @@ export async function finishReopen(
   queues: readonly string[],
   limit: number,
 ): Promise<{ reset: number; enqueued: number; status: RunStatus | null }> {
-  let reset = 0;
-  let enqueued = 0;
-  for (let steps = 0; ; steps++) {
+  for (;;) {
     const step = await reopenStep(redis, keys, runId, queues, limit);
-    if ('idle' in step) return { reset, enqueued, status: steps === 0 ? null : step.idle };
-    reset += step.reset;
-    enqueued += step.enqueued;
-    if (step.done) return { reset, enqueued, status: step.status };
+    if ('idle' in step) return { reset: step.reset, enqueued: step.enqueued, status: null };
+    if (step.done) return { reset: step.reset, enqueued: step.enqueued, status: step.status };
   }
 }
 

@@ -8,7 +8,7 @@ import { cancelRun } from '../../src/store/scripts/cancel-run.js';
 import { reopenRun } from '../../src/store/scripts/reopen-run.js';
 import { submitRun } from '../../src/store/scripts/submit-run.js';
 import { stageSpecs, type SubmitRequest } from '../../src/store/submission.js';
-import { cancelStep, reopenStep } from '../../src/store/sweeps.js';
+import { cancelStep, finishCancel, finishReopen, reopenStep } from '../../src/store/sweeps.js';
 import { useApps, useRedis } from '../helpers/apps.js';
 import { readyCount, settled, statuses } from '../helpers/runs.js';
 import { noopSumTasks } from '../helpers/tasks.js';
@@ -97,6 +97,26 @@ describe('cancel and reopen of a run larger than one sweep call', () => {
     expect(await client.zcard(app.keys.shards[0]!.queue('default').ready)).toBe(0);
   });
 
+  it('a sweep carried on by another process meanwhile (the repair sweep) is reported whole by the process that began it', async () => {
+    const app = makeApp();
+    const run = await app.submit(wideChord(app));
+    const client = redis();
+    // cancel(): cancel-run, then another process takes two steps before the caller's first...
+    await beginCancel(client, app, run);
+    await cancelStep(client, app.keys, run.id, ['default'], SWEEP);
+    expect(await cancelStep(client, app.keys, run.id, ['default'], SWEEP)).toEqual({ done: false, cancelled: 2 * SWEEP, running: 0 });
+    expect(await finishCancel(client, app.keys, run.id, ['default'], SWEEP)).toEqual({ cancelled: WIDTH + 1, running: 0 });
+    // ... or takes them all: the caller finds no sweep left and still reports the whole of it.
+    expect(await finishCancel(client, app.keys, run.id, ['default'], SWEEP)).toEqual({ cancelled: WIDTH + 1, running: 0 });
+
+    // The same for a resume's sweep, whose totals start again from zero.
+    await beginReopen(client, app, run);
+    await reopenToEnd(client, app, run, SWEEP);
+    expect(await finishReopen(client, app.keys, run.id, ['default'], SWEEP)).toEqual({ reset: WIDTH + 1, enqueued: WIDTH, status: null });
+    await app.worker({ concurrency: 50 }).start();
+    expect(await run.result({ timeoutMs: 20_000 })).toBe(SUM);
+  });
+
   it('a resume after a cancel cut short runs the whole run once', async () => {
     const app = makeApp();
     const run = await app.submit(wideChord(app));
@@ -131,7 +151,8 @@ describe('cancel and reopen of a run larger than one sweep call', () => {
     await new RunStore(client, app.keys, SWEEP).cancel(run.id);
     expect(await beginReopen(client, app, run)).toEqual({ reopening: true });
     for (let step = 0; step < 3; step++) {
-      expect(await reopenStep(client, app.keys, run.id, ['default'], SWEEP)).toEqual({ done: false, reset: step === 0 ? SWEEP + 1 : SWEEP, enqueued: SWEEP });
+      // The sweep's totals so far: the join is reset ahead of its turn by the first step.
+      expect(await reopenStep(client, app.keys, run.id, ['default'], SWEEP)).toEqual({ done: false, reset: (step + 1) * SWEEP + 1, enqueued: (step + 1) * SWEEP });
     }
     // The process dies here: the workers run the members the sweep enqueued.
     const worker = app.worker({ concurrency: 50, repairIntervalMs: 0 });

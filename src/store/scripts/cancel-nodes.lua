@@ -18,7 +18,10 @@
 
   Returns: { 'more', nodes cancelled, attempts running }  call again
        or  { 'done', nodes cancelled, attempts running }  the sweep is over
-       or  { 'idle', run status }                        no sweep to carry on
+       or  { 'idle', run status, nodes cancelled, attempts running }  no sweep to carry on
+  The counts are the sweep's totals so far, whoever took its steps (the meta's cancelTally,
+  which cancel-run zeroes): a cancel() whose sweep the repair sweep carried on still reports
+  what it did. After 'idle' they are those of the last sweep (0 when there was none).
        or  the error replies RUN_MISSING, QUEUE_KEYS_MISSING <queue>
 ]]
 --- @include "common"
@@ -36,9 +39,10 @@ eventsFor(run, ARGV[1])
 local runId, limit = ARGV[1], tonumber(ARGV[2])
 statesOfRun(runId)
 
-local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'nodeCount', 'cancelCursor')
+local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'nodeCount', 'cancelCursor', 'cancelTally')
 if not meta[1] then return redis.error_reply('RUN_MISSING') end
-if not meta[4] then return { 'idle', meta[1] } end
+local tally = sweepTally(meta[5])
+if not meta[4] then return { 'idle', meta[1], tally[1], tally[2] } end
 local queues, missing = runQueuesFrom(KEYS, RUN_KEY_COUNT + 1, ARGV, 3, meta[2])
 if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) end
 local nodeCount, first = tonumber(meta[3]), tonumber(meta[4])
@@ -89,8 +93,10 @@ writes:flush()
 if cancelled > 0 then countUnfinished(run, -cancelled) end
 
 local done = last + 1 >= nodeCount
+tally = { tally[1] + cancelled, tally[2] + running }
+redis.call('HSET', run.meta, 'cancelTally', tally[1] .. ':' .. tally[2])
 if done then redis.call('HDEL', run.meta, 'cancelCursor') else redis.call('HSET', run.meta, 'cancelCursor', last + 1) end
 -- Keys written after the finish expire with the run.
 applyRetention(run)
 flushEvents()
-return { done and 'done' or 'more', cancelled, running }
+return { done and 'done' or 'more', tally[1], tally[2] }

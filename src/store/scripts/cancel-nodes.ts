@@ -8,10 +8,13 @@ export interface SweepInput extends RunScriptInput {
   readonly limit: number;
 }
 
-/** One cancel-nodes call: nodes cancelled and attempts found running in its range. */
+/**
+ * One cancel-nodes call: nodes cancelled and attempts found running by the sweep so far (its
+ * totals, whoever took its steps); after `idle`, the last sweep's totals.
+ */
 export type CancelStep =
   | { readonly done: boolean; readonly cancelled: number; readonly running: number }
-  | { readonly idle: RunStatus };
+  | { readonly idle: RunStatus; readonly cancelled: number; readonly running: number };
 
 const NAME = 'cancel-nodes';
 
@@ -22,8 +25,11 @@ export const cancelNodes = defineScript<SweepInput, CancelStep>({
   args: ({ runId, limit, queues }) => [runId, limit, ...queues],
   decode: (reply) => {
     const [tag, rest] = taggedReply(NAME, reply, ['more', 'done', 'idle']);
-    if (tag === 'idle') return { idle: runStatusReply(NAME, rest[0]) };
-    return { done: tag === 'done', cancelled: integerReply(NAME, rest[0], 'nodes cancelled'), running: integerReply(NAME, rest[1], 'attempts running') };
+    const counts = tag === 'idle' ? rest.slice(1) : rest;
+    const cancelled = integerReply(NAME, counts[0], 'nodes cancelled');
+    const running = integerReply(NAME, counts[1], 'attempts running');
+    if (tag === 'idle') return { idle: runStatusReply(NAME, rest[0]), cancelled, running };
+    return { done: tag === 'done', cancelled, running };
   },
   subject: runSubject,
 });

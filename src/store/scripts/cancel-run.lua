@@ -42,7 +42,7 @@ local queues, missing = runQueuesFrom(KEYS, RUN_KEY_COUNT + 1, ARGV, 4, meta[2])
 if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) end
 
 -- A reopen sweep still going on goes on in its cleanup mode (reopen-nodes.lua).
-redis.call('HSET', run.meta, 'cancelCursor', 0)
+redis.call('HSET', run.meta, 'cancelCursor', 0, 'cancelTally', '0:0')
 setRunStatus(run, runId, RUN_CANCELLED, nowMs(), channel)
 -- Whether any attempt is running is known only once every node is looked at: told anyway.
 redis.call('PUBLISH', cancellations, runId)

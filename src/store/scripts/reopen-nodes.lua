@@ -45,7 +45,9 @@
 
   Returns: { 'more', nodes reset, nodes enqueued }           call again
        or  { 'done', nodes reset, nodes enqueued, run status } the sweep is over
-       or  { 'idle', run status }                              no sweep to carry on
+       or  { 'idle', run status, nodes reset, nodes enqueued } no sweep to carry on
+  The counts are the sweep's totals so far, whoever took its steps (the meta's reopenTally,
+  which reopen-run zeroes); after 'idle', those of the last sweep (0 when there was none).
        or  the error replies RUN_MISSING, QUEUE_KEYS_MISSING <queue>
 ]]
 --- @include "common"
@@ -65,10 +67,11 @@ local sequenceKey = KEYS[RUN_KEY_COUNT + 1]
 local runId, limit, channel = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 statesOfRun(runId)
 
-local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'nodeCount', 'reopenCursor', 'reopenFrom', 'reopenToken')
+local meta = redis.call('HMGET', run.meta, 'status', 'queues', 'nodeCount', 'reopenCursor', 'reopenFrom', 'reopenToken', 'reopenTally')
 local runStatus = meta[1]
 if not runStatus then return redis.error_reply('RUN_MISSING') end
-if not meta[4] then return { 'idle', runStatus } end
+local tally = sweepTally(meta[7])
+if not meta[4] then return { 'idle', runStatus, tally[1], tally[2] } end
 local queues, missing = runQueuesFrom(KEYS, RUN_KEY_COUNT + 2, ARGV, 4, meta[2])
 if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) end
 local nodeCount, first, fromNode, token = tonumber(meta[3]), tonumber(meta[4]), meta[5], tonumber(meta[6])
@@ -271,11 +274,13 @@ end
 writes:flush()
 if unfinishedDelta ~= 0 then countUnfinished(run, unfinishedDelta) end
 
+tally = { tally[1] + resetCount, tally[2] + enqueued }
+redis.call('HSET', run.meta, 'reopenTally', tally[1] .. ':' .. tally[2])
 if last + 1 < nodeCount then
   redis.call('HSET', run.meta, 'reopenCursor', last + 1)
   if cleanup then applyRetention(run) end
   flushEvents()
-  return { 'more', resetCount, enqueued }
+  return { 'more', tally[1], tally[2] }
 end
 
 -- The sweep is over: release its hold on `unfinished`.
@@ -288,4 +293,4 @@ elseif cleanup then
   applyRetention(run)
 end
 flushEvents()
-return { 'done', resetCount, enqueued, runStatus }
+return { 'done', tally[1], tally[2], runStatus }

@@ -110,7 +110,7 @@ countUnfinished(run, 1)
 -- node ids are a topological order (graph/compile.ts) and nothing before X is reset.
 local first = 0
 if mode == 'rerun' and (runStatus == RUN_RUNNING or runStatus == RUN_SUCCEEDED) then first = tonumber(fromNode) end
-redis.call('HSET', run.meta, 'reopenCursor', first, 'reopenFrom', fromNode, 'reopenToken', token)
+redis.call('HSET', run.meta, 'reopenCursor', first, 'reopenFrom', fromNode, 'reopenToken', token, 'reopenTally', '0:0')
 emitEvent('run.reopened', nil, nil, nil,
   mode == 'rerun' and ('{"mode":"rerun","from":"' .. fromNode .. '"}') or '{"mode":"resume"}')
 setRunStatus(run, runId, RUN_RUNNING, now, channel)

@@ -29,6 +29,14 @@ local function countUnfinished(run, delta)
   return redis.call('HINCRBY', run.meta, 'unfinished', delta)
 end
 
+-- A sweep's two running totals, kept in the meta as "a:b" (cancelTally, reopenTally) so that
+-- whoever takes the sweep's last step, the process that began it can report the whole sweep.
+local function sweepTally(text)
+  if not text then return { 0, 0 } end
+  local colon = string.find(text, ':', 1, true)
+  return { tonumber(string.sub(text, 1, colon - 1)), tonumber(string.sub(text, colon + 1)) }
+end
+
 local function runDataKeys(run)
   return { run.meta, run.nodes, run.specs, run.results, run.errors }
 end
