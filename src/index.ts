@@ -38,7 +38,7 @@ export type {
 } from './store/events.js';
 export type { AppOptions, ClusterConnectionOptions, RedisConnectionOptions } from './config.js';
 export type { RedisClient } from './store/redis-client.js';
-export { Canvas, type AnyCanvas, type InputOf, type OutputOf, type Spread } from './canvas/canvas.js';
+export { Canvas, OnError, type AnyCanvas, type InputOf, type OutputOf, type Spread, type TaskFailure } from './canvas/canvas.js';
 export { dag, Dag, DagNode, type DagAddOptions, type DagEntry, type DagOutputs, type ParentsInput } from './canvas/dag.js';
 export { when, When, type WhenInput } from './canvas/when.js';
 export { map, MapCanvas } from './canvas/map.js';

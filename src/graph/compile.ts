@@ -1,4 +1,4 @@
-import { type AnyCanvas, Canvas } from '../canvas/canvas.js';
+import { type AnyCanvas, Canvas, OnError } from '../canvas/canvas.js';
 import { Chain, Chord, Group } from '../canvas/builders.js';
 import { Dag } from '../canvas/dag.js';
 import { When } from '../canvas/when.js';
@@ -7,7 +7,7 @@ import type { ContractSpec } from '../canvas/contract-spec.js';
 import { Signature, type SignatureOptions } from '../canvas/signature.js';
 import { CanvasTooLargeError, CanvasValidationError, NestingTooDeepError } from '../errors/index.js';
 import { MAX_CANVAS_DEPTH } from './limits.js';
-import { ITEM_TASK, MAP_TASK, type NodeBranches } from './spec.js';
+import { ERROR_TASK, ITEM_TASK, MAP_TASK, NO_ERROR_TASK, type NodeBranches } from './spec.js';
 import { type InputTemplate, templateNodes } from './template.js';
 
 /** One task invocation in the DAG. */
@@ -35,6 +35,12 @@ export interface NodeAttributes {
    * the element's first steps read as their input. Null for other nodes.
    */
   readonly element: CompiledWorkflow | null;
+  /** The error nodes of the `onError` elements the node is in, innermost first (NodeSpec.guards). */
+  readonly guards: readonly string[];
+  /** A node of an error callback (NodeSpec.errback). */
+  readonly errback: boolean;
+  /** Delivered on the queue of this node (an onError's NO_ERROR_TASK: where its element ended); else null. */
+  readonly queueOf: string | null;
 }
 
 /** A node with its edges, as planning reads it. */
@@ -62,6 +68,7 @@ export interface CompiledWorkflow {
 
 interface MutableNode extends NodeAttributes {
   branches: NodeBranches | null;
+  readonly guards: string[];
   readonly id: string;
   readonly next: string[];
   waiting: number;
@@ -115,6 +122,8 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
   const nodes: MutableNode[] = [];
   const onPath = new Set<object>();
   let nextId = 0;
+  // How many onError callbacks the walk is inside: their nodes run in a failed run, and are guarded by nothing.
+  let errbacks = 0;
   // Containers (chains, groups, chords) being visited: the recursion's depth.
   let depth = options.element?.depth ?? 0;
   if (options.element) {
@@ -165,20 +174,13 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
       const spread = received !== null && 'spread' in received;
       const receives = received === null ? null : spread ? { list: received.spread } : received;
       const node: MutableNode = {
-        id,
-        task: item.task,
+        ...blankNode(id, item.task, childPath(path, item.task), errbacks > 0),
         args: item.args,
         input: receives,
         spread,
-        branches: null,
         options: item.options,
         byName: item.byName,
         contract: item.contract ?? null,
-        path: childPath(path, item.task),
-        element: null,
-        next: [],
-        waiting: 0,
-        after: [],
       };
       return addNode(node, after);
     }
@@ -201,6 +203,7 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
     if (item instanceof Dag) return visitDag(item, childPath(path, 'dag'), input, after);
     if (item instanceof When) return visitWhen(item, childPath(path, 'when'), input, after);
     if (item instanceof MapCanvas) return visitMap(item, childPath(path, 'map'), input, after);
+    if (item instanceof OnError) return visitOnError(item, path, input, after);
     throw new CanvasValidationError(path || 'canvas', `unknown canvas kind "${String(item.kind)}"`);
   };
 
@@ -289,23 +292,44 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
     });
     const id = String(nextId++);
     const receives = 'spread' in input ? { list: input.spread } : input;
-    const node: MutableNode = {
-      id,
-      task: MAP_TASK,
-      args: [],
-      input: receives,
-      spread: false,
-      branches: null,
-      options: {},
-      byName: true,
-      contract: null,
-      path: childPath(path, MAP_TASK),
-      element,
-      next: [],
-      waiting: 0,
-      after: [],
-    };
+    const node: MutableNode = { ...blankNode(id, MAP_TASK, childPath(path, MAP_TASK), errbacks > 0), input: receives, element };
     return addNode(node, after);
+  };
+
+  /**
+   * An element with an error callback: the element's nodes, then NO_ERROR_TASK after its exits,
+   * then the error node (ERROR_TASK: pending, waiting for nothing that will ever succeed; it fires
+   * when a node of the element fails for good) and the callback after it, reading its value. Every
+   * node of the element names the error node in its guards. When the element succeeds,
+   * NO_ERROR_TASK runs and its branches skip the error node and the callback; when it fails,
+   * NO_ERROR_TASK is cancelled with what follows the failed node. What follows the element waits
+   * for its exits, as without the callback.
+   */
+  const visitOnError = (item: OnError<never, unknown>, path: string, input: Received | null, after: readonly string[]): Piece => {
+    const first = nextId;
+    const piece = visit(item.element, path, input, after);
+    // (An onError of the element's own callbacks does not guard their nodes: a callback's failure fires nothing outside it.)
+    for (let index = first; index < nextId; index++) {
+      const node = nodes[index]!;
+      if (node.task !== ERROR_TASK && node.task !== NO_ERROR_TASK && (errbacks > 0 || !node.errback)) node.guards.push(String(nextId + 1));
+    }
+    if (nextId + 2 > maxNodes) throw new CanvasTooLargeError('nodes', nextId + 2, maxNodes, true);
+    const noErrorId = String(nextId++);
+    const noError: MutableNode = { ...blankNode(noErrorId, NO_ERROR_TASK, childPath(path, NO_ERROR_TASK), errbacks > 0), queueOf: piece.exits[0] ?? null };
+    addNode(noError, piece.exits);
+    const errorId = String(nextId++);
+    // Waits for one thing that never succeeds: never a root, never made ready by an edge.
+    const error: MutableNode = { ...blankNode(errorId, ERROR_TASK, childPath(path, ERROR_TASK), errbacks > 0), waiting: 1 };
+    nodes.push(error);
+    errbacks++;
+    try {
+      visit(item.callback, childPath(path, 'onError'), { node: errorId }, [errorId]);
+    } finally {
+      errbacks--;
+    }
+    // Truthy (NO_ERROR_TASK's value is true): the error node and the callback are skipped.
+    noError.branches = [nextId, 0, Number(errorId), nextId - Number(errorId)];
+    return piece;
   };
 
   const visitGroup = (
@@ -362,10 +386,15 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
   return { nodes, output: top.value, exits: top.exits };
 }
 
+/** A node of `task` with no args, input, options or edges: what compile's own nodes start from. */
+function blankNode(id: string, task: string, path: string, errback: boolean): MutableNode {
+  return {
+    id, task, args: [], input: null, spread: false, branches: null, options: {}, byName: true, contract: null, path,
+    element: null, guards: [], errback, queueOf: null, next: [], waiting: 0, after: [],
+  };
+}
+
 /** A map element's node 0: its item, which its first steps read. */
 function itemNode(path: string): MutableNode {
-  return {
-    id: '0', task: ITEM_TASK, args: [], input: null, spread: false, branches: null, options: {}, byName: true,
-    contract: null, path: `${path} > item`, element: null, next: [], waiting: 0, after: [],
-  };
+  return blankNode('0', ITEM_TASK, `${path} > item`, false);
 }

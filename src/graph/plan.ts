@@ -2,7 +2,7 @@ import type { TaskDefinition } from '../canvas/task.js';
 import { CanvasTooLargeError, PayloadTooLargeError, UnknownTaskError } from '../errors/index.js';
 import { parseInstant } from '../util/instant.js';
 import { encodeJson } from '../util/json.js';
-import { DEFAULT_QUEUE, ITEM_TASK } from './spec.js';
+import { DEFAULT_QUEUE, ERROR_TASK, ITEM_TASK } from './spec.js';
 import { encodeElementPlan } from '../store/expansion-format.js';
 import { checkNodeArgs } from './args-check.js';
 import type { CompiledWorkflow } from './compile.js';
@@ -54,6 +54,11 @@ export interface PlanContext {
 /** A map element's node 0, which stands for the item: never delivered, so on no queue of the run. */
 function isItemPlaceholder(node: CompiledWorkflow['nodes'][number] | undefined): boolean {
   return node !== undefined && node.id === '0' && node.task === ITEM_TASK && node.byName;
+}
+
+/** A node never delivered (a map element's item, an onError's error node): on no queue of the run. */
+function isNeverDelivered(node: CompiledWorkflow['nodes'][number] | undefined): boolean {
+  return isItemPlaceholder(node) || (node !== undefined && node.task === ERROR_TASK && node.byName && node.contract === null);
 }
 
 /** The queues of a node's dependants, or null when every one is on DEFAULT_QUEUE (most nodes). */
@@ -110,10 +115,10 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
       priorityOf.push(0);
       continue;
     }
-    if (isItemPlaceholder(node)) {
-      // A map element's item: never delivered, so on no queue of the run.
+    if (isNeverDelivered(node) || node.queueOf !== null) {
+      // An onError's NO_ERROR_TASK runs where its element ended, on a queue a worker consumes.
       argsJsonOf.push('[]');
-      queueOf.push(DEFAULT_QUEUE);
+      queueOf.push(node.queueOf === null ? DEFAULT_QUEUE : (queueOf[Number(node.queueOf)] ?? DEFAULT_QUEUE));
       priorityOf.push(0);
       continue;
     }
@@ -168,6 +173,8 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
       next: node.next,
       nextQueues: node.next.length > 0 ? nextQueuesOf(node.next, queueOf) : null,
       hop: isHop(compiledNodes, node, queueOf, priorityOf),
+      guards: node.guards,
+      errback: node.errback,
     });
     canvasBytes += specJson.length;
     if (canvasBytes > context.maxCanvasBytes) throw new CanvasTooLargeError('bytes', canvasBytes, context.maxCanvasBytes);
@@ -180,7 +187,7 @@ export function planSubmission(compiled: CompiledWorkflow, context: PlanContext)
     output,
     outputJson: JSON.stringify(output),
     rootQueues: [...rootQueues],
-    queues: [...new Set([...queueOf.filter((_, index) => !isItemPlaceholder(compiledNodes[index])), ...elementQueues])],
+    queues: [...new Set([...queueOf.filter((_, index) => !isNeverDelivered(compiledNodes[index])), ...elementQueues])],
     pendingChecks: pending.length > 0 ? Promise.all(pending).then(() => undefined) : null,
   };
 }

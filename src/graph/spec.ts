@@ -11,6 +11,16 @@ export const MAP_TASK = 'celeriac:map';
 /** The task of the nodes that hold a map's items (born succeeded; never run). */
 export const ITEM_TASK = 'celeriac:item';
 
+/**
+ * The two nodes `onError` adds around the element it wraps (canvas/on-error.ts, docs/canvas.md
+ * "onError"). ERROR_TASK holds the failure: born pending and never delivered, it succeeds with
+ * the failure as its value when a node of the element fails for good (includes/fail.lua), which
+ * releases the callback after it. NO_ERROR_TASK waits for the element's exits and is run by every
+ * worker itself (it returns true): its `branches` then skip the error node and the callback.
+ */
+export const ERROR_TASK = 'celeriac:error';
+export const NO_ERROR_TASK = 'celeriac:no-error';
+
 /** The queue of a node that names none. */
 export const DEFAULT_QUEUE = 'default';
 
@@ -49,4 +59,11 @@ export interface NodeSpec {
   readonly hop?: true;
   /** The node that added it at run time (a map, or a node replaced by a canvas); absent for the nodes of the submitted canvas. */
   readonly parent?: string;
+  /**
+   * The error nodes (ERROR_TASK) of the `onError` elements this node is in, outermost first:
+   * when it fails for good, each that has not fired fires. Absent for most nodes.
+   */
+  readonly guards?: readonly string[];
+  /** A node of an error callback: it may start, retry and release what follows it in a failed run. */
+  readonly errback?: true;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_QUEUE, ITEM_TASK, type NodeSpec } from '../graph/spec.js';
+import { DEFAULT_QUEUE, ERROR_TASK, ITEM_TASK, NO_ERROR_TASK, type NodeSpec } from '../graph/spec.js';
 import { type InputTemplate, templateNodes } from '../graph/template.js';
 import { type SpecFields, SpecWriter, specFromStored } from './spec-format.js';
 
@@ -118,10 +118,24 @@ export interface ExpansionInput {
   readonly mapId: string;
   /** The queues the map node's dependants are delivered on (its spec's), which its gather may make ready. */
   readonly mapNextQueues: readonly string[] | undefined;
+  /** The error nodes guarding the node that expanded (its spec's guards), which guard what it adds too. */
+  readonly mapGuards?: readonly string[];
+  /** The node that expanded is part of an error callback: so is what it adds. */
+  readonly mapErrback?: boolean;
   /** The first id: the run's nodeCount. */
   readonly first: number;
   /** The items, each as JSON. */
   readonly items: readonly string[];
+}
+
+/**
+ * An added node's guards: its own (an onError inside the element), moved into place, then those
+ * of the node that expanded, unless it is an onError's own machinery or part of a callback.
+ */
+function guardsOf(spec: NodeSpec, id: (rel: number) => number, parentGuards: readonly string[]): string[] {
+  const own = (spec.guards ?? []).map((guard) => String(id(Number(guard))));
+  if (spec.errback || spec.task === ERROR_TASK || spec.task === NO_ERROR_TASK) return own;
+  return parentGuards.length > 0 ? [...own, ...parentGuards] : own;
 }
 
 /** Whether a spec receives exactly the item: its template is element node 0. */
@@ -147,7 +161,9 @@ export function itemNodesNeeded(plan: ElementPlan): boolean {
  * instead of reading it at its start: what it is called with is the same, and a start that
  * reads no input costs the scripts no decoding and no read.
  */
-export function expansionSpecs({ plan, mapId, mapNextQueues, first, items: itemJsons }: ExpansionInput): { specs: string[]; itemNodes: number } {
+export function expansionSpecs({ plan, mapId, mapNextQueues, mapGuards, mapErrback, first, items: itemJsons }: ExpansionInput): { specs: string[]; itemNodes: number } {
+  const parentGuards = mapGuards ?? [];
+  const parentErrback = mapErrback === true;
   // A replacement has no item and one copy.
   const copies = Math.max(itemJsons.length, 1);
   const items = itemNodesNeeded(plan) ? itemJsons.length : 0;
@@ -188,6 +204,8 @@ export function expansionSpecs({ plan, mapId, mapNextQueues, first, items: itemJ
         nextQueues: [...queues].some((queue) => queue !== DEFAULT_QUEUE) ? [...queues] : null,
         hop: spec.hop === true && !exit,
         parent: mapId,
+        guards: guardsOf(spec, id, parentErrback ? [] : parentGuards),
+        errback: spec.errback === true || parentErrback,
       };
       specs.push(writer.encode(fields));
     });

@@ -19,6 +19,9 @@ export interface MapAttempt {
   readonly message: string;
   /** The queues its dependants are delivered on (its spec's). */
   readonly nextQueues: readonly string[] | undefined;
+  /** Its spec's guards and errback flag, which what it adds inherits. */
+  readonly guards: readonly string[] | undefined;
+  readonly errback: boolean;
 }
 
 /**
@@ -43,7 +46,7 @@ export async function expandMap(
   const readsJson = expansionReadsJson(plan);
   let first = Number(await redis.hget(shard.run(runId).run, 'nodeCount'));
   for (let conflicts = 0; ; conflicts++) {
-    const { specs, itemNodes } = expansionSpecs({ plan, mapId: nodeId, mapNextQueues: node.nextQueues, first, items });
+    const { specs, itemNodes } = expansionSpecs({ plan, mapId: nodeId, mapNextQueues: node.nextQueues, mapGuards: node.guards, mapErrback: node.errback, first, items });
     const outcome = await expandNode.run(
       redis,
       { shard, runId, nodeId, attempt: node.attempt, queue: node.queue, message, first, items, itemNodes: itemNodes > 0, k: plan.k, exitCount: plan.exits.length, waiting, placements, specs, readsJson, span },

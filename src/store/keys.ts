@@ -111,6 +111,11 @@ export class ShardKeys {
   readonly deadLetters: DeadLetterKeys;
   /** The shard's event stream: one key, so a consumer follows all of the shard's runs with one XREAD. */
   readonly events: string;
+  /**
+   * Runs with an error callback fired and not yet released (a sorted set of run ids, scored by
+   * when): fire-errbacks empties it, the repair sweep after a process that died in between.
+   */
+  readonly errbacks: string;
   private readonly recentRunKeys = new Map<string, readonly string[]>();
   private readonly queueKeys = new Map<string, QueueKeys>();
 
@@ -124,6 +129,7 @@ export class ShardKeys {
     this.sequence = `${this.tag}:sequence`;
     this.deadLetters = { list: `${this.tag}:dead-letters`, counts: `${this.tag}:dead-letters:counts` };
     this.events = `${this.tag}:events`;
+    this.errbacks = `${this.tag}:errbacks`;
     const runs = `${this.tag}:runs`;
     this.runIndexes = {
       all: runs,
@@ -137,8 +143,9 @@ export class ShardKeys {
   }
 
   /**
-   * The 13 keys every run-level script takes first (includes/run.lua runKeysFrom): the run's own,
-   * the run indexes, and the event stream every transition writes to. Remembered for
+   * The 14 keys every run-level script takes first (includes/run.lua runKeysFrom): the run's own,
+   * the run indexes, the event stream every transition writes to, and the shard's errbacks (a
+   * node that fails for good may fire an error callback wherever it fails). Remembered for
    * the most recent runs: a worker asks for the same run's keys on every start and completion.
    */
   runScriptKeys(runId: string): readonly string[] {
@@ -149,7 +156,7 @@ export class ShardKeys {
       keys = [
         run.run, run.nodes, run.specs, run.results, run.errors,
         index.all, index.running, index.succeeded, index.failed, index.cancelled, index.expiry, index.expired,
-        this.events,
+        this.events, this.errbacks,
       ];
       if (this.recentRunKeys.size >= RECENT_RUN_KEYS) this.recentRunKeys.clear();
       this.recentRunKeys.set(runId, keys);

@@ -1,4 +1,4 @@
-import { DEFAULT_QUEUE } from '../graph/spec.js';
+import { DEFAULT_QUEUE, ERROR_TASK, NO_ERROR_TASK } from '../graph/spec.js';
 import { QUEUE_KEY_COUNT } from './keys.js';
 import { NODE_STATUSES, RUN_STATUSES, type NodeStatus } from './records.js';
 
@@ -26,13 +26,15 @@ const luaLocals = (prefix: string, values: readonly string[]): string =>
 const luaTable = (entries: readonly (readonly [string, string])[]): string => `{ ${entries.map(([key, value]) => `${key} = ${luaString(value)}`).join(', ')} }`;
 
 /**
- * NODE_<STATUS> and RUN_<STATUS> (the status names), DEFAULT_QUEUE, QUEUE_KEY_COUNT, and the node status codes
+ * NODE_<STATUS> and RUN_<STATUS> (the status names), DEFAULT_QUEUE, ERROR_TASK and NO_ERROR_TASK
+ * (an onError's two nodes), QUEUE_KEY_COUNT, and the node status codes
  * both ways (NODE_STATUS_CODE by status, NODE_STATUS_BY_CODE by code). One line each.
  */
 export const LUA_PRELUDE = [
   luaLocals('NODE', NODE_STATUSES),
   luaLocals('RUN', RUN_STATUSES),
   `local DEFAULT_QUEUE = ${luaString(DEFAULT_QUEUE)}`,
+  `local ERROR_TASK, NO_ERROR_TASK = ${luaString(ERROR_TASK)}, ${luaString(NO_ERROR_TASK)}`,
   `local QUEUE_KEY_COUNT = ${QUEUE_KEY_COUNT}`,
   `local NODE_STATUS_CODE = ${luaTable(NODE_STATUSES.map((status) => [status, NODE_STATUS_CODES[status]]))}`,
   `local NODE_STATUS_BY_CODE = ${luaTable(NODE_STATUSES.map((status) => [NODE_STATUS_CODES[status], status]))}`,

@@ -364,7 +364,7 @@ export class NodeStore {
   expand(node: StartedNode, plan: ElementPlan, items: readonly string[], span: string): Promise<ExpandOutcome> {
     const { runId, nodeId, raw } = node.message;
     const nextQueues = node.spec.next ? node.spec.nextQueues : undefined;
-    return expandMap(this.redis, this.keys, this.replication, { runId, nodeId, attempt: node.attempt, queue: node.queue, message: raw, nextQueues }, plan, items, span);
+    return expandMap(this.redis, this.keys, this.replication, { runId, nodeId, attempt: node.attempt, queue: node.queue, message: raw, nextQueues, guards: node.spec.guards, errback: node.spec.errback === true }, plan, items, span);
   }
 
   /** How many replacements made the node's ancestors (replacementDepth). */

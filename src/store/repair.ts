@@ -2,7 +2,7 @@ import type { RedisClient } from './redis-client.js';
 import { RunDamagedError, RunNotFoundError } from '../errors/index.js';
 import type { KeySpace } from './keys.js';
 import { type RepairRunReply, repairRun as repairRunScript } from './scripts/repair-run.js';
-import { SWEEP_NODES, finishCancel, finishReopen, finishRoots } from './sweeps.js';
+import { SWEEP_NODES, finishCancel, finishReopen, finishRoots, releaseErrbacks } from './sweeps.js';
 
 function parseQueues(json: string): string[] | null {
   try {
@@ -38,6 +38,11 @@ export interface RepairReport {
   readonly repaired: readonly RepairedNode[];
   /** Runs that could not be checked; the sweep went on with the others. */
   readonly damaged: readonly DamagedRun[];
+  /**
+   * Runs whose fired error callbacks were still to be released (the process whose report fired
+   * them died first), released by this sweep.
+   */
+  readonly errbacks: number;
 }
 
 /** Runs read from the index per page, and nodes looked at per script call. */
@@ -56,7 +61,9 @@ export async function repairRuns(redis: RedisClient, keys: KeySpace): Promise<Re
   const damaged: DamagedRun[] = [];
   let runs = 0;
   let nodes = 0;
+  let errbacks = 0;
   for (const shard of keys.shards) {
+    errbacks += await releaseLeftErrbacks(redis, keys, shard.errbacks);
     await finishSweepsIn(redis, keys, shard.runIndexes.cancelled);
     await finishSweepsIn(redis, keys, shard.runIndexes.running);
     let after = '-';
@@ -86,7 +93,21 @@ export async function repairRuns(redis: RedisClient, keys: KeySpace): Promise<Re
       after = `(${members.at(-1)!}`;
     }
   }
-  return { runs, nodes, repaired, damaged };
+  return { runs, nodes, repaired, damaged, errbacks };
+}
+
+/** Runs per errbacks page; a page a sweep. */
+const ERRBACK_RUNS_PER_SWEEP = 1000;
+
+/**
+ * Release the error callbacks left in a shard's errbacks set (the process whose report fired
+ * them releases them itself right after, so this finds those of a process that died, or races
+ * it harmlessly: a second release finds nothing due). Returns how many runs it looked at.
+ */
+async function releaseLeftErrbacks(redis: RedisClient, keys: KeySpace, errbacksKey: string): Promise<number> {
+  const runIds = await redis.zrange(errbacksKey, 0, ERRBACK_RUNS_PER_SWEEP - 1);
+  for (const runId of runIds) await releaseErrbacks(redis, keys, runId);
+  return runIds.length;
 }
 
 /**

@@ -11,7 +11,7 @@ import { reopenRun } from './scripts/reopen-run.js';
 import { type SubmitOutcome, writeRun } from './submission.js';
 import type { EagerStart } from './scripts/submit-run.js';
 import { type NodeDetailRead, readNodeDetail } from './node-detail.js';
-import { SWEEP_NODES, finishCancel, finishReopen, finishRoots } from './sweeps.js';
+import { SWEEP_NODES, finishCancel, finishReopen, finishRoots, releaseErrbacks } from './sweeps.js';
 import { type RunMeta, parseMeta } from './run-meta.js';
 import { type RawNode, RunReads } from './run-reads.js';
 import { RunIndex, type RunPage } from './run-index.js';
@@ -136,6 +136,11 @@ export class RunStore {
     const reply = await this.runScript(runId, () => cancelRun.run(this.redis, input, this.replication));
     const swept = await this.runScript(runId, () => finishCancel(this.redis, this.keys, runId, meta.queues, this.sweepNodes));
     return 'unchanged' in reply ? reply : swept;
+  }
+
+  /** Release the error callbacks a node's failure fired in the run (sweeps.ts releaseErrbacks). */
+  releaseErrbacks(runId: string): Promise<number> {
+    return this.runScript(runId, () => releaseErrbacks(this.redis, this.keys, runId));
   }
 
   /**

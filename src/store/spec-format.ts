@@ -19,11 +19,14 @@ import type { InputTemplate } from '../graph/template.js';
  *            only strings are decimal node ids, so its end is found by balancing braces.
  *   task     the task name.
  *   args     the bound args (an array).
- *   options  an object with any of queue, priority, countdownMs, etaMs, after, spread, branches, parent
+ *   options  an object with any of queue, priority, countdownMs, etaMs, after, spread, branches,
+ *            guards, errback, parent
  *            (defaults left out: no queue is DEFAULT_QUEUE, no priority is 0, no spread is
  *            false). The scripts never read spread: it tells the worker how to prepend the
  *            input. branches: a `when` predicate's [thenFirst, thenCount, elseFirst, elseCount],
  *            the id ranges of its two branches, of which complete-nodes skips the one not taken.
+ *            guards: the error nodes of the onError elements the node is in (fail.lua fires them).
+ *            errback: the node is part of an error callback (it runs in a failed run).
  *            parent: the id of the node that added this one at run time: a map, or a replaced node (expand-node.lua).
  *
  * Positions, not keys, because the scripts read the route, the input and the task by position
@@ -67,6 +70,10 @@ export interface SpecFields {
   readonly hop: boolean;
   /** The node that added this one at run time (NodeSpec.parent); absent at submit. */
   readonly parent?: string;
+  /** The error nodes of the `onError` elements it is in (NodeSpec.guards); empty for most nodes. */
+  readonly guards?: readonly string[];
+  /** A node of an error callback (NodeSpec.errback). */
+  readonly errback?: boolean;
 }
 
 /**
@@ -104,6 +111,9 @@ export class SpecWriter {
     if (fields.after.length > 0) options += `,"after":${JSON.stringify(fields.after)}`;
     if (fields.spread) options += ',"spread":true';
     if (fields.branches) options += `,"branches":${JSON.stringify(fields.branches)}`;
+    if (fields.guards !== undefined && fields.guards.length > 0) options += `,"guards":${JSON.stringify(fields.guards)}`;
+    if (fields.errback) options += ',"errback":true';
+    // Last: includes/spec.lua's specPlain recognises a spec whose only option is `parent`.
     if (fields.parent !== undefined) options += `,"parent":${JSON.stringify(fields.parent)}`;
     if (options !== '') json += `,{${options.slice(1)}}`;
     return `${json}]`;
@@ -147,8 +157,9 @@ export function specFromStored(value: unknown): NodeSpec {
   if (typeof task !== 'string') throw malformed('its task is not a string');
   if (!Array.isArray(args)) throw malformed('its args are not an array');
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw malformed('its options are not an object');
-  const { queue, priority, countdownMs, etaMs, after, spread, branches, parent } = options as Record<string, unknown>;
+  const { queue, priority, countdownMs, etaMs, after, spread, branches, parent, guards, errback } = options as Record<string, unknown>;
   if (after !== undefined && !Array.isArray(after)) throw malformed('its after is not an array');
+  if (guards !== undefined && !Array.isArray(guards)) throw malformed('its guards are not an array');
   let next: readonly string[] | undefined;
   let nextQueues: readonly string[] | undefined;
   let hop: true | undefined;
@@ -184,6 +195,8 @@ export function specFromStored(value: unknown): NodeSpec {
     nextQueues,
     hop,
     parent: parent === undefined ? undefined : checked(parent, 'string', 'parent'),
+    guards: guards as string[] | undefined,
+    errback: errback === true ? true : undefined,
   };
 }
 
@@ -211,6 +224,8 @@ const nodeSpecSchema: z.ZodType<NodeSpec> = z.object({
   nextQueues: z.array(z.string()).optional(),
   hop: z.literal(true).optional(),
   parent: z.string().regex(/^\d+$/).optional(),
+  guards: z.array(z.string().regex(/^\d+$/)).optional(),
+  errback: z.literal(true).optional(),
 });
 
 /** A spec from its stored text, checked in full (inspect, the dashboard): throws when malformed. */

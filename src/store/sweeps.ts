@@ -3,6 +3,7 @@ import type { KeySpace } from './keys.js';
 import type { RunStatus } from './records.js';
 import { type CancelStep, cancelNodes } from './scripts/cancel-nodes.js';
 import { enqueueRoots } from './scripts/enqueue-roots.js';
+import { fireErrbacks } from './scripts/fire-errbacks.js';
 import { type ReopenStep, reopenNodes } from './scripts/reopen-nodes.js';
 
 export type { CancelStep, ReopenStep };
@@ -72,4 +73,15 @@ export async function finishRoots(redis: RedisClient, keys: KeySpace, runId: str
     enqueued += step.enqueued;
     if (step.done) return enqueued;
   }
+}
+
+/**
+ * Release the error callbacks that failures fired in a run (fire-errbacks.lua), with the keys
+ * of every queue of the run. Returns how many nodes it enqueued; 0 for a run that is gone (it
+ * leaves the shard's errbacks set all the same).
+ */
+export async function releaseErrbacks(redis: RedisClient, keys: KeySpace, runId: string): Promise<number> {
+  const queuesJson = await redis.hget(keys.run(runId).run, 'queues');
+  const queues = queuesJson === null ? [] : (JSON.parse(queuesJson) as string[]);
+  return fireErrbacks.run(redis, { shard: keys.forRun(runId), runId, queues });
 }

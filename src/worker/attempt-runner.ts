@@ -9,7 +9,7 @@ import { runAttempt } from './attempt.js';
 import { type MapOutcome, runMapAttempt } from './map-attempt.js';
 import { planReplacement } from './replacement.js';
 import type { AnyCanvas } from '../canvas/canvas.js';
-import { MAP_TASK } from '../graph/spec.js';
+import { MAP_TASK, NO_ERROR_TASK } from '../graph/spec.js';
 import { AttemptAbort } from './attempt-abort.js';
 import type { CompletionBatcher } from './completion-batcher.js';
 import { serializeError } from './errors-json.js';
@@ -17,6 +17,9 @@ import type { AttemptOutcomeKind, WorkerEvent } from './events.js';
 import type { Execution } from './lease-heartbeat.js';
 import { NO_RETRY, retryDelay } from './retry.js';
 import type { ThroughputTally } from './throughput-tally.js';
+
+/** What an onError's NO_ERROR_TASK node gives (truthy: its branch, the error node and the callback, is skipped). */
+const NO_ERROR = { ok: true, resultJson: 'true' } as const;
 
 export interface AttemptRunnerOptions {
   readonly config: AppConfig;
@@ -57,7 +60,9 @@ export class AttemptRunner {
       const ran =
         node.spec.task === MAP_TASK
           ? runMapAttempt(node, config.maxMapLength)
-          : tracing.enabled
+          : node.spec.task === NO_ERROR_TASK
+            ? NO_ERROR
+            : tracing.enabled
             ? await otelContext.with(attemptSpan.context, () => runAttempt(node, definition, attemptOptions))
             : await runAttempt(node, definition, attemptOptions);
       const outcome: MapOutcome = ran.ok === 'replace' ? await this.replacement(node, ran.canvas) : ran;
@@ -95,6 +100,11 @@ export class AttemptRunner {
       const reported = failed === 'stale' && outcome.error instanceof RunCancelledError ? 'cancelled' : failed;
       if (onEvent) this.attemptEnded(node, reported, outcome.error);
       if (failed === 'run-failed' && node.context.trace) await this.recordRunSpan(node.message.runId);
+      // Its failure fired the error callbacks guarding it: they are released now (or, if this
+      // process dies first, by the repair sweep).
+      if ((failed === 'failed' || failed === 'run-failed') && node.spec.guards) {
+        await this.options.runs.releaseErrbacks(node.message.runId).catch((error: unknown) => this.options.onError(error));
+      }
       return null;
     } finally {
       execution.node = null;

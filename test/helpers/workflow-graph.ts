@@ -12,8 +12,8 @@ export type WorkflowGraph = DirectedGraph<NodeAttributes, EdgeAttributes>;
 /** A compiled workflow as a graphology graph, for tests that check its shape. */
 export function workflowGraph({ nodes }: CompiledWorkflow): WorkflowGraph {
   const graph: WorkflowGraph = new DirectedGraph({ multi: false, allowSelfLoops: false });
-  for (const { id, task, args, input, spread, branches, options, byName, contract, path, element } of nodes) {
-    graph.addNode(id, { task, args, input, spread, branches, options, byName, contract, path, element });
+  for (const { id, task, args, input, spread, branches, options, byName, contract, path, element, guards, errback, queueOf } of nodes) {
+    graph.addNode(id, { task, args, input, spread, branches, options, byName, contract, path, element, guards, errback, queueOf });
   }
   for (const node of nodes) {
     for (const dependant of node.next) {

@@ -8,8 +8,8 @@
   already when the sweep comes to it. Stops when the run is running again (a resume removed the
   cursor). Costs O(nodes in the range).
 
-  KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
-  KEYS[14..]   for each queue the run uses (its meta's `queues`), five keys:
+  KEYS[1..14]  the run's keys (runScriptKeys in keys.ts)
+  KEYS[15..]   for each queue the run uses (its meta's `queues`), five keys:
                ready, delayed, leases, signal, ranged
 
   ARGV[1]  run id

@@ -10,8 +10,8 @@
   cancel() or the repair sweep carries the sweep on. A run that already finished is left as it
   is. Costs O(1) in the run's size.
 
-  KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
-  KEYS[14..]   for each queue the run uses (its meta's `queues`), five keys:
+  KEYS[1..14]  the run's keys (runScriptKeys in keys.ts)
+  KEYS[15..]   for each queue the run uses (its meta's `queues`), five keys:
                ready, delayed, leases, signal, ranged
 
   ARGV[1]  run id

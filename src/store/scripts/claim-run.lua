@@ -6,11 +6,11 @@
   to start with start-nodes. The run named may have nothing left in the queues (another worker
   took it): then this is a plain claim.
 
-  KEYS[1..13]  the named run's keys (runScriptKeys in keys.ts)
-  KEYS[14]     sequence
-  KEYS[15]     dead letters (list): messages of the run that cannot start
-  KEYS[16]     dead letter counts by reason (hash)
-  KEYS[17..]   for each queue the worker consumes, in its order of preference, five keys: ready,
+  KEYS[1..14]  the named run's keys (runScriptKeys in keys.ts)
+  KEYS[15]     sequence
+  KEYS[16]     dead letters (list): messages of the run that cannot start
+  KEYS[17]     dead letter counts by reason (hash)
+  KEYS[18..]   for each queue the worker consumes, in its order of preference, five keys: ready,
                delayed, leases, signal, ranged
 
   ARGV[1]  run id

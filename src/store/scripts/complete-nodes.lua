@@ -44,7 +44,7 @@
   KEYS[4..3+5Q] for each queue Q involved (the completed nodes' own queues, the queues their
                dependants are delivered on, and the queues the worker consumes), five keys:
                ready, delayed, leases, signal, ranged
-  then         for each run, in ARGV order, its 13 keys (runScriptKeys in keys.ts)
+  then         for each run, in ARGV order, its 14 keys (runScriptKeys in keys.ts)
 
   ARGV[1]  how many slots the worker can fill now (0: none): take-next first, then claims
   ARGV[2]  lease length in ms (for what is started or claimed here)
@@ -162,12 +162,13 @@ for runIndex = 1, tonumber(ARGV[9 + queueCount * 2]) do
         if not queues[queueName] then return redis.error_reply('QUEUE_KEYS_MISSING ' .. queueName) end
       end
       outcomes[#outcomes + 1] = 'completed'
-      -- A `when`'s decider (plain find first: most specs have no options at all).
-      local branches = string.find(specJson, '"branches"', 1, true) and decodeSpec(specJson).branches or nil
+      -- A `when`'s decider, an error callback's node (plain find first: most specs have no options at all).
+      local options = (string.find(specJson, '"branches"', 1, true) or string.find(specJson, '"errback"', 1, true)) and decodeSpec(specJson)
       entry.completions[#entry.completions + 1] = {
         nodeId = nodeId, raw = raw, next = next,
         resultJson = ARGV[at + 2], message = ARGV[at + 3], ownQueue = ownQueue, span = span,
-        outcome = #outcomes, attempt = attempt, specJson = specJson, branches = branches,
+        outcome = #outcomes, attempt = attempt, specJson = specJson, branches = options and options.branches or nil,
+        errback = options and options.errback == true, noError = options and options.task == NO_ERROR_TASK,
       }
     end
   end
@@ -178,7 +179,10 @@ end
 -- each. `dependants` holds the states this call already read or changed, by node id (a state
 -- there is newer than Redis's); the skipped ones are put there. Returns, once per edge, the nodes outside the range that wait for
 -- one of them, and the run's count of unfinished nodes after the skips (nil when none was skipped).
-local function skipBranch(run, first, count, now, writes, dependants)
+-- pendingOnly (an onError's NO_ERROR_TASK, whose element succeeded): only pending nodes are
+-- skipped; an error callback that ran before a resume keeps its record, and a failed one is left
+-- to the reopen sweep.
+local function skipBranch(run, first, count, now, writes, dependants, pendingOnly)
   local released = {}
   if count <= 0 then return released, nil end
   local skipped = 0
@@ -194,7 +198,7 @@ local function skipBranch(run, first, count, now, writes, dependants)
       -- In a running run a failed, cancelled or succeeded node here is one a reopen sweep has not
       -- reached yet (the decider ran in the middle of it; a succeeded one is from before a rerun,
       -- whose result goes): skipped too, so that the sweep passes over it.
-      if status == NODE_PENDING or status == NODE_FAILED or status == NODE_CANCELLED or status == NODE_SUCCEEDED then
+      if status == NODE_PENDING or (not pendingOnly and (status == NODE_FAILED or status == NODE_CANCELLED or status == NODE_SUCCEEDED)) then
         if status == NODE_SUCCEEDED then redis.call('HDEL', run.results, nodeId) end
         -- Counted by what waits for it only if it was pending and the sweep's turn, if any, came:
         -- a node reset ahead of its turn (hold) or not reset yet is in no dependant's count.
@@ -264,12 +268,20 @@ local function completeRun(runIndex)
   if runStatus ~= RUN_RUNNING or runContext.trace then writes:flush() end
 
   if runStatus ~= RUN_RUNNING then
-    -- A failed run: keep the results, start nothing after them.
+    -- A failed run: keep the results, start nothing after them; but an error callback goes on.
+    local errbacks = {}
     for _, completion in ipairs(completions) do
-      if completion.next then cancelNodes(run, completion.next, now) end
+      if completion.errback then
+        errbacks[#errbacks + 1] = completion
+      elseif completion.next then
+        cancelNodes(run, completion.next, now)
+      end
     end
-    applyRetention(run)
-    return
+    if #errbacks == 0 then
+      applyRetention(run)
+      return
+    end
+    completions = errbacks
   end
 
   -- Each dependant is read once however many completions of the batch feed it, and written once.
@@ -325,7 +337,7 @@ local function completeRun(runIndex)
       local branches = completion.branches
       local truthy = isTruthyJson(completion.resultJson)
       local first, count = branches[truthy and 3 or 1], branches[truthy and 4 or 2]
-      local released, left = skipBranch(run, first, count, now, writes, dependants)
+      local released, left = skipBranch(run, first, count, now, writes, dependants, completion.noError)
       if left then unfinished = left end
       for _, dependantId in ipairs(released) do release(dependantId) end
     end
@@ -333,7 +345,11 @@ local function completeRun(runIndex)
   end
   writes:flush()
 
-  if unfinished == 0 then runReplies[runIndex * 2 - 1] = setRunStatus(run, runId, RUN_SUCCEEDED, now, channel) or 0 end
+  if runStatus ~= RUN_RUNNING then
+    applyRetention(run)
+  elseif unfinished == 0 then
+    runReplies[runIndex * 2 - 1] = setRunStatus(run, runId, RUN_SUCCEEDED, now, channel) or 0
+  end
 end
 
 for runIndex = 1, #runs do

@@ -6,8 +6,8 @@
   that dies between calls leaves a finished run with a cursor, which the next delete carries on
   (a resume or rerun in between removes the cursor: reopen-run).
 
-  KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
-  KEYS[14..]   for each queue the run uses (its meta's `queues`), five keys:
+  KEYS[1..14]  the run's keys (runScriptKeys in keys.ts)
+  KEYS[15..]   for each queue the run uses (its meta's `queues`), five keys:
                ready, delayed, leases, signal, ranged
 
   ARGV[1]  run id
@@ -35,7 +35,7 @@ local meta = redis.call('HMGET', runMeta, 'status', 'queues', 'nodeCount', 'dele
 local status = meta[1]
 if not status then return redis.error_reply('RUN_MISSING') end
 if status == RUN_RUNNING then return redis.error_reply('RUN_ACTIVE') end
-local queues, missing = runQueuesFrom(KEYS, 14, ARGV, 3, meta[2])
+local queues, missing = runQueuesFrom(KEYS, 15, ARGV, 3, meta[2])
 if not queues then return redis.error_reply('QUEUE_KEYS_MISSING ' .. missing) end
 local nodeCount, first = tonumber(meta[3]) or 0, tonumber(meta[4] or '0')
 local last = math.min(first + limit, nodeCount) - 1

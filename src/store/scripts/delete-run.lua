@@ -16,9 +16,9 @@
   to look at and stays short whatever the run's size; called alone, it walks every node. The
   keys go by UNLINK: a large hash is freed in the background, not while Redis waits.
 
-  KEYS[1..13]  the run's keys (runScriptKeys in keys.ts); the app's event stream (KEYS[13]) is
+  KEYS[1..14]  the run's keys (runScriptKeys in keys.ts); the shard's event stream (KEYS[13]) is
                left alone: a deleted run's events leave it only when it is trimmed
-  KEYS[14..]   for each queue the run uses (its meta's `queues`), five keys:
+  KEYS[15..]   for each queue the run uses (its meta's `queues`), five keys:
                ready, delayed, leases, signal, ranged
 
   ARGV[1]  run id
@@ -63,4 +63,6 @@ if member then
   redis.call('ZREM', run.expiry, member)
 end
 redis.call('ZREM', run.expired, runId)
+-- An error callback fired and not yet released has nothing left to release.
+redis.call('ZREM', run.errbacks, runId)
 return { 'deleted', status, withdrawn }

@@ -12,9 +12,9 @@
   was cancelled meanwhile) nothing is enqueued and the cursor goes: the cancel's sweep cancels
   those roots.
 
-  KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
-  KEYS[14]     sequence
-  KEYS[15..]   for each queue the run uses (its meta's `queues`), five keys:
+  KEYS[1..14]  the run's keys (runScriptKeys in keys.ts)
+  KEYS[15]     sequence
+  KEYS[16..]   for each queue the run uses (its meta's `queues`), five keys:
                ready, delayed, leases, signal, ranged
 
   ARGV[1]  run id

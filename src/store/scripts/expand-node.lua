@@ -17,9 +17,9 @@
   In a cancelled or failed run nothing is added: the map node is cancelled (a resume expands it
   again), and its dependants with it.
 
-  KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
-  KEYS[14]     sequence
-  KEYS[15..]   for each queue named in ARGV (the map node's own first), five keys:
+  KEYS[1..14]  the run's keys (runScriptKeys in keys.ts)
+  KEYS[15]     sequence
+  KEYS[16..]   for each queue named in ARGV (the map node's own first), five keys:
                ready, delayed, leases, signal, ranged
 
   ARGV[1]  run id

@@ -3,13 +3,15 @@
   report from an attempt whose lease already expired is stale. Records the error, then either
   schedules another attempt after a delay (the worker decided from the task's retry policy,
   which lives with the task's code) or fails the node for good: everything downstream of it is
-  cancelled and the run fails. Nodes already running elsewhere may still finish. In a run that
-  was cancelled the node is cancelled instead.
+  cancelled, the error callbacks guarding it fire (includes/fail.lua; the worker then calls
+  fire-errbacks) and the run fails. Nodes already running elsewhere may still finish. In a run
+  that was cancelled the node is cancelled instead. In a failed run only a node of an error
+  callback (its spec's errback) retries; its failure for good fires nothing outside it.
 
-  KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
-  KEYS[14]     leases    of the node's queue
-  KEYS[15]     delayed   of the node's queue
-  KEYS[16]     signal    of the node's queue
+  KEYS[1..14]  the run's keys (runScriptKeys in keys.ts)
+  KEYS[15]     leases    of the node's queue
+  KEYS[16]     delayed   of the node's queue
+  KEYS[17]     signal    of the node's queue
 
   ARGV[1]  run id
   ARGV[2]  node id
@@ -56,7 +58,13 @@ local now = nowMs()
 redis.call('HSET', run.errors, nodeId, errorJson)
 local runStatus = redis.call('HGET', run.meta, 'status')
 
-if runStatus == RUN_CANCELLED or (retryDelayMs >= 0 and runStatus ~= RUN_RUNNING) then
+-- In a failed run, a node of an error callback retries as in a running one.
+local function isErrback()
+  local raw = redis.call('HGET', run.specs, nodeId)
+  return raw and decodeSpec(raw).errback == true
+end
+local retriesHere = runStatus == RUN_RUNNING or (runStatus == RUN_FAILED and isErrback())
+if runStatus == RUN_CANCELLED or (retryDelayMs >= 0 and not retriesHere) then
   cancelStartedNode(run, nodeId, node, now)
   applyRetention(run)
   flushEvents()

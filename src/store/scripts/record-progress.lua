@@ -5,7 +5,7 @@
   from any attempt but the node's current, running one changes nothing. A new attempt starts
   without progress (startNode), and so does a node reset by reopen-run.
 
-  KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
+  KEYS[1..14]  the run's keys (runScriptKeys in keys.ts)
 
   ARGV[1]  run id
   ARGV[2]  node id

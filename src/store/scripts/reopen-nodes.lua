@@ -33,9 +33,9 @@
   the nodes it had reset ahead of their turn, cancelling those left waiting for nothing, so that
   a later resume finds consistent counts. Costs O(nodes in the range + their edges).
 
-  KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
-  KEYS[14]     sequence
-  KEYS[15..]   for each queue the run uses (its meta's `queues`), five keys:
+  KEYS[1..14]  the run's keys (runScriptKeys in keys.ts)
+  KEYS[15]     sequence
+  KEYS[16..]   for each queue the run uses (its meta's `queues`), five keys:
                ready, delayed, leases, signal, ranged
 
   ARGV[1]  run id
@@ -187,6 +187,38 @@ local function resetNode(nodeId, node, spec, dropResult)
   resetCount = resetCount + 1
 end
 
+-- An onError's callback, re-armed when a rerun reaches its NO_ERROR_TASK (the element runs again
+-- and may fail again): the error node and the callback's nodes, the NO_ERROR_TASK's branch, are
+-- pending again, each waiting for its parents (all in that range; the error node for what never
+-- succeeds), their results dropped, their messages withdrawn. Their turns, later in the sweep,
+-- find them pending and counted.
+local function rearmErrback(spec)
+  local rangeFirst, count = spec.branches[3], spec.branches[4]
+  local rangeIds = {}
+  for index = rangeFirst, rangeFirst + count - 1 do rangeIds[#rangeIds + 1] = tostring(index) end
+  local rangeSpecs = loadRaw(run.specs, rangeIds)
+  local parents = { [rangeIds[1]] = 1 }
+  for _, nodeId in ipairs(rangeIds) do
+    for _, dependantId in ipairs((rangeSpecs[nodeId] and specRouting(rangeSpecs[nodeId])) or {}) do
+      parents[dependantId] = (parents[dependantId] or 0) + 1
+    end
+  end
+  for _, nodeId in ipairs(rangeIds) do
+    local node = stateOf(nodeId)
+    local prior = node.status
+    if prior == NODE_QUEUED or prior == NODE_DELAYED or prior == NODE_RUNNING then
+      local nodeSpec = decodeSpec(rangeSpecs[nodeId])
+      withdrawMessage(queues[nodeSpec.queue], messageFor(runId, nodeId, node.delivery, nodeSpec.priority))
+    end
+    if isTerminal(prior) then unfinishedDelta = unfinishedDelta + 1 end
+    node.status, node.waiting, node.hold, node.rerun, node.finishedAt, node.leaseExpiries, node.progress =
+      NODE_PENDING, parents[nodeId] or 0, nil, nil, nil, nil, nil
+    node.attemptOffset = node.attempts or 0
+    writes:add(nodeId, node)
+  end
+  redis.call('HDEL', run.results, unpack(rangeIds))
+end
+
 local function enqueue(nodeId, node, spec)
   enqueueNode(queues[spec.queue], sequenceKey, runId, nodeId, node, spec, now)
   enqueued = enqueued + 1
@@ -225,21 +257,25 @@ for _, nodeId in ipairs(ids) do
         wasSucceeded = node.rerun == 2
         node.hold, node.rerun = nil, nil
         node.waiting = node.waiting - 1
-        if node.waiting == 0 then
-          spec = loadSpec(run.specs, nodeId)
-          enqueue(nodeId, node, spec)
-        end
+        spec = loadSpec(run.specs, nodeId)
+        if node.waiting == 0 then enqueue(nodeId, node, spec) end
         writes:add(nodeId, node)
       elseif (nodeId == fromNode and node.status ~= NODE_PENDING) or node.status == NODE_FAILED or node.status == NODE_CANCELLED then
         reset, reaches = true, nodeId == fromNode
         spec = loadSpec(run.specs, nodeId)
         resetNode(nodeId, node, spec, reaches)
-        local waits, gathered = waitForExpansion(nodeId, node, spec)
-        if not waits then enqueue(nodeId, node, spec) end
-        -- Succeeded here: its dependants count it as done when their turn comes.
-        if gathered then reset = false end
+        if spec.task == ERROR_TASK then
+          -- An error node goes back to waiting for what never succeeds: only a failure fires it.
+          node.waiting = 1
+        else
+          local waits, gathered = waitForExpansion(nodeId, node, spec)
+          if not waits then enqueue(nodeId, node, spec) end
+          -- Succeeded here: its dependants count it as done when their turn comes.
+          if gathered then reset = false end
+        end
         writes:add(nodeId, node)
       end
+      if reaches and spec.task == NO_ERROR_TASK then rearmErrback(spec) end
       if reset or not isDone(node.status) then
         local next = specRouting(redis.call('HGET', run.specs, nodeId))
         for _, dependantId in ipairs(next or {}) do

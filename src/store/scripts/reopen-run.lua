@@ -23,9 +23,9 @@
   cannot succeed before the sweep has reset every node it must. A sweep left half done (its
   process died) is finished by the next reopen-run caller or by the repair sweep.
 
-  KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
-  KEYS[14]     sequence
-  KEYS[15..]   for each queue the run uses (its meta's `queues`), five keys:
+  KEYS[1..14]  the run's keys (runScriptKeys in keys.ts)
+  KEYS[15]     sequence
+  KEYS[16..]   for each queue the run uses (its meta's `queues`), five keys:
                ready, delayed, leases, signal, ranged
 
   ARGV[1]  run id

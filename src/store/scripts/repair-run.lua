@@ -18,9 +18,9 @@
   started may have its message inside a range member (includes/ranges.lua). A finished run is
   not looked at.
 
-  KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
-  KEYS[14]     sequence
-  KEYS[15..]   for each queue the run uses (its meta's `queues`), five keys: ready, delayed,
+  KEYS[1..14]  the run's keys (runScriptKeys in keys.ts)
+  KEYS[15]     sequence
+  KEYS[16..]   for each queue the run uses (its meta's `queues`), five keys: ready, delayed,
                leases, signal, ranged
 
   ARGV[1]  run id

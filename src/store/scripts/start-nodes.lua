@@ -8,10 +8,10 @@
   Outcomes by the node's state: see includes/start-messages.lua. A message that starts nothing
   has its lease removed.
 
-  KEYS[1..13]  the run's keys (runScriptKeys in keys.ts)
-  KEYS[14]     leases of the queue the messages came from
-  KEYS[15]     dead letters (list)
-  KEYS[16]     dead letter counts by reason (hash)
+  KEYS[1..14]  the run's keys (runScriptKeys in keys.ts)
+  KEYS[15]     leases of the queue the messages came from
+  KEYS[16]     dead letters (list)
+  KEYS[17]     dead letter counts by reason (hash)
 
   ARGV[1]  run id
   ARGV[2]  most lease expiries a node may have before it fails

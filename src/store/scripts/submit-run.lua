@@ -11,13 +11,13 @@
   run's specs come inline, at the end of ARGV: one command instead of three (HSET, PEXPIRE and
   this), and no rename.
 
-  KEYS[1..13]  the run's keys (runScriptKeys in keys.ts): meta, nodes, specs, results, errors,
+  KEYS[1..14]  the run's keys (runScriptKeys in keys.ts): meta, nodes, specs, results, errors,
                runs index, runs by status (running, succeeded, failed, cancelled),
                expiry index, expired tombstones, event stream
-  KEYS[14]     sequence: counter for first-come-first-served order inside a priority
-  KEYS[15]     the staged specs (hash: node id -> spec JSON, every node of the run; unused when
+  KEYS[15]     sequence: counter for first-come-first-served order inside a priority
+  KEYS[16]     the staged specs (hash: node id -> spec JSON, every node of the run; unused when
                the specs are inline)
-  KEYS[16..]   for each queue a root node is delivered on, five keys: ready, delayed, leases,
+  KEYS[17..]   for each queue a root node is delivered on, five keys: ready, delayed, leases,
                signal, ranged (queueScriptKeys in keys.ts)
 
   ARGV[1]  run id
@@ -35,7 +35,7 @@
            at once (0: none; see "Eager start" below)
   ARGV[12] that worker's registry id ("" when E is 0), named in the node.started events
   ARGV[13] the lease length in ms of an eager start
-  ARGV[14] number of root queues Q whose keys follow KEYS[15]
+  ARGV[14] number of root queues Q whose keys follow KEYS[16]
   ARGV[15 .. 14+2Q] for each of those queues, in KEYS order, its name and 1 when that worker
                    consumes it, else 0
   ARGV[15+2Q]      number of root classes C: the distinct (queue, priority, countdown, eta) of

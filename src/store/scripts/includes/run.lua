@@ -1,6 +1,7 @@
--- A run's keys, as every run-level script receives them in KEYS[1..13] (runScriptKeys in keys.ts):
--- the run's own keys, the run indexes, and the event stream (events.lua).
-local RUN_KEY_COUNT = 13
+-- A run's keys, as every run-level script receives them in KEYS[1..14] (runScriptKeys in keys.ts):
+-- the run's own keys, the run indexes, the event stream (events.lua), and the shard's errbacks
+-- (the runs with an error callback fired and not yet released: fail.lua).
+local RUN_KEY_COUNT = 14
 
 -- base: where in keys the run's keys start (1 when absent).
 local function runKeysFrom(keys, base)
@@ -9,7 +10,7 @@ local function runKeysFrom(keys, base)
     meta = keys[at + 1], nodes = keys[at + 2], specs = keys[at + 3], results = keys[at + 4], errors = keys[at + 5],
     all = keys[at + 6],
     byStatus = { [RUN_RUNNING] = keys[at + 7], [RUN_SUCCEEDED] = keys[at + 8], [RUN_FAILED] = keys[at + 9], [RUN_CANCELLED] = keys[at + 10] },
-    expiry = keys[at + 11], expired = keys[at + 12], events = keys[at + 13],
+    expiry = keys[at + 11], expired = keys[at + 12], events = keys[at + 13], errbacks = keys[at + 14],
   }
 end
 

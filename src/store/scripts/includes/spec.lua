@@ -39,6 +39,7 @@ local function specFromArray(value)
     spec.queue, spec.priority, spec.countdownMs, spec.etaMs, spec.after, spec.spread, spec.branches, spec.parent =
       options.queue, options.priority, options.countdownMs, options.etaMs, options.after, options.spread, options.branches,
       options.parent
+    spec.guards, spec.errback = options.guards, options.errback
   end
   spec.queue = spec.queue or DEFAULT_QUEUE
   if value[2] ~= 0 then spec.input = value[2] end

@@ -61,7 +61,8 @@ local function startMessages(run, batch, options, now)
     -- A node with a state and no spec: the run's specs were lost. Nothing can start it.
     if not specJsons[nodeId] then return poison(index, 'run-damaged') end
 
-    if runStatus ~= RUN_RUNNING then
+    -- An error callback's node runs in a failed run (fail.lua fires it there).
+    if runStatus ~= RUN_RUNNING and not (runStatus == RUN_FAILED and decodeSpec(specJsons[nodeId]).errback) then
       -- The rare paths below read and write nodes directly: write what is batched first.
       writes:flush()
       if status == NODE_RUNNING then
