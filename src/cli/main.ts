@@ -325,6 +325,7 @@ connectionOptions(
     print(`looked at ${formatCount(report.nodes)} nodes of ${formatCount(report.runs)} running runs: ${formatCount(report.repaired.length)} re-enqueued`);
     for (const node of report.repaired) print(`  run ${node.runId} node #${node.nodeId} (was ${node.status})`);
     for (const run of report.damaged) print(`  run ${run.runId} could not be checked (damaged): ${run.reason}`);
+    if (report.errbacks > 0) print(`released the error callbacks of ${formatCount(report.errbacks)} failed run(s)`);
   });
 });
 

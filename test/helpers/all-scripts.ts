@@ -11,6 +11,7 @@ import { enqueueRoots } from '../../src/store/scripts/enqueue-roots.js';
 import { expandNode } from '../../src/store/scripts/expand-node.js';
 import { extendLease } from '../../src/store/scripts/extend-lease.js';
 import { failNode } from '../../src/store/scripts/fail-node.js';
+import { fireErrbacks } from '../../src/store/scripts/fire-errbacks.js';
 import { pruneRuns } from '../../src/store/scripts/prune-runs.js';
 import { queueStats } from '../../src/store/scripts/queue-stats.js';
 import { recordProgress } from '../../src/store/scripts/record-progress.js';
@@ -33,6 +34,7 @@ export const scripts = {
   completeStep,
   expandNode,
   failNode,
+  fireErrbacks,
   extendLease,
   cancelRun,
   cancelNodes,

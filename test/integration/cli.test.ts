@@ -222,7 +222,7 @@ describe('the celeriac command line', () => {
     expect(repaired.code).toBe(0);
     expect(repaired.stdout).toBe(`looked at 0 nodes of 0 running runs: 0 re-enqueued\n  run ${run.id} could not be checked (damaged): node 1 has no state\n`);
     const json = await celeriac(['repair', '--json', ...at]);
-    expect(JSON.parse(json.stdout)).toEqual({ runs: 0, nodes: 0, repaired: [], damaged: [{ runId: run.id, reason: 'node 1 has no state' }] });
+    expect(JSON.parse(json.stdout)).toEqual({ runs: 0, nodes: 0, repaired: [], damaged: [{ runId: run.id, reason: 'node 1 has no state' }], errbacks: 0 });
   });
 
   it('dead-letters lists poison messages by reason and --clear forgets them; list and inspect point at them; repair re-enqueues orphans', async () => {
@@ -235,7 +235,7 @@ describe('the celeriac command line', () => {
     expect(repaired.code).toBe(0);
     expect(repaired.stdout).toBe(`looked at 2 nodes of 1 running runs: 1 re-enqueued\n  run ${run.id} node #0 (was queued)\n`);
     const again = await celeriac(['repair', '--json', ...at]);
-    expect(JSON.parse(again.stdout)).toEqual({ runs: 1, nodes: 2, repaired: [], damaged: [] });
+    expect(JSON.parse(again.stdout)).toEqual({ runs: 1, nodes: 2, repaired: [], damaged: [], errbacks: 0 });
 
     // Poison next to real work: a garbage message and one naming a node the run does not have.
     await app.redis.zadd(ready, 0, 'garbage', 0, `${run.id}|7|1|0`);

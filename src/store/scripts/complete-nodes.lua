@@ -268,10 +268,11 @@ local function completeRun(runIndex)
   if runStatus ~= RUN_RUNNING or runContext.trace then writes:flush() end
 
   if runStatus ~= RUN_RUNNING then
-    -- A failed run: keep the results, start nothing after them; but an error callback goes on.
+    -- A failed run: keep the results, start nothing after them; but an error callback goes on,
+    -- and a NO_ERROR_TASK (its element succeeded) skips its callback.
     local errbacks = {}
     for _, completion in ipairs(completions) do
-      if completion.errback then
+      if completion.errback or completion.noError then
         errbacks[#errbacks + 1] = completion
       elseif completion.next then
         cancelNodes(run, completion.next, now)

@@ -36,10 +36,12 @@ local function failNodeForGood(run, runId, nodeId, node, now, channel, errorJson
   countUnfinished(run, -1)
   local spec = loadSpec(run.specs, nodeId)
   emitEvent('node.failed', nodeId, node.attempts, spec and spec.task, errorJson)
+  -- Fired first: the cancels below reach the element's NO_ERROR_TASK, which cancels an error
+  -- node that has not fired.
+  fireGuards(run, runId, nodeId, spec, now, errorJson)
   if spec and spec.next then
     cancelNodes(run, spec.next, now)
   end
-  fireGuards(run, runId, nodeId, spec, now, errorJson)
   if redis.call('HGET', run.meta, 'status') == RUN_RUNNING then
     redis.call('HSET', run.meta, 'failedNode', nodeId)
     setRunStatus(run, runId, RUN_FAILED, now, channel, '{"failedNode":"' .. nodeId .. '"}')

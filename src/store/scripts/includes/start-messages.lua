@@ -11,7 +11,8 @@
 --                                     fenced off); fails the node with LEASE_EXPIRED once its
 --                                     lease has expired more than maxLeaseExpiries times
 --   any state, run not running     -> a node that has not finished is cancelled with everything
---                                     downstream of it; nothing starts
+--                                     downstream of it; nothing starts (in a failed run, an
+--                                     error callback's nodes and NO_ERROR_TASK start as above)
 --   succeeded / failed / cancelled -> nothing; a dead letter, reason node-<status> (a duplicate
 --                                     delivery: a lease expired while its attempt went on to
 --                                     finish; or a message written by hand)
@@ -24,6 +25,11 @@
 --                                     letter, a race the fencing is there for
 -- A message that starts nothing has its lease removed. The batch's nodes and specs are read
 -- with one HMGET each and the new states written with one HSET.
+-- Whether a node starts in a failed run: an error callback's, or an onError's NO_ERROR_TASK.
+local function runsWhenFailed(spec)
+  return spec.errback == true or spec.task == NO_ERROR_TASK
+end
+
 local function startMessages(run, batch, options, now)
   local ids, messages, deliveries, queues = batch.nodeIds, batch.messages, batch.deliveries, batch.queues
   local nodes = loadStates(run.nodes, ids)
@@ -61,8 +67,9 @@ local function startMessages(run, batch, options, now)
     -- A node with a state and no spec: the run's specs were lost. Nothing can start it.
     if not specJsons[nodeId] then return poison(index, 'run-damaged') end
 
-    -- An error callback's node runs in a failed run (fail.lua fires it there).
-    if runStatus ~= RUN_RUNNING and not (runStatus == RUN_FAILED and decodeSpec(specJsons[nodeId]).errback) then
+    -- An error callback's node runs in a failed run (fail.lua fires it there), and so does an
+    -- onError's NO_ERROR_TASK: its element succeeded, and it skips the callback.
+    if runStatus ~= RUN_RUNNING and not (runStatus == RUN_FAILED and runsWhenFailed(decodeSpec(specJsons[nodeId]))) then
       -- The rare paths below read and write nodes directly: write what is batched first.
       writes:flush()
       if status == NODE_RUNNING then
