@@ -180,7 +180,9 @@ describe('onError: a callback when an element fails for good', () => {
     expect(failedNode).toMatchObject({ task: 'check', status: 'failed', parent: '1' });
 
     failures.length = 0;
-    const notAList = await app.submit(chain(identity.si('nope'), map(check.s())).onError(notify.s('input')));
+    // A producer whose declared type lies: at run time its value is not a list.
+    const lying = app.task({ name: 'lying' }, (): number[] => JSON.parse('"nope"') as number[]);
+    const notAList = await app.submit(chain(lying.si(), map(check.s())).onError(notify.s('input')));
     await expect(notAList.result({ timeoutMs: 10_000 })).rejects.toThrow();
     await settled(notAList);
     expect(failures.map(({ failure }) => [failure.task, failure.error.name])).toEqual([['celeriac:map', 'MapInputError']]);
