@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { chain, chord, createApp, dag, type DagNode, group, map, replace, type Run, type Signature, type Spread, when } from '../../src/index.js';
+import { chain, chord, createApp, dag, type DagNode, group, map, replace, type Run, type Signature, type Spread, type TaskFailure, when } from '../../src/index.js';
 
 const app = createApp({ prefix: 'types' });
 const add = app.task(
@@ -185,5 +185,23 @@ describe('replace', () => {
   it('what follows must accept the replacement\'s value', () => {
     // @ts-expect-error shout takes a string; the replacement's value is number[]
     chain(fanOut.s(3), shout.s());
+  });
+});
+
+describe('onError', () => {
+  const notify = app.task({ name: 'notifyTyped' }, (failure: TaskFailure, team: string) => `${failure.task}: ${team}`);
+
+  it('an element with a callback accepts and produces what the element does', async () => {
+    expectTypeOf(await app.submit(chain(add.s(1, 2), add.s(3)).onError(notify.s('ops')))).toEqualTypeOf<Run<number>>();
+    expectTypeOf(await app.submit(chain(add.s(1, 2), add.s(3).onError(notify.s('ops')), tsum.si([1])))).toEqualTypeOf<Run<number>>();
+    // An immutable callback ignores the failure.
+    expectTypeOf(await app.submit(group(add.si(1, 2), add.si(3, 4)).onError(shout.si('failed')))).toEqualTypeOf<Run<[number, number]>>();
+  });
+
+  it('the callback must accept the failure; what follows must accept the element value', () => {
+    // @ts-expect-error add takes numbers, the callback receives a TaskFailure
+    chain(add.s(1, 2), add.s(3)).onError(add.s(1));
+    // @ts-expect-error the element gives a number, shout takes a string
+    chain(add.s(1, 2).onError(notify.s('ops')), shout.s());
   });
 });
