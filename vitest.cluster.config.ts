@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * The engine's canvas (maps and replacements included), resume, cancel, retry and crash tests again, on a private Redis Cluster of
+ * The engine's canvas (maps, replacements and error callbacks included), resume, cancel, retry and crash tests again, on a private Redis Cluster of
  * three primaries with runs spread over six shards: every script must run in one slot (a CROSSSLOT
  * reply fails the test), and every read that spans runs must find them in every shard.
  */
@@ -16,6 +16,7 @@ export default defineConfig({
       'test/integration/result.test.ts',
       'test/integration/map.test.ts',
       'test/integration/replace.test.ts',
+      'test/integration/on-error.test.ts',
       'test/integration/cluster/**/*.test.ts',
     ],
     reporters: ['default', './test/reporters/summary-line.ts'],

@@ -325,11 +325,11 @@ describe('onError: a callback when an element fails for good', () => {
     const app = makeApp({ maxLeaseExpiries: 1 });
     const { add, notify, failures } = await setup(app, false);
     const nodes = new SteppingNodeStore(app.redis, app.keys);
-    const shard = app.keys.shards[0]!;
     const run = await app.submit(chain(add.si(1, 1), add.s(1)).onError(notify.s('lost')));
+    const shard = app.keys.forRun(run.id);
     let outcome: Awaited<ReturnType<SteppingNodeStore['start']>> | null = null;
     for (let delivery = 0; delivery < 3 && !(outcome && 'skipped' in outcome); delivery++) {
-      const { claimed } = await nodes.claim(0, ['default'], 1, 30_000);
+      const { claimed } = await nodes.claim(app.keys.shardOf(run.id), ['default'], 1, 30_000);
       outcome = await nodes.start(parseMessage(claimed[0]!.message)!, 'default', 1, '{"name":"LeaseExpiredError","message":"its workers kept dying"}');
       await app.redis.zadd(shard.queue('default').leases, 0, claimed[0]!.message); // the worker dies: its lease expires
     }
