@@ -55,6 +55,15 @@ export function renderRun(run: RunInspection, colors: Palette, options: RenderOp
   const byId = new Map(run.nodes.map((node) => [node.id, node]));
   for (const node of run.nodes) graph.addNode(node.id);
   for (const node of run.nodes) for (const next of node.dependants) if (byId.has(next)) graph.mergeEdge(node.id, next);
+  // An onError's error node has no parent: it is drawn after the nodes whose failure fires it.
+  const firedBy = new Map<string, string[]>();
+  for (const node of run.nodes) {
+    for (const errorId of node.guardedBy ?? []) {
+      if (!byId.has(errorId)) continue;
+      graph.mergeEdge(node.id, errorId);
+      firedBy.set(errorId, [...(firedBy.get(errorId) ?? []), node.id]);
+    }
+  }
 
   const lines: string[] = [];
   const took = run.finishedAt ? `, took ${formatDuration(run.finishedAt.getTime() - run.createdAt.getTime())}` : '';
@@ -70,14 +79,15 @@ export function renderRun(run: RunInspection, colors: Palette, options: RenderOp
 
   const nodeLine = (node: NodeInspection): string[] => {
     const duration = durationOf(node, now);
-    const waitsFor = graph.inNeighbors(node.id);
+    const fires = firedBy.get(node.id);
+    const waitsFor = fires ? [] : graph.inNeighbors(node.id);
     const parts = [
       `    #${node.id}`.padEnd(10),
       node.task.padEnd(24),
       colors.status(node.status, node.status.padEnd(10)),
       `${node.attempts} ${node.attempts === 1 ? 'try ' : 'tries'}`.padEnd(9),
       (duration === null ? '' : formatDuration(duration)).padStart(9),
-      waitsFor.length > 0 ? colors.dim(`  ← ${idList(waitsFor)}`) : '',
+      fires ? colors.dim(`  on failure of ${idList(fires)}`) : waitsFor.length > 0 ? colors.dim(`  ← ${idList(waitsFor)}`) : '',
     ];
     const out = [parts.join(' ').trimEnd()];
     if (node.expansion) {

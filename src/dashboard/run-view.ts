@@ -9,6 +9,7 @@
  * matter.
  */
 import { STATUS_NAMES, type NodeBrief, type StatusName, type ViewUnit } from './api-types.js';
+import { ERROR_TASK } from '../graph/spec.js';
 
 /** What the view needs of a node: NodeInspection fits. */
 export interface ViewNode {
@@ -217,7 +218,8 @@ export function withItemEdges<N extends ViewNode & { readonly expansion?: { read
       const fed = new Set<string>();
       for (let id = from; id < from + perItem; id++) for (const dependant of byId(id)?.dependants ?? []) fed.add(dependant);
       const roots: string[] = [];
-      for (let id = from; id < from + perItem; id++) if (!fed.has(String(id))) roots.push(String(id));
+      // (An onError's error node has no parent either, but nothing feeds it: withErrorEdges draws it.)
+      for (let id = from; id < from + perItem; id++) if (!fed.has(String(id)) && byId(id)?.task !== ERROR_TASK) roots.push(String(id));
       for (const source of itemNodes > 0 ? [first + item] : feeders) {
         const list = gained.get(source) ?? [];
         for (const root of roots) list.push(root);
@@ -230,6 +232,16 @@ export function withItemEdges<N extends ViewNode & { readonly expansion?: { read
     if (feeder) out[source] = { ...feeder, dependants: [...feeder.dependants, ...extra] };
   }
   return out;
+}
+
+/**
+ * An onError's error node (task `celeriac:error`) has no parent: for drawing, each node it
+ * guards gets it as a dependant, so it sits after the element whose failure fires it. Other
+ * nodes are returned as they are.
+ */
+export function withErrorEdges<N extends ViewNode & { readonly guardedBy?: readonly string[] }>(nodes: readonly N[]): readonly N[] {
+  if (!nodes.some((node) => node.guardedBy !== undefined)) return nodes;
+  return nodes.map((node) => (node.guardedBy ? { ...node, dependants: [...node.dependants, ...node.guardedBy] } : node));
 }
 
 /** The drawable view of a run's nodes: units (nodes and collapsed groups), edges between units, statuses. */

@@ -22,6 +22,11 @@ export interface NodeInspection {
    * node whose handler returned replace(): `items` 0, and the canvas's nodes.
    */
   readonly expansion?: { readonly first: string; readonly items: number; readonly nodes: number; readonly itemNodes: number };
+  /**
+   * The error nodes (task `celeriac:error`) of the `onError` elements this node is in, innermost
+   * first: when it fails for good, each that has not fired fires, and its callback runs.
+   */
+  readonly guardedBy?: readonly string[];
   readonly queuedAt?: Date;
   readonly startedAt?: Date;
   readonly finishedAt?: Date;
@@ -69,10 +74,10 @@ export function nodeInspectionOf(
   state: NodeState,
   errorJson: string | undefined,
   resultJson: string | undefined,
-  added: { readonly parent?: string | undefined; readonly expansion?: Expansion | undefined } = {},
+  added: { readonly parent?: string | undefined; readonly expansion?: Expansion | undefined; readonly guards?: readonly string[] | undefined } = {},
 ): NodeInspection {
   const parsedError = errorJson ? nodeErrorSchema.safeParse(JSON.parse(errorJson)) : null;
-  const { parent, expansion } = added;
+  const { parent, expansion, guards } = added;
   return {
     id,
     task,
@@ -90,6 +95,7 @@ export function nodeInspectionOf(
           },
         }
       : {}),
+    ...(guards !== undefined && guards.length > 0 ? { guardedBy: guards } : {}),
     ...timeField('queuedAt', state.queuedAt),
     ...timeField('startedAt', state.startedAt),
     ...timeField('finishedAt', state.finishedAt),
@@ -104,7 +110,7 @@ export function nodeDetailOf(id: string, raw: RawNodeDetail, values: boolean): N
   const { spec, state } = raw;
   const resultJson = values && state.status === 'succeeded' ? raw.resultJson : undefined;
   return {
-    ...nodeInspectionOf(id, spec.task, spec.next ?? [], state, raw.errorJson, resultJson, { parent: spec.parent }),
+    ...nodeInspectionOf(id, spec.task, spec.next ?? [], state, raw.errorJson, resultJson, { parent: spec.parent, guards: spec.guards }),
     queue: spec.queue,
     parents: [...(spec.input ? templateNodes(spec.input) : []), ...(spec.after ?? [])],
     ...(values ? { args: spec.args } : {}),

@@ -361,6 +361,7 @@ export class Run<R = unknown> {
           nodeInspectionOf(node.id, node.task, node.next, node.state, node.errorJson, node.resultJson, {
             parent: node.parent,
             expansion: meta.expansions.get(node.id),
+            guards: node.guards,
           }),
       ),
     };

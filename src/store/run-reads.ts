@@ -13,6 +13,8 @@ export interface RawNode {
   readonly next: readonly string[];
   /** The node that added it at run time (a map, or a replaced node). */
   readonly parent?: string;
+  /** The error nodes of the onError elements it is in (NodeSpec.guards). */
+  readonly guards?: readonly string[];
   readonly state: NodeState;
   readonly errorJson?: string;
   /** The stored result JSON, read only when the snapshot was asked for results. */
@@ -102,6 +104,7 @@ export class RunReads {
         task: spec.task,
         next: spec.next ?? [],
         ...(spec.parent !== undefined ? { parent: spec.parent } : {}),
+        ...(spec.guards !== undefined ? { guards: spec.guards } : {}),
         state,
         ...(errorJson ? { errorJson } : {}),
         ...(resultJson !== undefined ? { resultJson } : {}),

@@ -157,6 +157,34 @@ describe('the dashboard in a real browser', () => {
     await shot(page, 'run-map-done');
   });
 
+  it('draws an onError: its error node after the element, firing live when the element fails, then the callback', async () => {
+    const app = makeApp();
+    const gate = gates();
+    const { step, stepAfter, fragile } = pipelineTasks(app, gate);
+    await app.worker({ concurrency: 8 }).start();
+    const { url } = await serve(app);
+    // Node 0 fetch, 1 fragile (fails), 2 NO_ERROR_TASK, 3 the error node, 4 the callback.
+    const run = await app.submit(chain(step.si('fetch'), fragile.s()).onError(stepAfter.s('page-ops')), { name: 'on-error' });
+    const page = await newPage();
+    await page.goto(`${url}/runs/${run.id}`);
+    await expect.poll(() => unit(page, '0').getAttribute('data-status')).toBe('running');
+    expect(await unit(page, '3').getAttribute('data-status')).toBe('pending');
+    gate.open('fetch');
+    await expect(run.result({ timeoutMs: 20_000 })).rejects.toBeInstanceOf(WorkflowFailedError);
+    await expect.poll(() => unit(page, '3').getAttribute('data-status')).toBe('succeeded');
+    await expect.poll(() => unit(page, '4').getAttribute('data-status')).toBe('running');
+    expect(await unit(page, '1').getAttribute('data-status')).toBe('failed');
+    expect(await unit(page, '2').getAttribute('data-status')).toBe('cancelled');
+    const edges = await page.locator('[data-testid="dag-edge"]').evaluateAll((paths) =>
+      paths.map((path) => `${path.getAttribute('data-from')}->${path.getAttribute('data-to')}`).sort(),
+    );
+    // The error node is drawn after the nodes whose failure fires it; the callback after it.
+    expect(edges).toEqual(['0->1', '0->3', '1->2', '1->3', '3->4']);
+    await shot(page, 'run-on-error');
+    gate.open('page-ops');
+    await expect.poll(() => unit(page, '4').getAttribute('data-status')).toBe('succeeded');
+  });
+
   it('collapses a 10,000-wide group into one box with counts by state, and expands it on demand', async () => {
     const app = makeApp();
     const gate = gates();

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type App, chain, chord, group, map, replace, type Run, type TaskFailure, when, WorkflowCancelledError, WorkflowFailedError } from '../../src/index.js';
 import { parseMessage } from '../../src/store/messages.js';
+import { renderRun } from '../../src/cli/render-run.js';
+import { palette } from '../../src/cli/format.js';
 import { SteppingNodeStore } from '../helpers/node-steps.js';
 import { useApps } from '../helpers/apps.js';
 import { settled } from '../helpers/runs.js';
@@ -56,6 +58,11 @@ describe('onError: a callback when an element fails for good', () => {
     const inspection = await run.inspect();
     expect(inspection.status).toBe('failed');
     expect(inspection.failedNode).toBe('1');
+    expect(inspection.nodes.map((node) => node.guardedBy ?? [])).toEqual([['4'], ['4'], ['4'], [], [], [], []]);
+    // The command line draws the error node after the nodes whose failure fires it.
+    const text = renderRun(inspection, palette(false));
+    expect(text).toMatch(/#4 +celeriac:error +succeeded +0 tries +on failure of #0 #1 #2\n/);
+    expect(text).toMatch(/#5 +notify +succeeded +1 try .*← #4/);
   });
 
   it('when the element succeeds the callback is skipped and the run succeeds with the element value', async () => {

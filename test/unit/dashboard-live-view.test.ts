@@ -72,6 +72,9 @@ describe('dashboard LiveView', () => {
   it('moves the header on run events', () => {
     const live = new LiveView(view);
     expect(live.apply({ id: '9-0', type: 'run.failed', at: 9000, runId: 'r1', failedNode: '3' })).toBe('run');
+    // Failed, but nodes are still to run or running (an error callback runs in a failed run): followed on.
+    expect(live.finished).toBe(false);
+    for (const id of ['1', '2', '3', '4', '5', '6']) live.apply(event('node.cancelled', id, 9100));
     expect(live.finished).toBe(true);
     expect(live.run.failedNode).toBe('3');
     live.apply({ id: '10-0', type: 'run.reopened', at: 10_000, runId: 'r1' });

@@ -10,6 +10,9 @@ const ZERO = 48; // '0'
 /** Status indexes, most advanced first: how counts are listed and stacked in bars. */
 export const DISPLAY_ORDER: readonly number[] = (['succeeded', 'failed', 'running', 'queued', 'delayed', 'pending', 'cancelled', 'skipped'] as const).map((status) => STATUS_INDEX[status]);
 
+/** The statuses of a node still to run or running. */
+const ACTIVE_CODES: ReadonlySet<number> = new Set((['pending', 'queued', 'delayed', 'running'] as const).map((status) => STATUS_INDEX[status]));
+
 export type ApplyResult = 'changed' | 'unchanged' | 'unknown-node' | 'run';
 
 export class LiveView {
@@ -78,8 +81,14 @@ export class LiveView {
     return statusOfCode(this.codes[id] ?? 0);
   }
 
+  /**
+   * The run finished and none of its nodes is still to run: in a failed run, an onError's
+   * callback runs after the run's status is final, and the page follows it too.
+   */
   get finished(): boolean {
-    return isFinished(this.run.status);
+    if (!isFinished(this.run.status)) return false;
+    for (const code of this.codes) if (ACTIVE_CODES.has(code)) return false;
+    return true;
   }
 
   /** Applies one event of this run; 'unknown-node' asks the caller to refetch the view. */

@@ -5,7 +5,7 @@ import { RUN_STATUS_NAMES, type RunRow, type RunsPage, type RunStatusName, type 
 import type { RequestContext } from '../context.js';
 import { badRequest } from '../http.js';
 import { intParam, runIdParam, stringParam } from '../params.js';
-import { buildRunView, withItemEdges } from '../run-view.js';
+import { buildRunView, withErrorEdges, withItemEdges } from '../run-view.js';
 import { progressUnlessGone } from '../../run/progress-unless-gone.js';
 
 /** Runs read per page while looking for names that match. */
@@ -98,7 +98,7 @@ export async function runView({ app, url, params }: RequestContext): Promise<Run
   // set, not counted) rather than lost.
   const after = await app.eventPosition();
   const inspection = await app.getRun(runId).inspect();
-  const graph = buildRunView(withItemEdges(inspection.nodes), { expand });
+  const graph = buildRunView(withErrorEdges(withItemEdges(inspection.nodes)), { expand });
   return {
     run: {
       id: inspection.id,
