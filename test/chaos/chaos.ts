@@ -141,6 +141,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (outcome.status !== run.status) wrong.push(`${run.shape} ${ids[index]}: ${outcome.status}, expected ${run.status}`);
       else if (run.status === 'succeeded' && JSON.stringify(outcome.result) !== JSON.stringify(run.result)) {
         wrong.push(`${run.shape} ${ids[index]}: ${JSON.stringify(outcome.result)}, expected ${JSON.stringify(run.result)}`);
+      } else if (run.callback !== undefined && (outcome.last?.status !== 'succeeded' || outcome.last.result !== run.callback)) {
+        wrong.push(`${run.shape} ${ids[index]}: its callback ended ${JSON.stringify(outcome.last)}, expected ${JSON.stringify(run.callback)}`);
       }
     }
     checks.push({ name: 'every run reached the right terminal state with the right result', ok: wrong.length === 0, detail: wrong.length ? wrong.slice(0, 5).join('; ') : `${planned.length} runs` });
@@ -269,7 +271,11 @@ async function submitOnce(app: ReturnType<typeof chaosApp>['app'], canvas: Param
 interface Outcome {
   readonly status: string;
   readonly result?: unknown;
+  /** A failed run's last node, once none of its nodes is left to run (an error callback runs after the run failed). */
+  readonly last?: { readonly status: string; readonly result?: unknown };
 }
+
+const ACTIVE = ['pending', 'queued', 'delayed', 'running'] as const;
 
 /**
  * Poll until all `expected` runs have been submitted (`ids` grows as they are) and have finished,
@@ -289,9 +295,12 @@ async function waitForAll(
       if (outcomes.has(id)) continue;
       try {
         const run = app.getRun(id);
-        const { status } = await run.progress();
+        const { status, counts } = await run.progress();
         if (status === 'succeeded') outcomes.set(id, { status, result: await run.result({ timeoutMs: 5_000 }) });
-        else if (status !== 'running') outcomes.set(id, { status });
+        else if (status !== 'running' && ACTIVE.every((active) => (counts[active] ?? 0) === 0)) {
+          const last = (await run.inspect({ results: true })).nodes.at(-1)!;
+          outcomes.set(id, { status, last: { status: last.status, ...(last.result !== undefined ? { result: last.result } : {}) } });
+        }
       } catch {
         // Redis restarting: ask again
       }

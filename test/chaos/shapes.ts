@@ -11,6 +11,8 @@ export interface PlannedRun {
   readonly status: 'succeeded' | 'failed';
   /** The run's result when it succeeds. */
   readonly result?: unknown;
+  /** A failed run with an error callback as its last node: what the callback must end with. */
+  readonly callback?: unknown;
 }
 
 /** mulberry32: a small seeded PRNG, so a failing chaos run can be repeated with its seed. */
@@ -35,7 +37,7 @@ export interface ShapeSizes {
 export function planRuns(tasks: ChaosTasks, count: number, seed: number, sizes: ShapeSizes): PlannedRun[] {
   const next = random(seed);
   const between = (low: number, high: number): number => low + Math.floor(next() * (high - low + 1));
-  const { seed: seedTask, inc, sum, slow, flaky, boom, isEven, add, list, spread } = tasks;
+  const { seed: seedTask, inc, sum, slow, flaky, boom, isEven, add, list, spread, failure } = tasks;
   const shapes: (() => PlannedRun)[] = [
     () => {
       // chain(seed(a), inc x n)
@@ -137,6 +139,16 @@ export function planRuns(tasks: ChaosTasks, count: number, seed: number, sizes: 
       // chain(seed(a), group(inc, boom), sum): must end failed, whatever happens to the workers
       const start = between(0, 50);
       return { shape: 'failing', canvas: chain(seedTask.si(start), group(inc.s(), boom.s()), sum.s()), status: 'failed' };
+    },
+    () => {
+      // chain(seed(a), group(inc, boom)).onError(failure): fails, and its callback runs in the failed run
+      const start = between(0, 50);
+      return {
+        shape: 'onError',
+        canvas: chain(seedTask.si(start), group(inc.s(), boom.s())).onError(failure.s()),
+        status: 'failed',
+        callback: `boom: boom at ${start}`,
+      };
     },
   ];
   // Every shape at least once, then a seeded mix.

@@ -5,7 +5,7 @@
  * before a SIGKILL survives it); the checks count duplicates from those lines.
  */
 import { appendFileSync } from 'node:fs';
-import { type App, createApp, group, NonRetryableError, replace, taskContext } from '../../src/index.js';
+import { type App, createApp, group, NonRetryableError, replace, type TaskFailure, taskContext } from '../../src/index.js';
 
 /** One line of a worker's log. */
 export type ChaosLogLine =
@@ -79,6 +79,8 @@ export function chaosApp(options: ChaosAppOptions) {
     ),
     /** Always fails, without retries: its run must end failed. */
     boom: app.task({ name: 'boom' }, logged(async (value: number): Promise<number> => { throw new NonRetryableError(`boom at ${value}`); })),
+    /** An error callback: what failed, as text. */
+    failure: app.task({ name: 'failure' }, logged(async (failure: TaskFailure) => `${failure.task}: ${failure.error.message}`)),
   };
   return { app, tasks };
 }

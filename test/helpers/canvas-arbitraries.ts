@@ -78,7 +78,16 @@ export interface ReplaceShape {
   readonly arg: Json;
   readonly inner: Shape;
 }
-export type Shape = SignatureShape | ChainShape | GroupShape | ChordShape | DagShape | WhenShape | MapShape | ReplaceShape;
+/**
+ * An element with an error callback. The property tasks never fail, so the callback is always
+ * skipped: what is tested is that it changes neither the value nor anything around it.
+ */
+export interface OnErrorShape {
+  readonly kind: 'onError';
+  readonly element: Shape;
+  readonly callback: Shape;
+}
+export type Shape = SignatureShape | ChainShape | GroupShape | ChordShape | DagShape | WhenShape | MapShape | ReplaceShape | OnErrorShape;
 
 /** What building needs: the registered tasks (for `.s`) and the app (for `app.signature`). */
 export interface BuildEnv {
@@ -130,13 +139,27 @@ export interface ShapeLimits {
   readonly maps?: boolean;
   /** Include replacements (BuildEnv.replaceWith must be registered). */
   readonly replaces?: boolean;
+  /** Include elements with an error callback. */
+  readonly onErrors?: boolean;
 }
 
 /** Random valid canvases: at least one signature, at most `maxSignatures`. */
 export function shapeArbitrary(limits: ShapeLimits = { maxSignatures: 30, maxDepth: 4 }): fc.Arbitrary<Shape> {
   const mapWeight = limits.maps === true ? 1 : 0;
   const replaceWeight = limits.replaces === true ? 1 : 0;
-  const { root } = fc.letrec<{ root: Shape; shape: Shape; chain: ChainShape; group: GroupShape; chord: ChordShape; dag: DagShape; when: WhenShape; map: MapShape; replace: ReplaceShape }>((tie) => ({
+  const onErrorWeight = limits.onErrors === true ? 1 : 0;
+  const { root } = fc.letrec<{
+    root: Shape;
+    shape: Shape;
+    chain: ChainShape;
+    group: GroupShape;
+    chord: ChordShape;
+    dag: DagShape;
+    when: WhenShape;
+    map: MapShape;
+    replace: ReplaceShape;
+    onError: OnErrorShape;
+  }>((tie) => ({
     // Mostly compositions at the top: a lone signature is one case, not a third of them.
     root: fc.oneof(
       { withCrossShrink: true },
@@ -148,6 +171,7 @@ export function shapeArbitrary(limits: ShapeLimits = { maxSignatures: 30, maxDep
       { weight: 2, arbitrary: tie('when') },
       { weight: 2 * mapWeight, arbitrary: tie('map') },
       { weight: 2 * replaceWeight, arbitrary: tie('replace') },
+      { weight: 2 * onErrorWeight, arbitrary: tie('onError') },
     ),
     // Signature first: fast-check falls back to the first arbitrary at maxDepth and shrinks towards it.
     shape: fc.oneof(
@@ -160,6 +184,7 @@ export function shapeArbitrary(limits: ShapeLimits = { maxSignatures: 30, maxDep
       { weight: 1, arbitrary: tie('when') },
       { weight: mapWeight, arbitrary: tie('map') },
       { weight: replaceWeight, arbitrary: tie('replace') },
+      { weight: onErrorWeight, arbitrary: tie('onError') },
     ),
     chain: fc
       .array(tie('shape'), { minLength: 1, maxLength: 4 })
@@ -183,6 +208,11 @@ export function shapeArbitrary(limits: ShapeLimits = { maxSignatures: 30, maxDep
       // A canvas with no task is refused (the node fails): the property is about valid ones.
       .filter(({ inner }) => countSignatureShapes(inner) >= 1)
       .map(({ arg, inner }): ReplaceShape => ({ kind: 'replace', arg, inner })),
+    onError: fc
+      .record({ element: tie('shape'), callback: tie('shape') })
+      // A callback with no task is refused at submit, like any canvas with none.
+      .filter(({ callback }) => countSignatureShapes(callback) >= 1)
+      .map(({ element, callback }): OnErrorShape => ({ kind: 'onError', element, callback })),
     // Each node picks its parents among the nodes before it (seeds taken modulo its index).
     dag: fc
       .array(fc.record({ shape: tie('shape'), seeds: fc.array(fc.nat(7), { maxLength: 3 }) }), { minLength: 1, maxLength: 4 })
@@ -216,6 +246,8 @@ export function countSignatureShapes(shape: Shape): number {
       return 1 + countSignatureShapes(shape.element);
     case 'replace':
       return 1 + countSignatureShapes(shape.inner);
+    case 'onError':
+      return countSignatureShapes(shape.element) + countSignatureShapes(shape.callback);
     default: {
       const never: never = shape;
       return never;
@@ -244,6 +276,8 @@ export function countSlots(shape: Shape): number {
     case 'replace':
       // The inner canvas is built at run time, from data: no slot in it.
       return 1;
+    case 'onError':
+      return 1 + countSlots(shape.element) + countSlots(shape.callback);
     default: {
       const never: never = shape;
       return never;
@@ -332,6 +366,12 @@ export function buildCanvas(
           canvas: receives ? replaceWith.s(item.inner) : replaceWith.s(item.arg, item.inner),
           text: `replaceWith.s(${receives ? '' : `${JSON.stringify(item.arg)}, `}/* replace(${inner.text}) */)`,
         };
+      }
+      case 'onError': {
+        const element = build(item.element, receives);
+        // The callback receives the failure, as a chain step would its input.
+        const callback = build(item.callback, true);
+        return { canvas: element.canvas.onError(callback.canvas as never), text: `${element.text}.onError(${callback.text})` };
       }
       case 'map': {
         const items = env.tasks['prop.items'];

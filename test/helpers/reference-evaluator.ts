@@ -20,16 +20,18 @@
  *   map(e)             its input is a list; e runs once per item with the item as its input; the
  *                      value is the list of e's values in item order ([] for no item)
  *   replace(c)         a handler's return: its node's value is c's, c run with no input
+ *   e.onError(cb)      e's value; cb runs only when a node of e fails (no task here ever fails)
  *
  * It also counts the nodes the run will have (`stats`): one per signature, both branches of a
  * when included; a map's node, and per item its element's nodes (not the item nodes a map may
- * add: they hold items, and run nothing); a replaced node, and its canvas's nodes.
+ * add: they hold items, and run nothing); a replaced node, and its canvas's nodes; an onError's
+ * two nodes (celeriac:no-error, celeriac:error) and its callback's nodes, which exist and are skipped.
  *
  * Two things it deliberately does not do, because they are validation, not semantics: refuse a
  * canvas that has no task at all (the engine does, with CanvasValidationError) and detect a
  * canvas that contains itself (the walk would not end; only give it valid canvases).
  */
-import { type AnyCanvas, Canvas, Chain, Chord, Dag, Group, MapCanvas, Replacement, Signature, When } from '../../src/index.js';
+import { type AnyCanvas, Canvas, Chain, Chord, Dag, Group, MapCanvas, OnError, Replacement, Signature, When } from '../../src/index.js';
 
 /** A task's body. Arguments are whatever the canvas gives, so a function checks its own. */
 export type TaskFunction = (...args: never[]) => unknown;
@@ -67,6 +69,7 @@ function staticNodes(canvas: AnyCanvas): number {
   if (canvas instanceof Chord) return staticNodes(canvas.header) + staticNodes(canvas.body);
   if (canvas instanceof Dag) return canvas.entries.reduce((sum, entry) => sum + staticNodes(entry.canvas), 0);
   if (canvas instanceof When) return staticNodes(canvas.predicate) + staticNodes(canvas.then) + (canvas.otherwise ? staticNodes(canvas.otherwise) : 0);
+  if (canvas instanceof OnError) return staticNodes(canvas.element) + 2 + staticNodes(canvas.callback);
   throw new Error(`reference evaluator: not a canvas: ${String(canvas)}`);
 }
 
@@ -120,6 +123,11 @@ function evaluate(canvas: AnyCanvas, input: Input, functions: TaskFunctions, sta
     }
     const sinks = values.filter((_, index) => !hasChild.has(index));
     return sinks.length === 1 ? sinks[0] : sinks;
+  }
+  if (canvas instanceof OnError) {
+    // Its two nodes and the callback's exist; no task fails here, so the callback is skipped.
+    stats.nodes += 2 + staticNodes(canvas.callback);
+    return evaluate(canvas.element, input, functions, stats);
   }
   if (canvas instanceof MapCanvas) {
     const list = input.given && !('spread' in input) ? input.value : undefined;

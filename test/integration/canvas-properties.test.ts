@@ -30,7 +30,7 @@ describe('random canvases', () => {
 
     await fc.assert(
       fc.asyncProperty(
-        shapeArbitrary({ maxSignatures: 30, maxDepth: 4, maps: true, replaces: true }).map((shape) => describedShape(shape, env)),
+        shapeArbitrary({ maxSignatures: 30, maxDepth: 4, maps: true, replaces: true, onErrors: true }).map((shape) => describedShape(shape, env)),
         async (shape) => {
           const { canvas } = buildCanvas(shape, env);
           let largest = 0;
