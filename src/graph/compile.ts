@@ -308,6 +308,8 @@ export function compileCanvas(canvas: unknown, options: CompileOptions = {}): Co
   const visitOnError = (item: OnError<never, unknown>, path: string, input: Received | null, after: readonly string[]): Piece => {
     const first = nextId;
     const piece = visit(item.element, path, input, after);
+    // An element with no task (an empty group) cannot fail: its callback would only ever be skipped.
+    if (nextId === first) return piece;
     // (An onError of the element's own callbacks does not guard their nodes: a callback's failure fires nothing outside it.)
     for (let index = first; index < nextId; index++) {
       const node = nodes[index]!;

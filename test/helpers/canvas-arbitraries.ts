@@ -246,8 +246,11 @@ export function countSignatureShapes(shape: Shape): number {
       return 1 + countSignatureShapes(shape.element);
     case 'replace':
       return 1 + countSignatureShapes(shape.inner);
-    case 'onError':
-      return countSignatureShapes(shape.element) + countSignatureShapes(shape.callback);
+    case 'onError': {
+      // An element with no task gets no callback (it cannot fail).
+      const element = countSignatureShapes(shape.element);
+      return element === 0 ? 0 : element + countSignatureShapes(shape.callback);
+    }
     default: {
       const never: never = shape;
       return never;

@@ -20,7 +20,8 @@
  *   map(e)             its input is a list; e runs once per item with the item as its input; the
  *                      value is the list of e's values in item order ([] for no item)
  *   replace(c)         a handler's return: its node's value is c's, c run with no input
- *   e.onError(cb)      e's value; cb runs only when a node of e fails (no task here ever fails)
+ *   e.onError(cb)      e's value; cb runs only when a node of e fails (no task here ever fails;
+ *                      an e with no task gets no callback at all)
  *
  * It also counts the nodes the run will have (`stats`): one per signature, both branches of a
  * when included; a map's node, and per item its element's nodes (not the item nodes a map may
@@ -69,7 +70,11 @@ function staticNodes(canvas: AnyCanvas): number {
   if (canvas instanceof Chord) return staticNodes(canvas.header) + staticNodes(canvas.body);
   if (canvas instanceof Dag) return canvas.entries.reduce((sum, entry) => sum + staticNodes(entry.canvas), 0);
   if (canvas instanceof When) return staticNodes(canvas.predicate) + staticNodes(canvas.then) + (canvas.otherwise ? staticNodes(canvas.otherwise) : 0);
-  if (canvas instanceof OnError) return staticNodes(canvas.element) + 2 + staticNodes(canvas.callback);
+  if (canvas instanceof OnError) {
+    const element = staticNodes(canvas.element);
+    // An element with no task cannot fail: it gets no callback.
+    return element === 0 ? 0 : element + 2 + staticNodes(canvas.callback);
+  }
   throw new Error(`reference evaluator: not a canvas: ${String(canvas)}`);
 }
 
@@ -125,8 +130,9 @@ function evaluate(canvas: AnyCanvas, input: Input, functions: TaskFunctions, sta
     return sinks.length === 1 ? sinks[0] : sinks;
   }
   if (canvas instanceof OnError) {
-    // Its two nodes and the callback's exist; no task fails here, so the callback is skipped.
-    stats.nodes += 2 + staticNodes(canvas.callback);
+    // Its two nodes and the callback's exist (unless the element has no task, which cannot
+    // fail); no task fails here, so the callback is skipped.
+    if (staticNodes(canvas.element) > 0) stats.nodes += 2 + staticNodes(canvas.callback);
     return evaluate(canvas.element, input, functions, stats);
   }
   if (canvas instanceof MapCanvas) {

@@ -61,6 +61,13 @@ describe('compiling onError', () => {
     expect(element.exits).toEqual(['1']);
   });
 
+  it('an element with no task (an empty group) cannot fail: no callback is compiled, its value passes through', () => {
+    const { nodes, output } = compileCanvas(chain(one.si(1), group().onError(tell.s()), one.s()));
+    expect(nodes.map((node) => node.task)).toEqual(['one', 'one']);
+    expect(nodes[1]).toMatchObject({ input: { list: [] }, waiting: 1 });
+    expect(output).toEqual({ node: '1' });
+  });
+
   it('refuses a callback that is not a canvas, naming onError()', () => {
     expect(() => one.si(1).onError((() => 1) as never)).toThrow(/onError\(\): the callback must be a signature or canvas, got function/);
   });
