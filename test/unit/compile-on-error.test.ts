@@ -62,9 +62,14 @@ describe('compiling onError', () => {
   });
 
   it('an element with no task (an empty group) cannot fail: no callback is compiled, its value passes through', () => {
-    const { nodes, output } = compileCanvas(chain(one.si(1), group().onError(tell.s()), one.s()));
-    expect(nodes.map((node) => node.task)).toEqual(['one', 'one']);
-    expect(nodes[1]).toMatchObject({ input: { list: [] }, waiting: 1 });
+    const { nodes, output } = compileCanvas(chain(one.si(1), group().onError(tell.s()), note.si('after')));
+    expect(nodes.map((node) => node.task)).toEqual(['one', 'note']);
+    // Immutable, it reads nothing; it waits for what preceded the empty group.
+    expect(nodes[1]).toMatchObject({ input: null, waiting: 1, after: ['0'] });
+    expect(output).toEqual({ node: '1' });
+    const last = compileCanvas(chain(one.si(1), group().onError(tell.s())));
+    expect(last.nodes.map((node) => node.task)).toEqual(['one']);
+    expect(last.output).toEqual({ list: [] });
     expect(output).toEqual({ node: '1' });
   });
 
