@@ -17,6 +17,7 @@ export default defineConfig({
       'test/integration/map.test.ts',
       'test/integration/replace.test.ts',
       'test/integration/on-error.test.ts',
+      'test/integration/schedules.test.ts',
       'test/integration/cluster/**/*.test.ts',
     ],
     reporters: ['default', './test/reporters/summary-line.ts'],

@@ -28,6 +28,7 @@ import { Worker } from './worker/worker.js';
 import type { WorkerOptions } from './worker/worker-options.js';
 import { endSpanWithError, startSubmitSpan } from './tracing/spans.js';
 import { AppConnection } from './app-connection.js';
+import { Schedules } from './schedule/schedules.js';
 import { type EventsHost, openEventStream, readEventPosition } from './app-events.js';
 import { eagerRootQueues, listRunsQuery, planRun, runListOf } from './app-runs.js';
 import type { SubmissionPlan } from './graph/plan.js';
@@ -62,6 +63,7 @@ export class App {
   private readonly connection: AppConnection;
   private readonly runEvents: RunEvents;
   private readonly eventStreams = new Set<EventStream>();
+  private scheduleApi: Schedules | null = null;
 
   constructor(private readonly options: AppOptions = {}) {
     this.config = parseAppOptions(options);
@@ -176,6 +178,27 @@ export class App {
    */
   async submit<R>(canvas: Canvas<never, R>, options: SubmitOptions = {}): Promise<Run<R>> {
     const { id, name, plan } = await planRun(canvas, options, this.config, (task) => this.tasks.get(task), newRunId);
+    return this.submitPlanned<R>(id, name, plan);
+  }
+
+  /**
+   * Schedules stored in Redis, managed from any process; the app's workers fire them (each tick
+   * once, however many fire it), or `celeriac scheduler` alone (docs/scheduling.md).
+   */
+  get schedules(): Schedules {
+    this.scheduleApi ??= new Schedules({
+      keys: this.keys,
+      withRedis: (operation) => this.withRedis(operation),
+      plan: async (canvas) => (await planRun(canvas, {}, this.config, (task) => this.tasks.get(task), newRunId)).plan,
+      submitPlanned: async (runId, name, plan) => void (await this.submitPlanned(runId, name, { ...plan, pendingChecks: null })),
+      runStatus: async (runId) => (await this.withRedis(() => this.runs.meta(runId)))?.status ?? null,
+      cancelRun: async (runId) => void (await this.getRun(runId).cancel()),
+    });
+    return this.scheduleApi;
+  }
+
+  /** Write a planned run (submit's second half; a schedule's fire starts here with its stored plan). */
+  private async submitPlanned<R>(id: string, name: string, plan: SubmissionPlan): Promise<Run<R>> {
     const { span, storedTrace } = startSubmitSpan(id, name, plan.nodes.length, this.config.tracing);
     const notify = this.runEvents.waiterChannelIfOpen();
     const run = new Run<R>(id, this.runContext(), { output: plan.output, notified: notify !== null });
@@ -339,6 +362,7 @@ export class App {
         keys: this.keys,
         lookup: (name) => this.tasks.get(name),
         onRunFinished: (runId, finish) => this.runEvents.deliver(runId, this.keys.runChannel(runId), finish),
+        schedules: this.schedules,
       },
       options,
     );

@@ -38,6 +38,9 @@ export type {
 } from './store/events.js';
 export type { AppOptions, ClusterConnectionOptions, RedisConnectionOptions } from './config.js';
 export type { RedisClient } from './store/redis-client.js';
+export { Schedules, type ScheduleInfo } from './schedule/schedules.js';
+export type { ScheduleOptions } from './schedule/schedule-options.js';
+export type { OverlapPolicy } from './store/schedule-format.js';
 export { Canvas, OnError, type AnyCanvas, type InputOf, type OutputOf, type Spread, type TaskFailure } from './canvas/canvas.js';
 export { dag, Dag, DagNode, type DagAddOptions, type DagEntry, type DagOutputs, type ParentsInput } from './canvas/dag.js';
 export { when, When, type WhenInput } from './canvas/when.js';

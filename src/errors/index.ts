@@ -10,6 +10,7 @@ export { DuplicateTaskError } from './duplicate-task-error.js';
 export { ConfigError } from './config-error.js';
 export { RunNotFoundError } from './run-not-found-error.js';
 export { RunExistsError } from './run-exists-error.js';
+export { ScheduleNotFoundError } from './schedule-not-found-error.js';
 export { SubmitInterruptedError } from './submit-interrupted-error.js';
 export { ResultTimeoutError } from './result-timeout-error.js';
 export { TaskTimeoutError } from './task-timeout-error.js';

@@ -233,6 +233,8 @@ export class KeySpace {
   readonly throughput: ThroughputKeys;
   /** Held by the worker running the repair sweep, which covers every shard. */
   readonly repairLock: string;
+  /** The schedules' index keys (src/schedule/): app-wide, in the app's slot. */
+  readonly schedules: { readonly ids: string; readonly due: string; readonly firing: string };
   /** Pub/sub channel on which cancel-run names a run whose running attempts must abort (not a key). */
   readonly cancellationsChannel: string;
 
@@ -246,7 +248,13 @@ export class KeySpace {
     this.workers = { records: `${tag}:workers`, seen: `${tag}:workers:seen`, started: `${tag}:workers:started` };
     this.throughput = { counts: `${tag}:throughput`, index: `${tag}:throughput:index` };
     this.repairLock = `${tag}:repair:lock`;
+    this.schedules = { ids: `${tag}:schedules:ids`, due: `${tag}:schedules`, firing: `${tag}:schedules:firing` };
     this.cancellationsChannel = `${tag}:events:cancellations`;
+  }
+
+  /** A schedule's hash (store/schedule-format.ts). */
+  schedule(id: string): string {
+    return `{${this.prefix}}:schedule:${id}`;
   }
 
   /** Pub/sub channel on which the runs a process submitted announce their finish to it (run-events.ts; not a key). */

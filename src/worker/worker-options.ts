@@ -37,6 +37,11 @@ export interface WorkerOptions {
    * console.warn.
    */
   readonly onEvent?: (event: WorkerEvent) => void;
+  /**
+   * Fire the app's due schedules from this worker (docs/scheduling.md): any number of workers
+   * may, each tick still starts one run. Default true.
+   */
+  readonly scheduler?: boolean;
   /** @internal How often the worker beats in the worker registry (tests shorten it). Default 5 s. */
   readonly presenceIntervalMs?: number;
 }
@@ -48,6 +53,7 @@ const workerOptionsSchema = z
     onError: z.function().optional(),
     closeTimeoutMs: z.number().int().min(0).default(20_000),
     repairIntervalMs: z.number().int().min(0).default(60_000),
+    scheduler: z.boolean().default(true),
     onEvent: z.function().optional(),
     presenceIntervalMs: z.number().int().min(10).default(WORKER_BEAT_INTERVAL_MS),
   })
@@ -59,6 +65,7 @@ export interface WorkerSettings {
   readonly queues: readonly string[];
   readonly closeTimeoutMs: number;
   readonly repairIntervalMs: number;
+  readonly scheduler: boolean;
   readonly presenceIntervalMs: number;
 }
 

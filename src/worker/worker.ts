@@ -16,6 +16,8 @@ import { type Execution, LeaseHeartbeat } from './lease-heartbeat.js';
 import { StallWatch } from './stall-watch.js';
 import { WorkerPresence } from './worker-presence.js';
 import { ThroughputTally } from './throughput-tally.js';
+import { SchedulerLoop } from '../schedule/scheduler-loop.js';
+import type { Schedules } from '../schedule/schedules.js';
 import { ulid } from 'ulid';
 import { StartHandBack } from './start-hand-back.js';
 import { WorkerConnections } from './worker-connections.js';
@@ -29,6 +31,8 @@ export interface WorkerContext {
   readonly lookup: (task: string) => TaskDefinition | undefined;
   /** A completion here made a run succeed: its finish message, for the waiters of this process. */
   readonly onRunFinished?: (runId: string, finish: string) => void;
+  /** The app's schedules, which the worker fires unless its options say `scheduler: false`. */
+  readonly schedules?: Schedules;
 }
 
 const LEASE_EXPIRED_CODE = new LeaseExpiredError('').code;
@@ -58,7 +62,9 @@ export class Worker {
   private fetchPausedUntil = 0;
   private connections: WorkerConnections | null = null;
   private housekeeping: Housekeeping | null = null;
+  private schedulerLoop: SchedulerLoop | null = null;
   private readonly repairIntervalMs: number;
+  private readonly runsScheduler: boolean;
   private readonly presenceIntervalMs: number;
   private readonly onEvent: ((event: WorkerEvent) => void) | undefined;
   private nodes: NodeStore | null = null;
@@ -111,6 +117,7 @@ export class Worker {
     };
     this.closeTimeoutMs = parsed.closeTimeoutMs;
     this.repairIntervalMs = parsed.repairIntervalMs;
+    this.runsScheduler = parsed.scheduler;
     this.presenceIntervalMs = parsed.presenceIntervalMs;
     this.onEvent = options.onEvent;
   }
@@ -224,6 +231,10 @@ export class Worker {
       onError: this.onError,
     });
     this.housekeeping.start();
+    if (this.runsScheduler && this.context.schedules) {
+      this.schedulerLoop = new SchedulerLoop(this.context.schedules, this.onError);
+      this.schedulerLoop.start();
+    }
     // With replication the heartbeats do not queue behind WAITs (WorkerConnections.leases).
     const leaseNodes = connections.leases ? new NodeStore(connections.leases, this.context.keys, this.id, null) : nodes;
     this.heartbeat = new LeaseHeartbeat({ nodes: leaseNodes, executions: this.executions, leaseMs: this.leaseMs, onError: this.onError });
@@ -248,6 +259,8 @@ export class Worker {
 
   private async shutDown(): Promise<void> {
     this.state = 'closing';
+    // No fire starts from here on; a pass in progress is waited for in drain().
+    void this.schedulerLoop?.stop();
     this.slotFreed?.();
     // Interrupt a blocking wait: the loop sees `closing` and stops.
     this.connections?.interruptBlocking();
@@ -276,6 +289,7 @@ export class Worker {
     this.heartbeat?.stop();
     this.stallWatch?.stop();
     await this.housekeeping?.stop();
+    await this.schedulerLoop?.stop();
     await this.presence?.remove();
     await this.connections?.quit();
   }

@@ -10,7 +10,12 @@ import { deleteRun } from '../../src/store/scripts/delete-run.js';
 import { enqueueRoots } from '../../src/store/scripts/enqueue-roots.js';
 import { expandNode } from '../../src/store/scripts/expand-node.js';
 import { extendLease } from '../../src/store/scripts/extend-lease.js';
+import { claimTick } from '../../src/store/scripts/claim-tick.js';
+import { deleteSchedule } from '../../src/store/scripts/delete-schedule.js';
 import { failNode } from '../../src/store/scripts/fail-node.js';
+import { fireDone } from '../../src/store/scripts/fire-done.js';
+import { pauseSchedule } from '../../src/store/scripts/pause-schedule.js';
+import { upsertSchedule } from '../../src/store/scripts/upsert-schedule.js';
 import { fireErrbacks } from '../../src/store/scripts/fire-errbacks.js';
 import { pruneRuns } from '../../src/store/scripts/prune-runs.js';
 import { queueStats } from '../../src/store/scripts/queue-stats.js';
@@ -34,6 +39,11 @@ export const scripts = {
   completeStep,
   expandNode,
   failNode,
+  upsertSchedule,
+  pauseSchedule,
+  deleteSchedule,
+  claimTick,
+  fireDone,
   fireErrbacks,
   extendLease,
   cancelRun,
