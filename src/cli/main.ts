@@ -23,6 +23,7 @@ import { type ConnectionOptions, openApp, toCliError, warn } from './session.js'
 import { watchRun } from './watch.js';
 import { runWorkerCommand } from './worker-command.js';
 import { printWorkers } from './workers-command.js';
+import { registerScheduleCommands } from './schedules-command.js';
 import { progressUnlessGone } from '../run/progress-unless-gone.js';
 
 interface DataOptions extends ConnectionOptions {
@@ -328,6 +329,8 @@ connectionOptions(
     if (report.errbacks > 0) print(`released the error callbacks of ${formatCount(report.errbacks)} failed run(s)`);
   });
 });
+
+registerScheduleCommands(program, { connectionOptions, withApp, print, log: (line) => process.stderr.write(`celeriac: ${line}\n`) });
 
 connectionOptions(
   program

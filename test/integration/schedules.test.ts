@@ -3,8 +3,9 @@ import { type App, chain, ConfigError, ScheduleNotFoundError, Signature, Unknown
 import { claimTick } from '../../src/store/scripts/claim-tick.js';
 import type { RedisClient } from '../../src/store/redis-client.js';
 import { tickRunId } from '../../src/schedule/tick-run-id.js';
-import { keysOf, useApps, useRedis } from '../helpers/apps.js';
+import { keysOf, testTarget, useApps, useRedis } from '../helpers/apps.js';
 import { canvasTasks } from '../helpers/tasks.js';
+import { celeriac, cliApp } from '../helpers/cli.js';
 
 /** The app's keys but the one every connection writes (the shard count, `{p}:meta`). */
 async function written(client: RedisClient, app: App): Promise<string[]> {
@@ -181,5 +182,29 @@ describe('schedules: stored in Redis, each tick fired once by any number of sche
     expect(info.skipped).toBe(0);
     expect(named.length).toBe(fired.length);
     expect(new Set(named.map((run) => run.id))).toEqual(new Set(fired.map((tick) => tickRunId('fast', tick))));
+  });
+
+  it('celeriac schedules list, get, trigger, pause, backfill and delete', async () => {
+    const { app, add } = cliApp(makeApp());
+    // The command line pointed at this suite's Redis: one server, or the cluster (npm test runs both).
+    const target = testTarget();
+    const at = [...(target.cluster ? ['--cluster', target.cluster.map(({ host, port }) => `${host}:${port}`).join(',')] : ['--redis', target.url]), '--prefix', app.config.prefix];
+    const start = Date.parse('2030-01-01T00:00:00Z');
+    await app.schedules.upsert('cli', { every: 60_000, startAt: new Date(start), overlap: 'allow', canvas: add.si(1, 1) });
+    const listed = await celeriac(['schedules', 'list', ...at]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toBe('cli  every 60,000 ms  next 2030-01-01 00:00:00Z  overlap allow  missed 0  skipped 0\n');
+    const json = JSON.parse((await celeriac(['schedules', 'get', 'cli', '--json', ...at])).stdout) as { id: string; every: number };
+    expect(json).toMatchObject({ id: 'cli', every: 60_000, paused: false });
+    const triggered = await celeriac(['schedules', 'trigger', 'cli', ...at]);
+    expect(triggered.stdout).toMatch(/^started run [0-9A-Z]{26}\n$/);
+    expect((await celeriac(['schedules', 'pause', 'cli', ...at])).stdout).toMatch(/^cli  every 60,000 ms  paused  /);
+    const filled = await celeriac(['schedules', 'backfill', 'cli', '--from', '2030-01-01T00:00:00Z', '--to', '2030-01-01T00:02:00Z', '--json', ...at]);
+    expect(JSON.parse(filled.stdout)).toEqual([0, 60_000, 120_000].map((offset) => tickRunId('cli', start + offset)));
+    const missing = await celeriac(['schedules', 'get', 'nope', ...at]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('no schedule "nope"');
+    expect((await celeriac(['schedules', 'delete', 'cli', ...at])).stdout).toBe('deleted cli\n');
+    expect((await celeriac(['schedules', 'list', ...at])).stdout).toBe('no schedules\n');
   });
 });
