@@ -198,7 +198,7 @@ describe('schedules: stored in Redis, each tick fired once by any number of sche
     expect(json).toMatchObject({ id: 'cli', every: 60_000, paused: false });
     const triggered = await celeriac(['schedules', 'trigger', 'cli', ...at]);
     expect(triggered.stdout).toMatch(/^started run [0-9A-Z]{26}\n$/);
-    expect((await celeriac(['schedules', 'pause', 'cli', ...at])).stdout).toMatch(/^cli  every 60,000 ms  paused  /);
+    expect((await celeriac(['schedules', 'pause', 'cli', ...at])).stdout).toMatch(/^cli {2}every 60,000 ms {2}paused {2}/);
     const filled = await celeriac(['schedules', 'backfill', 'cli', '--from', '2030-01-01T00:00:00Z', '--to', '2030-01-01T00:02:00Z', '--json', ...at]);
     expect(JSON.parse(filled.stdout)).toEqual([0, 60_000, 120_000].map((offset) => tickRunId('cli', start + offset)));
     const missing = await celeriac(['schedules', 'get', 'nope', ...at]);
