@@ -116,7 +116,14 @@ export class Schedules {
       runName: checked.runName,
       plan,
     };
-    const next = this.nextDue(id, def, now - 1);
+    let next = this.nextDue(id, def, now - 1);
+    if (next === null && def.timing.kind === 'at') {
+      // A one-off a little in the past (clock skew, a slow deploy) fires late, as a missed tick
+      // would; one past the catch-up window would never fire, which is refused rather than kept.
+      const { atMs } = def.timing;
+      if (atMs < now - def.catchUpWindowMs) throw new ConfigError(where, `at ${new Date(atMs).toISOString()} is more than catchUpWindowMs ago: it would never fire`);
+      next = { tick: atMs, due: atMs };
+    }
     const { keys } = this.host;
     await this.host.withRedis((redis) => upsertSchedule.run(redis, { keys, id, defJson: encodeScheduleDef(def), next, paused: checked.paused, now }));
     return this.get(id);

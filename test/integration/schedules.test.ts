@@ -37,6 +37,7 @@ describe('schedules: stored in Redis, each tick fired once by any number of sche
     await app.schedules.delete('nightly');
     await expect(app.schedules.upsert('bad|id', { every: 1000, canvas: add.si(1, 2) })).rejects.toThrow(/schedule id/);
     await expect(app.schedules.upsert('nightly', { every: 50, canvas: add.si(1, 2) })).rejects.toThrow(/at least 100/);
+    await expect(app.schedules.upsert('once', { at: new Date(Date.now() - 120_000), canvas: add.si(1, 2) })).rejects.toThrow(/more than catchUpWindowMs ago: it would never fire/);
     expect(await written(client, app)).toEqual([]);
 
     const before = Date.now();
@@ -45,6 +46,10 @@ describe('schedules: stored in Redis, each tick fired once by any number of sche
     expect(info.nextFireAt!.getTime()).toBeGreaterThan(before);
     expect(info.nextFireAt!.toLocaleString('sv-SE', { timeZone: 'Europe/Paris' })).toMatch(/ 02:00:00$/);
     await app.schedules.upsert('every-second', { every: 1000, canvas: add.si(1, 1), paused: true });
+    // A one-off a little in the past is due at once (it fires late, within the catch-up window).
+    const late = Date.now() - 5000;
+    expect((await app.schedules.upsert('once', { at: new Date(late), canvas: add.si(1, 2) })).nextFireAt?.getTime()).toBe(late);
+    await app.schedules.delete('once');
     expect((await app.schedules.list()).map((schedule) => [schedule.id, schedule.paused, schedule.nextFireAt === null])).toEqual([
       ['every-second', true, true],
       ['nightly', false, false],
