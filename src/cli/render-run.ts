@@ -61,7 +61,9 @@ export function renderRun(run: RunInspection, colors: Palette, options: RenderOp
     for (const errorId of node.guardedBy ?? []) {
       if (!byId.has(errorId)) continue;
       graph.mergeEdge(node.id, errorId);
-      firedBy.set(errorId, [...(firedBy.get(errorId) ?? []), node.id]);
+      const guarded = firedBy.get(errorId);
+      if (guarded) guarded.push(node.id);
+      else firedBy.set(errorId, [node.id]);
     }
   }
 

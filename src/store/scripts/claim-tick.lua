@@ -23,6 +23,7 @@
   Returns: 'claimed' (and fired if ARGV[5] was given), 'stale' (another process moved `next`),
            'paused' or 'missing' (nothing written)
 ]]
+--- @include "schedule"
 
 local scheduleKey, dueKey, firingKey = KEYS[1], KEYS[2], KEYS[3]
 local id, expected, newNext, newDue, fireTick, runId = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
@@ -33,13 +34,7 @@ if not state[1] then return 'missing' end
 if state[3] and expected ~= '' then return 'paused' end
 if expected ~= '' then
   if (state[2] or '') ~= expected then return 'stale' end
-  if newNext == '' then
-    redis.call('HDEL', scheduleKey, 'next')
-    redis.call('ZREM', dueKey, id)
-  else
-    redis.call('HSET', scheduleKey, 'next', newNext)
-    redis.call('ZADD', dueKey, newDue, id)
-  end
+  setScheduleNext(scheduleKey, dueKey, id, newNext, newDue, false)
 end
 if missed > 0 then redis.call('HINCRBY', scheduleKey, 'missed', missed) end
 if skipped > 0 then redis.call('HINCRBY', scheduleKey, 'skipped', skipped) end

@@ -168,7 +168,7 @@ for runIndex = 1, tonumber(ARGV[9 + queueCount * 2]) do
         nodeId = nodeId, raw = raw, next = next,
         resultJson = ARGV[at + 2], message = ARGV[at + 3], ownQueue = ownQueue, span = span,
         outcome = #outcomes, attempt = attempt, specJson = specJson, branches = options and options.branches or nil,
-        errback = options and options.errback == true, noError = options and options.task == NO_ERROR_TASK,
+        goesOnWhenFailed = options and runsWhenFailed(options), noError = options and options.task == NO_ERROR_TASK,
       }
     end
   end
@@ -272,7 +272,7 @@ local function completeRun(runIndex)
     -- and a NO_ERROR_TASK (its element succeeded) skips its callback.
     local errbacks = {}
     for _, completion in ipairs(completions) do
-      if completion.errback or completion.noError then
+      if completion.goesOnWhenFailed then
         errbacks[#errbacks + 1] = completion
       elseif completion.next then
         cancelNodes(run, completion.next, now)

@@ -59,11 +59,11 @@ redis.call('HSET', run.errors, nodeId, errorJson)
 local runStatus = redis.call('HGET', run.meta, 'status')
 
 -- In a failed run, a node of an error callback retries as in a running one.
-local function isErrback()
+local function goesOnWhenFailed()
   local raw = redis.call('HGET', run.specs, nodeId)
-  return raw and decodeSpec(raw).errback == true
+  return raw and runsWhenFailed(decodeSpec(raw))
 end
-local retriesHere = runStatus == RUN_RUNNING or (runStatus == RUN_FAILED and isErrback())
+local retriesHere = runStatus == RUN_RUNNING or (runStatus == RUN_FAILED and goesOnWhenFailed())
 if runStatus == RUN_CANCELLED or (retryDelayMs >= 0 and not retriesHere) then
   cancelStartedNode(run, nodeId, node, now)
   applyRetention(run)

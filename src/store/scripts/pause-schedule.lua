@@ -12,6 +12,7 @@
 
   Returns: 'paused', 'resumed' or 'missing'
 ]]
+--- @include "schedule"
 
 local scheduleKey, dueKey = KEYS[1], KEYS[2]
 local id, pause, nextTick, due = ARGV[1], ARGV[2] == '1', ARGV[3], ARGV[4]
@@ -23,11 +24,5 @@ if pause then
   return 'paused'
 end
 redis.call('HDEL', scheduleKey, 'paused')
-if nextTick == '' then
-  redis.call('HDEL', scheduleKey, 'next')
-  redis.call('ZREM', dueKey, id)
-else
-  redis.call('HSET', scheduleKey, 'next', nextTick)
-  redis.call('ZADD', dueKey, due, id)
-end
+setScheduleNext(scheduleKey, dueKey, id, nextTick, due, false)
 return 'resumed'

@@ -16,6 +16,7 @@
 
   Returns: 'created' or 'updated'
 ]]
+--- @include "schedule"
 
 local scheduleKey, dueKey, idsKey = KEYS[1], KEYS[2], KEYS[3]
 local id, def, nextTick, due, paused, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1', ARGV[6]
@@ -27,14 +28,5 @@ if created then
   redis.call('SADD', idsKey, id)
 end
 if paused then redis.call('HSET', scheduleKey, 'paused', '1') else redis.call('HDEL', scheduleKey, 'paused') end
-if nextTick == '' then
-  redis.call('HDEL', scheduleKey, 'next')
-else
-  redis.call('HSET', scheduleKey, 'next', nextTick)
-end
-if nextTick == '' or paused then
-  redis.call('ZREM', dueKey, id)
-else
-  redis.call('ZADD', dueKey, due, id)
-end
+setScheduleNext(scheduleKey, dueKey, id, nextTick, due, paused)
 return created and 'created' or 'updated'

@@ -153,3 +153,9 @@ local function specForStart(raw)
   if from and string.byte(raw, from) == 48 then return NO_INPUT_SPEC end
   return decodeSpec(raw)
 end
+
+-- Whether a node goes on in a failed run (starts, retries, releases what follows it): an error
+-- callback's node, or an onError's NO_ERROR_TASK, whose skip must not leave its callback pending.
+local function runsWhenFailed(spec)
+  return spec.errback == true or spec.task == NO_ERROR_TASK
+end

@@ -25,11 +25,6 @@
 --                                     letter, a race the fencing is there for
 -- A message that starts nothing has its lease removed. The batch's nodes and specs are read
 -- with one HMGET each and the new states written with one HSET.
--- Whether a node starts in a failed run: an error callback's, or an onError's NO_ERROR_TASK.
-local function runsWhenFailed(spec)
-  return spec.errback == true or spec.task == NO_ERROR_TASK
-end
-
 local function startMessages(run, batch, options, now)
   local ids, messages, deliveries, queues = batch.nodeIds, batch.messages, batch.deliveries, batch.queues
   local nodes = loadStates(run.nodes, ids)
