@@ -187,8 +187,8 @@ describe('Redis Cluster failover: a primary SIGKILLed, its replica promoted', ()
   it('a submit acknowledged with waitReplicas: 1 survives the failover of its primary; unacknowledged ones may not', async () => {
     const prefix = `failover-submit-${randomUUID()}`;
     // The longest timeout the suite's 1 s leases allow: on a loaded machine a replica may take more
-    // than a few ms to acknowledge (50 ms failed once), and this test is about what an
-    // acknowledged submit survives, not how fast the acknowledgement comes.
+    // than a few ms to acknowledge, and this test is about what an acknowledged submit survives,
+    // not how fast the acknowledgement comes.
     const waiting = makeApp(prefix, { replication: { waitReplicas: 1, timeoutMs: 250 } });
     const plain = makeApp(prefix);
     const { executions, step } = countingTasks(waiting, 0);
